@@ -1,0 +1,214 @@
+"""Entity-pair candidates: every unordered pair of distinct normalized IDs whose type pair is related.
+
+Which type pairs are related, and whether ``|``/``;``-joined composite IDs name one entity or
+several, is learned from the training documents (:func:`related_type_pairs`,
+:func:`composites_are_split`) and stored in the model.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .document import Document, Mention, identifier_parts, is_composite
+
+__all__ = [
+    "Candidate",
+    "CandidateRecall",
+    "Entity",
+    "candidate_recall",
+    "composites_are_split",
+    "document_entities",
+    "generate_candidates",
+    "gold_relation_index",
+    "related_type_pairs",
+    "type_pair",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A normalized identifier of one document with its canonical type and all its mentions."""
+
+    identifier: str
+    entity_type: str
+    mentions: tuple[Mention, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An unordered entity pair of one document, stored in a fixed order.
+
+    ``a`` sorts before ``b`` by canonical type; entities of the same type are ordered by first mention,
+    then identifier, so the same pair always gets the same roles.
+    """
+
+    pmid: str
+    a: Entity
+    b: Entity
+
+    @property
+    def type_pair(self) -> str:
+        """The canonical type pair, e.g. ``"Chemical|Disease"``."""
+        return type_pair(self.a.entity_type, self.b.entity_type)
+
+    @property
+    def key(self) -> frozenset[str]:
+        """The unordered identifier pair, as used for matching gold relations."""
+        return frozenset((self.a.identifier, self.b.identifier))
+
+
+def type_pair(type1: str, type2: str) -> str:
+    """Return the unordered type pair as one string, e.g. ``type_pair("Gene", "Chemical") == "Chemical|Gene"``."""
+    return "|".join(sorted((type1, type2)))
+
+
+def document_entities(document: Document, *, split_composites: bool = True) -> list[Entity]:
+    """Group a document's normalized mentions by entity identifier.
+
+    Parameters
+    ----------
+    document : Document
+    split_composites : bool
+        Whether ``|``/``;``-joined accessions name their parts (BC5CDR, GNormPlus) or one entity
+        (BioRED). A mention naming several IDs belongs to each of them.
+
+    Returns
+    -------
+    list of Entity
+        In order of first mention; the type is the most frequent canonical type of the mentions.
+    """
+    by_id: dict[str, list[Mention]] = {}
+    for mention in document.mentions:
+        for identifier in identifier_parts(mention.identifier, split_composites=split_composites):
+            by_id.setdefault(identifier, []).append(mention)
+    entities = []
+    for identifier, mentions in by_id.items():
+        types = Counter(m.canonical_type for m in mentions)
+        entities.append(Entity(identifier, types.most_common(1)[0][0], tuple(mentions)))
+    return entities
+
+
+def _ordered(x: Entity, y: Entity) -> tuple[Entity, Entity]:
+    if (x.entity_type, x.mentions[0].start, x.identifier) <= (y.entity_type, y.mentions[0].start, y.identifier):
+        return x, y
+    return y, x
+
+
+def generate_candidates(
+    document: Document,
+    type_pairs: Iterable[str] | None = None,
+    *,
+    split_composites: bool = True,
+    max_pairs: int | None = None,
+) -> list[Candidate]:
+    """List the candidate pairs of one document.
+
+    Parameters
+    ----------
+    document : Document
+    type_pairs : iterable of str, optional
+        Allowed canonical type pairs (see :func:`type_pair`); None allows all.
+    split_composites : bool
+        See :func:`document_entities`.
+    max_pairs : int, optional
+        Keep at most this many candidates, preferring pairs of frequently mentioned entities, so that a
+        document with thousands of entities cannot exhaust memory.
+
+    Returns
+    -------
+    list of Candidate
+        Sorted by the entities' first mentions.
+    """
+    allowed = None if type_pairs is None else frozenset(type_pairs)
+    entities = document_entities(document, split_composites=split_composites)
+    candidates = []
+    for x, y in itertools.combinations(entities, 2):
+        if allowed is not None and type_pair(x.entity_type, y.entity_type) not in allowed:
+            continue
+        a, b = _ordered(x, y)
+        candidates.append(Candidate(document.pmid, a, b))
+    if max_pairs is not None and len(candidates) > max_pairs:
+        ranked = sorted(candidates, key=lambda c: -(len(c.a.mentions) * len(c.b.mentions)))
+        keep = {id(c) for c in ranked[:max_pairs]}
+        candidates = [c for c in candidates if id(c) in keep]
+    return candidates
+
+
+def gold_relation_index(document: Document) -> dict[frozenset[str], tuple[str, str | None]]:
+    """Map each gold unordered ID pair of a document to its (label, novelty); the first line wins."""
+    index: dict[frozenset[str], tuple[str, str | None]] = {}
+    for relation in document.relations:
+        index.setdefault(relation.pair, (relation.label, relation.novelty))
+    return index
+
+
+def related_type_pairs(documents: Iterable[Document], *, split_composites: bool = True) -> list[str]:
+    """Return the canonical type pairs that the gold relations of ``documents`` connect, sorted."""
+    pairs: set[str] = set()
+    for document in documents:
+        types = {e.identifier: e.entity_type for e in document_entities(document, split_composites=split_composites)}
+        for relation in document.relations:
+            if relation.id1 in types and relation.id2 in types and relation.id1 != relation.id2:
+                pairs.add(type_pair(types[relation.id1], types[relation.id2]))
+    return sorted(pairs)
+
+
+def composites_are_split(documents: Iterable[Document]) -> bool:
+    """Decide from gold relations whether composite IDs name their parts (True) or one entity (False).
+
+    Counts relation IDs equal to a whole composite ID against relation IDs equal to one of a
+    composite's parts; ties (including no composites at all) split.
+    """
+    whole = parts = 0
+    for document in documents:
+        composites = {
+            piece.strip()
+            for m in document.mentions
+            if is_composite(m.identifier)
+            for piece in (m.identifier or "").split(",")
+        }
+        if not composites:
+            continue
+        part_ids = {p for c in composites for p in identifier_parts(c)}
+        for relation in document.relations:
+            for identifier in (relation.id1, relation.id2):
+                whole += identifier in composites
+                parts += identifier in part_ids
+    return whole <= parts
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateRecall:
+    """How many gold relations the candidates cover; self-relations (ID1 == ID2) are counted apart."""
+
+    gold: int
+    covered: int
+    self_relations: int
+
+    @property
+    def recall(self) -> float:
+        """Covered / (gold - self-relations), 1.0 when there is nothing to cover."""
+        reachable = self.gold - self.self_relations
+        return self.covered / reachable if reachable else 1.0
+
+
+def candidate_recall(
+    documents: Iterable[Document],
+    type_pairs: Sequence[str] | None,
+    *,
+    split_composites: bool = True,
+) -> CandidateRecall:
+    """Measure the share of distinct gold relations (per document, unordered) that are candidates."""
+    gold = covered = self_relations = 0
+    for document in documents:
+        keys = {c.key for c in generate_candidates(document, type_pairs, split_composites=split_composites)}
+        for pair in gold_relation_index(document):
+            gold += 1
+            if len(pair) == 1:
+                self_relations += 1
+            elif pair in keys:
+                covered += 1
+    return CandidateRecall(gold, covered, self_relations)

@@ -1,0 +1,197 @@
+"""The data every stage exchanges: documents, mentions, relations, and entity identifiers.
+
+All classes are small frozen dataclasses; stages pass them one way
+(documents -> candidates -> features -> estimator -> predictions -> writer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+__all__ = [
+    "CANONICAL_TYPES",
+    "Document",
+    "Mention",
+    "Relation",
+    "canonical_type",
+    "identifier_parts",
+    "is_normalized",
+]
+
+# Source type names -> one canonical set, so that a model trained on one source (BioRED) predicts on
+# another (PubTator3, BC5CDR). Types not listed here are kept as they are.
+CANONICAL_TYPES: dict[str, str] = {
+    "geneorgeneproduct": "Gene",
+    "gene": "Gene",
+    "protein": "Gene",
+    "chemicalentity": "Chemical",
+    "chemical": "Chemical",
+    "drug": "Chemical",
+    "diseaseorphenotypicfeature": "Disease",
+    "disease": "Disease",
+    "sequencevariant": "Variant",
+    "variant": "Variant",
+    "dnamutation": "Variant",
+    "proteinmutation": "Variant",
+    "snp": "Variant",
+    "mutation": "Variant",
+    "organismtaxon": "Species",
+    "species": "Species",
+    "cellline": "CellLine",
+}
+
+# One accession: optional namespace ("MESH:"), up to a few letters, digits ("D014786", "4313", "rs123").
+# Only a field made entirely of such parts is split on "|" or ";"; variant IDs such as "c|INS|5382|C"
+# or "RS#:113488022;HGVS:p.V600E;CorrespondingGene:673" do not match and stay one identifier.
+_ACCESSION = re.compile(r"(?:[A-Za-z]+:)?[A-Za-z]{0,6}_?\d+(?:\.\d+)?")
+_NOT_NORMALIZED = frozenset({"", "-"})
+
+
+def canonical_type(name: str) -> str:
+    """Map a source entity type name to the canonical set.
+
+    Parameters
+    ----------
+    name : str
+        Type as written in the input (``GeneOrGeneProduct``, ``Gene``, ``ProteinMutation``...).
+
+    Returns
+    -------
+    str
+        ``Gene``, ``Chemical``, ``Disease``, ``Variant``, ``Species``, ``CellLine``, or ``name``
+        unchanged when it is not a known source type.
+
+    Examples
+    --------
+    >>> canonical_type("DiseaseOrPhenotypicFeature"), canonical_type("SNP"), canonical_type("Organ")
+    ('Disease', 'Variant', 'Organ')
+    """
+    return CANONICAL_TYPES.get(name.lower(), name)
+
+
+def is_normalized(identifier: str | None) -> bool:
+    """Return True unless ``identifier`` is missing, empty or ``-`` (a mention with no concept)."""
+    return identifier is not None and identifier.strip() not in _NOT_NORMALIZED
+
+
+def _split_composite(part: str) -> tuple[str, ...]:
+    for sep in ("|", ";"):
+        if sep in part:
+            pieces = [p.strip() for p in part.split(sep)]
+            if all(_ACCESSION.fullmatch(p) for p in pieces):
+                return tuple(pieces)
+    return (part,)
+
+
+def identifier_parts(identifier: str | None, *, split_composites: bool = True) -> tuple[str, ...]:
+    """Split a mention's ID field into the entity identifiers it names.
+
+    Parameters
+    ----------
+    identifier : str or None
+        The raw ID column: ``"3172,3651,6927"`` (BioRED), ``"D014786|D006311"`` (BC5CDR composite),
+        ``"4313;4312"`` (GNormPlus), or one ID that contains separators (``"c|INS|5382|C"``,
+        ``"RS#:113488022;HGVS:p.V600E;CorrespondingGene:673"``).
+    split_composites : bool, default True
+        Split ``|``/``;``-joined accessions into their parts. When False, such a composite stays one
+        identifier (BioRED's relation lines name composites as a whole). Commas always split.
+
+    Returns
+    -------
+    tuple of str
+        Distinct identifiers in input order; empty when the mention is not normalized.
+
+    Examples
+    --------
+    >>> identifier_parts("3172,3651,6927")
+    ('3172', '3651', '6927')
+    >>> identifier_parts("D014786|D006311"), identifier_parts("D014786|D006311", split_composites=False)
+    (('D014786', 'D006311'), ('D014786|D006311',))
+    >>> identifier_parts("c|INS|5382|C"), identifier_parts("-")
+    (('c|INS|5382|C',), ())
+    """
+    if not is_normalized(identifier):
+        return ()
+    parts: list[str] = []
+    for piece in identifier.split(","):  # type: ignore[union-attr]
+        piece = piece.strip()
+        if piece in _NOT_NORMALIZED:
+            continue
+        for part in _split_composite(piece) if split_composites else (piece,):
+            if part not in parts:
+                parts.append(part)
+    return tuple(parts)
+
+
+def is_composite(identifier: str | None) -> bool:
+    """Return True when ``identifier`` joins several accessions with ``|`` or ``;``."""
+    if not is_normalized(identifier):
+        return False
+    return any(len(_split_composite(p.strip())) > 1 for p in identifier.split(","))  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One entity mention line.
+
+    ``start``/``end`` are character offsets in ``title + " " + abstract``; ``entity_type`` is the type as
+    written in the source; ``identifier`` is the raw ID column (None when the column is absent);
+    ``extra`` holds any further columns (BC5CDR's composite mention texts) to be written back unchanged.
+    """
+
+    start: int
+    end: int
+    text: str
+    entity_type: str
+    identifier: str | None
+    extra: tuple[str, ...] = ()
+
+    @property
+    def canonical_type(self) -> str:
+        """The mention's type in the canonical set (see :func:`canonical_type`)."""
+        return canonical_type(self.entity_type)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A document-level relation between two entity identifiers.
+
+    The pair is unordered for scoring; ``novelty`` is ``Novel``/``No`` or None; ``score`` is the model's
+    probability for predicted relations and None for gold ones.
+    """
+
+    label: str
+    id1: str
+    id2: str
+    novelty: str | None = None
+    score: float | None = None
+
+    @property
+    def pair(self) -> frozenset[str]:
+        """The unordered identifier pair."""
+        return frozenset((self.id1, self.id2))
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An annotated abstract: title, abstract, mentions and (gold or predicted) relations.
+
+    ``line`` is the 1-based line of the title in the source file (0 when not read from a file).
+    """
+
+    pmid: str
+    title: str
+    abstract: str
+    mentions: tuple[Mention, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    line: int = field(default=0, compare=False)
+
+    @property
+    def text(self) -> str:
+        """``title + " " + abstract``, the string mention offsets refer to."""
+        return f"{self.title} {self.abstract}"
+
+    def with_relations(self, relations: tuple[Relation, ...] | list[Relation]) -> Document:
+        """Return a copy of this document whose relations are ``relations``."""
+        return replace(self, relations=tuple(relations))

@@ -1,0 +1,38 @@
+"""Errors relclf raises for bad input and bad model files."""
+
+from __future__ import annotations
+
+__all__ = ["InputError", "ModelError", "RelclfError"]
+
+
+class RelclfError(Exception):
+    """Base class of every error relclf reports to users as one line."""
+
+
+class InputError(RelclfError, ValueError):
+    """An input file violates its format.
+
+    Parameters
+    ----------
+    path : str
+        The file's name as given by the user (``-`` or ``<stdin>`` for standard input).
+    line : int
+        1-based line number where the problem was found (0 when it concerns the whole file).
+    message : str
+        What is wrong, in a few words.
+
+    ``str(error)`` is ``"PATH:LINE: message"``.
+    """
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(path, line, message)
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ModelError(RelclfError):
+    """A model file cannot be used: not a relclf model, corrupted, or made by an incompatible version."""

@@ -1,0 +1,289 @@
+"""Reading and writing PubTator files, streaming, with strict validation.
+
+The reader yields one :class:`~relclf.document.Document` at a time and holds only the current
+document's lines (plus the set of document IDs seen, to reject duplicates). Every violation raises
+:class:`~relclf.errors.InputError` naming the file and line; with ``on_error`` the offending document
+is skipped instead and the callback gets the error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO
+
+from .document import Document, Mention, Relation, identifier_parts
+from .errors import InputError
+from .files import PathLike, display_name, open_binary
+
+__all__ = ["format_document", "read_pubtator", "write_pubtator"]
+
+_INT = re.compile(r"-?\d+")
+_MAX_MENTION_COLUMNS = 7
+ErrorHandler = Callable[[InputError], None]
+
+
+def read_pubtator(
+    source: PathLike | IO[bytes],
+    *,
+    on_error: ErrorHandler | None = None,
+    allow_empty: bool = False,
+) -> Iterator[Document]:
+    """Stream the documents of a PubTator file.
+
+    Parameters
+    ----------
+    source : path, ``"-"`` or binary file
+        The file to read; ``"-"`` reads standard input.
+    on_error : callable, optional
+        Called with the :class:`InputError` of each invalid document, which is then skipped. When
+        None (strict), the first invalid document raises.
+    allow_empty : bool, default False
+        Accept a file with no document at all (otherwise that is an error).
+
+    Yields
+    ------
+    Document
+        In file order.
+
+    Raises
+    ------
+    InputError
+        ``FILE:LINE: what is wrong`` for the first violation (strict mode), for a file that cannot be
+        opened, or for a file without documents.
+    """
+    name = display_name(source)
+    seen: set[str] = set()
+    count = 0
+    with open_binary(source) as handle:
+        for block in _blocks(handle):
+            try:
+                document = _parse_block(block, name)
+                if document.pmid in seen:
+                    raise InputError(name, block[0][0], f"duplicate document ID {document.pmid!r}")
+            except InputError as error:
+                if on_error is None:
+                    raise
+                on_error(error)
+                continue
+            seen.add(document.pmid)
+            count += 1
+            yield document
+    if count == 0 and not seen and not allow_empty and on_error is None:
+        raise InputError(name, 1, "no documents found (empty file or only blank lines)")
+
+
+_Line = tuple[int, "str | bytes"]
+
+
+def _blocks(handle: IO[bytes]) -> Iterator[list[_Line]]:
+    """Group decoded lines into one list per document: blank lines or a new title line separate them.
+
+    Lines that are not valid UTF-8 are kept as bytes, so that the document they belong to can be
+    reported (and skipped) as a whole.
+    """
+    block: list[_Line] = []
+    has_title = False
+    for number, raw in enumerate(handle, start=1):
+        line: str | bytes
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            line = raw
+        if number == 1 and isinstance(line, str):
+            line = line.removeprefix("\ufeff")
+        if isinstance(line, str) and not line.strip():
+            if block:
+                yield block
+            block, has_title = [], False
+            continue
+        header = _title_match(line) if isinstance(line, str) else None
+        is_title = header is not None and header[1] == "t"
+        if is_title and has_title:
+            yield block
+            block, has_title = [], False
+        has_title = has_title or is_title
+        block.append((number, line))
+    if block:
+        yield block
+
+
+def _title_match(line: str) -> tuple[str, str, str] | None:
+    """Split ``PMID|t|text`` or ``PMID|a|text`` into (pmid, tag, text) if it is a title/abstract line."""
+    head, sep, rest = line.partition("|")
+    if not sep or "\t" in head or len(rest) < 2 or rest[1] != "|" or rest[0] not in "ta":
+        return None
+    return head, rest[0], rest[2:]
+
+
+def _parse_block(block: list[_Line], name: str) -> Document:
+    """Turn one document's lines into a validated Document, or raise InputError."""
+    first_number, first = block[0]
+    header = _title_match(first) if isinstance(first, str) else None
+    if header is None or header[1] != "t":
+        _check_text_line(name, first_number, first)
+        what = "abstract line" if header else "mention or relation line"
+        raise InputError(name, first_number, f"{what} before any title line (expected 'PMID|t|title')")
+    pmid, _, title = header
+    if not pmid.strip():
+        raise InputError(name, first_number, "empty document ID in title line")
+    abstract: str | None = None
+    mentions: list[tuple[int, Mention]] = []
+    relations: list[tuple[int, Relation]] = []
+    for number, line in block[1:]:
+        _check_text_line(name, number, line)
+        assert isinstance(line, str)
+        parsed = _title_match(line)
+        if parsed is not None:
+            abstract = _abstract_text(name, number, parsed, pmid, abstract)
+            continue
+        fields = line.split("\t")
+        if fields[0] != pmid:
+            raise InputError(name, number, _foreign_line_message(fields, pmid))
+        if _is_relation_line(fields):
+            relations.append((number, _parse_relation(name, number, fields)))
+        else:
+            mentions.append((number, _parse_mention(name, number, fields)))
+    if abstract is None:
+        raise InputError(name, first_number, f"document {pmid!r} has no abstract line 'PMID|a|...' (truncated?)")
+    text = f"{title} {abstract}"
+    for number, mention in mentions:
+        _validate_mention(name, number, mention, text)
+    _validate_relations(name, relations, [m for _, m in mentions], pmid)
+    return Document(
+        pmid=pmid,
+        title=title,
+        abstract=abstract,
+        mentions=tuple(m for _, m in mentions),
+        relations=tuple(r for _, r in relations),
+        line=first_number,
+    )
+
+
+def _check_text_line(name: str, number: int, line: str | bytes) -> None:
+    if isinstance(line, bytes):
+        raise InputError(name, number, "invalid UTF-8")
+    if "\x00" in line:
+        raise InputError(name, number, "NUL byte in line")
+
+
+def _abstract_text(name: str, number: int, parsed: tuple[str, str, str], pmid: str, previous: str | None) -> str:
+    line_pmid, tag, text = parsed
+    if line_pmid != pmid:
+        raise InputError(name, number, f"line belongs to document {line_pmid!r} but follows document {pmid!r}")
+    if tag == "t" or previous is not None:
+        raise InputError(name, number, f"second {'title' if tag == 't' else 'abstract'} line for document {pmid!r}")
+    return text
+
+
+def _foreign_line_message(fields: list[str], pmid: str) -> str:
+    if len(fields) == 1:
+        return "not a PubTator line (expected 'PMID|t|', 'PMID|a|' or tab-separated columns)"
+    return f"line names document {fields[0]!r} inside document {pmid!r} (missing blank line or title?)"
+
+
+def _is_relation_line(fields: list[str]) -> bool:
+    """Relation lines have 4 or 5 columns and a label, not an offset, in the second."""
+    return len(fields) in (4, 5) and not (_INT.fullmatch(fields[1]) and _INT.fullmatch(fields[2]))
+
+
+def _parse_relation(name: str, number: int, fields: list[str]) -> Relation:
+    label, id1, id2 = fields[1].strip(), fields[2].strip(), fields[3].strip()
+    if not label or not id1 or not id2:
+        raise InputError(name, number, "relation line with an empty label or ID")
+    novelty = fields[4].strip() if len(fields) == 5 and fields[4].strip() else None
+    return Relation(label=label, id1=id1, id2=id2, novelty=novelty)
+
+
+def _parse_mention(name: str, number: int, fields: list[str]) -> Mention:
+    if len(fields) < 5:
+        raise InputError(name, number, f"mention line has {len(fields)} columns; expected 6 (or 7)")
+    if len(fields) > _MAX_MENTION_COLUMNS:
+        raise InputError(name, number, f"unknown extra columns: {len(fields)} columns; a mention line has 6 or 7")
+    start, end = _offset(name, number, fields[1], "start"), _offset(name, number, fields[2], "end")
+    return Mention(
+        start=start,
+        end=end,
+        text=fields[3],
+        entity_type=fields[4],
+        identifier=fields[5] if len(fields) > 5 else None,
+        extra=tuple(fields[6:]),
+    )
+
+
+def _offset(name: str, number: int, value: str, which: str) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise InputError(name, number, f"{which} offset {value!r} is not a non-negative integer")
+    return int(value)
+
+
+def _validate_mention(name: str, number: int, mention: Mention, text: str) -> None:
+    if mention.end <= mention.start:
+        raise InputError(name, number, f"end offset {mention.end} is not after start offset {mention.start}")
+    if mention.end > len(text):
+        raise InputError(name, number, f"offsets {mention.start}-{mention.end} beyond the text (length {len(text)})")
+    actual = text[mention.start : mention.end]
+    if actual != mention.text:
+        raise InputError(
+            name,
+            number,
+            f"mention text {mention.text!r} differs from the text at {mention.start}-{mention.end}: {actual!r}",
+        )
+
+
+def _validate_relations(name: str, relations: list[tuple[int, Relation]], mentions: list[Mention], pmid: str) -> None:
+    if not relations:
+        return
+    known: set[str] = set()
+    for mention in mentions:
+        if mention.identifier:
+            known.add(mention.identifier.strip())
+            known.update(identifier_parts(mention.identifier))
+            known.update(identifier_parts(mention.identifier, split_composites=False))
+    for number, relation in relations:
+        for identifier in (relation.id1, relation.id2):
+            if identifier not in known:
+                raise InputError(name, number, f"relation names ID {identifier!r}, which no mention of document {pmid!r} carries")
+
+
+def format_document(document: Document, *, with_scores: bool = False) -> str:
+    """Render one document as PubTator text, ending with a blank line.
+
+    Title, abstract and mention lines are reproduced exactly as read; relation lines carry the
+    novelty as 5th column when known and, with ``with_scores``, the score as a further column.
+
+    Examples
+    --------
+    >>> from relclf.document import Document, Mention, Relation
+    >>> doc = Document("1", "A b.", "C.", (Mention(0, 1, "A", "Gene", "7"),), (Relation("Bind", "7", "8", "Novel"),))
+    >>> print(format_document(doc), end="")
+    1|t|A b.
+    1|a|C.
+    1	0	1	A	Gene	7
+    1	Bind	7	8	Novel
+    <BLANKLINE>
+    """
+    lines = [f"{document.pmid}|t|{document.title}", f"{document.pmid}|a|{document.abstract}"]
+    for m in document.mentions:
+        columns = [document.pmid, str(m.start), str(m.end), m.text, m.entity_type]
+        if m.identifier is not None:
+            columns.append(m.identifier)
+        columns.extend(m.extra)
+        lines.append("\t".join(columns))
+    for r in document.relations:
+        columns = [document.pmid, r.label, r.id1, r.id2]
+        if r.novelty is not None or (with_scores and r.score is not None):
+            columns.append(r.novelty or "")
+        if with_scores and r.score is not None:
+            columns.append(f"{r.score:.4f}")
+        lines.append("\t".join(columns))
+    return "\n".join(lines) + "\n\n"
+
+
+def write_pubtator(documents: Iterable[Document], handle: IO[str], *, with_scores: bool = False) -> int:
+    """Write ``documents`` to the text stream ``handle``; return how many were written."""
+    count = 0
+    for document in documents:
+        handle.write(format_document(document, with_scores=with_scores))
+        count += 1
+    return count
