@@ -50,6 +50,12 @@ def open_binary(source: PathLike | IO[bytes]) -> Iterator[BinaryIO]:
         yield handle
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_writer(target: PathLike | None, *, mode: str = "w") -> Iterator[IO]:
     """Write to ``target`` through a temporary file renamed into place only on success.
@@ -73,6 +79,7 @@ def atomic_writer(target: PathLike | None, *, mode: str = "w") -> Iterator[IO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs follow the umask
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):

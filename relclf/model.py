@@ -106,7 +106,7 @@ def best_f1_threshold(scores: np.ndarray, positive: np.ndarray, unreachable: int
 
     Examples
     --------
-    >>> best_f1_threshold(np.array([0.9, 0.8, 0.3, 0.1]), np.array([True, True, False, True]))
+    >>> best_f1_threshold(np.array([0.9, 0.8, 0.3, 0.1]), np.array([True, True, False, False]))
     0.8
     """
     order = np.argsort(-scores, kind="stable")

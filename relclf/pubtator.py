@@ -247,7 +247,7 @@ def _validate_relations(name: str, relations: list[tuple[int, Relation]], mentio
 
 
 def format_document(document: Document, *, with_scores: bool = False) -> str:
-    """Render one document as PubTator text, ending with a blank line.
+    r"""Render one document as PubTator text, ending with a blank line.
 
     Title, abstract and mention lines are reproduced exactly as read; relation lines carry the
     novelty as 5th column when known and, with ``with_scores``, the score as a further column.
@@ -256,12 +256,8 @@ def format_document(document: Document, *, with_scores: bool = False) -> str:
     --------
     >>> from relclf.document import Document, Mention, Relation
     >>> doc = Document("1", "A b.", "C.", (Mention(0, 1, "A", "Gene", "7"),), (Relation("Bind", "7", "8", "Novel"),))
-    >>> print(format_document(doc), end="")
-    1|t|A b.
-    1|a|C.
-    1	0	1	A	Gene	7
-    1	Bind	7	8	Novel
-    <BLANKLINE>
+    >>> format_document(doc).split("\n")
+    ['1|t|A b.', '1|a|C.', '1\t0\t1\tA\tGene\t7', '1\tBind\t7\t8\tNovel', '', '']
     """
     lines = [f"{document.pmid}|t|{document.title}", f"{document.pmid}|a|{document.abstract}"]
     for m in document.mentions:

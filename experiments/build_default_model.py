@@ -1,0 +1,106 @@
+"""Rebuild the bundled default model (models/relclf-biored.joblib) and its model card.
+
+1. Train the default configuration on BioRED Train only and score it on Dev (the card's scores).
+2. Train the same configuration on Train + Dev and save it as the bundled model.
+3. Write models/MODEL_CARD.md from the saved metadata.
+
+Usage (from the project root, with the corpus at ../shared/data/biored):
+    python experiments/build_default_model.py [--data ../shared/data/biored]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import relclf
+from relclf.api import train
+from relclf.persistence import file_sha256
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "relclf-biored.joblib"
+CARD = ROOT / "models" / "MODEL_CARD.md"
+
+
+def _level_rows(levels: dict) -> str:
+    rows = ["| level | P | R | F1 |", "|---|---|---|---|"]
+    for level in ("pair", "type", "novelty"):
+        if level in levels:
+            c = levels[level]
+            rows.append(f"| {level} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} |")
+    return "\n".join(rows)
+
+
+def write_card(metadata: dict, dev_levels: dict, dev_per_label: dict) -> str:
+    """Render the model card as Markdown."""
+    files = "\n".join(f"- `{f['name']}` sha256 `{f['sha256']}`" for f in metadata["training_files"])
+    labels = "\n".join(
+        f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['tp'] + c['fn']} |"
+        for name, c in dev_per_label.items()
+    )
+    return f"""# Model card: relclf-biored
+
+The default model of relclf, used by `relclf predict` when no `-m` is given.
+
+- File: `models/relclf-biored.joblib` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`
+- Made with relclf {metadata['relclf_version']}, scikit-learn {metadata['sklearn_version']}, Python {metadata['python_version']}, on {metadata['created']}
+- Rebuild: `python experiments/build_default_model.py` (needs the BioRED corpus at `../shared/data/biored`)
+- Loading runs pickled code: load only model files you trust (this one is checked by its sha256 above).
+
+## Training data
+BioRED (Luo et al., Briefings in Bioinformatics 2022), Train + Dev, gold entities:
+{files}
+
+Labels: {', '.join(metadata['labels'])}. Novelty: {', '.join(metadata['novelty_labels']) or 'none'}.
+Entity type pairs that become candidates: {', '.join(metadata['type_pairs'])}.
+Composite IDs (`A|B`) are treated as {'their parts' if metadata['split_composites'] else 'one entity (as BioRED relation lines name them)'}.
+Decision threshold {metadata['threshold']:.3f}, chosen by 5-fold grouped cross-validation on the training data.
+Training time {metadata['training_seconds']} s.
+
+## Scores
+The same configuration trained on **Train only**, scored on **Dev** (gold entities, document level):
+
+{_level_rows(dev_levels)}
+
+Per label (type level):
+
+| label | P | R | F1 | gold |
+|---|---|---|---|---|
+{labels}
+
+## Intended use and limits
+Relations between gold (or NER-tagged) normalized entities in PubMed titles and abstracts, with the
+BioRED label set. Entity types are mapped to a canonical set, so PubTator3 exports (`Gene`, `Chemical`,
+`Disease`, `Species`, ...) work as input. Scores on other corpora and on automatically tagged entities
+will be lower; rare labels (Bind, Cotreatment, Comparison, Drug_Interaction, Conversion) are seldom
+predicted.
+
+## Parameters
+```json
+{json.dumps(metadata['parameters'], indent=2, sort_keys=True)}
+```
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "biored"))
+    args = parser.parse_args()
+    data = Path(args.data)
+    train_file, dev_file = data / "Train.PubTator", data / "Dev.PubTator"
+    dev_run = train([train_file], dev=dev_file)
+    assert dev_run.dev_scores is not None
+    dev = dev_run.dev_scores.as_dict()
+    print(f"Train -> Dev: {json.dumps({k: round(v['f1'], 4) for k, v in dev['levels'].items()})}")
+    MODEL.parent.mkdir(exist_ok=True)
+    scores = {"dev_trained_on_train_only": dev["levels"], "dev_per_label": dev["per_label"]}
+    final = train([train_file, dev_file], params=None)
+    metadata = dict(final.model.metadata, scores=scores)
+    relclf.save_model(final.model.estimator, MODEL, metadata)
+    CARD.write_text(write_card(metadata, dev["levels"], dev["per_label"]))
+    print(f"wrote {MODEL} ({MODEL.stat().st_size / 1e6:.1f} MB) and {CARD}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Tests of relclf.model: the estimator contract and what it learns on a small synthetic corpus."""
+
+from __future__ import annotations
+
+import io
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from relclf.document import Document, Mention, Relation
+from relclf.metrics import score_documents
+from relclf.model import RelationExtractor, best_f1_threshold
+from relclf.pubtator import read_pubtator
+from synthetic import synthetic_corpus
+
+
+def _docs(text: str) -> list[Document]:
+    return list(read_pubtator(io.BytesIO(text.encode())))
+
+
+@pytest.fixture(scope="module")
+def train_docs() -> list[Document]:
+    return _docs(synthetic_corpus(40, seed=1))
+
+
+@pytest.fixture(scope="module")
+def test_docs() -> list[Document]:
+    return _docs(synthetic_corpus(15, seed=2, start=1000))
+
+
+@pytest.fixture(scope="module")
+def fitted(train_docs) -> RelationExtractor:
+    return RelationExtractor(min_df=1).fit(train_docs)
+
+
+def test_init_only_stores_parameters():
+    model = RelationExtractor(C=3.0, threshold=0.4, groups=("dense",))
+    assert model.get_params()["C"] == 3.0
+    assert model.get_params()["threshold"] == 0.4
+    assert not any(name.endswith("_") for name in vars(model))
+
+
+def test_fit_returns_self_and_learns_from_data(train_docs):
+    model = RelationExtractor(min_df=1)
+    assert model.fit(train_docs) is model
+    assert model.labels_ == ["Negative_Correlation", "Positive_Correlation"]
+    assert model.type_pairs_ == ["Chemical|Disease"]
+    assert model.novelty_labels_ == ["No", "Novel"]
+    assert 0.0 < model.threshold_ < 1.0
+
+
+def test_learns_the_cues(fitted, test_docs):
+    hidden = [d.with_relations(()) for d in test_docs]
+    scores = score_documents(test_docs, fitted.predict_documents(hidden))
+    assert scores.levels["pair"].f1 >= 0.9
+    assert scores.levels["type"].f1 >= 0.9
+    assert scores.levels["novelty"].f1 >= 0.8
+
+
+def test_predicted_relations_carry_scores_and_novelty(fitted, test_docs):
+    relations = [r for rels in fitted.predict([d.with_relations(()) for d in test_docs]) for r in rels]
+    assert relations
+    assert all(r.score is not None and fitted.threshold_ <= r.score <= 1.0 for r in relations)
+    assert {r.novelty for r in relations} <= {"Novel", "No"}
+
+
+def test_threshold_override(fitted, test_docs):
+    hidden = [d.with_relations(()) for d in test_docs]
+    everything = sum(len(r) for r in fitted.predict(hidden, threshold=0.0))
+    nothing = sum(len(r) for r in fitted.predict(hidden, threshold=1.01))
+    default = sum(len(r) for r in fitted.predict(hidden))
+    assert nothing == 0 < default < everything
+
+
+def test_clone_and_params_round_trip(fitted):
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params()
+    assert not hasattr(copy, "detector_")
+    copy.set_params(C=0.5)
+    assert copy.C == 0.5 and fitted.C == 1.0
+
+
+def test_refit_gives_same_predictions(train_docs, test_docs, fitted):
+    again = clone(fitted).fit(train_docs)
+    hidden = [d.with_relations(()) for d in test_docs]
+    assert again.predict(hidden) == fitted.predict(hidden)
+
+
+def test_pickle_round_trip(fitted, test_docs):
+    restored = pickle.loads(pickle.dumps(fitted))
+    hidden = [d.with_relations(()) for d in test_docs]
+    assert restored.predict(hidden) == fitted.predict(hidden)
+
+
+def test_predict_before_fit_raises(test_docs):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        RelationExtractor().predict(test_docs)
+
+
+def test_training_without_relations_is_an_error(test_docs):
+    with pytest.raises(ValueError, match="no relation lines"):
+        RelationExtractor().fit([d.with_relations(()) for d in test_docs])
+
+
+def test_negative_label_must_not_be_a_real_label():
+    docs = _docs(synthetic_corpus(6, seed=3).replace("Positive_Correlation", "None"))
+    with pytest.raises(ValueError, match="negative_label"):
+        RelationExtractor(cv=2).fit(docs)
+
+
+def test_one_label_schema_with_split_composites():
+    """A BC5CDR-like corpus: one label, no novelty, composite IDs whose parts the relations name."""
+    text = synthetic_corpus(30, seed=4, with_novelty=False)
+    text = text.replace("Positive_Correlation", "CID").replace("Negative_Correlation", "CID")
+    docs = _docs(text)
+    model = RelationExtractor(min_df=1).fit(docs)
+    assert model.labels_ == ["CID"]
+    assert model.novelty_labels_ == []
+    relations = [r for rels in model.predict([d.with_relations(()) for d in docs]) for r in rels]
+    assert relations and {r.label for r in relations} == {"CID"}
+    assert all(r.novelty is None for r in relations)
+
+
+def test_pair_order_is_type_sorted_not_input_order(fitted):
+    """The relation's id1 is the entity of the alphabetically first type, whatever the text order."""
+    text = "chemazol1 induces fibrosis type 1."
+    disease_first = "fibrosis type 1 is induced by chemazol1."
+    for abstract, chem_at, dis_at in ((text, 0, 18), (disease_first, 30, 0)):
+        doc = Document(
+            "9",
+            "T.",
+            abstract,
+            (
+                Mention(3 + chem_at, 3 + chem_at + 9, "chemazol1", "Chemical", "C1001"),
+                Mention(3 + dis_at, 3 + dis_at + 15, "fibrosis type 1", "Disease", "D2001"),
+            ),
+        )
+        candidates = fitted.candidates(doc)
+        assert [(c.a.identifier, c.b.identifier) for c in candidates] == [("C1001", "D2001")]
+        (decided,) = fitted.predict([doc], threshold=0.0)
+        assert [(r.id1, r.id2) for r in decided] == [("C1001", "D2001")]
+
+
+def test_best_f1_threshold_counts_unreachable():
+    scores = np.array([0.9, 0.6, 0.4, 0.2])
+    positive = np.array([True, False, True, False])
+    assert best_f1_threshold(scores, positive) == 0.4
+    # with many unreachable gold items, recall matters more and the same cut stays best
+    assert best_f1_threshold(scores, positive, unreachable=10) == 0.4
+    assert best_f1_threshold(np.array([0.9, 0.1]), np.array([True, False])) == 0.9
+
+
+def test_no_candidates_gives_no_relations(fitted):
+    doc = Document("5", "Nothing here.", "No entities at all.")
+    assert fitted.predict([doc]) == [()]
+    single = Document("6", "chemazol1.", "", (Mention(0, 9, "chemazol1", "Chemical", "C1001"),))
+    assert fitted.predict([single]) == [()]
+
+
+def test_relation_type_is_frozen():
+    rel = Relation("Bind", "a", "b")
+    with pytest.raises(AttributeError):
+        rel.label = "x"  # type: ignore[misc]
