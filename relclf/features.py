@@ -1,12 +1,15 @@
-"""Features of a candidate pair: entity-masked context text plus document-level signals.
+"""Features of candidate pairs: entity-masked context text plus document-level signals.
 
-:func:`pair_examples` turns a document and its candidates into :class:`PairExample` records (text
-fields and a dict of dense signals); :class:`PairVectorizer` turns records into one sparse matrix
-with scikit-learn vectorizers (one ``TfidfVectorizer`` per text field, a ``DictVectorizer`` for the
-dense signals) joined by a ``FeatureUnion``.
+:func:`featurize` turns documents and their candidates into a :class:`FeatureBatch`; a
+:class:`PairVectorizer` turns a batch into one sparse matrix, one row per candidate.
 
-In masked text the pair's own mentions read ``@A@`` and ``@B@``, other entity mentions read as their
-type (``@Gene@``), digits read ``0`` and words are lower-cased.
+Text that does not depend on the pair is vectorized once and shared: each sentence once (a pair gets
+the sum of its co-occurrence sentences), each entity's mention windows and names once (a pair gets
+its two entities' rows). Only the text between the two mentions is built per pair. This keeps
+prediction fast however many pairs a document has.
+
+In masked text the pair's own mentions read ``@A@`` and ``@B@`` (in between-text), every other entity
+mention reads as its type (``@Gene@``), digits read ``0`` and words are lower-cased.
 """
 
 from __future__ import annotations
@@ -16,137 +19,152 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import OneHotEncoder, normalize
 
 from .candidates import Candidate
 from .document import Document
 
-__all__ = ["FEATURE_GROUPS", "DocumentView", "PairExample", "PairVectorizer", "pair_examples"]
+__all__ = ["CATEGORICAL", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "PairVectorizer", "featurize"]
 
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
 _DIGITS = str.maketrans("0123456789", "0000000000")
 _SENTENCE_END = frozenset(".!?")
 _MAX_BETWEEN = 24  # longer gaps keep their first and last halves; the middle says little
 _WINDOW = 3
-_MAX_WINDOW_MENTIONS = 12
-_NEGATIONS = frozenset({"not", "no", "nor", "neither", "without", "lack", "lacked", "failed", "unaffected", "absence"})
+_NEGATIONS = frozenset({"not", "no", "nor", "neither", "without", "lack", "failed", "unaffected", "absence"})
+
+# Document-level signals of a pair, in the order of PairFeatures.categorical / .numeric.
+CATEGORICAL: tuple[str, ...] = ("tp", "tp&cooc", "tp&dist", "dist", "tp&title", "first_shared", "rank_a", "rank_b", "tp&ranks")
+NUMERIC: tuple[str, ...] = (
+    "n_a", "n_b", "n_shared", "shared_frac", "title_a", "title_b", "title_both", "last_shared",
+    "partners_a", "partners_b", "a_first", "negated", "n_entities", "n_sentences",
+)
+
+# Feature groups that can be switched off (for ablations).
+FEATURE_GROUPS: tuple[str, ...] = ("between", "between_typed", "sentence", "far", "window", "entity", "dense")
 
 
 @dataclass(frozen=True, slots=True)
-class PairExample:
-    """Everything the vectorizer needs about one candidate pair.
+class PairFeatures:
+    """What is specific to one candidate pair.
 
-    Text fields are space-separated tokens, each vectorized on its own; ``dense`` maps feature names to
-    numbers (or strings, one-hot encoded by ``DictVectorizer``).
+    ``shared`` and ``far`` index the batch's sentences (co-occurrence sentences, and the closest
+    sentences of a pair that never co-occurs); ``a`` and ``b`` index the batch's entities;
+    ``categorical`` and ``numeric`` are the document-level signals named by :data:`CATEGORICAL` and
+    :data:`NUMERIC`.
     """
 
     between: str
-    between_typed: str
-    sentence: str
-    window: str
-    far: str
-    entity: str
-    dense: dict[str, float | str]
-
-
-# The text fields of PairExample, and "dense": the feature groups one can switch off.
-FEATURE_GROUPS: tuple[str, ...] = tuple(f.name for f in fields(PairExample))
+    type_pair: str
+    shared: tuple[int, ...]
+    far: tuple[int, ...]
+    a: int
+    b: int
+    categorical: tuple[str, ...]
+    numeric: tuple[float, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class _Slot:
-    """One token, or one whole entity mention, of the document's token sequence."""
+class FeatureBatch:
+    """The vectorizer's input: shared sentence and entity texts, and one PairFeatures per candidate."""
 
-    word: str
-    sentence: int
-    entities: frozenset[str]
-    entity_type: str
+    sentences: tuple[str, ...]
+    entity_windows: tuple[str, ...]
+    entity_names: tuple[str, ...]
+    pairs: tuple[PairFeatures, ...]
+
+    def __len__(self) -> int:
+        return len(self.pairs)
 
 
 class DocumentView:
-    """A document tokenized once into slots (tokens, with each mention collapsed into one slot).
+    """A document tokenized once into slots: tokens, with each mention collapsed into one slot.
 
     Parameters
     ----------
     document : Document
     entity_ids : dict
-        Maps each mention (by position in ``document.mentions``) to the identifiers it names.
+        Maps the index of each mention in ``document.mentions`` to the identifiers it names (an
+        empty tuple for mentions of no candidate entity; they still read as their type).
+
+    Attributes
+    ----------
+    words, sentence_of : list
+        Per slot: the word (lower-cased, digits as 0, or ``@Type@`` for a mention) and its sentence.
+    entities_at : dict
+        Slot index -> identifiers named by the mention at that slot.
+    positions : dict
+        Identifier -> indices of the slots of its mentions.
+    n_sentences : int
+        Sentence 0 is the title.
     """
 
     def __init__(self, document: Document, entity_ids: dict[int, tuple[str, ...]]) -> None:
-        self.document = document
         text = document.text
-        spans = sorted(
-            (m.start, m.end, i) for i, m in enumerate(document.mentions) if entity_ids.get(i)
-        )
-        self.slots: list[_Slot] = []
+        spans = sorted((m.start, m.end, i) for i, m in enumerate(document.mentions))
+        self.words_: list[str] = []
+        self.sentence_of: list[int] = []
+        self.entities_at: dict[int, tuple[str, ...]] = {}
         self.positions: dict[str, list[int]] = {}
-        sentence = 0
+        words, sentence_of = self.words_, self.sentence_of
+        sentence, span_index, last_mention = 0, 0, -1
         title_end = len(document.title)
-        span_index = 0
         pending_break = False
         for match in _TOKEN.finditer(text):
             start, end = match.span()
             while span_index < len(spans) and spans[span_index][1] <= start:
                 span_index += 1
-            if start >= title_end and sentence == 0 and self.slots:
-                sentence, pending_break = 1, False
             token = match.group()
-            if pending_break and (token[0].isupper() or token[0].isdigit() or token[0] in "[("):
+            if sentence == 0 and start >= title_end and words:
+                sentence, pending_break = 1, False
+            elif pending_break and (token[0].isupper() or token[0].isdigit() or token[0] in "[("):
                 sentence += 1
             pending_break = False
             if span_index < len(spans) and spans[span_index][0] < end:
-                m_start, m_end, m_index = spans[span_index]
-                if self.slots and self.slots[-1].entities and self._last_span == m_index:
+                index = spans[span_index][2]
+                if index == last_mention:
                     continue  # further tokens of the same mention
-                mention = document.mentions[m_index]
-                ids = frozenset(entity_ids[m_index])
-                self._last_span = m_index
+                last_mention = index
+                ids = entity_ids.get(index, ())
+                if ids:
+                    self.entities_at[len(words)] = ids
                 for identifier in ids:
-                    self.positions.setdefault(identifier, []).append(len(self.slots))
-                self.slots.append(_Slot("", sentence, ids, mention.canonical_type))
+                    self.positions.setdefault(identifier, []).append(len(words))
+                words.append(f"@{document.mentions[index].canonical_type}@")
+                sentence_of.append(sentence)
                 continue
-            self._last_span = -1
-            word = token.lower().translate(_DIGITS)
-            self.slots.append(_Slot(word, sentence, frozenset(), ""))
+            last_mention = -1
+            words.append(token.lower().translate(_DIGITS))
+            sentence_of.append(sentence)
             pending_break = token in _SENTENCE_END
         self.n_sentences = sentence + 1
         self.sentence_starts = self._sentence_starts()
 
-    _last_span = -1
-
     def _sentence_starts(self) -> list[int]:
-        starts = [0] * (self.n_sentences + 1)
-        current = -1
-        for index, slot in enumerate(self.slots):
-            while current < slot.sentence:
-                current += 1
-                starts[current] = index
-        for s in range(current + 1, self.n_sentences + 1):
-            starts[s] = len(self.slots)
+        starts = [len(self.words_)] * (self.n_sentences + 1)
+        for index in range(len(self.words_) - 1, -1, -1):
+            starts[self.sentence_of[index]] = index
+        for s in range(self.n_sentences - 1, -1, -1):  # empty sentences start where the next does
+            starts[s] = min(starts[s], starts[s + 1])
         return starts
 
-    def render(self, lo: int, hi: int, a: str, b: str) -> list[str]:
-        """Masked words of slots ``lo..hi`` (inclusive) for the pair (a, b)."""
-        words = []
-        for slot in self.slots[lo : hi + 1]:
-            if not slot.entities:
-                words.append(slot.word)
-            elif a in slot.entities and b in slot.entities:
-                words.append("@AB@")
-            elif a in slot.entities:
-                words.append("@A@")
-            elif b in slot.entities:
-                words.append("@B@")
-            else:
-                words.append(f"@{slot.entity_type}@")
+    def words(self, lo: int, hi: int) -> list[str]:
+        """Words of slots ``lo..hi`` (inclusive), every mention as its type."""
+        return self.words_[lo : hi + 1]
+
+    def masked(self, lo: int, hi: int, a: str, b: str) -> list[str]:
+        """Words of slots ``lo..hi`` (inclusive) with the pair's own mentions as @A@ / @B@."""
+        words = self.words_[lo : hi + 1]
+        for identifier, mask in ((a, "@A@"), (b, "@B@")):
+            for index in self.positions.get(identifier, ()):
+                if lo <= index <= hi:
+                    words[index - lo] = "@AB@" if words[index - lo] in ("@A@", "@B@") else mask
         return words
 
     def sentence_range(self, sentence: int) -> tuple[int, int]:
@@ -172,135 +190,166 @@ def _trim(words: list[str]) -> list[str]:
     return words[:half] + ["…"] + words[-half:]
 
 
-def _bucket(value: int, edges: Sequence[int]) -> str:
+def _bucket(value: float, edges: Sequence[float]) -> str:
     for edge in edges:
         if value <= edge:
             return str(edge)
     return f">{edges[-1]}"
 
 
-def _main_text(mentions) -> str:
-    counts = Counter(m.text.lower().translate(_DIGITS) for m in mentions)
-    return counts.most_common(1)[0][0].replace(" ", "_")
+class _DocumentFeatures:
+    """Per-document work shared by all of its pairs; appends sentences and entities to the batch."""
 
+    def __init__(self, document: Document, candidates: Sequence[Candidate], batch: _BatchBuilder) -> None:
+        entities = {c.a.identifier: c.a for c in candidates} | {c.b.identifier: c.b for c in candidates}
+        mention_ids: dict[int, list[str]] = {}
+        index_of = {id(m): i for i, m in enumerate(document.mentions)}
+        for entity in entities.values():
+            for mention in entity.mentions:
+                mention_ids.setdefault(index_of[id(mention)], []).append(entity.identifier)
+        self.view = view = DocumentView(document, {k: tuple(v) for k, v in mention_ids.items()})
+        self.sentence_offset = len(batch.sentences)
+        batch.sentences.extend(" ".join(view.words(*view.sentence_range(s))) for s in range(view.n_sentences))
+        order = sorted(entities.values(), key=lambda e: -len(e.mentions))
+        self.ranks = {e.identifier: rank for rank, e in enumerate(order, start=1)}
+        self.partners = Counter(x for c in candidates for x in (c.a.identifier, c.b.identifier))
+        self.entity_index: dict[str, int] = {}
+        for identifier, entity in entities.items():
+            self.entity_index[identifier] = len(batch.entity_windows)
+            batch.entity_windows.append(self._windows(view.positions.get(identifier, [])))
+            names = Counter(m.text.lower().translate(_DIGITS).replace(" ", "_") for m in entity.mentions)
+            batch.entity_names.append(" ".join([f"id={identifier}", *(f"name={n}" for n in names)]))
+        self.sentences_of = {
+            identifier: Counter(view.sentence_of[p] for p in positions)
+            for identifier, positions in view.positions.items()
+        }
 
-def _pair_example(view: DocumentView, candidate: Candidate, ranks: dict[str, int]) -> PairExample:
-    a, b = candidate.a.identifier, candidate.b.identifier
-    tp = candidate.type_pair
-    pos_a, pos_b = view.positions.get(a, []), view.positions.get(b, [])
-    slots = view.slots
-    sents_a = Counter(slots[i].sentence for i in pos_a)
-    sents_b = Counter(slots[i].sentence for i in pos_b)
-    shared = sorted(set(sents_a) & set(sents_b))
-    between: list[str] = []
-    sentence_words: list[str] = []
-    a_first = 0
-    negated = 0
-    for s in shared:
-        lo, hi = view.sentence_range(s)
-        xa = [i for i in pos_a if lo <= i <= hi]
-        xb = [i for i in pos_b if lo <= i <= hi]
-        i, j = _closest(xa, xb)
-        gap = view.render(min(i, j), max(i, j), a, b)
-        a_first += i < j
-        negated += any(w in _NEGATIONS for w in gap)
-        between.extend(_trim(gap))
-        between.append("|")
-        sentence_words.extend(view.render(lo, hi, a, b))
-        sentence_words.append("|")
-    far: list[str] = []
-    if not shared and pos_a and pos_b:
-        i, j = _closest(pos_a, pos_b)
-        for s in sorted({slots[i].sentence, slots[j].sentence}):
+    def _windows(self, positions: list[int]) -> str:
+        view, words = self.view, []
+        last = len(view.words_) - 1
+        for p in positions:
+            words.extend(f"l_{w}" for w in view.words(max(p - _WINDOW, 0), p - 1))
+            words.extend(f"r_{w}" for w in view.words(p + 1, min(p + _WINDOW, last)))
+        return " ".join(words)
+
+    def pair(self, candidate: Candidate) -> PairFeatures:
+        a, b = candidate.a.identifier, candidate.b.identifier
+        view, tp = self.view, candidate.type_pair
+        pos_a, pos_b = view.positions.get(a, []), view.positions.get(b, [])
+        sents_a, sents_b = self.sentences_of.get(a, Counter()), self.sentences_of.get(b, Counter())
+        shared = sorted(set(sents_a) & set(sents_b))
+        between: list[str] = []
+        a_first = negated = 0
+        for s in shared:
             lo, hi = view.sentence_range(s)
-            far.extend(view.render(lo, hi, a, b))
-    window: list[str] = []
-    for role, positions in (("a", pos_a), ("b", pos_b)):
-        for p in positions[:_MAX_WINDOW_MENTIONS]:
-            left = view.render(max(p - _WINDOW, 0), p - 1, a, b) if p else []
-            right = view.render(p + 1, min(p + _WINDOW, len(slots) - 1), a, b)
-            window.extend(f"l{role}_{w}" for w in left)
-            window.extend(f"r{role}_{w}" for w in right)
-    tp_tag = tp.replace("|", "_")
-    between_typed = " ".join(f"{tp_tag}:{w}" for w in between)
-    if shared:
-        distance = 0
-    elif pos_a and pos_b:
-        i, j = _closest(pos_a, pos_b)
-        distance = abs(slots[i].sentence - slots[j].sentence)
-    else:
-        distance = view.n_sentences
-    last = view.n_sentences - 1
-    dense: dict[str, float | str] = {
-        "tp": tp,
-        "tp_cooc": f"{tp}&{bool(shared)}",
-        "tp_dist": f"{tp}&{_bucket(distance, (0, 1, 2, 4, 8))}",
-        "n_a": math.log1p(len(pos_a)),
-        "n_b": math.log1p(len(pos_b)),
-        "n_shared": math.log1p(len(shared)),
-        "shared_frac": len(shared) / max(len(set(sents_a) | set(sents_b)), 1),
-        "dist": _bucket(distance, (0, 1, 2, 4, 8)),
-        "title_a": float(0 in sents_a),
-        "title_b": float(0 in sents_b),
-        "title_both": float(0 in shared),
-        "tp_title": f"{tp}&{0 in sents_a}&{0 in sents_b}",
-        "last_shared": float(last in shared or last - 1 in shared),
-        "rank_a": _bucket(ranks[a], (1, 2, 3, 5)),
-        "rank_b": _bucket(ranks[b], (1, 2, 3, 5)),
-        "tp_ranks": f"{tp}&{min(ranks[a], 4)}&{min(ranks[b], 4)}",
-        "a_first": a_first / len(shared) if shared else 0.5,
-        "negated": negated / len(shared) if shared else 0.0,
-        "n_entities": math.log1p(len(ranks)),
-    }
-    entity = f"ea={_main_text(candidate.a.mentions)} eb={_main_text(candidate.b.mentions)} ia={a} ib={b}"
-    return PairExample(
-        between=" ".join(between),
-        between_typed=between_typed,
-        sentence=" ".join(sentence_words),
-        window=" ".join(window),
-        far=" ".join(far),
-        entity=entity,
-        dense=dense,
-    )
+            i, j = _closest([p for p in pos_a if lo <= p <= hi], [p for p in pos_b if lo <= p <= hi])
+            gap = view.masked(min(i, j), max(i, j), a, b)
+            a_first += i < j
+            negated += not _NEGATIONS.isdisjoint(gap)
+            between.extend(_trim(gap))
+            between.append("|")
+        far: tuple[int, ...] = ()
+        if shared:
+            distance = 0
+        elif pos_a and pos_b:
+            i, j = _closest(pos_a, pos_b)
+            si, sj = view.sentence_of[i], view.sentence_of[j]
+            distance = abs(si - sj)
+            far = tuple(self.sentence_offset + s for s in sorted({si, sj}))
+        else:
+            distance = view.n_sentences
+        last = view.n_sentences - 1
+        first_shared = shared[0] / max(last, 1) if shared else 1.0
+        dist = _bucket(distance, (0, 1, 2, 4, 8))
+        in_title = (0 in sents_a, 0 in sents_b)
+        categorical = (
+            tp,
+            f"{tp}&{bool(shared)}",
+            f"{tp}&{dist}",
+            dist,
+            f"{tp}&{in_title[0]}&{in_title[1]}",
+            _bucket(first_shared, (0.0, 0.25, 0.5, 0.75, 1.0)),
+            _bucket(self.ranks[a], (1, 2, 3, 5)),
+            _bucket(self.ranks[b], (1, 2, 3, 5)),
+            f"{tp}&{min(self.ranks[a], 4)}&{min(self.ranks[b], 4)}",
+        )
+        numeric = (
+            math.log1p(len(pos_a)),
+            math.log1p(len(pos_b)),
+            math.log1p(len(shared)),
+            len(shared) / max(len(set(sents_a) | set(sents_b)), 1),
+            float(in_title[0]),
+            float(in_title[1]),
+            float(0 in shared),
+            float(last in shared or last - 1 in shared),
+            math.log1p(self.partners[a]),
+            math.log1p(self.partners[b]),
+            a_first / len(shared) if shared else 0.5,
+            negated / len(shared) if shared else 0.0,
+            math.log1p(len(self.ranks)),
+            math.log1p(view.n_sentences),
+        )
+        return PairFeatures(
+            between=" ".join(between),
+            type_pair=tp,
+            shared=tuple(self.sentence_offset + s for s in shared),
+            far=far,
+            a=self.entity_index[a],
+            b=self.entity_index[b],
+            categorical=categorical,
+            numeric=numeric,
+        )
 
 
-def pair_examples(document: Document, candidates: Sequence[Candidate]) -> list[PairExample]:
-    """Featurize the candidates of one document.
+@dataclass
+class _BatchBuilder:
+    sentences: list[str]
+    entity_windows: list[str]
+    entity_names: list[str]
+    pairs: list[PairFeatures]
+
+
+def featurize(documents: Sequence[Document], candidates: Sequence[Sequence[Candidate]]) -> FeatureBatch:
+    """Featurize the candidates of several documents into one batch.
 
     Parameters
     ----------
-    document : Document
-    candidates : sequence of Candidate
-        Candidates of ``document`` (from :func:`relclf.candidates.generate_candidates`).
+    documents : sequence of Document
+    candidates : sequence of sequence of Candidate
+        ``candidates[i]`` are the candidates of ``documents[i]``.
 
     Returns
     -------
-    list of PairExample
-        One per candidate, in the same order.
+    FeatureBatch
+        ``batch.pairs`` follows the candidates in order (documents, then candidates).
     """
-    if not candidates:
-        return []
-    entities = {c.a.identifier: c.a for c in candidates} | {c.b.identifier: c.b for c in candidates}
-    entity_ids: dict[int, list[str]] = {}
-    mention_index = {id(m): i for i, m in enumerate(document.mentions)}
-    for entity in entities.values():
-        for mention in entity.mentions:
-            entity_ids.setdefault(mention_index[id(mention)], []).append(entity.identifier)
-    for index in range(len(document.mentions)):
-        entity_ids.setdefault(index, [""])  # mentions of other entities read as their type
-    view = DocumentView(document, {k: tuple(v) for k, v in entity_ids.items()})
-    order = sorted(entities.values(), key=lambda e: -len(e.mentions))
-    ranks = {e.identifier: rank for rank, e in enumerate(order, start=1)}
-    return [_pair_example(view, c, ranks) for c in candidates]
+    builder = _BatchBuilder([], [], [], [])
+    for document, doc_candidates in zip(documents, candidates):
+        if not doc_candidates:
+            continue
+        features = _DocumentFeatures(document, doc_candidates, builder)
+        builder.pairs.extend(features.pair(c) for c in doc_candidates)
+    return FeatureBatch(tuple(builder.sentences), tuple(builder.entity_windows), tuple(builder.entity_names), tuple(builder.pairs))
 
 
-def _column(examples: Sequence[PairExample], name: str) -> list:
-    """Pick one field of every example (a module-level function so that models pickle)."""
-    return [getattr(e, name) for e in examples]
+def _indicator(rows: Sequence[Sequence[int]], n_columns: int) -> sparse.csr_matrix:
+    """A 0/1 matrix with a 1 at (i, j) for each j in rows[i]."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(r) for r in rows])
+    indices = np.fromiter((j for r in rows for j in r), dtype=np.int64, count=int(indptr[-1]))
+    return sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), n_columns))
+
+
+def _text_vectorizer(ngram_range: tuple[int, int], min_df: int) -> TfidfVectorizer:
+    return TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=ngram_range, min_df=min_df, sublinear_tf=True, dtype=np.float64)
+
+
+def _categorical(batch: FeatureBatch) -> np.ndarray:
+    return np.array([p.categorical for p in batch.pairs], dtype=object).reshape(len(batch.pairs), len(CATEGORICAL))
 
 
 class PairVectorizer(TransformerMixin, BaseEstimator):
-    """Turn PairExample records into one sparse feature matrix.
+    """Turn a :class:`FeatureBatch` into one sparse matrix (one row per pair) with sklearn vectorizers.
 
     Parameters
     ----------
@@ -309,7 +358,7 @@ class PairVectorizer(TransformerMixin, BaseEstimator):
     ngram_range : tuple of int, default (1, 3)
         Word n-grams of the between-mention text.
     min_df : int, default 2
-        Ignore n-grams seen in fewer training pairs.
+        Ignore text features seen in fewer training units (pairs, sentences or entities).
     """
 
     def __init__(self, *, groups: Sequence[str] = FEATURE_GROUPS, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2) -> None:
@@ -317,42 +366,83 @@ class PairVectorizer(TransformerMixin, BaseEstimator):
         self.ngram_range = ngram_range
         self.min_df = min_df
 
-    def _union(self) -> FeatureUnion:
-        ngrams = {"between": self.ngram_range, "between_typed": (1, 2), "sentence": (1, 2)}
-        parts = []
-        for name in self.groups:
-            select = FunctionTransformer(_column, kw_args={"name": name})
-            if name == "dense":
-                vec = DictVectorizer()
-            else:
-                vec = TfidfVectorizer(
-                    token_pattern=r"\S+",
-                    lowercase=False,
-                    ngram_range=ngrams.get(name, (1, 1)),
-                    min_df=self.min_df,
-                    sublinear_tf=True,
-                    dtype=np.float64,
-                )
-            parts.append((name, Pipeline([("select", select), ("vectorize", vec)])))
-        return FeatureUnion(parts)
-
-    def fit(self, examples: Sequence[PairExample], y=None) -> PairVectorizer:
-        """Learn vocabularies from training examples; returns self."""
+    def fit(self, batch: FeatureBatch, y=None) -> PairVectorizer:
+        """Learn vocabularies from a training batch; returns self."""
         unknown = set(self.groups) - set(FEATURE_GROUPS)
         if unknown:
             raise ValueError(f"unknown feature groups {sorted(unknown)}; choose from {FEATURE_GROUPS}")
-        self.union_ = self._union().fit(examples)
+        groups = set(self.groups)
+        self.vectorizers_: dict[str, TfidfVectorizer | OneHotEncoder] = {}
+        if groups & {"between", "between_typed"}:
+            self.vectorizers_["between"] = _text_vectorizer(self.ngram_range, self.min_df).fit(p.between for p in batch.pairs)
+        self.type_pairs_ = sorted({p.type_pair for p in batch.pairs})
+        if groups & {"sentence", "far"}:
+            self.vectorizers_["sentence"] = _text_vectorizer((1, 2), self.min_df).fit(batch.sentences)
+        if "window" in groups:
+            self.vectorizers_["window"] = _text_vectorizer((1, 1), self.min_df).fit(batch.entity_windows)
+        if "entity" in groups:
+            self.vectorizers_["entity"] = _text_vectorizer((1, 1), self.min_df).fit(batch.entity_names)
+        if "dense" in groups:
+            self.vectorizers_["dense"] = OneHotEncoder(handle_unknown="ignore").fit(_categorical(batch))
         return self
 
-    def transform(self, examples: Sequence[PairExample]):
-        """Return the sparse matrix (n_examples, n_features) of ``examples``."""
-        return self.union_.transform(examples)
+    def _blocks(self, batch: FeatureBatch) -> list[tuple[str, sparse.csr_matrix]]:
+        v, pairs, groups = self.vectorizers_, batch.pairs, self.groups
+        blocks = []
+        if "between" in groups or "between_typed" in groups:
+            B = v["between"].transform(p.between for p in pairs)
+            if "between" in groups:
+                blocks.append(("between", B))
+            if "between_typed" in groups:
+                blocks.append(("between_typed", self._typed(B, pairs)))
+        if "sentence" in groups or "far" in groups:
+            S = v["sentence"].transform(batch.sentences)
+            if "sentence" in groups:
+                blocks.append(("sentence", normalize(_indicator([p.shared for p in pairs], S.shape[0]) @ S)))
+            if "far" in groups:
+                blocks.append(("far", normalize(_indicator([p.far for p in pairs], S.shape[0]) @ S)))
+        for name, texts in (("window", batch.entity_windows), ("entity", batch.entity_names)):
+            if name in groups:
+                E = v[name].transform(texts)
+                blocks.append((f"{name}_a", E[[p.a for p in pairs]]))
+                blocks.append((f"{name}_b", E[[p.b for p in pairs]]))
+        if "dense" in groups:
+            numeric = sparse.csr_matrix(np.array([p.numeric for p in pairs], dtype=np.float64))
+            blocks.append(("dense", sparse.hstack([v["dense"].transform(_categorical(batch)), numeric], format="csr")))
+        return blocks
 
-    def get_feature_names_out(self, input_features=None):
-        """Names of the matrix columns, ``group__feature``."""
-        names = [
-            f"{group}__{feature}"
-            for group, pipeline in self.union_.transformer_list
-            for feature in pipeline[-1].get_feature_names_out()
-        ]
+    def _typed(self, B: sparse.csr_matrix, pairs: Sequence[PairFeatures]) -> sparse.csr_matrix:
+        """Cross between-text features with the type pair: one copy of the vocabulary per type pair."""
+        width = B.shape[1]
+        slot = {tp: k for k, tp in enumerate(self.type_pairs_)}
+        offsets = np.array([slot.get(p.type_pair, -1) for p in pairs], dtype=np.int64)
+        B = B.tocsr()
+        per_row = np.repeat(offsets, np.diff(B.indptr))
+        data = np.where(per_row < 0, 0.0, B.data)  # type pairs unseen in training get no features
+        indices = B.indices.astype(np.int64) + np.maximum(per_row, 0) * width
+        typed = sparse.csr_matrix((data, indices, B.indptr.astype(np.int64)), shape=(B.shape[0], width * len(self.type_pairs_)))
+        typed.eliminate_zeros()
+        return typed
+
+    def transform(self, batch: FeatureBatch) -> sparse.csr_matrix:
+        """Return the sparse matrix (n_pairs, n_features) of ``batch``."""
+        if not batch.pairs:
+            return sparse.csr_matrix((0, len(self.get_feature_names_out())))
+        return sparse.hstack([m for _, m in self._blocks(batch)], format="csr")
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the matrix columns, ``block__feature``."""
+        names: list[str] = []
+        for name in (g for g in FEATURE_GROUPS if g in self.groups):  # the order of _blocks
+            if name == "between_typed":
+                words = self.vectorizers_["between"].get_feature_names_out()
+                names.extend(f"{name}__{tp}:{w}" for tp in self.type_pairs_ for w in words)
+            elif name == "dense":
+                names.extend(f"dense__{f}" for f in self.vectorizers_["dense"].get_feature_names_out(CATEGORICAL))
+                names.extend(f"dense__{f}" for f in NUMERIC)
+            else:
+                vec = self.vectorizers_["sentence" if name == "far" else name]
+                features = vec.get_feature_names_out()
+                roles = ("_a", "_b") if name in ("window", "entity") else ("",)
+                names.extend(f"{name}{role}__{f}" for role in roles for f in features)
         return np.asarray(names, dtype=object)
