@@ -92,7 +92,8 @@ def document_entities(document: Document, *, split_composites: bool = True) -> l
 
 
 def _ordered(x: Entity, y: Entity) -> tuple[Entity, Entity]:
-    if (x.entity_type, x.mentions[0].start, x.identifier) <= (y.entity_type, y.mentions[0].start, y.identifier):
+    first_x, first_y = min(m.start for m in x.mentions), min(m.start for m in y.mentions)
+    if (x.entity_type, first_x, x.identifier) <= (y.entity_type, first_y, y.identifier):
         return x, y
     return y, x
 

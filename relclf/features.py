@@ -106,45 +106,53 @@ class DocumentView:
     """
 
     def __init__(self, document: Document, entity_ids: dict[int, tuple[str, ...]]) -> None:
-        text = document.text
-        spans = sorted((m.start, m.end, i) for i, m in enumerate(document.mentions))
         self.words_: list[str] = []
         self.sentence_of: list[int] = []
         self.entities_at: dict[int, tuple[str, ...]] = {}
         self.positions: dict[str, list[int]] = {}
-        words, sentence_of = self.words_, self.sentence_of
-        sentence, span_index, last_mention = 0, 0, -1
-        title_end = len(document.title)
-        pending_break = False
-        for match in _TOKEN.finditer(text):
-            start, end = match.span()
-            while span_index < len(spans) and spans[span_index][1] <= start:
-                span_index += 1
-            token = match.group()
-            if sentence == 0 and start >= title_end and words:
-                sentence, pending_break = 1, False
-            elif pending_break and (token[0].isupper() or token[0].isdigit() or token[0] in "[("):
-                sentence += 1
-            pending_break = False
-            if span_index < len(spans) and spans[span_index][0] < end:
-                index = spans[span_index][2]
-                if index == last_mention:
-                    continue  # further tokens of the same mention
-                last_mention = index
-                ids = entity_ids.get(index, ())
-                if ids:
-                    self.entities_at[len(words)] = ids
-                for identifier in ids:
-                    self.positions.setdefault(identifier, []).append(len(words))
-                words.append(f"@{document.mentions[index].canonical_type}@")
-                sentence_of.append(sentence)
+        self._sentence = 0
+        self._pending_break = False
+        self._title_end = len(document.title)
+        text = document.text
+        cursor, covered_to = 0, 0
+        # mentions become slots of their own and only the text between them is tokenized, so that
+        # mentions inside one token ("Ras-Raf-Erk") each keep their place
+        for start, end, index in sorted((m.start, m.end, i) for i, m in enumerate(document.mentions)):
+            if start < covered_to:  # nested or overlapping mention: it shares the slot of the outer one
+                self._add_ids(len(self.words_) - 1, entity_ids.get(index, ()))
                 continue
-            last_mention = -1
-            words.append(token.lower().translate(_DIGITS))
-            sentence_of.append(sentence)
-            pending_break = token in _SENTENCE_END
-        self.n_sentences = sentence + 1
+            self._tokens(text, cursor, start)
+            self._add(f"@{document.mentions[index].canonical_type}@", start, text[start])
+            self._add_ids(len(self.words_) - 1, entity_ids.get(index, ()))
+            self._pending_break = False
+            cursor = covered_to = end
+        self._tokens(text, cursor, len(text))
+        self.n_sentences = self._sentence + 1
         self.sentence_starts = self._sentence_starts()
+
+    def _tokens(self, text: str, start: int, end: int) -> None:
+        for match in _TOKEN.finditer(text, start, end):
+            token = match.group()
+            self._add(token.lower().translate(_DIGITS), match.start(), token[0])
+            self._pending_break = token in _SENTENCE_END
+
+    def _add(self, word: str, start: int, first_char: str) -> None:
+        if self._sentence == 0 and start >= self._title_end and self.words_:
+            self._sentence = 1
+        elif self._pending_break and (first_char.isupper() or first_char.isdigit() or first_char in "[("):
+            self._sentence += 1
+        self._pending_break = False
+        self.words_.append(word)
+        self.sentence_of.append(self._sentence)
+
+    def _add_ids(self, slot: int, ids: tuple[str, ...]) -> None:
+        if not ids or slot < 0:
+            return
+        self.entities_at[slot] = self.entities_at.get(slot, ()) + ids
+        for identifier in ids:
+            positions = self.positions.setdefault(identifier, [])
+            if not positions or positions[-1] != slot:
+                positions.append(slot)
 
     def _sentence_starts(self) -> list[int]:
         starts = [len(self.words_)] * (self.n_sentences + 1)

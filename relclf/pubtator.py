@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from .document import Document, Mention, Relation, identifier_parts
+from .document import Document, Mention, Relation, identifier_parts, is_normalized
 from .errors import InputError
 from .files import PathLike, display_name, open_binary
 
 __all__ = ["format_document", "read_pubtator", "write_pubtator"]
 
 _INT = re.compile(r"-?\d+")
+_SCORE = re.compile(r"[01]?\.\d+|[01]")
 _MAX_MENTION_COLUMNS = 7
 ErrorHandler = Callable[[InputError], None]
 
@@ -74,6 +75,15 @@ def read_pubtator(
 
 
 _Line = tuple[int, "str | bytes"]
+_UNDECODABLE_TITLE = re.compile(rb"[^\t|]+\|t\|")
+
+
+class _UndecodableTitle(bytes):
+    """A title line that is not valid UTF-8: it still starts a new document."""
+
+
+def _mark_undecodable(raw: bytes) -> bytes:
+    return _UndecodableTitle(raw) if _UNDECODABLE_TITLE.match(raw) else raw
 
 
 def _blocks(handle: IO[bytes]) -> Iterator[list[_Line]]:
@@ -92,13 +102,15 @@ def _blocks(handle: IO[bytes]) -> Iterator[list[_Line]]:
             line = raw
         if number == 1 and isinstance(line, str):
             line = line.removeprefix("\ufeff")
+        if isinstance(line, bytes):
+            line = _mark_undecodable(line)
         if isinstance(line, str) and not line.strip():
             if block:
                 yield block
             block, has_title = [], False
             continue
         header = _title_match(line) if isinstance(line, str) else None
-        is_title = header is not None and header[1] == "t"
+        is_title = (header is not None and header[1] == "t") or isinstance(line, _UndecodableTitle)
         if is_title and has_title:
             yield block
             block, has_title = [], False
@@ -183,7 +195,9 @@ def _foreign_line_message(fields: list[str], pmid: str) -> str:
 
 
 def _is_relation_line(fields: list[str]) -> bool:
-    """Relation lines have 4 or 5 columns and a label, not an offset, in the second."""
+    """Relation lines have 4 to 6 columns (novelty, score) and a label, not an offset, in the second."""
+    if len(fields) == 6:  # a scored relation (as --with-scores writes it) or a mention
+        return _SCORE.fullmatch(fields[5]) is not None and not _INT.fullmatch(fields[1])
     return len(fields) in (4, 5) and not (_INT.fullmatch(fields[1]) and _INT.fullmatch(fields[2]))
 
 
@@ -191,8 +205,14 @@ def _parse_relation(name: str, number: int, fields: list[str]) -> Relation:
     label, id1, id2 = fields[1].strip(), fields[2].strip(), fields[3].strip()
     if not label or not id1 or not id2:
         raise InputError(name, number, "relation line with an empty label or ID")
-    novelty = fields[4].strip() if len(fields) == 5 and fields[4].strip() else None
-    return Relation(label=label, id1=id1, id2=id2, novelty=novelty)
+    novelty = fields[4].strip() if len(fields) >= 5 and fields[4].strip() else None
+    score = None
+    if len(fields) == 6:
+        try:
+            score = float(fields[5])
+        except ValueError:
+            raise InputError(name, number, f"relation score {fields[5]!r} is not a number") from None
+    return Relation(label=label, id1=id1, id2=id2, novelty=novelty, score=score)
 
 
 def _parse_mention(name: str, number: int, fields: list[str]) -> Mention:
@@ -236,8 +256,8 @@ def _validate_relations(name: str, relations: list[tuple[int, Relation]], mentio
         return
     known: set[str] = set()
     for mention in mentions:
-        if mention.identifier:
-            known.add(mention.identifier.strip())
+        if is_normalized(mention.identifier):
+            known.add(mention.identifier.strip())  # type: ignore[union-attr]
             known.update(identifier_parts(mention.identifier))
             known.update(identifier_parts(mention.identifier, split_composites=False))
     for number, relation in relations:

@@ -1,0 +1,172 @@
+"""Tests of relclf.metrics against hand-computed precision, recall and F1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from relclf.document import Document, Relation
+from relclf.metrics import LEVELS, Counts, Scores, score_documents
+
+
+def doc(pmid: str, *relations: Relation) -> Document:
+    return Document(pmid, "Title.", "Abstract.", relations=relations)
+
+
+R = Relation
+
+GOLD = [
+    doc("1", R("Bind", "a", "b", "Novel"), R("Association", "a", "c", "No"), R("Association", "b", "c", "Novel")),
+    doc("2", R("Association", "x", "y", "No")),  # absent from the predictions
+]
+PREDICTED = [
+    doc(
+        "1",
+        R("Bind", "b", "a", "Novel", 0.9),  # swapped IDs: matches at every level
+        R("Bind", "a", "b", "Novel", 0.8),  # duplicate: counts once
+        R("Association", "a", "c", "Novel", 0.7),  # pair and type right, novelty wrong
+        R("Bind", "c", "b", "Novel", 0.6),  # pair right, label wrong
+        R("Bind", "c", "d", "No", 0.5),  # wrong pair
+    ),
+    doc("3", R("Bind", "p", "q", "No", 0.9)),  # not in gold: ignored
+]
+
+
+@pytest.fixture
+def scores() -> Scores:
+    return score_documents(GOLD, PREDICTED)
+
+
+def test_pair_level(scores):
+    # doc 1: gold {ab, ac, bc}, predicted {ab, ac, bc, cd}; doc 2: gold {xy}
+    assert scores.levels["pair"] == Counts(tp=3, fp=1, fn=1)
+    assert scores.levels["pair"].precision == pytest.approx(0.75)
+    assert scores.levels["pair"].recall == pytest.approx(0.75)
+    assert scores.levels["pair"].f1 == pytest.approx(0.75)
+
+
+def test_type_level(scores):
+    # doc 1: right (ab, Bind), (ac, Association); wrong (bc, Bind), (cd, Bind); missed (bc, Association)
+    assert scores.levels["type"] == Counts(tp=2, fp=2, fn=2)
+    assert (scores.levels["type"].precision, scores.levels["type"].recall, scores.levels["type"].f1) == (0.5, 0.5, 0.5)
+
+
+def test_novelty_level(scores):
+    # only (ab, Bind, Novel) is right
+    assert scores.levels["novelty"] == Counts(tp=1, fp=3, fn=3)
+    assert scores.levels["novelty"].f1 == pytest.approx(0.25)
+    assert scores.novelty_in_gold is True
+
+
+def test_per_label_counts(scores):
+    assert scores.per_label == {
+        "Bind": Counts(tp=1, fp=2, fn=0),
+        "Association": Counts(tp=1, fp=0, fn=2),
+    }
+    assert sum((c for c in scores.per_label.values()), Counts()) == scores.levels["type"]
+
+
+def test_documents_counts_gold_documents_only(scores):
+    assert scores.documents == 2
+    assert set(scores.levels) == set(LEVELS)
+
+
+def test_unequal_precision_and_recall():
+    gold = [doc("1", R("Bind", "a", "b"), R("Bind", "a", "c"), R("Bind", "a", "d"), R("Bind", "a", "e"))]
+    predicted = [doc("1", R("Bind", "b", "a"), R("Bind", "a", "c"), R("Bind", "a", "z"))]
+    counts = score_documents(gold, predicted).levels["type"]
+    assert counts == Counts(2, 1, 2)
+    assert counts.precision == pytest.approx(2 / 3)
+    assert counts.recall == pytest.approx(1 / 2)
+    assert counts.f1 == pytest.approx(4 / 7)
+
+
+def test_unordered_matching():
+    gold = [doc("1", R("Bind", "x", "y", "No"))]
+    predicted = [doc("1", R("Bind", "y", "x", "No"))]
+    scores = score_documents(gold, predicted)
+    for level in LEVELS:
+        assert scores.levels[level] == Counts(1, 0, 0)
+        assert scores.levels[level].f1 == 1.0
+
+
+def test_duplicates_count_once_in_gold_and_predictions():
+    gold = [doc("1", R("Bind", "x", "y"), R("Bind", "y", "x"), R("Bind", "x", "y"))]
+    predicted = [doc("1", R("Bind", "x", "y"), R("Bind", "x", "y"), R("Bind", "y", "x"))]
+    scores = score_documents(gold, predicted)
+    assert scores.levels["pair"] == scores.levels["type"] == Counts(1, 0, 0)
+
+
+def test_gold_document_missing_from_predictions_counts_as_false_negatives():
+    gold = [doc("1", R("Bind", "a", "b")), doc("2", R("Bind", "c", "d"), R("Association", "c", "e"))]
+    scores = score_documents(gold, [doc("1", R("Bind", "a", "b"))])
+    assert scores.levels["type"] == Counts(tp=1, fp=0, fn=2)
+    assert score_documents(gold, []).levels["pair"] == Counts(tp=0, fp=0, fn=3)
+
+
+def test_predictions_for_unknown_documents_are_ignored():
+    gold = [doc("1", R("Bind", "a", "b"))]
+    predicted = [doc("1", R("Bind", "a", "b")), doc("99", R("Bind", "a", "b"), R("Bind", "c", "d"))]
+    scores = score_documents(gold, predicted)
+    assert scores.levels["pair"] == Counts(1, 0, 0)
+    assert scores.documents == 1
+
+
+def test_novelty_level_without_novelty_in_gold():
+    gold = [doc("1", R("Bind", "a", "b"), R("Bind", "a", "c"))]
+    predicted = [doc("1", R("Bind", "a", "b"))]
+    scores = score_documents(gold, predicted)
+    assert scores.novelty_in_gold is False
+    assert scores.levels["novelty"] == scores.levels["type"] == Counts(1, 0, 1)
+    assert "novelty" not in scores.table()
+
+
+def test_predicted_novelty_must_match_gold_novelty():
+    gold = [doc("1", R("Bind", "a", "b", "Novel"))]
+    assert score_documents(gold, [doc("1", R("Bind", "a", "b", None))]).levels["novelty"] == Counts(0, 1, 1)
+    assert score_documents(gold, [doc("1", R("Bind", "a", "b", "No"))]).levels["novelty"] == Counts(0, 1, 1)
+    assert score_documents(gold, [doc("1", R("Bind", "a", "b", "Novel"))]).levels["novelty"] == Counts(1, 0, 0)
+
+
+def test_counts_zero_division_gives_zero():
+    empty = Counts()
+    assert (empty.precision, empty.recall, empty.f1) == (0.0, 0.0, 0.0)
+    only_fp = Counts(0, 5, 0)
+    assert (only_fp.precision, only_fp.recall, only_fp.f1) == (0.0, 0.0, 0.0)
+    only_fn = Counts(0, 0, 5)
+    assert (only_fn.precision, only_fn.recall, only_fn.f1) == (0.0, 0.0, 0.0)
+    perfect = Counts(3, 0, 0)
+    assert (perfect.precision, perfect.recall, perfect.f1) == (1.0, 1.0, 1.0)
+
+
+def test_counts_add():
+    assert Counts(1, 2, 3) + Counts(10, 20, 30) == Counts(11, 22, 33)
+
+
+def test_no_gold_documents():
+    scores = score_documents([], [doc("1", R("Bind", "a", "b"))])
+    assert scores.documents == 0
+    assert all(c == Counts() for c in scores.levels.values())
+    assert scores.per_label == {}
+
+
+def test_scores_as_dict_is_json_serializable(scores):
+    data = json.loads(json.dumps(scores.as_dict()))
+    assert data["documents"] == 2
+    assert data["novelty_in_gold"] is True
+    assert data["levels"]["pair"] == {"tp": 3, "fp": 1, "fn": 1, "precision": 0.75, "recall": 0.75, "f1": 0.75}
+    assert set(data["levels"]) == set(LEVELS)
+    assert list(data["per_label"]) == ["Association", "Bind"]  # sorted
+    assert data["per_label"]["Bind"]["fp"] == 2
+
+
+def test_table_lists_labels_and_levels(scores):
+    table = scores.table()
+    lines = table.splitlines()
+    assert lines[0].split() == ["P", "R", "F1", "TP", "FP", "FN"]
+    assert lines[1].split()[0] == "Association"
+    assert lines[2].split()[0] == "Bind"
+    assert lines[3].split()[:2] == ["pair", "(micro)"]
+    assert lines[3].split()[2:] == ["0.750", "0.750", "0.750", "3", "1", "1"]
+    assert lines[-1].startswith("novelty (micro)")
