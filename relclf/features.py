@@ -47,7 +47,7 @@ NUMERIC: tuple[str, ...] = (
 )
 
 # Feature groups that can be switched off (for ablations).
-FEATURE_GROUPS: tuple[str, ...] = ("between", "between_typed", "sentence", "far", "window", "entity", "dense")
+FEATURE_GROUPS: tuple[str, ...] = ("between", "between_typed", "sentence", "far", "window", "entity", "document", "dense")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,8 @@ class PairFeatures:
     """What is specific to one candidate pair.
 
     ``shared`` and ``far`` index the batch's sentences (co-occurrence sentences, and the closest
-    sentences of a pair that never co-occurs); ``a`` and ``b`` index the batch's entities;
+    sentences of a pair that never co-occurs); ``a`` and ``b`` index the batch's entities and
+    ``doc`` its documents;
     ``categorical`` and ``numeric`` are the document-level signals named by :data:`CATEGORICAL` and
     :data:`NUMERIC`.
     """
@@ -66,6 +67,7 @@ class PairFeatures:
     far: tuple[int, ...]
     a: int
     b: int
+    doc: int
     categorical: tuple[str, ...]
     numeric: tuple[float, ...]
 
@@ -75,6 +77,7 @@ class FeatureBatch:
     """The vectorizer's input: shared sentence and entity texts, and one PairFeatures per candidate."""
 
     sentences: tuple[str, ...]
+    documents: tuple[str, ...]
     entity_windows: tuple[str, ...]
     entity_names: tuple[str, ...]
     pairs: tuple[PairFeatures, ...]
@@ -218,6 +221,8 @@ class _DocumentFeatures:
         self.view = view = DocumentView(document, {k: tuple(v) for k, v in mention_ids.items()})
         self.sentence_offset = len(batch.sentences)
         batch.sentences.extend(" ".join(view.words(*view.sentence_range(s))) for s in range(view.n_sentences))
+        self.doc_index = len(batch.documents)
+        batch.documents.append(" ".join(view.words_))
         order = sorted(entities.values(), key=lambda e: -len(e.mentions))
         self.ranks = {e.identifier: rank for rank, e in enumerate(order, start=1)}
         self.partners = Counter(x for c in candidates for x in (c.a.identifier, c.b.identifier))
@@ -304,6 +309,7 @@ class _DocumentFeatures:
             far=far,
             a=self.entity_index[a],
             b=self.entity_index[b],
+            doc=self.doc_index,
             categorical=categorical,
             numeric=numeric,
         )
@@ -312,6 +318,7 @@ class _DocumentFeatures:
 @dataclass
 class _BatchBuilder:
     sentences: list[str]
+    documents: list[str]
     entity_windows: list[str]
     entity_names: list[str]
     pairs: list[PairFeatures]
@@ -331,13 +338,15 @@ def featurize(documents: Sequence[Document], candidates: Sequence[Sequence[Candi
     FeatureBatch
         ``batch.pairs`` follows the candidates in order (documents, then candidates).
     """
-    builder = _BatchBuilder([], [], [], [])
+    builder = _BatchBuilder([], [], [], [], [])
     for document, doc_candidates in zip(documents, candidates):
         if not doc_candidates:
             continue
         features = _DocumentFeatures(document, doc_candidates, builder)
         builder.pairs.extend(features.pair(c) for c in doc_candidates)
-    return FeatureBatch(tuple(builder.sentences), tuple(builder.entity_windows), tuple(builder.entity_names), tuple(builder.pairs))
+    return FeatureBatch(
+        tuple(builder.sentences), tuple(builder.documents), tuple(builder.entity_windows), tuple(builder.entity_names), tuple(builder.pairs)
+    )
 
 
 def _indicator(rows: Sequence[Sequence[int]], n_columns: int) -> sparse.csr_matrix:
@@ -390,8 +399,15 @@ class PairVectorizer(TransformerMixin, BaseEstimator):
             self.vectorizers_["window"] = _text_vectorizer((1, 1), self.min_df).fit(batch.entity_windows)
         if "entity" in groups:
             self.vectorizers_["entity"] = _text_vectorizer((1, 1), self.min_df).fit(batch.entity_names)
+        if "document" in groups:
+            self.vectorizers_["document"] = _text_vectorizer((1, 1), self.min_df).fit(batch.documents)
         if "dense" in groups:
             self.vectorizers_["dense"] = OneHotEncoder(handle_unknown="ignore").fit(_categorical(batch))
+        for vectorizer in self.vectorizers_.values():
+            # every n-gram cut by min_df is kept there for introspection only; it would triple the
+            # model file and its loading time
+            if hasattr(vectorizer, "stop_words_"):
+                del vectorizer.stop_words_
         return self
 
     def _blocks(self, batch: FeatureBatch) -> list[tuple[str, sparse.csr_matrix]]:
@@ -414,13 +430,16 @@ class PairVectorizer(TransformerMixin, BaseEstimator):
                 E = v[name].transform(texts)
                 blocks.append((f"{name}_a", E[[p.a for p in pairs]]))
                 blocks.append((f"{name}_b", E[[p.b for p in pairs]]))
+        if "document" in groups:
+            W = v["document"].transform(batch.documents)
+            blocks.append(("document", self._typed(W[[p.doc for p in pairs]], pairs)))
         if "dense" in groups:
             numeric = sparse.csr_matrix(np.array([p.numeric for p in pairs], dtype=np.float64))
             blocks.append(("dense", sparse.hstack([v["dense"].transform(_categorical(batch)), numeric], format="csr")))
         return blocks
 
     def _typed(self, B: sparse.csr_matrix, pairs: Sequence[PairFeatures]) -> sparse.csr_matrix:
-        """Cross between-text features with the type pair: one copy of the vocabulary per type pair."""
+        """Cross text features with the type pair: one copy of the vocabulary per type pair."""
         width = B.shape[1]
         slot = {tp: k for k, tp in enumerate(self.type_pairs_)}
         offsets = np.array([slot.get(p.type_pair, -1) for p in pairs], dtype=np.int64)
@@ -442,8 +461,8 @@ class PairVectorizer(TransformerMixin, BaseEstimator):
         """Names of the matrix columns, ``block__feature``."""
         names: list[str] = []
         for name in (g for g in FEATURE_GROUPS if g in self.groups):  # the order of _blocks
-            if name == "between_typed":
-                words = self.vectorizers_["between"].get_feature_names_out()
+            if name in ("between_typed", "document"):
+                words = self.vectorizers_["between" if name == "between_typed" else name].get_feature_names_out()
                 names.extend(f"{name}__{tp}:{w}" for tp in self.type_pairs_ for w in words)
             elif name == "dense":
                 names.extend(f"dense__{f}" for f in self.vectorizers_["dense"].get_feature_names_out(CATEGORICAL))

@@ -137,7 +137,7 @@ class RelationExtractor(BaseEstimator):
         Minimum number of training pairs a text feature must occur in.
     C : float, default 1.0
         Inverse regularization strength of the detector.
-    label_C : float, default 1.0
+    label_C : float, default 10.0
         Inverse regularization strength of the labeler and novelty classifiers.
     class_weight : "balanced" or None, default None
         Class weights of the detector.
@@ -181,7 +181,7 @@ class RelationExtractor(BaseEstimator):
         ngram_range: tuple[int, int] = (1, 3),
         min_df: int = 2,
         C: float = 1.0,
-        label_C: float = 1.0,
+        label_C: float = 10.0,
         class_weight: str | None = None,
         threshold: float | str = "auto",
         cv: int = 5,
