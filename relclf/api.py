@@ -160,6 +160,7 @@ def evaluate(
     *,
     threshold: float | None = None,
     on_error: ErrorHandler = None,
+    n_jobs: int = 1,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
@@ -169,7 +170,7 @@ def evaluate(
     estimator = resolve_model(model)
     documents = list(read_pubtator(gold, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
     hidden = (d.with_relations(()) for d in documents)
-    predicted = estimator.predict_documents(hidden, threshold=threshold)
+    predicted = estimator.predict_documents(hidden, threshold=threshold, n_jobs=n_jobs)
     return score_documents(documents, predicted)
 
 
@@ -181,17 +182,20 @@ def predict_file(
     threshold: float | None = None,
     with_scores: bool = False,
     on_error: ErrorHandler = None,
+    n_jobs: int = 1,
 ) -> int:
     """Predict relations for every document of ``source`` and write PubTator to ``output``.
 
     ``source`` may be ``-`` (standard input); ``output`` None or ``-`` writes standard output. The
-    output is written to a temporary file and renamed only when every document succeeded. Returns the
-    number of documents written.
+    output is written to a temporary file and renamed only when every document succeeded. ``n_jobs``
+    worker processes share the work; the output is identical to a serial run's. Returns the number of
+    documents written.
     """
     estimator = resolve_model(model)
     documents = read_pubtator(source, on_error=on_error)
     with atomic_writer(output) as handle:
-        return write_pubtator(estimator.predict_documents(documents, threshold=threshold), handle, with_scores=with_scores)
+        predicted = estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
+        return write_pubtator(predicted, handle, with_scores=with_scores)
 
 
 def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler = None) -> Scores:

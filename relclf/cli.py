@@ -66,7 +66,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    scores = api.evaluate(args.gold, args.model, threshold=args.threshold, on_error=skipper)
+    scores = api.evaluate(args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs)
     print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -78,7 +78,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
     count = api.predict_file(
-        args.input, args.output, args.model, threshold=args.threshold, with_scores=args.with_scores, on_error=skipper
+        args.input,
+        args.output,
+        args.model,
+        threshold=args.threshold,
+        with_scores=args.with_scores,
+        on_error=skipper,
+        n_jobs=args.n_jobs,
     )
     log.info("wrote %d documents", count)
     if skipper:
@@ -146,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_model(p: argparse.ArgumentParser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     p.add_argument("--threshold", type=float, help="override the model's decision threshold (0-1)")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes (default 1); output identical to a serial run")
 
 
 def _add_skip(p: argparse.ArgumentParser) -> None:

@@ -12,12 +12,14 @@ Labels, entity type pairs and the composite-ID convention are all learned from t
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -324,22 +326,35 @@ class RelationExtractor(BaseEstimator):
         return [d.relations for d in self.predict_documents(documents, threshold=threshold)]
 
     def predict_documents(
-        self, documents: Iterable[Document], *, threshold: float | None = None, batch_size: int = 256
+        self,
+        documents: Iterable[Document],
+        *,
+        threshold: float | None = None,
+        batch_size: int = 256,
+        n_jobs: int | None = None,
     ) -> Iterator[Document]:
-        """Stream documents back with their relations replaced by predicted ones.
+        """Stream documents back, in input order, with their relations replaced by predicted ones.
 
-        Documents are processed in batches of ``batch_size`` so that memory stays flat however long
-        the input is.
+        Parameters
+        ----------
+        documents : iterable of Document
+        threshold : float, optional
+            Overrides the stored detector threshold.
+        batch_size : int, default 256
+            Documents are processed in batches of this size, so memory stays flat however long the
+            input is.
+        n_jobs : int, optional
+            Worker processes (joblib); defaults to the ``n_jobs`` parameter. The output is the same
+            as a serial run's.
         """
         check_is_fitted(self, "detector_")
-        batch: list[Document] = []
-        for document in documents:
-            batch.append(document)
-            if len(batch) >= batch_size:
+        n_jobs = self.n_jobs if n_jobs is None else n_jobs
+        batches = _batched(documents, batch_size)
+        if n_jobs == 1:
+            for batch in batches:
                 yield from self._predict_batch(batch, threshold)
-                batch = []
-        if batch:
-            yield from self._predict_batch(batch, threshold)
+            return
+        yield from _predict_parallel(self, batches, threshold, n_jobs)
 
     def _predict_batch(self, batch: list[Document], threshold: float | None) -> list[Document]:
         per_doc = [self.candidates(d) for d in batch]
@@ -350,3 +365,48 @@ class RelationExtractor(BaseEstimator):
             relations = [r for r in (next(decided) for _ in cs) if r is not None]
             out.append(document.with_relations(relations))
         return out
+
+
+def _batched(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# The model that forked workers inherit, so that it is not pickled for every batch.
+_FORKED_MODEL: RelationExtractor | None = None
+
+
+def _predict_forked(batch: list[Document], threshold: float | None) -> list[Document]:
+    assert _FORKED_MODEL is not None
+    return _FORKED_MODEL._predict_batch(batch, threshold)
+
+
+def _predict_parallel(
+    model: RelationExtractor, batches: Iterator[list[Document]], threshold: float | None, n_jobs: int
+) -> Iterator[Document]:
+    """Predict batches in worker processes, yielding documents in input order.
+
+    Batches are handed out ``2 * n_jobs`` at a time so that memory stays bounded on long inputs.
+    Where processes fork (Linux), workers inherit the loaded model: no pickling of it, no re-import
+    of scikit-learn; elsewhere joblib's loky workers receive it with each batch.
+    """
+    global _FORKED_MODEL
+    if multiprocessing.get_start_method(allow_none=False) != "fork":
+        with Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs") as parallel:
+            for documents in parallel(delayed(model._predict_batch)(b, threshold) for b in batches):
+                yield from documents
+        return
+    _FORKED_MODEL = model
+    try:
+        with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
+            while chunk := list(itertools.islice(batches, 2 * n_jobs)):
+                for documents in pool.starmap(_predict_forked, [(b, threshold) for b in chunk]):
+                    yield from documents
+    finally:
+        _FORKED_MODEL = None

@@ -165,3 +165,12 @@ def test_relation_type_is_frozen():
     rel = Relation("Bind", "a", "b")
     with pytest.raises(AttributeError):
         rel.label = "x"  # type: ignore[misc]
+
+
+def test_parallel_prediction_equals_serial(fitted, test_docs):
+    hidden = [d.with_relations(()) for d in test_docs]
+    serial = list(fitted.predict_documents(hidden, batch_size=4))
+    parallel = list(fitted.predict_documents(hidden, batch_size=4, n_jobs=2))
+    assert [d.pmid for d in parallel] == [d.pmid for d in hidden]
+    assert parallel == serial
+    assert any(d.relations for d in parallel)
