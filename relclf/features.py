@@ -37,13 +37,27 @@ _DIGITS = str.maketrans("0123456789", "0000000000")
 _SENTENCE_END = frozenset(".!?")
 _MAX_BETWEEN = 24  # longer gaps keep their first and last halves; the middle says little
 _WINDOW = 3
+# Word beginnings of general English cue words for the direction of an effect; counted around the
+# pair's closest mentions and crossed with the type pair, so that the labeler can pool rare words.
+_CUES: dict[str, tuple[str, ...]] = {
+    "up": ("increas", "induc", "elevat", "upregulat", "up-regulat", "promot", "enhanc", "activat", "stimulat",
+           "caus", "risk", "trigger", "aggravat", "exacerbat", "worsen", "augment", "potentiat", "accelerat"),
+    "down": ("decreas", "reduc", "inhibit", "suppress", "downregulat", "down-regulat", "attenuat", "prevent",
+             "protect", "treat", "alleviat", "amelior", "improv", "block", "abolish", "lower", "therap", "rescu",
+             "revers", "antagon", "diminish", "impair", "relie"),
+    "association": ("associat", "correlat", "link", "polymorphism", "susceptib", "carrier", "genotyp", "allele"),
+    "binding": ("bind", "bound", "interact", "complex", "ligand", "receptor"),
+}
 _NEGATIONS = frozenset({"not", "no", "nor", "neither", "without", "lack", "failed", "unaffected", "absence"})
 
 # Document-level signals of a pair, in the order of PairFeatures.categorical / .numeric.
-CATEGORICAL: tuple[str, ...] = ("tp", "tp&cooc", "tp&dist", "dist", "tp&title", "first_shared", "rank_a", "rank_b", "tp&ranks")
+CATEGORICAL: tuple[str, ...] = (
+    "tp", "tp&cooc", "tp&dist", "dist", "tp&title", "first_shared", "rank_a", "rank_b", "tp&ranks", "tp&cues",
+)
 NUMERIC: tuple[str, ...] = (
     "n_a", "n_b", "n_shared", "shared_frac", "title_a", "title_b", "title_both", "last_shared",
-    "partners_a", "partners_b", "a_first", "negated", "n_entities", "n_sentences",
+    "partners_a", "partners_b", "a_first", "negated", "cue_up", "cue_down", "cue_association", "cue_binding",
+    "n_entities", "n_sentences",
 )
 
 # Feature groups that can be switched off (for ablations).
@@ -253,12 +267,16 @@ class _DocumentFeatures:
         shared = sorted(set(sents_a) & set(sents_b))
         between: list[str] = []
         a_first = negated = 0
+        cues = dict.fromkeys(_CUES, 0)
         for s in shared:
             lo, hi = view.sentence_range(s)
             i, j = _closest([p for p in pos_a if lo <= p <= hi], [p for p in pos_b if lo <= p <= hi])
             gap = view.masked(min(i, j), max(i, j), a, b)
             a_first += i < j
             negated += not _NEGATIONS.isdisjoint(gap)
+            context = view.words(max(min(i, j) - _WINDOW, lo), min(max(i, j) + _WINDOW, hi))
+            for name, stems in _CUES.items():
+                cues[name] += any(w.startswith(stems) for w in context)
             between.extend(_trim(gap))
             between.append("|")
         far: tuple[int, ...] = ()
@@ -285,6 +303,7 @@ class _DocumentFeatures:
             _bucket(self.ranks[a], (1, 2, 3, 5)),
             _bucket(self.ranks[b], (1, 2, 3, 5)),
             f"{tp}&{min(self.ranks[a], 4)}&{min(self.ranks[b], 4)}",
+            f"{tp}&" + "&".join(name for name, n in cues.items() if n) + f"&neg={negated > 0}",
         )
         numeric = (
             math.log1p(len(pos_a)),
@@ -299,6 +318,7 @@ class _DocumentFeatures:
             math.log1p(self.partners[b]),
             a_first / len(shared) if shared else 0.5,
             negated / len(shared) if shared else 0.0,
+            *(n / len(shared) if shared else 0.0 for n in cues.values()),
             math.log1p(len(self.ranks)),
             math.log1p(view.n_sentences),
         )
