@@ -52,16 +52,15 @@ _NEGATIONS = frozenset({"not", "no", "nor", "neither", "without", "lack", "faile
 
 # Document-level signals of a pair, in the order of PairFeatures.categorical / .numeric.
 CATEGORICAL: tuple[str, ...] = (
-    "tp", "tp&cooc", "tp&dist", "dist", "tp&title", "first_shared", "rank_a", "rank_b", "tp&ranks", "tp&cues",
+    "tp", "tp&cooc", "tp&dist", "dist", "tp&title", "first_shared", "rank_a", "rank_b", "tp&ranks",
 )
 NUMERIC: tuple[str, ...] = (
     "n_a", "n_b", "n_shared", "shared_frac", "title_a", "title_b", "title_both", "last_shared",
-    "partners_a", "partners_b", "a_first", "negated", "cue_up", "cue_down", "cue_association", "cue_binding",
-    "n_entities", "n_sentences",
+    "partners_a", "partners_b", "a_first", "negated", "n_entities", "n_sentences",
 )
 
 # Feature groups that can be switched off (for ablations).
-FEATURE_GROUPS: tuple[str, ...] = ("between", "between_typed", "sentence", "far", "window", "entity", "document", "dense")
+FEATURE_GROUPS: tuple[str, ...] = ("between", "between_typed", "sentence", "far", "window", "entity", "document", "cues", "dense")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +71,8 @@ class PairFeatures:
     sentences of a pair that never co-occurs); ``a`` and ``b`` index the batch's entities and
     ``doc`` its documents;
     ``categorical`` and ``numeric`` are the document-level signals named by :data:`CATEGORICAL` and
-    :data:`NUMERIC`.
+    :data:`NUMERIC`; ``cue_pattern`` names the kinds of direction cue found near the pair (with the type
+    pair and negation) and ``cue_shares`` the share of co-occurrence sentences with each kind.
     """
 
     between: str
@@ -84,6 +84,8 @@ class PairFeatures:
     doc: int
     categorical: tuple[str, ...]
     numeric: tuple[float, ...]
+    cue_pattern: str
+    cue_shares: tuple[float, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +305,6 @@ class _DocumentFeatures:
             _bucket(self.ranks[a], (1, 2, 3, 5)),
             _bucket(self.ranks[b], (1, 2, 3, 5)),
             f"{tp}&{min(self.ranks[a], 4)}&{min(self.ranks[b], 4)}",
-            f"{tp}&" + "&".join(name for name, n in cues.items() if n) + f"&neg={negated > 0}",
         )
         numeric = (
             math.log1p(len(pos_a)),
@@ -318,7 +319,6 @@ class _DocumentFeatures:
             math.log1p(self.partners[b]),
             a_first / len(shared) if shared else 0.5,
             negated / len(shared) if shared else 0.0,
-            *(n / len(shared) if shared else 0.0 for n in cues.values()),
             math.log1p(len(self.ranks)),
             math.log1p(view.n_sentences),
         )
@@ -332,6 +332,8 @@ class _DocumentFeatures:
             doc=self.doc_index,
             categorical=categorical,
             numeric=numeric,
+            cue_pattern=f"{tp}&" + ("&".join(name for name, n in cues.items() if n) or "none") + f"&neg={negated > 0}",
+            cue_shares=tuple(n / len(shared) if shared else 0.0 for n in cues.values()),
         )
 
 
@@ -381,6 +383,10 @@ def _text_vectorizer(ngram_range: tuple[int, int], min_df: int) -> TfidfVectoriz
     return TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=ngram_range, min_df=min_df, sublinear_tf=True, dtype=np.float64)
 
 
+def _cue_patterns(batch: FeatureBatch) -> np.ndarray:
+    return np.array([p.cue_pattern for p in batch.pairs], dtype=object).reshape(-1, 1)
+
+
 def _categorical(batch: FeatureBatch) -> np.ndarray:
     return np.array([p.categorical for p in batch.pairs], dtype=object).reshape(len(batch.pairs), len(CATEGORICAL))
 
@@ -421,6 +427,8 @@ class PairVectorizer(TransformerMixin, BaseEstimator):
             self.vectorizers_["entity"] = _text_vectorizer((1, 1), self.min_df).fit(batch.entity_names)
         if "document" in groups:
             self.vectorizers_["document"] = _text_vectorizer((1, 1), self.min_df).fit(batch.documents)
+        if "cues" in groups:
+            self.vectorizers_["cues"] = OneHotEncoder(handle_unknown="ignore").fit(_cue_patterns(batch))
         if "dense" in groups:
             self.vectorizers_["dense"] = OneHotEncoder(handle_unknown="ignore").fit(_categorical(batch))
         for vectorizer in self.vectorizers_.values():
@@ -453,6 +461,9 @@ class PairVectorizer(TransformerMixin, BaseEstimator):
         if "document" in groups:
             W = v["document"].transform(batch.documents)
             blocks.append(("document", self._typed(W[[p.doc for p in pairs]], pairs)))
+        if "cues" in groups:
+            shares = sparse.csr_matrix(np.array([p.cue_shares for p in pairs], dtype=np.float64))
+            blocks.append(("cues", sparse.hstack([v["cues"].transform(_cue_patterns(batch)), shares], format="csr")))
         if "dense" in groups:
             numeric = sparse.csr_matrix(np.array([p.numeric for p in pairs], dtype=np.float64))
             blocks.append(("dense", sparse.hstack([v["dense"].transform(_categorical(batch)), numeric], format="csr")))
@@ -484,6 +495,9 @@ class PairVectorizer(TransformerMixin, BaseEstimator):
             if name in ("between_typed", "document"):
                 words = self.vectorizers_["between" if name == "between_typed" else name].get_feature_names_out()
                 names.extend(f"{name}__{tp}:{w}" for tp in self.type_pairs_ for w in words)
+            elif name == "cues":
+                names.extend(f"cues__{f}" for f in self.vectorizers_["cues"].get_feature_names_out(["pattern"]))
+                names.extend(f"cues__share_{kind}" for kind in _CUES)
             elif name == "dense":
                 names.extend(f"dense__{f}" for f in self.vectorizers_["dense"].get_feature_names_out(CATEGORICAL))
                 names.extend(f"dense__{f}" for f in NUMERIC)

@@ -230,3 +230,23 @@ def test_vectorizer_survives_pickle(training_batch):
     restored = pickle.loads(pickle.dumps(vectorizer))
     assert same_matrix(restored.transform(training_batch), vectorizer.transform(training_batch))
     assert list(restored.get_feature_names_out()) == list(vectorizer.get_feature_names_out())
+
+
+def _one_pair(text: str, a: tuple[int, int, str, str, str], b: tuple[int, int, str, str, str]):
+    body = f"1|t|T.\n1|a|{text}\n" + "".join(f"1\t{s + 3}\t{e + 3}\t{t}\t{ty}\t{i}\n" for s, e, t, ty, i in (a, b))
+    document = parse_one(body)
+    candidates = generate_candidates(document)
+    return featurize([document], [candidates]).pairs[0]
+
+
+def test_direction_cues_and_negation_are_found_near_the_pair():
+    up = _one_pair("Lithium induces fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (16, 24, "fibrosis", "Disease", "D1"))
+    assert up.cue_pattern == "Chemical|Disease&up&neg=False"
+    assert up.cue_shares[0] == 1.0
+    down = _one_pair(
+        "Lithium did not reduce fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (23, 31, "fibrosis", "Disease", "D1")
+    )
+    assert down.cue_pattern == "Chemical|Disease&down&neg=True"
+    none = _one_pair("Lithium and fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (12, 20, "fibrosis", "Disease", "D1"))
+    assert none.cue_pattern == "Chemical|Disease&none&neg=False"
+    assert sum(none.cue_shares) == 0.0
