@@ -248,6 +248,10 @@ class _DocumentFeatures:
             batch.entity_windows.append(self._windows(view.positions.get(identifier, [])))
             names = Counter(m.text.lower().translate(_DIGITS).replace(" ", "_") for m in entity.mentions)
             batch.entity_names.append(" ".join([f"id={identifier}", *(f"name={n}" for n in names)]))
+        # which kinds of cue each word is (a bit per kind), computed once per document, not per pair
+        self.cue_masks = [
+            sum(1 << bit for bit, stems in enumerate(_CUES.values()) if word.startswith(stems)) for word in view.words_
+        ]
         self.sentences_of = {
             identifier: Counter(view.sentence_of[p] for p in positions)
             for identifier, positions in view.positions.items()
@@ -276,9 +280,11 @@ class _DocumentFeatures:
             gap = view.masked(min(i, j), max(i, j), a, b)
             a_first += i < j
             negated += not _NEGATIONS.isdisjoint(gap)
-            context = view.words(max(min(i, j) - _WINDOW, lo), min(max(i, j) + _WINDOW, hi))
-            for name, stems in _CUES.items():
-                cues[name] += any(w.startswith(stems) for w in context)
+            found = 0
+            for mask in self.cue_masks[max(min(i, j) - _WINDOW, lo) : min(max(i, j) + _WINDOW, hi) + 1]:
+                found |= mask
+            for bit, name in enumerate(_CUES):
+                cues[name] += found >> bit & 1
             between.extend(_trim(gap))
             between.append("|")
         far: tuple[int, ...] = ()
