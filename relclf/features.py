@@ -72,7 +72,8 @@ class PairFeatures:
     ``doc`` its documents;
     ``categorical`` and ``numeric`` are the document-level signals named by :data:`CATEGORICAL` and
     :data:`NUMERIC`; ``cue_pattern`` names the kinds of direction cue found near the pair (with the type
-    pair and negation) and ``cue_shares`` the share of co-occurrence sentences with each kind.
+    pair, negation, and the cues near each entity's own mentions) and ``cue_shares`` the share of
+    co-occurrence sentences with each kind.
     """
 
     between: str
@@ -257,6 +258,14 @@ class _DocumentFeatures:
             for identifier, positions in view.positions.items()
         }
 
+    def _entity_cues(self, positions: list[int]) -> str:
+        """Kinds of cue within the word windows of an entity's mentions, e.g. ``"up+treat"``."""
+        found = 0
+        for p in positions:
+            for mask in self.cue_masks[max(p - _WINDOW, 0) : p + _WINDOW + 1]:
+                found |= mask
+        return "+".join(name for bit, name in enumerate(_CUES) if found >> bit & 1)
+
     def _windows(self, positions: list[int]) -> str:
         view, words = self.view, []
         last = len(view.words_) - 1
@@ -338,7 +347,10 @@ class _DocumentFeatures:
             doc=self.doc_index,
             categorical=categorical,
             numeric=numeric,
-            cue_pattern=f"{tp}&" + ("&".join(name for name, n in cues.items() if n) or "none") + f"&neg={negated > 0}",
+            cue_pattern=(
+                f"{tp}&" + ("&".join(name for name, n in cues.items() if n) or "none") + f"&neg={negated > 0}"
+                f"&a={self._entity_cues(pos_a)}&b={self._entity_cues(pos_b)}"
+            ),
             cue_shares=tuple(n / len(shared) if shared else 0.0 for n in cues.values()),
         )
 

@@ -241,12 +241,12 @@ def _one_pair(text: str, a: tuple[int, int, str, str, str], b: tuple[int, int, s
 
 def test_direction_cues_and_negation_are_found_near_the_pair():
     up = _one_pair("Lithium induces fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (16, 24, "fibrosis", "Disease", "D1"))
-    assert up.cue_pattern == "Chemical|Disease&up&neg=False"
+    assert up.cue_pattern == "Chemical|Disease&up&neg=False&a=up&b=up"
     assert up.cue_shares[0] == 1.0
     down = _one_pair(
         "Lithium did not reduce fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (23, 31, "fibrosis", "Disease", "D1")
     )
-    assert down.cue_pattern == "Chemical|Disease&down&neg=True"
+    assert down.cue_pattern == "Chemical|Disease&down&neg=True&a=down&b=down"
     none = _one_pair("Lithium and fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (12, 20, "fibrosis", "Disease", "D1"))
-    assert none.cue_pattern == "Chemical|Disease&none&neg=False"
+    assert none.cue_pattern == "Chemical|Disease&none&neg=False&a=&b="
     assert sum(none.cue_shares) == 0.0
