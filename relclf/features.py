@@ -117,8 +117,6 @@ class DocumentView:
     ----------
     words, sentence_of : list
         Per slot: the word (lower-cased, digits as 0, or ``@Type@`` for a mention) and its sentence.
-    entities_at : dict
-        Slot index -> identifiers named by the mention at that slot.
     positions : dict
         Identifier -> indices of the slots of its mentions.
     n_sentences : int
@@ -128,7 +126,6 @@ class DocumentView:
     def __init__(self, document: Document, entity_ids: dict[int, tuple[str, ...]]) -> None:
         self.words_: list[str] = []
         self.sentence_of: list[int] = []
-        self.entities_at: dict[int, tuple[str, ...]] = {}
         self.positions: dict[str, list[int]] = {}
         self._sentence = 0
         self._pending_break = False
@@ -168,7 +165,6 @@ class DocumentView:
     def _add_ids(self, slot: int, ids: tuple[str, ...]) -> None:
         if not ids or slot < 0:
             return
-        self.entities_at[slot] = self.entities_at.get(slot, ()) + ids
         for identifier in ids:
             positions = self.positions.setdefault(identifier, [])
             if not positions or positions[-1] != slot:
