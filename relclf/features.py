@@ -249,6 +249,8 @@ class _DocumentFeatures:
         self.cue_masks = [
             sum(1 << bit for bit, stems in enumerate(_CUES.values()) if word.startswith(stems)) for word in view.words_
         ]
+        # an entity's cues do not depend on its partner: computed once, not once per pair
+        self.entity_cues = {identifier: self._entity_cues(positions) for identifier, positions in view.positions.items()}
         self.sentences_of = {
             identifier: Counter(view.sentence_of[p] for p in positions)
             for identifier, positions in view.positions.items()
@@ -345,7 +347,7 @@ class _DocumentFeatures:
             numeric=numeric,
             cue_pattern=(
                 f"{tp}&" + ("&".join(name for name, n in cues.items() if n) or "none") + f"&neg={negated > 0}"
-                f"&a={self._entity_cues(pos_a)}&b={self._entity_cues(pos_b)}"
+                f"&a={self.entity_cues.get(a, '')}&b={self.entity_cues.get(b, '')}"
             ),
             cue_shares=tuple(n / len(shared) if shared else 0.0 for n in cues.values()),
         )
