@@ -20,6 +20,7 @@ from .files import PathLike, atomic_writer
 from .metrics import Scores, score_documents
 from .model import RelationExtractor
 from .persistence import LoadedModel, build_metadata, load_model, save_model
+from .progress import count_documents, stage, track
 from .pubtator import read_pubtator, write_pubtator
 
 __all__ = [
@@ -56,11 +57,12 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
     return load_model(path).estimator
 
 
-def read_corpus(paths: Sequence[PathLike], on_error: ErrorHandler = None) -> list[Document]:
-    """Read and concatenate the documents of several PubTator files."""
+def read_corpus(paths: Sequence[PathLike], on_error: ErrorHandler = None, *, progress: bool = False) -> list[Document]:
+    """Read and concatenate the documents of several PubTator files (with a bar per file if ``progress``)."""
     documents: list[Document] = []
     for path in paths:
-        documents.extend(read_pubtator(path, on_error=on_error))
+        total = count_documents(path) if progress else None
+        documents.extend(track(read_pubtator(path, on_error=on_error), enabled=progress, desc=f"reading {Path(path).name}", total=total))
     return documents
 
 
@@ -112,6 +114,7 @@ def train(
     dev: PathLike | None = None,
     params: dict[str, Any] | None = None,
     on_error: ErrorHandler = None,
+    progress: bool = False,
 ) -> TrainResult:
     """Train a model on PubTator files and optionally save it and score it on a dev file.
 
@@ -127,20 +130,23 @@ def train(
         Parameters of :class:`~relclf.model.RelationExtractor`.
     on_error : callable, optional
         Skip invalid documents, reporting each to this callback (default: raise).
+    progress : bool, default False
+        Draw progress bars on stderr (reading, fitting, scoring the dev file).
 
     Returns
     -------
     TrainResult
     """
-    documents = read_corpus(paths, on_error)
+    documents = read_corpus(paths, on_error, progress=progress)
     if not documents:
         raise InputError(str(paths[0]), 0, "no valid training documents")
     estimator = RelationExtractor(**(params or {}))
     start = time.perf_counter()
-    estimator.fit(documents)
+    with stage(f"fitting on {len(documents):,} documents", enabled=progress):
+        estimator.fit(documents)
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
-    dev_scores = evaluate(dev, estimator, on_error=on_error) if dev is not None else None
+    dev_scores = evaluate(dev, estimator, on_error=on_error, progress=progress) if dev is not None else None
     scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name} if dev_scores else {}
     metadata = build_metadata(
         estimator,
@@ -161,17 +167,18 @@ def evaluate(
     threshold: float | None = None,
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
+    progress: bool = False,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
     ``gold`` is a PubTator path or a list of documents; ``model`` a path, a loaded model or None for
-    the default. Returns :class:`~relclf.metrics.Scores`.
+    the default; ``progress`` draws a bar on stderr. Returns :class:`~relclf.metrics.Scores`.
     """
     estimator = resolve_model(model)
     documents = list(read_pubtator(gold, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
     hidden = (d.with_relations(()) for d in documents)
     predicted = estimator.predict_documents(hidden, threshold=threshold, n_jobs=n_jobs)
-    return score_documents(documents, predicted)
+    return score_documents(documents, track(predicted, enabled=progress, desc="evaluating", total=len(documents)))
 
 
 def predict_file(
@@ -183,19 +190,22 @@ def predict_file(
     with_scores: bool = False,
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
+    progress: bool = False,
 ) -> int:
     """Predict relations for every document of ``source`` and write PubTator to ``output``.
 
     ``source`` may be ``-`` (standard input); ``output`` None or ``-`` writes standard output. The
     output is written to a temporary file and renamed only when every document succeeded. ``n_jobs``
-    worker processes share the work; the output is identical to a serial run's. Returns the number of
+    worker processes share the work; the output is identical to a serial run's. ``progress`` draws a
+    bar on stderr (its total is counted from the file first; unknown for stdin). Returns the number of
     documents written.
     """
     estimator = resolve_model(model)
     documents = read_pubtator(source, on_error=on_error)
+    total = count_documents(source) if progress else None
     with atomic_writer(output) as handle:
         predicted = estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
-        return write_pubtator(predicted, handle, with_scores=with_scores)
+        return write_pubtator(track(predicted, enabled=progress, desc="predicting", total=total), handle, with_scores=with_scores)
 
 
 def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler = None) -> Scores:

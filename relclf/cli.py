@@ -7,14 +7,20 @@ the input or model end with one line ``relclf: error: ...`` and exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
+
+from tqdm import tqdm
 
 from . import __version__, api
 from .errors import InputError, RelclfError
 from .files import atomic_writer
+from .progress import should_show
 
 __all__ = ["main"]
 
@@ -31,7 +37,8 @@ class _SkipCounter:
 
     def __call__(self, error: InputError) -> None:
         self.count += 1
-        print(f"relclf: warning: {error} (document skipped)", file=sys.stderr)
+        # tqdm.write prints above a progress bar when one is drawn, like print otherwise
+        tqdm.write(f"relclf: warning: {error} (document skipped)", file=sys.stderr)
 
     def report(self) -> None:
         """Print the final count of skipped documents (always, so that scripts can rely on it)."""
@@ -47,7 +54,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     params = {"random_state": args.seed, "cv": args.cv}
     if args.threshold is not None:
         params["threshold"] = args.threshold
-    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper)
+    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress)
     est = result.model.estimator
     r = result.recall
     print(f"corpus: {result.stats.summary()}")
@@ -66,7 +73,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    scores = api.evaluate(args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs)
+    scores = api.evaluate(args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress)
     print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -85,6 +92,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         with_scores=args.with_scores,
         on_error=skipper,
         n_jobs=args.n_jobs,
+        progress=args.progress,
     )
     log.info("wrote %d documents", count)
     if skipper:
@@ -106,15 +114,66 @@ def _write_json(path: str, data: dict) -> None:
         handle.write("\n")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors suggest the closest subcommand or option (Python 3.11's has no
+    ``suggest_on_error``)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print usage and ``relclf: error: MESSAGE`` plus a "did you mean" hint; exit 2."""
+        hint = _suggestion(self, message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}{hint}\n")
+
+
+def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
+    """A ``; did you mean ...?`` hint for an invalid choice or unknown option in ``message``."""
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        options = re.findall(r"'([^']*)'", choice.group(2))
+        close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.6)
+        return f"; did you mean '{close[0]}'?" if close else ""
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if unknown:
+        known = _option_strings(parser)
+        hints = []
+        for word in unknown.group(1).split():
+            if word.startswith("-"):
+                close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)
+                hints += [f"'{close[0]}' for '{word}'"] if close else []
+        return f"; did you mean {', '.join(hints)}?" if hints else ""
+    return ""
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option of ``parser`` and of the subcommand named on the command line (or of all)."""
+    options = [o for a in parser._actions for o in a.option_strings]
+    commands: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            commands.update(action.choices)
+    argv = getattr(parser, "_argv", None) or sys.argv[1:]
+    named = [commands[w] for w in argv if w in commands][:1]
+    for sub in named or commands.values():
+        options += [o for a in sub._actions for o in a.option_strings]
+    return sorted(set(options))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="relclf",
         description="Relation extraction from entity-annotated PubMed abstracts (PubTator).",
         epilog=f"Try: {DEMO}",
     )
     parser.add_argument("--version", action="version", version=f"relclf {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (they are shown only when stderr is a terminal)")
+    # the same switches after the subcommand (relclf predict FILE -q); SUPPRESS keeps the main ones
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress details to stderr")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_parser = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[common], **k)  # type: ignore[method-assign]
 
     p = sub.add_parser("train", help="train a model on PubTator files with relation lines")
     p.add_argument("files", nargs="+", metavar="FILE", help="training files (PubTator with relations)")
@@ -149,6 +208,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _redirect_logging() -> contextlib.AbstractContextManager:
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    return logging_redirect_tqdm(loggers=[logging.getLogger()])
+
+
 def _add_model(p: argparse.ArgumentParser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     p.add_argument("--threshold", type=float, help="override the model's decision threshold (0-1)")
@@ -162,14 +227,18 @@ def _add_skip(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = _parser()
+    parser._argv = list(sys.argv[1:] if argv is None else argv)  # type: ignore[attr-defined]  # for suggestions
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_usage(sys.stderr)
         print(f"relclf: a command is needed. Try: {DEMO}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="relclf: %(message)s")
+    args.progress = should_show(args.quiet)
     try:
-        return args.run(args)
+        # log lines printed while a bar is drawn go above it instead of through it
+        with _redirect_logging() if args.progress else contextlib.nullcontext():
+            return args.run(args)
     except RelclfError as error:
         print(f"relclf: error: {error}", file=sys.stderr)
         return 2

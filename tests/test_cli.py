@@ -169,3 +169,82 @@ def test_real_export_with_malformed_line(tmp_path):
     skipping = relclf("predict", str(source), "-o", str(tmp_path / "out.pubtator"), "--skip-invalid")
     assert skipping.returncode == 0, skipping.stderr
     assert (tmp_path / "out.pubtator").read_text().count("|t|") == 899
+
+
+def relclf_in_terminal(*args: str) -> tuple[str, str, int]:
+    """Run ``python -m relclf ARGS`` with stderr on a pseudo-terminal (as in an interactive shell) and
+    stdout on a pipe; return (stdout, what the terminal showed, exit status)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relclf", *args], stdout=subprocess.PIPE, stderr=slave,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    os.close(slave)
+    shown: list[bytes] = []
+
+    def drain() -> None:  # read while the process runs so that it never blocks on a full terminal
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO once the process has exited and closed its end
+                return
+            if not data:
+                return
+            shown.append(data)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    stdout, _ = process.communicate()
+    reader.join()
+    os.close(master)
+    return stdout.decode("utf-8"), b"".join(shown).decode("utf-8", "replace"), process.returncode
+
+
+def test_progress_bar_on_terminal_only(workdir, model):
+    test = str(workdir / "test.pubtator")
+    out, terminal, status = relclf_in_terminal("predict", test, "-m", str(model))
+    assert status == 0
+    assert "predicting: 100%" in terminal and "12/12" in terminal
+    piped = relclf("predict", test, "-m", str(model))
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert out == piped.stdout  # the bar never reaches stdout
+    quiet_out, quiet_terminal, status = relclf_in_terminal("predict", test, "-m", str(model), "-q")
+    assert status == 0 and quiet_terminal == "" and quiet_out == piped.stdout
+
+
+def test_progress_bars_of_training_and_evaluation(workdir, tmp_path):
+    out, terminal, status = relclf_in_terminal(
+        "-v", "train", str(workdir / "train.pubtator"), "-o", str(tmp_path / "m.joblib"), "--dev", str(workdir / "test.pubtator")
+    )
+    assert status == 0, terminal
+    assert "reading train.pubtator: 100%" in terminal and "40/40" in terminal
+    assert "fitting on 40 documents" in terminal
+    assert "evaluating: 100%" in terminal
+    assert "relclf: fitting on 40 documents:" in terminal  # -v logs the stage's time
+    assert "%|" not in out and "type (micro)" in out
+    piped = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(tmp_path / "m.joblib"))
+    assert piped.stderr == "" and "type (micro)" in piped.stdout
+
+
+def test_mistyped_command_and_option_suggest_the_right_one(workdir):
+    out = relclf("trian", str(workdir / "train.pubtator"))
+    assert out.returncode == 2
+    assert "invalid choice: 'trian'" in out.stderr and "did you mean 'train'?" in out.stderr
+    out = relclf("predict", str(workdir / "test.pubtator"), "--with-socres")
+    assert out.returncode == 2 and "did you mean '--with-scores'" in out.stderr
+    out = relclf("evaluate", str(workdir / "test.pubtator"), "--thresold", "0.3")
+    assert out.returncode == 2 and "did you mean '--threshold'" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_training_file_is_named(tmp_path):
+    out = relclf("train", str(tmp_path / "absent.pubtator"), "-o", str(tmp_path / "m.joblib"))
+    assert out.returncode == 2
+    assert out.stderr.strip() == f"relclf: error: {tmp_path / 'absent.pubtator'}:0: no such file"

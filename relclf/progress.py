@@ -1,0 +1,108 @@
+"""Progress bars (tqdm, on standard error) around document streams and the stages of a run.
+
+Bars are drawn only when asked for; the CLI asks when standard error is a terminal and ``-q`` was not
+given, so piped or redirected runs stay clean. Standard output is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import IO, TypeVar
+
+from tqdm import tqdm
+
+from .files import PathLike
+
+__all__ = ["count_documents", "stage", "should_show", "track"]
+
+log = logging.getLogger("relclf")
+T = TypeVar("T")
+
+
+def should_show(quiet: bool = False, stream: IO[str] | None = None) -> bool:
+    """Return True when progress bars belong on ``stream`` (default stderr): a terminal, not quiet."""
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return not quiet and callable(isatty) and bool(isatty())
+
+
+def count_documents(source: PathLike | None) -> int | None:
+    """Count the title lines (``|t|``) of a PubTator file cheaply, for a bar's total.
+
+    Returns None for standard input (``-``), for non-files and for unreadable files (the reader
+    reports those properly later).
+    """
+    if source is None or str(source) == "-":
+        return None
+    count = 0
+    try:
+        with open(source, "rb") as handle:
+            for line in handle:
+                head = line[:40]
+                count += b"|t|" in head
+    except OSError:
+        return None
+    return count
+
+
+def track(
+    items: Iterable[T],
+    *,
+    enabled: bool,
+    desc: str,
+    total: int | None = None,
+    unit: str = "doc",
+) -> Iterator[T]:
+    """Yield ``items`` unchanged, drawing a bar on stderr while they are consumed when ``enabled``."""
+    if not enabled:
+        yield from items
+        return
+    bar = tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, **_width())
+    try:
+        yield from bar
+        if bar.total is not None and bar.n != bar.total:  # the count included skipped documents
+            bar.total = bar.n
+            bar.refresh()
+    finally:
+        bar.close()
+
+
+def _width() -> dict:
+    """Follow the terminal's width; a terminal reporting 0 columns (a bare pty) gets 80."""
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        columns = 0
+    return {"dynamic_ncols": True} if columns > 0 else {"ncols": 80, "nrows": 24}
+
+
+@contextlib.contextmanager
+def stage(name: str, *, enabled: bool) -> Iterator[None]:
+    """Mark a step with no natural unit (e.g. fitting): a ticking clock on stderr, and its time at ``-v``."""
+    start = time.perf_counter()
+    bar = tqdm(total=1, desc=name, file=sys.stderr, bar_format="{desc}: {elapsed}", **_width()) if enabled else None
+    done = threading.Event()
+    if bar is not None:
+        # nothing iterates during the step, so a thread redraws the elapsed time once a second
+        ticker = threading.Thread(target=_tick, args=(bar, done), daemon=True)
+        ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if bar is not None:
+            ticker.join()
+            bar.update(1)
+            bar.close()
+    log.info("%s: %.1f s", name, time.perf_counter() - start)
+
+
+def _tick(bar: tqdm, done: threading.Event) -> None:
+    while not done.wait(1.0):
+        bar.refresh()
