@@ -63,9 +63,11 @@ def track(
     if not enabled:
         yield from items
         return
-    bar = tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, **_width())
+    bar = tqdm(desc=desc, total=total, unit=unit, file=sys.stderr, **_width())
     try:
-        yield from bar
+        for item in items:
+            bar.update(1)
+            yield item
         if bar.total is not None and bar.n != bar.total:  # the count included skipped documents
             bar.total = bar.n
             bar.refresh()
