@@ -17,7 +17,7 @@ from .candidates import CandidateRecall, candidate_recall, document_entities
 from .document import Document
 from .errors import InputError, ModelError
 from .files import PathLike, atomic_writer
-from .metrics import Scores, score_documents
+from .metrics import EvaluationDetails, Scores, evaluation_details, score_documents
 from .model import RelationExtractor
 from .persistence import LoadedModel, build_metadata, load_model, save_model
 from .progress import count_documents, stage, track
@@ -30,6 +30,7 @@ __all__ = [
     "corpus_stats",
     "default_model_path",
     "evaluate",
+    "evaluate_details",
     "predict_file",
     "read_corpus",
     "score_files",
@@ -179,6 +180,30 @@ def evaluate(
     hidden = (d.with_relations(()) for d in documents)
     predicted = estimator.predict_documents(hidden, threshold=threshold, n_jobs=n_jobs)
     return score_documents(documents, track(predicted, enabled=progress, desc="evaluating", total=len(documents)))
+
+
+def evaluate_details(
+    gold: PathLike | Sequence[Document],
+    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    *,
+    threshold: float | None = None,
+    on_error: ErrorHandler = None,
+    n_jobs: int = 1,
+    progress: bool = False,
+) -> EvaluationDetails:
+    """Like :func:`evaluate`, but keep every candidate pair's score and label (for plots).
+
+    The model scores all candidates (threshold 0); the predictions at the threshold in use are those
+    scored at or above it, so ``result.scores`` equals what :func:`evaluate` returns. Returns
+    :class:`~relclf.metrics.EvaluationDetails`.
+    """
+    estimator = resolve_model(model)
+    documents = list(read_pubtator(gold, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
+    hidden = (d.with_relations(()) for d in documents)
+    scored = estimator.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
+    scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
+    cut = estimator.threshold_ if threshold is None else threshold
+    return evaluation_details(documents, scored, cut, split_composites=estimator.split_composites_)
 
 
 def predict_file(

@@ -73,13 +73,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    scores = api.evaluate(args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress)
-    print(scores.table())
+    if args.plots:
+        scores = _evaluate_with_plots(args, skipper)
+    else:
+        scores = api.evaluate(args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress)
+        print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
     if skipper:
         skipper.report()
     return 0
+
+
+def _evaluate_with_plots(args: argparse.Namespace, skipper: _SkipCounter | None) -> api.Scores:
+    from . import plots
+
+    plots.require_matplotlib()  # before the work, so that a missing extra fails at once
+    details = api.evaluate_details(args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress)
+    print(details.scores.table())
+    for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({details.scores.documents:,} documents)"):
+        print(f"wrote {path}")
+    return details.scores
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -189,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("gold", metavar="GOLD")
     _add_model(p)
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
+    p.add_argument("--plots", metavar="DIR", help="also draw PNG figures into DIR (needs: pip install relclf[plots])")
     _add_skip(p)
     p.set_defaults(run=_cmd_evaluate)
 

@@ -13,9 +13,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
+from .candidates import document_entities, type_pair
 from .document import Document, Relation
 
-__all__ = ["LEVELS", "Counts", "Scores", "score_documents"]
+__all__ = [
+    "LEVELS",
+    "NO_RELATION",
+    "Counts",
+    "CurvePoint",
+    "EvaluationDetails",
+    "PairOutcome",
+    "Scores",
+    "evaluation_details",
+    "score_documents",
+]
 
 LEVELS = ("pair", "type", "novelty")
 
@@ -145,3 +158,158 @@ def score_documents(gold: Iterable[Document], predicted: Iterable[Document]) -> 
             p = {k for k in pred_typed if k[1] == label}
             per_label[label] = per_label.get(label, Counts()) + _count(g, p)
     return Scores(levels, per_label, documents, novelty_in_gold)
+
+
+# -- evaluation details: one outcome per pair, for plots and error analysis ------------------------
+
+NO_RELATION = "no relation"
+
+
+@dataclass(frozen=True, slots=True)
+class PairOutcome:
+    """One entity pair of an evaluated document: what the gold says and what the model made of it.
+
+    ``gold`` is the gold label (None when the pair is not related); ``label`` the label the model
+    gives the pair whatever its score, and ``score`` the detector's probability (both None when the
+    pair is not a candidate of the model, e.g. an unseen type pair). The pair is predicted related
+    at threshold ``t`` when ``score >= t``.
+    """
+
+    pmid: str
+    id1: str
+    id2: str
+    type_pair: str
+    gold: str | None
+    label: str | None
+    score: float | None
+
+    def predicted(self, threshold: float) -> str | None:
+        """The predicted label at ``threshold``, or None (no relation)."""
+        return self.label if self.score is not None and self.score >= threshold else None
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    """Pair- and type-level precision and recall when predicting every pair scored ``>= threshold``."""
+
+    threshold: float
+    pair: Counts
+    type: Counts
+
+
+@dataclass(frozen=True)
+class EvaluationDetails:
+    """Everything an evaluation saw: the scores at the threshold in use and every pair's outcome.
+
+    ``scores`` are exactly what :func:`score_documents` gives for the predictions at ``threshold``.
+    ``outcomes`` hold one entry per candidate pair and per gold pair that is not a candidate; when
+    gold lists one pair twice with different labels the first label is the pair's ``gold``.
+    """
+
+    scores: Scores
+    threshold: float
+    outcomes: tuple[PairOutcome, ...]
+
+    @property
+    def labels(self) -> list[str]:
+        """The relation labels in gold or predicted at the threshold in use, sorted."""
+        predicted = {o.predicted(self.threshold) for o in self.outcomes}
+        return sorted({o.gold for o in self.outcomes if o.gold} | {p for p in predicted if p})
+
+    def confusion(self) -> tuple[list[str], np.ndarray]:
+        """Return (names, counts): ``counts[i, j]`` pairs of gold ``names[i]`` predicted ``names[j]``.
+
+        The names are the labels then :data:`NO_RELATION`.
+        """
+        names = [*self.labels, NO_RELATION]
+        index = {name: i for i, name in enumerate(names)}
+        counts = np.zeros((len(names), len(names)), dtype=np.int64)
+        for o in self.outcomes:
+            counts[index[o.gold or NO_RELATION], index[o.predicted(self.threshold) or NO_RELATION]] += 1
+        return names, counts
+
+    def per_type_pair(self) -> dict[str, tuple[Counts, Counts]]:
+        """Pair-level and type-level counts per entity type pair (``"Chemical|Disease"``...)."""
+        result: dict[str, tuple[Counts, Counts]] = {}
+        for o in self.outcomes:
+            predicted = o.predicted(self.threshold)
+            pair = Counts(int(bool(o.gold and predicted)), int(bool(predicted and not o.gold)), int(bool(o.gold and not predicted)))
+            hit = o.gold is not None and predicted == o.gold
+            typed = Counts(int(hit), int(predicted is not None and not hit), int(o.gold is not None and not hit))
+            old_pair, old_typed = result.get(o.type_pair, (Counts(), Counts()))
+            result[o.type_pair] = (old_pair + pair, old_typed + typed)
+        return result
+
+    def curve(self) -> list[CurvePoint]:
+        """Precision and recall at every distinct score, from the highest score down."""
+        scored = [o for o in self.outcomes if o.score is not None]
+        gold_total = sum(o.gold is not None for o in self.outcomes)
+        if not scored:
+            return []
+        order = np.argsort([-o.score for o in scored], kind="stable")
+        ranked = [scored[i] for i in order]
+        scores = np.array([o.score for o in ranked])
+        pair_hits = np.cumsum([o.gold is not None for o in ranked])
+        type_hits = np.cumsum([o.gold is not None and o.gold == o.label for o in ranked])
+        # cut only where the score changes, so that tied pairs fall on the same side
+        cuts = np.flatnonzero(np.r_[scores[1:] < scores[:-1], True])
+        return [
+            CurvePoint(
+                float(scores[k]),
+                Counts(int(pair_hits[k]), int(k + 1 - pair_hits[k]), int(gold_total - pair_hits[k])),
+                Counts(int(type_hits[k]), int(k + 1 - type_hits[k]), int(gold_total - type_hits[k])),
+            )
+            for k in cuts
+        ]
+
+
+def evaluation_details(
+    gold: Iterable[Document],
+    scored: Iterable[Document],
+    threshold: float,
+    *,
+    split_composites: bool = True,
+) -> EvaluationDetails:
+    """Collect every pair's outcome from gold documents and predictions made with no threshold.
+
+    Parameters
+    ----------
+    gold : iterable of Document
+        Documents with gold relations.
+    scored : iterable of Document
+        The same documents with every candidate pair as a scored relation (predicted with threshold
+        0), matched to gold by document ID.
+    threshold : float
+        The decision threshold in use: pairs scored at or above it are the predictions.
+    split_composites : bool
+        The model's convention for composite IDs (to find each ID's entity type).
+
+    Returns
+    -------
+    EvaluationDetails
+    """
+    scored_by_pmid = {d.pmid: d.relations for d in scored}
+    gold = list(gold)
+    outcomes: list[PairOutcome] = []
+    predicted_documents = []
+    for document in gold:
+        types = {e.identifier: e.entity_type for e in document_entities(document, split_composites=split_composites)}
+        gold_labels: dict[frozenset[str], str] = {}
+        for r in document.relations:
+            gold_labels.setdefault(r.pair, r.label)
+        relations = scored_by_pmid.get(document.pmid, ())
+        seen = set()
+        for r in relations:
+            seen.add(r.pair)
+            outcomes.append(PairOutcome(document.pmid, r.id1, r.id2, _type_pair(types, r.id1, r.id2), gold_labels.get(r.pair), None if r.label is None else str(r.label), r.score))
+        for r in document.relations:
+            if r.pair not in seen:
+                seen.add(r.pair)
+                outcomes.append(PairOutcome(document.pmid, r.id1, r.id2, _type_pair(types, r.id1, r.id2), r.label, None, None))
+        kept = tuple(r for r in relations if r.score is None or r.score >= threshold)
+        predicted_documents.append(document.with_relations(kept))
+    return EvaluationDetails(score_documents(gold, predicted_documents), float(threshold), tuple(outcomes))
+
+
+def _type_pair(types: dict[str, str], id1: str, id2: str) -> str:
+    return type_pair(types.get(id1, "?"), types.get(id2, "?"))

@@ -170,3 +170,49 @@ def test_table_lists_labels_and_levels(scores):
     assert lines[3].split()[:2] == ["pair", "(micro)"]
     assert lines[3].split()[2:] == ["0.750", "0.750", "0.750", "3", "1", "1"]
     assert lines[-1].startswith("novelty (micro)")
+
+
+# -- evaluation details ----------------------------------------------------------------------------
+
+from relclf.metrics import NO_RELATION, evaluation_details  # noqa: E402
+
+
+def _details_fixture():
+    """Gold: x-y Bind, x-z Association. Scored (threshold 0): x-y Bind 0.9, x-z Bind 0.6, y-z Bind 0.2."""
+    from relclf.document import Document, Mention, Relation
+
+    text = "x y z"
+    mentions = (Mention(0, 1, "x", "Gene", "x"), Mention(2, 3, "y", "Gene", "y"), Mention(4, 5, "z", "Chemical", "z"))
+    gold = Document("1", "x", "y z", mentions, (Relation("Bind", "x", "y"), Relation("Association", "x", "z")))
+    assert gold.text == text
+    scored = gold.with_relations((Relation("Bind", "x", "y", score=0.9), Relation("Bind", "x", "z", score=0.6), Relation("Bind", "y", "z", score=0.2)))
+    return gold, scored
+
+
+def test_evaluation_details_scores_match_thresholded_predictions():
+    gold, scored = _details_fixture()
+    details = evaluation_details([gold], [scored], 0.5)
+    expected = score_documents([gold], [gold.with_relations(scored.relations[:2])])
+    assert details.scores == expected
+    assert details.labels == ["Association", "Bind"]
+    names, counts = details.confusion()
+    assert names == ["Association", "Bind", NO_RELATION]
+    assert counts.tolist() == [[0, 1, 0], [0, 1, 0], [0, 0, 1]]
+    per_tp = details.per_type_pair()
+    assert per_tp["Gene|Gene"][1] == Counts(1, 0, 0)
+    assert per_tp["Chemical|Gene"][0] == Counts(1, 0, 0) and per_tp["Chemical|Gene"][1] == Counts(0, 1, 1)
+
+
+def test_evaluation_details_curve_has_one_point_per_distinct_score():
+    gold, scored = _details_fixture()
+    points = evaluation_details([gold], [scored], 0.5).curve()
+    assert [p.threshold for p in points] == [0.9, 0.6, 0.2]
+    assert [p.pair for p in points] == [Counts(1, 0, 1), Counts(2, 0, 0), Counts(2, 1, 0)]
+    assert [p.type.tp for p in points] == [1, 1, 1]
+
+
+def test_gold_pair_that_is_no_candidate_is_a_miss_without_score():
+    gold, scored = _details_fixture()
+    details = evaluation_details([gold], [scored.with_relations(scored.relations[:1])], 0.5)
+    missing = [o for o in details.outcomes if o.score is None]
+    assert len(missing) == 1 and missing[0].gold == "Association" and missing[0].predicted(0.0) is None

@@ -1,0 +1,168 @@
+"""Figures of an evaluation (PNG, matplotlib): what ``relclf evaluate --plots DIR`` writes.
+
+matplotlib is optional (``pip install relclf[plots]``); it is imported only when figures are drawn,
+with the non-interactive Agg backend so that no display is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import RelclfError
+from .files import PathLike, atomic_writer
+from .metrics import EvaluationDetails
+
+__all__ = ["PLOTS", "require_matplotlib", "write_plots"]
+
+# File names, in the order they are written.
+PLOTS = ("label_scores.png", "confusion_matrix.png", "precision_recall.png", "type_pairs.png")
+
+
+def require_matplotlib() -> Any:
+    """Return ``matplotlib.pyplot`` (Agg backend), or raise RelclfError saying how to install it."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise RelclfError("--plots needs matplotlib: pip install relclf[plots]") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def write_plots(details: EvaluationDetails, directory: PathLike, *, title: str = "") -> list[Path]:
+    """Draw the four figures of ``details`` into ``directory`` (created if needed).
+
+    ``title`` (e.g. the gold file's name) heads each figure. Returns the paths written, in the order
+    of :data:`PLOTS`.
+    """
+    plt = require_matplotlib()
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    drawers = (_label_scores, _confusion_matrix, _precision_recall, _type_pairs)
+    paths = []
+    for name, draw in zip(PLOTS, drawers):
+        figure = draw(plt, details, title)
+        path = out / name
+        with atomic_writer(path, mode="wb") as handle:
+            figure.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+        plt.close(figure)
+        paths.append(path)
+    return paths
+
+
+def _heading(text: str, title: str) -> str:
+    return f"{text}\n{title}" if title else text
+
+
+def _label_scores(plt: Any, details: EvaluationDetails, title: str):
+    """Horizontal grouped bars: precision, recall and F1 per label, with the gold count of each."""
+    per_label = details.scores.per_label
+    labels = sorted(per_label, key=lambda k: per_label[k].tp + per_label[k].fn)
+    figure, ax = plt.subplots(figsize=(8, 1.0 + 0.75 * max(len(labels), 1)))
+    y = np.arange(len(labels))
+    height = 0.26
+    for k, (metric, color) in enumerate((("precision", "#4C72B0"), ("recall", "#DD8452"), ("f1", "#55A868"))):
+        values = [getattr(per_label[label], metric) for label in labels]
+        bars = ax.barh(y + (1 - k) * height, values, height, label="F1" if metric == "f1" else metric.capitalize(), color=color)
+        ax.bar_label(bars, fmt="%.2f", padding=2, fontsize=7)
+    ax.set_yticks(y, [f"{label}\n(gold {per_label[label].tp + per_label[label].fn}, predicted {per_label[label].tp + per_label[label].fp})" for label in labels], fontsize=8)
+    ax.set_xlim(0, 1.12)
+    ax.set_xlabel("score (type level: pair and label must both be right)")
+    ax.set_title(_heading("Precision, recall and F1 per relation label", title))
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str):
+    """Gold label (rows) against predicted label (columns), no relation included, counts in cells."""
+    from matplotlib.colors import LogNorm
+
+    names, counts = details.confusion()
+    size = 2.5 + 0.75 * len(names)
+    figure, ax = plt.subplots(figsize=(size + 1.5, size))
+    image = ax.imshow(counts + 1, cmap="Blues", norm=LogNorm())  # +1: log colours with empty cells
+    threshold = np.log(counts.max() + 1) / 2
+    for i in range(len(names)):
+        for j in range(len(names)):
+            dark = np.log(counts[i, j] + 1) > threshold
+            ax.text(j, i, f"{counts[i, j]:,}", ha="center", va="center", fontsize=8, color="white" if dark else "black")
+    ax.set_xticks(range(len(names)), names, rotation=40, ha="right", fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    ax.set_title(_heading(f"Confusion matrix of entity pairs: gold (rows) against predicted (columns), threshold {details.threshold:.3f}", title), fontsize=10)
+    colorbar = figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    colorbar.set_label("pairs + 1 (log scale)")
+    return figure
+
+
+def _precision_recall(plt: Any, details: EvaluationDetails, title: str):
+    """Left: precision against recall as the threshold moves; right: P, R, F1 against the threshold."""
+    points = details.curve()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
+    if not points:
+        left.text(0.5, 0.5, "no scored pairs", ha="center")
+        return figure
+    thresholds = np.array([p.threshold for p in points])
+    current = min(range(len(points)), key=lambda k: (thresholds[k] < details.threshold, abs(thresholds[k] - details.threshold)))
+    for level, color in (("pair", "#4C72B0"), ("type", "#DD8452")):
+        counts = [getattr(p, level) for p in points]
+        recall = [c.recall for c in counts]
+        precision = [c.precision for c in counts]
+        mark = counts[current]
+        left.plot(recall, precision, color=color, label=f"{level} level")
+        left.plot(mark.recall, mark.precision, "o", color=color, markersize=8, markeredgecolor="black")
+        left.annotate(
+            f"threshold {details.threshold:.3f}\nP {mark.precision:.3f}  R {mark.recall:.3f}  F1 {mark.f1:.3f}",
+            (mark.recall, mark.precision), xytext=(-20, 40) if level == "pair" else (-170, -50), textcoords="offset points",
+            fontsize=8, color=color, arrowprops={"arrowstyle": "->", "color": color},
+        )
+        right.plot(thresholds, [c.f1 for c in counts], color=color, label=f"F1 ({level})")
+        right.plot(thresholds, precision, color=color, linestyle=":", label=f"precision ({level})")
+        right.plot(thresholds, recall, color=color, linestyle="--", label=f"recall ({level})")
+    left.set_xlabel("recall")
+    left.set_ylabel("precision")
+    left.set_xlim(0, 1.02)
+    left.set_ylim(0, 1.02)
+    left.set_title("Precision-recall over the score threshold")
+    left.legend(loc="upper right", fontsize=8)
+    left.grid(alpha=0.3)
+    right.axvline(details.threshold, color="black", linewidth=1)
+    right.text(details.threshold, 1.0, f" threshold in use {details.threshold:.3f}", fontsize=8, va="top")
+    right.set_xlabel("detector score threshold (pairs scored at or above it are predicted)")
+    right.set_ylabel("score")
+    right.set_xlim(0, 1)
+    right.set_ylim(0, 1.05)
+    right.set_title("Precision, recall and F1 against the threshold")
+    right.legend(loc="lower left", fontsize=7, ncol=2)
+    right.grid(alpha=0.3)
+    figure.suptitle(title or " ", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def _type_pairs(plt: Any, details: EvaluationDetails, title: str):
+    """F1 per entity type pair, pair and type level, with gold counts; pairs without gold omitted."""
+    table = {tp: counts for tp, counts in details.per_type_pair().items() if counts[0].tp + counts[0].fn + counts[0].fp}
+    names = sorted(table, key=lambda tp: table[tp][0].tp + table[tp][0].fn)
+    figure, ax = plt.subplots(figsize=(8, 1.0 + 0.6 * max(len(names), 1)))
+    y = np.arange(len(names))
+    height = 0.38
+    for k, (level, color) in enumerate((("pair", "#4C72B0"), ("type", "#DD8452"))):
+        values = [table[tp][k].f1 for tp in names]
+        bars = ax.barh(y + (0.5 - k) * height, values, height, color=color, label=f"F1, {level} level")
+        ax.bar_label(bars, fmt="%.2f", padding=2, fontsize=7)
+    ax.set_yticks(y, [f"{tp}\n(gold {table[tp][0].tp + table[tp][0].fn}, predicted {table[tp][0].tp + table[tp][0].fp})" for tp in names], fontsize=8)
+    ax.set_xlim(0, 1.1)
+    ax.set_xlabel("F1")
+    ax.set_title(_heading(f"F1 per entity type pair (threshold {details.threshold:.3f})", title))
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return figure
+
+
