@@ -16,6 +16,7 @@ from typing import Any
 from .candidates import CandidateRecall, candidate_recall, document_entities
 from .document import Document
 from .errors import InputError, ModelError
+from .explain import ModelExplanation, PairExplanation, explain_model, explain_pair, find_document
 from .files import PathLike, atomic_writer
 from .metrics import EvaluationDetails, Scores, evaluation_details, score_documents
 from .model import RelationExtractor
@@ -31,6 +32,7 @@ __all__ = [
     "default_model_path",
     "evaluate",
     "evaluate_details",
+    "explain",
     "predict_file",
     "read_corpus",
     "score_files",
@@ -204,6 +206,27 @@ def evaluate_details(
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
     cut = estimator.threshold_ if threshold is None else threshold
     return evaluation_details(documents, scored, cut, split_composites=estimator.split_composites_)
+
+
+def explain(
+    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    source: PathLike | None = None,
+    *,
+    doc: str | None = None,
+    pair: tuple[str, str] | None = None,
+    k: int = 10,
+) -> ModelExplanation | PairExplanation:
+    """Explain a model: its ``k`` strongest features per label, or, given a PubTator ``source``, a
+    document ID ``doc`` and an ID ``pair``, that pair's mentions in context and its decision feature by
+    feature. Returns :class:`~relclf.explain.ModelExplanation` or :class:`~relclf.explain.PairExplanation`.
+    """
+    estimator = resolve_model(model)
+    if source is None:
+        return explain_model(estimator, k)
+    if doc is None or pair is None:
+        raise ValueError("explaining a pair needs the document ID (--doc) and the pair (--pair ID1 ID2)")
+    document = find_document(read_pubtator(source), doc, str(source))
+    return explain_pair(estimator, document, *pair)
 
 
 def predict_file(

@@ -122,6 +122,16 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    if args.file is None and (args.doc or args.pair):
+        raise ValueError("--doc and --pair need a FILE to read the document from")
+    if args.file is not None and (args.doc is None or args.pair is None):
+        raise ValueError("with a FILE, give --doc ID and --pair ID1 ID2")
+    explanation = api.explain(args.model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top)
+    print(explanation.text(args.top) if args.file else explanation.text())
+    return 0
+
+
 def _write_json(path: str, data: dict) -> None:
     with atomic_writer(path) as handle:
         json.dump(data, handle, indent=2)
@@ -214,6 +224,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--with-scores", action="store_true", help="add each relation's score as a 6th column")
     _add_skip(p)
     p.set_defaults(run=_cmd_predict)
+
+    p = sub.add_parser("explain", help="show a model's strongest features, or why it decided a pair")
+    p.add_argument("file", nargs="?", metavar="FILE", help="PubTator file holding the document (with --doc and --pair)")
+    p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
+    p.add_argument("--doc", metavar="ID", help="document (PMID) of FILE to explain")
+    p.add_argument("--pair", nargs=2, metavar=("ID1", "ID2"), help="the entity pair to explain")
+    p.add_argument("-k", "--top", type=int, default=10, metavar="K", help="features to show per list (default 10)")
+    p.set_defaults(run=_cmd_explain)
 
     p = sub.add_parser("score", help="score a prediction file against a gold file")
     p.add_argument("gold", metavar="GOLD")

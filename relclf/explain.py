@@ -1,0 +1,385 @@
+"""Why the model decides what it does: its strongest features, and one pair's decision feature by feature.
+
+Every stage of :class:`~relclf.model.RelationExtractor` is linear, so a decision value is exactly
+``intercept + sum(coefficient * feature value)`` over the pair's features; the detector's score is the
+logistic function of its decision value. :func:`explain_model` lists the largest coefficients per
+label; :func:`explain_pair` splits one pair's decision values into those per-feature contributions and
+shows the pair's mentions in context.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.utils.validation import check_is_fitted
+
+from .candidates import Candidate
+from .document import Document, identifier_parts
+from .errors import InputError
+from .features import CATEGORICAL, featurize
+from .model import RelationExtractor
+
+__all__ = [
+    "Contribution",
+    "Decision",
+    "FeatureWeight",
+    "ModelExplanation",
+    "PairExplanation",
+    "describe_feature",
+    "explain_model",
+    "explain_pair",
+    "find_document",
+    "mark_mentions",
+    "sigmoid",
+]
+
+# What each block of PairVectorizer.get_feature_names_out() means, for people.
+_BLOCKS = {
+    "between": "between the pair",
+    "between_typed": "between the pair",
+    "sentence": "in a sentence with both",
+    "far": "in the nearest sentences (never together)",
+    "window_a": "near A",
+    "window_b": "near B",
+    "entity_a": "A",
+    "entity_b": "B",
+    "document": "in the abstract",
+    "cues": "cues",
+    "dense": "signal",
+}
+
+
+# Document-level signals (features.CATEGORICAL / NUMERIC) in words.
+_SIGNALS = {
+    "tp": "type pair",
+    "tp&cooc": "type pair & in one sentence",
+    "tp&dist": "type pair & sentence distance",
+    "dist": "sentence distance",
+    "tp&title": "type pair & A in title & B in title",
+    "first_shared": "position of the first sentence with both",
+    "rank_a": "rank of A by mentions",
+    "rank_b": "rank of B by mentions",
+    "tp&ranks": "type pair & ranks",
+    "n_a": "mentions of A (log)",
+    "n_b": "mentions of B (log)",
+    "n_shared": "sentences with both (log)",
+    "shared_frac": "share of their sentences that have both",
+    "title_a": "A in the title",
+    "title_b": "B in the title",
+    "title_both": "both in the title",
+    "last_shared": "both in one of the last two sentences",
+    "partners_a": "candidate partners of A (log)",
+    "partners_b": "candidate partners of B (log)",
+    "a_first": "A before B",
+    "negated": "negation between them",
+    "n_entities": "entities in the abstract (log)",
+    "n_sentences": "sentences in the abstract (log)",
+}
+
+
+def describe_feature(name: str) -> str:
+    """Turn a vectorizer column name (``block__feature``) into a short readable phrase.
+
+    >>> describe_feature("between_typed__Chemical|Disease:@A@ induces @B@")
+    'between the pair [Chemical|Disease]: "@A@ induces @B@"'
+    >>> describe_feature("window_a__l_levels"), describe_feature("entity_b__id=D2001")
+    ('near A (before): "levels"', 'B is D2001')
+    >>> describe_feature("dense__tp&cooc_Chemical|Disease&True"), describe_feature("dense__negated")
+    ('signal: type pair & in one sentence = Chemical|Disease&True', 'signal: negation between them')
+    """
+    block, _, feature = name.partition("__")
+    where = _BLOCKS.get(block, block)
+    if block in ("between_typed", "document"):
+        type_pair, _, words = feature.partition(":")
+        return f'{where} [{type_pair}]: "{words}"'
+    if block in ("window_a", "window_b"):
+        side = {"l": "before", "r": "after"}.get(feature[:1], "")
+        return f'{where} ({side}): "{feature[2:]}"'
+    if block in ("entity_a", "entity_b"):
+        kind, _, value = feature.partition("=")
+        return f"{where} is {value}" if kind == "id" else f'{where} is named "{value}"'
+    if block == "cues":
+        return f"cue pattern {feature.removeprefix('pattern_')}" if feature.startswith("pattern_") else f"cue {feature}"
+    if block == "dense":
+        for signal in sorted(CATEGORICAL, key=len, reverse=True):
+            if feature.startswith(signal + "_"):
+                return f"{where}: {_SIGNALS.get(signal, signal)} = {feature[len(signal) + 1:]}"
+        return f"{where}: {_SIGNALS.get(feature, feature)}"
+    return f'{where}: "{feature}"'
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureWeight:
+    """One coefficient of a linear stage: the column name, a readable phrase and the weight."""
+
+    feature: str
+    description: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class ModelExplanation:
+    """The strongest coefficients of a model.
+
+    ``related`` and ``unrelated`` are the detector's largest positive and negative weights;
+    ``labels`` maps each relation label to the weights pushing the labeler toward it (empty when the
+    training data had one label only).
+    """
+
+    related: tuple[FeatureWeight, ...]
+    unrelated: tuple[FeatureWeight, ...]
+    labels: dict[str, tuple[FeatureWeight, ...]]
+    threshold: float
+
+    def text(self) -> str:
+        """A plain-text report, one feature per line."""
+        lines = [f"detector (related vs no relation; threshold {self.threshold:.3f}) - toward related:"]
+        lines += [_weight_line(w) for w in self.related]
+        lines.append("detector - toward no relation:")
+        lines += [_weight_line(w) for w in self.unrelated]
+        for label, weights in self.labels.items():
+            lines.append(f"labeler - toward {label}:")
+            lines += [_weight_line(w) for w in weights] or ["  (the only label: no features needed)"]
+        return "\n".join(lines)
+
+
+def _weight_line(w: FeatureWeight) -> str:
+    return f"  {w.weight:+8.3f}  {w.description}"
+
+
+def _feature_names(model: RelationExtractor) -> np.ndarray:
+    return model.vectorizer_.get_feature_names_out()
+
+
+def _top(coef: np.ndarray, names: np.ndarray, k: int, sign: int) -> tuple[FeatureWeight, ...]:
+    signed = sign * coef
+    order = np.argsort(-signed, kind="stable")[:k]
+    return tuple(FeatureWeight(str(names[i]), describe_feature(str(names[i])), float(coef[i])) for i in order if signed[i] > 0)
+
+
+def _label_coefficients(model: RelationExtractor) -> dict[str, tuple[np.ndarray, float]]:
+    """Per label, the coefficient vector and intercept whose dot product decides toward that label."""
+    labeler = model.labeler_
+    if isinstance(labeler, OneVsRestClassifier):
+        return {
+            str(label): (est.coef_.ravel(), float(est.intercept_[0]))
+            for label, est in zip(labeler.classes_, labeler.estimators_)
+        }
+    if isinstance(labeler, LogisticRegression):  # two labels: positive toward classes_[1]
+        coef, intercept = labeler.coef_.ravel(), float(labeler.intercept_[0])
+        return {str(labeler.classes_[0]): (-coef, -intercept), str(labeler.classes_[1]): (coef, intercept)}
+    return {str(labeler): (np.zeros(0), 0.0)} if isinstance(labeler, str) else {}
+
+
+def explain_model(model: RelationExtractor, k: int = 10) -> ModelExplanation:
+    """Return the ``k`` strongest features of the detector (both ways) and of each label."""
+    check_is_fitted(model, "detector_")
+    names = _feature_names(model)
+    coef = model.detector_.coef_.ravel()
+    labels = {label: _top(c, names, k, +1) if c.size else () for label, (c, _) in _label_coefficients(model).items()}
+    return ModelExplanation(_top(coef, names, k, +1), _top(coef, names, k, -1), labels, float(model.threshold_))
+
+
+# -- one pair ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """What one feature added to a decision value: ``weight * value``."""
+
+    feature: str
+    description: str
+    value: float
+    weight: float
+
+    @property
+    def amount(self) -> float:
+        """The contribution, ``weight * value``."""
+        return self.weight * self.value
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A linear decision split into the intercept and one contribution per non-zero feature of the pair."""
+
+    toward: str
+    intercept: float
+    contributions: tuple[Contribution, ...]
+
+    @property
+    def total(self) -> float:
+        """The decision value: intercept plus every contribution."""
+        return self.intercept + sum(c.amount for c in self.contributions)
+
+    def strongest(self, k: int, sign: int = +1) -> list[Contribution]:
+        """The ``k`` largest contributions pushing toward (``sign=+1``) or against (``-1``) the decision."""
+        pushing = [c for c in self.contributions if sign * c.amount > 0]
+        return sorted(pushing, key=lambda c: -sign * c.amount)[:k]
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    """One candidate pair: its mentions in context, score, predicted label and the decisions behind them.
+
+    ``label`` is the labeler's choice (it would be the prediction if the score passed the threshold);
+    ``predicted`` is that label when ``score >= threshold``, else None. ``labeler`` is None when the
+    model knows a single label. ``gold`` is the pair's gold label when the document carries one.
+    """
+
+    pmid: str
+    a: str
+    b: str
+    type_pair: str
+    score: float
+    threshold: float
+    label: str | None
+    predicted: str | None
+    detector: Decision
+    labeler: Decision | None
+    contexts: tuple[str, ...]
+    gold: str | None = None
+
+    def text(self, k: int = 10) -> str:
+        """A plain-text report: contexts, decision, then the top-``k`` contributions."""
+        verdict = f"predicted {self.predicted}" if self.predicted else f"no relation (the label would be {self.label})"
+        lines = [f"document {self.pmid}, pair A={self.a} B={self.b} ({self.type_pair})"]
+        lines += [f"  {c}" for c in self.contexts]
+        lines.append(f"score {self.score:.3f} (threshold {self.threshold:.3f}): {verdict}" + (f"; gold: {self.gold}" if self.gold else ""))
+        lines.append(f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; toward related:")
+        lines += [_contribution_line(c) for c in self.detector.strongest(k)]
+        lines.append("detector - against (toward no relation):")
+        lines += [_contribution_line(c) for c in self.detector.strongest(k, -1)]
+        if self.labeler is not None:
+            lines.append(f"labeler: decision for {self.labeler.toward} {self.labeler.total:+.3f} = intercept {self.labeler.intercept:+.3f} + features; toward {self.labeler.toward}:")
+            lines += [_contribution_line(c) for c in self.labeler.strongest(k)]
+        return "\n".join(lines)
+
+
+def _contribution_line(c: Contribution) -> str:
+    return f"  {c.amount:+8.3f}  {c.description}  (weight {c.weight:+.3f} x value {c.value:.3f})"
+
+
+def _decision(toward: str, coef: np.ndarray, intercept: float, row, names: np.ndarray) -> Decision:
+    row = row.tocsr()
+    contributions = tuple(
+        Contribution(str(names[j]), describe_feature(str(names[j])), float(v), float(coef[j]))
+        for j, v in zip(row.indices, row.data)
+        if v != 0 and coef[j] != 0
+    )
+    return Decision(toward, intercept, contributions)
+
+
+def find_document(documents, pmid: str, source: str = "<documents>") -> Document:
+    """Return the document with ID ``pmid`` from an iterable, or raise InputError naming ``source``."""
+    for document in documents:
+        if document.pmid == pmid:
+            return document
+    raise InputError(source, 0, f"no document with ID {pmid}")
+
+
+def _find_candidate(model: RelationExtractor, document: Document, id1: str, id2: str) -> tuple[list[Candidate], int]:
+    candidates = model.candidates(document)
+    for index, candidate in enumerate(candidates):
+        if candidate.key == frozenset((id1, id2)):
+            return candidates, index
+    known = {c.a.identifier for c in candidates} | {c.b.identifier for c in candidates}
+    ids = {i for m in document.mentions for i in identifier_parts(m.identifier, split_composites=model.split_composites_)}
+    for identifier in (id1, id2):
+        if identifier not in ids:
+            raise ValueError(f"document {document.pmid} has no mention of {identifier}")
+    if id1 == id2:
+        raise ValueError("a pair needs two different IDs")
+    reason = "its type pair is not one the model was trained on" if known else "the model considers no pair in it"
+    raise ValueError(f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs_)})")
+
+
+def explain_pair(model: RelationExtractor, document: Document, id1: str, id2: str, *, max_sentences: int = 6) -> PairExplanation:
+    """Explain the model's decision on the pair (``id1``, ``id2``) of ``document``.
+
+    The pair is featurized together with the document's other candidates, exactly as in prediction, so
+    the score equals the one :meth:`~relclf.model.RelationExtractor.predict_documents` gives.
+    Raises ValueError when the IDs are not a candidate pair of the document (the reason is named).
+    """
+    check_is_fitted(model, "detector_")
+    candidates, index = _find_candidate(model, document, id1, id2)
+    X = model.vectorizer_.transform(featurize([document], [candidates]))
+    row = X[index]
+    names = _feature_names(model)
+    detector = _decision("related", model.detector_.coef_.ravel(), float(model.detector_.intercept_[0]), row, names)
+    score = float(model.detector_.predict_proba(row)[0, 1])
+    per_label = _label_coefficients(model)
+    labeler = None
+    if isinstance(model.labeler_, str):
+        label = model.labeler_
+    else:
+        decisions = {name: _decision(name, c, b, row, names) for name, (c, b) in per_label.items()}
+        label = str(model.labeler_.predict(row)[0])
+        labeler = decisions[label]
+    candidate = candidates[index]
+    gold = next((r.label for r in document.relations if r.pair == candidate.key), None)
+    return PairExplanation(
+        pmid=document.pmid,
+        a=candidate.a.identifier,
+        b=candidate.b.identifier,
+        type_pair=candidate.type_pair,
+        score=score,
+        threshold=float(model.threshold_),
+        label=label,
+        predicted=label if score >= model.threshold_ else None,
+        detector=detector,
+        labeler=labeler,
+        contexts=tuple(mark_mentions(document, candidate, max_sentences=max_sentences)),
+        gold=gold,
+    )
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+
+
+def _sentences(document: Document) -> list[tuple[int, int]]:
+    """Character spans of the title and of each abstract sentence, in ``document.text`` offsets."""
+    spans = [(0, len(document.title))]
+    base = len(document.title) + 1
+    start = 0
+    for match in _SENTENCE_BREAK.finditer(document.abstract):
+        spans.append((base + start, base + match.start()))
+        start = match.end()
+    if start < len(document.abstract):
+        spans.append((base + start, base + len(document.abstract)))
+    return spans
+
+
+def mark_mentions(document: Document, candidate: Candidate, *, max_sentences: int = 6) -> list[str]:
+    """The sentences mentioning the pair, ``[A: text]`` and ``[B: text]`` marking its mentions.
+
+    Sentences with both entities come first, then those with one, up to ``max_sentences``; each line
+    starts with ``title:`` or ``sentence N:``.
+    """
+    roles = [(m, "A") for m in candidate.a.mentions] + [(m, "B") for m in candidate.b.mentions]
+    text = document.text
+    found = []
+    for number, (start, end) in enumerate(_sentences(document)):
+        inside = sorted({(m.start, m.end, role) for m, role in roles if start <= m.start and m.end <= end})
+        if not inside:
+            continue
+        pieces, cursor = [], start
+        for m_start, m_end, role in inside:
+            if m_start < cursor:  # overlapping mentions: mark the first only
+                continue
+            pieces += [text[cursor:m_start], f"[{role}: {text[m_start:m_end]}]"]
+            cursor = m_end
+        pieces.append(text[cursor:end])
+        both = len({role for _, _, role in inside}) == 2
+        found.append((not both, number, f"{'title' if number == 0 else f'sentence {number}'}: {''.join(pieces)}"))
+    chosen = sorted(sorted(found)[:max_sentences], key=lambda f: f[1])
+    return [line for _, _, line in chosen]
+
+
+def sigmoid(value: float) -> float:
+    """The logistic function (a decision value to a probability)."""
+    return 1.0 / (1.0 + math.exp(-value))

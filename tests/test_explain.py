@@ -1,0 +1,97 @@
+"""Explanations: the strongest features per label, and one pair's decision split feature by feature."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import parse
+from relclf import cli
+from relclf.explain import describe_feature, explain_model, explain_pair, sigmoid
+from relclf.features import featurize
+from relclf.model import RelationExtractor
+from synthetic import synthetic_corpus
+
+
+@pytest.fixture(scope="module")
+def model() -> RelationExtractor:
+    return RelationExtractor(cv=2).fit(parse(synthetic_corpus(40, seed=1)))
+
+
+@pytest.fixture(scope="module")
+def document():
+    return parse(synthetic_corpus(3, seed=5, start=700))[0]
+
+
+def test_strongest_features_per_label_are_the_cue_words(model):
+    explanation = explain_model(model, k=10)
+    assert sorted(explanation.labels) == ["Negative_Correlation", "Positive_Correlation"]
+    assert any("inhibits" in w.feature for w in explanation.labels["Negative_Correlation"])
+    assert any("induces" in w.feature for w in explanation.labels["Positive_Correlation"])
+    assert all(w.weight > 0 for w in explanation.related) and all(w.weight < 0 for w in explanation.unrelated)
+    assert [abs(w.weight) for w in explanation.related] == sorted((abs(w.weight) for w in explanation.related), reverse=True)
+    assert "toward Positive_Correlation:" in explanation.text()
+
+
+def test_pair_contributions_add_up_to_the_model_decision(model, document):
+    gold = document.relations[0]
+    explanation = explain_pair(model, document, gold.id1, gold.id2)
+    candidates = model.candidates(document)
+    X = model.vectorizer_.transform(featurize([document], [candidates]))
+    row = next(i for i, c in enumerate(candidates) if c.key == gold.pair)
+    assert explanation.detector.total == pytest.approx(model.detector_.decision_function(X[row])[0])
+    assert sigmoid(explanation.detector.total) == pytest.approx(explanation.score)
+    labeler_value = model.labeler_.decision_function(X[row])[0]  # binary: positive toward classes_[1]
+    sign = 1 if explanation.label == model.labeler_.classes_[1] else -1
+    assert explanation.labeler is not None and explanation.labeler.total == pytest.approx(sign * labeler_value)
+    assert explanation.labeler.total > 0  # the chosen label is the side the decision falls on
+    # the same score as prediction gives
+    (predicted,) = model.predict_documents([document.with_relations(())], threshold=0.0)
+    assert explanation.score == pytest.approx(next(r.score for r in predicted.relations if r.pair == gold.pair))
+
+
+def test_pair_top_features_are_present_in_the_pair(model, document):
+    gold = document.relations[0]
+    explanation = explain_pair(model, document, gold.id1, gold.id2)
+    assert explanation.predicted == gold.label == explanation.gold
+    names = list(model.vectorizer_.get_feature_names_out())
+    candidates = model.candidates(document)
+    X = model.vectorizer_.transform(featurize([document], [candidates])).toarray()
+    row = X[next(i for i, c in enumerate(candidates) if c.key == gold.pair)]
+    top = explanation.labeler.strongest(5)
+    assert top and all(row[names.index(c.feature)] == pytest.approx(c.value) != 0 for c in top)
+    cue = "induces" if gold.label == "Positive_Correlation" else "inhibits"
+    assert any(cue in c.feature for c in top), [c.feature for c in top]
+    pair = next(c for c in candidates if c.key == gold.pair)
+    assert any(f"[A: {pair.a.mentions[0].text}]" in line and f"[B: {pair.b.mentions[0].text}]" in line for line in explanation.contexts)
+
+
+def test_pair_errors_name_the_problem(model, document):
+    with pytest.raises(ValueError, match="has no mention of NOPE"):
+        explain_pair(model, document, document.relations[0].id1, "NOPE")
+    chemicals = [m.identifier for m in document.mentions if m.entity_type == "Chemical"]
+    with pytest.raises(ValueError, match="not a candidate pair.*type pair"):
+        explain_pair(model, document, chemicals[0], chemicals[1])
+
+
+def test_describe_feature_blocks():
+    assert describe_feature("sentence__induces") == 'in a sentence with both: "induces"'
+    assert describe_feature("entity_a__name=chemazol0") == 'A is named "chemazol0"'
+
+
+def test_cli_explain(tmp_path, capsys):
+    (tmp_path / "train.pubtator").write_text(synthetic_corpus(40, seed=1))
+    test_text = synthetic_corpus(3, seed=5, start=700)
+    (tmp_path / "test.pubtator").write_text(test_text)
+    assert cli.main(["train", str(tmp_path / "train.pubtator"), "-o", str(tmp_path / "m.joblib"), "--cv", "2"]) == 0
+    capsys.readouterr()
+    assert cli.main(["explain", "-m", str(tmp_path / "m.joblib"), "-k", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("detector (related vs no relation") and "labeler - toward Positive_Correlation:" in out
+    relation = parse(test_text)[0].relations[0]
+    status = cli.main(["explain", "-m", str(tmp_path / "m.joblib"), str(tmp_path / "test.pubtator"), "--doc", "700", "--pair", relation.id1, relation.id2])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert f"predicted {relation.label}; gold: {relation.label}" in out and "[A: " in out and "[B: " in out
+    assert cli.main(["explain", "-m", str(tmp_path / "m.joblib"), str(tmp_path / "test.pubtator"), "--doc", "9", "--pair", "a", "b"]) == 2
+    assert capsys.readouterr().err == f"relclf: error: {tmp_path / 'test.pubtator'}:0: no document with ID 9\n"
