@@ -132,6 +132,27 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_download(args: argparse.Namespace) -> int:
+    from .download import download
+
+    result = download(args.corpus, args.dest, sha256=args.sha256, base_url=args.base_url, url=args.url, progress=args.progress)
+    print(f"downloaded {result.url} ({result.size:,} bytes), SHA-256 {result.sha256}")
+    if result.verified:
+        print("checksum: verified")
+    else:
+        print(
+            f"relclf: warning: checksum NOT verified (relclf has no recorded SHA-256 for {args.corpus}); "
+            f"pin this one with --sha256 {result.sha256}",
+            file=sys.stderr,
+        )
+    for path in result.files:
+        print(path)
+    train, dev = result.role("train"), result.role("dev")
+    if train is not None:
+        print(f"train with: relclf train {train}" + (f" --dev {dev}" if dev else "") + f" -o {args.corpus}.joblib")
+    return 0
+
+
 def _write_json(path: str, data: dict) -> None:
     with atomic_writer(path) as handle:
         json.dump(data, handle, indent=2)
@@ -232,6 +253,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pair", nargs=2, metavar=("ID1", "ID2"), help="the entity pair to explain")
     p.add_argument("-k", "--top", type=int, default=10, metavar="K", help="features to show per list (default 10)")
     p.set_defaults(run=_cmd_explain)
+
+    p = sub.add_parser("download", help="fetch a public corpus (BioRED, BC5CDR) and unpack its PubTator files")
+    p.add_argument("corpus", choices=("biored", "bc5cdr"), help="which corpus")
+    p.add_argument("--dest", required=True, metavar="DIR", help="directory to unpack into (files go to DIR/CORPUS/)")
+    p.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the archive; a mismatch keeps nothing")
+    p.add_argument("--base-url", metavar="URL", help="fetch the archive from this directory URL instead (a mirror); also $RELCLF_DOWNLOAD_BASE")
+    p.add_argument("--url", metavar="URL", help="fetch the archive from exactly this URL")
+    p.set_defaults(run=_cmd_download)
 
     p = sub.add_parser("score", help="score a prediction file against a gold file")
     p.add_argument("gold", metavar="GOLD")

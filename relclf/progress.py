@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from .files import PathLike
 
-__all__ = ["count_documents", "stage", "should_show", "track"]
+__all__ = ["byte_bar", "count_documents", "stage", "should_show", "track"]
 
 log = logging.getLogger("relclf")
 T = TypeVar("T")
@@ -73,6 +73,11 @@ def track(
             bar.refresh()
     finally:
         bar.close()
+
+
+def byte_bar(*, enabled: bool, desc: str, total: int | None) -> tqdm:
+    """A bar counting bytes (``bar.update(n)``); a no-op object when not ``enabled``."""
+    return tqdm(desc=desc, total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, disable=not enabled, **_width())
 
 
 def _width() -> dict:
