@@ -89,6 +89,8 @@ def describe_feature(name: str) -> str:
     'between the pair [Chemical|Disease]: "@A@ induces @B@"'
     >>> describe_feature("window_a__l_levels"), describe_feature("entity_b__id=D2001")
     ('near A (before): "levels"', 'B is D2001')
+    >>> describe_feature("cues__share_down")
+    "cues: share of the sentences with both that have a 'down' word"
     >>> describe_feature("dense__tp&cooc_Chemical|Disease&True"), describe_feature("dense__negated")
     ('signal: type pair & in one sentence = Chemical|Disease&True', 'signal: negation between them')
     """
@@ -104,7 +106,9 @@ def describe_feature(name: str) -> str:
         kind, _, value = feature.partition("=")
         return f"{where} is {value}" if kind == "id" else f'{where} is named "{value}"'
     if block == "cues":
-        return f"cue pattern {feature.removeprefix('pattern_')}" if feature.startswith("pattern_") else f"cue {feature}"
+        if feature.startswith("share_"):
+            return f"cues: share of the sentences with both that have a '{feature[6:]}' word"
+        return f"cues (type pair & kinds near the pair & negation & near A & near B) = {feature.removeprefix('pattern_')}"
     if block == "dense":
         for signal in sorted(CATEGORICAL, key=len, reverse=True):
             if feature.startswith(signal + "_"):
