@@ -180,12 +180,15 @@ def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
     unknown = re.search(r"unrecognized arguments: (.*)", message)
     if unknown:
         known = _option_strings(parser)
-        hints = []
+        hints = {}
         for word in unknown.group(1).split():
             if word.startswith("-"):
                 close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)
-                hints += [f"'{close[0]}' for '{word}'"] if close else []
-        return f"; did you mean {', '.join(hints)}?" if hints else ""
+                if close:
+                    hints[word] = close[0]
+        if len(hints) == 1:
+            return f"; did you mean '{next(iter(hints.values()))}'?"
+        return f"; did you mean {', '.join(f'{v!r} (for {k!r})' for k, v in hints.items())}?" if hints else ""
     return ""
 
 
