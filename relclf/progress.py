@@ -60,8 +60,12 @@ def track(
     unit: str = "doc",
 ) -> Iterator[T]:
     """Yield ``items`` unchanged, drawing a bar on stderr while they are consumed when ``enabled``."""
+    start = time.perf_counter()
+    count = 0
     if not enabled:
-        yield from items
+        for count, item in enumerate(items, start=1):  # noqa: B007 - count is logged below
+            yield item
+        _log_done(desc, count, unit, start)
         return
     bar = tqdm(desc=desc, total=total, unit=unit, file=sys.stderr, **_width())
     try:
@@ -73,6 +77,12 @@ def track(
             bar.refresh()
     finally:
         bar.close()
+    _log_done(desc, bar.n, unit, start)
+
+
+def _log_done(desc: str, count: int, unit: str, start: float) -> None:
+    """At -v: how many items a stream gave and how long it took."""
+    log.info("%s: %s %s%s in %.1f s", desc, f"{count:,}", unit, "" if count == 1 else "s", time.perf_counter() - start)
 
 
 def byte_bar(*, enabled: bool, desc: str, total: int | None) -> tqdm:
