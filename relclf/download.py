@@ -193,8 +193,9 @@ def _wanted(member: str) -> bool:
 def unpack_pubtator(archive: PathLike, directory: PathLike) -> list[Path]:
     """Extract the PubTator files of a zip or tar archive, flat, into ``directory``.
 
-    Raises RelclfError when a member's path is absolute or climbs out with ``..``, when a wanted member
-    is a link, when two wanted members share a file name, or when there is no PubTator file.
+    Two members with the same file name are told apart by their path (``dir_sub_name``). Raises
+    RelclfError when a member's path is absolute or climbs out with ``..``, when a wanted member is a
+    link, or when there is no PubTator file.
     """
     archive, directory = Path(archive), Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -203,24 +204,24 @@ def unpack_pubtator(archive: PathLike, directory: PathLike) -> list[Path]:
             members = [(info.filename, info) for info in bundle.infolist()]
             _check([(n, not info.is_dir() and (info.external_attr >> 16) & 0o170000 == 0o120000) for n, info in members], archive)
             chosen = [(n, info) for n, info in members if not info.is_dir() and _wanted(n)]
-            _check_chosen(chosen, archive)
-            for member, info in chosen:
-                with bundle.open(info) as source, open(directory / PurePosixPath(member).name, "wb") as target:
+            names = _flat_names([n for n, _ in chosen], archive)
+            for (member, info), name in zip(chosen, names):
+                with bundle.open(info) as source, open(directory / name, "wb") as target:
                     shutil.copyfileobj(source, target)
     elif tarfile.is_tarfile(archive):
         with tarfile.open(archive) as bundle:
             members = [(m.name, m) for m in bundle.getmembers()]
             _check([(n, m.issym() or m.islnk()) for n, m in members], archive)
             chosen = [(n, m) for n, m in members if m.isfile() and _wanted(n)]
-            _check_chosen(chosen, archive)
-            for member, info in chosen:
+            names = _flat_names([n for n, _ in chosen], archive)
+            for (member, info), name in zip(chosen, names):
                 source = bundle.extractfile(info)
                 assert source is not None  # regular files always have content
-                with source, open(directory / PurePosixPath(member).name, "wb") as target:
+                with source, open(directory / name, "wb") as target:
                     shutil.copyfileobj(source, target)
     else:
         raise RelclfError(f"{archive.name}: not a zip or tar archive")
-    return sorted(directory / PurePosixPath(n).name for n, _ in chosen)
+    return sorted(directory / name for name in names)
 
 
 def _check(members: list[tuple[str, bool]], archive: Path) -> None:
@@ -231,10 +232,9 @@ def _check(members: list[tuple[str, bool]], archive: Path) -> None:
             raise RelclfError(f"{archive.name}: member {name!r} is a link; refused")
 
 
-def _check_chosen(chosen: list, archive: Path) -> None:
-    if not chosen:
+def _flat_names(members: list[str], archive: Path) -> list[str]:
+    """One file name per member: its own name, or its path joined by ``_`` when two share a name."""
+    if not members:
         raise RelclfError(f"{archive.name}: no PubTator file in the archive")
-    names = [PurePosixPath(n).name for n, _ in chosen]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise RelclfError(f"{archive.name}: several members named {', '.join(duplicates)}")
+    base = [PurePosixPath(m).name for m in members]
+    return [b if base.count(b) == 1 else "_".join(PurePosixPath(m).parts) for m, b in zip(members, base)]

@@ -139,3 +139,18 @@ def test_download_api_and_urls(server, tmp_path):
     assert source_url("bc5cdr", base_url="http://mirror/x/") == "http://mirror/x/CDR_Data.zip"
     with pytest.raises(RelclfError, match="64 hex digits"):
         download("biored", tmp_path / "e", sha256="abc", base_url=base)
+
+
+def test_same_file_name_in_two_folders_is_kept_apart(tmp_path):
+    archive = tmp_path / "two.zip"
+    build_zip(archive, {"DNorm/TestSet.PubTator.txt": "a", "tmChem/TestSet.PubTator.txt": "b", "CDR/CDR_TrainingSet.PubTator.txt": TRAIN})
+    names = [p.name for p in unpack_pubtator(archive, tmp_path / "out")]
+    assert names == ["CDR_TrainingSet.PubTator.txt", "DNorm_TestSet.PubTator.txt", "tmChem_TestSet.PubTator.txt"]
+    assert (tmp_path / "out" / "tmChem_TestSet.PubTator.txt").read_text() == "b"
+
+
+def test_archive_without_pubtator_files_is_refused(tmp_path):
+    archive = tmp_path / "none.zip"
+    build_zip(archive, {"BioRED/Train.BioC.JSON": "{}"})
+    with pytest.raises(RelclfError, match="no PubTator file"):
+        unpack_pubtator(archive, tmp_path / "out")
