@@ -94,3 +94,25 @@ def test_cli_explain(tmp_path, capsys):
     assert f"predicted {relation.label}; gold: {relation.label}" in out and "[A: " in out and "[B: " in out
     assert cli.main(["explain", "-m", str(tmp_path / "m.joblib"), str(tmp_path / "test.pubtator"), "--doc", "9", "--pair", "a", "b"]) == 2
     assert capsys.readouterr().err == f"relclf: error: {tmp_path / 'test.pubtator'}:0: no document with ID 9\n"
+
+
+def test_three_labels_one_vs_rest_contributions_add_up(document):
+    from dataclasses import replace
+
+    docs = parse(synthetic_corpus(40, seed=1))
+    # a third label (on every third document's induced pairs) makes the labeler one-vs-rest
+    docs = [
+        d.with_relations([replace(r, label="Bind") if i % 3 == 0 and r.label == "Positive_Correlation" else r for r in d.relations])
+        for i, d in enumerate(docs)
+    ]
+    model = RelationExtractor(cv=2).fit(docs)
+    assert len(model.labels_) == 3
+    gold = document.relations[0]
+    explanation = explain_pair(model, document, gold.id1, gold.id2)
+    candidates = model.candidates(document)
+    X = model.vectorizer_.transform(featurize([document], [candidates]))
+    row = X[next(i for i, c in enumerate(candidates) if c.key == gold.pair)]
+    values = {str(label): est.decision_function(row)[0] for label, est in zip(model.labeler_.classes_, model.labeler_.estimators_)}
+    assert explanation.label == max(values, key=values.get)
+    assert explanation.labeler.total == pytest.approx(values[explanation.label])
+    assert sorted(explain_model(model).labels) == ["Bind", "Negative_Correlation", "Positive_Correlation"]
