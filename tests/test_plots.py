@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import struct
 import sys
 
@@ -13,7 +14,9 @@ from relclf.model import RelationExtractor
 from relclf.plots import PLOTS, write_plots
 from synthetic import synthetic_corpus
 
-pytest.importorskip("matplotlib", reason="the plots extra (matplotlib) is not installed")
+NEEDS_MATPLOTLIB = pytest.mark.skipif(
+    importlib.util.find_spec("matplotlib") is None, reason="the plots extra (matplotlib) is not installed"
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +33,7 @@ def png_size(path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+@NEEDS_MATPLOTLIB
 def test_write_plots_makes_four_sensible_pngs(details, tmp_path):
     paths = write_plots(details, tmp_path / "figs", title="synthetic")
     assert [p.name for p in paths] == list(PLOTS)
@@ -40,6 +44,7 @@ def test_write_plots_makes_four_sensible_pngs(details, tmp_path):
     assert not [p for p in (tmp_path / "figs").iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
+@NEEDS_MATPLOTLIB
 def test_cli_evaluate_plots(tmp_path):
     (tmp_path / "train.pubtator").write_text(synthetic_corpus(40, seed=1))
     (tmp_path / "test.pubtator").write_text(synthetic_corpus(12, seed=2, start=500))
