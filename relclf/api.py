@@ -16,7 +16,7 @@ from typing import Any
 from .candidates import CandidateRecall, candidate_recall, document_entities
 from .document import Document
 from .errors import InputError, ModelError
-from .explain import ModelExplanation, PairExplanation, explain_model, explain_pair, find_document
+from .explain import ModelExplanation, PairExplanation, explain_model, explain_pair, find_document, scored_pairs
 from .files import PathLike, atomic_writer
 from .metrics import EvaluationDetails, Scores, evaluation_details, score_documents
 from .model import RelationExtractor
@@ -223,9 +223,12 @@ def explain(
     estimator = resolve_model(model)
     if source is None:
         return explain_model(estimator, k)
-    if doc is None or pair is None:
+    if doc is None:
         raise ValueError("explaining a pair needs the document ID (--doc) and the pair (--pair ID1 ID2)")
     document = find_document(read_pubtator(source), doc, str(source))
+    if pair is None:  # name the pairs there are to choose from
+        top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in scored_pairs(estimator, document)[:5])
+        raise ValueError(f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {doc}: {top or 'none'}")
     return explain_pair(estimator, document, *pair)
 
 

@@ -125,7 +125,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _cmd_explain(args: argparse.Namespace) -> int:
     if args.file is None and (args.doc or args.pair):
         raise ValueError("--doc and --pair need a FILE to read the document from")
-    if args.file is not None and (args.doc is None or args.pair is None):
+    if args.file is not None and args.doc is None:
         raise ValueError("with a FILE, give --doc ID and --pair ID1 ID2")
     explanation = api.explain(args.model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top)
     print(explanation.text(args.top) if args.file else explanation.text())

@@ -35,6 +35,7 @@ __all__ = [
     "explain_pair",
     "find_document",
     "mark_mentions",
+    "scored_pairs",
     "sigmoid",
 ]
 
@@ -300,6 +301,18 @@ def _find_candidate(model: RelationExtractor, document: Document, id1: str, id2:
         raise ValueError("a pair needs two different IDs")
     reason = "its type pair is not one the model was trained on" if known else "the model considers no pair in it"
     raise ValueError(f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs_)})")
+
+
+def scored_pairs(model: RelationExtractor, document: Document) -> list[tuple[str, str, float]]:
+    """Every candidate pair of ``document`` as (ID1, ID2, score), highest score first."""
+    check_is_fitted(model, "detector_")
+    candidates = model.candidates(document)
+    if not candidates:
+        return []
+    X = model.vectorizer_.transform(featurize([document], [candidates]))
+    scores = model.detector_.predict_proba(X)[:, 1]
+    ranked = sorted(zip(candidates, scores), key=lambda cs: -cs[1])
+    return [(c.a.identifier, c.b.identifier, float(s)) for c, s in ranked]
 
 
 def explain_pair(model: RelationExtractor, document: Document, id1: str, id2: str, *, max_sentences: int = 6) -> PairExplanation:

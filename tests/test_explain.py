@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import parse
@@ -116,3 +118,17 @@ def test_three_labels_one_vs_rest_contributions_add_up(document):
     assert explanation.label == max(values, key=values.get)
     assert explanation.labeler.total == pytest.approx(values[explanation.label])
     assert sorted(explain_model(model).labels) == ["Bind", "Negative_Correlation", "Positive_Correlation"]
+
+
+def test_document_without_pair_names_the_top_pairs(model, document, tmp_path):
+    from relclf import api
+    from relclf.explain import scored_pairs
+
+    ranked = scored_pairs(model, document)
+    assert [s for _, _, s in ranked] == sorted((s for _, _, s in ranked), reverse=True)
+    assert {frozenset((a, b)) for a, b, _ in ranked} == {c.key for c in model.candidates(document)}
+    path = tmp_path / "d.pubtator"
+    path.write_text(synthetic_corpus(3, seed=5, start=700))
+    a, b, score = ranked[0]
+    with pytest.raises(ValueError, match=f"top-scored pairs of document 700: {re.escape(a)} {re.escape(b)} \\({score:.3f}\\)"):
+        api.explain(model, path, doc="700")
