@@ -17,15 +17,18 @@ from .candidates import CandidateRecall, candidate_recall, document_entities
 from .document import Document
 from .errors import InputError, ModelError
 from .files import PathLike, atomic_writer
+from .formats import read_documents, write_documents
 from .metrics import Scores, score_documents
 from .model import RelationExtractor
 from .persistence import LoadedModel, build_metadata, load_model, save_model
+from .predictions import predict_with_existing
 from .pubtator import read_pubtator, write_pubtator
 
 __all__ = [
     "DEFAULT_MODEL",
     "CorpusStats",
     "TrainResult",
+    "convert",
     "corpus_stats",
     "default_model_path",
     "evaluate",
@@ -56,11 +59,11 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
     return load_model(path).estimator
 
 
-def read_corpus(paths: Sequence[PathLike], on_error: ErrorHandler = None) -> list[Document]:
-    """Read and concatenate the documents of several PubTator files."""
+def read_corpus(paths: Sequence[PathLike], on_error: ErrorHandler = None, format: str | None = None) -> list[Document]:
+    """Read and concatenate the documents of several files (any input format; detected when ``format`` is None)."""
     documents: list[Document] = []
     for path in paths:
-        documents.extend(read_pubtator(path, on_error=on_error))
+        documents.extend(read_documents(path, format, on_error=on_error))
     return documents
 
 
@@ -112,6 +115,7 @@ def train(
     dev: PathLike | None = None,
     params: dict[str, Any] | None = None,
     on_error: ErrorHandler = None,
+    format: str | None = None,
 ) -> TrainResult:
     """Train a model on PubTator files and optionally save it and score it on a dev file.
 
@@ -127,12 +131,14 @@ def train(
         Parameters of :class:`~relclf.model.RelationExtractor`.
     on_error : callable, optional
         Skip invalid documents, reporting each to this callback (default: raise).
+    format : str, optional
+        Input format of the training and dev files (see :mod:`relclf.formats`); detected when None.
 
     Returns
     -------
     TrainResult
     """
-    documents = read_corpus(paths, on_error)
+    documents = read_corpus(paths, on_error, format)
     if not documents:
         raise InputError(str(paths[0]), 0, "no valid training documents")
     estimator = RelationExtractor(**(params or {}))
@@ -140,7 +146,7 @@ def train(
     estimator.fit(documents)
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
-    dev_scores = evaluate(dev, estimator, on_error=on_error) if dev is not None else None
+    dev_scores = evaluate(dev, estimator, on_error=on_error, format=format) if dev is not None else None
     scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name} if dev_scores else {}
     metadata = build_metadata(
         estimator,
@@ -161,14 +167,15 @@ def evaluate(
     threshold: float | None = None,
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
+    format: str | None = None,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
-    ``gold`` is a PubTator path or a list of documents; ``model`` a path, a loaded model or None for
-    the default. Returns :class:`~relclf.metrics.Scores`.
+    ``gold`` is a path (any input format; ``format`` or detection decides) or a list of documents;
+    ``model`` a path, a loaded model or None for the default. Returns :class:`~relclf.metrics.Scores`.
     """
     estimator = resolve_model(model)
-    documents = list(read_pubtator(gold, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
+    documents = list(read_documents(gold, format, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
     hidden = (d.with_relations(()) for d in documents)
     predicted = estimator.predict_documents(hidden, threshold=threshold, n_jobs=n_jobs)
     return score_documents(documents, predicted)
@@ -183,21 +190,51 @@ def predict_file(
     with_scores: bool = False,
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    min_score: float | None = None,
+    keep_relations: bool = False,
 ) -> int:
-    """Predict relations for every document of ``source`` and write PubTator to ``output``.
+    """Predict relations for every document of ``source`` and write them to ``output``.
 
     ``source`` may be ``-`` (standard input); ``output`` None or ``-`` writes standard output. The
     output is written to a temporary file and renamed only when every document succeeded. ``n_jobs``
-    worker processes share the work; the output is identical to a serial run's. Returns the number of
-    documents written.
+    worker processes share the work; the output is identical to a serial run's. Every input document
+    is written, in input order, mentions unchanged.
+
+    ``input_format``/``output_format`` are detected from the file names (and the input's content)
+    when None (see :mod:`relclf.formats`). ``min_score`` drops predicted relations scoring below it;
+    ``keep_relations`` keeps the documents' existing relations (see :mod:`relclf.predictions`).
+    Returns the number of documents written.
     """
     estimator = resolve_model(model)
-    documents = read_pubtator(source, on_error=on_error)
-    with atomic_writer(output) as handle:
-        predicted = estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
-        return write_pubtator(predicted, handle, with_scores=with_scores)
+    documents = read_documents(source, input_format, on_error=on_error)
+
+    def predict(stream: Iterable[Document]) -> Iterable[Document]:
+        return estimator.predict_documents(stream, threshold=threshold, n_jobs=n_jobs)
+
+    predicted = predict_with_existing(predict, documents, min_score=min_score, keep_existing=keep_relations)
+    return write_documents(predicted, output, output_format, with_scores=with_scores)
 
 
-def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler = None) -> Scores:
-    """Score a prediction file against a gold file; no model needed."""
-    return score_documents(read_pubtator(gold, on_error=on_error), read_pubtator(predicted, on_error=on_error, allow_empty=True))
+def convert(
+    source: PathLike,
+    output: PathLike | None = None,
+    *,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    with_scores: bool = False,
+    on_error: ErrorHandler = None,
+) -> int:
+    """Convert ``source`` to ``output`` between formats (no model involved); return the number of documents.
+
+    Formats are detected when None (see :mod:`relclf.formats`); the output is written atomically.
+    PubTator converted to BioC XML or JSON and back is byte-identical.
+    """
+    documents = read_documents(source, input_format, on_error=on_error)
+    return write_documents(documents, output, output_format, with_scores=with_scores)
+
+
+def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler = None, format: str | None = None) -> Scores:
+    """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed."""
+    return score_documents(read_documents(gold, format, on_error=on_error), read_documents(predicted, format, on_error=on_error, allow_empty=True))
