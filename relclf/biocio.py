@@ -28,6 +28,7 @@ document's position in the collection.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime
 import json
 import re
@@ -337,7 +338,7 @@ def read_bioc_xml(source: PathLike | IO[bytes], *, on_error: ErrorHandler | None
         In file order.
     """
     name = display_name(source)
-    parser_options = {"resolve_entities": False, "no_network": True, "huge_tree": True, "remove_comments": True}
+    parser_options = {"resolve_entities": False, "no_network": True, "huge_tree": True}
     documents = _documents(name, on_error)
     next(documents)
     with open_binary(source) as handle:
@@ -363,7 +364,8 @@ def _xml_document(element: etree._Element, name: str) -> Document | InputError:
     relations = [r.sourceline or line for r in _xml_in_bioc_order(element, "relation")]
     where = _Where(name, line, annotations=annotations, relations=relations)
     try:
-        collection = bioc.biocxml.loads("<collection>" + etree.tostring(element, encoding="unicode") + "</collection>")
+        with _parser_for_bioc():
+            collection = bioc.biocxml.loads("<collection>" + etree.tostring(element, encoding="unicode") + "</collection>")
         (document,) = collection.documents
         _empty_infons_are_empty_strings(document)
         return bioc_to_document(document, where=where)
@@ -371,6 +373,17 @@ def _xml_document(element: etree._Element, name: str) -> Document | InputError:
         return error
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         return InputError(name, line, f"invalid BioC document: {type(error).__name__}: {error}")
+
+
+@contextlib.contextmanager
+def _parser_for_bioc() -> Iterator[None]:
+    """Let bioc's decoder parse long texts (a 10 MB abstract) and never fetch or expand entities."""
+    previous = etree.get_default_parser()
+    etree.set_default_parser(etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True))
+    try:
+        yield
+    finally:
+        etree.set_default_parser(previous)
 
 
 def _xml_in_bioc_order(element: etree._Element, tag: str) -> list[etree._Element]:
