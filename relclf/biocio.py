@@ -371,7 +371,7 @@ def _xml_document(element: etree._Element, name: str) -> Document | InputError:
         return bioc_to_document(document, where=where)
     except InputError as error:
         return error
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError, etree.LxmlError) as error:
         return InputError(name, line, f"invalid BioC document: {type(error).__name__}: {error}")
 
 
@@ -448,6 +448,8 @@ def read_bioc_json(source: PathLike | IO[bytes], *, on_error: ErrorHandler | Non
         entries: Iterable[tuple[int, str, Any]] = _collection_entries(whole, name)
     except UnicodeDecodeError as error:
         raise InputError(name, data.count(b"\n", 0, error.start) + 1, "invalid UTF-8") from None
+    except RecursionError:
+        raise InputError(name, 1, "not valid BioC JSON: nested too deeply") from None
     except json.JSONDecodeError as error:
         if error.msg != "Extra data" or error.lineno == 1:
             raise InputError(name, error.lineno, f"not valid BioC JSON: {error.msg} (column {error.colno})") from None
@@ -484,6 +486,8 @@ def _json_lines(data: bytes, name: str) -> Iterator[tuple[int, str, Any]]:
             yield number, "", InputError(name, number, "invalid UTF-8")
         except json.JSONDecodeError as error:
             yield number, "", InputError(name, number, f"not valid JSON: {error.msg} (column {error.colno})")
+        except RecursionError:
+            yield number, "", InputError(name, number, "not valid JSON: nested too deeply")
 
 
 def _json_document(obj: Any, name: str, line: int, prefix: str) -> Document | InputError:
