@@ -21,8 +21,9 @@ becomes one mention spanning them all, with the document's text over that span.
 Every document is validated like a PubTator document (offsets inside the text, mention text equal
 to the text at its offsets, relation IDs carried by a mention); errors are
 :class:`~relclf.errors.InputError` naming the file and the line of the offending element (XML) or
-of the document (JSON Lines); for a JSON collection the line is 0 and the message names the
-document's position in the collection.
+of the document (JSON Lines). For a JSON collection, whose parser keeps no positions, the message
+names the document's position in the collection and the line is that of its ``"id"`` member (0 if
+it cannot be found).
 """
 
 from __future__ import annotations
@@ -445,7 +446,7 @@ def read_bioc_json(source: PathLike | IO[bytes], *, on_error: ErrorHandler | Non
         data = handle.read()
     try:
         whole = json.loads(data)
-        entries: Iterable[tuple[int, str, Any]] = _collection_entries(whole, name)
+        entries: Iterable[tuple[int, str, Any]] = _collection_entries(whole, name, _IdLines(data))
     except UnicodeDecodeError as error:
         raise InputError(name, data.count(b"\n", 0, error.start) + 1, "invalid UTF-8") from None
     except RecursionError:
@@ -461,7 +462,34 @@ def read_bioc_json(source: PathLike | IO[bytes], *, on_error: ErrorHandler | Non
     _finish(documents, name, allow_empty, on_error)
 
 
-def _collection_entries(whole: Any, name: str) -> Iterator[tuple[int, str, Any]]:
+class _IdLines:
+    """Finds, in file order, the line of each document's ``"id"`` member (for messages; 0 when not found).
+
+    ``json`` keeps no positions; a forward search for ``"id": <the document's id>`` finds the line in
+    BioC JSON as written by relclf, bioc and PubTator3 (one document per line, or pretty-printed).
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.text = data.decode("utf-8", errors="replace")
+        self.position, self.line = 0, 1
+
+    def line_of(self, document: Any) -> int:
+        identifier = document.get("id") if isinstance(document, dict) else None
+        if not isinstance(identifier, (str, int)):
+            return 0
+        found = [
+            m.start()
+            for form in {json.dumps(identifier), json.dumps(identifier, ensure_ascii=False)}
+            if (m := re.compile(r'"id"\s*:\s*' + re.escape(form)).search(self.text, self.position))
+        ]
+        if not found:
+            return 0
+        self.line += self.text.count("\n", self.position, min(found))
+        self.position = min(found)
+        return self.line
+
+
+def _collection_entries(whole: Any, name: str, lines: _IdLines) -> Iterator[tuple[int, str, Any]]:
     if isinstance(whole, dict) and "documents" in whole:
         items = whole["documents"]
     elif isinstance(whole, dict) and "passages" in whole:
@@ -473,7 +501,7 @@ def _collection_entries(whole: Any, name: str) -> Iterator[tuple[int, str, Any]]
     if not isinstance(items, list):
         raise InputError(name, 1, "not a BioC JSON collection (expected an object with 'documents', or a list of documents)")
     for index, item in enumerate(items, start=1):
-        yield 0, f"document {index} of the collection: ", item
+        yield lines.line_of(item), f"document {index} of the collection: ", item
 
 
 def _json_lines(data: bytes, name: str) -> Iterator[tuple[int, str, Any]]:

@@ -178,6 +178,15 @@ def test_sentence_level_text_and_discontinuous_annotations():
     assert document.mentions[0] == Mention(12, 31, "Left and right lung", "Anatomy", None)
 
 
+def test_collection_errors_name_the_line_of_the_document_id():
+    pretty = json.dumps({"documents": [json.loads(to_json(parse(DOC_100)))["documents"][0], PUBTATOR3_JSON["PubTator3"][0]]}, indent=1)
+    bad = pretty.replace('"text": "Cancer"', '"text": "Cancre"')
+    with pytest.raises(InputError) as info:
+        json_docs(bad)
+    expected = next(n for n, line in enumerate(bad.splitlines(), start=1) if line.strip() == '"id": "9",')
+    assert (info.value.line, info.value.message.split(":")[0]) == (expected, "document 2 of the collection")
+
+
 def test_json_lines_of_documents_stream_with_line_numbers():
     lines = [json.dumps(bioc.biocjson.toJSON(document_to_bioc(d))) for d in parse(MULTI_DOC)]
     data = "\n".join(lines) + "\n"
@@ -233,8 +242,8 @@ def test_xml_file_errors(data, line, message):
         pytest.param(b'{"documents": []}', 1, "no documents", id="no-documents"),
         pytest.param(b'"text"', 1, "not a BioC JSON collection", id="a-string"),
         pytest.param(b'{"documents": [3]}', 0, "document 1 of the collection: expected a BioC document object", id="a-number"),
-        pytest.param(b'{"documents": [{"id": "1", "passages": [{"offset": -4, "text": "a"}]}]}', 0, "passage offset -4", id="negative-offset"),
-        pytest.param(b'{"documents": [{"id": "1", "passages": {}}]}', 0, "invalid BioC document", id="passages-not-a-list"),
+        pytest.param(b'{"documents": [{"id": "1", "passages": [{"offset": -4, "text": "a"}]}]}', 1, "passage offset -4", id="negative-offset"),
+        pytest.param(b'{"documents": [{"id": "1", "passages": {}}]}', 1, "invalid BioC document", id="passages-not-a-list"),
         pytest.param(b'[{"id": "1", "passages": [{"offset": 0, "text": "\xff"}]}]', 1, "invalid UTF-8", id="bad-utf8"),
     ],
 )
@@ -260,6 +269,7 @@ def test_skip_mode_reports_each_bad_document_and_keeps_the_rest():
     kept = json_docs(data, on_error=errors.append)
     assert [d.pmid for d in kept] == ["200", "300", "400"]
     assert len(errors) == 1 and "document 1 of the collection" in errors[0].message
+    assert errors[0].line == 2  # relclf writes the collection header on line 1, then one document per line
     xml = to_xml(documents).replace(b"<text>Lithium</text>", b"<text>Lithiun</text>")
     errors = []
     assert [d.pmid for d in xml_docs(xml, on_error=errors.append)] == ["200", "300", "400"]
