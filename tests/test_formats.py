@@ -116,3 +116,19 @@ def test_relation_rows_cannot_be_read_back_as_documents(tmp_path):
     write_documents(parse(MULTI_DOC), path)
     with pytest.raises(InputError):
         list(read_documents(path))
+
+
+def test_format_option_overrides_a_misleading_extension(tmp_path):
+    path = tmp_path / "really-pubtator.xml"
+    path.write_text(MULTI_DOC, encoding="utf-8")
+    with pytest.raises(InputError, match="not well-formed BioC XML"):
+        list(read_documents(path))
+    assert list(read_documents(path, "pubtator")) == parse(MULTI_DOC)
+    write_documents(parse(MULTI_DOC), tmp_path / "out.txt", "bioc-json")
+    assert list(read_documents(tmp_path / "out.txt")) == parse(MULTI_DOC)
+
+
+def test_package_exports_the_format_functions():
+    import relclf
+
+    assert relclf.read_documents is read_documents and relclf.write_documents is write_documents
