@@ -16,13 +16,12 @@ from typing import Any
 from .candidates import CandidateRecall, candidate_recall, document_entities
 from .document import Document
 from .errors import InputError, ModelError
-from .files import PathLike, atomic_writer
+from .files import PathLike
 from .formats import read_documents, write_documents
 from .metrics import Scores, score_documents
 from .model import RelationExtractor
 from .persistence import LoadedModel, build_metadata, load_model, save_model
 from .predictions import predict_with_existing
-from .pubtator import read_pubtator, write_pubtator
 
 __all__ = [
     "DEFAULT_MODEL",

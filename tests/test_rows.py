@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from conftest import DOC_100, DOC_200, DOC_300, MULTI_DOC, parse
+from conftest import DOC_100, DOC_200, MULTI_DOC, parse
 from relclf.document import Document, Mention, Relation
 from relclf.rows import COLUMNS, relation_rows, write_jsonl, write_tsv
 
