@@ -165,10 +165,12 @@ def bioc_to_document(source: bioc.BioCDocument, name: str = "<bioc>", line: int 
     where.prefix = where.prefix or f"document {pmid!r}: "
     title, abstract = _split_text(source, where)
     text = f"{title} {abstract}"
-    annotations = _ordered_annotations(source)
-    mentions = [_mention(annotation, text, where, where.annotation_line(k)) for k, annotation in enumerate(annotations)]
-    for k, mention in enumerate(mentions):
-        _checked(where, lambda: _validate_mention(where.name, where.annotation_line(k), mention, text))
+    found = _all_annotations(source)
+    order = _annotation_order(found)
+    annotations, lines = [found[i] for i in order], [where.annotation_line(i) for i in order]
+    mentions = [_mention(annotation, text, where, line) for annotation, line in zip(annotations, lines)]
+    for mention, line in zip(mentions, lines):
+        _checked(where, lambda: _validate_mention(where.name, line, mention, text))
     by_id = {a.id: m for a, m in zip(annotations, mentions)}
     relations = [(where.relation_line(k), _relation_of(r, by_id, where, where.relation_line(k))) for k, r in enumerate(_all_relations(source))]
     _checked(where, lambda: _validate_relations(where.name, relations, mentions, pmid))
@@ -214,13 +216,13 @@ def _offset(value: Any, where: _Where, what: str) -> int:
     return int(value)
 
 
-def _ordered_annotations(source: bioc.BioCDocument) -> list[bioc.BioCAnnotation]:
-    """All annotations, in the order of their ids when these are distinct integers (as relclf writes them)."""
-    annotations = _all_annotations(source)
+def _annotation_order(annotations: list[bioc.BioCAnnotation]) -> list[int]:
+    """Positions of the annotations in mention order: by id when the ids are distinct integers (as
+    relclf writes them, so that mentions come back in their PubTator order), else as found."""
     ids = [a.id for a in annotations]
     if all(isinstance(i, str) and i.isdigit() for i in ids) and len(set(ids)) == len(ids):
-        return sorted(annotations, key=lambda a: int(a.id))
-    return annotations
+        return sorted(range(len(annotations)), key=lambda k: int(ids[k]))
+    return list(range(len(annotations)))
 
 
 def _all_annotations(source: bioc.BioCDocument) -> list[bioc.BioCAnnotation]:

@@ -309,3 +309,15 @@ def test_bc8_round_trip_through_bioc_keeps_the_valid_documents():
     assert len(documents) == 899
     assert xml_docs(to_xml(documents)) == documents
     assert json_docs(to_json(documents)) == documents
+
+
+def test_mentions_out_of_passage_order_come_back_in_order_and_errors_name_their_element():
+    text = "100|t|Aspirin and cancer.\n100|a|Aspirin helps.\n100\t20\t27\tAspirin\tChemical\tD1\n100\t0\t7\tAspirin\tChemical\tD1\n"
+    documents = parse(text)
+    xml = to_xml(documents).replace(b"<document>", b"\n<document>").replace(b'<passage><infon key="type">abstract', b'\n<passage><infon key="type">abstract')
+    assert xml_docs(xml) == documents  # mention 0 sits in the abstract passage, mention 1 in the title's
+    bad = xml.replace(b'<location offset="0" length="7"/>', b'<location offset="1" length="7"/>')
+    with pytest.raises(InputError) as info:
+        xml_docs(bad)
+    title_line = bad[: bad.index(b'<location offset="1"')].count(b"\n") + 1
+    assert info.value.line == title_line and "'Aspirin' differs from the text at 1-8" in info.value.message
