@@ -251,6 +251,9 @@ def test_train_evaluate_score_read_bioc(workdir, model):
     from_pubtator = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(workdir / "bioc-model.joblib"))
     assert from_bioc.returncode == 0, from_bioc.stderr
     assert from_bioc.stdout == from_pubtator.stdout
+    predicted = relclf("predict", str(workdir / "test.json"), "-m", str(model), "--output-format", "pubtator")
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout == relclf("predict", str(workdir / "test.pubtator"), "-m", str(model)).stdout
     scored = relclf("score", str(workdir / "test.json"), str(workdir / "pred.xml"), "--json", str(workdir / "self.json"))
     assert scored.returncode == 0, scored.stderr
     levels = json.loads((workdir / "self.json").read_text())["levels"]
