@@ -527,6 +527,8 @@ def _json_document(obj: Any, name: str, line: int, prefix: str) -> Document | In
     try:
         if not isinstance(obj, dict):
             raise where.error(f"expected a BioC document object, found {type(obj).__name__}")
+        if "passages" not in obj and {"id1", "id2", "label"} <= set(obj):
+            raise where.error("a relation row (relclf's JSON Lines output), not a BioC document: it holds no text to read")
         return bioc_to_document(biocjson.fromJSON(_with_defaults(obj), "BioCDocument"), where=where)
     except InputError as error:
         return error

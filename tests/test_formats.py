@@ -114,8 +114,9 @@ def test_unknown_formats_are_errors(tmp_path):
 def test_relation_rows_cannot_be_read_back_as_documents(tmp_path):
     path = tmp_path / "rows.jsonl"
     write_documents(parse(MULTI_DOC), path)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="a relation row .* not a BioC document") as info:
         list(read_documents(path))
+    assert info.value.line == 1
 
 
 def test_format_option_overrides_a_misleading_extension(tmp_path):
