@@ -14,6 +14,7 @@ from .api import DEFAULT_MODEL, evaluate, predict_file, train  # noqa: E402
 from .candidates import Candidate, candidate_recall, generate_candidates  # noqa: E402
 from .document import Document, Mention, Relation, canonical_type, identifier_parts  # noqa: E402
 from .errors import InputError, ModelError, RelclfError  # noqa: E402
+from .formats import read_documents, write_documents  # noqa: E402
 from .metrics import Scores, score_documents  # noqa: E402
 from .model import RelationExtractor  # noqa: E402
 from .persistence import LoadedModel, load_model, save_model  # noqa: E402
@@ -40,9 +41,11 @@ __all__ = [
     "identifier_parts",
     "load_model",
     "predict_file",
+    "read_documents",
     "read_pubtator",
     "save_model",
     "score_documents",
     "train",
+    "write_documents",
     "write_pubtator",
 ]

@@ -17,17 +17,19 @@ from .candidates import CandidateRecall, candidate_recall, document_entities
 from .document import Document
 from .errors import InputError, ModelError
 from .explain import ModelExplanation, PairExplanation, explain_model, explain_pair, find_document, scored_pairs
-from .files import PathLike, atomic_writer
+from .files import PathLike
+from .formats import read_documents, write_documents
 from .metrics import EvaluationDetails, Scores, evaluation_details, score_documents
 from .model import RelationExtractor
 from .persistence import LoadedModel, build_metadata, load_model, save_model
+from .predictions import predict_with_existing
 from .progress import count_documents, stage, track
-from .pubtator import read_pubtator, write_pubtator
 
 __all__ = [
     "DEFAULT_MODEL",
     "CorpusStats",
     "TrainResult",
+    "convert",
     "corpus_stats",
     "default_model_path",
     "evaluate",
@@ -60,12 +62,16 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
     return load_model(path).estimator
 
 
-def read_corpus(paths: Sequence[PathLike], on_error: ErrorHandler = None, *, progress: bool = False) -> list[Document]:
-    """Read and concatenate the documents of several PubTator files (with a bar per file if ``progress``)."""
+def read_corpus(
+    paths: Sequence[PathLike], on_error: ErrorHandler = None, format: str | None = None, *, progress: bool = False
+) -> list[Document]:
+    """Read and concatenate the documents of several files (any input format; detected when ``format``
+    is None), with a bar per file if ``progress``."""
     documents: list[Document] = []
     for path in paths:
         total = count_documents(path) if progress else None
-        documents.extend(track(read_pubtator(path, on_error=on_error), enabled=progress, desc=f"reading {Path(path).name}", total=total))
+        stream = read_documents(path, format, on_error=on_error)
+        documents.extend(track(stream, enabled=progress, desc=f"reading {Path(path).name}", total=total))
     return documents
 
 
@@ -117,6 +123,7 @@ def train(
     dev: PathLike | None = None,
     params: dict[str, Any] | None = None,
     on_error: ErrorHandler = None,
+    format: str | None = None,
     progress: bool = False,
 ) -> TrainResult:
     """Train a model on PubTator files and optionally save it and score it on a dev file.
@@ -133,6 +140,8 @@ def train(
         Parameters of :class:`~relclf.model.RelationExtractor`.
     on_error : callable, optional
         Skip invalid documents, reporting each to this callback (default: raise).
+    format : str, optional
+        Input format of the training and dev files (see :mod:`relclf.formats`); detected when None.
     progress : bool, default False
         Draw progress bars on stderr (reading, fitting, scoring the dev file).
 
@@ -140,7 +149,7 @@ def train(
     -------
     TrainResult
     """
-    documents = read_corpus(paths, on_error, progress=progress)
+    documents = read_corpus(paths, on_error, format, progress=progress)
     if not documents:
         raise InputError(str(paths[0]), 0, "no valid training documents")
     estimator = RelationExtractor(**(params or {}))
@@ -149,7 +158,7 @@ def train(
         estimator.fit(documents)
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
-    dev_scores = evaluate(dev, estimator, on_error=on_error, progress=progress) if dev is not None else None
+    dev_scores = evaluate(dev, estimator, on_error=on_error, format=format, progress=progress) if dev is not None else None
     scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name} if dev_scores else {}
     metadata = build_metadata(
         estimator,
@@ -170,15 +179,17 @@ def evaluate(
     threshold: float | None = None,
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
+    format: str | None = None,
     progress: bool = False,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
-    ``gold`` is a PubTator path or a list of documents; ``model`` a path, a loaded model or None for
-    the default; ``progress`` draws a bar on stderr. Returns :class:`~relclf.metrics.Scores`.
+    ``gold`` is a path (any input format; ``format`` or detection decides) or a list of documents;
+    ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr.
+    Returns :class:`~relclf.metrics.Scores`.
     """
     estimator = resolve_model(model)
-    documents = list(read_pubtator(gold, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
+    documents = list(read_documents(gold, format, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
     hidden = (d.with_relations(()) for d in documents)
     predicted = estimator.predict_documents(hidden, threshold=threshold, n_jobs=n_jobs)
     return score_documents(documents, track(predicted, enabled=progress, desc="evaluating", total=len(documents)))
@@ -192,6 +203,7 @@ def evaluate_details(
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
     progress: bool = False,
+    format: str | None = None,
 ) -> EvaluationDetails:
     """Like :func:`evaluate`, but keep every candidate pair's score and label (for plots).
 
@@ -200,7 +212,7 @@ def evaluate_details(
     :class:`~relclf.metrics.EvaluationDetails`.
     """
     estimator = resolve_model(model)
-    documents = list(read_pubtator(gold, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
+    documents = list(read_documents(gold, format, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
     hidden = (d.with_relations(()) for d in documents)
     scored = estimator.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
@@ -215,8 +227,9 @@ def explain(
     doc: str | None = None,
     pair: tuple[str, str] | None = None,
     k: int = 10,
+    format: str | None = None,
 ) -> ModelExplanation | PairExplanation:
-    """Explain a model: its ``k`` strongest features per label, or, given a PubTator ``source``, a
+    """Explain a model: its ``k`` strongest features per label, or, given a ``source`` file (any input format), a
     document ID ``doc`` and an ID ``pair``, that pair's mentions in context and its decision feature by
     feature. Returns :class:`~relclf.explain.ModelExplanation` or :class:`~relclf.explain.PairExplanation`.
     """
@@ -225,7 +238,7 @@ def explain(
         return explain_model(estimator, k)
     if doc is None:
         raise ValueError("explaining a pair needs the document ID (--doc) and the pair (--pair ID1 ID2)")
-    document = find_document(read_pubtator(source), doc, str(source))
+    document = find_document(read_documents(source, format), doc, str(source))
     if pair is None:  # name the pairs there are to choose from
         top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in scored_pairs(estimator, document)[:5])
         raise ValueError(f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {doc}: {top or 'none'}")
@@ -242,23 +255,53 @@ def predict_file(
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
     progress: bool = False,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    min_score: float | None = None,
+    keep_relations: bool = False,
 ) -> int:
-    """Predict relations for every document of ``source`` and write PubTator to ``output``.
+    """Predict relations for every document of ``source`` and write them to ``output``.
 
     ``source`` may be ``-`` (standard input); ``output`` None or ``-`` writes standard output. The
     output is written to a temporary file and renamed only when every document succeeded. ``n_jobs``
-    worker processes share the work; the output is identical to a serial run's. ``progress`` draws a
-    bar on stderr (its total is counted from the file first; unknown for stdin). Returns the number of
-    documents written.
+    worker processes share the work; the output is identical to a serial run's. Every input document
+    is written, in input order, mentions unchanged. ``progress`` draws a bar on stderr (its total is
+    counted from a PubTator file first; unknown otherwise).
+
+    ``input_format``/``output_format`` are detected from the file names (and the input's content)
+    when None (see :mod:`relclf.formats`). ``min_score`` drops predicted relations scoring below it;
+    ``keep_relations`` keeps the documents' existing relations (see :mod:`relclf.predictions`).
+    Returns the number of documents written.
     """
     estimator = resolve_model(model)
-    documents = read_pubtator(source, on_error=on_error)
+    documents = read_documents(source, input_format, on_error=on_error)
     total = count_documents(source) if progress else None
-    with atomic_writer(output) as handle:
-        predicted = estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
-        return write_pubtator(track(predicted, enabled=progress, desc="predicting", total=total), handle, with_scores=with_scores)
+
+    def predict(stream: Iterable[Document]) -> Iterable[Document]:
+        return estimator.predict_documents(stream, threshold=threshold, n_jobs=n_jobs)
+
+    predicted = predict_with_existing(predict, documents, min_score=min_score, keep_existing=keep_relations)
+    return write_documents(track(predicted, enabled=progress, desc="predicting", total=total), output, output_format, with_scores=with_scores)
 
 
-def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler = None) -> Scores:
-    """Score a prediction file against a gold file; no model needed."""
-    return score_documents(read_pubtator(gold, on_error=on_error), read_pubtator(predicted, on_error=on_error, allow_empty=True))
+def convert(
+    source: PathLike,
+    output: PathLike | None = None,
+    *,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    with_scores: bool = False,
+    on_error: ErrorHandler = None,
+) -> int:
+    """Convert ``source`` to ``output`` between formats (no model involved); return the number of documents.
+
+    Formats are detected when None (see :mod:`relclf.formats`); the output is written atomically.
+    PubTator converted to BioC XML or JSON and back is byte-identical.
+    """
+    documents = read_documents(source, input_format, on_error=on_error)
+    return write_documents(documents, output, output_format, with_scores=with_scores)
+
+
+def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler = None, format: str | None = None) -> Scores:
+    """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed."""
+    return score_documents(read_documents(gold, format, on_error=on_error), read_documents(predicted, format, on_error=on_error, allow_empty=True))

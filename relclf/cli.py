@@ -21,6 +21,7 @@ from . import __version__, api
 from .errors import InputError, RelclfError
 from .files import atomic_writer
 from .progress import should_show
+from .formats import INPUT_FORMATS, OUTPUT_FORMATS
 
 __all__ = ["main"]
 
@@ -54,7 +55,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     params = {"random_state": args.seed, "cv": args.cv}
     if args.threshold is not None:
         params["threshold"] = args.threshold
-    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress)
+    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress, format=args.format)
     est = result.model.estimator
     r = result.recall
     print(f"corpus: {result.stats.summary()}")
@@ -76,7 +77,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.plots:
         scores = _evaluate_with_plots(args, skipper)
     else:
-        scores = api.evaluate(args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress)
+        scores = api.evaluate(
+            args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress, format=args.format
+        )
         print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -89,7 +92,9 @@ def _evaluate_with_plots(args: argparse.Namespace, skipper: _SkipCounter | None)
     from . import plots
 
     plots.require_matplotlib()  # before the work, so that a missing extra fails at once
-    details = api.evaluate_details(args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress)
+    details = api.evaluate_details(
+        args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress, format=args.format
+    )
     print(details.scores.table())
     for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({details.scores.documents:,} documents)"):
         print(f"wrote {path}")
@@ -107,6 +112,26 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         on_error=skipper,
         n_jobs=args.n_jobs,
         progress=args.progress,
+        input_format=args.format,
+        output_format=args.output_format,
+        min_score=args.min_score,
+        keep_relations=args.keep_relations,
+    )
+    log.info("wrote %d documents", count)
+    if skipper:
+        skipper.report()
+    return 0
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    skipper = _error_handler(args)
+    count = api.convert(
+        args.input,
+        args.output,
+        input_format=args.format,
+        output_format=args.output_format,
+        with_scores=args.with_scores,
+        on_error=skipper,
     )
     log.info("wrote %d documents", count)
     if skipper:
@@ -115,7 +140,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    scores = api.score_files(args.gold, args.predicted)
+    scores = api.score_files(args.gold, args.predicted, format=args.format)
     print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -127,7 +152,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         raise ValueError("--doc and --pair need a FILE to read the document from")
     if args.file is not None and args.doc is None:
         raise ValueError("with a FILE, give --doc ID and --pair ID1 ID2")
-    explanation = api.explain(args.model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top)
+    explanation = api.explain(args.model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top, format=args.format)
     print(explanation.text(args.top) if args.file else explanation.text())
     return 0
 
@@ -230,6 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, help="fixed detector threshold instead of choosing it by cross-validation")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds for the threshold (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_formats(p, output=False)
     _add_skip(p)
     p.set_defaults(run=_cmd_train)
 
@@ -238,6 +264,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_model(p)
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
     p.add_argument("--plots", metavar="DIR", help="also draw PNG figures into DIR (needs: pip install relclf[plots])")
+    _add_formats(p, output=False)
     _add_skip(p)
     p.set_defaults(run=_cmd_evaluate)
 
@@ -246,16 +273,28 @@ def _parser() -> argparse.ArgumentParser:
     _add_model(p)
     p.add_argument("-o", "--output", metavar="OUTPUT", help="output PubTator file (default: stdout)")
     p.add_argument("--with-scores", action="store_true", help="add each relation's score as a 6th column")
+    p.add_argument("--min-score", type=float, metavar="S", help="drop predicted relations scoring below S (0-1)")
+    p.add_argument("--keep-relations", action="store_true", help="keep the input's relation lines; add predictions only for pairs without one")
+    _add_formats(p, output=True)
     _add_skip(p)
     p.set_defaults(run=_cmd_predict)
 
     p = sub.add_parser("explain", help="show a model's strongest features, or why it decided a pair")
-    p.add_argument("file", nargs="?", metavar="FILE", help="PubTator file holding the document (with --doc and --pair)")
+    p.add_argument("file", nargs="?", metavar="FILE", help="file holding the document (with --doc and --pair)")
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     p.add_argument("--doc", metavar="ID", help="document (PMID) of FILE to explain")
     p.add_argument("--pair", nargs=2, metavar=("ID1", "ID2"), help="the entity pair to explain")
     p.add_argument("-k", "--top", type=int, default=10, metavar="K", help="features to show per list (default 10)")
+    _add_formats(p, output=False)
     p.set_defaults(run=_cmd_explain)
+
+    p = sub.add_parser("convert", help="convert between PubTator, BioC XML, BioC JSON (and to JSON Lines / TSV rows)")
+    p.add_argument("input", metavar="INPUT", help="input file, or - for stdin")
+    p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); format from its extension")
+    p.add_argument("--with-scores", action="store_true", help="PubTator output: write relation scores as a 6th column")
+    _add_formats(p, output=True)
+    _add_skip(p)
+    p.set_defaults(run=_cmd_convert)
 
     p = sub.add_parser("download", help="fetch a public corpus (BioRED, BC5CDR) and unpack its PubTator files")
     p.add_argument("corpus", choices=("biored", "bc5cdr"), help="which corpus")
@@ -269,6 +308,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("gold", metavar="GOLD")
     p.add_argument("predicted", metavar="PRED")
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
+    _add_formats(p, output=False)
     p.set_defaults(run=_cmd_score)
     return parser
 
@@ -283,6 +323,12 @@ def _add_model(p: argparse.ArgumentParser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     p.add_argument("--threshold", type=float, help="override the model's decision threshold (0-1)")
     p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes (default 1); output identical to a serial run")
+
+
+def _add_formats(p: argparse.ArgumentParser, *, output: bool) -> None:
+    p.add_argument("--format", choices=INPUT_FORMATS, help="input format (default: from the extension, else the content)")
+    if output:
+        p.add_argument("--output-format", choices=OUTPUT_FORMATS, help="output format (default: from the output's extension; PubTator for stdout)")
 
 
 def _add_skip(p: argparse.ArgumentParser) -> None:

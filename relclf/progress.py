@@ -48,7 +48,7 @@ def count_documents(source: PathLike | None) -> int | None:
                 count += b"|t|" in head
     except OSError:
         return None
-    return count
+    return count or None  # no title lines: not PubTator (e.g. BioC), so no total
 
 
 def track(

@@ -22,6 +22,14 @@ _INT = re.compile(r"-?\d+")
 _SCORE = re.compile(r"[01]?\.\d+|[01]")
 _MAX_MENTION_COLUMNS = 7
 ErrorHandler = Callable[[InputError], None]
+_SHOWN = 60  # characters of a value quoted in an error message (a line may be megabytes long)
+
+
+def _shown(value: str) -> str:
+    """``repr(value)``, cut to a readable length for error messages."""
+    if len(value) <= _SHOWN:
+        return repr(value)
+    return f"{value[:_SHOWN]!r}... ({len(value):,} characters)"
 
 
 def read_pubtator(
@@ -191,7 +199,7 @@ def _abstract_text(name: str, number: int, parsed: tuple[str, str, str], pmid: s
 def _foreign_line_message(fields: list[str], pmid: str) -> str:
     if len(fields) == 1:
         return "not a PubTator line (expected 'PMID|t|', 'PMID|a|' or tab-separated columns)"
-    return f"line names document {fields[0]!r} inside document {pmid!r} (missing blank line or title?)"
+    return f"line names document {_shown(fields[0])} inside document {pmid!r} (missing blank line or title?)"
 
 
 def _is_relation_line(fields: list[str]) -> bool:
@@ -211,7 +219,7 @@ def _parse_relation(name: str, number: int, fields: list[str]) -> Relation:
         try:
             score = float(fields[5])
         except ValueError:
-            raise InputError(name, number, f"relation score {fields[5]!r} is not a number") from None
+            raise InputError(name, number, f"relation score {_shown(fields[5])} is not a number") from None
     return Relation(label=label, id1=id1, id2=id2, novelty=novelty, score=score)
 
 
@@ -233,7 +241,7 @@ def _parse_mention(name: str, number: int, fields: list[str]) -> Mention:
 
 def _offset(name: str, number: int, value: str, which: str) -> int:
     if not value.isascii() or not value.isdigit():
-        raise InputError(name, number, f"{which} offset {value!r} is not a non-negative integer")
+        raise InputError(name, number, f"{which} offset {_shown(value)} is not a non-negative integer")
     return int(value)
 
 
@@ -247,7 +255,7 @@ def _validate_mention(name: str, number: int, mention: Mention, text: str) -> No
         raise InputError(
             name,
             number,
-            f"mention text {mention.text!r} differs from the text at {mention.start}-{mention.end}: {actual!r}",
+            f"mention text {_shown(mention.text)} differs from the text at {mention.start}-{mention.end}: {_shown(actual)}",
         )
 
 
@@ -263,7 +271,7 @@ def _validate_relations(name: str, relations: list[tuple[int, Relation]], mentio
     for number, relation in relations:
         for identifier in (relation.id1, relation.id2):
             if identifier not in known:
-                raise InputError(name, number, f"relation names ID {identifier!r}, which no mention of document {pmid!r} carries")
+                raise InputError(name, number, f"relation names ID {_shown(identifier)}, which no mention of document {pmid!r} carries")
 
 
 def format_document(document: Document, *, with_scores: bool = False) -> str:

@@ -248,3 +248,90 @@ def test_missing_training_file_is_named(tmp_path):
     out = relclf("train", str(tmp_path / "absent.pubtator"), "-o", str(tmp_path / "m.joblib"))
     assert out.returncode == 2
     assert out.stderr.strip() == f"relclf: error: {tmp_path / 'absent.pubtator'}:0: no such file"
+# --- formats (issue 4) -----------------------------------------------------------------------------
+
+
+def test_convert_round_trips_through_every_bioc_format(workdir):
+    """PubTator (stdin) -> BioC XML (stdout) -> BioC JSON (file) -> PubTator (stdout): identical."""
+    source = workdir / "test.pubtator"
+    xml = relclf("convert", "-", "--format", "pubtator", "--output-format", "bioc-xml", stdin=source.read_text())
+    assert xml.returncode == 0, xml.stderr
+    assert xml.stdout.startswith("<?xml") and xml.stdout.count("<document>") == 12
+    (workdir / "c.xml").write_text(xml.stdout)
+    out = relclf("convert", str(workdir / "c.xml"), "-o", str(workdir / "c.json"))
+    assert out.returncode == 0, out.stderr
+    back = relclf("convert", str(workdir / "c.json"))
+    assert back.returncode == 0, back.stderr
+    assert back.stdout == source.read_text()
+
+
+def test_predict_to_every_output_format(workdir, model):
+    source = workdir / "test.pubtator"
+    outputs = {}
+    for name in ("p.pubtator", "p.xml", "p.json", "p.jsonl", "p.tsv"):
+        out = relclf("predict", str(source), "-m", str(model), "-o", str(workdir / name))
+        assert out.returncode == 0, out.stderr
+        outputs[name] = (workdir / name).read_text()
+    rows = [json.loads(line) for line in outputs["p.jsonl"].splitlines()]
+    tsv = [line.split("\t") for line in outputs["p.tsv"].splitlines()]
+    assert tsv[0] == ["document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty"]
+    assert len(rows) == len(tsv) - 1 > 0
+    assert all(0.0 <= r["score"] <= 1.0 and r["type1"] and r["text1"] for r in rows)
+    assert [float(t[8]) for t in tsv[1:]] == [r["score"] for r in rows]
+    # BioC outputs hold the same relations as PubTator output, with their scores
+    from relclf.formats import read_documents
+
+    reference = list(read_documents(workdir / "p.pubtator"))
+    for name in ("p.xml", "p.json"):
+        documents = list(read_documents(workdir / name))
+        assert [d.with_relations(()) for d in documents] == [d.with_relations(()) for d in reference]
+        assert [[(r.label, r.id1, r.id2, r.novelty) for r in d.relations] for d in documents] == [[(r.label, r.id1, r.id2, r.novelty) for r in d.relations] for d in reference]
+        assert all(r.score is not None for d in documents for r in d.relations)
+
+
+def test_predict_min_score_and_default_pubtator_columns(workdir, model):
+    source = str(workdir / "test.pubtator")
+    rows = [json.loads(line) for line in relclf("predict", source, "-m", str(model), "--output-format", "jsonl").stdout.splitlines()]
+    scores = sorted(r["score"] for r in rows)
+    cut = scores[len(scores) // 2]
+    kept = [json.loads(line) for line in relclf("predict", source, "-m", str(model), "--output-format", "jsonl", "--min-score", str(cut)).stdout.splitlines()]
+    assert kept == [r for r in rows if r["score"] >= cut] and 0 < len(kept) < len(rows)
+    plain = relclf("predict", source, "-m", str(model), "--min-score", str(cut)).stdout
+    relation_lines = [line.split("\t") for line in plain.splitlines() if line.count("\t") in (3, 4, 5) and not line.split("\t")[1].isdigit()]
+    assert len(relation_lines) == len(kept) and all(len(cols) in (4, 5) for cols in relation_lines)
+
+
+def test_predict_keep_relations(workdir, model):
+    source = workdir / "test.pubtator"
+    replaced = relclf("predict", str(source), "-m", str(model), "--output-format", "jsonl").stdout
+    kept = relclf("predict", str(source), "-m", str(model), "--keep-relations", "--output-format", "jsonl").stdout
+    gold_lines = [line for line in source.read_text().splitlines() if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit()]
+    kept_rows = [json.loads(line) for line in kept.splitlines()]
+    gold_rows = [r for r in kept_rows if r["score"] is None]
+    assert len(gold_rows) == len(gold_lines) > 0
+    pairs = [(r["document"], frozenset((r["id1"], r["id2"]))) for r in kept_rows]
+    assert len(pairs) == len(set(pairs))  # a pair never twice
+    predicted = [json.loads(line) for line in replaced.splitlines()]
+    gold_pairs = {(r["document"], frozenset((r["id1"], r["id2"]))) for r in gold_rows}
+    assert [r for r in kept_rows if r["score"] is not None] == [r for r in predicted if (r["document"], frozenset((r["id1"], r["id2"]))) not in gold_pairs]
+
+
+def test_train_evaluate_score_read_bioc(workdir, model):
+    from relclf.api import convert
+
+    for name in ("train.xml", "test.json", "pred.xml"):
+        stem = name.split(".")[0].replace("pred", "test")
+        assert convert(workdir / f"{stem}.pubtator", workdir / name) > 0
+    trained = relclf("train", str(workdir / "train.xml"), "-o", str(workdir / "bioc-model.joblib"), "--cv", "2")
+    assert trained.returncode == 0, trained.stderr
+    from_bioc = relclf("evaluate", str(workdir / "test.json"), "-m", str(workdir / "bioc-model.joblib"))
+    from_pubtator = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(workdir / "bioc-model.joblib"))
+    assert from_bioc.returncode == 0, from_bioc.stderr
+    assert from_bioc.stdout == from_pubtator.stdout
+    predicted = relclf("predict", str(workdir / "test.json"), "-m", str(model), "--output-format", "pubtator")
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout == relclf("predict", str(workdir / "test.pubtator"), "-m", str(model)).stdout
+    scored = relclf("score", str(workdir / "test.json"), str(workdir / "pred.xml"), "--json", str(workdir / "self.json"))
+    assert scored.returncode == 0, scored.stderr
+    levels = json.loads((workdir / "self.json").read_text())["levels"]
+    assert levels["type"]["f1"] == levels["pair"]["f1"] == 1.0  # gold scored against itself

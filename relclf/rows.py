@@ -1,0 +1,92 @@
+"""One relation per row: JSON Lines and TSV outputs for pandas, databases and spreadsheets.
+
+Each row describes one relation of one document with the columns of :data:`COLUMNS`: the document
+ID, both entity IDs with their canonical types and most frequent mention texts, the label, the score
+(empty for gold relations) and the novelty (empty when unknown). Documents without relations give
+no row. ``pandas.read_json(path, lines=True)`` and ``pandas.read_csv(path, sep="\\t")`` read them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from .candidates import Entity, document_entities
+from .document import Document, Relation
+
+__all__ = ["COLUMNS", "relation_rows", "write_jsonl", "write_tsv"]
+
+COLUMNS = ("document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty")
+
+
+def relation_rows(document: Document) -> Iterator[dict[str, Any]]:
+    """Yield one dict per relation of ``document``, keys :data:`COLUMNS`, in relation order.
+
+    An ID no entity of the document carries (possible only for documents built in Python) gets
+    empty type and text.
+
+    Examples
+    --------
+    >>> from relclf.document import Mention
+    >>> doc = Document("9", "TP53 in cancer.", "", (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D009369")),
+    ...                (Relation("Association", "7157", "D009369", "Novel", 0.91),))
+    >>> next(relation_rows(doc))
+    {'document': '9', 'id1': '7157', 'type1': 'Gene', 'text1': 'TP53', 'id2': 'D009369', 'type2': 'Disease', 'text2': 'cancer', 'label': 'Association', 'score': 0.91, 'novelty': 'Novel'}
+    """
+    if not document.relations:
+        return
+    entities = _entity_index(document)
+    for relation in document.relations:
+        yield _row(document.pmid, relation, entities)
+
+
+def _entity_index(document: Document) -> dict[str, Entity]:
+    """Entities by ID, whole composite IDs as well as their parts (relations may name either)."""
+    index = {e.identifier: e for e in document_entities(document, split_composites=False)}
+    for entity in document_entities(document, split_composites=True):
+        index.setdefault(entity.identifier, entity)
+    return index
+
+
+def _row(pmid: str, relation: Relation, entities: dict[str, Entity]) -> dict[str, Any]:
+    row: dict[str, Any] = {"document": pmid}
+    for k, identifier in (("1", relation.id1), ("2", relation.id2)):
+        entity = entities.get(identifier)
+        row[f"id{k}"] = identifier
+        row[f"type{k}"] = entity.entity_type if entity else ""
+        row[f"text{k}"] = _most_frequent_text(entity) if entity else ""
+    row.update(label=relation.label, score=relation.score, novelty=relation.novelty or "")
+    return row
+
+
+def _most_frequent_text(entity: Entity) -> str:
+    """The entity's most frequent mention text; ties go to the text mentioned first."""
+    return Counter(m.text for m in entity.mentions).most_common(1)[0][0]
+
+
+def write_jsonl(documents: Iterable[Document], handle: IO[str]) -> int:
+    """Write one JSON object per relation (``score`` null when unknown); return the number of documents."""
+    count = 0
+    for document in documents:
+        for row in relation_rows(document):
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def write_tsv(documents: Iterable[Document], handle: IO[str]) -> int:
+    """Write a header and one tab-separated row per relation (``score`` empty when unknown); return the number of documents.
+
+    Fields holding a tab, quote or line break are quoted as the ``csv`` module (and pandas) expect.
+    """
+    writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter="\t", lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for document in documents:
+        for row in relation_rows(document):
+            writer.writerow({**row, "score": "" if row["score"] is None else repr(row["score"])})
+        count += 1
+    return count

@@ -1,0 +1,289 @@
+"""The malformed-input corpus: every kind of bad (or merely unusual) input a user brings, and what relclf does.
+
+The corpus is built here, in memory. Each invalid case is one bad document placed between two valid
+ones, so each test checks both behaviours:
+
+* strict (default): an :class:`InputError` ``FILE:LINE: what`` naming the exact line; through the CLI,
+  ``relclf: error: FILE:LINE: ...`` on one line, exit status 2, no traceback, no output file;
+* skipping (``on_error`` / ``--skip-invalid``): one warning per bad document naming file, line and
+  reason; every valid document is kept, in order; a final count.
+
+Unusual but valid inputs (no mentions, one entity, 1,000 entities, a 10 MB line, a 7th column) are
+read, predicted on and written back unchanged. The README's table of malformed cases lists the same.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from relclf.errors import InputError
+from relclf.formats import read_documents, write_documents
+from relclf.model import RelationExtractor
+from relclf.persistence import build_metadata, save_model
+from synthetic import synthetic_corpus
+
+# Document 1: 7 lines, then a blank line; the bad document therefore starts at line 9.
+GOOD_FIRST = (
+    "1|t|Aspirin and cancer.\n"
+    "1|a|Aspirin prevents cancer.\n"
+    "1\t0\t7\tAspirin\tChemical\tD001241\n"
+    "1\t12\t18\tcancer\tDisease\tD009369\n"
+    "1\t20\t27\tAspirin\tChemical\tD001241\n"
+    "1\t37\t43\tcancer\tDisease\tD009369\n"
+    "1\tTreatment\tD001241\tD009369\n"
+)
+BAD_START = 9
+
+# The template of the bad documents (text "Lithium and mania. Lithium treats mania.").
+TEMPLATE = [
+    "{p}|t|Lithium and mania.",  # relative line 1
+    "{p}|a|Lithium treats mania.",  # 2
+    "{p}\t0\t7\tLithium\tChemical\tD008094",  # 3
+    "{p}\t12\t17\tmania\tDisease\tD001714",  # 4
+]
+
+
+def template(pmid: str, replace: dict[int, str | None] | None = None, add: list[str] | None = None) -> str:
+    """The template document with some lines replaced (None removes the line) or added at the end."""
+    lines = list(TEMPLATE)
+    for number, line in (replace or {}).items():
+        lines[number - 1] = line  # type: ignore[call-overload]
+    lines = [line for line in lines if line is not None] + (add or [])
+    return "\n".join(line.format(p=pmid) for line in lines) + "\n"
+
+
+TEN_MB = 10 * 1024 * 1024
+
+# name -> (bad document text (str or bytes), relative line of the error, words of the message)
+INVALID_DOCUMENTS: dict[str, tuple[str | bytes, int, str]] = {
+    "abstract line before title line": (template("2", {1: TEMPLATE[1], 2: TEMPLATE[0]}), 1, "abstract line before any title line"),
+    "mention line before any title": (template("2", add=[]).replace("2|t|", "2\t0\t7\tLithium\tChemical\tD008094\n2|t|", 1), 1, "mention or relation line before any title line"),
+    "non-numeric offset": (template("2", {3: "{p}\tx\t7\tLithium\tChemical\tD008094"}), 3, "start offset 'x' is not a non-negative integer"),
+    "negative offset": (template("2", {3: "{p}\t-1\t7\tLithium\tChemical\tD008094"}), 3, "start offset '-1' is not a non-negative integer"),
+    "end before start": (template("2", {3: "{p}\t7\t0\tLithium\tChemical\tD008094"}), 3, "end offset 0 is not after start offset 7"),
+    "offsets beyond the text": (template("2", {4: "{p}\t34\t99\tmania\tDisease\tD001714"}), 4, "offsets 34-99 beyond the text (length 40)"),
+    "mention text not the text at its offsets": (template("2", {4: "{p}\t12\t17\tmanic\tDisease\tD001714"}), 4, "mention text 'manic' differs from the text at 12-17: 'mania'"),
+    "unknown extra columns": (template("2", {4: "{p}\t12\t17\tmania\tDisease\tD001714\tx\ty"}), 4, "unknown extra columns: 8 columns"),
+    "relation naming an ID no mention carries": (template("2", add=["{p}\tTreatment\tD008094\tD999999"]), 5, "relation names ID 'D999999', which no mention of document '2' carries"),
+    "duplicate document ID": (GOOD_FIRST, 1, "duplicate document ID '1'"),
+    "invalid UTF-8": (template("2").encode("utf-8").replace(b"treats", b"tr\xe9ats"), 2, "invalid UTF-8"),
+    "NUL byte": (template("2").replace("treats", "tr\x00ats"), 2, "NUL byte in line"),
+    "10 MB line of garbage": (template("2", add=["x" * TEN_MB]), 5, "not a PubTator line"),
+}
+# These must end the file.
+TRUNCATED: dict[str, tuple[str, int, str]] = {
+    "truncated last document (cut in a mention line)": (template("2", {4: "{p}\t12\t1"}).rstrip("\n"), 4, "mention line has 3 columns"),
+    "truncated last document (cut after the title)": ("2|t|Lithium and mania.", 1, "has no abstract line"),
+}
+WHOLE_FILE: dict[str, tuple[bytes, str]] = {
+    "empty file": (b"", "no documents found"),
+    "only blank lines": (b"\n  \n\t\n\n", "no documents found"),
+}
+
+
+def as_bytes(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+def corpus(bad: str | bytes, *, last: bool = False) -> bytes:
+    """GOOD_FIRST, the bad document, and (unless it must be last) a valid document 3."""
+    tail = b"" if last else b"\n" + as_bytes(template("3"))
+    return as_bytes(GOOD_FIRST) + b"\n" + as_bytes(bad) + tail
+
+
+CASES = [pytest.param(corpus(text), line, message, ["1", "3"], id=name) for name, (text, line, message) in INVALID_DOCUMENTS.items()]
+CASES += [pytest.param(corpus(text, last=True), line, message, ["1"], id=name) for name, (text, line, message) in TRUNCATED.items()]
+
+
+@pytest.mark.parametrize(("data", "line", "message", "valid"), CASES)
+def test_strict_names_file_and_line(tmp_path, data, line, message, valid):
+    path = tmp_path / "input.pubtator"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        list(read_documents(path))
+    assert (info.value.path, info.value.line) == (str(path), BAD_START + line - 1)
+    assert message in info.value.message
+    assert len(str(info.value)) < 300  # never the 10 MB line itself
+
+
+@pytest.mark.parametrize(("data", "line", "message", "valid"), CASES)
+def test_skipping_reports_the_bad_document_and_keeps_the_rest(tmp_path, data, line, message, valid):
+    path = tmp_path / "input.pubtator"
+    path.write_bytes(data)
+    errors: list[InputError] = []
+    documents = list(read_documents(path, on_error=errors.append))
+    assert [d.pmid for d in documents] == valid
+    assert [(e.line, message in e.message) for e in errors] == [(BAD_START + line - 1, True)]
+
+
+@pytest.mark.parametrize(("data", "message"), list(WHOLE_FILE.values()), ids=list(WHOLE_FILE))
+def test_empty_inputs(tmp_path, data, message):
+    path = tmp_path / "empty.pubtator"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        list(read_documents(path))
+    assert (info.value.line, message in info.value.message) == (1, True)
+    assert list(read_documents(path, on_error=lambda e: None)) == []  # skipping: nothing to do, no error
+
+
+BIOC_NOT_WELL_FORMED = {
+    "bioc-xml": (b"<?xml version='1.0'?>\n<collection>\n<document><id>1</id>\n<passage><offset>0</offset>\n</document>\n</collection>\n", 5, "not well-formed BioC XML"),
+    "bioc-json": (b'{"documents": [\n  {"id": "1", "passages": [\n    {"offset": 0, "text": "x"}\n  ]\n', 5, "not valid BioC JSON"),
+}
+
+
+@pytest.mark.parametrize("format", list(BIOC_NOT_WELL_FORMED))
+def test_bioc_not_well_formed_names_the_parser_line(tmp_path, format):
+    data, line, message = BIOC_NOT_WELL_FORMED[format]
+    path = tmp_path / ("input.xml" if format == "bioc-xml" else "input.json")
+    path.write_bytes(data)
+    for on_error in (None, lambda e: None):  # the rest of the file cannot be found: an error even when skipping
+        with pytest.raises(InputError) as info:
+            list(read_documents(path, on_error=on_error))
+        assert (info.value.line, message in info.value.message) == (line, True)
+
+
+# --- unusual but valid ------------------------------------------------------------------------------
+
+
+def entity_document(pmid: str, n: int) -> str:
+    """A document with ``n`` chemicals and one disease: n candidate pairs for a Chemical|Disease model."""
+    words = [f"chem{i}" for i in range(n)]
+    abstract = " ".join(words) + " cause fibrosis."
+    title = "Many chemicals."
+    lines = [f"{pmid}|t|{title}", f"{pmid}|a|{abstract}"]
+    offset = len(title) + 1
+    for i, word in enumerate(words):
+        lines.append(f"{pmid}\t{offset}\t{offset + len(word)}\t{word}\tChemical\tC{i}")
+        offset += len(word) + 1
+    start = len(title) + 1 + abstract.index("fibrosis")
+    lines.append(f"{pmid}\t{start}\t{start + 8}\tfibrosis\tDisease\tD1")
+    return "\n".join(lines) + "\n"
+
+
+VALID_UNUSUAL = {
+    "no mentions": "4|t|Nothing annotated.\n4|a|Really nothing.\n",
+    "one entity": "5|t|TP53 and TP53.\n5|a|Again TP53.\n5\t0\t4\tTP53\tGene\t7157\n5\t9\t13\tTP53\tGene\t7157\n5\t21\t25\tTP53\tGene\t7157\n",
+    "seventh column (BC5CDR composite)": "6|t|Visual and auditory loss.\n6|a|x\n6\t0\t24\tVisual and auditory loss\tDisease\tD1|D2\tvisual loss|auditory loss\n",
+    "empty title and abstract": "7|t|\n7|a|\n",
+    "1,000 entities": entity_document("8", 1000),
+    "10 MB abstract": "9|t|Long.\n9|a|" + "word " * (TEN_MB // 5) + "end\n9\t0\t4\tLong\tDisease\tD2\n",
+}
+
+
+@pytest.mark.parametrize("text", list(VALID_UNUSUAL.values()), ids=list(VALID_UNUSUAL))
+@pytest.mark.parametrize("format", ["pubtator", "bioc-xml", "bioc-json"])
+def test_unusual_valid_documents_are_kept_exactly(text, format):
+    (document,) = read_documents(io.BytesIO(text.encode("utf-8")))
+    converted = io.StringIO()
+    write_documents([document], converted, format)
+    (back,) = read_documents(io.BytesIO(converted.getvalue().encode("utf-8")))
+    pubtator = io.StringIO()
+    write_documents([back], pubtator, "pubtator")
+    assert pubtator.getvalue() == text + "\n"
+
+
+# --- through the command line ------------------------------------------------------------------------
+
+
+def relclf(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "relclf", *args], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> Path:
+    """A small real model (type pairs Chemical|Disease and Chemical|Gene)."""
+    from conftest import parse
+
+    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    estimator = RelationExtractor(min_df=1, cv=2).fit(parse(synthetic_corpus(30, seed=1)))
+    save_model(estimator, path, build_metadata(estimator, []))
+    return path
+
+
+CLI_STRICT = ["mention text not the text at its offsets", "invalid UTF-8", "NUL byte", "10 MB line of garbage", "duplicate document ID"]
+
+
+@pytest.mark.parametrize("name", CLI_STRICT)
+def test_cli_strict_is_one_line_exit_2_and_no_output(tmp_path, name):
+    text, line, message = INVALID_DOCUMENTS[name]
+    source, target = tmp_path / "in.pubtator", tmp_path / "out.xml"
+    source.write_bytes(corpus(text))
+    out = relclf("convert", str(source), "-o", str(target))
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"relclf: error: {source}:{BAD_START + line - 1}: ")
+    assert message in out.stderr and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert list(tmp_path.iterdir()) == [source]  # no output, no temporary file
+
+
+@pytest.mark.parametrize("format", list(BIOC_NOT_WELL_FORMED))
+def test_cli_bioc_not_well_formed(tmp_path, format, model):
+    data, line, message = BIOC_NOT_WELL_FORMED[format]
+    source = tmp_path / ("in.xml" if format == "bioc-xml" else "in.json")
+    source.write_bytes(data)
+    out = relclf("predict", str(source), "-m", str(model), "-o", str(tmp_path / "out.pubtator"))
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"relclf: error: {source}:{line}: {message}") and "Traceback" not in out.stderr
+    assert not (tmp_path / "out.pubtator").exists()
+
+
+def test_cli_empty_file(tmp_path, model):
+    source = tmp_path / "empty.pubtator"
+    source.write_bytes(b"")
+    out = relclf("predict", str(source), "-m", str(model), "-o", str(tmp_path / "out.pubtator"))
+    assert (out.returncode, out.stderr) == (2, f"relclf: error: {source}:1: no documents found (empty file or only blank lines)\n")
+
+
+def test_cli_skip_invalid_over_the_whole_corpus(tmp_path, model):
+    """Every invalid document of the corpus in one file, between valid and unusual ones: all valid ones predicted, in order."""
+    parts, expected_errors, valid = [as_bytes(GOOD_FIRST)], [], ["1"]
+    line = GOOD_FIRST.count("\n") + 2
+    for k, (name, (text, relative, message)) in enumerate(INVALID_DOCUMENTS.items()):
+        pmid = str(100 + k)
+        bad = re.sub(rb"(?m)^2(?=[|\t])", pmid.encode(), as_bytes(text))  # document 2 becomes document PMID
+        good = as_bytes(template(str(200 + k)))
+        parts += [bad, good]
+        expected_errors.append(line + relative - 1)
+        valid.append(str(200 + k))
+        line += bad.count(b"\n") + 1 + good.count(b"\n") + 1
+    unusual = [v for k, v in VALID_UNUSUAL.items() if k != "10 MB abstract"]
+    parts += [as_bytes(u) for u in unusual]
+    valid += [u.split("|", 1)[0] for u in unusual]
+    last_bad = re.sub(r"(?m)^2(?=[|\t])", "999", TRUNCATED["truncated last document (cut in a mention line)"][0])
+    parts.append(as_bytes(last_bad))
+    line += sum(as_bytes(u).count(b"\n") + 1 for u in unusual)
+    expected_errors.append(line + 3)
+    source, target = tmp_path / "corpus.pubtator", tmp_path / "out.pubtator"
+    source.write_bytes(b"\n".join(parts))
+
+    started = time.perf_counter()
+    out = relclf("predict", str(source), "-m", str(model), "-o", str(target), "--skip-invalid")
+    seconds = time.perf_counter() - started
+    assert out.returncode == 0, out.stderr
+    warnings = [w for w in out.stderr.splitlines() if w.startswith("relclf: warning: ")]
+    assert [int(w.split(":")[3]) for w in warnings] == expected_errors
+    assert all(w.startswith(f"relclf: warning: {source}:") and w.endswith("(document skipped)") for w in warnings)
+    assert out.stderr.splitlines()[-1] == f"relclf: skipped {len(expected_errors)} invalid document(s)"
+    written = list(read_documents(target))
+    assert [d.pmid for d in written] == valid
+    by_id = {d.pmid: d for d in written}
+    assert by_id["4"].relations == by_id["5"].relations == ()
+    assert seconds < 60  # the 1,000-entity document (1,000 candidate pairs) stays cheap
+
+
+def test_cli_ten_megabyte_abstract_is_predicted(tmp_path, model):
+    source, target = tmp_path / "long.pubtator", tmp_path / "out.json"
+    source.write_text(VALID_UNUSUAL["10 MB abstract"], encoding="utf-8")
+    out = relclf("predict", str(source), "-m", str(model), "-o", str(target))
+    assert out.returncode == 0, out.stderr
+    document = json.loads(target.read_text(encoding="utf-8"))["documents"][0]
+    assert len(document["passages"][1]["text"]) > TEN_MB - 10
