@@ -5,6 +5,7 @@ Each takes paths (or documents) and returns a value; printing is left to :mod:`r
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections import Counter
@@ -19,24 +20,32 @@ from .errors import InputError, ModelError
 from .files import PathLike, atomic_writer
 from .metrics import Scores, score_documents
 from .model import RelationExtractor
-from .persistence import LoadedModel, build_metadata, load_model, save_model
+from .persistence import LoadedModel, build_metadata, export_model, load_model, read_model_card, save_model
 from .pubtator import read_pubtator, write_pubtator
 
 __all__ = [
+    "DEFAULT_MAX_PAIRS_PER_DOC",
     "DEFAULT_MODEL",
     "CorpusStats",
     "TrainResult",
     "corpus_stats",
     "default_model_path",
     "evaluate",
+    "export",
+    "model_info",
     "predict_file",
     "read_corpus",
     "score_files",
     "train",
+    "with_pair_cap",
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "relclf-biored.joblib"
 ErrorHandler = Callable[[InputError], None] | None
+# Cap on candidate pairs per document when predicting: 9 times the most pairs of any abstract of
+# BioRED Train/Dev or the 900 BC8 abstracts (1,118), so real abstracts are never capped, while a
+# pathological document costs at most ~0.2 GB and a few seconds instead of growing without bound.
+DEFAULT_MAX_PAIRS_PER_DOC = 10_000
 
 
 def default_model_path() -> Path:
@@ -53,7 +62,30 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
     path = default_model_path() if model is None else Path(model)
     if model is None and not path.is_file():
         raise ModelError(f"{path}: the default model is missing; build it with experiments/build_default_model.sh or pass -m MODEL")
-    return load_model(path).estimator
+    # the default model is always verified against its recorded sha256; others when it is recorded
+    return load_model(path, require_checksum=model is None).estimator
+
+
+def with_pair_cap(estimator: RelationExtractor, max_pairs_per_doc: int | None) -> RelationExtractor:
+    """Return ``estimator`` predicting with at most ``max_pairs_per_doc`` candidates per document.
+
+    A shallow copy when the cap differs (the fitted parts are shared, not copied); None means no cap.
+    """
+    if max_pairs_per_doc == estimator.max_pairs_per_doc:
+        return estimator
+    capped = copy.copy(estimator)
+    capped.max_pairs_per_doc = max_pairs_per_doc
+    return capped
+
+
+def model_info(path: PathLike) -> dict[str, Any]:
+    """The card of the model at ``path``, read without loading it (see :func:`relclf.persistence.read_model_card`)."""
+    return read_model_card(path)
+
+
+def export(source: PathLike, target: PathLike, *, fmt: str = "skops") -> LoadedModel:
+    """Verify and load the model at ``source`` and save it to ``target`` as ``fmt`` (default skops)."""
+    return export_model(source, target, fmt=fmt)
 
 
 def read_corpus(paths: Sequence[PathLike], on_error: ErrorHandler = None) -> list[Document]:
@@ -112,6 +144,7 @@ def train(
     dev: PathLike | None = None,
     params: dict[str, Any] | None = None,
     on_error: ErrorHandler = None,
+    fmt: str = "joblib",
 ) -> TrainResult:
     """Train a model on PubTator files and optionally save it and score it on a dev file.
 
@@ -127,6 +160,8 @@ def train(
         Parameters of :class:`~relclf.model.RelationExtractor`.
     on_error : callable, optional
         Skip invalid documents, reporting each to this callback (default: raise).
+    fmt : {"joblib", "skops"}
+        Format of the saved model (skops is safe to share; see :mod:`relclf.persistence`).
 
     Returns
     -------
@@ -150,7 +185,7 @@ def train(
     )
     loaded = LoadedModel(estimator, metadata)
     if output is not None:
-        save_model(estimator, output, metadata)
+        save_model(estimator, output, metadata, fmt=fmt)
     return TrainResult(loaded, corpus_stats(documents), recall, seconds, dev_scores)
 
 
@@ -161,13 +196,15 @@ def evaluate(
     threshold: float | None = None,
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
+    max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
     ``gold`` is a PubTator path or a list of documents; ``model`` a path, a loaded model or None for
-    the default. Returns :class:`~relclf.metrics.Scores`.
+    the default; ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
+    :class:`~relclf.metrics.Scores`.
     """
-    estimator = resolve_model(model)
+    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = list(read_pubtator(gold, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
     hidden = (d.with_relations(()) for d in documents)
     predicted = estimator.predict_documents(hidden, threshold=threshold, n_jobs=n_jobs)
@@ -183,15 +220,17 @@ def predict_file(
     with_scores: bool = False,
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
+    max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
 ) -> int:
     """Predict relations for every document of ``source`` and write PubTator to ``output``.
 
     ``source`` may be ``-`` (standard input); ``output`` None or ``-`` writes standard output. The
     output is written to a temporary file and renamed only when every document succeeded. ``n_jobs``
-    worker processes share the work; the output is identical to a serial run's. Returns the number of
-    documents written.
+    worker processes share the work; the output is identical to a serial run's. ``max_pairs_per_doc``
+    caps the candidate pairs of each document, keeping those whose mentions are closest, with a
+    warning naming the document (None: no cap). Returns the number of documents written.
     """
-    estimator = resolve_model(model)
+    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_pubtator(source, on_error=on_error)
     with atomic_writer(output) as handle:
         predicted = estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
