@@ -151,8 +151,8 @@ def generate_candidates(
             heapq.heapreplace(kept, (-item[0], -item[1], item[2], item[3]))
     if total > max_pairs:
         log.warning(
-            "warning: document %s has %d candidate pairs; kept the %d whose mentions are closest (--max-pairs-per-doc)",
-            document.pmid, total, max_pairs,
+            "warning: document %s has %s candidate pairs; kept the %s whose mentions are closest (--max-pairs-per-doc)",
+            document.pmid, f"{total:,}", f"{max_pairs:,}",
         )
     return [Candidate(document.pmid, *_ordered(x, y)) for _, _, x, y in sorted(kept, key=lambda k: -k[1])]
 
