@@ -113,7 +113,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
         print(json.dumps(card, indent=2, sort_keys=True))
     else:
         print(format_model_card(card))
-    return 0 if card.get("verified") is not False else 2
+    if card.get("verified") is False:
+        print(f"relclf: error: {args.model}: does not match the sha256 recorded beside it; it would be refused", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

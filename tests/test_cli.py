@@ -216,7 +216,11 @@ def test_export_to_skops_then_predict_identically(workdir, model, tmp_path):
     assert from_skops.returncode == 0, from_skops.stderr
     assert from_skops.stdout == from_joblib.stdout
     info = relclf("info", str(safe))
-    assert "(0.0 MB, skops)" in info.stdout or ", skops)" in info.stdout
+    assert info.returncode == 0 and ", skops)" in info.stdout and "(matches the recorded sha256)" in info.stdout
+    safe.write_bytes(safe.read_bytes()[:-1])
+    damaged = relclf("info", str(safe))
+    assert damaged.returncode == 2 and "DOES NOT MATCH" in damaged.stdout
+    assert damaged.stderr.strip() == f"relclf: error: {safe}: does not match the sha256 recorded beside it; it would be refused"
 
 
 def test_train_straight_to_skops(workdir, tmp_path):
