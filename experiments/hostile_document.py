@@ -7,8 +7,13 @@ measured around it and peak memory is the child's maximum resident set size (get
 without a cap are limited to --timeout seconds and --memory-limit GB of address space, so that the
 measurement itself cannot take the machine down. Writes experiments/results/hostile_document.{json,md}.
 
+With --documents N the input holds N such documents (distinct PMIDs), which checks that memory stays
+bounded across documents too (batches are cut by candidate pairs); results then go to
+hostile_document_Ndocs.{json,md}.
+
 Usage (from the project root):
     python experiments/hostile_document.py [--runs 3] [--timeout 300] [--memory-limit 8]
+    python experiments/hostile_document.py --documents 10 --caps 10000 --runs 1
 """
 
 from __future__ import annotations
@@ -98,11 +103,13 @@ def main() -> None:
     parser.add_argument("--caps", default="10000,50000,0", help="comma-separated caps; 0 = no cap")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--memory-limit", type=float, default=8, help="GB of address space per run")
+    parser.add_argument("--documents", type=int, default=1, help="hostile documents in the input file")
     args = parser.parse_args()
+    stem = "hostile_document" if args.documents == 1 else f"hostile_document_{args.documents}docs"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         document = Path(tmp) / "hostile.pubtator"
-        document.write_text(hostile_document())
+        document.write_text("".join(hostile_document(pmid=str(999000001 + i)) for i in range(args.documents)))
         for cap in (int(c) for c in args.caps.split(",")):
             runs = []
             for _ in range(args.runs if cap else 1):
@@ -120,11 +127,12 @@ def main() -> None:
                 "all": runs,
             })
             print(json.dumps(rows[-1]), flush=True)
-    result = {"machine": _machine(), "document": "1 document, 1,000 entities (250 per type), 2,000 mentions", "rows": rows}
+    what = f"{args.documents} document(s), each 1,000 entities (250 per type), 2,000 mentions"
+    result = {"machine": _machine(), "document": what, "rows": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "hostile_document.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
-        "# Hostile document: 1,000 distinct entities in one document",
+        f"# Hostile input: {what}",
         "",
         f"Machine: {result['machine']}. `relclf predict DOC -o OUT --max-pairs-per-doc N` with the bundled model, "
         "fresh process per run (start-up and model loading included). Peak memory is the process's maximum resident set size.",
@@ -140,8 +148,8 @@ def main() -> None:
     warning = next((r["all"][0]["warning"] for r in rows if r["all"][0]["warning"]), "")
     if warning:
         lines += ["", f"Warning printed when capping: `{warning}`"]
-    (RESULTS / "hostile_document.md").write_text("\n".join(lines) + "\n")
-    print((RESULTS / "hostile_document.md").read_text())
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    print((RESULTS / f"{stem}.md").read_text())
 
 
 if __name__ == "__main__":
