@@ -166,7 +166,7 @@ def test_damaged_model(setup, out_dir):
 # --- outputs that cannot be written ------------------------------------------------------------------
 
 
-@pytest.mark.skipif(IS_ROOT, reason="running as root: file permissions do not stop root from writing (the other unwritable-output cases still run)")
+@pytest.mark.skipif(IS_ROOT, reason="running as root: file permissions do not stop root from writing (test_read_only_file_system_as_output_directory uses a read-only mount instead)")
 def test_read_only_output_directory(setup, out_dir):
     out_dir.chmod(0o500)
     try:
@@ -221,18 +221,33 @@ def test_train_whose_model_cannot_be_written_leaves_no_model(setup, out_dir):
     assert list(out_dir.iterdir()) == []
 
 
-@pytest.fixture
-def tiny_tmpfs(tmp_path):
-    """A 64 KB tmpfs: a real full disk. Needs permission to mount (root, no container restriction)."""
-    mount_point = tmp_path / "tiny"
+@contextlib.contextmanager
+def _tmpfs(mount_point: Path, options: str, instead: str):
+    """Mount a tmpfs with ``options`` at ``mount_point`` (needs root and mount permission), or skip."""
     mount_point.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)], capture_output=True, text=True) if IS_ROOT else None
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], capture_output=True, text=True) if IS_ROOT else None
     if made is None or made.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root and mount permission); the /dev/full and file-size-limit cases cover a full disk")
+        pytest.skip(f"cannot mount a tmpfs here (needs root and mount permission); {instead}")
     try:
         yield mount_point
     finally:
         subprocess.run(["umount", str(mount_point)], check=False)
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path):
+    """A 64 KB tmpfs: a real full disk."""
+    with _tmpfs(tmp_path / "tiny", "size=64k", "the /dev/full and file-size-limit cases cover a full disk") as mount_point:
+        yield mount_point
+
+
+def test_read_only_file_system_as_output_directory(setup, tmp_path):
+    # a read-only mount stops root too, unlike file permissions
+    with _tmpfs(tmp_path / "ro", "ro,size=64k", "test_read_only_output_directory covers it for non-root users") as mount_point:
+        target = mount_point / "pred.pubtator"
+        out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target))
+        assert_one_line_error(out, f"{target}: cannot write: Read-only file system")
+        assert list(mount_point.iterdir()) == []
 
 
 def test_full_tmpfs_leaves_nothing(setup, tiny_tmpfs):
