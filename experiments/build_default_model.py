@@ -46,7 +46,8 @@ The default model of relclf, used by `relclf predict` when no `-m` is given.
 - File: `models/relclf-biored.joblib` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`
 - Made with relclf {metadata['relclf_version']}, scikit-learn {metadata['sklearn_version']}, Python {metadata['python_version']}, on {metadata['created']}
 - Rebuild: `python experiments/build_default_model.py` (needs the BioRED corpus at `../shared/data/biored`)
-- Loading runs pickled code: load only model files you trust (this one is checked by its sha256 above).
+- Loading runs pickled code: load only model files you trust. relclf verifies this one against the sha256 above
+  (recorded in `relclf-biored.joblib.json` and `relclf-biored.joblib.sha256`) every time it loads it.
 
 ## Training data
 BioRED (Luo et al., Briefings in Bioinformatics 2022), Train + Dev, gold entities:

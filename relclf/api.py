@@ -5,6 +5,7 @@ Each takes paths (or documents) and returns a value; printing is left to :mod:`r
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections import Counter
@@ -21,11 +22,12 @@ from .files import PathLike
 from .formats import read_documents, write_documents
 from .metrics import EvaluationDetails, Scores, evaluation_details, score_documents
 from .model import RelationExtractor
-from .persistence import LoadedModel, build_metadata, load_model, save_model
+from .persistence import LoadedModel, build_metadata, export_model, load_model, read_model_card, save_model
 from .predictions import predict_with_existing
 from .progress import count_documents, stage, track
 
 __all__ = [
+    "DEFAULT_MAX_PAIRS_PER_DOC",
     "DEFAULT_MODEL",
     "CorpusStats",
     "TrainResult",
@@ -35,14 +37,21 @@ __all__ = [
     "evaluate",
     "evaluate_details",
     "explain",
+    "export",
+    "model_info",
     "predict_file",
     "read_corpus",
     "score_files",
     "train",
+    "with_pair_cap",
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "relclf-biored.joblib"
 ErrorHandler = Callable[[InputError], None] | None
+# Cap on candidate pairs per document when predicting: 9 times the most pairs of any abstract of
+# BioRED Train/Dev or the 900 BC8 abstracts (1,118), so real abstracts are never capped, while a
+# pathological document costs at most ~0.2 GB and a few seconds instead of growing without bound.
+DEFAULT_MAX_PAIRS_PER_DOC = 10_000
 
 
 def default_model_path() -> Path:
@@ -59,7 +68,30 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
     path = default_model_path() if model is None else Path(model)
     if model is None and not path.is_file():
         raise ModelError(f"{path}: the default model is missing; build it with experiments/build_default_model.sh or pass -m MODEL")
-    return load_model(path).estimator
+    # the default model is always verified against its recorded sha256; others when it is recorded
+    return load_model(path, require_checksum=model is None).estimator
+
+
+def with_pair_cap(estimator: RelationExtractor, max_pairs_per_doc: int | None) -> RelationExtractor:
+    """Return ``estimator`` predicting with at most ``max_pairs_per_doc`` candidates per document.
+
+    A shallow copy when the cap differs (the fitted parts are shared, not copied); None means no cap.
+    """
+    if max_pairs_per_doc == estimator.max_pairs_per_doc:
+        return estimator
+    capped = copy.copy(estimator)
+    capped.max_pairs_per_doc = max_pairs_per_doc
+    return capped
+
+
+def model_info(path: PathLike) -> dict[str, Any]:
+    """The card of the model at ``path``, read without loading it (see :func:`relclf.persistence.read_model_card`)."""
+    return read_model_card(path)
+
+
+def export(source: PathLike, target: PathLike, *, fmt: str = "skops") -> LoadedModel:
+    """Verify and load the model at ``source`` and save it to ``target`` as ``fmt`` (default skops)."""
+    return export_model(source, target, fmt=fmt)
 
 
 def read_corpus(
@@ -125,6 +157,7 @@ def train(
     on_error: ErrorHandler = None,
     format: str | None = None,
     progress: bool = False,
+    fmt: str = "joblib",
 ) -> TrainResult:
     """Train a model on PubTator files and optionally save it and score it on a dev file.
 
@@ -144,6 +177,8 @@ def train(
         Input format of the training and dev files (see :mod:`relclf.formats`); detected when None.
     progress : bool, default False
         Draw progress bars on stderr (reading, fitting, scoring the dev file).
+    fmt : {"joblib", "skops"}
+        Format of the saved model (skops is safe to share; see :mod:`relclf.persistence`).
 
     Returns
     -------
@@ -168,7 +203,7 @@ def train(
     )
     loaded = LoadedModel(estimator, metadata)
     if output is not None:
-        save_model(estimator, output, metadata)
+        save_model(estimator, output, metadata, fmt=fmt)
     return TrainResult(loaded, corpus_stats(documents), recall, seconds, dev_scores)
 
 
@@ -181,14 +216,16 @@ def evaluate(
     n_jobs: int = 1,
     format: str | None = None,
     progress: bool = False,
+    max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
     ``gold`` is a path (any input format; ``format`` or detection decides) or a list of documents;
-    ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr.
-    Returns :class:`~relclf.metrics.Scores`.
+    ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
+    ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
+    :class:`~relclf.metrics.Scores`.
     """
-    estimator = resolve_model(model)
+    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = list(read_documents(gold, format, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
     hidden = (d.with_relations(()) for d in documents)
     predicted = estimator.predict_documents(hidden, threshold=threshold, n_jobs=n_jobs)
@@ -204,6 +241,7 @@ def evaluate_details(
     n_jobs: int = 1,
     progress: bool = False,
     format: str | None = None,
+    max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
 ) -> EvaluationDetails:
     """Like :func:`evaluate`, but keep every candidate pair's score and label (for plots).
 
@@ -211,7 +249,7 @@ def evaluate_details(
     scored at or above it, so ``result.scores`` equals what :func:`evaluate` returns. Returns
     :class:`~relclf.metrics.EvaluationDetails`.
     """
-    estimator = resolve_model(model)
+    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = list(read_documents(gold, format, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
     hidden = (d.with_relations(()) for d in documents)
     scored = estimator.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
@@ -259,6 +297,7 @@ def predict_file(
     output_format: str | None = None,
     min_score: float | None = None,
     keep_relations: bool = False,
+    max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
 ) -> int:
     """Predict relations for every document of ``source`` and write them to ``output``.
 
@@ -271,9 +310,10 @@ def predict_file(
     ``input_format``/``output_format`` are detected from the file names (and the input's content)
     when None (see :mod:`relclf.formats`). ``min_score`` drops predicted relations scoring below it;
     ``keep_relations`` keeps the documents' existing relations (see :mod:`relclf.predictions`).
-    Returns the number of documents written.
+    ``max_pairs_per_doc`` caps the candidate pairs of each document, keeping those whose mentions are
+    closest, with a warning naming the document (None: no cap). Returns the number of documents written.
     """
-    estimator = resolve_model(model)
+    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_documents(source, input_format, on_error=on_error)
     total = count_documents(source) if progress else None
 

@@ -7,12 +7,16 @@ several, is learned from the training documents (:func:`related_type_pairs`,
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .document import Document, Mention, identifier_parts, is_composite
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Candidate",
@@ -115,8 +119,11 @@ def generate_candidates(
     split_composites : bool
         See :func:`document_entities`.
     max_pairs : int, optional
-        Keep at most this many candidates, preferring pairs of frequently mentioned entities, so that a
-        document with thousands of entities cannot exhaust memory.
+        Keep at most this many candidates, so that a document with thousands of entities cannot
+        exhaust memory: the pairs whose closest mentions are nearest in the text (ties: earlier
+        pairs first), which are also the cheapest to featurize. One warning naming the document is
+        logged when pairs are dropped. Memory stays proportional to ``max_pairs``; time still grows
+        with the number of pairs considered (about 0.5 s per million on a laptop).
 
     Returns
     -------
@@ -125,17 +132,46 @@ def generate_candidates(
     """
     allowed = None if type_pairs is None else frozenset(type_pairs)
     entities = document_entities(document, split_composites=split_composites)
-    candidates = []
-    for x, y in itertools.combinations(entities, 2):
-        if allowed is not None and type_pair(x.entity_type, y.entity_type) not in allowed:
-            continue
-        a, b = _ordered(x, y)
-        candidates.append(Candidate(document.pmid, a, b))
-    if max_pairs is not None and len(candidates) > max_pairs:
-        ranked = sorted(candidates, key=lambda c: -(len(c.a.mentions) * len(c.b.mentions)))
-        keep = {id(c) for c in ranked[:max_pairs]}
-        candidates = [c for c in candidates if id(c) in keep]
-    return candidates
+    pairs = (
+        (x, y)
+        for x, y in itertools.combinations(entities, 2)
+        if allowed is None or type_pair(x.entity_type, y.entity_type) in allowed
+    )
+    if max_pairs is None:
+        return [Candidate(document.pmid, *_ordered(x, y)) for x, y in pairs]
+    starts = {e.identifier: sorted({m.start for m in e.mentions}) for e in entities}
+    ranked = ((_gap(starts[x.identifier], starts[y.identifier]), i, x, y) for i, (x, y) in enumerate(pairs))
+    kept: list[tuple[int, int, Entity, Entity]] = []
+    total = 0
+    for item in ranked:  # a bounded heap: memory ~ max_pairs whatever the number of pairs
+        total += 1
+        if len(kept) < max_pairs:
+            heapq.heappush(kept, (-item[0], -item[1], item[2], item[3]))
+        elif kept and (-item[0], -item[1]) > (kept[0][0], kept[0][1]):
+            heapq.heapreplace(kept, (-item[0], -item[1], item[2], item[3]))
+    if total > max_pairs:
+        log.warning(
+            "warning: document %s has %s candidate pairs; kept the %s whose mentions are closest (--max-pairs-per-doc)",
+            document.pmid, f"{total:,}", f"{max_pairs:,}",
+        )
+    return [Candidate(document.pmid, *_ordered(x, y)) for _, _, x, y in sorted(kept, key=lambda k: -k[1])]
+
+
+def _gap(xs: Sequence[int], ys: Sequence[int]) -> int:
+    """The smallest distance between a position of sorted ``xs`` and one of sorted ``ys``."""
+    i = j = 0
+    best = abs(xs[0] - ys[0])
+    while i < len(xs) and j < len(ys):
+        d = xs[i] - ys[j]
+        if d < 0:
+            best = min(best, -d)
+            i += 1
+        else:
+            best = min(best, d)
+            if d == 0:
+                break
+            j += 1
+    return best
 
 
 def gold_relation_index(document: Document) -> dict[frozenset[str], tuple[str, str | None]]:

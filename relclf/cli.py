@@ -11,17 +11,20 @@ import contextlib
 import difflib
 import json
 import logging
+import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 
 from tqdm import tqdm
 
 from . import __version__, api
-from .errors import InputError, RelclfError
+from .errors import InputError, OutputError, RelclfError
 from .files import atomic_writer
-from .progress import should_show
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .persistence import FORMATS, format_model_card
+from .progress import should_show
 
 __all__ = ["main"]
 
@@ -52,10 +55,11 @@ def _error_handler(args: argparse.Namespace) -> _SkipCounter | None:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    params = {"random_state": args.seed, "cv": args.cv}
+    params = {"random_state": args.seed, "cv": args.cv, "max_pairs_per_doc": _pair_cap(args)}
     if args.threshold is not None:
         params["threshold"] = args.threshold
-    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress, format=args.format)
+    fmt = args.model_format or ("skops" if str(args.output).endswith(".skops") else "joblib")
+    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress, format=args.format, fmt=fmt)
     est = result.model.estimator
     r = result.recall
     print(f"corpus: {result.stats.summary()}")
@@ -78,7 +82,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         scores = _evaluate_with_plots(args, skipper)
     else:
         scores = api.evaluate(
-            args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress, format=args.format
+            args.gold,
+            args.model,
+            threshold=args.threshold,
+            on_error=skipper,
+            n_jobs=args.n_jobs,
+            progress=args.progress,
+            format=args.format,
+            max_pairs_per_doc=_pair_cap(args),
         )
         print(scores.table())
     if args.json:
@@ -93,7 +104,14 @@ def _evaluate_with_plots(args: argparse.Namespace, skipper: _SkipCounter | None)
 
     plots.require_matplotlib()  # before the work, so that a missing extra fails at once
     details = api.evaluate_details(
-        args.gold, args.model, threshold=args.threshold, on_error=skipper, n_jobs=args.n_jobs, progress=args.progress, format=args.format
+        args.gold,
+        args.model,
+        threshold=args.threshold,
+        on_error=skipper,
+        n_jobs=args.n_jobs,
+        progress=args.progress,
+        format=args.format,
+        max_pairs_per_doc=_pair_cap(args),
     )
     print(details.scores.table())
     for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({details.scores.documents:,} documents)"):
@@ -116,6 +134,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         output_format=args.output_format,
         min_score=args.min_score,
         keep_relations=args.keep_relations,
+        max_pairs_per_doc=_pair_cap(args),
     )
     log.info("wrote %d documents", count)
     if skipper:
@@ -176,6 +195,37 @@ def _cmd_download(args: argparse.Namespace) -> int:
     if train is not None:
         print(f"train with: relclf train {train}" + (f" --dev {dev}" if dev else "") + f" -o {args.corpus}.joblib")
     return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    card = api.model_info(args.model)
+    if args.json:
+        print(json.dumps(card, indent=2, sort_keys=True))
+    else:
+        print(format_model_card(card))
+    if card.get("verified") is False:
+        print(f"relclf: error: {args.model}: does not match the sha256 recorded beside it; it would be refused", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    fmt = args.format or ("skops" if str(args.output).endswith(".skops") else "joblib")
+    api.export(args.model, args.output, fmt=fmt)
+    print(f"model saved to {args.output} ({fmt}), with {args.output}.json and {args.output}.sha256")
+    return 0
+
+
+def _pair_cap(args: argparse.Namespace) -> int | None:
+    return None if args.max_pairs_per_doc == 0 else args.max_pairs_per_doc
+
+
+def _add_pair_cap(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-pairs-per-doc", type=int, default=api.DEFAULT_MAX_PAIRS_PER_DOC, metavar="N",
+        help=f"keep at most N candidate pairs per document, those whose mentions are closest, with a warning "
+        f"naming the document (default {api.DEFAULT_MAX_PAIRS_PER_DOC:,}; 0: no cap)",
+    )
 
 
 def _write_json(path: str, data: dict) -> None:
@@ -254,8 +304,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dev", metavar="FILE", help="gold file to score the trained model on")
     p.add_argument("--threshold", type=float, help="fixed detector threshold instead of choosing it by cross-validation")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds for the threshold (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same files, options and seed give the same model")
+    p.add_argument("--model-format", choices=FORMATS, help="model file format (default: skops if MODEL ends in .skops, else joblib)")
     _add_formats(p, output=False)
+    _add_pair_cap(p)
     _add_skip(p)
     p.set_defaults(run=_cmd_train)
 
@@ -265,6 +317,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
     p.add_argument("--plots", metavar="DIR", help="also draw PNG figures into DIR (needs: pip install relclf[plots])")
     _add_formats(p, output=False)
+    _add_pair_cap(p)
     _add_skip(p)
     p.set_defaults(run=_cmd_evaluate)
 
@@ -276,6 +329,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--min-score", type=float, metavar="S", help="drop predicted relations scoring below S (0-1)")
     p.add_argument("--keep-relations", action="store_true", help="keep the input's relation lines; add predictions only for pairs without one")
     _add_formats(p, output=True)
+    _add_pair_cap(p)
     _add_skip(p)
     p.set_defaults(run=_cmd_predict)
 
@@ -310,6 +364,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
     _add_formats(p, output=False)
     p.set_defaults(run=_cmd_score)
+
+    p = sub.add_parser("info", help="print a model's card (read without loading the model)")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("--json", action="store_true", help="print the card as JSON")
+    p.set_defaults(run=_cmd_info)
+
+    p = sub.add_parser("export", help="save a model in another format (skops: safe to share)")
+    p.add_argument("model", metavar="MODEL", help="model to export (verified and loaded)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to save it, e.g. model.skops")
+    p.add_argument("--format", choices=FORMATS, help="default: skops if OUT ends in .skops, else joblib")
+    p.set_defaults(run=_cmd_export)
     return parser
 
 
@@ -346,10 +411,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="relclf: %(message)s")
     args.progress = should_show(args.quiet)
+    _terminate_cleanly()
     try:
         # log lines printed while a bar is drawn go above it instead of through it
         with _redirect_logging() if args.progress else contextlib.nullcontext():
             return args.run(args)
+    except OutputError as error:
+        print(f"relclf: error: {error}", file=sys.stderr)
+        if error.path == "<stdout>":
+            _discard_stdout()
+        return 2
     except RelclfError as error:
         print(f"relclf: error: {error}", file=sys.stderr)
         return 2
@@ -361,3 +432,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("relclf: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("relclf: terminated", file=sys.stderr)
+        return 143
+
+
+class _Terminated(BaseException):
+    """Raised in the main process on SIGTERM so that temporary outputs are removed on the way out."""
+
+
+def _terminate_cleanly() -> None:
+    """Turn SIGTERM into an exception in this process (like Ctrl-C), so atomic writers clean up.
+
+    Forked worker processes inherit the handler; there it restores the default and dies at once,
+    as the pool that terminates them expects.
+    """
+    main_pid = os.getpid()
+
+    def handler(signum: int, frame: object) -> None:
+        if os.getpid() != main_pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null so that the exit flush does not fail again (full disk)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ModelError", "RelclfError"]
+__all__ = ["InputError", "ModelError", "OutputError", "RelclfError"]
 
 
 class RelclfError(Exception):
@@ -36,3 +36,18 @@ class InputError(RelclfError, ValueError):
 
 class ModelError(RelclfError):
     """A model file cannot be used: not a relclf model, corrupted, or made by an incompatible version."""
+
+
+class OutputError(RelclfError):
+    """An output cannot be written (missing or read-only directory, disk full, file too large).
+
+    ``str(error)`` is ``"PATH: cannot write: reason"``.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, reason)
+        self.path = path
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: cannot write: {self.reason}"

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from .errors import InputError
+from .errors import InputError, OutputError
 
-__all__ = ["atomic_writer", "display_name", "open_binary"]
+__all__ = ["CheckedWriter", "atomic_writer", "display_name", "open_binary"]
 
 PathLike = str | os.PathLike[str]
 
@@ -56,32 +56,103 @@ def _umask() -> int:
     return mask
 
 
+class CheckedWriter:
+    """A writable file whose write errors become :class:`OutputError` naming the output.
+
+    Writing fails for reasons outside the program (disk full, file size limit, a device that
+    refuses data); this turns them into one-line errors instead of tracebacks. Everything but
+    ``write``/``flush`` is delegated to the wrapped file.
+    """
+
+    def __init__(self, handle: IO, name: str) -> None:
+        self._handle = handle
+        self._name = name
+
+    def write(self, data):  # noqa: ANN001 - str or bytes, as the wrapped file takes
+        """Write ``data``; an OS error is raised as :class:`OutputError`."""
+        try:
+            return self._handle.write(data)
+        except OSError as exc:
+            raise _output_error(self._name, exc) from None
+
+    def flush(self) -> None:
+        """Flush the wrapped file; an OS error is raised as :class:`OutputError`."""
+        try:
+            self._handle.flush()
+        except OSError as exc:
+            raise _output_error(self._name, exc) from None
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - delegation
+        return getattr(self._handle, name)
+
+
+def _output_error(name: str, exc: OSError) -> OutputError:
+    return OutputError(name, exc.strerror or str(exc))
+
+
 @contextlib.contextmanager
 def atomic_writer(target: PathLike | None, *, mode: str = "w") -> Iterator[IO]:
     """Write to ``target`` through a temporary file renamed into place only on success.
 
-    ``target`` of None or ``-`` writes to standard output. If the body raises (bad input found
-    half-way, Ctrl-C, disk full), the temporary file is removed and ``target`` is left untouched, so a
-    failed run never leaves a half-written output.
+    ``target`` of None or ``-`` writes to standard output; an existing target that is not a regular
+    file (``/dev/null``, a FIFO) is written directly, since it cannot be replaced. If the body raises
+    (bad input found half-way, Ctrl-C, SIGTERM, disk full), the temporary file is removed and
+    ``target`` is left untouched, so a failed run never leaves a half-written output. A killed
+    process (SIGKILL) can leave its temporary file ``.NAME.XXXX.tmp`` behind, never a partial
+    ``target``. Errors writing (no such directory, read-only, disk full) are raised as
+    :class:`~relclf.errors.OutputError`.
     """
     if target is None or str(target) == "-":
         stream = sys.stdout.buffer if "b" in mode else sys.stdout
-        yield stream
-        stream.flush()
+        writer = CheckedWriter(stream, "<stdout>")
+        yield writer
+        writer.flush()
         return
     path = Path(target)
+    encoding = None if "b" in mode else "utf-8"
+    newline = None if "b" in mode else ""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        yield from _write_in_place(path, mode, encoding, newline)
+        return
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        encoding = None if "b" in mode else "utf-8"
-        newline = None if "b" in mode else ""
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
-            yield handle
-            handle.flush()
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise _output_error(str(target), exc) from None
+    handle = os.fdopen(fd, mode, encoding=encoding, newline=newline)
+    try:
+        writer = CheckedWriter(handle, str(target))
+        yield writer
+        writer.flush()
+        try:
             os.fsync(handle.fileno())
+            handle.close()
+        except OSError as exc:
+            raise _output_error(str(target), exc) from None
         os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs follow the umask
-        os.replace(tmp_name, path)
+        try:
+            os.replace(tmp_name, path)
+        except OSError as exc:
+            raise _output_error(str(target), exc) from None
     except BaseException:
+        # closing flushes what is buffered, which fails again on a full disk: that error adds nothing
+        with contextlib.suppress(OSError, ValueError):
+            handle.close()
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+def _write_in_place(path: Path, mode: str, encoding: str | None, newline: str | None) -> Iterator[IO]:
+    """Write directly to a device or FIFO (no temporary file can replace it)."""
+    try:
+        handle = open(path, mode, encoding=encoding, newline=newline)
+    except OSError as exc:
+        raise _output_error(str(path), exc) from None
+    try:
+        writer = CheckedWriter(handle, str(path))
+        yield writer
+        writer.flush()
+    finally:
+        with contextlib.suppress(OSError):
+            handle.close()

@@ -116,9 +116,27 @@ def read_documents(
     Document
         In input order.
     """
+    if format is None and _is_pipe(source):
+        return _read_pipe(source, on_error=on_error, allow_empty=allow_empty)
     format = _check(format or detect_format(source), INPUT_FORMATS, "input")
-    reader = {"pubtator": read_pubtator, "bioc-xml": read_bioc_xml, "bioc-json": read_bioc_json}[format]
-    return reader(source, on_error=on_error, allow_empty=allow_empty)
+    return _READERS[format](source, on_error=on_error, allow_empty=allow_empty)
+
+
+def _is_pipe(source: PathLike | IO[bytes]) -> bool:
+    """True for a path naming a FIFO or device without a format extension: its head can be read once only."""
+    if not isinstance(source, (str, os.PathLike)) or str(source) == "-" or Path(source).suffix.lower() in _INPUT_EXTENSIONS:
+        return False
+    path = Path(source)
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
+def _read_pipe(source: PathLike, **kwargs) -> Iterator[Document]:
+    # open once, detect the format from the buffered head, and read on from the same handle
+    with open_binary(source) as handle:
+        yield from _READERS[_sniff(_peek(handle))](handle, **kwargs)
+
+
+_READERS = {"pubtator": read_pubtator, "bioc-xml": read_bioc_xml, "bioc-json": read_bioc_json}
 
 
 def write_documents(

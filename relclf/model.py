@@ -350,7 +350,7 @@ class RelationExtractor(BaseEstimator):
         """
         check_is_fitted(self, "detector_")
         n_jobs = self.n_jobs if n_jobs is None else n_jobs
-        batches = _batched(documents, batch_size)
+        batches = _batched(documents, batch_size, max_pairs=MAX_PAIRS_PER_BATCH, cap=self.max_pairs_per_doc)
         if n_jobs == 1:
             for batch in batches:
                 yield from self._predict_batch(batch, threshold)
@@ -368,13 +368,34 @@ class RelationExtractor(BaseEstimator):
         return out
 
 
-def _batched(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+# Candidate pairs featurized together at most (estimated, see _pair_estimate): a batch of documents
+# with many entities each is cut short, so memory stays bounded (~0.4 GB) whatever the input holds.
+MAX_PAIRS_PER_BATCH = 50_000
+
+
+def _pair_estimate(document: Document, cap: int | None) -> int:
+    """Upper-bound-like estimate of a document's candidates: pairs of its distinct IDs, capped."""
+    n = len({m.identifier for m in document.mentions})
+    pairs = n * (n - 1) // 2
+    return pairs if cap is None else min(pairs, cap)
+
+
+def _batched(
+    documents: Iterable[Document], size: int, *, max_pairs: int | None = None, cap: int | None = None
+) -> Iterator[list[Document]]:
+    """Group documents into batches of at most ``size`` documents and about ``max_pairs`` candidates."""
     batch: list[Document] = []
+    pairs = 0
     for document in documents:
+        estimate = _pair_estimate(document, cap) if max_pairs is not None else 0
+        if batch and max_pairs is not None and pairs + estimate > max_pairs:
+            yield batch
+            batch, pairs = [], 0
         batch.append(document)
+        pairs += estimate
         if len(batch) >= size:
             yield batch
-            batch = []
+            batch, pairs = [], 0
     if batch:
         yield batch
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import replace
 
 import pytest
@@ -168,20 +169,26 @@ def test_generate_candidates_is_deterministic(doc_300):
     ]
 
 
-def test_max_pairs_caps_and_prefers_frequently_mentioned_entities(doc_300):
-    everything = generate_candidates(doc_300)
-    capped = generate_candidates(doc_300, max_pairs=3)
-    assert len(capped) == 3
-    # 3172, 6927 and D003920 have two mentions each: their pairs have the largest mention products
+def test_max_pairs_keeps_the_pairs_whose_mentions_are_closest(doc_400, caplog):
+    everything = generate_candidates(doc_400)
+    with caplog.at_level(logging.WARNING, logger="relclf"):
+        capped = generate_candidates(doc_400, max_pairs=3)
+    # closest mentions: Aspirin@28-cancer@20 and TP53@12-cancer@20 (8 characters), TP53@45-EGFR@54 (9)
     assert {c.key for c in capped} == {
-        frozenset(("3172", "6927")),
-        frozenset(("3172", "D003920")),
-        frozenset(("6927", "D003920")),
+        frozenset(("D001241", "D009369")),
+        frozenset(("7157", "D009369")),
+        frozenset(("7157", "1956")),
     }
     assert [c.key for c in capped] == [c.key for c in everything if c.key in {k.key for k in capped}]  # order kept
-    assert len(generate_candidates(doc_300, max_pairs=1)) == 1
-    assert generate_candidates(doc_300, max_pairs=10_000) == everything
-    assert generate_candidates(doc_300, max_pairs=0) == []
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "document 400 has 10 candidate pairs; kept the 3 whose mentions are closest" in warnings[0]
+    # a tie (8 characters) is broken by pair order: Aspirin-cancer comes before TP53-cancer
+    assert [c.key for c in generate_candidates(doc_400, max_pairs=1)] == [frozenset(("D001241", "D009369"))]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="relclf"):
+        assert generate_candidates(doc_400, max_pairs=10) == everything
+    assert caplog.records == []  # nothing dropped, nothing said
+    assert generate_candidates(doc_400, max_pairs=0) == []
 
 
 # --- learning type pairs and composite handling -------------------------------------------------

@@ -335,3 +335,92 @@ def test_train_evaluate_score_read_bioc(workdir, model):
     assert scored.returncode == 0, scored.stderr
     levels = json.loads((workdir / "self.json").read_text())["levels"]
     assert levels["type"]["f1"] == levels["pair"]["f1"] == 1.0  # gold scored against itself
+# --- issue 7: reproducible training, model safety, bounded cost ------------------------------------
+
+
+def test_same_files_options_and_seed_give_byte_identical_predictions(workdir, tmp_path):
+    """Two trainings in separate processes (different hash seeds), then byte-for-byte predictions."""
+    outputs = []
+    for run in (1, 2):
+        model = tmp_path / f"m{run}.joblib"
+        env_seed = {**os.environ, "PYTHONHASHSEED": str(run)}
+        trained = subprocess.run(
+            [sys.executable, "-m", "relclf", "train", str(workdir / "train.pubtator"), "-o", str(model), "--seed", "7"],
+            capture_output=True, text=True, env=env_seed,
+        )
+        assert trained.returncode == 0, trained.stderr
+        assert json.loads(Path(f"{model}.json").read_text())["seed"] == 7
+        predicted = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores")
+        assert predicted.returncode == 0, predicted.stderr
+        outputs.append(predicted.stdout.encode())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count(b"Correlation") > 10  # real predictions, not two empty outputs
+
+
+def test_info_prints_the_card_without_loading(workdir, model):
+    out = relclf("info", str(model))
+    assert out.returncode == 0, out.stderr
+    assert f"model: {model} (" in out.stdout
+    assert "(matches the recorded sha256)" in out.stdout
+    assert "labels (2): Negative_Correlation, Positive_Correlation" in out.stdout
+    assert "seed: 0" in out.stdout and "train.pubtator  sha256 " in out.stdout
+    assert "loadable here: yes" in out.stdout
+    as_json = json.loads(relclf("info", str(model), "--json").stdout)
+    assert as_json["verified"] is True and as_json["type_pairs"] == ["Chemical|Disease"]
+
+
+def test_export_to_skops_then_predict_identically(workdir, model, tmp_path):
+    safe = tmp_path / "model.skops"
+    out = relclf("export", str(model), "-o", str(safe))
+    assert out.returncode == 0, out.stderr
+    assert Path(f"{safe}.json").is_file() and Path(f"{safe}.sha256").is_file()
+    test = str(workdir / "test.pubtator")
+    from_joblib = relclf("predict", test, "-m", str(model), "--with-scores")
+    from_skops = relclf("predict", test, "-m", str(safe), "--with-scores")
+    assert from_skops.returncode == 0, from_skops.stderr
+    assert from_skops.stdout == from_joblib.stdout
+    info = relclf("info", str(safe))
+    assert info.returncode == 0 and ", skops)" in info.stdout and "(matches the recorded sha256)" in info.stdout
+    safe.write_bytes(safe.read_bytes()[:-1])
+    damaged = relclf("info", str(safe))
+    assert damaged.returncode == 2 and "DOES NOT MATCH" in damaged.stdout
+    assert damaged.stderr.strip() == f"relclf: error: {safe}: does not match the sha256 recorded beside it; it would be refused"
+
+
+def test_train_straight_to_skops(workdir, tmp_path):
+    safe = tmp_path / "direct.skops"
+    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(safe), "--cv", "2")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(Path(f"{safe}.json").read_text())["model_format"] == "skops"
+    assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(safe)).returncode == 0
+
+
+def test_tampered_default_model_is_refused(workdir, model, tmp_path):
+    copy = tmp_path / "default.joblib"
+    copy.write_bytes(model.read_bytes())
+    env = {**os.environ, "RELCLF_MODEL": str(copy)}
+    run = [sys.executable, "-m", "relclf", "predict", str(workdir / "test.pubtator")]
+    unverified = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert unverified.returncode == 2
+    assert unverified.stderr.strip().endswith("refusing to load the default model unverified")
+    Path(f"{copy}.sha256").write_text(Path(f"{model}.sha256").read_text())
+    assert subprocess.run(run, capture_output=True, text=True, env=env).returncode == 0
+    copy.write_bytes(model.read_bytes() + b"\0")
+    tampered = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert tampered.returncode == 2 and "the file is corrupted or was replaced; refusing to load" in tampered.stderr
+    assert len(tampered.stderr.strip().splitlines()) == 1
+
+
+def test_max_pairs_per_doc_caps_with_one_warning_per_document(workdir, model):
+    test = str(workdir / "test.pubtator")
+    capped = relclf("predict", test, "-m", str(model), "--max-pairs-per-doc", "1")
+    assert capped.returncode == 0, capped.stderr
+    warnings = capped.stderr.strip().splitlines()
+    assert len(warnings) == 12  # every synthetic document has more than one candidate pair
+    assert warnings[0].startswith("relclf: warning: document 500 has ") and "kept the 1 whose mentions are closest" in warnings[0]
+    relations = [line for line in capped.stdout.splitlines() if "Correlation" in line]
+    per_doc = [line.split("\t")[0] for line in relations]
+    assert len(per_doc) == len(set(per_doc)) > 0  # at most one relation per document
+    uncapped = relclf("predict", test, "-m", str(model), "--max-pairs-per-doc", "0")
+    assert uncapped.returncode == 0 and uncapped.stderr == ""
+    assert uncapped.stdout == relclf("predict", test, "-m", str(model)).stdout  # the default cap is not reached

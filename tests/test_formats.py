@@ -52,6 +52,21 @@ def test_detect_format_of_standard_input_peeks(monkeypatch):
     assert [d.pmid for d in read_documents("-")] == ["100", "200"]
 
 
+@pytest.mark.parametrize("format", FORMATS)
+def test_a_named_pipe_is_detected_and_read_from_one_pass(tmp_path, format):
+    import os
+    import threading
+
+    data = written(parse(MULTI_DOC), format)
+    fifo = tmp_path / "in"  # no extension: the content decides, and a pipe can be read only once
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+    writer.start()
+    documents = list(read_documents(fifo))
+    writer.join(10)
+    assert documents == parse(MULTI_DOC)
+
+
 def test_detect_format_of_a_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         detect_format(tmp_path / "nope.txt")

@@ -174,3 +174,15 @@ def test_parallel_prediction_equals_serial(fitted, test_docs):
     assert [d.pmid for d in parallel] == [d.pmid for d in hidden]
     assert parallel == serial
     assert any(d.relations for d in parallel)
+
+
+def test_batches_are_cut_by_candidate_pairs_and_predictions_do_not_change(fitted, test_docs, monkeypatch):
+    import relclf.model as model_module
+
+    # synthetic documents have 6 distinct IDs: 15 pairs each by the estimate
+    assert [len(b) for b in model_module._batched(test_docs[:7], 256, max_pairs=40)] == [2, 2, 2, 1]
+    assert [len(b) for b in model_module._batched(test_docs[:7], 256, max_pairs=40, cap=5)] == [7]
+    assert [len(b) for b in model_module._batched(test_docs[:7], 3)] == [3, 3, 1]
+    expected = list(fitted.predict_documents(test_docs))
+    monkeypatch.setattr(model_module, "MAX_PAIRS_PER_BATCH", 20)  # one document per batch
+    assert list(fitted.predict_documents(test_docs)) == expected
