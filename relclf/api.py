@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,8 @@ from typing import Any
 from .candidates import CandidateRecall, candidate_recall, document_entities
 from .document import Document
 from .errors import InputError, ModelError
-from .files import PathLike, atomic_writer
-from .metrics import Scores, score_documents
+from .files import PathLike, atomic_writer, expand_inputs
+from .metrics import ScoreAccumulator, Scores, score_documents
 from .model import RelationExtractor
 from .persistence import LoadedModel, build_metadata, load_model, save_model
 from .pubtator import read_pubtator, write_pubtator
@@ -25,11 +25,14 @@ from .pubtator import read_pubtator, write_pubtator
 __all__ = [
     "DEFAULT_MODEL",
     "CorpusStats",
+    "FileResult",
     "TrainResult",
     "corpus_stats",
     "default_model_path",
     "evaluate",
+    "output_paths",
     "predict_file",
+    "predict_files",
     "read_corpus",
     "score_files",
     "train",
@@ -168,10 +171,22 @@ def evaluate(
     the default. Returns :class:`~relclf.metrics.Scores`.
     """
     estimator = resolve_model(model)
-    documents = list(read_pubtator(gold, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
-    hidden = (d.with_relations(()) for d in documents)
-    predicted = estimator.predict_documents(hidden, threshold=threshold, n_jobs=n_jobs)
-    return score_documents(documents, predicted)
+    documents = read_pubtator(gold, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
+    # streaming: a gold document is held only while its prediction is in flight (one batch per
+    # worker or so), then counted and dropped
+    in_flight: deque[Document] = deque()
+    predicted = estimator.predict_documents(_hidden(documents, in_flight), threshold=threshold, n_jobs=n_jobs)
+    accumulator = ScoreAccumulator()
+    for document in predicted:
+        accumulator.add(in_flight.popleft(), document.relations)
+    return accumulator.scores()
+
+
+def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterator[Document]:
+    """Yield each document without its relations, keeping the original in ``in_flight``."""
+    for document in documents:
+        in_flight.append(document)
+        yield document.with_relations(())
 
 
 def predict_file(
@@ -183,19 +198,108 @@ def predict_file(
     with_scores: bool = False,
     on_error: ErrorHandler = None,
     n_jobs: int = 1,
+    scheduler: str | Any | None = None,
 ) -> int:
     """Predict relations for every document of ``source`` and write PubTator to ``output``.
 
     ``source`` may be ``-`` (standard input); ``output`` None or ``-`` writes standard output. The
     output is written to a temporary file and renamed only when every document succeeded. ``n_jobs``
-    worker processes share the work; the output is identical to a serial run's. Returns the number of
-    documents written.
+    worker processes share the work; ``scheduler`` (a dask scheduler address or an open
+    ``dask.distributed.Client``) runs it on a dask cluster instead. Either way the output is
+    identical to a serial run's. Returns the number of documents written.
     """
     estimator = resolve_model(model)
     documents = read_pubtator(source, on_error=on_error)
     with atomic_writer(output) as handle:
-        predicted = estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
+        predicted = _predict_stream(estimator, documents, threshold=threshold, n_jobs=n_jobs, scheduler=scheduler)
         return write_pubtator(predicted, handle, with_scores=with_scores)
+
+
+def _predict_stream(
+    estimator: RelationExtractor, documents: Iterable[Document], *, threshold: float | None, n_jobs: int, scheduler: str | Any | None
+) -> Iterator[Document]:
+    """Predicted documents in input order: locally with ``n_jobs`` processes, or on a dask cluster."""
+    if scheduler is None:
+        return estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
+    from .distributed import predict_documents_dask  # dask is an optional extra
+
+    if isinstance(scheduler, str):
+        return predict_documents_dask(estimator, documents, scheduler=scheduler, threshold=threshold)
+    return predict_documents_dask(estimator, documents, client=scheduler, threshold=threshold)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One input of :func:`predict_files`: where it was written and how many documents it held."""
+
+    source: Path
+    output: Path
+    documents: int
+
+
+def output_paths(inputs: Sequence[PathLike], output_dir: PathLike) -> list[tuple[Path, Path]]:
+    """Pair each input file (see :func:`relclf.files.expand_inputs`) with its output in ``output_dir``.
+
+    The output keeps the input's file name. Raises :class:`InputError` when two inputs share a file
+    name (their outputs would clash) or an output would overwrite its own input.
+    """
+    files = expand_inputs(inputs)
+    if not files:
+        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files")
+    directory = Path(output_dir)
+    by_name: dict[str, Path] = {}
+    pairs = []
+    for source in files:
+        if source.name in by_name:
+            raise InputError(str(source), 0, f"has the same file name as {by_name[source.name]}; their outputs in {directory} would clash")
+        by_name[source.name] = source
+        target = directory / source.name
+        if target.resolve() == source.resolve():
+            raise InputError(str(source), 0, f"the output {target} would overwrite this input; choose another --output-dir")
+        pairs.append((source, target))
+    return pairs
+
+
+def predict_files(
+    inputs: Sequence[PathLike],
+    output_dir: PathLike,
+    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    *,
+    threshold: float | None = None,
+    with_scores: bool = False,
+    on_error: ErrorHandler = None,
+    n_jobs: int = 1,
+    scheduler: str | Any | None = None,
+) -> list[FileResult]:
+    """Predict every input file into a file of the same name in ``output_dir``, the way bulk dumps are processed.
+
+    ``inputs`` are files, directories or glob patterns (:func:`relclf.files.expand_inputs`); every
+    clash is reported before anything is written. Each input goes through :func:`predict_file`, so
+    each output is written atomically and is identical to a single-file run's. ``output_dir`` is
+    created if needed. Returns one :class:`FileResult` per input, in order.
+    """
+    pairs = output_paths(inputs, output_dir)
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    estimator = resolve_model(model)  # loaded once for all inputs
+    if isinstance(scheduler, str):  # one connection (and one shipping of the model per file) for all inputs
+        from .distributed import connect
+
+        client = connect(scheduler)
+        try:
+            return [_predict_one(s, t, estimator, threshold, with_scores, on_error, n_jobs, client) for s, t in pairs]
+        finally:
+            client.close()
+    return [_predict_one(s, t, estimator, threshold, with_scores, on_error, n_jobs, scheduler) for s, t in pairs]
+
+
+def _predict_one(
+    source: Path, target: Path, estimator: RelationExtractor, threshold: float | None, with_scores: bool,
+    on_error: ErrorHandler, n_jobs: int, scheduler: Any,
+) -> FileResult:
+    count = predict_file(
+        source, target, estimator, threshold=threshold, with_scores=with_scores, on_error=on_error, n_jobs=n_jobs, scheduler=scheduler
+    )
+    return FileResult(source, target, count)
 
 
 def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler = None) -> Scores:

@@ -44,7 +44,7 @@ def _error_handler(args: argparse.Namespace) -> _SkipCounter | None:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    params = {"random_state": args.seed, "cv": args.cv}
+    params = {"random_state": args.seed, "cv": args.cv, "n_jobs": args.n_jobs}
     if args.threshold is not None:
         params["threshold"] = args.threshold
     result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper)
@@ -76,17 +76,46 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    if args.output_dir is not None or len(args.input) > 1:
+        return _cmd_predict_many(args)
     skipper = _error_handler(args)
     count = api.predict_file(
-        args.input,
+        args.input[0],
         args.output,
         args.model,
         threshold=args.threshold,
         with_scores=args.with_scores,
         on_error=skipper,
         n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
     )
     log.info("wrote %d documents", count)
+    if skipper:
+        skipper.report()
+    return 0
+
+
+def _cmd_predict_many(args: argparse.Namespace) -> int:
+    """Several inputs (files, directories, globs): one output per input in --output-dir."""
+    if args.output_dir is None:
+        raise InputError(args.input[1], 0, "several inputs need --output-dir DIR (one output file per input)")
+    if args.output is not None:
+        raise InputError(args.output, 0, "-o/--output names one file; with --output-dir leave it out")
+    if "-" in args.input:
+        raise InputError("-", 0, "standard input cannot be used with --output-dir")
+    skipper = _error_handler(args)
+    results = api.predict_files(
+        args.input,
+        args.output_dir,
+        args.model,
+        threshold=args.threshold,
+        with_scores=args.with_scores,
+        on_error=skipper,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
+    )
+    for result in results:
+        log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
     if skipper:
         skipper.report()
     return 0
@@ -123,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, help="fixed detector threshold instead of choosing it by cross-validation")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds for the threshold (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes for featurization and fitting (default 1); same model as a serial run")
     _add_skip(p)
     p.set_defaults(run=_cmd_train)
 
@@ -134,9 +164,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict relations for annotated abstracts")
-    p.add_argument("input", metavar="INPUT", help="PubTator file, or - for stdin")
+    p.add_argument("input", nargs="+", metavar="INPUT", help="PubTator file, or - for stdin; several files, directories or globs with --output-dir")
     _add_model(p)
     p.add_argument("-o", "--output", metavar="OUTPUT", help="output PubTator file (default: stdout)")
+    p.add_argument("--output-dir", metavar="DIR", help="write one output per input file here, under the input's file name")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (e.g. tcp://host:8786; needs relclf[dask])")
     p.add_argument("--with-scores", action="store_true", help="add each relation's score as a 6th column")
     _add_skip(p)
     p.set_defaults(run=_cmd_predict)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import bisect
 import math
+import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -30,7 +31,7 @@ from sklearn.preprocessing import OneHotEncoder, normalize
 from .candidates import Candidate
 from .document import Document
 
-__all__ = ["CATEGORICAL", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "PairVectorizer", "featurize"]
+__all__ = ["CATEGORICAL", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "PairVectorizer", "concat_batches", "featurize", "featurize_parallel"]
 
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
 _DIGITS = str.maketrans("0123456789", "0000000000")
@@ -428,6 +429,60 @@ def featurize(documents: Sequence[Document], candidates: Sequence[Sequence[Candi
     return FeatureBatch(
         tuple(builder.sentences), tuple(builder.documents), tuple(builder.entity_windows), tuple(builder.entity_names), tuple(builder.pairs)
     )
+
+
+def concat_batches(batches: Sequence[FeatureBatch]) -> FeatureBatch:
+    """Join feature batches into one, as if their documents had been featurized together.
+
+    The sentence, entity and document indices of each batch's pairs are shifted past the batches
+    before it, so ``featurize(d1 + d2, c1 + c2)`` equals ``concat_batches([featurize(d1, c1), featurize(d2, c2)])``.
+    """
+    if len(batches) == 1:
+        return batches[0]
+    sentences: list[str] = []
+    documents: list[str] = []
+    windows: list[str] = []
+    names: list[str] = []
+    pairs: list[PairFeatures] = []
+    for batch in batches:
+        s, d, e = len(sentences), len(documents), len(windows)
+        pairs.extend(
+            replace(
+                p,
+                shared=tuple(i + s for i in p.shared),
+                far=tuple(i + s for i in p.far),
+                a=p.a + e,
+                b=p.b + e,
+                doc=p.doc + d,
+            )
+            for p in batch.pairs
+        )
+        sentences.extend(batch.sentences)
+        documents.extend(batch.documents)
+        windows.extend(batch.entity_windows)
+        names.extend(batch.entity_names)
+    return FeatureBatch(tuple(sentences), tuple(documents), tuple(windows), tuple(names), tuple(pairs))
+
+
+def featurize_parallel(
+    documents: Sequence[Document], candidates: Sequence[Sequence[Candidate]], n_jobs: int = 1, chunk_size: int = 64
+) -> FeatureBatch:
+    """:func:`featurize` with ``n_jobs`` joblib worker processes; the batch is the same as a serial run's.
+
+    Documents are featurized in chunks of ``chunk_size`` and the chunks joined in input order
+    (:func:`concat_batches`).
+    """
+    if n_jobs == 1 or len(documents) <= chunk_size:
+        return featurize(documents, candidates)
+    from joblib import Parallel, delayed  # only needed here
+
+    starts = range(0, len(documents), chunk_size)
+    # where processes fork (Linux) the workers start at once, without re-importing scikit-learn
+    backend = "multiprocessing" if multiprocessing.get_start_method() == "fork" else "loky"
+    parts = Parallel(n_jobs=n_jobs, backend=backend)(
+        delayed(featurize)(documents[i : i + chunk_size], candidates[i : i + chunk_size]) for i in starts
+    )
+    return concat_batches(parts)
 
 
 def _indicator(rows: Sequence[Sequence[int]], n_columns: int) -> sparse.csr_matrix:

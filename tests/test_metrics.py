@@ -7,7 +7,7 @@ import json
 import pytest
 
 from relclf.document import Document, Relation
-from relclf.metrics import LEVELS, Counts, Scores, score_documents
+from relclf.metrics import LEVELS, Counts, ScoreAccumulator, Scores, score_documents
 
 
 def doc(pmid: str, *relations: Relation) -> Document:
@@ -170,3 +170,25 @@ def test_table_lists_labels_and_levels(scores):
     assert lines[3].split()[:2] == ["pair", "(micro)"]
     assert lines[3].split()[2:] == ["0.750", "0.750", "0.750", "3", "1", "1"]
     assert lines[-1].startswith("novelty (micro)")
+
+
+# --- ScoreAccumulator ---------------------------------------------------------------------------
+
+
+def test_accumulator_fed_document_by_document_equals_score_documents(scores):
+    accumulator = ScoreAccumulator()
+    predictions = {d.pmid: d.relations for d in PREDICTED}
+    for gold in GOLD:
+        accumulator.add(gold, predictions.get(gold.pmid, ()))
+    assert accumulator.scores() == scores
+    assert accumulator.scores().levels["pair"] == Counts(tp=3, fp=1, fn=1)
+
+
+def test_accumulator_add_all_zips_streams_and_checks_their_order():
+    gold = [doc("1", R("Bind", "a", "b")), doc("2", R("Bind", "c", "d"))]
+    predicted = [doc("1", R("Bind", "a", "b")), doc("2")]
+    scores = ScoreAccumulator().add_all(zip(gold, predicted)).scores()
+    assert scores.levels["type"] == Counts(tp=1, fp=0, fn=1)
+    assert scores.documents == 2
+    with pytest.raises(ValueError, match="document 2 was predicted where 1 was expected"):
+        ScoreAccumulator().add_all(zip(gold, reversed(predicted)))

@@ -174,3 +174,17 @@ def test_parallel_prediction_equals_serial(fitted, test_docs):
     assert [d.pmid for d in parallel] == [d.pmid for d in hidden]
     assert parallel == serial
     assert any(d.relations for d in parallel)
+
+
+def test_training_with_two_jobs_gives_the_same_model_predictions(train_docs, test_docs, fitted):
+    hidden = [d.with_relations(()) for d in test_docs]
+    parallel_model = RelationExtractor(min_df=1, n_jobs=2).fit(train_docs)
+    assert parallel_model.threshold_ == fitted.threshold_
+    assert list(parallel_model.predict_documents(hidden, n_jobs=1)) == list(fitted.predict_documents(hidden, n_jobs=1))
+
+
+def test_parallel_prediction_keeps_order_with_many_batches_in_flight(fitted, test_docs):
+    hidden = [d.with_relations(()) for d in test_docs] * 3  # more batches than 2 * n_jobs
+    serial = list(fitted.predict_documents(hidden, batch_size=2))
+    parallel = list(fitted.predict_documents(hidden, batch_size=2, n_jobs=2))
+    assert parallel == serial
