@@ -395,9 +395,14 @@ def _batched(documents: Iterable[Document], size: int) -> Iterator[list[Document
 _FORKED_MODEL: RelationExtractor | None = None
 
 
-def _predict_forked(batch: list[Document], threshold: float | None) -> list[Document]:
+def _predict_forked(batch: list[Document], threshold: float | None) -> list[tuple[Relation, ...]]:
+    # only the relations travel back: the parent still holds the documents
     assert _FORKED_MODEL is not None
-    return _FORKED_MODEL._predict_batch(batch, threshold)
+    return [d.relations for d in _FORKED_MODEL._predict_batch(batch, threshold)]
+
+
+def _with_relations(batch: list[Document], relations: list[tuple[Relation, ...]]) -> Iterator[Document]:
+    return (document.with_relations(r) for document, r in zip(batch, relations))
 
 
 def _predict_parallel(
@@ -421,10 +426,12 @@ def _predict_parallel(
         with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
             pending: collections.deque = collections.deque()
             for batch in batches:
-                pending.append(pool.apply_async(_predict_forked, (batch, threshold)))
+                pending.append((batch, pool.apply_async(_predict_forked, (batch, threshold))))
                 if len(pending) >= 2 * n_jobs:
-                    yield from pending.popleft().get()
+                    done, result = pending.popleft()
+                    yield from _with_relations(done, result.get())
             while pending:
-                yield from pending.popleft().get()
+                done, result = pending.popleft()
+                yield from _with_relations(done, result.get())
     finally:
         _FORKED_MODEL = None
