@@ -66,7 +66,7 @@ def run_cli(args: list[str]) -> tuple[float, float]:
         start = time.perf_counter()
         done = subprocess.run(
             [TIME, "-f", "%M", "-o", rss.name, sys.executable, "-m", "relclf", *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
         )
         seconds = time.perf_counter() - start
         if done.returncode != 0:
@@ -233,8 +233,13 @@ def main() -> None:
             result["training"] = bench_training([int(s) for s in args.train_sizes.split(",")], args.runs, tmp)
     RESULTS.mkdir(parents=True, exist_ok=True)
     previous = RESULTS / "scale_benchmark.json"
-    if skip and previous.exists():  # a partial rerun keeps the parts it skipped
-        result = json.loads(previous.read_text()) | {k: v for k, v in result.items()}
+    if skip and previous.exists():  # a partial rerun keeps the parts and the rows it did not measure
+        old = json.loads(previous.read_text())
+        if "predict" in result and "predict" in old:
+            measured = {(r["abstracts"], r["n_jobs"]) for r in result["predict"]}
+            rows = [r for r in old["predict"] if (r["abstracts"], r["n_jobs"]) not in measured] + result["predict"]
+            result["predict"] = sorted(rows, key=lambda r: (r["abstracts"], r["n_jobs"]))
+        result = old | result
     (RESULTS / "scale_benchmark.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / "scale_benchmark.md").write_text(markdown(result))
     print(markdown(result))
