@@ -55,3 +55,15 @@ def test_unreachable_scheduler_is_a_clear_error():
 def test_a_client_or_an_address_is_needed(model):
     with pytest.raises(ValueError, match="client or a scheduler address"):
         list(predict_documents_dask(model, []))
+
+
+def test_predict_files_on_the_cluster_equals_local(model, cluster, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.pubtator").write_text(synthetic_corpus(5, seed=10, start=100))
+    (inputs / "b.pubtator").write_text(synthetic_corpus(4, seed=11, start=200))
+    api.predict_files([inputs], tmp_path / "local", model)
+    results = api.predict_files([inputs], tmp_path / "remote", model, scheduler=cluster.scheduler_address)
+    assert [r.documents for r in results] == [5, 4]
+    for name in ("a.pubtator", "b.pubtator"):
+        assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
