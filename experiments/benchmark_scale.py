@@ -208,7 +208,10 @@ def markdown(result: dict) -> str:
     ]
     for row in result["training"]:
         lines.append(f"| {row['abstracts']} | {row['n_jobs']} | {row['seconds_median']} | {row['peak_rss_mb_median']} | {row['seconds_all']} |")
-    lines += ["", f"Reproduce: `{result['command']}`", ""]
+    commands = result.get("commands", [result["command"]])
+    lines += ["", "Produced by (later runs replace the parts and rows they measure):", ""]
+    lines += [f"    {command}" for command in commands]
+    lines += ["", "Full rerun: `python experiments/benchmark_scale.py --runs 3`", ""]
     return "\n".join(lines)
 
 
@@ -239,6 +242,7 @@ def main() -> None:
             measured = {(r["abstracts"], r["n_jobs"]) for r in result["predict"]}
             rows = [r for r in old["predict"] if (r["abstracts"], r["n_jobs"]) not in measured] + result["predict"]
             result["predict"] = sorted(rows, key=lambda r: (r["abstracts"], r["n_jobs"]))
+        result["commands"] = old.get("commands", [old["command"]]) + [result["command"]]
         result = old | result
     (RESULTS / "scale_benchmark.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / "scale_benchmark.md").write_text(markdown(result))
