@@ -186,6 +186,7 @@ def markdown(result: dict) -> str:
         f"Machine: {result['machine']}. Median of {result['runs']} run(s); each prediction and training figure is a fresh "
         "CLI process (Python start-up, scikit-learn import and model loading included). Peak RSS: the largest resident set "
         "among the run's processes (with --n-jobs 2 the workers are forked and share most pages with the parent).", "",
+        *([f"**Note:** {result['note']}", ""] if result.get("note") else []),
         "## Prediction versus input size and --n-jobs", "",
         "| abstracts | --n-jobs | wall s (median) | abstracts/s | peak RSS MB | all runs s |", "|---|---|---|---|---|---|",
     ]
@@ -222,10 +223,11 @@ def main() -> None:
     parser.add_argument("--jobs", default="1,2", help="--n-jobs values for prediction (default 1,2)")
     parser.add_argument("--stage-copies", type=int, default=10, help="copies of bc8 for the stage costs (default 10)")
     parser.add_argument("--train-sizes", default="100,200,400,500", help="training sizes in BioRED abstracts")
+    parser.add_argument("--note", default="", help="a remark printed under the machine line (e.g. on the machine's load)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: predict, stages, training")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
-    result: dict = {"machine": machine(), "runs": args.runs, "command": "python experiments/benchmark_scale.py " + " ".join(sys.argv[1:])}
+    result: dict = {"machine": machine(), "runs": args.runs, "note": args.note, "command": "python experiments/benchmark_scale.py " + " ".join(sys.argv[1:])}
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         if "stages" not in skip:
