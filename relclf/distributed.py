@@ -93,7 +93,9 @@ def predict_documents_dask(
     if own:
         client = connect(scheduler)
     try:
-        shipped = client.scatter(model, broadcast=True)  # the model travels once per worker, not per task
+        # the model travels once per worker, not per task; under a fresh key (hash=False), so that a
+        # second call on the same client never picks up a copy whose release is still under way
+        shipped = client.scatter(model, broadcast=True, hash=False)
         threads = sum(client.nthreads().values()) or 1
         limit = max_in_flight or 2 * threads
         pending: deque = deque()
