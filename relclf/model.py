@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed, parallel_config
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -242,17 +242,17 @@ class RelationExtractor(BaseEstimator):
         self.vectorizer_ = PairVectorizer(groups=self.groups, ngram_range=self.ngram_range, min_df=self.min_df)
         X = self.vectorizer_.fit_transform(data.batch)
         self.detector_ = self._linear(self.C, self.class_weight)
-        # the parallel fits (CV folds, one classifier per label) run in threads: liblinear releases
-        # the GIL, and threads share X instead of copying it to worker processes
-        with parallel_config(backend="threading"):
-            self.threshold_ = self._choose_threshold(X, positive, data)
-            self.detector_.fit(X, positive)
-            self.labels_ = sorted(set(labels[positive]))
-            self.labeler_ = self._fit_optional(X[positive], labels[positive])
-            novelty = np.array([n or "" for n in data.novelty], dtype=object)[positive]
-            has_novelty = novelty != ""
-            self.novelty_labels_ = sorted(set(novelty[has_novelty]))
-            self.novelty_model_ = self._fit_optional(X[positive][has_novelty], novelty[has_novelty])
+        # the parallel fits (CV folds, one classifier per label) must run in processes, not threads:
+        # liblinear's dual solver draws from one process-wide random generator, so fits in
+        # concurrent threads would disturb each other's coordinate order and the model would vary
+        self.threshold_ = self._choose_threshold(X, positive, data)
+        self.detector_.fit(X, positive)
+        self.labels_ = sorted(set(labels[positive]))
+        self.labeler_ = self._fit_optional(X[positive], labels[positive])
+        novelty = np.array([n or "" for n in data.novelty], dtype=object)[positive]
+        has_novelty = novelty != ""
+        self.novelty_labels_ = sorted(set(novelty[has_novelty]))
+        self.novelty_model_ = self._fit_optional(X[positive][has_novelty], novelty[has_novelty])
         self.n_training_candidates_ = len(data.candidates)
         self.n_unreachable_ = data.unreachable
         return self
