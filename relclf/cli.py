@@ -55,7 +55,7 @@ def _error_handler(args: argparse.Namespace) -> _SkipCounter | None:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    params = {"random_state": args.seed, "cv": args.cv, "max_pairs_per_doc": _pair_cap(args)}
+    params = {"random_state": args.seed, "cv": args.cv, "max_pairs_per_doc": _pair_cap(args), "n_jobs": args.n_jobs}
     if args.threshold is not None:
         params["threshold"] = args.threshold
     fmt = args.model_format or ("skops" if str(args.output).endswith(".skops") else "joblib")
@@ -120,9 +120,11 @@ def _evaluate_with_plots(args: argparse.Namespace, skipper: _SkipCounter | None)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    if args.output_dir is not None or len(args.input) > 1:
+        return _cmd_predict_many(args)
     skipper = _error_handler(args)
     count = api.predict_file(
-        args.input,
+        args.input[0],
         args.output,
         args.model,
         threshold=args.threshold,
@@ -135,6 +137,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         min_score=args.min_score,
         keep_relations=args.keep_relations,
         max_pairs_per_doc=_pair_cap(args),
+        scheduler=args.scheduler,
     )
     log.info("wrote %d documents", count)
     if skipper:
@@ -153,6 +156,37 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         on_error=skipper,
     )
     log.info("wrote %d documents", count)
+    if skipper:
+        skipper.report()
+    return 0
+
+
+def _cmd_predict_many(args: argparse.Namespace) -> int:
+    """Several inputs (files, directories, globs): one output per input in --output-dir."""
+    if args.output_dir is None:
+        raise InputError(args.input[1], 0, "several inputs need --output-dir DIR (one output file per input)")
+    if args.output is not None:
+        raise InputError(args.output, 0, "-o/--output names one file; with --output-dir leave it out")
+    if "-" in args.input:
+        raise InputError("-", 0, "standard input cannot be used with --output-dir")
+    skipper = _error_handler(args)
+    results = api.predict_files(
+        args.input,
+        args.output_dir,
+        args.model,
+        threshold=args.threshold,
+        with_scores=args.with_scores,
+        on_error=skipper,
+        n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
+        input_format=args.format,
+        output_format=args.output_format,
+        min_score=args.min_score,
+        keep_relations=args.keep_relations,
+        max_pairs_per_doc=_pair_cap(args),
+    )
+    for result in results:
+        log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
     if skipper:
         skipper.report()
     return 0
@@ -306,6 +340,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds for the threshold (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same files, options and seed give the same model")
     p.add_argument("--model-format", choices=FORMATS, help="model file format (default: skops if MODEL ends in .skops, else joblib)")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes for featurization and fitting (default 1); same model as a serial run")
     _add_formats(p, output=False)
     _add_pair_cap(p)
     _add_skip(p)
@@ -322,9 +357,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict relations for annotated abstracts")
-    p.add_argument("input", metavar="INPUT", help="PubTator file, or - for stdin")
+    p.add_argument("input", nargs="+", metavar="INPUT", help="input file (PubTator, BioC XML or JSON), or - for stdin; several files, directories or globs with --output-dir")
     _add_model(p)
-    p.add_argument("-o", "--output", metavar="OUTPUT", help="output PubTator file (default: stdout)")
+    p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); its format follows its extension")
+    p.add_argument("--output-dir", metavar="DIR", help="write one output per input file here, under the input's file name and in its format (with --output-format: that format's extension)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (e.g. tcp://host:8786; needs relclf[dask])")
     p.add_argument("--with-scores", action="store_true", help="add each relation's score as a 6th column")
     p.add_argument("--min-score", type=float, metavar="S", help="drop predicted relations scoring below S (0-1)")
     p.add_argument("--keep-relations", action="store_true", help="keep the input's relation lines; add predictions only for pairs without one")

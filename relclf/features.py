@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import bisect
 import math
+import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -30,7 +31,7 @@ from sklearn.preprocessing import OneHotEncoder, normalize
 from .candidates import Candidate
 from .document import Document
 
-__all__ = ["CATEGORICAL", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "PairVectorizer", "featurize"]
+__all__ = ["CATEGORICAL", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "PairVectorizer", "concat_batches", "featurize", "featurize_parallel"]
 
 _TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
 _DIGITS = str.maketrans("0123456789", "0000000000")
@@ -148,10 +149,24 @@ class DocumentView:
         self.sentence_starts = self._sentence_starts()
 
     def _tokens(self, text: str, start: int, end: int) -> None:
+        # the hot loop of featurization: words are normalized through a cache (they repeat a lot)
+        # and the sentence logic of _add is inlined
+        words, sentence_of, normal = self.words_, self.sentence_of, _NORMAL_WORDS
+        sentence, pending, title_end = self._sentence, self._pending_break, self._title_end
         for match in _TOKEN.finditer(text, start, end):
             token = match.group()
-            self._add(token.lower().translate(_DIGITS), match.start(), token[0])
-            self._pending_break = token in _SENTENCE_END
+            word = normal.get(token)
+            if word is None:
+                word = _normal_word(token)
+            first = token[0]
+            if sentence == 0 and match.start() >= title_end and words:
+                sentence = 1
+            elif pending and (first.isupper() or first.isdigit() or first in "[("):
+                sentence += 1
+            words.append(word)
+            sentence_of.append(sentence)
+            pending = token in _SENTENCE_END
+        self._sentence, self._pending_break = sentence, pending
 
     def _add(self, word: str, start: int, first_char: str) -> None:
         if self._sentence == 0 and start >= self._title_end and self.words_:
@@ -194,6 +209,30 @@ class DocumentView:
     def sentence_range(self, sentence: int) -> tuple[int, int]:
         """First and last slot index of a sentence."""
         return self.sentence_starts[sentence], self.sentence_starts[sentence + 1] - 1
+
+
+# Per-process caches of pure functions of a word; cleared when large so that memory stays bounded.
+_NORMAL_WORDS: dict[str, str] = {}
+_CUE_MASKS: dict[str, int] = {}
+_CACHE_LIMIT = 500_000
+
+
+def _normal_word(token: str) -> str:
+    """A token as it reads in masked text: lower-cased, digits as 0 (cached)."""
+    if len(_NORMAL_WORDS) >= _CACHE_LIMIT:
+        _NORMAL_WORDS.clear()
+    word = _NORMAL_WORDS[token] = token.lower().translate(_DIGITS)
+    return word
+
+
+def _cue_mask(word: str) -> int:
+    """Bit k set when ``word`` starts with a cue of the k-th kind of :data:`_CUES` (cached)."""
+    mask = _CUE_MASKS.get(word)
+    if mask is None:
+        if len(_CUE_MASKS) >= _CACHE_LIMIT:
+            _CUE_MASKS.clear()
+        mask = _CUE_MASKS[word] = sum(1 << bit for bit, stems in enumerate(_CUES.values()) if word.startswith(stems))
+    return mask
 
 
 def _closest(xs: Sequence[int], ys: Sequence[int]) -> tuple[int, int]:
@@ -246,15 +285,20 @@ class _DocumentFeatures:
             names = Counter(m.text.lower().translate(_DIGITS).replace(" ", "_") for m in entity.mentions)
             batch.entity_names.append(" ".join([f"id={identifier}", *(f"name={n}" for n in names)]))
         # which kinds of cue each word is (a bit per kind), computed once per document, not per pair
-        self.cue_masks = [
-            sum(1 << bit for bit, stems in enumerate(_CUES.values()) if word.startswith(stems)) for word in view.words_
-        ]
+        self.cue_masks = [_cue_mask(word) for word in view.words_]
         # an entity's cues do not depend on its partner: computed once, not once per pair
         self.entity_cues = {identifier: self._entity_cues(positions) for identifier, positions in view.positions.items()}
         self.sentences_of = {
             identifier: Counter(view.sentence_of[p] for p in positions)
             for identifier, positions in view.positions.items()
         }
+        # each entity's slots grouped by sentence (in order), so that a pair looks up, not scans
+        self.slots_in: dict[str, dict[int, list[int]]] = {}
+        for identifier, positions in view.positions.items():
+            by_sentence: dict[int, list[int]] = {}
+            for p in positions:
+                by_sentence.setdefault(view.sentence_of[p], []).append(p)
+            self.slots_in[identifier] = by_sentence
 
     def _entity_cues(self, positions: list[int]) -> str:
         """Kinds of cue within the word windows of an entity's mentions, e.g. ``"up+treat"``."""
@@ -283,7 +327,7 @@ class _DocumentFeatures:
         cues = dict.fromkeys(_CUES, 0)
         for s in shared:
             lo, hi = view.sentence_range(s)
-            i, j = _closest([p for p in pos_a if lo <= p <= hi], [p for p in pos_b if lo <= p <= hi])
+            i, j = _closest(self.slots_in[a][s], self.slots_in[b][s])
             gap = view.masked(min(i, j), max(i, j), a, b)
             a_first += i < j
             negated += not _NEGATIONS.isdisjoint(gap)
@@ -385,6 +429,60 @@ def featurize(documents: Sequence[Document], candidates: Sequence[Sequence[Candi
     return FeatureBatch(
         tuple(builder.sentences), tuple(builder.documents), tuple(builder.entity_windows), tuple(builder.entity_names), tuple(builder.pairs)
     )
+
+
+def concat_batches(batches: Sequence[FeatureBatch]) -> FeatureBatch:
+    """Join feature batches into one, as if their documents had been featurized together.
+
+    The sentence, entity and document indices of each batch's pairs are shifted past the batches
+    before it, so ``featurize(d1 + d2, c1 + c2)`` equals ``concat_batches([featurize(d1, c1), featurize(d2, c2)])``.
+    """
+    if len(batches) == 1:
+        return batches[0]
+    sentences: list[str] = []
+    documents: list[str] = []
+    windows: list[str] = []
+    names: list[str] = []
+    pairs: list[PairFeatures] = []
+    for batch in batches:
+        s, d, e = len(sentences), len(documents), len(windows)
+        pairs.extend(
+            replace(
+                p,
+                shared=tuple(i + s for i in p.shared),
+                far=tuple(i + s for i in p.far),
+                a=p.a + e,
+                b=p.b + e,
+                doc=p.doc + d,
+            )
+            for p in batch.pairs
+        )
+        sentences.extend(batch.sentences)
+        documents.extend(batch.documents)
+        windows.extend(batch.entity_windows)
+        names.extend(batch.entity_names)
+    return FeatureBatch(tuple(sentences), tuple(documents), tuple(windows), tuple(names), tuple(pairs))
+
+
+def featurize_parallel(
+    documents: Sequence[Document], candidates: Sequence[Sequence[Candidate]], n_jobs: int = 1, chunk_size: int = 64
+) -> FeatureBatch:
+    """:func:`featurize` with ``n_jobs`` joblib worker processes; the batch is the same as a serial run's.
+
+    Documents are featurized in chunks of ``chunk_size`` and the chunks joined in input order
+    (:func:`concat_batches`).
+    """
+    if n_jobs == 1 or len(documents) <= chunk_size:
+        return featurize(documents, candidates)
+    from joblib import Parallel, delayed  # only needed here
+
+    starts = range(0, len(documents), chunk_size)
+    # where processes fork (Linux) the workers start at once, without re-importing scikit-learn
+    backend = "multiprocessing" if multiprocessing.get_start_method() == "fork" else "loky"
+    parts = Parallel(n_jobs=n_jobs, backend=backend)(
+        delayed(featurize)(documents[i : i + chunk_size], candidates[i : i + chunk_size]) for i in starts
+    )
+    return concat_batches(parts)
 
 
 def _indicator(rows: Sequence[Sequence[int]], n_columns: int) -> sparse.csr_matrix:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, BinaryIO
 
 from .errors import InputError, OutputError
 
-__all__ = ["CheckedWriter", "atomic_writer", "display_name", "open_binary"]
+__all__ = ["CheckedWriter", "atomic_writer", "display_name", "expand_inputs", "open_binary"]
 
 PathLike = str | os.PathLike[str]
 
@@ -156,3 +157,34 @@ def _write_in_place(path: Path, mode: str, encoding: str | None, newline: str | 
     finally:
         with contextlib.suppress(OSError):
             handle.close()
+
+
+def expand_inputs(inputs: Sequence[PathLike]) -> list[Path]:
+    """Turn input arguments into the list of files they name, in a stable order.
+
+    Each argument is a file, a directory (its visible regular files, sorted by name) or a glob pattern
+    (its matching files, sorted). Raises :class:`InputError` for an argument that names nothing and
+    for a file named twice.
+    """
+    files: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            files.append(path)
+        elif glob.has_magic(text):
+            matches = sorted(Path(m) for m in glob.glob(text) if Path(m).is_file())
+            if not matches:
+                raise InputError(text, 0, "no file matches this pattern")
+            files.extend(matches)
+        else:
+            raise InputError(text, 0, "no such file")
+    seen: dict[Path, Path] = {}
+    for path in files:
+        key = path.resolve()
+        if key in seen:
+            raise InputError(str(path), 0, "is named twice among the inputs")
+        seen[key] = path
+    return files

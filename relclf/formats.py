@@ -35,6 +35,8 @@ ErrorHandler = Callable[[InputError], None]
 _INPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "bioc-json"}
 _OUTPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "jsonl", ".tsv": "tsv"}
 _SNIFF_BYTES = 64 * 1024
+#: the extension an output of each format gets when relclf names it (``predict --output-dir``)
+OUTPUT_EXTENSIONS = {"pubtator": ".pubtator", "bioc-xml": ".xml", "bioc-json": ".json", "jsonl": ".jsonl", "tsv": ".tsv"}
 
 
 def detect_format(source: PathLike | IO[bytes]) -> str:

@@ -25,6 +25,7 @@ __all__ = [
     "CurvePoint",
     "EvaluationDetails",
     "PairOutcome",
+    "ScoreAccumulator",
     "Scores",
     "evaluation_details",
     "score_documents",
@@ -117,6 +118,54 @@ def _count(gold: set[tuple], predicted: set[tuple]) -> Counts:
     return Counts(tp, len(predicted) - tp, len(gold) - tp)
 
 
+class ScoreAccumulator:
+    """Scores built up one document pair at a time, so that a corpus need not be held in memory.
+
+    Feed it each gold document with its prediction (:meth:`add`, or :meth:`add_all` for streams in
+    the same order), then read :meth:`scores`.
+
+    Examples
+    --------
+    >>> from relclf.document import Document, Relation
+    >>> acc = ScoreAccumulator()
+    >>> acc.add(Document("1", "t", "a", relations=(Relation("Bind", "x", "y"),)), (Relation("Bind", "y", "x"),))
+    >>> acc.add(Document("2", "t", "a", relations=(Relation("Bind", "x", "z"),)), ())
+    >>> acc.scores().levels["pair"]
+    Counts(tp=1, fp=0, fn=1)
+    """
+
+    def __init__(self) -> None:
+        self.levels = {level: Counts() for level in LEVELS}
+        self.per_label: dict[str, Counts] = {}
+        self.documents = 0
+        self.novelty_in_gold = False
+
+    def add(self, gold: Document, predicted: Iterable[Relation]) -> None:
+        """Count one gold document against the relations predicted for it."""
+        pred = tuple(predicted)
+        self.documents += 1
+        self.novelty_in_gold = self.novelty_in_gold or any(r.novelty for r in gold.relations)
+        for level in LEVELS:
+            self.levels[level] += _count(_keys(gold.relations, level), _keys(pred, level))
+        gold_typed, pred_typed = _keys(gold.relations, "type"), _keys(pred, "type")
+        for label in {k[1] for k in gold_typed | pred_typed}:
+            g = {k for k in gold_typed if k[1] == label}
+            p = {k for k in pred_typed if k[1] == label}
+            self.per_label[label] = self.per_label.get(label, Counts()) + _count(g, p)
+
+    def add_all(self, pairs: Iterable[tuple[Document, Document]]) -> ScoreAccumulator:
+        """Add (gold, predicted) document pairs, e.g. a zip of two streams; returns self."""
+        for gold, predicted in pairs:
+            if gold.pmid != predicted.pmid:
+                raise ValueError(f"document {predicted.pmid} was predicted where {gold.pmid} was expected")
+            self.add(gold, predicted.relations)
+        return self
+
+    def scores(self) -> Scores:
+        """The scores of everything added so far."""
+        return Scores(dict(self.levels), dict(self.per_label), self.documents, self.novelty_in_gold)
+
+
 def score_documents(gold: Iterable[Document], predicted: Iterable[Document]) -> Scores:
     """Score predicted relations against gold ones.
 
@@ -142,22 +191,10 @@ def score_documents(gold: Iterable[Document], predicted: Iterable[Document]) -> 
     (1.0, 0.5)
     """
     predictions = {d.pmid: d.relations for d in predicted}
-    levels = {level: Counts() for level in LEVELS}
-    per_label: dict[str, Counts] = {}
-    documents = 0
-    novelty_in_gold = False
+    accumulator = ScoreAccumulator()
     for document in gold:
-        documents += 1
-        pred = predictions.get(document.pmid, ())
-        novelty_in_gold = novelty_in_gold or any(r.novelty for r in document.relations)
-        for level in LEVELS:
-            levels[level] += _count(_keys(document.relations, level), _keys(pred, level))
-        gold_typed, pred_typed = _keys(document.relations, "type"), _keys(pred, "type")
-        for label in {k[1] for k in gold_typed | pred_typed}:
-            g = {k for k in gold_typed if k[1] == label}
-            p = {k for k in pred_typed if k[1] == label}
-            per_label[label] = per_label.get(label, Counts()) + _count(g, p)
-    return Scores(levels, per_label, documents, novelty_in_gold)
+        accumulator.add(document, predictions.get(document.pmid, ()))
+    return accumulator.scores()
 
 
 # -- evaluation details: one outcome per pair, for plots and error analysis ------------------------

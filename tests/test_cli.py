@@ -424,3 +424,52 @@ def test_max_pairs_per_doc_caps_with_one_warning_per_document(workdir, model):
     uncapped = relclf("predict", test, "-m", str(model), "--max-pairs-per-doc", "0")
     assert uncapped.returncode == 0 and uncapped.stderr == ""
     assert uncapped.stdout == relclf("predict", test, "-m", str(model)).stdout  # the default cap is not reached
+# --- scale: many inputs, parallel training, a dask cluster --------------------------------------
+
+
+def test_predict_directory_and_glob_into_output_dir(workdir, model, tmp_path):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "a.pubtator").write_text(synthetic_corpus(4, seed=7, start=800))
+    (dump / "b.pubtator").write_text(synthetic_corpus(3, seed=8, start=900))
+    (tmp_path / "c.pubtator").write_text(synthetic_corpus(2, seed=9, start=950))
+    out = relclf("predict", str(dump), str(tmp_path / "c*.pubtator"), "-m", str(model), "--output-dir", str(tmp_path / "out"), "--n-jobs", "2")
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.pubtator", "b.pubtator", "c.pubtator"]
+    single = relclf("predict", str(dump / "b.pubtator"), "-m", str(model))
+    assert (tmp_path / "out" / "b.pubtator").read_text() == single.stdout
+    assert (tmp_path / "out" / "a.pubtator").read_text().count("|t|") == 4
+
+
+def test_several_inputs_need_output_dir_and_clashes_are_errors(workdir, model, tmp_path):
+    test_file = str(workdir / "test.pubtator")
+    out = relclf("predict", test_file, test_file, "-m", str(model))
+    assert out.returncode == 2
+    assert out.stderr.strip().endswith("several inputs need --output-dir DIR (one output file per input)")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "test.pubtator").write_text(synthetic_corpus(2, seed=3))
+    out = relclf("predict", test_file, str(tmp_path / "x"), "-m", str(model), "--output-dir", str(tmp_path / "out"))
+    assert out.returncode == 2
+    assert "would clash" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_with_two_jobs_predicts_like_serial(workdir, model, tmp_path):
+    parallel_model = tmp_path / "parallel.joblib"
+    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(parallel_model), "--n-jobs", "2")
+    assert out.returncode == 0, out.stderr
+    serial = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores")
+    parallel = relclf("predict", str(workdir / "test.pubtator"), "-m", str(parallel_model), "--with-scores", "--n-jobs", "2")
+    assert parallel.returncode == 0, parallel.stderr
+    assert parallel.stdout == serial.stdout
+
+
+def test_predict_on_a_dask_scheduler_equals_local(workdir, model):
+    distributed = pytest.importorskip("dask.distributed", reason="needs the dask extra: pip install 'relclf[dask]'")
+    # an in-process worker in this test process; the CLI connects to it over TCP like to a real cluster
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None) as cluster:
+        remote = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores", "--scheduler", cluster.scheduler_address)
+    local = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores")
+    assert remote.returncode == 0, remote.stderr
+    assert remote.stdout == local.stdout and "|t|" in remote.stdout
+

@@ -11,7 +11,17 @@ from sklearn.base import clone
 
 from conftest import parse_one
 from relclf.candidates import generate_candidates
-from relclf.features import CATEGORICAL, FEATURE_GROUPS, NUMERIC, DocumentView, FeatureBatch, PairVectorizer, featurize
+from relclf.features import (
+    CATEGORICAL,
+    FEATURE_GROUPS,
+    NUMERIC,
+    DocumentView,
+    FeatureBatch,
+    PairVectorizer,
+    concat_batches,
+    featurize,
+    featurize_parallel,
+)
 
 
 def signals(pair) -> dict:
@@ -250,3 +260,21 @@ def test_direction_cues_and_negation_are_found_near_the_pair():
     none = _one_pair("Lithium and fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (12, 20, "fibrosis", "Disease", "D1"))
     assert none.cue_pattern == "Chemical|Disease&none&neg=False&a=&b="
     assert sum(none.cue_shares) == 0.0
+
+
+# --- joining batches and parallel featurization -------------------------------------------------
+
+
+def test_concat_batches_equals_featurizing_together(doc_100, doc_200, doc_300, doc_400, training_batch):
+    documents = [doc_100, doc_200, doc_300, doc_400]
+    candidates = [generate_candidates(d) for d in documents]
+    parts = [featurize(documents[:1], candidates[:1]), featurize(documents[1:3], candidates[1:3]), featurize(documents[3:], candidates[3:])]
+    joined = concat_batches(parts)
+    assert joined == training_batch
+    assert len({p.doc for p in joined.pairs}) > 1  # the indices really were shifted
+
+
+def test_featurize_parallel_equals_serial(doc_100, doc_200, doc_300, doc_400, training_batch):
+    documents = [doc_100, doc_200, doc_300, doc_400]
+    candidates = [generate_candidates(d) for d in documents]
+    assert featurize_parallel(documents, candidates, n_jobs=2, chunk_size=1) == training_batch

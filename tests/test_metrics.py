@@ -7,7 +7,7 @@ import json
 import pytest
 
 from relclf.document import Document, Relation
-from relclf.metrics import LEVELS, Counts, Scores, score_documents
+from relclf.metrics import LEVELS, Counts, ScoreAccumulator, Scores, score_documents
 
 
 def doc(pmid: str, *relations: Relation) -> Document:
@@ -216,3 +216,23 @@ def test_gold_pair_that_is_no_candidate_is_a_miss_without_score():
     details = evaluation_details([gold], [scored.with_relations(scored.relations[:1])], 0.5)
     missing = [o for o in details.outcomes if o.score is None]
     assert len(missing) == 1 and missing[0].gold == "Association" and missing[0].predicted(0.0) is None
+# --- ScoreAccumulator ---------------------------------------------------------------------------
+
+
+def test_accumulator_fed_document_by_document_equals_score_documents(scores):
+    accumulator = ScoreAccumulator()
+    predictions = {d.pmid: d.relations for d in PREDICTED}
+    for gold in GOLD:
+        accumulator.add(gold, predictions.get(gold.pmid, ()))
+    assert accumulator.scores() == scores
+    assert accumulator.scores().levels["pair"] == Counts(tp=3, fp=1, fn=1)
+
+
+def test_accumulator_add_all_zips_streams_and_checks_their_order():
+    gold = [doc("1", R("Bind", "a", "b")), doc("2", R("Bind", "c", "d"))]
+    predicted = [doc("1", R("Bind", "a", "b")), doc("2")]
+    scores = ScoreAccumulator().add_all(zip(gold, predicted)).scores()
+    assert scores.levels["type"] == Counts(tp=1, fp=0, fn=1)
+    assert scores.documents == 2
+    with pytest.raises(ValueError, match="document 2 was predicted where 1 was expected"):
+        ScoreAccumulator().add_all(zip(gold, reversed(predicted)))

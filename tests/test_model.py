@@ -186,3 +186,15 @@ def test_batches_are_cut_by_candidate_pairs_and_predictions_do_not_change(fitted
     expected = list(fitted.predict_documents(test_docs))
     monkeypatch.setattr(model_module, "MAX_PAIRS_PER_BATCH", 20)  # one document per batch
     assert list(fitted.predict_documents(test_docs)) == expected
+def test_training_with_two_jobs_gives_the_same_model_predictions(train_docs, test_docs, fitted):
+    hidden = [d.with_relations(()) for d in test_docs]
+    parallel_model = RelationExtractor(min_df=1, n_jobs=2).fit(train_docs)
+    assert parallel_model.threshold_ == fitted.threshold_
+    assert list(parallel_model.predict_documents(hidden, n_jobs=1)) == list(fitted.predict_documents(hidden, n_jobs=1))
+
+
+def test_parallel_prediction_keeps_order_with_many_batches_in_flight(fitted, test_docs):
+    hidden = [d.with_relations(()) for d in test_docs] * 3  # more batches than 2 * n_jobs
+    serial = list(fitted.predict_documents(hidden, batch_size=2))
+    parallel = list(fitted.predict_documents(hidden, batch_size=2, n_jobs=2))
+    assert parallel == serial
