@@ -183,7 +183,7 @@ def markdown(result: dict) -> str:
     """The result tables."""
     lines = [
         "# Scale benchmark", "",
-        f"Machine: {result['machine']}. Median of {result['runs']} run(s); each prediction and training figure is a fresh "
+        f"Machine: {result['machine']}. Each figure is the median of the runs in its row's last column; each run is a fresh "
         "CLI process (Python start-up, scikit-learn import and model loading included). Peak RSS: the largest resident set "
         "among the run's processes (with --n-jobs 2 the workers are forked and share most pages with the parent).", "",
         *([f"**Note:** {result['note']}", ""] if result.get("note") else []),

@@ -137,7 +137,7 @@ def main() -> None:
         f"Machine: {result['machine']}. `relclf predict DOC -o OUT --max-pairs-per-doc N` with the bundled model, "
         "fresh process per run (start-up and model loading included). Peak memory is the process's maximum resident set size.",
         f"Runs without a cap are limited to {args.timeout:.0f} s and {args.memory_limit:g} GB of address space. "
-        "The 2-core machine was shared with other jobs, so times are noisy.",
+        "Times vary with the load on the 2-core VM; peak memory is stable.",
         "",
         "| --max-pairs-per-doc | runs | time (s, median) | peak memory (MB, median) | outcome |",
         "|---|---|---|---|---|",

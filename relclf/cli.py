@@ -123,26 +123,27 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.output_dir is not None or len(args.input) > 1:
         return _cmd_predict_many(args)
     skipper = _error_handler(args)
-    count = api.predict_file(
-        args.input[0],
-        args.output,
-        args.model,
-        threshold=args.threshold,
-        with_scores=args.with_scores,
-        on_error=skipper,
-        n_jobs=args.n_jobs,
-        progress=args.progress,
-        input_format=args.format,
-        output_format=args.output_format,
-        min_score=args.min_score,
-        keep_relations=args.keep_relations,
-        max_pairs_per_doc=_pair_cap(args),
-        scheduler=args.scheduler,
-    )
+    count = api.predict_file(args.input[0], args.output, args.model, progress=args.progress, **_predict_options(args, skipper))
     log.info("wrote %d documents", count)
     if skipper:
         skipper.report()
     return 0
+
+
+def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
+    """The keyword arguments that ``predict`` passes to api.predict_file / api.predict_files."""
+    return {
+        "threshold": args.threshold,
+        "with_scores": args.with_scores,
+        "on_error": skipper,
+        "n_jobs": args.n_jobs,
+        "scheduler": args.scheduler,
+        "input_format": args.format,
+        "output_format": args.output_format,
+        "min_score": args.min_score,
+        "keep_relations": args.keep_relations,
+        "max_pairs_per_doc": _pair_cap(args),
+    }
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
@@ -170,21 +171,7 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
     if "-" in args.input:
         raise InputError("-", 0, "standard input cannot be used with --output-dir")
     skipper = _error_handler(args)
-    results = api.predict_files(
-        args.input,
-        args.output_dir,
-        args.model,
-        threshold=args.threshold,
-        with_scores=args.with_scores,
-        on_error=skipper,
-        n_jobs=args.n_jobs,
-        scheduler=args.scheduler,
-        input_format=args.format,
-        output_format=args.output_format,
-        min_score=args.min_score,
-        keep_relations=args.keep_relations,
-        max_pairs_per_doc=_pair_cap(args),
-    )
+    results = api.predict_files(args.input, args.output_dir, args.model, **_predict_options(args, skipper))
     for result in results:
         log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
     if skipper:
