@@ -167,9 +167,9 @@ def train(
     on_error: ErrorHandler = None,
     format: str | None = None,
     progress: bool = False,
-    fmt: str = "joblib",
+    model_format: str = "joblib",
 ) -> TrainResult:
-    """Train a model on PubTator files and optionally save it and score it on a dev file.
+    """Train a model on annotated files (any input format) and optionally save it and score it on a dev file.
 
     Parameters
     ----------
@@ -187,7 +187,7 @@ def train(
         Input format of the training and dev files (see :mod:`relclf.formats`); detected when None.
     progress : bool, default False
         Draw progress bars on stderr (reading, fitting, scoring the dev file).
-    fmt : {"joblib", "skops"}
+    model_format : {"joblib", "skops"}
         Format of the saved model (skops is safe to share; see :mod:`relclf.persistence`).
 
     Returns
@@ -213,7 +213,7 @@ def train(
     )
     loaded = LoadedModel(estimator, metadata)
     if output is not None:
-        save_model(estimator, output, metadata, fmt=fmt)
+        save_model(estimator, output, metadata, fmt=model_format)
     return TrainResult(loaded, corpus_stats(documents), recall, seconds, dev_scores)
 
 

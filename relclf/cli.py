@@ -59,7 +59,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.threshold is not None:
         params["threshold"] = args.threshold
     fmt = args.model_format or ("skops" if str(args.output).endswith(".skops") else "joblib")
-    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress, format=args.format, fmt=fmt)
+    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress, format=args.format, model_format=fmt)
     est = result.model.estimator
     r = result.recall
     print(f"corpus: {result.stats.summary()}")

@@ -395,6 +395,16 @@ def test_train_straight_to_skops(workdir, tmp_path):
     assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(safe)).returncode == 0
 
 
+def test_train_model_format_option_and_bioc_input(workdir, tmp_path):
+    xml = tmp_path / "train.xml"
+    assert relclf("convert", str(workdir / "train.pubtator"), "-o", str(xml)).returncode == 0
+    model = tmp_path / "named-anyhow.model"  # --model-format decides, not the name; --format is the input's
+    out = relclf("train", str(xml), "-o", str(model), "--cv", "2", "--model-format", "skops", "--format", "bioc-xml")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(Path(f"{model}.json").read_text())["model_format"] == "skops"
+    assert relclf("info", str(model)).returncode == 0
+
+
 def test_tampered_default_model_is_refused(workdir, model, tmp_path):
     copy = tmp_path / "default.joblib"
     copy.write_bytes(model.read_bytes())
