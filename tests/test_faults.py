@@ -268,6 +268,13 @@ def _wait_for(predicate, timeout: float = 60.0) -> None:
         time.sleep(0.02)
 
 
+def _interruptible() -> None:
+    """Run in the child before it starts: restore Ctrl-C's default action, which a shell's background
+    job (and so a test run started in one) inherits as ignored; Python raises KeyboardInterrupt only
+    when SIGINT was not ignored at start-up."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_predict_killed_mid_way_keeps_the_old_output(setup, out_dir, sig, jobs):
@@ -275,7 +282,7 @@ def test_predict_killed_mid_way_keeps_the_old_output(setup, out_dir, sig, jobs):
     target.write_text("previous results\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "relclf", "predict", "-", "-m", str(setup["model"]), "-o", str(target), "--n-jobs", jobs],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible,
     )
     # more documents than one round of batches (256 documents each, 2 * n_jobs batches per round in
     # parallel), then the input stays open: the run writes what it has and waits for more
@@ -300,7 +307,7 @@ def test_train_killed_leaves_no_model(setup, out_dir, sig):
     target = out_dir / "m.joblib"
     proc = subprocess.Popen(
         [sys.executable, "-m", "relclf", "train", "-", "-o", str(target), "--cv", "2"],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, preexec_fn=_interruptible,
     )
     # ~600 KB through a 64 KB pipe: once written, the run is past start-up and reading its input
     proc.stdin.write(synthetic_corpus(1200, seed=4))
