@@ -71,7 +71,7 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
         return model.estimator
     path = default_model_path() if model is None else Path(model)
     if model is None and not path.is_file():
-        raise ModelError(f"{path}: the default model is missing; build it with experiments/build_default_model.sh or pass -m MODEL")
+        raise ModelError(f"{path}: the default model is missing; build it with python experiments/build_default_model.py or pass -m MODEL")
     # the default model is always verified against its recorded sha256; others when it is recorded
     estimator = load_model(path, require_checksum=model is None).estimator
     # the model lives as long as the process: moving it (and the imported libraries) out of the

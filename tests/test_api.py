@@ -115,3 +115,11 @@ def test_streaming_evaluate_equals_scoring_the_whole_corpus(model, inputs):
     assert api.evaluate(inputs / "part1.pubtator", model) == expected
     assert api.evaluate(iter(gold), model, n_jobs=2) == expected
     assert expected.documents == 6
+
+
+def test_a_missing_default_model_says_how_to_build_it(tmp_path, monkeypatch):
+    from relclf.errors import ModelError
+
+    monkeypatch.setenv("RELCLF_MODEL", str(tmp_path / "absent.joblib"))
+    with pytest.raises(ModelError, match=r"absent.joblib: the default model is missing; build it with python experiments/build_default_model.py"):
+        api.resolve_model(None)
