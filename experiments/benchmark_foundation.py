@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import describe_machine  # experiments/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -29,18 +29,6 @@ def _timed(args: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "relclf", *args], check=True, capture_output=True, cwd=ROOT)
     return time.perf_counter() - start
-
-
-def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def main() -> None:
@@ -64,7 +52,7 @@ def main() -> None:
         }
         n_docs = (Path(tmp) / "out.pubtator").read_text().count("|t|")
     result = {
-        "machine": _machine(),
+        "machine": describe_machine(),
         "runs": args.runs,
         "train_seconds_median": round(statistics.median(train_times), 2),
         "train_seconds_all": [round(t, 2) for t in train_times],

@@ -19,13 +19,14 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import describe_machine  # experiments/machine.py
 
 import numpy as np
 
@@ -41,19 +42,6 @@ UNLABELED = DATA / "unlabeled" / "bc8_new_900.pubtator"
 BIORED = DATA / "biored"
 RESULTS = ROOT / "experiments" / "results"
 TIME = "/usr/bin/time"  # GNU time (Debian package "time"), for the peak RSS of each run
-
-
-def machine() -> str:
-    """CPU model, core count, Python and OS."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
 def run_cli(args: list[str]) -> tuple[float, float]:
@@ -227,7 +215,7 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: predict, stages, training")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
-    result: dict = {"machine": machine(), "runs": args.runs, "note": args.note, "command": "python experiments/benchmark_scale.py " + " ".join(sys.argv[1:])}
+    result: dict = {"machine": describe_machine(), "runs": args.runs, "note": args.note, "command": "python experiments/benchmark_scale.py " + " ".join(sys.argv[1:])}
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         if "stages" not in skip:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -29,6 +27,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import describe_machine  # experiments/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "experiments" / "results"
@@ -88,15 +88,6 @@ def run(document: Path, cap: int, timeout: float, memory_gb: float) -> dict:
     return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1), "status": status, "output_lines": lines, "warning": warning}
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per capped setting (the uncapped one runs once)")
@@ -128,7 +119,7 @@ def main() -> None:
             })
             print(json.dumps(rows[-1]), flush=True)
     what = f"{args.documents} document(s), each 1,000 entities (250 per type), 2,000 mentions"
-    result = {"machine": _machine(), "document": what, "rows": rows}
+    result = {"machine": describe_machine(), "document": what, "rows": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [

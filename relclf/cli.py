@@ -81,16 +81,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.plots:
         scores = _evaluate_with_plots(args, skipper)
     else:
-        scores = api.evaluate(
-            args.gold,
-            args.model,
-            threshold=args.threshold,
-            on_error=skipper,
-            n_jobs=args.n_jobs,
-            progress=args.progress,
-            format=args.format,
-            max_pairs_per_doc=_pair_cap(args),
-        )
+        scores = api.evaluate(args.gold, args.model, **_evaluate_options(args, skipper))
         print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -99,20 +90,23 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
+    """The keyword arguments that ``evaluate`` passes to api.evaluate / api.evaluate_details."""
+    return {
+        "threshold": args.threshold,
+        "on_error": skipper,
+        "n_jobs": args.n_jobs,
+        "progress": args.progress,
+        "format": args.format,
+        "max_pairs_per_doc": _pair_cap(args),
+    }
+
+
 def _evaluate_with_plots(args: argparse.Namespace, skipper: _SkipCounter | None) -> api.Scores:
     from . import plots
 
     plots.require_matplotlib()  # before the work, so that a missing extra fails at once
-    details = api.evaluate_details(
-        args.gold,
-        args.model,
-        threshold=args.threshold,
-        on_error=skipper,
-        n_jobs=args.n_jobs,
-        progress=args.progress,
-        format=args.format,
-        max_pairs_per_doc=_pair_cap(args),
-    )
+    details = api.evaluate_details(args.gold, args.model, **_evaluate_options(args, skipper))
     print(details.scores.table())
     for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({details.scores.documents:,} documents)"):
         print(f"wrote {path}")
