@@ -227,22 +227,21 @@ def _annotation_order(annotations: list[bioc.BioCAnnotation]) -> list[int]:
 
 def _all_annotations(source: bioc.BioCDocument) -> list[bioc.BioCAnnotation]:
     """Annotations in the order bioc's decoders build them: passage by passage, then document level."""
-    found: list[bioc.BioCAnnotation] = []
-    for passage in source.passages:
-        for sentence in passage.sentences:
-            found.extend(sentence.annotations)
-        found.extend(passage.annotations)
-    found.extend(source.annotations)
-    return found
+    return _collect(source, "annotations")
 
 
 def _all_relations(source: bioc.BioCDocument) -> list[bioc.BioCRelation]:
-    found: list[bioc.BioCRelation] = []
+    """Relations in the same order as :func:`_all_annotations`."""
+    return _collect(source, "relations")
+
+
+def _collect(source: bioc.BioCDocument, kind: str) -> list:
+    found: list = []
     for passage in source.passages:
         for sentence in passage.sentences:
-            found.extend(sentence.relations)
-        found.extend(passage.relations)
-    found.extend(source.relations)
+            found.extend(getattr(sentence, kind))
+        found.extend(getattr(passage, kind))
+    found.extend(getattr(source, kind))
     return found
 
 

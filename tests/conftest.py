@@ -8,6 +8,9 @@ validates all of them, so a wrong offset here fails loudly. Test modules import 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,3 +138,19 @@ def biored_train() -> list[Document]:
 @pytest.fixture(scope="session")
 def biored_dev() -> list[Document]:
     return list(read_pubtator(DEV))
+
+
+def run_relclf(*args: str, stdin: str | None = None, cwd: Path | None = None, preexec_fn=None) -> subprocess.CompletedProcess:
+    """Run ``python -m relclf ARGS`` as a user would and capture its output (text, UTF-8).
+
+    ``preexec_fn`` runs in the child before it starts (e.g. to set a resource limit).
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "relclf", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        preexec_fn=preexec_fn,
+    )

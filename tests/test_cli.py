@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_relclf
 from synthetic import synthetic_corpus
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -21,14 +22,7 @@ NEEDS_CORPUS = pytest.mark.skipif(
 
 def relclf(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m relclf ARGS`` and capture its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "relclf", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
+    return run_relclf(*args, stdin=stdin, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

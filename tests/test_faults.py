@@ -23,6 +23,7 @@ import pytest
 
 from relclf import RelationExtractor, read_pubtator
 from relclf.persistence import build_metadata, load_model, save_model
+from conftest import run_relclf
 from synthetic import synthetic_corpus
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -30,14 +31,7 @@ IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 def relclf(*args: str, stdin: str | None = None, limit_file_size: int | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m relclf ARGS``; ``limit_file_size`` caps the size of files it may write (bytes)."""
-    return subprocess.run(
-        [sys.executable, "-m", "relclf", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        preexec_fn=None if limit_file_size is None else _file_size_limit(limit_file_size),
-    )
+    return run_relclf(*args, stdin=stdin, preexec_fn=None if limit_file_size is None else _file_size_limit(limit_file_size))
 
 
 def _file_size_limit(size: int):  # noqa: ANN202
