@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 from .api import DEFAULT_MODEL, evaluate, predict_file, train  # noqa: E402
 from .candidates import Candidate, candidate_recall, generate_candidates  # noqa: E402
 from .document import Document, Mention, Relation, canonical_type, identifier_parts  # noqa: E402
-from .errors import InputError, ModelError, RelclfError  # noqa: E402
+from .errors import InputError, ModelError, RelclfError, WorkerError  # noqa: E402
 from .formats import read_documents, write_documents  # noqa: E402
 from .metrics import Scores, score_documents  # noqa: E402
 from .model import RelationExtractor  # noqa: E402
@@ -32,6 +32,7 @@ __all__ = [
     "RelationExtractor",
     "RelclfError",
     "Scores",
+    "WorkerError",
     "__version__",
     "candidate_recall",
     "canonical_type",

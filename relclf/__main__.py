@@ -1,7 +1,6 @@
 """``python -m relclf``: the command-line interface."""
 
-import sys
+from .cli import entry_point
 
-from .cli import main
-
-sys.exit(main())
+if __name__ == "__main__":  # not when a worker process started by spawn or a fork server imports it
+    entry_point()

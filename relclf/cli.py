@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import faulthandler
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from tqdm import tqdm
 
@@ -430,6 +432,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="relclf: %(message)s")
     args.progress = should_show(args.quiet)
     _terminate_cleanly()
+    # `kill -USR1 PID` prints where a run that seems stuck is (not when stderr is no real file)
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         # log lines printed while a bar is drawn go above it instead of through it
         with _redirect_logging() if args.progress else contextlib.nullcontext():
@@ -455,6 +460,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 143
 
 
+def entry_point() -> NoReturn:
+    """The ``relclf`` command: run :func:`main` on ``sys.argv`` and exit with its status.
+
+    An interrupted run (status 130 or 143) has already removed its temporary output; it then exits at
+    once rather than wait at interpreter exit for helper threads (a worker pool's) that the
+    interruption may have left unable to finish.
+    """
+    status = main()
+    if status in (130, 143):
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 class _Terminated(BaseException):
     """Raised in the main process on SIGTERM so that temporary outputs are removed on the way out."""
 
@@ -462,8 +483,8 @@ class _Terminated(BaseException):
 def _terminate_cleanly() -> None:
     """Turn SIGTERM into an exception in this process (like Ctrl-C), so atomic writers clean up.
 
-    Forked worker processes inherit the handler; there it restores the default and dies at once,
-    as the pool that terminates them expects.
+    A worker process forked before it restores the default (:mod:`relclf.workers`) and gets SIGTERM
+    dies at once instead of raising.
     """
     main_pid = os.getpid()
 

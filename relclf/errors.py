@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ModelError", "OutputError", "RelclfError"]
+__all__ = ["InputError", "ModelError", "OutputError", "RelclfError", "WorkerError"]
 
 
 class RelclfError(Exception):
@@ -51,3 +51,7 @@ class OutputError(RelclfError):
 
     def __str__(self) -> str:
         return f"{self.path}: cannot write: {self.reason}"
+
+
+class WorkerError(RelclfError):
+    """A worker process of a parallel run ended unexpectedly (killed from outside, or out of memory)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -467,22 +466,23 @@ def concat_batches(batches: Sequence[FeatureBatch]) -> FeatureBatch:
 def featurize_parallel(
     documents: Sequence[Document], candidates: Sequence[Sequence[Candidate]], n_jobs: int = 1, chunk_size: int = 64
 ) -> FeatureBatch:
-    """:func:`featurize` with ``n_jobs`` joblib worker processes; the batch is the same as a serial run's.
+    """:func:`featurize` in ``n_jobs`` worker processes; the batch is the same as a serial run's.
 
     Documents are featurized in chunks of ``chunk_size`` and the chunks joined in input order
     (:func:`concat_batches`).
     """
     if n_jobs == 1 or len(documents) <= chunk_size:
         return featurize(documents, candidates)
-    from joblib import Parallel, delayed  # only needed here
+    from .workers import ordered_results, process_pool  # only needed here
 
-    starts = range(0, len(documents), chunk_size)
-    # where processes fork (Linux) the workers start at once, without re-importing scikit-learn
-    backend = "multiprocessing" if multiprocessing.get_start_method() == "fork" else "loky"
-    parts = Parallel(n_jobs=n_jobs, backend=backend)(
-        delayed(featurize)(documents[i : i + chunk_size], candidates[i : i + chunk_size]) for i in starts
-    )
+    chunks = ((documents[i : i + chunk_size], candidates[i : i + chunk_size]) for i in range(0, len(documents), chunk_size))
+    with process_pool(n_jobs) as pool:
+        parts = [part for _, part in ordered_results(pool, _featurize_chunk, chunks, in_flight=4 * n_jobs)]
     return concat_batches(parts)
+
+
+def _featurize_chunk(chunk: tuple[Sequence[Document], Sequence[Sequence[Candidate]]]) -> FeatureBatch:
+    return featurize(*chunk)
 
 
 def _indicator(rows: Sequence[Sequence[int]], n_columns: int) -> sparse.csr_matrix:

@@ -12,14 +12,12 @@ Labels, entity type pairs and the composite-ID convention are all learned from t
 
 from __future__ import annotations
 
-import collections
+import functools
 import logging
-import multiprocessing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -35,6 +33,7 @@ from .candidates import (
 )
 from .document import Document, Relation
 from .features import FEATURE_GROUPS, FeatureBatch, PairVectorizer, featurize, featurize_parallel
+from .workers import ordered_results, process_pool
 
 __all__ = ["RelationExtractor", "TrainingSet", "build_training_set"]
 
@@ -360,8 +359,8 @@ class RelationExtractor(BaseEstimator):
             Documents are processed in batches of this size, so memory stays flat however long the
             input is.
         n_jobs : int, optional
-            Worker processes (joblib); defaults to the ``n_jobs`` parameter. The output is the same
-            as a serial run's.
+            Worker processes (:mod:`relclf.workers`); defaults to the ``n_jobs`` parameter. The
+            output is the same as a serial run's.
         """
         check_is_fitted(self, "detector_")
         n_jobs = self.n_jobs if n_jobs is None else n_jobs
@@ -415,47 +414,31 @@ def _batched(
         yield batch
 
 
-# The model that forked workers inherit, so that it is not pickled for every batch.
-_FORKED_MODEL: RelationExtractor | None = None
+# The model in a worker process, installed once per worker by process_pool's initializer: under
+# fork the worker shares the parent's copy, under a fork server it is pickled once per worker.
+_WORKER_MODEL: RelationExtractor | None = None
 
 
-def _predict_forked(batch: list[Document], threshold: float | None) -> list[tuple[Relation, ...]]:
+def _install_model(model: RelationExtractor) -> None:
+    global _WORKER_MODEL
+    _WORKER_MODEL = model
+
+
+def _predict_in_worker(batch: list[Document], threshold: float | None) -> list[tuple[Relation, ...]]:
     # only the relations travel back: the parent still holds the documents
-    assert _FORKED_MODEL is not None
-    return [d.relations for d in _FORKED_MODEL._predict_batch(batch, threshold)]
-
-
-def _with_relations(batch: list[Document], relations: list[tuple[Relation, ...]]) -> Iterator[Document]:
-    return (document.with_relations(r) for document, r in zip(batch, relations))
+    assert _WORKER_MODEL is not None
+    return [d.relations for d in _WORKER_MODEL._predict_batch(batch, threshold)]
 
 
 def _predict_parallel(
     model: RelationExtractor, batches: Iterator[list[Document]], threshold: float | None, n_jobs: int
 ) -> Iterator[Document]:
-    """Predict batches in worker processes, yielding documents in input order.
+    """Predict batches in ``n_jobs`` worker processes, yielding documents in input order.
 
     At most ``2 * n_jobs`` batches are in flight at once, so memory stays bounded on long inputs,
-    and the parent reads and writes while the workers compute.
-    Where processes fork (Linux), workers inherit the loaded model: no pickling of it, no re-import
-    of scikit-learn; elsewhere joblib's loky workers receive it with each batch.
+    and the parent reads and writes while the workers compute (:mod:`relclf.workers`).
     """
-    global _FORKED_MODEL
-    if multiprocessing.get_start_method(allow_none=False) != "fork":
-        with Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs") as parallel:
-            for documents in parallel(delayed(model._predict_batch)(b, threshold) for b in batches):
-                yield from documents
-        return
-    _FORKED_MODEL = model
-    try:
-        with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
-            pending: collections.deque = collections.deque()
-            for batch in batches:
-                pending.append((batch, pool.apply_async(_predict_forked, (batch, threshold))))
-                if len(pending) >= 2 * n_jobs:
-                    done, result = pending.popleft()
-                    yield from _with_relations(done, result.get())
-            while pending:
-                done, result = pending.popleft()
-                yield from _with_relations(done, result.get())
-    finally:
-        _FORKED_MODEL = None
+    predict = functools.partial(_predict_in_worker, threshold=threshold)
+    with process_pool(n_jobs, _install_model, (model,)) as pool:
+        for batch, relations in ordered_results(pool, predict, batches, in_flight=2 * n_jobs):
+            yield from (document.with_relations(r) for document, r in zip(batch, relations))

@@ -269,31 +269,99 @@ def _interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _communicate(proc: subprocess.Popen, stdin: str | None = None, timeout: float = 60) -> tuple[str, str]:
+    """``proc.communicate``, but a run that hangs is killed and fails the test instead of outliving it."""
+    try:
+        return proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGUSR1)  # the CLI prints every thread's stack
+        time.sleep(1)
+        proc.kill()
+        try:
+            _, stderr = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            stderr = "(stderr still held open)"
+        raise AssertionError(f"the run did not end within {timeout} s; stderr:\n{stderr}") from None
+
+
+def _start_predicting(setup: dict[str, Path], target: Path, jobs: str, **popen) -> subprocess.Popen:
+    """``relclf predict - -o TARGET --n-jobs JOBS`` fed more documents than one round of batches (256
+    documents each, 2 * n_jobs batches per round), its input left open: it writes what it has and waits
+    for more. Returns once some predictions sit in the temporary file."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relclf", "predict", "-", "-m", str(setup["model"]), "-o", str(target), "--n-jobs", jobs],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible, **popen,
+    )
+    proc.stdin.write(synthetic_corpus(1100, seed=3, start=5000))
+    proc.stdin.flush()
+    _wait_for(lambda: any(target.parent.glob(f".{target.name}.*.tmp")) and next(target.parent.glob(f".{target.name}.*.tmp")).stat().st_size > 0)
+    return proc
+
+
+def _children(pid: int) -> list[int]:
+    """The process IDs whose parent is ``pid`` (read from /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            # the command name in parentheses may hold spaces: the parent PID is 2nd after it
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_predict_killed_mid_way_keeps_the_old_output(setup, out_dir, sig, jobs):
     target = out_dir / "pred.pubtator"
     target.write_text("previous results\n")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "relclf", "predict", "-", "-m", str(setup["model"]), "-o", str(target), "--n-jobs", jobs],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible,
-    )
-    # more documents than one round of batches (256 documents each, 2 * n_jobs batches per round in
-    # parallel), then the input stays open: the run writes what it has and waits for more
-    text = synthetic_corpus(1100, seed=3, start=5000)
-    proc.stdin.write(text)
-    proc.stdin.flush()
-    # mid-way: some predictions already sit in the temporary file
-    _wait_for(lambda: any(out_dir.glob(".pred.pubtator.*.tmp")) and next(out_dir.glob(".pred.pubtator.*.tmp")).stat().st_size > 0)
+    proc = _start_predicting(setup, target, jobs)
+    workers = _children(proc.pid)
+    assert len(workers) == (0 if jobs == "1" else 2)
     proc.send_signal(sig)
-    _, stderr = proc.communicate(timeout=60)
+    _, stderr = _communicate(proc)
     assert target.read_text() == "previous results\n"
+    _wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=10)  # no orphaned workers
     if sig == signal.SIGKILL:
         assert proc.returncode == -signal.SIGKILL  # the temporary file may stay; the output is intact
         return
     assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[sig]
     assert stderr.strip() in ("relclf: interrupted", "relclf: terminated"), stderr
     assert leftovers(out_dir) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_to_the_whole_process_group_stops_workers_quietly(setup, out_dir, sig):
+    # Ctrl-C in a terminal signals the parent and its workers alike: one line, no worker tracebacks
+    target = out_dir / "pred.pubtator"
+    proc = _start_predicting(setup, target, "2", start_new_session=True)
+    workers = _children(proc.pid)
+    os.killpg(proc.pid, sig)
+    _, stderr = _communicate(proc)
+    assert proc.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[sig]
+    assert stderr.strip() in ("relclf: interrupted", "relclf: terminated"), stderr
+    assert list(out_dir.iterdir()) == []
+    _wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=10)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes in /proc")
+def test_a_killed_worker_ends_the_run_with_a_clear_error(setup, out_dir):
+    # as the out-of-memory killer would: one worker of a parallel run dies
+    target = out_dir / "pred.pubtator"
+    proc = _start_predicting(setup, target, "2")
+    workers = _children(proc.pid)
+    assert workers, "no worker processes found"
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = _communicate(proc, synthetic_corpus(600, seed=5, start=20000))
+    assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), "a worker process ended unexpectedly")
+    assert list(out_dir.iterdir()) == []
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])

@@ -1,0 +1,152 @@
+"""Worker processes for prediction and featurization: safe to start, quick to stop, results in order.
+
+:func:`process_pool` starts ``n_jobs`` worker processes and :func:`ordered_results` runs a function
+over a stream of items in them, yielding the results in input order with a bounded number in flight.
+
+Why not a plain ``multiprocessing.Pool`` with ``fork``:
+
+* forking a process in which other threads run (a dask client's event loop, a progress bar's
+  monitor, a web server) can deadlock the child on a lock one of those threads held; workers are
+  therefore forked only while this process runs a single thread, and otherwise started by a clean
+  fork server, which receives the worker state (the model) once per worker;
+* a worker killed from outside (the out-of-memory killer) makes ``Pool`` wait forever; here the run
+  ends with :class:`~relclf.errors.WorkerError`;
+* ``Pool.terminate`` can hang on a worker that holds its queue lock; here an interrupted run kills
+  its workers and returns at once.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from .errors import WorkerError
+
+__all__ = ["ordered_results", "process_pool", "start_method"]
+
+Item = TypeVar("Item")
+
+
+def start_method() -> str:
+    """The way :func:`process_pool` starts workers now: ``"fork"``, ``"forkserver"`` or ``"spawn"``.
+
+    ``fork`` (instant, and the workers share the parent's loaded model) only on Linux and only while
+    this process runs one thread, when forking is safe; otherwise a fork server where the platform
+    has one, else ``spawn``.
+    """
+    available = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in available and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in available else "spawn"
+
+
+@contextlib.contextmanager
+def process_pool(
+    n_jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+) -> Iterator[ProcessPoolExecutor]:
+    """A ``ProcessPoolExecutor`` of ``n_jobs`` workers, each running ``initializer(*initargs)`` first.
+
+    Workers ignore Ctrl-C (the parent handles it) and die quietly on SIGTERM. When the ``with`` block
+    raises (an error, Ctrl-C, SIGTERM), queued tasks are cancelled and the workers killed before the
+    exception propagates; otherwise the pool waits for its workers to finish.
+    """
+    context = multiprocessing.get_context(start_method())
+    executor = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
+    try:
+        yield executor
+    except BaseException:
+        _stop_now(executor)
+        raise
+    executor.shutdown(wait=True)
+
+
+def ordered_results(
+    executor: ProcessPoolExecutor, function: Callable[[Item], Any], items: Iterable[Item], in_flight: int
+) -> Iterator[tuple[Item, Any]]:
+    """Yield ``(item, function(item))`` for each item, in input order, computed in ``executor``.
+
+    At most ``in_flight`` items are submitted and not yet yielded, so memory stays bounded however
+    long ``items`` is, and the caller reads and writes while the workers compute.
+
+    Raises
+    ------
+    WorkerError
+        A worker process ended unexpectedly (killed, or out of memory).
+    """
+    pending: collections.deque[tuple[Item, Future]] = collections.deque()
+    for item in items:
+        pending.append((item, _submit(executor, function, item)))
+        if len(pending) >= in_flight:
+            done, future = pending.popleft()
+            yield done, _result(future)
+    while pending:
+        done, future = pending.popleft()
+        yield done, _result(future)
+
+
+def _submit(executor: ProcessPoolExecutor, function: Callable[[Item], Any], item: Item) -> Future:
+    try:
+        return executor.submit(function, item)
+    except BrokenProcessPool as error:
+        raise _worker_died() from error
+
+
+def _result(future: Future) -> Any:
+    try:
+        return future.result()
+    except BrokenProcessPool as error:
+        raise _worker_died() from error
+
+
+def _worker_died() -> WorkerError:
+    return WorkerError("a worker process ended unexpectedly (killed, or out of memory?); try fewer --n-jobs or a lower --max-pairs-per-doc")
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    # Ctrl-C reaches the whole process group; the parent alone decides what happens next
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _exit_with_parent()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _exit_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when its parent dies.
+
+    Idle workers wait on a queue whose other end they hold themselves, so a run killed with SIGKILL
+    would otherwise leave them waiting forever (and holding its stderr open).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _stop_now(executor: ProcessPoolExecutor) -> None:
+    """Cancel queued tasks and kill the workers, so an interrupted run ends without waiting for them."""
+    # the executor offers no public handle on its processes; _processes has been stable since 3.2
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        with contextlib.suppress(Exception):
+            worker.kill()
+    for worker in workers:
+        with contextlib.suppress(Exception):
+            worker.join(5)
