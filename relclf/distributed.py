@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .document import Document
 from .errors import RelclfError
+from .workers import signals_blocked
 
 if TYPE_CHECKING:
     from .model import RelationExtractor
@@ -33,7 +34,9 @@ def connect(scheduler: str, timeout: str = "20s") -> Any:
     except ImportError:
         raise RelclfError('--scheduler needs dask.distributed: pip install "relclf[dask]"') from None
     try:
-        return Client(scheduler, timeout=timeout)
+        # the client's threads must not take the Ctrl-C meant for the main thread (relclf.workers)
+        with signals_blocked():
+            return Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError) as error:
         raise RelclfError(f"cannot reach the dask scheduler at {scheduler}: {error}") from None
 

@@ -12,7 +12,11 @@ Why not a plain ``multiprocessing.Pool`` with ``fork``:
 * a worker killed from outside (the out-of-memory killer) makes ``Pool`` wait forever; here the run
   ends with :class:`~relclf.errors.WorkerError`;
 * ``Pool.terminate`` can hang on a worker that holds its queue lock; here an interrupted run kills
-  its workers and returns at once.
+  its workers and returns at once;
+* the kernel may deliver a SIGINT or SIGTERM meant for the process to any of its threads; one that
+  lands on a pool's helper thread leaves the main thread blocked, on a pipe that sends no more input,
+  for instance. The pool's threads are therefore started with those signals blocked
+  (:func:`signals_blocked`), so that they always reach the main thread.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import Any, TypeVar
 
 from .errors import WorkerError
 
-__all__ = ["ordered_results", "process_pool", "start_method"]
+__all__ = ["ordered_results", "process_pool", "signals_blocked", "start_method"]
 
 Item = TypeVar("Item")
 
@@ -63,11 +67,36 @@ def process_pool(
     context = multiprocessing.get_context(start_method())
     executor = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
     try:
+        with signals_blocked():
+            # a first task starts the workers and the executor's helper threads, which keep this mask
+            _result(_submit(executor, int, 0))
         yield executor
     except BaseException:
         _stop_now(executor)
         raise
     executor.shutdown(wait=True)
+
+
+# the signals that stop a run: they must reach the main thread, which turns them into exceptions
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread for the ``with`` block (where the platform can).
+
+    Threads started inside the block inherit the mask and so never receive those signals; processes
+    forked inside it unblock them in :func:`_start_worker`. Signals that arrive meanwhile wait and
+    are delivered when the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def ordered_results(
@@ -116,6 +145,8 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> N
     # Ctrl-C reaches the whole process group; the parent alone decides what happens next
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _exit_with_parent()
     if initializer is not None:
         initializer(*initargs)

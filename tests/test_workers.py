@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from relclf import RelationExtractor, read_pubtator
 from relclf.errors import WorkerError
-from relclf.workers import ordered_results, process_pool, start_method
+from relclf.workers import ordered_results, process_pool, signals_blocked, start_method
 from synthetic import synthetic_corpus
 
 LINUX = sys.platform.startswith("linux")
@@ -88,3 +90,38 @@ def test_parallel_prediction_with_another_thread_running_equals_serial(tmp_path,
     parallel = list(model.predict_documents(documents, n_jobs=2, batch_size=16))
     assert parallel == serial
     assert sum(len(d.relations) for d in serial) > 0
+
+
+def _signal_set(status: str, field: str) -> set[int]:
+    """The signals in a ``SigBlk:``/``SigIgn:`` line of a /proc status file (a hexadecimal bit mask)."""
+    mask = int(next(line for line in status.splitlines() if line.startswith(field)).split()[1], 16)
+    return {number for number in range(1, 65) if mask >> (number - 1) & 1}
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="needs POSIX signal masks")
+def test_threads_started_with_signals_blocked_never_take_ctrl_c():
+    masks = {}
+    thread = threading.Thread(target=lambda: masks.update(inside=signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+    with signals_blocked():
+        thread.start()
+        thread.join()
+    assert {signal.SIGINT, signal.SIGTERM} <= masks["inside"]
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # restored here
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads thread and process signal masks from /proc")
+def test_pool_threads_leave_stop_signals_to_the_main_thread_and_workers_ignore_ctrl_c():
+    before = {t.native_id for t in threading.enumerate()}
+    with process_pool(2) as pool:
+        helpers = [t.native_id for t in threading.enumerate() if t.native_id not in before]
+        workers = list(pool._processes)  # the worker PIDs
+        assert helpers and len(workers) == 2
+        for tid in helpers:
+            assert {signal.SIGINT, signal.SIGTERM} <= _signal_set(Path(f"/proc/self/task/{tid}/status").read_text(), "SigBlk:")
+        for pid in workers:
+            deadline = time.monotonic() + 10  # a worker may still be running its initializer
+            while signal.SIGINT not in _signal_set(Path(f"/proc/{pid}/status").read_text(), "SigIgn:") and time.monotonic() < deadline:
+                time.sleep(0.02)
+            status = Path(f"/proc/{pid}/status").read_text()
+            assert signal.SIGINT in _signal_set(status, "SigIgn:")
+            assert not {signal.SIGINT, signal.SIGTERM} & _signal_set(status, "SigBlk:")
