@@ -28,6 +28,7 @@ def connect(scheduler: str, timeout: str = "20s") -> Any:
     ``timeout`` is how long to try to reach it (a dask duration such as ``"20s"``).
 
     Raises :class:`RelclfError` when dask is not installed or the scheduler cannot be reached.
+    Ctrl-C pressed while connecting takes effect when the attempt ends.
     """
     try:
         from dask.distributed import Client
