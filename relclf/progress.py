@@ -25,6 +25,16 @@ log = logging.getLogger("relclf")
 T = TypeVar("T")
 
 
+class _Bar(tqdm):
+    """A tqdm bar without tqdm's monitor thread.
+
+    Our bars are updated often, so the monitor has nothing to correct, and a process that runs no
+    other thread can fork its prediction workers (relclf.workers), which is faster than a fork server.
+    """
+
+    monitor_interval = 0
+
+
 def should_show(quiet: bool = False, stream: IO[str] | None = None) -> bool:
     """Return True when progress bars belong on ``stream`` (default stderr): a terminal, not quiet."""
     stream = sys.stderr if stream is None else stream
@@ -67,7 +77,7 @@ def track(
             yield item
         _log_done(desc, count, unit, start)
         return
-    bar = tqdm(desc=desc, total=total, unit=unit, file=sys.stderr, **_width())
+    bar = _Bar(desc=desc, total=total, unit=unit, file=sys.stderr, **_width())
     try:
         for item in items:
             bar.update(1)
@@ -87,7 +97,7 @@ def _log_done(desc: str, count: int, unit: str, start: float) -> None:
 
 def byte_bar(*, enabled: bool, desc: str, total: int | None) -> tqdm:
     """A bar counting bytes (``bar.update(n)``); a no-op object when not ``enabled``."""
-    return tqdm(desc=desc, total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, disable=not enabled, **_width())
+    return _Bar(desc=desc, total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, disable=not enabled, **_width())
 
 
 def _width() -> dict:
@@ -103,7 +113,7 @@ def _width() -> dict:
 def stage(name: str, *, enabled: bool) -> Iterator[None]:
     """Mark a step with no natural unit (e.g. fitting): a ticking clock on stderr, and its time at ``-v``."""
     start = time.perf_counter()
-    bar = tqdm(total=1, desc=name, file=sys.stderr, bar_format="{desc}: {elapsed}", **_width()) if enabled else None
+    bar = _Bar(total=1, desc=name, file=sys.stderr, bar_format="{desc}: {elapsed}", **_width()) if enabled else None
     done = threading.Event()
     if bar is not None:
         # nothing iterates during the step, so a thread redraws the elapsed time once a second

@@ -24,6 +24,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -39,6 +40,8 @@ from .errors import WorkerError
 __all__ = ["ordered_results", "process_pool", "signals_blocked", "start_method"]
 
 Item = TypeVar("Item")
+
+log = logging.getLogger(__name__)
 
 
 def start_method() -> str:
@@ -64,7 +67,9 @@ def process_pool(
     raises (an error, Ctrl-C, SIGTERM), queued tasks are cancelled and the workers killed before the
     exception propagates; otherwise the pool waits for its workers to finish.
     """
-    context = multiprocessing.get_context(start_method())
+    method = start_method()
+    log.info("%d worker processes, started by %s", n_jobs, method)
+    context = multiprocessing.get_context(method)
     executor = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
     try:
         with signals_blocked():

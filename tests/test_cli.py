@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -211,6 +212,15 @@ def test_progress_bar_on_terminal_only(workdir, model):
     assert out == piped.stdout  # the bar never reaches stdout
     quiet_out, quiet_terminal, status = relclf_in_terminal("predict", test, "-m", str(model), "-q")
     assert status == 0 and quiet_terminal == "" and quiet_out == piped.stdout
+
+
+def test_parallel_run_with_a_bar_still_forks_its_workers(workdir, model):
+    # a drawn bar starts no thread, so workers are forked (fast) rather than started by a fork server
+    test = str(workdir / "test.pubtator")
+    out, terminal, status = relclf_in_terminal("-v", "predict", test, "-m", str(model), "--n-jobs", "2")
+    assert status == 0, terminal
+    assert re.search(r"2 worker processes, started by fork\b", terminal), terminal  # not forkserver
+    assert out == relclf("predict", test, "-m", str(model)).stdout
 
 
 def test_progress_bars_of_training_and_evaluation(workdir, tmp_path):

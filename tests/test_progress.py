@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 
@@ -50,3 +51,11 @@ def test_stage_reraises_and_draws_when_enabled(capsys):
     with stage("fitting", enabled=True):
         pass
     assert "fitting: 00:00" in capsys.readouterr().err
+
+
+def test_a_drawn_bar_starts_no_thread(capsys):
+    # a second thread would make parallel prediction start its workers by a slower fork server
+    before = threading.active_count()
+    counts = [threading.active_count() for _ in track(iter(range(3)), enabled=True, desc="docs")]
+    assert counts == [before] * 3
+    assert "docs" in capsys.readouterr().err
