@@ -483,16 +483,11 @@ class _Terminated(BaseException):
 def _terminate_cleanly() -> None:
     """Turn SIGTERM into an exception in this process (like Ctrl-C), so atomic writers clean up.
 
-    A worker process forked before it restores the default (:mod:`relclf.workers`) and gets SIGTERM
-    dies at once instead of raising.
+    Worker processes never run this handler: they are forked with SIGTERM blocked and restore the
+    default action before unblocking it (:mod:`relclf.workers`).
     """
-    main_pid = os.getpid()
 
     def handler(signum: int, frame: object) -> None:
-        if os.getpid() != main_pid:
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-            return
         raise _Terminated
 
     signal.signal(signal.SIGTERM, handler)

@@ -29,6 +29,7 @@ from sklearn.preprocessing import OneHotEncoder, normalize
 
 from .candidates import Candidate
 from .document import Document
+from .workers import ordered_results, process_pool
 
 __all__ = ["CATEGORICAL", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "PairVectorizer", "concat_batches", "featurize", "featurize_parallel"]
 
@@ -473,8 +474,6 @@ def featurize_parallel(
     """
     if n_jobs == 1 or len(documents) <= chunk_size:
         return featurize(documents, candidates)
-    from .workers import ordered_results, process_pool  # only needed here
-
     chunks = ((documents[i : i + chunk_size], candidates[i : i + chunk_size]) for i in range(0, len(documents), chunk_size))
     with process_pool(n_jobs) as pool:
         parts = [part for _, part in ordered_results(pool, _featurize_chunk, chunks, in_flight=4 * n_jobs)]

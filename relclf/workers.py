@@ -74,7 +74,7 @@ def process_pool(
     try:
         with signals_blocked():
             # a first task starts the workers and the executor's helper threads, which keep this mask
-            _result(_submit(executor, int, 0))
+            _result(executor, _submit(executor, int, 0))
         yield executor
     except BaseException:
         _stop_now(executor)
@@ -122,10 +122,10 @@ def ordered_results(
         pending.append((item, _submit(executor, function, item)))
         if len(pending) >= in_flight:
             done, future = pending.popleft()
-            yield done, _result(future)
+            yield done, _result(executor, future)
     while pending:
         done, future = pending.popleft()
-        yield done, _result(future)
+        yield done, _result(executor, future)
 
 
 def _submit(executor: ProcessPoolExecutor, function: Callable[[Item], Any], item: Item) -> Future:
@@ -135,11 +135,23 @@ def _submit(executor: ProcessPoolExecutor, function: Callable[[Item], Any], item
         raise _worker_died() from error
 
 
-def _result(future: Future) -> Any:
-    try:
-        return future.result()
-    except BrokenProcessPool as error:
-        raise _worker_died() from error
+def _result(executor: ProcessPoolExecutor, future: Future) -> Any:
+    # The executor notices most deaths itself, but not a worker killed while sending a result: its
+    # manager thread then waits for the rest of the message forever. Workers never exit during a
+    # run, so one that has is checked for every second.
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except BrokenProcessPool as error:
+            raise _worker_died() from error
+        except TimeoutError:
+            if any(worker.exitcode is not None for worker in _workers(executor)):
+                raise _worker_died() from None
+
+
+def _workers(executor: ProcessPoolExecutor) -> list[multiprocessing.process.BaseProcess]:
+    # the executor offers no public handle on its processes; _processes has been stable since 3.2
+    return list((getattr(executor, "_processes", None) or {}).values())
 
 
 def _worker_died() -> WorkerError:
@@ -177,8 +189,8 @@ def _exit_with_parent() -> None:
 
 def _stop_now(executor: ProcessPoolExecutor) -> None:
     """Cancel queued tasks and kill the workers, so an interrupted run ends without waiting for them."""
-    # the executor offers no public handle on its processes; _processes has been stable since 3.2
-    workers = list((getattr(executor, "_processes", None) or {}).values())
+    workers = _workers(executor)
+    results = getattr(executor, "_result_queue", None)  # shutdown forgets it
     executor.shutdown(wait=False, cancel_futures=True)
     for worker in workers:
         with contextlib.suppress(Exception):
@@ -186,3 +198,7 @@ def _stop_now(executor: ProcessPoolExecutor) -> None:
     for worker in workers:
         with contextlib.suppress(Exception):
             worker.join(5)
+    # A manager thread stuck reading a result that a killed worker left half-written gets end of file
+    # once this, the last write end of the result pipe, is closed; it can then end, and so can Python.
+    with contextlib.suppress(Exception):
+        results._writer.close()

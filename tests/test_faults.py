@@ -298,13 +298,20 @@ def _start_predicting(setup: dict[str, Path], target: Path, jobs: str, **popen) 
     return proc
 
 
+def _stat(stat: Path) -> list[str]:
+    """The fields of a /proc/PID/stat file after the command name: state, parent PID, ...
+
+    The command name, in parentheses, may hold spaces, so the fields start after the last ")".
+    """
+    return stat.read_text().rsplit(")", 1)[1].split()
+
+
 def _children(pid: int) -> list[int]:
     """The process IDs whose parent is ``pid`` (read from /proc)."""
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
-            # the command name in parentheses may hold spaces: the parent PID is 2nd after it
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+            if int(_stat(stat)[1]) == pid:
                 children.append(int(stat.parent.name))
     return children
 
@@ -312,7 +319,7 @@ def _children(pid: int) -> list[int]:
 def _alive(pid: int) -> bool:
     """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        return _stat(Path(f"/proc/{pid}/stat"))[0] != "Z"
     except (OSError, IndexError):
         return False
 
