@@ -21,7 +21,7 @@ from pathlib import Path
 
 import relclf
 from relclf import RelationExtractor, read_pubtator, score_documents
-from relclf.features import FEATURE_GROUPS
+from relclf.extract.features import FEATURE_GROUPS
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "experiments" / "results"

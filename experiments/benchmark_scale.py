@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from relclf import api  # noqa: E402
-from relclf.features import featurize  # noqa: E402
-from relclf.pubtator import format_document, read_pubtator, write_pubtator  # noqa: E402
+from relclf.extract.features import featurize  # noqa: E402
+from relclf.io.pubtator import format_document, read_pubtator, write_pubtator  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 UNLABELED = DATA / "unlabeled" / "bc8_new_900.pubtator"

@@ -33,9 +33,9 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neural_network import MLPClassifier
 
 from relclf import RelationExtractor, read_pubtator, score_documents
-from relclf.candidates import composites_are_split, related_type_pairs
-from relclf.features import PairVectorizer
-from relclf.model import best_f1_threshold, build_training_set
+from relclf.extract.candidates import composites_are_split, related_type_pairs
+from relclf.extract.features import PairVectorizer
+from relclf.extract.estimator import best_f1_threshold, build_training_set
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

@@ -15,16 +15,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .candidates import CandidateRecall, candidate_recall, document_entities
-from .document import Document
+from .document import Document, document_entities
 from .errors import InputError, ModelError
-from .explain import ModelExplanation, PairExplanation, explain_model, explain_pair, find_document, scored_pairs
-from .files import PathLike, expand_inputs
-from .formats import OUTPUT_EXTENSIONS, detect_format, read_documents, write_documents
-from .metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details, score_documents
-from .model import RelationExtractor
-from .persistence import LoadedModel, build_metadata, export_model, load_model, read_model_card, save_model
-from .predictions import predict_with_existing
+from .evaluation.explain import (
+    ModelExplanation,
+    PairExplanation,
+    explain_model,
+    explain_pair,
+    find_document,
+    scored_pairs,
+)
+from .evaluation.metrics import (
+    EvaluationDetails,
+    ScoreAccumulator,
+    Scores,
+    evaluation_details,
+    score_documents,
+)
+from .extract.candidates import CandidateRecall, candidate_recall
+from .extract.estimator import RelationExtractor
+from .extract.predictions import predict_with_existing
+from .io.files import PathLike, expand_inputs
+from .io.formats import (
+    OUTPUT_EXTENSIONS,
+    detect_format,
+    read_documents,
+    write_documents,
+)
+from .persistence import (
+    LoadedModel,
+    build_metadata,
+    export_model,
+    load_model,
+    read_model_card,
+    save_model,
+)
 from .progress import count_documents, stage, track
 
 __all__ = [
@@ -180,11 +205,11 @@ def train(
     dev : path, optional
         A gold file to score the trained model on.
     params : dict, optional
-        Parameters of :class:`~relclf.model.RelationExtractor`.
+        Parameters of :class:`~relclf.extract.estimator.RelationExtractor`.
     on_error : callable, optional
         Skip invalid documents, reporting each to this callback (default: raise).
     format : str, optional
-        Input format of the training and dev files (see :mod:`relclf.formats`); detected when None.
+        Input format of the training and dev files (see :mod:`relclf.io.formats`); detected when None.
     progress : bool, default False
         Draw progress bars on stderr (reading, fitting, scoring the dev file).
     model_format : {"joblib", "skops"}
@@ -233,7 +258,7 @@ def evaluate(
     ``gold`` is a path (any input format; ``format`` or detection decides) or a list of documents;
     ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
     ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
-    :class:`~relclf.metrics.Scores`.
+    :class:`~relclf.evaluation.metrics.Scores`.
     """
     estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_documents(gold, format, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
@@ -271,7 +296,7 @@ def evaluate_details(
     The model scores all candidates (threshold 0); the predictions at the threshold in use are those
     scored at or above it, so ``result.scores`` equals what :func:`evaluate` returns. Unlike
     :func:`evaluate` it holds the whole corpus in memory. Returns
-    :class:`~relclf.metrics.EvaluationDetails`.
+    :class:`~relclf.evaluation.metrics.EvaluationDetails`.
     """
     estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = list(read_documents(gold, format, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
@@ -293,7 +318,7 @@ def explain(
 ) -> ModelExplanation | PairExplanation:
     """Explain a model: its ``k`` strongest features per label, or, given a ``source`` file (any input format), a
     document ID ``doc`` and an ID ``pair``, that pair's mentions in context and its decision feature by
-    feature. Returns :class:`~relclf.explain.ModelExplanation` or :class:`~relclf.explain.PairExplanation`.
+    feature. Returns :class:`~relclf.evaluation.explain.ModelExplanation` or :class:`~relclf.evaluation.explain.PairExplanation`.
     """
     estimator = resolve_model(model)
     if source is None:
@@ -335,8 +360,8 @@ def predict_file(
     unknown otherwise).
 
     ``input_format``/``output_format`` are detected from the file names (and the input's content)
-    when None (see :mod:`relclf.formats`). ``min_score`` drops predicted relations scoring below it;
-    ``keep_relations`` keeps the documents' existing relations (see :mod:`relclf.predictions`).
+    when None (see :mod:`relclf.io.formats`). ``min_score`` drops predicted relations scoring below it;
+    ``keep_relations`` keeps the documents' existing relations (see :mod:`relclf.extract.predictions`).
     ``max_pairs_per_doc`` caps the candidate pairs of each document, keeping those whose mentions are
     closest, with a warning naming the document (None: no cap). Returns the number of documents written.
     """
@@ -357,7 +382,9 @@ def _predict_stream(
     """Predicted documents in input order: locally with ``n_jobs`` processes, or on a dask cluster."""
     if scheduler is None:
         return estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
-    from .distributed import predict_documents_dask  # dask is an optional extra
+    from .parallel.distributed import (
+        predict_documents_dask,  # dask is an optional extra
+    )
 
     if isinstance(scheduler, str):
         return predict_documents_dask(estimator, documents, scheduler=scheduler, threshold=threshold)
@@ -374,7 +401,7 @@ class FileResult:
 
 
 def output_paths(inputs: Sequence[PathLike], output_dir: PathLike, output_format: str | None = None) -> list[tuple[Path, Path]]:
-    """Pair each input file (see :func:`relclf.files.expand_inputs`) with its output in ``output_dir``.
+    """Pair each input file (see :func:`relclf.io.files.expand_inputs`) with its output in ``output_dir``.
 
     The output keeps the input's file name, or its stem with the extension of ``output_format`` when
     one is given. Raises :class:`InputError` when two outputs would have the same name or an output
@@ -410,7 +437,7 @@ def predict_files(
 ) -> list[FileResult]:
     """Predict every input file into a file of the same name in ``output_dir``, the way bulk dumps are processed.
 
-    ``inputs`` are files, directories or glob patterns (:func:`relclf.files.expand_inputs`); every
+    ``inputs`` are files, directories or glob patterns (:func:`relclf.io.files.expand_inputs`); every
     clash is reported before anything is written. Each output is in its input's format unless
     ``output_format`` is given (then it takes that format's extension). Each input goes through
     :func:`predict_file` with ``options`` (``threshold``, ``with_scores``, ``min_score``,
@@ -431,7 +458,7 @@ def predict_files(
         return FileResult(source, target, count)
 
     if isinstance(scheduler, str):  # one connection (and one shipping of the model per file) for all inputs
-        from .distributed import connect
+        from .parallel.distributed import connect
 
         client = connect(scheduler)
         try:
@@ -452,7 +479,7 @@ def convert(
 ) -> int:
     """Convert ``source`` to ``output`` between formats (no model involved); return the number of documents.
 
-    Formats are detected when None (see :mod:`relclf.formats`); the output is written atomically.
+    Formats are detected when None (see :mod:`relclf.io.formats`); the output is written atomically.
     PubTator converted to BioC XML or JSON and back is byte-identical.
     """
     documents = read_documents(source, input_format, on_error=on_error)

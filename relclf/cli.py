@@ -21,10 +21,11 @@ from typing import NoReturn
 
 from tqdm import tqdm
 
-from . import __version__, api
+from . import api
+from ._version import __version__
 from .errors import InputError, OutputError, RelclfError
-from .files import atomic_writer
-from .formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .io.files import atomic_writer
+from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .persistence import FORMATS, format_model_card
 from .progress import should_show
 
@@ -105,7 +106,7 @@ def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) ->
 
 
 def _evaluate_with_plots(args: argparse.Namespace, skipper: _SkipCounter | None) -> api.Scores:
-    from . import plots
+    from .evaluation import plots
 
     plots.require_matplotlib()  # before the work, so that a missing extra fails at once
     details = api.evaluate_details(args.gold, args.model, **_evaluate_options(args, skipper))
@@ -484,7 +485,7 @@ def _terminate_cleanly() -> None:
     """Turn SIGTERM into an exception in this process (like Ctrl-C), so atomic writers clean up.
 
     Worker processes never run this handler: they are forked with SIGTERM blocked and restore the
-    default action before unblocking it (:mod:`relclf.workers`).
+    default action before unblocking it (:mod:`relclf.parallel.workers`).
     """
 
     def handler(signum: int, frame: object) -> None:

@@ -7,6 +7,7 @@ All classes are small frozen dataclasses; stages pass them one way
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 __all__ = [
@@ -195,3 +196,38 @@ class Document:
     def with_relations(self, relations: tuple[Relation, ...] | list[Relation]) -> Document:
         """Return a copy of this document whose relations are ``relations``."""
         return replace(self, relations=tuple(relations))
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A normalized identifier of one document with its canonical type and all its mentions."""
+
+    identifier: str
+    entity_type: str
+    mentions: tuple[Mention, ...]
+
+
+def document_entities(document: Document, *, split_composites: bool = True) -> list[Entity]:
+    """Group a document's normalized mentions by entity identifier.
+
+    Parameters
+    ----------
+    document : Document
+    split_composites : bool
+        Whether ``|``/``;``-joined accessions name their parts (BC5CDR, GNormPlus) or one entity
+        (BioRED). A mention naming several IDs belongs to each of them.
+
+    Returns
+    -------
+    list of Entity
+        In order of first mention; the type is the most frequent canonical type of the mentions.
+    """
+    by_id: dict[str, list[Mention]] = {}
+    for mention in document.mentions:
+        for identifier in identifier_parts(mention.identifier, split_composites=split_composites):
+            by_id.setdefault(identifier, []).append(mention)
+    entities = []
+    for identifier, mentions in by_id.items():
+        types = Counter(m.canonical_type for m in mentions)
+        entities.append(Entity(identifier, types.most_common(1)[0][0], tuple(mentions)))
+    return entities

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import RelclfError
-from .files import PathLike
+from .io.files import PathLike
 from .progress import byte_bar
 
 __all__ = ["BASE_URL_ENV", "SOURCES", "DownloadResult", "Source", "download", "source_url", "unpack_pubtator"]

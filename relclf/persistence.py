@@ -36,10 +36,10 @@ from typing import Any
 import joblib
 import sklearn
 
-from . import __version__
+from ._version import __version__
 from .errors import ModelError
-from .files import PathLike, atomic_writer
-from .model import RelationExtractor
+from .extract.estimator import RelationExtractor
+from .io.files import PathLike, atomic_writer
 
 __all__ = [
     "SKOPS_ALLOWED_TYPES",
@@ -63,7 +63,7 @@ FORMATS = ("joblib", "skops")
 # Types a relclf skops file may contain beyond those skops trusts by default (scikit-learn
 # estimators, numpy/scipy arrays, builtins): our own two estimator classes, which hold only such
 # attributes and run no code when their state is restored (BaseEstimator.__setstate__).
-SKOPS_ALLOWED_TYPES = ("relclf.features.PairVectorizer", "relclf.model.RelationExtractor")
+SKOPS_ALLOWED_TYPES = ("relclf.extract.features.PairVectorizer", "relclf.extract.estimator.RelationExtractor")
 # Member of a relclf skops archive holding the metadata as plain JSON, read without loading the model.
 SKOPS_METADATA_MEMBER = "relclf-metadata.json"
 

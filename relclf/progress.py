@@ -17,7 +17,7 @@ from typing import IO, TypeVar
 
 from tqdm import tqdm
 
-from .files import PathLike
+from .io.files import PathLike
 
 __all__ = ["byte_bar", "count_documents", "stage", "should_show", "track"]
 
@@ -29,7 +29,7 @@ class _Bar(tqdm):
     """A tqdm bar without tqdm's monitor thread.
 
     Our bars are updated often, so the monitor has nothing to correct, and a process that runs no
-    other thread can fork its prediction workers (relclf.workers), which is faster than a fork server.
+    other thread can fork its prediction workers (relclf.parallel.workers), which is faster than a fork server.
     """
 
     monitor_interval = 0

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from relclf.document import Document
-from relclf.pubtator import read_pubtator
+from relclf.io.pubtator import read_pubtator
 
 # The real corpus lives next to the repository, never inside it.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

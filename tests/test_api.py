@@ -11,9 +11,9 @@ import pytest
 from conftest import parse
 from relclf import api
 from relclf.errors import InputError
-from relclf.metrics import score_documents
-from relclf.model import RelationExtractor
-from relclf.pubtator import read_pubtator
+from relclf.evaluation.metrics import score_documents
+from relclf.extract.estimator import RelationExtractor
+from relclf.io.pubtator import read_pubtator
 from synthetic import synthetic_corpus
 
 

@@ -1,4 +1,4 @@
-"""Tests of relclf.candidates: entities, candidate pairs, learned type pairs and composites, recall."""
+"""Tests of relclf.extract.candidates: entities, candidate pairs, learned type pairs and composites, recall."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import DOC_300, NEEDS_TRAIN_DEV, parse_one
-from relclf.candidates import (
+from relclf.extract.candidates import (
     CandidateRecall,
     candidate_recall,
     composites_are_split,

@@ -283,7 +283,7 @@ def test_predict_to_every_output_format(workdir, model):
     assert all(0.0 <= r["score"] <= 1.0 and r["type1"] and r["text1"] for r in rows)
     assert [float(t[8]) for t in tsv[1:]] == [r["score"] for r in rows]
     # BioC outputs hold the same relations as PubTator output, with their scores
-    from relclf.formats import read_documents
+    from relclf.io.formats import read_documents
 
     reference = list(read_documents(workdir / "p.pubtator"))
     for name in ("p.xml", "p.json"):

@@ -1,4 +1,4 @@
-"""Tests of relclf.distributed: prediction on a dask cluster equals serial prediction."""
+"""Tests of relclf.parallel.distributed: prediction on a dask cluster equals serial prediction."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pytest
 
 from relclf import api
 from relclf.errors import RelclfError
-from relclf.model import RelationExtractor
-from relclf.pubtator import read_pubtator
+from relclf.extract.estimator import RelationExtractor
+from relclf.io.pubtator import read_pubtator
 from synthetic import synthetic_corpus
 
 distributed = pytest.importorskip("dask.distributed", reason="needs the dask extra: pip install 'relclf[dask]'")
 
-from relclf.distributed import connect, predict_documents_dask  # noqa: E402
+from relclf.parallel.distributed import connect, predict_documents_dask  # noqa: E402
 
 
 @pytest.fixture(scope="module")

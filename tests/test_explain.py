@@ -8,9 +8,9 @@ import pytest
 
 from conftest import parse
 from relclf import cli
-from relclf.explain import describe_feature, explain_model, explain_pair, sigmoid
-from relclf.features import featurize
-from relclf.model import RelationExtractor
+from relclf.evaluation.explain import describe_feature, explain_model, explain_pair, sigmoid
+from relclf.extract.features import featurize
+from relclf.extract.estimator import RelationExtractor
 from synthetic import synthetic_corpus
 
 
@@ -122,7 +122,7 @@ def test_three_labels_one_vs_rest_contributions_add_up(document):
 
 def test_document_without_pair_names_the_top_pairs(model, document, tmp_path):
     from relclf import api
-    from relclf.explain import scored_pairs
+    from relclf.evaluation.explain import scored_pairs
 
     ranked = scored_pairs(model, document)
     assert [s for _, _, s in ranked] == sorted((s for _, _, s in ranked), reverse=True)

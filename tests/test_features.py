@@ -1,4 +1,4 @@
-"""Tests of relclf.features: masked pair text, document-level signals, and the PairVectorizer."""
+"""Tests of relclf.extract.features: masked pair text, document-level signals, and the PairVectorizer."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from scipy import sparse
 from sklearn.base import clone
 
 from conftest import parse_one
-from relclf.candidates import generate_candidates
-from relclf.features import (
+from relclf.extract.candidates import generate_candidates
+from relclf.extract.features import (
     CATEGORICAL,
     FEATURE_GROUPS,
     NUMERIC,

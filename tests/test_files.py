@@ -1,4 +1,4 @@
-"""Tests of relclf.files: atomic writing, write errors as OutputError, reading paths, expanding input arguments."""
+"""Tests of relclf.io.files: atomic writing, write errors as OutputError, reading paths, expanding input arguments."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from relclf.errors import InputError, OutputError
-from relclf.files import atomic_writer, expand_inputs, open_binary
+from relclf.io.files import atomic_writer, expand_inputs, open_binary
 
 
 def names(directory: Path) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import DOC_100, MULTI_DOC, parse
 from relclf.errors import InputError, RelclfError
-from relclf.formats import detect_format, detect_output_format, documents_from_bytes, read_documents, write_documents
+from relclf.io.formats import detect_format, detect_output_format, documents_from_bytes, read_documents, write_documents
 
 FORMATS = ["pubtator", "bioc-xml", "bioc-json"]
 

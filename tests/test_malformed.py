@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from relclf.errors import InputError
-from relclf.formats import read_documents, write_documents
-from relclf.model import RelationExtractor
+from relclf.io.formats import read_documents, write_documents
+from relclf.extract.estimator import RelationExtractor
 from relclf.persistence import build_metadata, save_model
 from synthetic import synthetic_corpus
 

@@ -1,4 +1,4 @@
-"""Tests of relclf.metrics against hand-computed precision, recall and F1."""
+"""Tests of relclf.evaluation.metrics against hand-computed precision, recall and F1."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from relclf.document import Document, Relation
-from relclf.metrics import LEVELS, Counts, ScoreAccumulator, Scores, score_documents
+from relclf.evaluation.metrics import LEVELS, Counts, ScoreAccumulator, Scores, score_documents
 
 
 def doc(pmid: str, *relations: Relation) -> Document:
@@ -174,7 +174,7 @@ def test_table_lists_labels_and_levels(scores):
 
 # -- evaluation details ----------------------------------------------------------------------------
 
-from relclf.metrics import NO_RELATION, evaluation_details  # noqa: E402
+from relclf.evaluation.metrics import NO_RELATION, evaluation_details  # noqa: E402
 
 
 def _details_fixture():

@@ -1,4 +1,4 @@
-"""Tests of relclf.model: the estimator contract and what it learns on a small synthetic corpus."""
+"""Tests of relclf.extract.estimator: the estimator contract and what it learns on a small synthetic corpus."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from sklearn.base import clone
 
 from relclf.document import Document, Mention, Relation
-from relclf.metrics import score_documents
-from relclf.model import RelationExtractor, best_f1_threshold
-from relclf.pubtator import read_pubtator
+from relclf.evaluation.metrics import score_documents
+from relclf.extract.estimator import RelationExtractor, best_f1_threshold
+from relclf.io.pubtator import read_pubtator
 from synthetic import synthetic_corpus
 
 
@@ -177,7 +177,7 @@ def test_parallel_prediction_equals_serial(fitted, test_docs):
 
 
 def test_batches_are_cut_by_candidate_pairs_and_predictions_do_not_change(fitted, test_docs, monkeypatch):
-    import relclf.model as model_module
+    import relclf.extract.estimator as model_module
 
     # synthetic documents have 6 distinct IDs: 15 pairs each by the estimate
     assert [len(b) for b in model_module._batched(test_docs[:7], 256, max_pairs=40)] == [2, 2, 2, 1]

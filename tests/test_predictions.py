@@ -6,8 +6,8 @@ import pytest
 
 from conftest import parse
 from relclf.document import Document, Relation
-from relclf.model import RelationExtractor
-from relclf.predictions import combine_relations, predict_with_existing
+from relclf.extract.estimator import RelationExtractor
+from relclf.extract.predictions import combine_relations, predict_with_existing
 from synthetic import synthetic_corpus
 
 OLD = (Relation("Bind", "A", "B", "Novel"), Relation("Cause", "C", "D"))

@@ -1,4 +1,4 @@
-"""Tests of relclf.pubtator: reading (streaming, strict validation, error recovery) and writing."""
+"""Tests of relclf.io.pubtator: reading (streaming, strict validation, error recovery) and writing."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from conftest import (
 )
 from relclf.document import Document, Mention, Relation
 from relclf.errors import InputError
-from relclf.pubtator import format_document, read_pubtator, write_pubtator
+from relclf.io.pubtator import format_document, read_pubtator, write_pubtator
 
 # A minimal valid document (text "Aspirin and cancer. Aspirin helps."), one line per list item, so that
 # each error case below changes one line and the expected line number is obvious.

@@ -8,7 +8,7 @@ import json
 
 from conftest import DOC_100, DOC_200, MULTI_DOC, parse
 from relclf.document import Document, Mention, Relation
-from relclf.rows import COLUMNS, relation_rows, write_jsonl, write_tsv
+from relclf.io.rows import COLUMNS, relation_rows, write_jsonl, write_tsv
 
 
 def test_rows_carry_types_and_most_frequent_texts(doc_300):

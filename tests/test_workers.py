@@ -1,4 +1,4 @@
-"""Tests for relclf.workers: how workers start, results in order, dead workers, interrupted pools."""
+"""Tests for relclf.parallel.workers: how workers start, results in order, dead workers, interrupted pools."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from relclf import RelationExtractor, read_pubtator
 from relclf.errors import WorkerError
-from relclf.workers import ordered_results, process_pool, signals_blocked, start_method
+from relclf.parallel.workers import ordered_results, process_pool, signals_blocked, start_method
 from synthetic import synthetic_corpus
 
 LINUX = sys.platform.startswith("linux")
@@ -37,7 +37,7 @@ def test_workers_fork_only_while_this_process_runs_one_thread(another_thread):
     assert start_method() == "forkserver"
     # threads other tests left behind (a dask client's event loop) may still run here: ask a fresh
     # interpreter, whose only thread is its main one
-    out = subprocess.run([sys.executable, "-c", "from relclf.workers import start_method; print(start_method())"], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", "from relclf.parallel.workers import start_method; print(start_method())"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "fork"
 
 

@@ -12,12 +12,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .document import Document
-from .errors import RelclfError
+from ..document import Document
+from ..errors import RelclfError
 from .workers import signals_blocked
 
 if TYPE_CHECKING:
-    from .model import RelationExtractor
+    from ..extract.estimator import RelationExtractor
 
 __all__ = ["connect", "predict_documents_dask"]
 
@@ -35,7 +35,7 @@ def connect(scheduler: str, timeout: str = "20s") -> Any:
     except ImportError:
         raise RelclfError('--scheduler needs dask.distributed: pip install "relclf[dask]"') from None
     try:
-        # the client's threads must not take the Ctrl-C meant for the main thread (relclf.workers)
+        # the client's threads must not take the Ctrl-C meant for the main thread (relclf.parallel.workers)
         with signals_blocked():
             return Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError) as error:

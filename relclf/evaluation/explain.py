@@ -1,6 +1,6 @@
 """Why the model decides what it does: its strongest features, and one pair's decision feature by feature.
 
-Every stage of :class:`~relclf.model.RelationExtractor` is linear, so a decision value is exactly
+Every stage of :class:`~relclf.extract.estimator.RelationExtractor` is linear, so a decision value is exactly
 ``intercept + sum(coefficient * feature value)`` over the pair's features; the detector's score is the
 logistic function of its decision value. :func:`explain_model` lists the largest coefficients per
 label; :func:`explain_pair` splits one pair's decision values into those per-feature contributions and
@@ -18,11 +18,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from .candidates import Candidate
-from .document import Document, identifier_parts
-from .errors import InputError
-from .features import CATEGORICAL, featurize
-from .model import RelationExtractor
+from ..document import Document, identifier_parts
+from ..errors import InputError
+from ..extract.candidates import Candidate
+from ..extract.estimator import RelationExtractor
+from ..extract.features import CATEGORICAL, featurize
 
 __all__ = [
     "Contribution",
@@ -319,7 +319,7 @@ def explain_pair(model: RelationExtractor, document: Document, id1: str, id2: st
     """Explain the model's decision on the pair (``id1``, ``id2``) of ``document``.
 
     The pair is featurized together with the document's other candidates, exactly as in prediction, so
-    the score equals the one :meth:`~relclf.model.RelationExtractor.predict_documents` gives.
+    the score equals the one :meth:`~relclf.extract.estimator.RelationExtractor.predict_documents` gives.
     Raises ValueError when the IDs are not a candidate pair of the document (the reason is named).
     """
     check_is_fitted(model, "detector_")

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from .document import Document, Mention, Relation, identifier_parts, is_normalized
-from .errors import InputError
+from ..document import Document, Mention, Relation, identifier_parts, is_normalized
+from ..errors import InputError
 from .files import PathLike, display_name, open_binary
 
 __all__ = ["format_document", "read_pubtator", "write_pubtator"]

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from .errors import InputError, OutputError
+from ..errors import InputError, OutputError
 
 __all__ = ["CheckedWriter", "atomic_writer", "display_name", "expand_inputs", "open_binary"]
 

@@ -27,9 +27,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import OneHotEncoder, normalize
 
+from ..document import Document
+from ..parallel.workers import ordered_results, process_pool
 from .candidates import Candidate
-from .document import Document
-from .workers import ordered_results, process_pool
 
 __all__ = ["CATEGORICAL", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "PairVectorizer", "concat_batches", "featurize", "featurize_parallel"]
 

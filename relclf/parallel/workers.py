@@ -35,7 +35,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from .errors import WorkerError
+from ..errors import WorkerError
 
 __all__ = ["ordered_results", "process_pool", "signals_blocked", "start_method"]
 

@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .candidates import document_entities, type_pair
-from .document import Document, Relation
+from ..document import Document, Relation, document_entities
+from ..extract.candidates import type_pair
 
 __all__ = [
     "LEVELS",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
-from .document import Document, Relation
+from ..document import Document, Relation
 
 __all__ = ["combine_relations", "predict_with_existing"]
 

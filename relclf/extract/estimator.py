@@ -24,6 +24,8 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
 
+from ..document import Document, Relation
+from ..parallel.workers import ordered_results, process_pool
 from .candidates import (
     Candidate,
     composites_are_split,
@@ -31,9 +33,13 @@ from .candidates import (
     gold_relation_index,
     related_type_pairs,
 )
-from .document import Document, Relation
-from .features import FEATURE_GROUPS, FeatureBatch, PairVectorizer, featurize, featurize_parallel
-from .workers import ordered_results, process_pool
+from .features import (
+    FEATURE_GROUPS,
+    FeatureBatch,
+    PairVectorizer,
+    featurize,
+    featurize_parallel,
+)
 
 __all__ = ["RelationExtractor", "TrainingSet", "build_training_set"]
 
@@ -136,7 +142,7 @@ class RelationExtractor(BaseEstimator):
     negative_label : str, default "None"
         Internal class name for candidate pairs with no relation; it must not be a real label.
     groups : tuple of str, default all feature groups
-        Feature groups to use (see :data:`relclf.features.FEATURE_GROUPS`).
+        Feature groups to use (see :data:`relclf.extract.features.FEATURE_GROUPS`).
     ngram_range : tuple of int, default (1, 3)
         Word n-grams of the between-mention text.
     min_df : int, default 2
@@ -154,7 +160,7 @@ class RelationExtractor(BaseEstimator):
     cv : int, default 5
         Folds (grouped by document) for choosing the threshold.
     max_pairs_per_doc : int or None, default None
-        Cap on candidates per document (see :func:`relclf.candidates.generate_candidates`).
+        Cap on candidates per document (see :func:`relclf.extract.candidates.generate_candidates`).
     random_state : int, default 0
         Seed for everything random.
     n_jobs : int, default 1
@@ -359,7 +365,7 @@ class RelationExtractor(BaseEstimator):
             Documents are processed in batches of this size, so memory stays flat however long the
             input is.
         n_jobs : int, optional
-            Worker processes (:mod:`relclf.workers`); defaults to the ``n_jobs`` parameter. The
+            Worker processes (:mod:`relclf.parallel.workers`); defaults to the ``n_jobs`` parameter. The
             output is the same as a serial run's.
         """
         check_is_fitted(self, "detector_")
@@ -436,7 +442,7 @@ def _predict_parallel(
     """Predict batches in ``n_jobs`` worker processes, yielding documents in input order.
 
     At most ``2 * n_jobs`` batches are in flight at once, so memory stays bounded on long inputs,
-    and the parent reads and writes while the workers compute (:mod:`relclf.workers`).
+    and the parent reads and writes while the workers compute (:mod:`relclf.parallel.workers`).
     """
     predict = functools.partial(_predict_in_worker, threshold=threshold)
     with process_pool(n_jobs, _install_model, (model,)) as pool:

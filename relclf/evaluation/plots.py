@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import RelclfError
-from .files import PathLike, atomic_writer
+from ..errors import RelclfError
+from ..io.files import PathLike, atomic_writer
 from .metrics import EvaluationDetails
 
 __all__ = ["PLOTS", "require_matplotlib", "write_plots"]

@@ -1,7 +1,7 @@
 """Choosing the file format: detection from extension and content, and one reader/writer entry point.
 
 Input formats: ``pubtator``, ``bioc-xml``, ``bioc-json``. Output formats: these three plus
-``jsonl`` and ``tsv`` (one relation per row, see :mod:`relclf.rows`; they cannot be read back as
+``jsonl`` and ``tsv`` (one relation per row, see :mod:`relclf.io.rows`; they cannot be read back as
 documents since they do not hold the text).
 
 Detection (used when no format is given): an input whose extension names a BioC format (``.xml``,
@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from .biocio import read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
-from .document import Document
-from .errors import InputError, RelclfError
+from ..document import Document
+from ..errors import InputError, RelclfError
+from .bioc import read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
 from .files import PathLike, atomic_writer, display_name, open_binary
 from .pubtator import read_pubtator, write_pubtator
 from .rows import write_jsonl, write_tsv

@@ -41,8 +41,8 @@ from bioc import biocjson
 from bioc.biocxml.encoder import BioCXMLDocumentWriter
 from lxml import etree
 
-from .document import Document, Mention, Relation, identifier_parts
-from .errors import InputError, RelclfError
+from ..document import Document, Mention, Relation, identifier_parts
+from ..errors import InputError, RelclfError
 from .files import PathLike, display_name, open_binary
 from .pubtator import _validate_mention, _validate_relations
 

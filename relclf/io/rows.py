@@ -14,8 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from .candidates import Entity, document_entities
-from .document import Document, Relation
+from ..document import Document, Entity, Relation, document_entities
 
 __all__ = ["COLUMNS", "relation_rows", "write_jsonl", "write_tsv"]
 

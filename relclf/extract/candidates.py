@@ -10,35 +10,29 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .document import Document, Mention, identifier_parts, is_composite
+from ..document import (
+    Document,
+    Entity,
+    document_entities,
+    identifier_parts,
+    is_composite,
+)
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "Candidate",
     "CandidateRecall",
-    "Entity",
     "candidate_recall",
     "composites_are_split",
-    "document_entities",
     "generate_candidates",
     "gold_relation_index",
     "related_type_pairs",
     "type_pair",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    """A normalized identifier of one document with its canonical type and all its mentions."""
-
-    identifier: str
-    entity_type: str
-    mentions: tuple[Mention, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,32 +61,6 @@ class Candidate:
 def type_pair(type1: str, type2: str) -> str:
     """Return the unordered type pair as one string, e.g. ``type_pair("Gene", "Chemical") == "Chemical|Gene"``."""
     return "|".join(sorted((type1, type2)))
-
-
-def document_entities(document: Document, *, split_composites: bool = True) -> list[Entity]:
-    """Group a document's normalized mentions by entity identifier.
-
-    Parameters
-    ----------
-    document : Document
-    split_composites : bool
-        Whether ``|``/``;``-joined accessions name their parts (BC5CDR, GNormPlus) or one entity
-        (BioRED). A mention naming several IDs belongs to each of them.
-
-    Returns
-    -------
-    list of Entity
-        In order of first mention; the type is the most frequent canonical type of the mentions.
-    """
-    by_id: dict[str, list[Mention]] = {}
-    for mention in document.mentions:
-        for identifier in identifier_parts(mention.identifier, split_composites=split_composites):
-            by_id.setdefault(identifier, []).append(mention)
-    entities = []
-    for identifier, mentions in by_id.items():
-        types = Counter(m.canonical_type for m in mentions)
-        entities.append(Entity(identifier, types.most_common(1)[0][0], tuple(mentions)))
-    return entities
 
 
 def _ordered(x: Entity, y: Entity) -> tuple[Entity, Entity]:
