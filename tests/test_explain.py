@@ -5,13 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import parse
-from relclf import cli
-from relclf.evaluation.explain import describe_feature, explain_model, explain_pair, sigmoid
-from relclf.extract.features import featurize
-from relclf.extract.estimator import RelationExtractor
 from synthetic import synthetic_corpus
+
+from relclf import cli
+from relclf.document import Document, Mention, document_entities
+from relclf.evaluation.explain import (
+    describe_feature,
+    explain_model,
+    explain_pair,
+    mark_mentions,
+    sigmoid,
+)
+from relclf.extract.candidates import Candidate
+from relclf.extract.estimator import RelationExtractor
+from relclf.extract.features import featurize
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +140,23 @@ def test_document_without_pair_names_the_top_pairs(model, document, tmp_path):
     a, b, score = ranked[0]
     with pytest.raises(ValueError, match=f"top-scored pairs of document 700: {re.escape(a)} {re.escape(b)} \\({score:.3f}\\)"):
         api.explain(model, path, doc="700")
+
+
+def test_explanation_names_the_sentence_the_features_used():
+    """The sentences of an explanation are the features' sentences ("Ösophagus" opens one, like "Then")."""
+    from relclf.extract.features import DocumentView
+
+    title = "Cisplatin study."
+    abstract = "Levels rose. Ösophagus cancer grew after cisplatin. Then it fell."
+    text = f"{title} {abstract}"
+    mentions = tuple(
+        Mention(text.index(word), text.index(word) + len(word), word, kind, identifier)
+        for word, kind, identifier in (("Cisplatin", "Chemical", "D002945"), ("cancer", "Disease", "D009369"), ("cisplatin", "Chemical", "D002945"))
+    )
+    document = Document("9", title, abstract, mentions)
+    candidate = Candidate("9", *document_entities(document))
+    view = DocumentView(document, {0: ("D002945",), 1: ("D009369",), 2: ("D002945",)})
+    shared = sorted({view.sentence_of[p] for p in view.positions["D002945"]} & {view.sentence_of[p] for p in view.positions["D009369"]})
+    assert shared == [2]  # title = 0, "Levels rose." = 1, "Ösophagus ... cisplatin." = 2
+    lines = mark_mentions(document, candidate)
+    assert lines == ["title: [A: Cisplatin] study.", "sentence 2: Ösophagus [B: cancer] grew after [A: cisplatin]."]

@@ -10,7 +10,6 @@ shows the pair's mentions in context.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,7 @@ from ..errors import InputError
 from ..extract.candidates import Candidate
 from ..extract.estimator import RelationExtractor
 from ..extract.features import CATEGORICAL, featurize
+from ..extract.text import sentence_spans, tokenize
 
 __all__ = [
     "Contribution",
@@ -355,37 +355,27 @@ def explain_pair(model: RelationExtractor, document: Document, id1: str, id2: st
     )
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
-
-
-def _sentences(document: Document) -> list[tuple[int, int]]:
-    """Character spans of the title and of each abstract sentence, in ``document.text`` offsets."""
-    spans = [(0, len(document.title))]
-    base = len(document.title) + 1
-    start = 0
-    for match in _SENTENCE_BREAK.finditer(document.abstract):
-        spans.append((base + start, base + match.start()))
-        start = match.end()
-    if start < len(document.abstract):
-        spans.append((base + start, base + len(document.abstract)))
-    return spans
-
-
 def mark_mentions(document: Document, candidate: Candidate, *, max_sentences: int = 6) -> list[str]:
     """The sentences mentioning the pair, ``[A: text]`` and ``[B: text]`` marking its mentions.
 
-    Sentences with both entities come first, then those with one, up to ``max_sentences``; each line
-    starts with ``title:`` or ``sentence N:``.
+    Sentences are those of :func:`relclf.extract.text.tokenize`, the ones the features use: a
+    mention belongs to the sentence of its slot. Sentences with both entities come first, then those
+    with one, up to ``max_sentences``; each line starts with ``title:`` or ``sentence N:``.
     """
-    roles = [(m, "A") for m in candidate.a.mentions] + [(m, "B") for m in candidate.b.mentions]
+    tokens = tokenize(document)
+    index_of = {id(m): i for i, m in enumerate(document.mentions)}
+    by_sentence: dict[int, set[tuple[int, int, str]]] = {}
+    for entity, role in ((candidate.a, "A"), (candidate.b, "B")):
+        for mention in entity.mentions:
+            sentence = tokens.sentence_of[tokens.mention_slots[index_of[id(mention)]]]
+            by_sentence.setdefault(sentence, set()).add((mention.start, mention.end, role))
+    spans = sentence_spans(document, tokens)
     text = document.text
     found = []
-    for number, (start, end) in enumerate(_sentences(document)):
-        inside = sorted({(m.start, m.end, role) for m, role in roles if start <= m.start and m.end <= end})
-        if not inside:
-            continue
+    for number, inside in by_sentence.items():
+        start, end = spans[number]
         pieces, cursor = [], start
-        for m_start, m_end, role in inside:
+        for m_start, m_end, role in sorted(inside):
             if m_start < cursor:  # overlapping mentions: mark the first only
                 continue
             pieces += [text[cursor:m_start], f"[{role}: {text[m_start:m_end]}]"]

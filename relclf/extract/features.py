@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -30,12 +29,10 @@ from sklearn.preprocessing import OneHotEncoder, normalize
 from ..document import Document
 from ..parallel.workers import ordered_results, process_pool
 from .candidates import Candidate
+from .text import normal_word, tokenize
 
 __all__ = ["CATEGORICAL", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "PairVectorizer", "concat_batches", "featurize", "featurize_parallel"]
 
-_TOKEN = re.compile(r"\w+(?:[-'.]\w+)*|[^\w\s]")
-_DIGITS = str.maketrans("0123456789", "0000000000")
-_SENTENCE_END = frozenset(".!?")
 _MAX_BETWEEN = 24  # longer gaps keep their first and last halves; the middle says little
 _WINDOW = 3
 # Word beginnings of general English cue words for the direction of an effect; counted around the
@@ -105,7 +102,7 @@ class FeatureBatch:
 
 
 class DocumentView:
-    """A document tokenized once into slots: tokens, with each mention collapsed into one slot.
+    """A document as slots (:func:`relclf.extract.text.tokenize`) with the slots of each entity.
 
     Parameters
     ----------
@@ -116,7 +113,7 @@ class DocumentView:
 
     Attributes
     ----------
-    words, sentence_of : list
+    words_, sentence_of : list
         Per slot: the word (lower-cased, digits as 0, or ``@Type@`` for a mention) and its sentence.
     positions : dict
         Identifier -> indices of the slots of its mentions.
@@ -125,73 +122,19 @@ class DocumentView:
     """
 
     def __init__(self, document: Document, entity_ids: dict[int, tuple[str, ...]]) -> None:
-        self.words_: list[str] = []
-        self.sentence_of: list[int] = []
+        tokens = tokenize(document)
+        self.tokens = tokens
+        self.words_ = tokens.words
+        self.sentence_of = tokens.sentence_of
+        self.n_sentences = tokens.n_sentences
+        self.sentence_starts = tokens.sentence_starts()
         self.positions: dict[str, list[int]] = {}
-        self._sentence = 0
-        self._pending_break = False
-        self._title_end = len(document.title)
-        text = document.text
-        cursor, covered_to = 0, 0
-        # mentions become slots of their own and only the text between them is tokenized, so that
-        # mentions inside one token ("Ras-Raf-Erk") each keep their place
-        for start, end, index in sorted((m.start, m.end, i) for i, m in enumerate(document.mentions)):
-            if start < covered_to:  # nested or overlapping mention: it shares the slot of the outer one
-                self._add_ids(len(self.words_) - 1, entity_ids.get(index, ()))
-                continue
-            self._tokens(text, cursor, start)
-            self._add(f"@{document.mentions[index].canonical_type}@", start, text[start])
-            self._add_ids(len(self.words_) - 1, entity_ids.get(index, ()))
-            self._pending_break = False
-            cursor = covered_to = end
-        self._tokens(text, cursor, len(text))
-        self.n_sentences = self._sentence + 1
-        self.sentence_starts = self._sentence_starts()
-
-    def _tokens(self, text: str, start: int, end: int) -> None:
-        # the hot loop of featurization: words are normalized through a cache (they repeat a lot)
-        # and the sentence logic of _add is inlined
-        words, sentence_of, normal = self.words_, self.sentence_of, _NORMAL_WORDS
-        sentence, pending, title_end = self._sentence, self._pending_break, self._title_end
-        for match in _TOKEN.finditer(text, start, end):
-            token = match.group()
-            word = normal.get(token)
-            if word is None:
-                word = _normal_word(token)
-            first = token[0]
-            if sentence == 0 and match.start() >= title_end and words:
-                sentence = 1
-            elif pending and (first.isupper() or first.isdigit() or first in "[("):
-                sentence += 1
-            words.append(word)
-            sentence_of.append(sentence)
-            pending = token in _SENTENCE_END
-        self._sentence, self._pending_break = sentence, pending
-
-    def _add(self, word: str, start: int, first_char: str) -> None:
-        if self._sentence == 0 and start >= self._title_end and self.words_:
-            self._sentence = 1
-        elif self._pending_break and (first_char.isupper() or first_char.isdigit() or first_char in "[("):
-            self._sentence += 1
-        self._pending_break = False
-        self.words_.append(word)
-        self.sentence_of.append(self._sentence)
-
-    def _add_ids(self, slot: int, ids: tuple[str, ...]) -> None:
-        if not ids or slot < 0:
-            return
-        for identifier in ids:
-            positions = self.positions.setdefault(identifier, [])
-            if not positions or positions[-1] != slot:
-                positions.append(slot)
-
-    def _sentence_starts(self) -> list[int]:
-        starts = [len(self.words_)] * (self.n_sentences + 1)
-        for index in range(len(self.words_) - 1, -1, -1):
-            starts[self.sentence_of[index]] = index
-        for s in range(self.n_sentences - 1, -1, -1):  # empty sentences start where the next does
-            starts[s] = min(starts[s], starts[s + 1])
-        return starts
+        for _, _, index in sorted((m.start, m.end, i) for i, m in enumerate(document.mentions)):
+            slot = tokens.mention_slots[index]
+            for identifier in entity_ids.get(index, ()):
+                positions = self.positions.setdefault(identifier, [])
+                if not positions or positions[-1] != slot:
+                    positions.append(slot)
 
     def words(self, lo: int, hi: int) -> list[str]:
         """Words of slots ``lo..hi`` (inclusive), every mention as its type."""
@@ -211,18 +154,9 @@ class DocumentView:
         return self.sentence_starts[sentence], self.sentence_starts[sentence + 1] - 1
 
 
-# Per-process caches of pure functions of a word; cleared when large so that memory stays bounded.
-_NORMAL_WORDS: dict[str, str] = {}
+# Per-process cache of a pure function of a word; cleared when large so that memory stays bounded.
 _CUE_MASKS: dict[str, int] = {}
 _CACHE_LIMIT = 500_000
-
-
-def _normal_word(token: str) -> str:
-    """A token as it reads in masked text: lower-cased, digits as 0 (cached)."""
-    if len(_NORMAL_WORDS) >= _CACHE_LIMIT:
-        _NORMAL_WORDS.clear()
-    word = _NORMAL_WORDS[token] = token.lower().translate(_DIGITS)
-    return word
 
 
 def _cue_mask(word: str) -> int:
@@ -282,7 +216,7 @@ class _DocumentFeatures:
         for identifier, entity in entities.items():
             self.entity_index[identifier] = len(batch.entity_windows)
             batch.entity_windows.append(self._windows(view.positions.get(identifier, [])))
-            names = Counter(m.text.lower().translate(_DIGITS).replace(" ", "_") for m in entity.mentions)
+            names = Counter(normal_word(m.text).replace(" ", "_") for m in entity.mentions)
             batch.entity_names.append(" ".join([f"id={identifier}", *(f"name={n}" for n in names)]))
         # which kinds of cue each word is (a bit per kind), computed once per document, not per pair
         self.cue_masks = [_cue_mask(word) for word in view.words_]
