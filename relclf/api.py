@@ -5,8 +5,8 @@ Each takes paths (or documents) and returns a value; printing is left to :mod:`r
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import gc
 import os
 import time
 from collections import Counter, deque
@@ -71,6 +71,7 @@ __all__ = [
     "predict_files",
     "read_corpus",
     "score_files",
+    "top_pairs",
     "train",
     "with_pair_cap",
 ]
@@ -98,13 +99,7 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
     if model is None and not path.is_file():
         raise ModelError(f"{path}: the default model is missing; build it with python experiments/build_default_model.py or pass -m MODEL")
     # the default model is always verified against its recorded sha256; others when it is recorded
-    estimator = load_model(path, require_checksum=model is None).estimator
-    # the model lives as long as the process: moving it (and the imported libraries) out of the
-    # cyclic garbage collector's reach stops full collections from rescanning its large
-    # vocabularies again and again (about 10% of prediction time) and keeps its pages shared with
-    # forked workers
-    gc.freeze()
-    return estimator
+    return load_model(path, require_checksum=model is None).estimator
 
 
 def with_pair_cap(estimator: RelationExtractor, max_pairs_per_doc: int | None) -> RelationExtractor:
@@ -260,8 +255,7 @@ def evaluate(
     ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
     :class:`~relclf.evaluation.metrics.Scores`.
     """
-    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
-    documents = read_documents(gold, format, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
+    estimator, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
     # worker or so), then counted and dropped
     in_flight: deque[Document] = deque()
@@ -271,6 +265,19 @@ def evaluate(
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         accumulator.add(in_flight.popleft(), document.relations)
     return accumulator.scores()
+
+
+def _evaluation_inputs(
+    gold: PathLike | Iterable[Document],
+    model: LoadedModel | RelationExtractor | PathLike | None,
+    max_pairs_per_doc: int | None,
+    format: str | None,
+    on_error: ErrorHandler,
+) -> tuple[RelationExtractor, Iterable[Document]]:
+    """The estimator (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
+    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
+    documents = read_documents(gold, format, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
+    return estimator, documents
 
 
 def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterator[Document]:
@@ -298,8 +305,8 @@ def evaluate_details(
     :func:`evaluate` it holds the whole corpus in memory. Returns
     :class:`~relclf.evaluation.metrics.EvaluationDetails`.
     """
-    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
-    documents = list(read_documents(gold, format, on_error=on_error)) if isinstance(gold, (str, os.PathLike)) else list(gold)
+    estimator, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
     scored = estimator.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
@@ -323,13 +330,17 @@ def explain(
     estimator = resolve_model(model)
     if source is None:
         return explain_model(estimator, k)
-    if doc is None:
-        raise ValueError("explaining a pair needs the document ID (--doc) and the pair (--pair ID1 ID2)")
+    if doc is None or pair is None:
+        raise ValueError("explaining a pair needs the document ID (doc) and the pair of entity IDs (pair); see top_pairs")
     document = find_document(read_documents(source, format), doc, str(source))
-    if pair is None:  # name the pairs there are to choose from
-        top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in scored_pairs(estimator, document)[:5])
-        raise ValueError(f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {doc}: {top or 'none'}")
     return explain_pair(estimator, document, *pair)
+
+
+def top_pairs(
+    model: LoadedModel | RelationExtractor | PathLike | None, source: PathLike, *, doc: str, format: str | None = None
+) -> list[tuple[str, str, float]]:
+    """Every candidate pair of document ``doc`` of ``source`` as (ID1, ID2, score), highest score first."""
+    return scored_pairs(resolve_model(model), find_document(read_documents(source, format), doc, str(source)))
 
 
 def predict_file(
@@ -368,27 +379,28 @@ def predict_file(
     estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_documents(source, input_format, on_error=on_error)
     total = count_documents(source) if progress else None
+    with _dask_client(scheduler) as client:
 
-    def predict(stream: Iterable[Document]) -> Iterable[Document]:
-        return _predict_stream(estimator, stream, threshold=threshold, n_jobs=n_jobs, scheduler=scheduler)
+        def predict(stream: Iterable[Document]) -> Iterator[Document]:
+            return estimator.predict_documents(stream, threshold=threshold, n_jobs=n_jobs, client=client)
 
-    predicted = predict_with_existing(predict, documents, min_score=min_score, keep_existing=keep_relations)
-    return write_documents(track(predicted, enabled=progress, desc="predicting", total=total), output, output_format, with_scores=with_scores)
+        predicted = predict_with_existing(predict, documents, min_score=min_score, keep_existing=keep_relations)
+        return write_documents(track(predicted, enabled=progress, desc="predicting", total=total), output, output_format, with_scores=with_scores)
 
 
-def _predict_stream(
-    estimator: RelationExtractor, documents: Iterable[Document], *, threshold: float | None, n_jobs: int, scheduler: str | Any | None
-) -> Iterator[Document]:
-    """Predicted documents in input order: locally with ``n_jobs`` processes, or on a dask cluster."""
-    if scheduler is None:
-        return estimator.predict_documents(documents, threshold=threshold, n_jobs=n_jobs)
-    from .parallel.distributed import (
-        predict_documents_dask,  # dask is an optional extra
-    )
+@contextlib.contextmanager
+def _dask_client(scheduler: str | Any | None) -> Iterator[Any]:
+    """None for a local run; an open ``dask.distributed.Client`` as given; or a connection to an address, closed at the end."""
+    if scheduler is None or not isinstance(scheduler, str):
+        yield scheduler
+        return
+    from .parallel.distributed import connect  # dask is an optional extra
 
-    if isinstance(scheduler, str):
-        return predict_documents_dask(estimator, documents, scheduler=scheduler, threshold=threshold)
-    return predict_documents_dask(estimator, documents, client=scheduler, threshold=threshold)
+    client = connect(scheduler)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @dataclass(frozen=True)
@@ -420,7 +432,7 @@ def output_paths(inputs: Sequence[PathLike], output_dir: PathLike, output_format
         by_name[name] = source
         target = directory / name
         if target.resolve() == source.resolve():
-            raise InputError(str(source), 0, f"the output {target} would overwrite this input; choose another --output-dir")
+            raise InputError(str(source), 0, f"the output {target} would overwrite this input; choose another output directory")
         pairs.append((source, target))
     return pairs
 
@@ -457,15 +469,8 @@ def predict_files(
         )
         return FileResult(source, target, count)
 
-    if isinstance(scheduler, str):  # one connection (and one shipping of the model per file) for all inputs
-        from .parallel.distributed import connect
-
-        client = connect(scheduler)
-        try:
-            return [one(s, t, client) for s, t in pairs]
-        finally:
-            client.close()
-    return [one(s, t, scheduler) for s, t in pairs]
+    with _dask_client(scheduler) as client:  # one connection for all inputs
+        return [one(s, t, client) for s, t in pairs]
 
 
 def convert(

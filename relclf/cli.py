@@ -1,7 +1,9 @@
 """Command-line interface: a thin layer over :mod:`relclf.api`.
 
 Every command checks its arguments, calls one API function and prints what it returns. Errors in
-the input or model end with one line ``relclf: error: ...`` and exit status 2.
+the input or model end with one line ``relclf: error: ...`` and exit status 2. Everything that
+concerns the process rather than the work (logging to stderr, signals, ``gc.freeze``, option names
+in messages) is decided here, never in the library.
 """
 
 from __future__ import annotations
@@ -10,32 +12,32 @@ import argparse
 import contextlib
 import difflib
 import faulthandler
+import gc
 import json
 import logging
 import os
-import re
 import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
-
-from tqdm import tqdm
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
 
 from . import api
 from ._version import __version__
-from .errors import InputError, OutputError, RelclfError
-from .io.files import atomic_writer
+from .errors import InputError, OutputError, RelclfError, WorkerError
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
-from .persistence import FORMATS, format_model_card
-from .progress import should_show
+from .persistence import FORMATS as MODEL_FORMATS
 
-__all__ = ["main"]
+__all__ = ["build_parser", "entry_point", "main"]
+
+DEMO = "relclf predict examples/36727001.pubtator"
+# what the library cannot say about a dead worker: which options make a run lighter
+WORKER_HINT = "try fewer --n-jobs or a lower --max-pairs-per-doc"
+CORPORA = ("biored", "bc5cdr")
 
 log = logging.getLogger("relclf")
 
-DEMO = "relclf predict examples/36727001.pubtator"
 
-
+# -- the commands ------------------------------------------------------------------------------------
 class _SkipCounter:
     """Reports each skipped invalid document as a warning line and counts them."""
 
@@ -43,6 +45,8 @@ class _SkipCounter:
         self.count = 0
 
     def __call__(self, error: InputError) -> None:
+        from tqdm import tqdm
+
         self.count += 1
         # tqdm.write prints above a progress bar when one is drawn, like print otherwise
         tqdm.write(f"relclf: warning: {error} (document skipped)", file=sys.stderr)
@@ -54,6 +58,17 @@ class _SkipCounter:
 
 def _error_handler(args: argparse.Namespace) -> _SkipCounter | None:
     return _SkipCounter() if getattr(args, "skip_invalid", False) else None
+
+
+def _load_model(args: argparse.Namespace) -> Any:
+    """Load (and verify) the model a command names, then take it out of the garbage collector's reach.
+
+    The model lives as long as the process: freezing it (and the imported libraries) stops full
+    collections from rescanning its large vocabularies again and again (about 10% of prediction time).
+    """
+    model = api.resolve_model(args.model)
+    gc.freeze()
+    return model
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -79,20 +94,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_evaluate(args: argparse.Namespace) -> int:
-    skipper = _error_handler(args)
-    if args.plots:
-        scores = _evaluate_with_plots(args, skipper)
-    else:
-        scores = api.evaluate(args.gold, args.model, **_evaluate_options(args, skipper))
-        print(scores.table())
-    if args.json:
-        _write_json(args.json, scores.as_dict())
-    if skipper:
-        skipper.report()
-    return 0
-
-
 def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
     """The keyword arguments that ``evaluate`` passes to api.evaluate / api.evaluate_details."""
     return {
@@ -105,23 +106,22 @@ def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) ->
     }
 
 
-def _evaluate_with_plots(args: argparse.Namespace, skipper: _SkipCounter | None) -> api.Scores:
-    from .evaluation import plots
-
-    plots.require_matplotlib()  # before the work, so that a missing extra fails at once
-    details = api.evaluate_details(args.gold, args.model, **_evaluate_options(args, skipper))
-    print(details.scores.table())
-    for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({details.scores.documents:,} documents)"):
-        print(f"wrote {path}")
-    return details.scores
-
-
-def _cmd_predict(args: argparse.Namespace) -> int:
-    if args.output_dir is not None or len(args.input) > 1:
-        return _cmd_predict_many(args)
+def _cmd_evaluate(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    count = api.predict_file(args.input[0], args.output, args.model, progress=args.progress, **_predict_options(args, skipper))
-    log.info("wrote %d documents", count)
+    if args.plots:
+        from .evaluation import plots
+
+        plots.require_matplotlib()  # before the work, so that a missing extra fails at once
+        details = api.evaluate_details(args.gold, _load_model(args), **_evaluate_options(args, skipper))
+        scores = details.scores
+        print(scores.table())
+        for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({scores.documents:,} documents)"):
+            print(f"wrote {path}")
+    else:
+        scores = api.evaluate(args.gold, _load_model(args), **_evaluate_options(args, skipper))
+        print(scores.table())
+    if args.json:
+        _write_json(args.json, scores.as_dict())
     if skipper:
         skipper.report()
     return 0
@@ -143,16 +143,11 @@ def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> 
     }
 
 
-def _cmd_convert(args: argparse.Namespace) -> int:
+def _cmd_predict(args: argparse.Namespace) -> int:
+    if args.output_dir is not None or len(args.input) > 1:
+        return _cmd_predict_many(args)
     skipper = _error_handler(args)
-    count = api.convert(
-        args.input,
-        args.output,
-        input_format=args.format,
-        output_format=args.output_format,
-        with_scores=args.with_scores,
-        on_error=skipper,
-    )
+    count = api.predict_file(args.input[0], args.output, _load_model(args), progress=args.progress, **_predict_options(args, skipper))
     log.info("wrote %d documents", count)
     if skipper:
         skipper.report()
@@ -168,9 +163,25 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
     if "-" in args.input:
         raise InputError("-", 0, "standard input cannot be used with --output-dir")
     skipper = _error_handler(args)
-    results = api.predict_files(args.input, args.output_dir, args.model, **_predict_options(args, skipper))
+    results = api.predict_files(args.input, args.output_dir, _load_model(args), **_predict_options(args, skipper))
     for result in results:
         log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
+    if skipper:
+        skipper.report()
+    return 0
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    skipper = _error_handler(args)
+    count = api.convert(
+        args.input,
+        args.output,
+        input_format=args.format,
+        output_format=args.output_format,
+        with_scores=args.with_scores,
+        on_error=skipper,
+    )
+    log.info("wrote %d documents", count)
     if skipper:
         skipper.report()
     return 0
@@ -189,7 +200,12 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         raise ValueError("--doc and --pair need a FILE to read the document from")
     if args.file is not None and args.doc is None:
         raise ValueError("with a FILE, give --doc ID and --pair ID1 ID2")
-    explanation = api.explain(args.model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top, format=args.format)
+    model = _load_model(args)
+    if args.file is not None and args.pair is None:
+        pairs = api.top_pairs(model, args.file, doc=args.doc, format=args.format)
+        top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in pairs[:5])
+        raise ValueError(f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: {top or 'none'}")
+    explanation = api.explain(model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top, format=args.format)
     print(explanation.text(args.top) if args.file else explanation.text())
     return 0
 
@@ -238,7 +254,111 @@ def _pair_cap(args: argparse.Namespace) -> int | None:
     return None if args.max_pairs_per_doc == 0 else args.max_pairs_per_doc
 
 
-def _add_pair_cap(p: argparse.ArgumentParser) -> None:
+def _write_json(path: str, data: dict) -> None:
+    from .io.files import atomic_writer
+
+    with atomic_writer(path) as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
+
+
+# -- the model card as `relclf info` prints it ------------------------------------------------------
+def format_model_card(card: dict[str, Any]) -> str:
+    """Render a card from :func:`relclf.api.model_info` as the text ``relclf info`` prints."""
+    from .persistence import FORMAT_VERSION, version_problem
+
+    verified = card.get("verified")
+    check = {True: "matches the recorded sha256", False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}", None: "no sha256 recorded"}[verified]
+    problem = version_problem(card.get("format_version", FORMAT_VERSION), card.get("relclf_version"), card.get("sklearn_version"))
+    lines = [
+        f"model: {card['file']} ({card['file_size'] / 1e6:.1f} MB, {card.get('model_format', 'joblib')})",
+        f"sha256: {card['file_sha256']} ({check})",
+        f"made with: relclf {card.get('relclf_version', '?')}, scikit-learn {card.get('sklearn_version', '?')}, "
+        f"Python {card.get('python_version', '?')}, on {card.get('created', '?')}",
+        f"loadable here: {'yes' if problem is None else f'no: {problem}'}",
+        f"seed: {card.get('seed', card.get('parameters', {}).get('random_state', '?'))}",
+        "training data:",
+        *(f"  {f.get('name')}  sha256 {f.get('sha256')}" for f in card.get("training_files", [])),
+        f"labels ({len(card.get('labels', []))}): {', '.join(card.get('labels', []))}",
+        f"novelty labels: {', '.join(card.get('novelty_labels', [])) or 'none'}",
+        f"type pairs ({len(card.get('type_pairs', []))}): {', '.join(card.get('type_pairs', []))}",
+        f"composite IDs: {'split into their parts' if card.get('split_composites') else 'one entity'}",
+        f"threshold: {card['threshold']:.3f}" if isinstance(card.get("threshold"), (int, float)) else "threshold: ?",
+        f"max pairs per document in training: {card.get('parameters', {}).get('max_pairs_per_doc') or 'no cap'}",
+    ]
+    if "training_seconds" in card:
+        lines.append(f"training time: {card['training_seconds']} s")
+    scores = _score_lines(card.get("scores") or {})
+    lines += ["scores:", *scores] if scores else ["scores: none recorded"]
+    return "\n".join(lines)
+
+
+def _score_lines(scores: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, value in scores.items():
+        if isinstance(value, dict) and value and all(isinstance(v, dict) and "f1" in v for v in value.values()):
+            for level, c in value.items():
+                lines.append(f"  {name:<28} {level:<22} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}")
+        else:
+            lines.append(f"  {name:<28} {value}")
+    return lines
+
+
+# -- the parser ------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that remembers the option strings added to it (for "did you mean" hints)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.option_names: list[str] = []  # before argparse's __init__, which adds -h
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # type: ignore[override]
+        """Add an argument as argparse does, and remember its option strings."""
+        action = super().add_argument(*args, **kwargs)
+        self.option_names.extend(action.option_strings)
+        return action
+
+
+def _choice(options: Sequence[str]) -> Callable[[str], str]:
+    """An argparse ``type`` accepting one of ``options`` and suggesting the closest on a typo."""
+
+    def check(value: str) -> str:
+        if value in options:
+            return value
+        raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(options)}){_did_you_mean(value, options)}")
+
+    return check
+
+
+def _did_you_mean(word: str, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """-v and -q, accepted after the command too (relclf predict FILE -q); SUPPRESS keeps the main ones."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress details to stderr")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+    return common
+
+
+def _add_model(p: _Parser) -> None:
+    p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
+    p.add_argument("--threshold", type=float, help="override the model's decision threshold (0-1)")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes (default 1; -1: all CPUs); output identical to a serial run")
+
+
+def _add_formats(p: _Parser, *, output: bool) -> None:
+    p.add_argument("--format", type=_choice(INPUT_FORMATS), metavar="{" + ",".join(INPUT_FORMATS) + "}", help="input format (default: from the extension, else the content)")
+    if output:
+        p.add_argument(
+            "--output-format", type=_choice(OUTPUT_FORMATS), metavar="{" + ",".join(OUTPUT_FORMATS) + "}",
+            help="output format (default: from the output's extension; PubTator for stdout)",
+        )
+
+
+def _add_pair_cap(p: _Parser) -> None:
     p.add_argument(
         "--max-pairs-per-doc", type=int, default=api.DEFAULT_MAX_PAIRS_PER_DOC, metavar="N",
         help=f"keep at most N candidate pairs per document, those whose mentions are closest, with a warning "
@@ -246,91 +366,26 @@ def _add_pair_cap(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _write_json(path: str, data: dict) -> None:
-    with atomic_writer(path) as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
+def _add_skip(p: _Parser) -> None:
+    p.add_argument("--skip-invalid", action="store_true", help="skip invalid documents with a warning instead of stopping")
 
 
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors suggest the closest subcommand or option (Python 3.11's has no
-    ``suggest_on_error``)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        """Print usage and ``relclf: error: MESSAGE`` plus a "did you mean" hint; exit 2."""
-        hint = _suggestion(self, message)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}{hint}\n")
-
-
-def _suggestion(parser: argparse.ArgumentParser, message: str) -> str:
-    """A ``; did you mean ...?`` hint for an invalid choice or unknown option in ``message``."""
-    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
-    if choice:
-        options = re.findall(r"'([^']*)'", choice.group(2))
-        close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.6)
-        return f"; did you mean '{close[0]}'?" if close else ""
-    unknown = re.search(r"unrecognized arguments: (.*)", message)
-    if unknown:
-        known = _option_strings(parser)
-        hints = {}
-        for word in unknown.group(1).split():
-            if word.startswith("-"):
-                close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)
-                if close:
-                    hints[word] = close[0]
-        if len(hints) == 1:
-            return f"; did you mean '{next(iter(hints.values()))}'?"
-        return f"; did you mean {', '.join(f'{v!r} (for {k!r})' for k, v in hints.items())}?" if hints else ""
-    return ""
-
-
-def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
-    """Every option of ``parser`` and of the subcommand named on the command line (or of all)."""
-    options = [o for a in parser._actions for o in a.option_strings]
-    commands: dict[str, argparse.ArgumentParser] = {}
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            commands.update(action.choices)
-    argv = getattr(parser, "_argv", None) or sys.argv[1:]
-    named = [commands[w] for w in argv if w in commands][:1]
-    for sub in named or commands.values():
-        options += [o for a in sub._actions for o in a.option_strings]
-    return sorted(set(options))
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="relclf",
-        description="Relation extraction from entity-annotated PubMed abstracts (PubTator).",
-        epilog=f"Try: {DEMO}",
-    )
-    parser.add_argument("--version", action="version", version=f"relclf {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (they are shown only when stderr is a terminal)")
-    # the same switches after the subcommand (relclf predict FILE -q); SUPPRESS keeps the main ones
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress details to stderr")
-    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _add_parser = sub.add_parser
-    sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[common], **k)  # type: ignore[method-assign]
-
-    p = sub.add_parser("train", help="train a model on PubTator files with relation lines")
+def _train_parser(p: _Parser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="training files (PubTator with relations)")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model")
     p.add_argument("--dev", metavar="FILE", help="gold file to score the trained model on")
     p.add_argument("--threshold", type=float, help="fixed detector threshold instead of choosing it by cross-validation")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds for the threshold (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same files, options and seed give the same model")
-    p.add_argument("--model-format", choices=FORMATS, help="model file format (default: skops if MODEL ends in .skops, else joblib)")
-    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes for featurization and fitting (default 1); same model as a serial run")
+    p.add_argument("--model-format", type=_choice(MODEL_FORMATS), metavar="{" + ",".join(MODEL_FORMATS) + "}", help="model file format (default: skops if MODEL ends in .skops, else joblib)")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes for featurization and fitting (default 1; -1: all CPUs); same model as a serial run")
     _add_formats(p, output=False)
     _add_pair_cap(p)
     _add_skip(p)
     p.set_defaults(run=_cmd_train)
 
-    p = sub.add_parser("evaluate", help="predict on a gold file (relations hidden) and score")
+
+def _evaluate_parser(p: _Parser) -> None:
     p.add_argument("gold", metavar="GOLD")
     _add_model(p)
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
@@ -340,7 +395,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_skip(p)
     p.set_defaults(run=_cmd_evaluate)
 
-    p = sub.add_parser("predict", help="predict relations for annotated abstracts")
+
+def _predict_parser(p: _Parser) -> None:
     p.add_argument("input", nargs="+", metavar="INPUT", help="input file (PubTator, BioC XML or JSON), or - for stdin; several files, directories or globs with --output-dir")
     _add_model(p)
     p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); its format follows its extension")
@@ -354,7 +410,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_skip(p)
     p.set_defaults(run=_cmd_predict)
 
-    p = sub.add_parser("explain", help="show a model's strongest features, or why it decided a pair")
+
+def _explain_parser(p: _Parser) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="file holding the document (with --doc and --pair)")
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     p.add_argument("--doc", metavar="ID", help="document (PMID) of FILE to explain")
@@ -363,7 +420,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_formats(p, output=False)
     p.set_defaults(run=_cmd_explain)
 
-    p = sub.add_parser("convert", help="convert between PubTator, BioC XML, BioC JSON (and to JSON Lines / TSV rows)")
+
+def _convert_parser(p: _Parser) -> None:
     p.add_argument("input", metavar="INPUT", help="input file, or - for stdin")
     p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); format from its extension")
     p.add_argument("--with-scores", action="store_true", help="PubTator output: write relation scores as a 6th column")
@@ -371,84 +429,161 @@ def _parser() -> argparse.ArgumentParser:
     _add_skip(p)
     p.set_defaults(run=_cmd_convert)
 
-    p = sub.add_parser("download", help="fetch a public corpus (BioRED, BC5CDR) and unpack its PubTator files")
-    p.add_argument("corpus", choices=("biored", "bc5cdr"), help="which corpus")
+
+def _download_parser(p: _Parser) -> None:
+    p.add_argument("corpus", type=_choice(CORPORA), metavar="{" + ",".join(CORPORA) + "}", help="which corpus")
     p.add_argument("--dest", required=True, metavar="DIR", help="directory to unpack into (files go to DIR/CORPUS/)")
     p.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the archive; a mismatch keeps nothing")
     p.add_argument("--base-url", metavar="URL", help="fetch the archive from this directory URL instead (a mirror); also $RELCLF_DOWNLOAD_BASE")
     p.add_argument("--url", metavar="URL", help="fetch the archive from exactly this URL")
     p.set_defaults(run=_cmd_download)
 
-    p = sub.add_parser("score", help="score a prediction file against a gold file")
+
+def _score_parser(p: _Parser) -> None:
     p.add_argument("gold", metavar="GOLD")
     p.add_argument("predicted", metavar="PRED")
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
     _add_formats(p, output=False)
     p.set_defaults(run=_cmd_score)
 
-    p = sub.add_parser("info", help="print a model's card (read without loading the model)")
+
+def _info_parser(p: _Parser) -> None:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--json", action="store_true", help="print the card as JSON")
     p.set_defaults(run=_cmd_info)
 
-    p = sub.add_parser("export", help="save a model in another format (skops: safe to share)")
+
+def _export_parser(p: _Parser) -> None:
     p.add_argument("model", metavar="MODEL", help="model to export (verified and loaded)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to save it, e.g. model.skops")
-    p.add_argument("--format", choices=FORMATS, help="default: skops if OUT ends in .skops, else joblib")
+    p.add_argument("--format", type=_choice(MODEL_FORMATS), metavar="{" + ",".join(MODEL_FORMATS) + "}", help="default: skops if OUT ends in .skops, else joblib")
     p.set_defaults(run=_cmd_export)
-    return parser
 
 
-def _redirect_logging() -> contextlib.AbstractContextManager:
+# command -> (help, the function that adds its arguments)
+COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
+    "train": ("train a model on PubTator files with relation lines", _train_parser),
+    "evaluate": ("predict on a gold file (relations hidden) and score", _evaluate_parser),
+    "predict": ("predict relations for annotated abstracts", _predict_parser),
+    "explain": ("show a model's strongest features, or why it decided a pair", _explain_parser),
+    "convert": ("convert between PubTator, BioC XML, BioC JSON (and to JSON Lines / TSV rows)", _convert_parser),
+    "download": ("fetch a public corpus (BioRED, BC5CDR) and unpack its PubTator files", _download_parser),
+    "score": ("score a prediction file against a gold file", _score_parser),
+    "info": ("print a model's card (read without loading the model)", _info_parser),
+    "export": ("save a model in another format (skops: safe to share)", _export_parser),
+}
+# options of the main parser, which may come before the command
+_GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quiet")
+
+
+def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
+    """The argument parser and, by command name, each command's parser."""
+    parser = _Parser(prog="relclf", description="Relation extraction from entity-annotated PubMed abstracts (PubTator, BioC).", epilog=f"Try: {DEMO}")
+    parser.add_argument("--version", action="version", version=f"relclf {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (they are shown only when stderr is a terminal)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    common = _common_options()
+    commands = {}
+    for name, (help_text, add_arguments) in COMMANDS.items():
+        commands[name] = sub.add_parser(name, help=help_text, parents=[common])
+        add_arguments(commands[name])
+    return parser, commands
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv``: its first word that is not a main-parser option."""
+    for word in argv:
+        if word not in _GLOBAL_OPTIONS:
+            return word
+    return None
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``; a mistyped command or option ends with argparse's usage error and a "did you mean" hint."""
+    parser, commands = build_parser()
+    word = _command_word(argv)
+    if word is not None and not word.startswith("-") and word not in commands:
+        parser.error(f"argument COMMAND: invalid choice: {word!r} (choose from {', '.join(commands)}){_did_you_mean(word, list(commands))}")
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        known = parser.option_names + (commands[args.command].option_names if args.command else [])
+        hints = {w: close[0] for w in unknown if w.startswith("-") and (close := difflib.get_close_matches(w.split("=")[0], known, n=1, cutoff=0.6))}
+        hint = ""
+        if len(hints) == 1:
+            hint = f"; did you mean {next(iter(hints.values()))!r}?"
+        elif hints:
+            hint = f"; did you mean {', '.join(f'{v!r} (for {k!r})' for k, v in hints.items())}?"
+        (commands[args.command] if args.command else parser).error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    return args
+
+
+# -- running -----------------------------------------------------------------------------------------
+class _Formatter(logging.Formatter):
+    """``relclf: message``, and ``relclf: warning: message`` for warnings and worse."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = super().format(record)
+        level = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
+        return f"relclf: {level}{message}"
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(verbose: bool) -> Iterator[None]:
+    """Send the library's log records (``relclf.*`` loggers) to stderr for one run, then restore."""
+    logger = logging.getLogger("relclf")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    saved = logger.level, logger.propagate
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+def _progress_redirect(enabled: bool) -> contextlib.AbstractContextManager:
+    """While bars are drawn, log lines go above them instead of through them."""
+    if not enabled:
+        return contextlib.nullcontext()
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    return logging_redirect_tqdm(loggers=[logging.getLogger()])
+    return logging_redirect_tqdm(loggers=[logging.getLogger("relclf")])
 
 
-def _add_model(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
-    p.add_argument("--threshold", type=float, help="override the model's decision threshold (0-1)")
-    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes (default 1); output identical to a serial run")
-
-
-def _add_formats(p: argparse.ArgumentParser, *, output: bool) -> None:
-    p.add_argument("--format", choices=INPUT_FORMATS, help="input format (default: from the extension, else the content)")
-    if output:
-        p.add_argument("--output-format", choices=OUTPUT_FORMATS, help="output format (default: from the output's extension; PubTator for stdout)")
-
-
-def _add_skip(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--skip-invalid", action="store_true", help="skip invalid documents with a warning instead of stopping")
+class _Terminated(BaseException):
+    """Raised in the main process on SIGTERM so that temporary outputs are removed on the way out."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    parser = _parser()
-    parser._argv = list(sys.argv[1:] if argv is None else argv)  # type: ignore[attr-defined]  # for suggestions
-    args = parser.parse_args(argv)
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    Safe to call repeatedly in one process (tests do): logging is configured for the run only.
+    """
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
     if args.command is None:
-        parser.print_usage(sys.stderr)
+        build_parser()[0].print_usage(sys.stderr)
         print(f"relclf: a command is needed. Try: {DEMO}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="relclf: %(message)s")
+    from .progress import should_show
+
     args.progress = should_show(args.quiet)
-    _terminate_cleanly()
-    # `kill -USR1 PID` prints where a run that seems stuck is (not when stderr is no real file)
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
-        # log lines printed while a bar is drawn go above it instead of through it
-        with _redirect_logging() if args.progress else contextlib.nullcontext():
+        with _logging_to_stderr(args.verbose), _progress_redirect(args.progress):
             return args.run(args)
     except OutputError as error:
         print(f"relclf: error: {error}", file=sys.stderr)
         if error.path == "<stdout>":
             _discard_stdout()
         return 2
-    except RelclfError as error:
-        print(f"relclf: error: {error}", file=sys.stderr)
+    except WorkerError as error:
+        print(f"relclf: error: {error}; {WORKER_HINT}", file=sys.stderr)
         return 2
-    except ValueError as error:  # invalid training data or parameters reported by the estimator
+    except (RelclfError, ValueError) as error:  # bad input, model or parameters: one line
         print(f"relclf: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -459,39 +594,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         print("relclf: terminated", file=sys.stderr)
         return 143
+    finally:
+        gc.unfreeze()
 
 
 def entry_point() -> NoReturn:
-    """The ``relclf`` command: run :func:`main` on ``sys.argv`` and exit with its status.
+    """The ``relclf`` command: run :func:`main` on ``sys.argv`` in this process and exit with its status.
 
-    An interrupted run (status 130 or 143) has already removed its temporary output; it then exits at
-    once rather than wait at interpreter exit for helper threads (a worker pool's) that the
-    interruption may have left unable to finish.
+    The process-wide set-up lives here, not in :func:`main`: SIGTERM becomes an exception (so that
+    temporary outputs are removed and workers stopped on the way out), and ``kill -USR1 PID`` prints
+    where a run that seems stuck is.
     """
-    status = main()
-    if status in (130, 143):
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(status)
-    sys.exit(status)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # not when stderr is no real file
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    sys.exit(main())
 
 
-class _Terminated(BaseException):
-    """Raised in the main process on SIGTERM so that temporary outputs are removed on the way out."""
-
-
-def _terminate_cleanly() -> None:
-    """Turn SIGTERM into an exception in this process (like Ctrl-C), so atomic writers clean up.
-
-    Worker processes never run this handler: they are forked with SIGTERM blocked and restore the
-    default action before unblocking it (:mod:`relclf.parallel.workers`).
-    """
-
-    def handler(signum: int, frame: object) -> None:
-        raise _Terminated
-
-    signal.signal(signal.SIGTERM, handler)
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def _discard_stdout() -> None:

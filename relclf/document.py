@@ -15,7 +15,10 @@ __all__ = [
     "Document",
     "Mention",
     "Relation",
+    "Entity",
     "canonical_type",
+    "document_entities",
+    "gold_relation_index",
     "identifier_parts",
     "is_normalized",
 ]
@@ -231,3 +234,11 @@ def document_entities(document: Document, *, split_composites: bool = True) -> l
         types = Counter(m.canonical_type for m in mentions)
         entities.append(Entity(identifier, types.most_common(1)[0][0], tuple(mentions)))
     return entities
+
+
+def gold_relation_index(document: Document) -> dict[frozenset[str], tuple[str, str | None]]:
+    """Map each gold unordered ID pair of a document to its (label, novelty); the first line wins."""
+    index: dict[frozenset[str], tuple[str, str | None]] = {}
+    for relation in document.relations:
+        index.setdefault(relation.pair, (relation.label, relation.novelty))
+    return index

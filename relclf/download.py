@@ -131,7 +131,7 @@ def download(
     target = source_url(name, base_url=base_url, url=url)
     expected = (sha256 or SOURCES[name].sha256 or "").lower() or None
     if expected is not None and not re.fullmatch(r"[0-9a-f]{64}", expected):
-        raise RelclfError(f"--sha256 must be 64 hex digits, not {sha256!r}")
+        raise RelclfError(f"an expected SHA-256 must be 64 hex digits, not {sha256!r}")
     out = Path(dest) / name
     created = not Path(dest).exists()
     Path(dest).mkdir(parents=True, exist_ok=True)

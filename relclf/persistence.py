@@ -47,12 +47,12 @@ __all__ = [
     "build_metadata",
     "export_model",
     "file_sha256",
-    "format_model_card",
     "load_model",
     "model_format",
     "read_model_card",
     "save_model",
     "verify_model_file",
+    "version_problem",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ FORMATS = ("joblib", "skops")
 # Types a relclf skops file may contain beyond those skops trusts by default (scikit-learn
 # estimators, numpy/scipy arrays, builtins): our own two estimator classes, which hold only such
 # attributes and run no code when their state is restored (BaseEstimator.__setstate__).
-SKOPS_ALLOWED_TYPES = ("relclf.extract.features.PairVectorizer", "relclf.extract.estimator.RelationExtractor")
+SKOPS_ALLOWED_TYPES = ("relclf.extract.vectorizer.PairVectorizer", "relclf.extract.estimator.RelationExtractor")
 # Member of a relclf skops archive holding the metadata as plain JSON, read without loading the model.
 SKOPS_METADATA_MEMBER = "relclf-metadata.json"
 
@@ -97,7 +97,7 @@ def build_metadata(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Describe a fitted model: versions, training data with checksums, labels, parameters, scores."""
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in estimator.get_params().items()}
+    params = {k: _json_value(v) for k, v in estimator.get_params(deep=False).items()}
     return {
         "relclf_version": __version__,
         "sklearn_version": sklearn.__version__,
@@ -115,6 +115,15 @@ def build_metadata(
         **(extra or {}),
     }
 
+
+
+def _json_value(value: Any) -> Any:
+    """A parameter as the card records it: JSON values as they are, tuples as lists, estimators by their repr."""
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
 
 
 class _HashingWriter:
@@ -234,51 +243,18 @@ def read_model_card(path: PathLike) -> dict[str, Any]:
     return dict(card, file=str(path), file_size=path.stat().st_size, file_sha256=actual, verified=None if recorded is None else actual == recorded)
 
 
-def _compatibility(card: dict[str, Any]) -> str:
-    if card.get("format_version", FORMAT_VERSION) != FORMAT_VERSION:
-        return f"no: model format {card.get('format_version')}, relclf {__version__} reads format {FORMAT_VERSION}"
-    made_with = str(card.get("sklearn_version", "?"))
+def version_problem(format_version: Any, relclf_version: Any, sklearn_version: Any) -> str | None:
+    """Why a model with these recorded versions cannot be loaded here, or None when it can.
+
+    >>> version_problem(FORMAT_VERSION, "0.1.0", sklearn.__version__) is None
+    True
+    """
+    if format_version != FORMAT_VERSION:
+        return f"model format {format_version} (relclf {relclf_version}) cannot be read by relclf {__version__} (format {FORMAT_VERSION})"
+    made_with = str(sklearn_version or "?")
     if _minor(made_with) != _minor(sklearn.__version__):
-        return f"no: made with scikit-learn {made_with}, {sklearn.__version__} is installed"
-    return f"yes (relclf {__version__}, scikit-learn {sklearn.__version__} installed)"
-
-
-def _score_lines(scores: dict[str, Any]) -> list[str]:
-    lines = []
-    for name, value in scores.items():
-        if isinstance(value, dict) and value and all(isinstance(v, dict) and "f1" in v for v in value.values()):
-            for level, c in value.items():
-                lines.append(f"  {name:<28} {level:<22} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}")
-        else:
-            lines.append(f"  {name:<28} {value}")
-    return lines
-
-
-def format_model_card(card: dict[str, Any]) -> str:
-    """Render a card from :func:`read_model_card` as the text ``relclf info`` prints."""
-    verified = card.get("verified")
-    check = {True: "matches the recorded sha256", False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}", None: "no sha256 recorded"}[verified]
-    lines = [
-        f"model: {card['file']} ({card['file_size'] / 1e6:.1f} MB, {card.get('model_format', 'joblib')})",
-        f"sha256: {card['file_sha256']} ({check})",
-        f"made with: relclf {card.get('relclf_version', '?')}, scikit-learn {card.get('sklearn_version', '?')}, "
-        f"Python {card.get('python_version', '?')}, on {card.get('created', '?')}",
-        f"loadable here: {_compatibility(card)}",
-        f"seed: {card.get('seed', card.get('parameters', {}).get('random_state', '?'))}",
-        "training data:",
-        *(f"  {f.get('name')}  sha256 {f.get('sha256')}" for f in card.get("training_files", [])),
-        f"labels ({len(card.get('labels', []))}): {', '.join(card.get('labels', []))}",
-        f"novelty labels: {', '.join(card.get('novelty_labels', [])) or 'none'}",
-        f"type pairs ({len(card.get('type_pairs', []))}): {', '.join(card.get('type_pairs', []))}",
-        f"composite IDs: {'split into their parts' if card.get('split_composites') else 'one entity'}",
-        f"threshold: {card['threshold']:.3f}" if isinstance(card.get("threshold"), (int, float)) else "threshold: ?",
-        f"max pairs per document in training: {card.get('parameters', {}).get('max_pairs_per_doc') or 'no cap'}",
-    ]
-    if "training_seconds" in card:
-        lines.append(f"training time: {card['training_seconds']} s")
-    scores = _score_lines(card.get("scores") or {})
-    lines += ["scores:", *scores] if scores else ["scores: none recorded"]
-    return "\n".join(lines)
+        return f"made with scikit-learn {made_with}, but {sklearn.__version__} is installed"
+    return None
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -314,17 +290,11 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
 
 
 def _check_versions(path: PathLike, fmt_version: Any, relclf_version: Any, sklearn_version: Any) -> None:
-    if fmt_version != FORMAT_VERSION:
-        raise ModelError(
-            f"{path}: model format {fmt_version} (relclf {relclf_version}) "
-            f"cannot be read by relclf {__version__} (format {FORMAT_VERSION}); retrain it"
-        )
-    made_with = sklearn_version or "?"
-    if _minor(made_with) != _minor(sklearn.__version__):
-        raise ModelError(
-            f"{path}: made with scikit-learn {made_with}, but {sklearn.__version__} is installed; "
-            f"install scikit-learn=={made_with} or retrain the model"
-        )
+    problem = version_problem(fmt_version, relclf_version, sklearn_version)
+    if problem is None:
+        return
+    remedy = "retrain it" if fmt_version != FORMAT_VERSION else f"install scikit-learn=={sklearn_version} or retrain the model"
+    raise ModelError(f"{path}: {problem}; {remedy}")
 
 
 def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel:

@@ -21,16 +21,12 @@ from .io.files import PathLike
 
 __all__ = ["byte_bar", "count_documents", "stage", "should_show", "track"]
 
-log = logging.getLogger("relclf")
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 class _Bar(tqdm):
-    """A tqdm bar without tqdm's monitor thread.
-
-    Our bars are updated often, so the monitor has nothing to correct, and a process that runs no
-    other thread can fork its prediction workers (relclf.parallel.workers), which is faster than a fork server.
-    """
+    """A tqdm bar without tqdm's monitor thread: our bars are updated often, so it has nothing to correct."""
 
     monitor_interval = 0
 

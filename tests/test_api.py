@@ -7,14 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import parse
+from synthetic import synthetic_corpus
+
 from relclf import api
 from relclf.errors import InputError
 from relclf.evaluation.metrics import score_documents
 from relclf.extract.estimator import RelationExtractor
+from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
-from synthetic import synthetic_corpus
 
 
 def test_evaluate_details_agrees_with_evaluate():
@@ -54,7 +55,7 @@ def test_readme_python_api_example_runs(tmp_path, monkeypatch, capsys):
 
 @pytest.fixture(scope="module")
 def model() -> RelationExtractor:
-    return RelationExtractor(min_df=1).fit(read_pubtator(io.BytesIO(synthetic_corpus(40, seed=1).encode())))
+    return RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(read_pubtator(io.BytesIO(synthetic_corpus(40, seed=1).encode())))
 
 
 @pytest.fixture

@@ -5,21 +5,22 @@ from __future__ import annotations
 import io
 
 import pytest
+from synthetic import synthetic_corpus
 
 from relclf import api
 from relclf.errors import RelclfError
 from relclf.extract.estimator import RelationExtractor
 from relclf.io.pubtator import read_pubtator
-from synthetic import synthetic_corpus
 
 distributed = pytest.importorskip("dask.distributed", reason="needs the dask extra: pip install 'relclf[dask]'")
 
-from relclf.parallel.distributed import connect, predict_documents_dask  # noqa: E402
+from relclf.extract.vectorizer import PairVectorizer
+from relclf.parallel.distributed import connect, imap_ordered_dask  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def model() -> RelationExtractor:
-    return RelationExtractor(min_df=1).fit(read_pubtator(io.BytesIO(synthetic_corpus(40, seed=1).encode())))
+    return RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(read_pubtator(io.BytesIO(synthetic_corpus(40, seed=1).encode())))
 
 
 @pytest.fixture(scope="module")
@@ -39,22 +40,27 @@ def test_cluster_prediction_equals_serial_byte_for_byte(model, cluster, tmp_path
     assert b"Correlation" in serial.read_bytes()
 
 
-def test_small_chunks_come_back_in_input_order(model, cluster):
+def _square(state: int, item: int) -> int:
+    return state * item * item
+
+
+def test_results_come_back_in_input_order_with_few_in_flight(cluster):
+    with distributed.Client(cluster) as client:
+        results = list(imap_ordered_dask(_square, range(20), client=client, state=3, in_flight=3))
+    assert results == [(i, 3 * i * i) for i in range(20)]
+
+
+def test_small_batches_on_the_cluster_predict_like_serial(model, cluster):
     documents = list(read_pubtator(io.BytesIO(synthetic_corpus(12, seed=6, start=900).encode())))
     hidden = [d.with_relations(()) for d in documents]
     with distributed.Client(cluster) as client:
-        predicted = list(predict_documents_dask(model, hidden, client=client, chunk_size=2, max_in_flight=3))
+        predicted = list(model.predict_documents(hidden, client=client, batch_size=2))
     assert predicted == list(model.predict_documents(hidden))
 
 
 def test_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(RelclfError, match="cannot reach the dask scheduler at tcp://127.0.0.1:9"):
         connect("tcp://127.0.0.1:9", timeout="1s")
-
-
-def test_a_client_or_an_address_is_needed(model):
-    with pytest.raises(ValueError, match="client or a scheduler address"):
-        list(predict_documents_dask(model, []))
 
 
 def test_predict_files_on_the_cluster_equals_local(model, cluster, tmp_path):

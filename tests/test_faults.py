@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from relclf import RelationExtractor, read_pubtator
-from relclf.persistence import build_metadata, load_model, save_model
 from conftest import run_relclf
 from synthetic import synthetic_corpus
+
+from relclf import RelationExtractor, read_pubtator
+from relclf.extract.vectorizer import PairVectorizer
+from relclf.persistence import build_metadata, load_model, save_model
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -63,7 +64,7 @@ def setup(tmp_path_factory) -> dict[str, Path]:
     path = tmp_path_factory.mktemp("faults")
     train = path / "train.pubtator"
     train.write_text(synthetic_corpus(40, seed=1))
-    model = RelationExtractor(min_df=1, cv=3).fit(read_pubtator(train))
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=3).fit(read_pubtator(train))
     save_model(model, path / "model.joblib", build_metadata(model, [train]))
     test = path / "test.pubtator"
     test.write_text(synthetic_corpus(300, seed=2, start=500))
@@ -307,11 +308,14 @@ def _stat(stat: Path) -> list[str]:
 
 
 def _children(pid: int) -> list[int]:
-    """The process IDs whose parent is ``pid`` (read from /proc)."""
+    """The worker processes of ``pid``: its children (read from /proc) that are loky workers.
+
+    loky also starts resource trackers, which end when their parent does; they are not workers.
+    """
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(_stat(stat)[1]) == pid:
+            if int(_stat(stat)[1]) == pid and b"popen_loky" in (stat.parent / "cmdline").read_bytes():
                 children.append(int(stat.parent.name))
     return children
 

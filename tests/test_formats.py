@@ -6,10 +6,16 @@ import io
 import json
 
 import pytest
-
 from conftest import DOC_100, MULTI_DOC, parse
+
 from relclf.errors import InputError, RelclfError
-from relclf.io.formats import detect_format, detect_output_format, documents_from_bytes, read_documents, write_documents
+from relclf.io.formats import (
+    detect_format,
+    detect_output_format,
+    documents_from_bytes,
+    read_documents,
+    write_documents,
+)
 
 FORMATS = ["pubtator", "bioc-xml", "bioc-json"]
 

@@ -24,12 +24,13 @@ import time
 from pathlib import Path
 
 import pytest
+from synthetic import synthetic_corpus
 
 from relclf.errors import InputError
-from relclf.io.formats import read_documents, write_documents
 from relclf.extract.estimator import RelationExtractor
+from relclf.extract.vectorizer import PairVectorizer
+from relclf.io.formats import read_documents, write_documents
 from relclf.persistence import build_metadata, save_model
-from synthetic import synthetic_corpus
 
 # Document 1: 7 lines, then a blank line; the bad document therefore starts at line 9.
 GOOD_FIRST = (
@@ -205,7 +206,7 @@ def model(tmp_path_factory) -> Path:
     from conftest import parse
 
     path = tmp_path_factory.mktemp("model") / "model.joblib"
-    estimator = RelationExtractor(min_df=1, cv=2).fit(parse(synthetic_corpus(30, seed=1)))
+    estimator = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=2).fit(parse(synthetic_corpus(30, seed=1)))
     save_model(estimator, path, build_metadata(estimator, []))
     return path
 

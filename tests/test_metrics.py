@@ -7,7 +7,13 @@ import json
 import pytest
 
 from relclf.document import Document, Relation
-from relclf.evaluation.metrics import LEVELS, Counts, ScoreAccumulator, Scores, score_documents
+from relclf.evaluation.metrics import (
+    LEVELS,
+    Counts,
+    ScoreAccumulator,
+    Scores,
+    score_documents,
+)
 
 
 def doc(pmid: str, *relations: Relation) -> Document:

@@ -8,12 +8,15 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from synthetic import synthetic_corpus
 
 from relclf.document import Document, Mention, Relation
 from relclf.evaluation.metrics import score_documents
-from relclf.extract.estimator import RelationExtractor, best_f1_threshold
+from relclf.extract.estimator import RelationExtractor
+from relclf.extract.threshold import best_f1_threshold
+from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
-from synthetic import synthetic_corpus
 
 
 def _docs(text: str) -> list[Document]:
@@ -32,18 +35,65 @@ def test_docs() -> list[Document]:
 
 @pytest.fixture(scope="module")
 def fitted(train_docs) -> RelationExtractor:
-    return RelationExtractor(min_df=1).fit(train_docs)
+    return RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(train_docs)
 
 
 def test_init_only_stores_parameters():
-    model = RelationExtractor(C=3.0, threshold=0.4, groups=("dense",))
-    assert model.get_params()["C"] == 3.0
+    vectorizer = PairVectorizer(groups=("dense",))
+    model = RelationExtractor(vectorizer=vectorizer, detector=LogisticRegression(C=3.0), threshold=0.4)
+    assert model.get_params()["vectorizer__groups"] == ("dense",)
+    assert model.get_params()["detector__C"] == 3.0
     assert model.get_params()["threshold"] == 0.4
     assert not any(name.endswith("_") for name in vars(model))
 
 
+def test_fit_clones_its_vectorizer_detector_and_labeler(train_docs):
+    vectorizer, detector, labeler = PairVectorizer(min_df=1), LogisticRegression(C=3.0, solver="liblinear"), LogisticRegression(C=5.0, solver="liblinear")
+    model = RelationExtractor(vectorizer=vectorizer, detector=detector, labeler=labeler, cv=2).fit(train_docs)
+    assert model.vectorizer_ is not vectorizer and not hasattr(vectorizer, "vectorizers_")
+    assert model.detector_ is not detector and not hasattr(detector, "coef_")
+    assert model.detector_.C == 3.0 and model.labeler_.C == 5.0
+    assert model.novelty_model_.C == 5.0  # novelty is decided by the same kind of labeler
+
+
+def test_single_label_gets_a_dummy_labeler(train_docs):
+    from sklearn.dummy import DummyClassifier
+
+    docs = [d.with_relations(tuple(r.__class__("Association", r.id1, r.id2, r.novelty) for r in d.relations)) for d in train_docs]
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=2).fit(docs)
+    assert isinstance(model.labeler_, DummyClassifier)
+    assert {r.label for rels in model.predict(docs, threshold=0.0) for r in rels} == {"Association"}
+
+
+@pytest.mark.parametrize("cv", [0, 1, -3])
+def test_fewer_than_two_folds_is_an_error(train_docs, cv):
+    with pytest.raises(ValueError, match="cv must be an integer of at least 2"):
+        RelationExtractor(cv=cv).fit(train_docs)
+
+
+def test_predict_documents_checks_the_fit_when_called_not_when_iterated():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        RelationExtractor().predict_documents([])  # not iterated
+
+
+def test_score_is_type_level_f1(fitted, test_docs):
+    hidden = [d.with_relations(()) for d in test_docs]
+    expected = score_documents(test_docs, fitted.predict_documents(hidden)).levels["type"].f1
+    assert fitted.score(test_docs) == expected > 0.9
+
+
+def test_sklearn_tags_say_documents_in_and_no_separate_target():
+    from sklearn.utils import get_tags
+
+    tags = get_tags(RelationExtractor())
+    assert tags.input_tags.two_d_array is False
+    assert tags.target_tags.required is False
+
+
 def test_fit_returns_self_and_learns_from_data(train_docs):
-    model = RelationExtractor(min_df=1)
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1))
     assert model.fit(train_docs) is model
     assert model.labels_ == ["Negative_Correlation", "Positive_Correlation"]
     assert model.type_pairs_ == ["Chemical|Disease"]
@@ -76,10 +126,13 @@ def test_threshold_override(fitted, test_docs):
 
 def test_clone_and_params_round_trip(fitted):
     copy = clone(fitted)
-    assert copy.get_params() == fitted.get_params()
+    assert copy.get_params(deep=True).keys() == fitted.get_params(deep=True).keys()
+    assert {k: v for k, v in copy.get_params().items() if k != "vectorizer"} == {k: v for k, v in fitted.get_params().items() if k != "vectorizer"}
+    assert copy.vectorizer is not fitted.vectorizer and copy.vectorizer.get_params() == fitted.vectorizer.get_params()
     assert not hasattr(copy, "detector_")
-    copy.set_params(C=0.5)
-    assert copy.C == 0.5 and fitted.C == 1.0
+    copy.set_params(cv=3, vectorizer__min_df=2)
+    assert copy.cv == 3 and fitted.cv == 5
+    assert copy.vectorizer.min_df == 2 and fitted.vectorizer.min_df == 1
 
 
 def test_refit_gives_same_predictions(train_docs, test_docs, fitted):
@@ -117,7 +170,7 @@ def test_one_label_schema_with_split_composites():
     text = synthetic_corpus(30, seed=4, with_novelty=False)
     text = text.replace("Positive_Correlation", "CID").replace("Negative_Correlation", "CID")
     docs = _docs(text)
-    model = RelationExtractor(min_df=1).fit(docs)
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(docs)
     assert model.labels_ == ["CID"]
     assert model.novelty_labels_ == []
     relations = [r for rels in model.predict([d.with_relations(()) for d in docs]) for r in rels]
@@ -177,18 +230,19 @@ def test_parallel_prediction_equals_serial(fitted, test_docs):
 
 
 def test_batches_are_cut_by_candidate_pairs_and_predictions_do_not_change(fitted, test_docs, monkeypatch):
-    import relclf.extract.estimator as model_module
+    import relclf.extract.estimator as estimator_module
 
     # synthetic documents have 6 distinct IDs: 15 pairs each by the estimate
-    assert [len(b) for b in model_module._batched(test_docs[:7], 256, max_pairs=40)] == [2, 2, 2, 1]
-    assert [len(b) for b in model_module._batched(test_docs[:7], 256, max_pairs=40, cap=5)] == [7]
-    assert [len(b) for b in model_module._batched(test_docs[:7], 3)] == [3, 3, 1]
+    assert estimator_module._pair_estimate(test_docs[0], None) == 15
+    assert estimator_module._pair_estimate(test_docs[0], 5) == 5
     expected = list(fitted.predict_documents(test_docs))
-    monkeypatch.setattr(model_module, "MAX_PAIRS_PER_BATCH", 20)  # one document per batch
+    monkeypatch.setattr(estimator_module, "MAX_PAIRS_PER_BATCH", 20)  # one document per batch
     assert list(fitted.predict_documents(test_docs)) == expected
+
+
 def test_training_with_two_jobs_gives_the_same_model_predictions(train_docs, test_docs, fitted):
     hidden = [d.with_relations(()) for d in test_docs]
-    parallel_model = RelationExtractor(min_df=1, n_jobs=2).fit(train_docs)
+    parallel_model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), n_jobs=2).fit(train_docs)
     assert parallel_model.threshold_ == fitted.threshold_
     assert list(parallel_model.predict_documents(hidden, n_jobs=1)) == list(fitted.predict_documents(hidden, n_jobs=1))
 

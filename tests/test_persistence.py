@@ -13,20 +13,22 @@ import subprocess
 
 import joblib
 import pytest
+from sklearn.linear_model import LogisticRegression
+from synthetic import synthetic_corpus
 
 from relclf import RelationExtractor, read_pubtator
+from relclf.cli import format_model_card
 from relclf.errors import ModelError
+from relclf.extract.vectorizer import PairVectorizer
 from relclf.persistence import (
     build_metadata,
     export_model,
     file_sha256,
-    format_model_card,
     load_model,
     model_format,
     read_model_card,
     save_model,
 )
-from synthetic import synthetic_corpus
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def saved(tmp_path_factory):
     train = path / "train.pubtator"
     train.write_text(synthetic_corpus(20, seed=5))
     docs = list(read_pubtator(train))
-    model = RelationExtractor(min_df=1, cv=3).fit(docs)
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=3).fit(docs)
     target = path / "m.joblib"
     save_model(model, target, build_metadata(model, [train], scores={"dev": {"pair": 1.0}}))
     return target, train, model, docs
@@ -55,7 +57,8 @@ def test_metadata_beside_the_model(saved):
     assert card["training_files"] == [{"name": "train.pubtator", "sha256": file_sha256(train)}]
     assert card["labels"] == model.labels_
     assert card["type_pairs"] == model.type_pairs_
-    assert card["parameters"]["min_df"] == 1
+    assert card["parameters"]["vectorizer"] == "PairVectorizer(min_df=1)"
+    assert card["parameters"]["cv"] == model.cv
     assert card["scores"] == {"dev": {"pair": 1.0}}
     assert load_model(target).metadata["labels"] == model.labels_
 
@@ -108,7 +111,7 @@ def test_save_leaves_no_temporary_files(saved):
 def test_metadata_read_from_bytes_stream_fixture():
     """Documents from an in-memory stream train too (no file needed for fit)."""
     docs = list(read_pubtator(io.BytesIO(synthetic_corpus(8, seed=6).encode())))
-    model = RelationExtractor(min_df=1, cv=2).fit(docs)
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=2).fit(docs)
     meta = build_metadata(model, [])
     assert meta["training_files"] == [] and meta["threshold"] == model.threshold_
 
@@ -156,7 +159,7 @@ def test_flipped_bytes_are_refused_by_digest(saved, tmp_path):
 
 def test_a_valid_model_put_in_place_of_another_is_refused(saved, tmp_path):
     target, train, _, docs = saved
-    other = RelationExtractor(min_df=1, cv=3, C=0.5).fit(docs)
+    other = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=3, detector=LogisticRegression(C=0.5, solver="liblinear")).fit(docs)
     save_model(other, tmp_path / "other.joblib", build_metadata(other, [train]))
     copy = _copy_with_sidecars(target, tmp_path)
     copy.write_bytes((tmp_path / "other.joblib").read_bytes())  # a working model, but not the one recorded
@@ -165,7 +168,7 @@ def test_a_valid_model_put_in_place_of_another_is_refused(saved, tmp_path):
     copy.with_name("copy.joblib.json").unlink()  # the .sha256 file alone catches it too
     with pytest.raises(ModelError, match="does not match .* recorded beside it"):
         load_model(copy)
-    assert load_model(tmp_path / "other.joblib").estimator.C == 0.5  # it loads under its own name
+    assert load_model(tmp_path / "other.joblib").estimator.detector_.C == 0.5  # it loads under its own name
 
 
 def test_sidecars_that_disagree_are_refused(saved, tmp_path):

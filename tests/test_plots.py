@@ -7,12 +7,12 @@ import struct
 import sys
 
 import pytest
-
 from conftest import parse
-from relclf import api, cli
-from relclf.extract.estimator import RelationExtractor
-from relclf.evaluation.plots import PLOTS, write_plots
 from synthetic import synthetic_corpus
+
+from relclf import api, cli
+from relclf.evaluation.plots import PLOTS, write_plots
+from relclf.extract.estimator import RelationExtractor
 
 NEEDS_MATPLOTLIB = pytest.mark.skipif(
     importlib.util.find_spec("matplotlib") is None, reason="the plots extra (matplotlib) is not installed"
@@ -61,5 +61,5 @@ def test_plots_without_matplotlib_is_one_line_error(tmp_path, monkeypatch, capsy
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
     status = cli.main(["evaluate", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "absent.joblib"), "--plots", str(tmp_path / "out")])
     assert status == 2
-    assert capsys.readouterr().err == "relclf: error: --plots needs matplotlib: pip install relclf[plots]\n"
+    assert capsys.readouterr().err == "relclf: error: drawing figures needs matplotlib: pip install relclf[plots]\n"
     assert not (tmp_path / "out").exists()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import parse
+from synthetic import synthetic_corpus
+
 from relclf.document import Document, Relation
 from relclf.extract.estimator import RelationExtractor
 from relclf.extract.predictions import combine_relations, predict_with_existing
-from synthetic import synthetic_corpus
+from relclf.extract.vectorizer import PairVectorizer
 
 OLD = (Relation("Bind", "A", "B", "Novel"), Relation("Cause", "C", "D"))
 NEW = (Relation("Association", "B", "A", "No", 0.95), Relation("Association", "A", "C", "No", 0.40), Relation("Drug", "C", "E", None, 0.70))
@@ -31,7 +32,7 @@ def test_min_score_filters_predictions_only():
 
 @pytest.fixture(scope="module")
 def model() -> RelationExtractor:
-    return RelationExtractor(min_df=1, cv=2).fit(parse(synthetic_corpus(30, seed=1)))
+    return RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=2).fit(parse(synthetic_corpus(30, seed=1)))
 
 
 def test_predict_with_existing_keeps_order_documents_and_existing_relations(model):

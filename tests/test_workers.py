@@ -1,47 +1,46 @@
-"""Tests for relclf.parallel.workers: how workers start, results in order, dead workers, interrupted pools."""
+"""Tests for relclf.parallel.workers: results in order, dead workers, interrupted runs, signal masks."""
 
 from __future__ import annotations
 
 import math
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from relclf import RelationExtractor, read_pubtator
 from relclf.errors import WorkerError
-from relclf.parallel.workers import ordered_results, process_pool, signals_blocked, start_method
-from synthetic import synthetic_corpus
-
-LINUX = sys.platform.startswith("linux")
+from relclf.parallel.workers import effective_n_jobs, imap_ordered, signals_blocked
 
 
-@pytest.fixture
-def another_thread():
-    """A second thread running in this process while the test body runs (as a dask client's would)."""
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait, daemon=True)
-    thread.start()
-    yield thread
-    stop.set()
-    thread.join()
+def _root(state: float, item: int) -> float:
+    return state * math.sqrt(item)
 
 
-@pytest.mark.skipif(not LINUX, reason="workers fork only on Linux")
-def test_workers_fork_only_while_this_process_runs_one_thread(another_thread):
-    assert start_method() == "forkserver"
-    # threads other tests left behind (a dask client's event loop) may still run here: ask a fresh
-    # interpreter, whose only thread is its main one
-    out = subprocess.run([sys.executable, "-c", "from relclf.parallel.workers import start_method; print(start_method())"], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "fork"
+def _exit(state: None, code: int) -> None:
+    os._exit(code)
 
 
-def test_results_come_in_input_order_with_a_bounded_number_in_flight():
+def _sleep(state: None, seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _status(state: None, item: int) -> str:
+    time.sleep(0.05)  # keep both workers busy, so that both start
+    return f"{os.getpid()} " + Path("/proc/self/status").read_text()
+
+
+def test_effective_n_jobs_follows_joblib():
+    assert effective_n_jobs(None) == effective_n_jobs(1) == 1
+    assert effective_n_jobs(-1) == os.cpu_count() == effective_n_jobs(os.cpu_count())
+    with pytest.raises(ValueError, match="n_jobs == 0"):
+        effective_n_jobs(0)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_results_come_in_input_order_with_a_bounded_number_in_flight(n_jobs):
     consumed = []
 
     def items():
@@ -50,46 +49,60 @@ def test_results_come_in_input_order_with_a_bounded_number_in_flight():
             yield i
 
     seen = []
-    with process_pool(2) as pool:
-        for item, root in ordered_results(pool, math.sqrt, items(), in_flight=3):
-            assert len(consumed) - len(seen) <= 3
-            seen.append(item)
-            assert root == math.sqrt(item)
+    for item, root in imap_ordered(_root, items(), n_jobs=n_jobs, state=2.0, in_flight=3):
+        assert len(consumed) - len(seen) <= 3
+        seen.append(item)
+        assert root == 2.0 * math.sqrt(item)
     assert seen == list(range(40))
 
 
 def test_a_worker_that_dies_ends_the_run_with_a_worker_error():
     with pytest.raises(WorkerError, match="a worker process ended unexpectedly"):
-        with process_pool(2) as pool:
-            list(ordered_results(pool, os._exit, [3, 3, 3, 3], in_flight=2))
+        list(imap_ordered(_exit, [3, 3, 3, 3], n_jobs=2))
 
 
-def test_an_interrupted_pool_kills_its_workers_at_once():
+def test_an_interrupted_run_kills_its_workers_at_once():
     started = time.monotonic()
+    results = imap_ordered(_sleep, [60] * 4, n_jobs=2)
+    pids = []
+
+    def interrupt() -> None:
+        time.sleep(2.0)  # the workers have started and are sleeping
+        pids.extend(int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == os.getpid() and _is_worker(int(p)))
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
-        with process_pool(2) as pool:
-            futures = [pool.submit(time.sleep, 60) for _ in range(4)]
-            time.sleep(0.5)  # the first two are running
-            raise KeyboardInterrupt
-    # the queued tasks were cancelled and the running ones ended with their killed workers
-    while not all(f.done() for f in futures) and time.monotonic() - started < 15:
-        time.sleep(0.05)
-    assert all(f.done() for f in futures)
+        next(results)
     assert time.monotonic() - started < 15
+    assert pids
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids)
 
 
-def test_parallel_prediction_with_another_thread_running_equals_serial(tmp_path, another_thread):
-    train = tmp_path / "train.pubtator"
-    train.write_text(synthetic_corpus(40, seed=1))
-    model = RelationExtractor(min_df=1, cv=3).fit(read_pubtator(train))
-    test = tmp_path / "test.pubtator"
-    test.write_text(synthetic_corpus(120, seed=2, start=500))
-    documents = list(read_pubtator(test))
-    serial = list(model.predict_documents(documents))
-    assert start_method() != "fork"  # the worker gets the model through the fork server
-    parallel = list(model.predict_documents(documents, n_jobs=2, batch_size=16))
-    assert parallel == serial
-    assert sum(len(d.relations) for d in serial) > 0
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def _is_worker(pid: int) -> bool:
+    """A loky worker process (not loky's resource tracker, which outlives runs by design)."""
+    try:
+        return b"popen_loky" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def _signal_set(status: str, field: str) -> set[int]:
@@ -110,18 +123,19 @@ def test_threads_started_with_signals_blocked_never_take_ctrl_c():
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads thread and process signal masks from /proc")
-def test_pool_threads_leave_stop_signals_to_the_main_thread_and_workers_ignore_ctrl_c():
+def test_executor_threads_leave_stop_signals_to_the_main_thread_and_workers_ignore_ctrl_c():
     before = {t.native_id for t in threading.enumerate()}
-    with process_pool(2) as pool:
-        helpers = [t.native_id for t in threading.enumerate() if t.native_id not in before]
-        workers = list(pool._processes)  # the worker PIDs (a fork server starts them as tasks come)
-        assert helpers and workers
-        for tid in helpers:
-            assert {signal.SIGINT, signal.SIGTERM} <= _signal_set(Path(f"/proc/self/task/{tid}/status").read_text(), "SigBlk:")
-        for pid in workers:
-            deadline = time.monotonic() + 10  # a worker may still be running its initializer
-            while signal.SIGINT not in _signal_set(Path(f"/proc/{pid}/status").read_text(), "SigIgn:") and time.monotonic() < deadline:
-                time.sleep(0.02)
-            status = Path(f"/proc/{pid}/status").read_text()
-            assert signal.SIGINT in _signal_set(status, "SigIgn:")
-            assert not {signal.SIGINT, signal.SIGTERM} & _signal_set(status, "SigBlk:")
+    statuses = {}
+    helpers = []
+    for _, status in imap_ordered(_status, range(8), n_jobs=2):
+        pid, text = status.split(" ", 1)
+        statuses[pid] = text
+        helpers = helpers or [t.native_id for t in threading.enumerate() if t.native_id not in before]
+    assert len(statuses) == 2 and helpers
+    for tid in helpers:
+        task = Path(f"/proc/self/task/{tid}/status")
+        if task.exists():  # a helper thread may have ended already
+            assert {signal.SIGINT, signal.SIGTERM} <= _signal_set(task.read_text(), "SigBlk:")
+    for status in statuses.values():
+        assert signal.SIGINT in _signal_set(status, "SigIgn:")
+        assert not {signal.SIGINT, signal.SIGTERM} & _signal_set(status, "SigBlk:")

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
@@ -170,6 +171,8 @@ def _top(coef: np.ndarray, names: np.ndarray, k: int, sign: int) -> tuple[Featur
 def _label_coefficients(model: RelationExtractor) -> dict[str, tuple[np.ndarray, float]]:
     """Per label, the coefficient vector and intercept whose dot product decides toward that label."""
     labeler = model.labeler_
+    if isinstance(labeler, DummyClassifier):  # a single label: nothing decides
+        return {str(labeler.classes_[0]): (np.zeros(0), 0.0)}
     if isinstance(labeler, OneVsRestClassifier):
         return {
             str(label): (est.coef_.ravel(), float(est.intercept_[0]))
@@ -178,7 +181,7 @@ def _label_coefficients(model: RelationExtractor) -> dict[str, tuple[np.ndarray,
     if isinstance(labeler, LogisticRegression):  # two labels: positive toward classes_[1]
         coef, intercept = labeler.coef_.ravel(), float(labeler.intercept_[0])
         return {str(labeler.classes_[0]): (-coef, -intercept), str(labeler.classes_[1]): (coef, intercept)}
-    return {str(labeler): (np.zeros(0), 0.0)} if isinstance(labeler, str) else {}
+    raise ValueError(f"only linear labelers can be explained feature by feature, not {type(labeler).__name__}")
 
 
 def explain_model(model: RelationExtractor, k: int = 10) -> ModelExplanation:
@@ -331,8 +334,8 @@ def explain_pair(model: RelationExtractor, document: Document, id1: str, id2: st
     score = float(model.detector_.predict_proba(row)[0, 1])
     per_label = _label_coefficients(model)
     labeler = None
-    if isinstance(model.labeler_, str):
-        label = model.labeler_
+    if isinstance(model.labeler_, DummyClassifier):
+        label = str(model.labeler_.classes_[0])
     else:
         decisions = {name: _decision(name, c, b, row, names) for name, (c, b) in per_label.items()}
         label = str(model.labeler_.predict(row)[0])

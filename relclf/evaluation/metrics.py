@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..document import Document, Relation, document_entities
+from ..document import Document, Relation, document_entities, gold_relation_index
 from ..extract.candidates import type_pair
+from ..extract.threshold import cumulative_hits
 
 __all__ = [
     "LEVELS",
@@ -280,23 +281,17 @@ class EvaluationDetails:
     def curve(self) -> list[CurvePoint]:
         """Precision and recall at every distinct score, from the highest score down."""
         scored = [o for o in self.outcomes if o.score is not None]
-        gold_total = sum(o.gold is not None for o in self.outcomes)
         if not scored:
             return []
-        order = np.argsort([-o.score for o in scored], kind="stable")
-        ranked = [scored[i] for i in order]
-        scores = np.array([o.score for o in ranked])
-        pair_hits = np.cumsum([o.gold is not None for o in ranked])
-        type_hits = np.cumsum([o.gold is not None and o.gold == o.label for o in ranked])
-        # cut only where the score changes, so that tied pairs fall on the same side
-        cuts = np.flatnonzero(np.r_[scores[1:] < scores[:-1], True])
+        gold_total = sum(o.gold is not None for o in self.outcomes)
+        thresholds, predicted, (pair_hits, type_hits) = cumulative_hits(
+            np.array([o.score for o in scored]),
+            np.array([o.gold is not None for o in scored]),
+            np.array([o.gold is not None and o.gold == o.label for o in scored]),
+        )
         return [
-            CurvePoint(
-                float(scores[k]),
-                Counts(int(pair_hits[k]), int(k + 1 - pair_hits[k]), int(gold_total - pair_hits[k])),
-                Counts(int(type_hits[k]), int(k + 1 - type_hits[k]), int(gold_total - type_hits[k])),
-            )
-            for k in cuts
+            CurvePoint(float(t), Counts(int(p), int(n - p), gold_total - int(p)), Counts(int(h), int(n - h), gold_total - int(h)))
+            for t, n, p, h in zip(thresholds, predicted, pair_hits, type_hits)
         ]
 
 
@@ -331,9 +326,7 @@ def evaluation_details(
     predicted_documents = []
     for document in gold:
         types = {e.identifier: e.entity_type for e in document_entities(document, split_composites=split_composites)}
-        gold_labels: dict[frozenset[str], str] = {}
-        for r in document.relations:
-            gold_labels.setdefault(r.pair, r.label)
+        gold_labels = {pair: label for pair, (label, _) in gold_relation_index(document).items()}
         relations = scored_by_pmid.get(document.pmid, ())
         seen = set()
         for r in relations:

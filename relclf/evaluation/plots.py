@@ -26,7 +26,7 @@ def require_matplotlib() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise RelclfError("--plots needs matplotlib: pip install relclf[plots]") from None
+        raise RelclfError("drawing figures needs matplotlib: pip install relclf[plots]") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

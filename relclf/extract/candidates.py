@@ -7,6 +7,7 @@ several, is learned from the training documents (:func:`related_type_pairs`,
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import logging
@@ -17,6 +18,7 @@ from ..document import (
     Document,
     Entity,
     document_entities,
+    gold_relation_index,
     identifier_parts,
     is_composite,
 )
@@ -27,9 +29,9 @@ __all__ = [
     "Candidate",
     "CandidateRecall",
     "candidate_recall",
+    "closest_pair",
     "composites_are_split",
     "generate_candidates",
-    "gold_relation_index",
     "related_type_pairs",
     "type_pair",
 ]
@@ -119,35 +121,31 @@ def generate_candidates(
             heapq.heapreplace(kept, (-item[0], -item[1], item[2], item[3]))
     if total > max_pairs:
         log.warning(
-            "warning: document %s has %s candidate pairs; kept the %s whose mentions are closest (--max-pairs-per-doc)",
+            "document %s has %s candidate pairs; kept the %s whose mentions are closest",
             document.pmid, f"{total:,}", f"{max_pairs:,}",
         )
     return [Candidate(document.pmid, *_ordered(x, y)) for _, _, x, y in sorted(kept, key=lambda k: -k[1])]
 
 
+def closest_pair(xs: Sequence[int], ys: Sequence[int]) -> tuple[int, int]:
+    """The pair ``(x, y)`` with the smallest ``|x - y|``, from two non-empty sorted lists (first found wins ties).
+
+    >>> closest_pair([3, 40], [10, 38])
+    (40, 38)
+    """
+    best = (abs(xs[0] - ys[0]), xs[0], ys[0])
+    for x in xs:
+        k = bisect.bisect_left(ys, x)
+        for y in ys[max(k - 1, 0) : k + 1]:
+            if abs(x - y) < best[0]:
+                best = (abs(x - y), x, y)
+    return best[1], best[2]
+
+
 def _gap(xs: Sequence[int], ys: Sequence[int]) -> int:
     """The smallest distance between a position of sorted ``xs`` and one of sorted ``ys``."""
-    i = j = 0
-    best = abs(xs[0] - ys[0])
-    while i < len(xs) and j < len(ys):
-        d = xs[i] - ys[j]
-        if d < 0:
-            best = min(best, -d)
-            i += 1
-        else:
-            best = min(best, d)
-            if d == 0:
-                break
-            j += 1
-    return best
-
-
-def gold_relation_index(document: Document) -> dict[frozenset[str], tuple[str, str | None]]:
-    """Map each gold unordered ID pair of a document to its (label, novelty); the first line wins."""
-    index: dict[frozenset[str], tuple[str, str | None]] = {}
-    for relation in document.relations:
-        index.setdefault(relation.pair, (relation.label, relation.novelty))
-    return index
+    x, y = closest_pair(xs, ys)
+    return abs(x - y)
 
 
 def related_type_pairs(documents: Iterable[Document], *, split_composites: bool = True) -> list[str]:

@@ -8,130 +8,44 @@ Three linear stages share one feature matrix:
 3. a novelty classifier (Novel / No), when the training relations carry novelty.
 
 Labels, entity type pairs and the composite-ID convention are all learned from the training data.
+Batching and worker processes are not the estimator's business: :meth:`RelationExtractor.predict_documents`
+hands batches to :mod:`relclf.parallel`.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ..document import Document, Relation
-from ..parallel.workers import ordered_results, process_pool
+from ..evaluation.metrics import score_documents
+from ..parallel.batching import batched
+from ..parallel.workers import effective_n_jobs, imap_ordered
 from .candidates import (
     Candidate,
     composites_are_split,
     generate_candidates,
-    gold_relation_index,
     related_type_pairs,
 )
-from .features import (
-    FEATURE_GROUPS,
-    FeatureBatch,
-    PairVectorizer,
-    featurize,
-    featurize_parallel,
-)
+from .features import FeatureBatch, featurize
+from .threshold import best_f1_threshold
+from .training import TrainingSet, build_training_set
+from .vectorizer import PairVectorizer
 
-__all__ = ["RelationExtractor", "TrainingSet", "build_training_set"]
+__all__ = ["MAX_PAIRS_PER_BATCH", "RelationExtractor"]
 
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrainingSet:
-    """Candidates of a corpus with their features and gold answers.
-
-    ``labels[i]`` is the gold label of ``candidates[i]`` or the negative label; ``novelty[i]`` its gold
-    novelty (None when absent); ``groups[i]`` the index of its document (for grouped CV);
-    ``unreachable`` counts gold relations that no candidate covers (they are false negatives whatever
-    the model does).
-    """
-
-    candidates: list[Candidate]
-    batch: FeatureBatch
-    labels: list[str]
-    novelty: list[str | None]
-    groups: list[int]
-    unreachable: int
-
-
-def build_training_set(
-    documents: Sequence[Document],
-    type_pairs: Sequence[str],
-    *,
-    split_composites: bool,
-    negative_label: str,
-    max_pairs: int | None = None,
-    n_jobs: int = 1,
-) -> TrainingSet:
-    """Generate and featurize the candidates of ``documents`` and attach their gold answers.
-
-    ``n_jobs`` worker processes featurize the documents; the result is the same as a serial run's.
-    """
-    candidates: list[Candidate] = []
-    per_document: list[list[Candidate]] = []
-    labels: list[str] = []
-    novelty: list[str | None] = []
-    groups: list[int] = []
-    unreachable = 0
-    for index, document in enumerate(documents):
-        doc_candidates = generate_candidates(document, type_pairs, split_composites=split_composites, max_pairs=max_pairs)
-        gold = gold_relation_index(document)
-        keys = set()
-        for candidate in doc_candidates:
-            label, nov = gold.get(candidate.key, (negative_label, None))
-            labels.append(label)
-            novelty.append(nov)
-            keys.add(candidate.key)
-        unreachable += sum(1 for pair in gold if pair not in keys)
-        candidates.extend(doc_candidates)
-        per_document.append(doc_candidates)
-        groups.extend([index] * len(doc_candidates))
-    batch = featurize_parallel(documents, per_document, n_jobs=n_jobs)
-    return TrainingSet(candidates, batch, labels, novelty, groups, unreachable)
-
-
-def best_f1_threshold(scores: np.ndarray, positive: np.ndarray, unreachable: int = 0) -> float:
-    """Return the score cut-off that maximizes F1, counting ``unreachable`` gold items as misses.
-
-    Parameters
-    ----------
-    scores : array of float
-        Out-of-fold probabilities of the positive class.
-    positive : array of bool
-        Gold truth for each score.
-    unreachable : int
-        Gold positives with no score at all (missed whatever the threshold).
-
-    Returns
-    -------
-    float
-        A threshold t; predict positive when score >= t.
-
-    Examples
-    --------
-    >>> best_f1_threshold(np.array([0.9, 0.8, 0.3, 0.1]), np.array([True, True, False, False]))
-    0.8
-    """
-    order = np.argsort(-scores, kind="stable")
-    sorted_scores, hits = scores[order], positive[order].astype(float)
-    tp = np.cumsum(hits)
-    predicted = np.arange(1, len(scores) + 1)
-    total = hits.sum() + unreachable
-    f1 = 2 * tp / (predicted + total)
-    # only cut where the score changes, so that ties fall on the same side
-    valid = np.r_[sorted_scores[1:] < sorted_scores[:-1], True]
-    best = int(np.argmax(np.where(valid, f1, -1.0)))
-    return float(sorted_scores[best])
+# Candidate pairs featurized together at most (estimated, see _pair_estimate): a batch of documents
+# with many entities each is cut short, so memory stays bounded (~0.4 GB) whatever the input holds.
+MAX_PAIRS_PER_BATCH = 50_000
 
 
 class RelationExtractor(BaseEstimator):
@@ -139,36 +53,38 @@ class RelationExtractor(BaseEstimator):
 
     Parameters
     ----------
+    vectorizer : transformer, optional
+        Turns a :class:`~relclf.extract.features.FeatureBatch` into a sparse matrix; cloned in
+        :meth:`fit`. Default: :class:`~relclf.extract.vectorizer.PairVectorizer` with its defaults.
+    detector : classifier, optional
+        Related vs. no relation; needs ``predict_proba``; cloned in :meth:`fit`. Default: logistic
+        regression, C=1 (liblinear's dual solver, seeded with ``random_state``).
+    labeler : classifier, optional
+        Chooses the label of a related pair, and the novelty; cloned in :meth:`fit`. Default:
+        logistic regression, C=10 (best by a small margin over 1 and 3 in grouped 5-fold
+        cross-validation of label accuracy on BioRED Train), fit one-vs-rest when there are more than
+        two labels. A single label or novelty value needs no model: a ``DummyClassifier`` gives it.
     negative_label : str, default "None"
         Internal class name for candidate pairs with no relation; it must not be a real label.
-    groups : tuple of str, default all feature groups
-        Feature groups to use (see :data:`relclf.extract.features.FEATURE_GROUPS`).
-    ngram_range : tuple of int, default (1, 3)
-        Word n-grams of the between-mention text.
-    min_df : int, default 2
-        Minimum number of training pairs a text feature must occur in.
-    C : float, default 1.0
-        Inverse regularization strength of the detector.
-    label_C : float, default 10.0
-        Inverse regularization strength of the labeler and novelty classifiers (10 was best in grouped
-        5-fold cross-validation of label accuracy on BioRED Train, by a small margin over 1 and 3).
-    class_weight : "balanced" or None, default None
-        Class weights of the detector.
     threshold : float or "auto", default "auto"
         Detector probability at or above which a pair is related; "auto" picks it by grouped
         cross-validation on the training documents.
     cv : int, default 5
-        Folds (grouped by document) for choosing the threshold.
+        Folds (grouped by document) for choosing the threshold; at least 2.
     max_pairs_per_doc : int or None, default None
         Cap on candidates per document (see :func:`relclf.extract.candidates.generate_candidates`).
     random_state : int, default 0
-        Seed for everything random.
-    n_jobs : int, default 1
-        Parallel jobs for featurization and cross-validation in training, and default worker
-        processes for prediction; results are the same as with 1.
+        Seed of the default detector and labeler.
+    n_jobs : int or None, default 1
+        Worker processes for featurization and cross-validation in training, and the default for
+        prediction; ``-1`` means all CPUs (as in joblib). Results are the same as with 1.
 
     Attributes
     ----------
+    vectorizer_, detector_, labeler_ : fitted estimators
+        ``labeler_`` is a ``DummyClassifier`` when the training data has a single label.
+    novelty_model_ : fitted classifier or None
+        None when the training relations carry no novelty.
     type_pairs_ : list of str
         Canonical type pairs that the training relations connect; only these become candidates.
     split_composites_ : bool
@@ -182,39 +98,40 @@ class RelationExtractor(BaseEstimator):
 
     Examples
     --------
-    >>> from relclf import read_pubtator
-    >>> model = RelationExtractor().fit(read_pubtator("Train.PubTator"))  # doctest: +SKIP
-    >>> relations = model.predict(read_pubtator("new.pubtator"))  # doctest: +SKIP
+    >>> from relclf import read_documents
+    >>> model = RelationExtractor().fit(read_documents("Train.PubTator"))  # doctest: +SKIP
+    >>> relations = model.predict(read_documents("new.pubtator"))  # doctest: +SKIP
     """
 
     def __init__(
         self,
         *,
+        vectorizer: Any = None,
+        detector: Any = None,
+        labeler: Any = None,
         negative_label: str = "None",
-        groups: Sequence[str] = FEATURE_GROUPS,
-        ngram_range: tuple[int, int] = (1, 3),
-        min_df: int = 2,
-        C: float = 1.0,
-        label_C: float = 10.0,
-        class_weight: str | None = None,
         threshold: float | str = "auto",
         cv: int = 5,
         max_pairs_per_doc: int | None = None,
-        random_state: int = 0,
-        n_jobs: int = 1,
+        random_state: int | None = 0,
+        n_jobs: int | None = 1,
     ) -> None:
+        self.vectorizer = vectorizer
+        self.detector = detector
+        self.labeler = labeler
         self.negative_label = negative_label
-        self.groups = groups
-        self.ngram_range = ngram_range
-        self.min_df = min_df
-        self.C = C
-        self.label_C = label_C
-        self.class_weight = class_weight
         self.threshold = threshold
         self.cv = cv
         self.max_pairs_per_doc = max_pairs_per_doc
         self.random_state = random_state
         self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn.utils.Tags
+        """Documents in, relations out: no 2-D array input, and the supervision is inside the documents."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.target_tags.required = False
+        return tags
 
     # -- fitting ---------------------------------------------------------------------------------
     def fit(self, documents: Iterable[Document], y: None = None) -> RelationExtractor:
@@ -228,10 +145,8 @@ class RelationExtractor(BaseEstimator):
             Ignored; present for scikit-learn compatibility.
         """
         documents = list(documents)
-        if not any(d.relations for d in documents):
-            raise ValueError("the training documents carry no relation lines: nothing to learn from")
-        if self.negative_label in {r.label for d in documents for r in d.relations}:
-            raise ValueError(f"negative_label {self.negative_label!r} is also a relation label in the data")
+        self._check_parameters(documents)
+        n_jobs = effective_n_jobs(self.n_jobs)
         self.split_composites_ = composites_are_split(documents)
         self.type_pairs_ = related_type_pairs(documents, split_composites=self.split_composites_)
         data = build_training_set(
@@ -240,59 +155,68 @@ class RelationExtractor(BaseEstimator):
             split_composites=self.split_composites_,
             negative_label=self.negative_label,
             max_pairs=self.max_pairs_per_doc,
-            n_jobs=self.n_jobs,
+            n_jobs=n_jobs,
         )
         labels = np.array(data.labels, dtype=object)
         positive = labels != self.negative_label
-        self.vectorizer_ = PairVectorizer(groups=self.groups, ngram_range=self.ngram_range, min_df=self.min_df)
+        if not positive.any():
+            raise ValueError("no training relation joins two candidate entities of its document: nothing to learn from")
+        self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else PairVectorizer()
         X = self.vectorizer_.fit_transform(data.batch)
-        self.detector_ = self._linear(self.C, self.class_weight)
-        # the parallel fits (CV folds, one classifier per label) must run in processes, not threads:
+        self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
+        # the parallel fits (CV folds, one classifier per label) run in processes, not threads:
         # liblinear's dual solver draws from one process-wide random generator, so fits in
         # concurrent threads would disturb each other's coordinate order and the model would vary
-        self.threshold_ = self._choose_threshold(X, positive, data)
+        self.threshold_ = self._choose_threshold(X, positive, data, n_jobs)
         self.detector_.fit(X, positive)
         self.labels_ = sorted(set(labels[positive]))
-        self.labeler_ = self._fit_optional(X[positive], labels[positive])
+        self.labeler_ = self._fit_labeler(X[positive], labels[positive], n_jobs)
         novelty = np.array([n or "" for n in data.novelty], dtype=object)[positive]
         has_novelty = novelty != ""
         self.novelty_labels_ = sorted(set(novelty[has_novelty]))
-        self.novelty_model_ = self._fit_optional(X[positive][has_novelty], novelty[has_novelty])
+        self.novelty_model_ = self._fit_labeler(X[positive][has_novelty], novelty[has_novelty], n_jobs) if has_novelty.any() else None
         self.n_training_candidates_ = len(data.candidates)
         self.n_unreachable_ = data.unreachable
         return self
 
-    def _linear(self, C: float, class_weight: str | None = None) -> LogisticRegression:
+    def _check_parameters(self, documents: list[Document]) -> None:
+        if not any(d.relations for d in documents):
+            raise ValueError("the training documents carry no relation lines: nothing to learn from")
+        if self.negative_label in {r.label for d in documents for r in d.relations}:
+            raise ValueError(f"negative_label {self.negative_label!r} is also a relation label in the data")
+        if not isinstance(self.cv, int) or self.cv < 2:
+            raise ValueError(f"cv must be an integer of at least 2 (folds), not {self.cv!r}")
+        if self.threshold != "auto" and not (isinstance(self.threshold, (int, float)) and 0.0 <= self.threshold <= 1.0):
+            raise ValueError(f"threshold must be 'auto' or a probability in [0, 1], not {self.threshold!r}")
+        if self.max_pairs_per_doc is not None and self.max_pairs_per_doc < 1:
+            raise ValueError(f"max_pairs_per_doc must be at least 1 or None, not {self.max_pairs_per_doc!r}")
+
+    def _logistic(self, C: float) -> LogisticRegression:
         # liblinear is many times faster than lbfgs on these wide sparse problems (2 s against 75 s
-        # for the multi-class labeler on BioRED Train)
         # for the multi-class labeler on BioRED Train); its dual solver is again 3-5 times faster than
         # the primal one here, with far more features than pairs (detector 3.3 s against 16.6 s on
         # BioRED Train), and converges to the same optimum (it needs up to ~350 iterations)
-        return LogisticRegression(
-            C=C, class_weight=class_weight, solver="liblinear", dual=True, max_iter=1000, random_state=self.random_state
-        )
+        return LogisticRegression(C=C, solver="liblinear", dual=True, max_iter=1000, random_state=self.random_state)
 
-    def _fit_optional(self, X, y: np.ndarray) -> LogisticRegression | OneVsRestClassifier | str | None:
-        """Fit a labeler; a single class needs no model (its name is stored instead)."""
+    def _fit_labeler(self, X, y: np.ndarray, n_jobs: int) -> ClassifierMixin:
+        """Fit a labeler on ``y``; a single class gets a DummyClassifier (nothing to learn)."""
         classes = sorted(set(y))
-        if not classes:
-            return None
         if len(classes) == 1:
-            return classes[0]
+            return DummyClassifier(strategy="most_frequent").fit(X, y)
+        if self.labeler is not None:
+            return clone(self.labeler).fit(X, y)
         if len(classes) == 2:
-            return self._linear(self.label_C).fit(X, y)
-        return OneVsRestClassifier(self._linear(self.label_C), n_jobs=self.n_jobs).fit(X, y)
+            return self._logistic(10.0).fit(X, y)
+        return OneVsRestClassifier(self._logistic(10.0), n_jobs=n_jobs).fit(X, y)
 
-    def _choose_threshold(self, X, positive: np.ndarray, data: TrainingSet) -> float:
+    def _choose_threshold(self, X, positive: np.ndarray, data: TrainingSet, n_jobs: int) -> float:
         if self.threshold != "auto":
             return float(self.threshold)
-        n_docs = len(set(data.groups))
-        folds = min(self.cv, n_docs)
+        folds = min(self.cv, len(set(data.groups)))
         if folds < 2 or positive.all() or not positive.any():
             return 0.5
         scores = cross_val_predict(
-            clone(self.detector_), X, positive, groups=data.groups, cv=GroupKFold(folds),
-            method="predict_proba", n_jobs=self.n_jobs,
+            clone(self.detector_), X, positive, groups=data.groups, cv=GroupKFold(folds), method="predict_proba", n_jobs=n_jobs
         )[:, 1]
         return best_f1_threshold(scores, positive, data.unreachable)
 
@@ -312,23 +236,20 @@ class RelationExtractor(BaseEstimator):
         scores = self.detector_.predict_proba(X)[:, 1]
         cut = self.threshold_ if threshold is None else threshold
         keep = np.flatnonzero(scores >= cut)
-        labels = self._apply(self.labeler_, X, keep)
-        novelty = self._apply(self.novelty_model_, X, keep)
+        labels = _predict_rows(self.labeler_, X, keep)
+        novelty = _predict_rows(self.novelty_model_, X, keep)
         decided: list[Relation | None] = [None] * len(candidates)
         for k, i in enumerate(keep):
             c = candidates[i]
-            decided[i] = Relation(labels[k], c.a.identifier, c.b.identifier, novelty[k], float(scores[i]))
+            decided[i] = Relation(str(labels[k]), c.a.identifier, c.b.identifier, None if novelty[k] is None else str(novelty[k]), float(scores[i]))
         return decided
 
-    @staticmethod
-    def _apply(model: LogisticRegression | OneVsRestClassifier | str | None, X, rows: np.ndarray) -> list:
-        if model is None:
-            return [None] * len(rows)
-        if isinstance(model, str):
-            return [model] * len(rows)
-        if len(rows) == 0:
-            return []
-        return list(model.predict(X[rows]))
+    def predict_batch(self, documents: Sequence[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
+        """The predicted relations of each of ``documents``, featurized together (one batch, serially)."""
+        per_doc = [self.candidates(d) for d in documents]
+        candidates = [c for cs in per_doc for c in cs]
+        decided = iter(self.predict_candidates(candidates, featurize(documents, per_doc), threshold=threshold))
+        return [tuple(r for r in (next(decided) for _ in cs) if r is not None) for cs in per_doc]
 
     def predict(self, documents: Iterable[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
         """Predict the relations of each document.
@@ -353,8 +274,12 @@ class RelationExtractor(BaseEstimator):
         threshold: float | None = None,
         batch_size: int = 256,
         n_jobs: int | None = None,
+        client: Any = None,
     ) -> Iterator[Document]:
         """Stream documents back, in input order, with their relations replaced by predicted ones.
+
+        The fitted state is checked when this is called; the documents are read as the result is
+        iterated.
 
         Parameters
         ----------
@@ -362,35 +287,48 @@ class RelationExtractor(BaseEstimator):
         threshold : float, optional
             Overrides the stored detector threshold.
         batch_size : int, default 256
-            Documents are processed in batches of this size, so memory stays flat however long the
-            input is.
+            Documents are processed in batches of this size (and of at most
+            :data:`MAX_PAIRS_PER_BATCH` candidate pairs), so memory stays flat however long the input is.
         n_jobs : int, optional
-            Worker processes (:mod:`relclf.parallel.workers`); defaults to the ``n_jobs`` parameter. The
-            output is the same as a serial run's.
+            Worker processes (:mod:`relclf.parallel.workers`); defaults to the ``n_jobs`` parameter.
+        client : dask.distributed.Client, optional
+            Run on this dask cluster instead (:mod:`relclf.parallel.distributed`).
+
+        The output is the same as a serial run's in every case.
         """
         check_is_fitted(self, "detector_")
-        n_jobs = self.n_jobs if n_jobs is None else n_jobs
-        batches = _batched(documents, batch_size, max_pairs=MAX_PAIRS_PER_BATCH, cap=self.max_pairs_per_doc)
-        if n_jobs == 1:
-            for batch in batches:
-                yield from self._predict_batch(batch, threshold)
-            return
-        yield from _predict_parallel(self, batches, threshold, n_jobs)
+        weight = functools.partial(_pair_estimate, cap=self.max_pairs_per_doc)
+        batches = batched(documents, batch_size, max_weight=MAX_PAIRS_PER_BATCH, weight=weight)
+        task = functools.partial(_predict_batch, threshold=threshold)
+        if client is not None:
+            from ..parallel.distributed import (
+                imap_ordered_dask,  # dask is an optional extra
+            )
 
-    def _predict_batch(self, batch: list[Document], threshold: float | None) -> list[Document]:
-        per_doc = [self.candidates(d) for d in batch]
-        candidates = [c for cs in per_doc for c in cs]
-        decided = iter(self.predict_candidates(candidates, featurize(batch, per_doc), threshold=threshold))
-        out = []
-        for document, cs in zip(batch, per_doc):
-            relations = [r for r in (next(decided) for _ in cs) if r is not None]
-            out.append(document.with_relations(relations))
-        return out
+            results = imap_ordered_dask(task, batches, client=client, state=self)
+        else:
+            results = imap_ordered(task, batches, n_jobs=effective_n_jobs(self.n_jobs if n_jobs is None else n_jobs), state=self)
+        return (document.with_relations(r) for batch, relations in results for document, r in zip(batch, relations))
+
+    def score(self, documents: Iterable[Document], y: None = None) -> float:
+        """Type-level F1 (pair and label right) of the predictions on gold documents, relations hidden from the model."""
+        gold = list(documents)
+        predicted = self.predict_documents(d.with_relations(()) for d in gold)
+        return score_documents(gold, predicted).levels["type"].f1
 
 
-# Candidate pairs featurized together at most (estimated, see _pair_estimate): a batch of documents
-# with many entities each is cut short, so memory stays bounded (~0.4 GB) whatever the input holds.
-MAX_PAIRS_PER_BATCH = 50_000
+def _predict_rows(model: ClassifierMixin | None, X, rows: np.ndarray) -> list:
+    """``model``'s predictions for the given rows of ``X`` (None for each when there is no model)."""
+    if model is None:
+        return [None] * len(rows)
+    if len(rows) == 0:
+        return []
+    return list(model.predict(X[rows]))
+
+
+def _predict_batch(model: RelationExtractor, documents: list[Document], threshold: float | None) -> list[tuple[Relation, ...]]:
+    """A worker's task: only the relations travel back (the caller still holds the documents)."""
+    return model.predict_batch(documents, threshold=threshold)
 
 
 def _pair_estimate(document: Document, cap: int | None) -> int:
@@ -398,53 +336,3 @@ def _pair_estimate(document: Document, cap: int | None) -> int:
     n = len({m.identifier for m in document.mentions})
     pairs = n * (n - 1) // 2
     return pairs if cap is None else min(pairs, cap)
-
-
-def _batched(
-    documents: Iterable[Document], size: int, *, max_pairs: int | None = None, cap: int | None = None
-) -> Iterator[list[Document]]:
-    """Group documents into batches of at most ``size`` documents and about ``max_pairs`` candidates."""
-    batch: list[Document] = []
-    pairs = 0
-    for document in documents:
-        estimate = _pair_estimate(document, cap) if max_pairs is not None else 0
-        if batch and max_pairs is not None and pairs + estimate > max_pairs:
-            yield batch
-            batch, pairs = [], 0
-        batch.append(document)
-        pairs += estimate
-        if len(batch) >= size:
-            yield batch
-            batch, pairs = [], 0
-    if batch:
-        yield batch
-
-
-# The model in a worker process, installed once per worker by process_pool's initializer: under
-# fork the worker shares the parent's copy, under a fork server it is pickled once per worker.
-_WORKER_MODEL: RelationExtractor | None = None
-
-
-def _install_model(model: RelationExtractor) -> None:
-    global _WORKER_MODEL
-    _WORKER_MODEL = model
-
-
-def _predict_in_worker(batch: list[Document], threshold: float | None) -> list[tuple[Relation, ...]]:
-    # only the relations travel back: the parent still holds the documents
-    assert _WORKER_MODEL is not None
-    return [d.relations for d in _WORKER_MODEL._predict_batch(batch, threshold)]
-
-
-def _predict_parallel(
-    model: RelationExtractor, batches: Iterator[list[Document]], threshold: float | None, n_jobs: int
-) -> Iterator[Document]:
-    """Predict batches in ``n_jobs`` worker processes, yielding documents in input order.
-
-    At most ``2 * n_jobs`` batches are in flight at once, so memory stays bounded on long inputs,
-    and the parent reads and writes while the workers compute (:mod:`relclf.parallel.workers`).
-    """
-    predict = functools.partial(_predict_in_worker, threshold=threshold)
-    with process_pool(n_jobs, _install_model, (model,)) as pool:
-        for batch, relations in ordered_results(pool, predict, batches, in_flight=2 * n_jobs):
-            yield from (document.with_relations(r) for document, r in zip(batch, relations))

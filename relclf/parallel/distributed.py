@@ -1,25 +1,24 @@
-"""Prediction on a dask.distributed cluster: documents go out in chunks, the model once.
+"""Running a function over a stream on a dask.distributed cluster: items go out as tasks, the state once.
 
 Needs the optional extra ``relclf[dask]`` (``pip install "relclf[dask]"``) here and relclf itself on
-every worker. The output is the same as :meth:`RelationExtractor.predict_documents` run serially:
-documents come back in input order, and at most a few chunks per worker thread are in flight, so
-memory stays bounded however long the input is.
+every worker. Like :func:`relclf.parallel.workers.imap_ordered`, results come back in input order
+and at most a few tasks per worker thread are in flight, so memory stays bounded however long the
+input is.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
-from ..document import Document
 from ..errors import RelclfError
 from .workers import signals_blocked
 
-if TYPE_CHECKING:
-    from ..extract.estimator import RelationExtractor
+__all__ = ["connect", "imap_ordered_dask"]
 
-__all__ = ["connect", "predict_documents_dask"]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def connect(scheduler: str, timeout: str = "20s") -> Any:
@@ -33,7 +32,7 @@ def connect(scheduler: str, timeout: str = "20s") -> Any:
     try:
         from dask.distributed import Client
     except ImportError:
-        raise RelclfError('--scheduler needs dask.distributed: pip install "relclf[dask]"') from None
+        raise RelclfError('running on a dask scheduler needs dask.distributed: pip install "relclf[dask]"') from None
     try:
         # the client's threads must not take the Ctrl-C meant for the main thread (relclf.parallel.workers)
         with signals_blocked():
@@ -42,73 +41,34 @@ def connect(scheduler: str, timeout: str = "20s") -> Any:
         raise RelclfError(f"cannot reach the dask scheduler at {scheduler}: {error}") from None
 
 
-def _predict_chunk(model: RelationExtractor, documents: list[Document], threshold: float | None) -> list[Document]:
-    """Run on a worker: predict one chunk serially."""
-    return list(model.predict_documents(documents, threshold=threshold, n_jobs=1))
-
-
-def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    chunk: list[Document] = []
-    for document in documents:
-        chunk.append(document)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def predict_documents_dask(
-    model: RelationExtractor,
-    documents: Iterable[Document],
-    *,
-    client: Any = None,
-    scheduler: str | None = None,
-    threshold: float | None = None,
-    chunk_size: int = 256,
-    max_in_flight: int | None = None,
-) -> Iterator[Document]:
-    """Stream documents back, in input order, with relations predicted on a dask cluster.
+def imap_ordered_dask(
+    function: Callable[[Any, T], R], items: Iterable[T], *, client: Any, state: Any = None, in_flight: int | None = None
+) -> Iterator[tuple[T, R]]:
+    """Yield ``(item, function(state, item))`` for each item, in input order, computed on a dask cluster.
 
     Parameters
     ----------
-    model : RelationExtractor
-        A fitted model; it is sent to every worker once (``client.scatter(broadcast=True)``).
-    documents : iterable of Document
-    client : dask.distributed.Client, optional
-        An open client; otherwise one is opened to ``scheduler`` and closed at the end.
-    scheduler : str, optional
-        Scheduler address, used when no client is given.
-    threshold : float, optional
-        Overrides the model's detector threshold.
-    chunk_size : int, default 256
-        Documents per task.
-    max_in_flight : int, optional
-        Tasks submitted but not yet collected; default twice the cluster's worker threads.
-
-    Yields
-    ------
-    Document
-        Each input document with its predicted relations, in input order.
+    function : callable
+        A module-level function (workers import it by name: relclf must be installed on them).
+    items : iterable
+        Consumed lazily; each item is one task (batch the input first).
+    client : dask.distributed.Client
+        An open client (see :func:`connect`).
+    state : object, optional
+        Passed to every call; sent to every worker once, not with each task.
+    in_flight : int, optional
+        Tasks submitted but not yet yielded; default twice the cluster's worker threads.
     """
-    if client is None and scheduler is None:
-        raise ValueError("give a dask client or a scheduler address")
-    own = client is None
-    if own:
-        client = connect(scheduler)
-    try:
-        # the model travels once per worker, not per task; under a fresh key (hash=False), so that a
-        # second call on the same client never picks up a copy whose release is still under way
-        shipped = client.scatter(model, broadcast=True, hash=False)
-        threads = sum(client.nthreads().values()) or 1
-        limit = max_in_flight or 2 * threads
-        pending: deque = deque()
-        for chunk in _chunks(documents, chunk_size):
-            pending.append(client.submit(_predict_chunk, shipped, chunk, threshold, pure=False))
-            if len(pending) >= limit:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
-    finally:
-        if own:
-            client.close()
+    # the state travels once per worker, not per task; under a fresh key (hash=False), so that a
+    # second call on the same client never picks up a copy whose release is still under way
+    shipped = client.scatter(state, broadcast=True, hash=False)
+    limit = in_flight or 2 * (sum(client.nthreads().values()) or 1)
+    pending: deque[tuple[T, Any]] = deque()
+    for item in items:
+        pending.append((item, client.submit(function, shipped, item, pure=False)))
+        if len(pending) >= limit:
+            done, future = pending.popleft()
+            yield done, future.result()
+    while pending:
+        done, future = pending.popleft()
+        yield done, future.result()

@@ -1,98 +1,83 @@
-"""Worker processes for prediction and featurization: safe to start, quick to stop, results in order.
+"""Worker processes: a function mapped over a stream, results in input order, on joblib's loky executor.
 
-:func:`process_pool` starts ``n_jobs`` worker processes and :func:`ordered_results` runs a function
-over a stream of items in them, yielding the results in input order with a bounded number in flight.
+:func:`imap_ordered` runs ``function(state, item)`` for each item in ``n_jobs`` worker processes and
+yields the results in input order, with a bounded number of items in flight, so that memory stays
+flat on long inputs and the caller reads and writes while the workers compute. ``state`` (a fitted
+model) is sent to each worker once, when it starts.
 
-Why not a plain ``multiprocessing.Pool`` with ``fork``:
+The pool is loky's (``joblib.externals.loky``, maintained with joblib for the scientific Python
+stack), in its default start method, fork + exec, which is safe whatever threads this process runs
+(a dask client's event loop, a web server, a notebook kernel). Loky detects a worker killed from
+outside (the out-of-memory killer) and ends the run, here with :class:`~relclf.errors.WorkerError`,
+and it kills its workers on demand. What relclf adds to it:
 
-* forking a process in which other threads run (a dask client's event loop, a progress bar's
-  monitor, a web server) can deadlock the child on a lock one of those threads held; workers are
-  therefore forked only while this process runs a single thread, and otherwise started by a clean
-  fork server, which receives the worker state (the model) once per worker;
-* a worker killed from outside (the out-of-memory killer) makes ``Pool`` wait forever; here the run
-  ends with :class:`~relclf.errors.WorkerError`;
-* ``Pool.terminate`` can hang on a worker that holds its queue lock; here an interrupted run kills
-  its workers and returns at once;
-* the kernel may deliver a SIGINT or SIGTERM meant for the process to any of its threads; one that
-  lands on a pool's helper thread leaves the main thread blocked, on a pipe that sends no more input,
-  for instance. The pool's threads are therefore started with those signals blocked
-  (:func:`signals_blocked`), so that they always reach the main thread.
+* workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent alone
+  decides what happens (it kills the workers). This holds once a worker has started (a fraction of a
+  second: a Ctrl-C before then may also print the worker's own traceback), so the worker sets it up
+  before it reads the state;
+* workers die with their parent, even one killed outright (Linux ``PR_SET_PDEATHSIG``), and pools
+  left running by an interrupted caller are killed at interpreter exit;
+* the executor's helper threads start with SIGINT and SIGTERM blocked, so those signals always reach
+  the main thread, which turns them into exceptions;
+* what a task logs (a warning about a document) is passed back with its result and logged here, in
+  order, through this process's handlers.
 """
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import ctypes
 import logging
-import multiprocessing
 import os
+import pickle
 import signal
 import sys
-import threading
+import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor, Future
+from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import WorkerError
 
-__all__ = ["ordered_results", "process_pool", "signals_blocked", "start_method"]
+__all__ = ["effective_n_jobs", "imap_ordered", "signals_blocked"]
 
-Item = TypeVar("Item")
+T = TypeVar("T")
+R = TypeVar("R")
 
 log = logging.getLogger(__name__)
-
-
-def start_method() -> str:
-    """The way :func:`process_pool` starts workers now: ``"fork"``, ``"forkserver"`` or ``"spawn"``.
-
-    ``fork`` (instant, and the workers share the parent's loaded model) only on Linux and only while
-    this process runs one thread, when forking is safe; otherwise a fork server where the platform
-    has one, else ``spawn``.
-    """
-    available = multiprocessing.get_all_start_methods()
-    if sys.platform.startswith("linux") and "fork" in available and threading.active_count() == 1:
-        return "fork"
-    return "forkserver" if "forkserver" in available else "spawn"
-
-
-@contextlib.contextmanager
-def process_pool(
-    n_jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
-) -> Iterator[ProcessPoolExecutor]:
-    """A ``ProcessPoolExecutor`` of ``n_jobs`` workers, each running ``initializer(*initargs)`` first.
-
-    Workers ignore Ctrl-C (the parent handles it) and die quietly on SIGTERM. When the ``with`` block
-    raises (an error, Ctrl-C, SIGTERM), queued tasks are cancelled and the workers killed before the
-    exception propagates; otherwise the pool waits for its workers to finish.
-    """
-    method = start_method()
-    log.info("%d worker processes, started by %s", n_jobs, method)
-    context = multiprocessing.get_context(method)
-    executor = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
-    try:
-        with signals_blocked():
-            # a first task starts the workers and the executor's helper threads, which keep this mask
-            _result(executor, _submit(executor, int, 0))
-        yield executor
-    except BaseException:
-        _stop_now(executor)
-        raise
-    executor.shutdown(wait=True)
-
-
+# the package's logger: what tasks log under it travels back to the parent
+_PACKAGE_LOGGER = __name__.split(".")[0]
 # the signals that stop a run: they must reach the main thread, which turns them into exceptions
 _STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+def effective_n_jobs(n_jobs: int | None) -> int:
+    """The number of worker processes ``n_jobs`` asks for, as joblib counts them.
+
+    ``None`` and ``1`` mean one (serial), ``-1`` all CPUs, ``-2`` all but one, and so on. Zero is an error.
+
+    >>> effective_n_jobs(None), effective_n_jobs(3)
+    (1, 3)
+    """
+    if n_jobs is None or n_jobs == 1:
+        return 1
+    if n_jobs == 0:
+        raise ValueError("n_jobs == 0 has no meaning; use 1 for serial, -1 for all CPUs")
+    import joblib  # only parallel runs pay for it
+
+    return joblib.effective_n_jobs(n_jobs)
 
 
 @contextlib.contextmanager
 def signals_blocked() -> Iterator[None]:
     """Block SIGINT and SIGTERM in this thread for the ``with`` block (where the platform can).
 
-    Threads started inside the block inherit the mask and so never receive those signals; processes
-    forked inside it unblock them in :func:`_start_worker`. Signals that arrive meanwhile wait and
-    are delivered when the block ends.
+    Threads started inside the block inherit the mask, so those signals never land on them; signals
+    that arrive meanwhile wait and are delivered when the block ends.
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield
@@ -104,79 +89,134 @@ def signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def ordered_results(
-    executor: ProcessPoolExecutor, function: Callable[[Item], Any], items: Iterable[Item], in_flight: int
-) -> Iterator[tuple[Item, Any]]:
-    """Yield ``(item, function(item))`` for each item, in input order, computed in ``executor``.
+def imap_ordered(
+    function: Callable[[Any, T], R], items: Iterable[T], *, n_jobs: int = 1, state: Any = None, in_flight: int | None = None
+) -> Iterator[tuple[T, R]]:
+    """Yield ``(item, function(state, item))`` for each item, in input order.
 
-    At most ``in_flight`` items are submitted and not yet yielded, so memory stays bounded however
-    long ``items`` is, and the caller reads and writes while the workers compute.
+    Parameters
+    ----------
+    function : callable
+        A module-level function (it is pickled by name) taking the state and one item.
+    items : iterable
+        Consumed lazily, at most ``in_flight`` ahead of what has been yielded.
+    n_jobs : int, default 1
+        Worker processes; 1 runs everything here, in this process, with no pool.
+    state : object, optional
+        Passed to every call; sent to each worker once, when it starts.
+    in_flight : int, optional
+        Items submitted but not yet yielded (default ``2 * n_jobs``).
 
     Raises
     ------
     WorkerError
         A worker process ended unexpectedly (killed, or out of memory).
     """
-    pending: collections.deque[tuple[Item, Future]] = collections.deque()
-    for item in items:
-        pending.append((item, _submit(executor, function, item)))
-        if len(pending) >= in_flight:
+    if n_jobs == 1:
+        for item in items:
+            yield item, function(state, item)
+        return
+    limit = in_flight or 2 * n_jobs
+    with _executor(n_jobs, state) as executor:
+        pending: collections.deque[tuple[T, Future]] = collections.deque()
+        for item in items:
+            pending.append((item, _submit(executor, function, item)))
+            if len(pending) >= limit:
+                done, future = pending.popleft()
+                yield done, _result(future)
+        while pending:
             done, future = pending.popleft()
-            yield done, _result(executor, future)
-    while pending:
-        done, future = pending.popleft()
-        yield done, _result(executor, future)
+            yield done, _result(future)
 
 
-def _submit(executor: ProcessPoolExecutor, function: Callable[[Item], Any], item: Item) -> Future:
+@contextlib.contextmanager
+def _executor(n_jobs: int, state: Any) -> Iterator[Any]:
+    """A loky executor of ``n_jobs`` workers holding ``state``; its workers killed at once if the block raises."""
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    log.info("%d worker processes", n_jobs)
+    level = logging.getLogger(_PACKAGE_LOGGER).getEffectiveLevel()
+    with tempfile.TemporaryDirectory(prefix="relclf-") as directory:
+        # The state goes through a file, pickled once: a worker reads it after its start, once it
+        # ignores Ctrl-C, and starting a worker only sends a few bytes down its pipe (a large payload
+        # would block this process until the worker had read it, and an interruption then would
+        # leave a worker waiting forever for the rest).
+        state_file = Path(directory, "state.pickle")
+        with state_file.open("wb") as handle:
+            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        executor = ProcessPoolExecutor(n_jobs, initializer=_start_worker, initargs=(str(state_file), level))
+        _LIVE.add(executor)
+        try:
+            yield executor
+        except BaseException:
+            executor.shutdown(wait=True, kill_workers=True)
+            raise
+        finally:
+            _LIVE.discard(executor)
+        executor.shutdown(wait=True)
+
+
+# Executors whose generator was left suspended (an interruption raised while the caller was writing,
+# not waiting for a result): killed at interpreter exit, before multiprocessing's own exit handler
+# (registered earlier, so run later) would wait for their idle workers forever.
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _kill_live_executors() -> None:
+    for executor in list(_LIVE):
+        executor.shutdown(wait=True, kill_workers=True)
+
+
+def _submit(executor: Any, function: Callable[[Any, T], R], item: T) -> Future:
     try:
-        return executor.submit(function, item)
-    except BrokenProcessPool as error:
+        with signals_blocked():  # the executor's threads start during a submit
+            return executor.submit(_call, function, item)
+    except BrokenExecutor as error:
         raise _worker_died() from error
 
 
-def _result(executor: ProcessPoolExecutor, future: Future) -> Any:
-    # The executor notices most deaths itself, but not a worker killed while sending a result: its
-    # manager thread then waits for the rest of the message forever. Workers never exit during a
-    # run, so one that has is checked for every second.
-    while True:
-        try:
-            return future.result(timeout=1.0)
-        except BrokenProcessPool as error:
-            raise _worker_died() from error
-        except TimeoutError:
-            if any(worker.exitcode is not None for worker in _workers(executor)):
-                raise _worker_died() from None
-
-
-def _workers(executor: ProcessPoolExecutor) -> list[multiprocessing.process.BaseProcess]:
-    # the executor offers no public handle on its processes; _processes has been stable since 3.2
-    return list((getattr(executor, "_processes", None) or {}).values())
+def _result(future: Future) -> Any:
+    try:
+        result, records = future.result()
+    except BrokenExecutor as error:
+        raise _worker_died() from error
+    for record in records:
+        logging.getLogger(record.name).handle(record)
+    return result
 
 
 def _worker_died() -> WorkerError:
-    return WorkerError("a worker process ended unexpectedly (killed, or out of memory?); try fewer --n-jobs or a lower --max-pairs-per-doc")
+    return WorkerError("a worker process ended unexpectedly (killed, or out of memory?)")
 
 
-def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
-    # Ctrl-C reaches the whole process group; the parent alone decides what happens next
+# -- in the worker -----------------------------------------------------------------------------------
+# The state of this process when it is a worker, installed once by _start_worker.
+_STATE: Any = None
+
+
+def _start_worker(state_file: str, level: int) -> None:
+    global _STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if hasattr(signal, "pthread_sigmask"):
+    if hasattr(signal, "pthread_sigmask"):  # a worker may start with the parent's blocked mask
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _exit_with_parent()
-    if initializer is not None:
-        initializer(*initargs)
+    logger = logging.getLogger(_PACKAGE_LOGGER)
+    logger.setLevel(level)
+    logger.propagate = False  # records go back to the parent (_call), not to this worker's stderr
+    with open(state_file, "rb") as handle:
+        _STATE = pickle.load(handle)
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _exit_with_parent() -> None:
-    """On Linux, have the kernel kill this worker when its parent dies.
+    """On Linux, have the kernel kill this worker when its parent dies (even by SIGKILL).
 
-    Idle workers wait on a queue whose other end they hold themselves, so a run killed with SIGKILL
-    would otherwise leave them waiting forever (and holding its stderr open).
+    An idle worker waits for tasks and would otherwise outlive a parent killed outright, keeping its
+    stderr open.
     """
     if not sys.platform.startswith("linux"):
         return
@@ -187,18 +227,23 @@ def _exit_with_parent() -> None:
         os._exit(1)
 
 
-def _stop_now(executor: ProcessPoolExecutor) -> None:
-    """Cancel queued tasks and kill the workers, so an interrupted run ends without waiting for them."""
-    workers = _workers(executor)
-    results = getattr(executor, "_result_queue", None)  # shutdown forgets it
-    executor.shutdown(wait=False, cancel_futures=True)
-    for worker in workers:
-        with contextlib.suppress(Exception):
-            worker.kill()
-    for worker in workers:
-        with contextlib.suppress(Exception):
-            worker.join(5)
-    # A manager thread stuck reading a result that a killed worker left half-written gets end of file
-    # once this, the last write end of the result pipe, is closed; it can then end, and so can Python.
-    with contextlib.suppress(Exception):
-        results._writer.close()
+class _Collector(logging.Handler):
+    """Keeps the records a task logs, formatted and picklable, to send back with its result."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args, record.exc_info, record.exc_text = record.getMessage(), None, None, None
+        self.records.append(record)
+
+
+def _call(function: Callable[[Any, T], R], item: T) -> tuple[R, list[logging.LogRecord]]:
+    collector = _Collector()
+    logger = logging.getLogger(_PACKAGE_LOGGER)
+    logger.addHandler(collector)
+    try:
+        return function(_STATE, item), collector.records
+    finally:
+        logger.removeHandler(collector)
