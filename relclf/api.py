@@ -10,13 +10,13 @@ import gc
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .document import Document, document_entities
-from .errors import InputError, ModelError
+from .errors import ErrorHandler, InputError, ModelError
 from .evaluation.explain import (
     ModelExplanation,
     PairExplanation,
@@ -76,7 +76,6 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "relclf-biored.joblib"
-ErrorHandler = Callable[[InputError], None] | None
 # Cap on candidate pairs per document when predicting: 9 times the most pairs of any abstract of
 # BioRED Train/Dev or the 900 BC8 abstracts (1,118), so real abstracts are never capped, while a
 # pathological document costs at most ~0.2 GB and a few seconds instead of growing without bound.

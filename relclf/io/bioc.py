@@ -42,7 +42,7 @@ from bioc.biocxml.encoder import BioCXMLDocumentWriter
 from lxml import etree
 
 from ..document import Document, Mention, Relation, identifier_parts
-from ..errors import InputError, RelclfError
+from ..errors import ErrorHandler, InputError, RelclfError
 from .files import PathLike, display_name, open_binary
 from .pubtator import _validate_mention, _validate_relations
 
@@ -55,7 +55,6 @@ __all__ = [
     "write_bioc_xml",
 ]
 
-ErrorHandler = Callable[[InputError], None]
 SOURCE = "relclf"
 _LINE_BREAKS = re.compile(r"[\r\n]")
 _BAD_FIELD = re.compile(r"[\t\r\n]")

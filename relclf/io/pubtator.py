@@ -9,11 +9,11 @@ is skipped instead and the callback gets the error.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO
 
 from ..document import Document, Mention, Relation, identifier_parts, is_normalized
-from ..errors import InputError
+from ..errors import ErrorHandler, InputError
 from .files import PathLike, display_name, open_binary
 
 __all__ = ["format_document", "read_pubtator", "write_pubtator"]
@@ -21,7 +21,6 @@ __all__ = ["format_document", "read_pubtator", "write_pubtator"]
 _INT = re.compile(r"-?\d+")
 _SCORE = re.compile(r"[01]?\.\d+|[01]")
 _MAX_MENTION_COLUMNS = 7
-ErrorHandler = Callable[[InputError], None]
 _SHOWN = 60  # characters of a value quoted in an error message (a line may be megabytes long)
 
 
