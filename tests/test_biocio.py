@@ -9,7 +9,9 @@ import bioc
 import pytest
 
 from conftest import DOC_100, DOC_200, DOC_300, DOC_400, MULTI_DOC, NEEDS_BC8, NEEDS_TRAIN_DEV, TRAIN, DEV, BC8_UNLABELED, parse
-from relclf.io.bioc import bioc_to_document, document_to_bioc, read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
+from relclf.io.bioc_document import bioc_to_document, document_to_bioc
+from relclf.io.bioc_json import read_bioc_json, write_bioc_json
+from relclf.io.bioc_xml import read_bioc_xml, write_bioc_xml
 from relclf.document import Document, Mention, Relation
 from relclf.errors import InputError, RelclfError
 from relclf.io.pubtator import read_pubtator, write_pubtator

@@ -21,7 +21,8 @@ from typing import IO
 
 from ..document import Document
 from ..errors import ErrorHandler, RelclfError
-from .bioc import read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
+from .bioc_json import read_bioc_json, write_bioc_json
+from .bioc_xml import read_bioc_xml, write_bioc_xml
 from .files import PathLike, atomic_writer, display_name, open_binary
 from .pubtator import read_pubtator, write_pubtator
 from .rows import write_jsonl, write_tsv
