@@ -10,13 +10,13 @@ import copy
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .document import Document, document_entities
-from .errors import InputError, ModelError
+from .errors import ErrorHandler, InputError, ModelError
 from .evaluation.explain import (
     ModelExplanation,
     PairExplanation,
@@ -77,7 +77,6 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "relclf-biored.joblib"
-ErrorHandler = Callable[[InputError], None] | None
 # Cap on candidate pairs per document when predicting: 9 times the most pairs of any abstract of
 # BioRED Train/Dev or the 900 BC8 abstracts (1,118), so real abstracts are never capped, while a
 # pathological document costs at most ~0.2 GB and a few seconds instead of growing without bound.
@@ -125,7 +124,7 @@ def export(source: PathLike, target: PathLike, *, fmt: str = "skops") -> LoadedM
 
 
 def read_corpus(
-    paths: Sequence[PathLike], on_error: ErrorHandler = None, format: str | None = None, *, progress: bool = False
+    paths: Sequence[PathLike], on_error: ErrorHandler | None = None, format: str | None = None, *, progress: bool = False
 ) -> list[Document]:
     """Read and concatenate the documents of several files (any input format; detected when ``format``
     is None), with a bar per file if ``progress``."""
@@ -184,7 +183,7 @@ def train(
     *,
     dev: PathLike | None = None,
     params: dict[str, Any] | None = None,
-    on_error: ErrorHandler = None,
+    on_error: ErrorHandler | None = None,
     format: str | None = None,
     progress: bool = False,
     model_format: str = "joblib",
@@ -242,7 +241,7 @@ def evaluate(
     model: LoadedModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
-    on_error: ErrorHandler = None,
+    on_error: ErrorHandler | None = None,
     n_jobs: int = 1,
     format: str | None = None,
     progress: bool = False,
@@ -272,7 +271,7 @@ def _evaluation_inputs(
     model: LoadedModel | RelationExtractor | PathLike | None,
     max_pairs_per_doc: int | None,
     format: str | None,
-    on_error: ErrorHandler,
+    on_error: ErrorHandler | None,
 ) -> tuple[RelationExtractor, Iterable[Document]]:
     """The estimator (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
     estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
@@ -292,7 +291,7 @@ def evaluate_details(
     model: LoadedModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
-    on_error: ErrorHandler = None,
+    on_error: ErrorHandler | None = None,
     n_jobs: int = 1,
     progress: bool = False,
     format: str | None = None,
@@ -350,7 +349,7 @@ def predict_file(
     *,
     threshold: float | None = None,
     with_scores: bool = False,
-    on_error: ErrorHandler = None,
+    on_error: ErrorHandler | None = None,
     n_jobs: int = 1,
     progress: bool = False,
     input_format: str | None = None,
@@ -480,7 +479,7 @@ def convert(
     input_format: str | None = None,
     output_format: str | None = None,
     with_scores: bool = False,
-    on_error: ErrorHandler = None,
+    on_error: ErrorHandler | None = None,
 ) -> int:
     """Convert ``source`` to ``output`` between formats (no model involved); return the number of documents.
 
@@ -491,6 +490,6 @@ def convert(
     return write_documents(documents, output, output_format, with_scores=with_scores)
 
 
-def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler = None, format: str | None = None) -> Scores:
+def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler | None = None, format: str | None = None) -> Scores:
     """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed."""
     return score_documents(read_documents(gold, format, on_error=on_error), read_documents(predicted, format, on_error=on_error, allow_empty=True))

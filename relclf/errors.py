@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ModelError", "OutputError", "RelclfError", "WorkerError"]
+from collections.abc import Callable
+
+__all__ = ["ErrorHandler", "InputError", "ModelError", "OutputError", "RelclfError", "WorkerError"]
 
 
 class RelclfError(Exception):
@@ -32,6 +34,10 @@ class InputError(RelclfError, ValueError):
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+
+#: The ``on_error`` callback of every reader: it gets the error of each invalid document, which is skipped.
+ErrorHandler = Callable[[InputError], None]
 
 
 class ModelError(RelclfError):

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
 from ..document import Document
-from ..errors import InputError, RelclfError
-from .bioc import read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
+from ..errors import ErrorHandler, RelclfError
+from .bioc_json import read_bioc_json, write_bioc_json
+from .bioc_xml import read_bioc_xml, write_bioc_xml
 from .files import PathLike, atomic_writer, display_name, open_binary
 from .pubtator import read_pubtator, write_pubtator
 from .rows import write_jsonl, write_tsv
@@ -30,7 +31,6 @@ __all__ = ["INPUT_FORMATS", "OUTPUT_FORMATS", "detect_format", "detect_output_fo
 
 INPUT_FORMATS = ("pubtator", "bioc-xml", "bioc-json")
 OUTPUT_FORMATS = (*INPUT_FORMATS, "jsonl", "tsv")
-ErrorHandler = Callable[[InputError], None]
 
 _INPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "bioc-json"}
 _OUTPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "jsonl", ".tsv": "tsv"}

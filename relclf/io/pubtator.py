@@ -9,27 +9,19 @@ is skipped instead and the callback gets the error.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO
 
-from ..document import Document, Mention, Relation, identifier_parts, is_normalized
-from ..errors import InputError
+from ..document import Document, Mention, Relation
+from ..errors import ErrorHandler, InputError
 from .files import PathLike, display_name, open_binary
+from .validation import parse_offset, shown, valid_documents, validate_document
 
 __all__ = ["format_document", "read_pubtator", "write_pubtator"]
 
 _INT = re.compile(r"-?\d+")
 _SCORE = re.compile(r"[01]?\.\d+|[01]")
 _MAX_MENTION_COLUMNS = 7
-ErrorHandler = Callable[[InputError], None]
-_SHOWN = 60  # characters of a value quoted in an error message (a line may be megabytes long)
-
-
-def _shown(value: str) -> str:
-    """``repr(value)``, cut to a readable length for error messages."""
-    if len(value) <= _SHOWN:
-        return repr(value)
-    return f"{value[:_SHOWN]!r}... ({len(value):,} characters)"
 
 
 def read_pubtator(
@@ -62,24 +54,9 @@ def read_pubtator(
         opened, or for a file without documents.
     """
     name = display_name(source)
-    seen: set[str] = set()
-    count = 0
     with open_binary(source) as handle:
-        for block in _blocks(handle):
-            try:
-                document = _parse_block(block, name)
-                if document.pmid in seen:
-                    raise InputError(name, block[0][0], f"duplicate document ID {document.pmid!r}")
-            except InputError as error:
-                if on_error is None:
-                    raise
-                on_error(error)
-                continue
-            seen.add(document.pmid)
-            count += 1
-            yield document
-    if count == 0 and not seen and not allow_empty and on_error is None:
-        raise InputError(name, 1, "no documents found (empty file or only blank lines)")
+        parsed = (_parsed(block, name) for block in _blocks(handle))
+        yield from valid_documents(parsed, name, on_error=on_error, allow_empty=allow_empty, empty_reason="empty file or only blank lines")
 
 
 _Line = tuple[int, "str | bytes"]
@@ -136,6 +113,14 @@ def _title_match(line: str) -> tuple[str, str, str] | None:
     return head, rest[0], rest[2:]
 
 
+def _parsed(block: list[_Line], name: str) -> Document | InputError:
+    """The document of one block, or why it is invalid."""
+    try:
+        return _parse_block(block, name)
+    except InputError as error:
+        return error
+
+
 def _parse_block(block: list[_Line], name: str) -> Document:
     """Turn one document's lines into a validated Document, or raise InputError."""
     first_number, first = block[0]
@@ -166,11 +151,7 @@ def _parse_block(block: list[_Line], name: str) -> Document:
             mentions.append((number, _parse_mention(name, number, fields)))
     if abstract is None:
         raise InputError(name, first_number, f"document {pmid!r} has no abstract line 'PMID|a|...' (truncated?)")
-    text = f"{title} {abstract}"
-    for number, mention in mentions:
-        _validate_mention(name, number, mention, text)
-    _validate_relations(name, relations, [m for _, m in mentions], pmid)
-    return Document(
+    document = Document(
         pmid=pmid,
         title=title,
         abstract=abstract,
@@ -178,6 +159,8 @@ def _parse_block(block: list[_Line], name: str) -> Document:
         relations=tuple(r for _, r in relations),
         line=first_number,
     )
+    validate_document(document, name, [number for number, _ in mentions], [number for number, _ in relations])
+    return document
 
 
 def _check_text_line(name: str, number: int, line: str | bytes) -> None:
@@ -199,7 +182,7 @@ def _abstract_text(name: str, number: int, parsed: tuple[str, str, str], pmid: s
 def _foreign_line_message(fields: list[str], pmid: str) -> str:
     if len(fields) == 1:
         return "not a PubTator line (expected 'PMID|t|', 'PMID|a|' or tab-separated columns)"
-    return f"line names document {_shown(fields[0])} inside document {pmid!r} (missing blank line or title?)"
+    return f"line names document {shown(fields[0])} inside document {pmid!r} (missing blank line or title?)"
 
 
 def _is_relation_line(fields: list[str]) -> bool:
@@ -219,7 +202,7 @@ def _parse_relation(name: str, number: int, fields: list[str]) -> Relation:
         try:
             score = float(fields[5])
         except ValueError:
-            raise InputError(name, number, f"relation score {_shown(fields[5])} is not a number") from None
+            raise InputError(name, number, f"relation score {shown(fields[5])} is not a number") from None
     return Relation(label=label, id1=id1, id2=id2, novelty=novelty, score=score)
 
 
@@ -228,7 +211,7 @@ def _parse_mention(name: str, number: int, fields: list[str]) -> Mention:
         raise InputError(name, number, f"mention line has {len(fields)} columns; expected 6 (or 7)")
     if len(fields) > _MAX_MENTION_COLUMNS:
         raise InputError(name, number, f"unknown extra columns: {len(fields)} columns; a mention line has 6 or 7")
-    start, end = _offset(name, number, fields[1], "start"), _offset(name, number, fields[2], "end")
+    start, end = parse_offset(fields[1], "start offset", name, number), parse_offset(fields[2], "end offset", name, number)
     return Mention(
         start=start,
         end=end,
@@ -237,41 +220,6 @@ def _parse_mention(name: str, number: int, fields: list[str]) -> Mention:
         identifier=fields[5] if len(fields) > 5 else None,
         extra=tuple(fields[6:]),
     )
-
-
-def _offset(name: str, number: int, value: str, which: str) -> int:
-    if not value.isascii() or not value.isdigit():
-        raise InputError(name, number, f"{which} offset {_shown(value)} is not a non-negative integer")
-    return int(value)
-
-
-def _validate_mention(name: str, number: int, mention: Mention, text: str) -> None:
-    if mention.end <= mention.start:
-        raise InputError(name, number, f"end offset {mention.end} is not after start offset {mention.start}")
-    if mention.end > len(text):
-        raise InputError(name, number, f"offsets {mention.start}-{mention.end} beyond the text (length {len(text)})")
-    actual = text[mention.start : mention.end]
-    if actual != mention.text:
-        raise InputError(
-            name,
-            number,
-            f"mention text {_shown(mention.text)} differs from the text at {mention.start}-{mention.end}: {_shown(actual)}",
-        )
-
-
-def _validate_relations(name: str, relations: list[tuple[int, Relation]], mentions: list[Mention], pmid: str) -> None:
-    if not relations:
-        return
-    known: set[str] = set()
-    for mention in mentions:
-        if is_normalized(mention.identifier):
-            known.add(mention.identifier.strip())  # type: ignore[union-attr]
-            known.update(identifier_parts(mention.identifier))
-            known.update(identifier_parts(mention.identifier, split_composites=False))
-    for number, relation in relations:
-        for identifier in (relation.id1, relation.id2):
-            if identifier not in known:
-                raise InputError(name, number, f"relation names ID {_shown(identifier)}, which no mention of document {pmid!r} carries")
 
 
 def format_document(document: Document, *, with_scores: bool = False) -> str:

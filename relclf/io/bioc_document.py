@@ -1,0 +1,333 @@
+"""BioC documents: conversion between a :class:`~relclf.document.Document` and a :class:`bioc.BioCDocument`.
+
+Shared by :mod:`relclf.io.bioc_xml` and :mod:`relclf.io.bioc_json`. A document maps to a BioC
+document as follows (the layout PubTator3 and BioRED use, so files from either read directly):
+
+* two passages, ``type`` infon ``title`` (offset 0) and ``abstract`` (offset ``len(title) + 1``);
+* one annotation per mention, ids ``0``, ``1``... in mention order, placed in the passage where it
+  starts, with infons ``type`` and ``identifier`` (absent when the PubTator line has no ID column)
+  and ``column7``... for further PubTator columns; one location (offset, length) and the text;
+* one relation per relation, infons ``type`` (the label), ``entity1``/``entity2`` (the identifiers),
+  ``novel`` and ``score`` when known, and two nodes (roles ``entity1``/``entity2``) pointing to the
+  first annotation of each entity.
+
+Reading accepts more than it writes: any number of passages (later passages join the abstract at
+their offsets, gaps filled with spaces), sentence-level text and annotations, annotations at
+document level, relation identifiers in ``entity1``/``entity2`` or ``role1``/``role2`` infons or
+only as nodes, novelty in ``novel`` or ``novelty``. Line breaks inside passage text become spaces
+(a PubTator line cannot hold them; offsets stay the same). An annotation with several locations
+becomes one mention spanning them all, with the document's text over that span.
+
+Every document is validated like a PubTator document, by
+:func:`~relclf.io.validation.validate_document`; errors are :class:`~relclf.errors.InputError`
+naming the file and the line that a :class:`Locator` gives for the offending element, with the
+document named at the start of the message.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import bioc
+
+from ..document import Document, Mention, Relation, identifier_parts
+from ..errors import InputError
+from .validation import parse_offset, validate_document
+
+__all__ = ["Locator", "all_annotations", "all_relations", "bioc_to_document", "collection_info", "document_to_bioc"]
+
+SOURCE = "relclf"
+_LINE_BREAKS = re.compile(r"[\r\n]")
+_BAD_FIELD = re.compile(r"[\t\r\n]")
+_EXTRA_KEY = re.compile(r"column(\d+)")
+
+
+# --- Document -> BioC ----------------------------------------------------------------------------
+
+
+def document_to_bioc(document: Document) -> bioc.BioCDocument:
+    """Convert a document to a :class:`bioc.BioCDocument` (layout in the module docstring)."""
+    out = bioc.BioCDocument()
+    out.id = document.pmid
+    title, abstract = _passage("title", 0, document.title), _passage("abstract", len(document.title) + 1, document.abstract)
+    out.add_passage(title)
+    out.add_passage(abstract)
+    first_annotation: dict[str, str] = {}
+    for index, mention in enumerate(document.mentions):
+        annotation = _annotation(index, mention)
+        (title if mention.start <= len(document.title) else abstract).add_annotation(annotation)
+        for identifier in (mention.identifier or "", *identifier_parts(mention.identifier), *identifier_parts(mention.identifier, split_composites=False)):
+            first_annotation.setdefault(identifier.strip(), annotation.id)
+    for index, relation in enumerate(document.relations):
+        out.add_relation(_relation(index, relation, first_annotation))
+    return out
+
+
+def _passage(kind: str, offset: int, text: str) -> bioc.BioCPassage:
+    passage = bioc.BioCPassage()
+    passage.infons["type"] = kind
+    passage.offset = offset
+    passage.text = text
+    return passage
+
+
+def _annotation(index: int, mention: Mention) -> bioc.BioCAnnotation:
+    annotation = bioc.BioCAnnotation()
+    annotation.id = str(index)
+    annotation.infons["type"] = mention.entity_type
+    if mention.identifier is not None:
+        annotation.infons["identifier"] = mention.identifier
+    for k, value in enumerate(mention.extra):
+        annotation.infons[f"column{7 + k}"] = value
+    annotation.add_location(bioc.BioCLocation(mention.start, mention.end - mention.start))
+    annotation.text = mention.text
+    return annotation
+
+
+def _relation(index: int, relation: Relation, first_annotation: dict[str, str]) -> bioc.BioCRelation:
+    out = bioc.BioCRelation()
+    out.id = f"R{index}"
+    out.infons["type"] = relation.label
+    out.infons["entity1"] = relation.id1
+    out.infons["entity2"] = relation.id2
+    if relation.novelty is not None:
+        out.infons["novel"] = relation.novelty
+    if relation.score is not None:
+        out.infons["score"] = repr(relation.score)
+    for role, identifier in (("entity1", relation.id1), ("entity2", relation.id2)):
+        if identifier in first_annotation:
+            out.add_node(bioc.BioCNode(first_annotation[identifier], role))
+    return out
+
+
+# --- BioC -> Document ----------------------------------------------------------------------------
+
+
+class Locator:
+    """Where a document's parts are in the file, for error messages.
+
+    Parameters
+    ----------
+    name : str
+        The file's name.
+    line : int
+        The line of the document (0 when unknown).
+    prefix : str, optional
+        Starts every message (``"document 3 of the collection: "``); when empty, the conversion sets
+        it to ``"document 'ID': "``.
+    annotations, relations : lists of int, optional
+        The line of each annotation and relation, in the order of :func:`all_annotations` and
+        :func:`all_relations`; the document's line for those not given.
+    """
+
+    def __init__(self, name: str, line: int, prefix: str = "", annotations: list[int] | None = None, relations: list[int] | None = None) -> None:
+        self.name, self.line, self.prefix = name, line, prefix
+        self.annotations, self.relations = annotations or [], relations or []
+
+    def error(self, message: str, line: int | None = None) -> InputError:
+        """An :class:`InputError` about this document, at ``line`` (default: the document's line)."""
+        return InputError(self.name, self.line if line is None else line, self.prefix + message)
+
+    def prefixed(self, error: InputError) -> InputError:
+        """``error`` (from the shared validation) with this document named at the start of its message."""
+        return self.error(error.message, error.line)
+
+    def annotation_line(self, index: int) -> int:
+        return self.annotations[index] if index < len(self.annotations) else self.line
+
+    def relation_line(self, index: int) -> int:
+        return self.relations[index] if index < len(self.relations) else self.line
+
+
+def bioc_to_document(source: bioc.BioCDocument, name: str = "<bioc>", line: int = 0, *, where: Locator | None = None) -> Document:
+    """Convert and validate one :class:`bioc.BioCDocument`.
+
+    Parameters
+    ----------
+    source : bioc.BioCDocument
+    name, line : str, int
+        File name and line of the document, for error messages.
+    where : Locator, optional
+        The lines of the document and of its annotations and relations, used instead of ``name``
+        and ``line``.
+
+    Returns
+    -------
+    Document
+
+    Raises
+    ------
+    InputError
+        When the document cannot be represented or violates the rules of a PubTator document.
+    """
+    where = where or Locator(name, line)
+    pmid = _text(source.id)
+    if not pmid.strip():
+        raise where.error("document without an id")
+    where.prefix = where.prefix or f"document {pmid!r}: "
+    title, abstract = _split_text(source, where)
+    text = f"{title} {abstract}"
+    found = all_annotations(source)
+    order = _annotation_order(found)
+    annotations, mention_lines = [found[i] for i in order], [where.annotation_line(i) for i in order]
+    mentions = [_mention(annotation, text, where, line) for annotation, line in zip(annotations, mention_lines)]
+    by_id = {a.id: m for a, m in zip(annotations, mentions)}
+    found_relations = all_relations(source)
+    relation_lines = [where.relation_line(k) for k in range(len(found_relations))]
+    relations = [_relation_of(r, by_id, where, line) for r, line in zip(found_relations, relation_lines)]
+    document = Document(pmid, title, abstract, tuple(mentions), tuple(relations), line=where.line)
+    try:
+        validate_document(document, where.name, mention_lines, relation_lines)
+    except InputError as error:
+        raise where.prefixed(error) from None
+    return document
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
+    """Lay the passages out at their offsets; the first is the title, the rest the abstract."""
+    pieces: list[tuple[int, str]] = []
+    for passage in source.passages:
+        if passage.text or not passage.sentences:
+            pieces.append((_offset(passage.offset, where, "passage offset"), _text(passage.text)))
+        else:  # sentence-level BioC: the text is in the sentences
+            pieces.extend((_offset(s.offset, where, "sentence offset"), _text(s.text)) for s in passage.sentences)
+    if not pieces:
+        raise where.error("document has no passage")
+    buffer = ""
+    for k, (offset, text) in enumerate(pieces):
+        if offset < len(buffer) + (1 if k == 1 else 0):
+            raise where.error(f"passage at offset {offset} overlaps the text before it (which ends at {len(buffer)}; the title needs a separator)")
+        buffer += " " * (offset - len(buffer)) + text
+        if k == 0:
+            title_end = len(buffer)
+    buffer = _LINE_BREAKS.sub(" ", buffer)
+    return buffer[:title_end], buffer[title_end + 1 :]
+
+
+def _offset(value: Any, where: Locator, what: str) -> int:
+    try:
+        return parse_offset(value, what, where.name, where.line)
+    except InputError as error:
+        raise where.prefixed(error) from None
+
+
+def _annotation_order(annotations: list[bioc.BioCAnnotation]) -> list[int]:
+    """Positions of the annotations in mention order: by id when the ids are distinct integers (as
+    relclf writes them, so that mentions come back in their PubTator order), else as found."""
+    ids = [a.id for a in annotations]
+    if all(isinstance(i, str) and i.isdigit() for i in ids) and len(set(ids)) == len(ids):
+        return sorted(range(len(annotations)), key=lambda k: int(ids[k]))
+    return list(range(len(annotations)))
+
+
+def all_annotations(source: bioc.BioCDocument) -> list[bioc.BioCAnnotation]:
+    """Annotations in the order bioc's decoders build them: passage by passage (sentences first), then
+    document level."""
+    return _collect(source, "annotations")
+
+
+def all_relations(source: bioc.BioCDocument) -> list[bioc.BioCRelation]:
+    """Relations in the same order as :func:`all_annotations`."""
+    return _collect(source, "relations")
+
+
+def _collect(source: bioc.BioCDocument, kind: str) -> list:
+    found: list = []
+    for passage in source.passages:
+        for sentence in passage.sentences:
+            found.extend(getattr(sentence, kind))
+        found.extend(getattr(passage, kind))
+    found.extend(getattr(source, kind))
+    return found
+
+
+def _field(infons: dict, key: str, where: Locator, line: int) -> str | None:
+    value = infons.get(key)
+    if value is None:
+        return None
+    value = str(value)
+    if _BAD_FIELD.search(value):
+        raise where.error(f"infon {key!r} contains a tab or line break", line)
+    return value
+
+
+def _mention(annotation: bioc.BioCAnnotation, text: str, where: Locator, line: int) -> Mention:
+    if not annotation.locations:
+        raise where.error(f"annotation {annotation.id!r} has no location", line)
+    spans = [(_offset(loc.offset, where, "location offset"), _offset(loc.length, where, "location length")) for loc in annotation.locations]
+    start, end = min(o for o, _ in spans), max(o + n for o, n in spans)
+    covered = _LINE_BREAKS.sub(" ", _text(annotation.text)) if len(spans) == 1 else text[start:end]
+    entity_type = _field(annotation.infons, "type", where, line)
+    if entity_type is None:
+        raise where.error(f"annotation {annotation.id!r} has no 'type' infon", line)
+    identifier = _field(annotation.infons, "identifier", where, line)
+    if identifier is None:
+        identifier = _field(annotation.infons, "Identifier", where, line)
+    extra_keys = sorted((int(m.group(1)), k) for k in annotation.infons if (m := _EXTRA_KEY.fullmatch(k)))
+    extra = tuple(_field(annotation.infons, k, where, line) or "" for _, k in extra_keys)
+    return Mention(start, end, covered, entity_type, identifier, extra)
+
+
+def _relation_of(relation: bioc.BioCRelation, mentions: dict[str, Mention], where: Locator, line: int) -> Relation:
+    infons = relation.infons
+    label = _field(infons, "type", where, line)
+    if not label:
+        raise where.error(f"relation {relation.id!r} has no 'type' infon (its label)", line)
+    ids = _relation_ids(relation, mentions, where, line)
+    novelty = _field(infons, "novel", where, line) or _field(infons, "novelty", where, line) or None
+    score = None
+    if infons.get("score") not in (None, ""):
+        try:
+            score = float(infons["score"])
+        except (TypeError, ValueError):
+            raise where.error(f"relation score {infons['score']!r} is not a number", line) from None
+    return Relation(label, ids[0], ids[1], novelty, score)
+
+
+def _relation_ids(relation: bioc.BioCRelation, mentions: dict[str, Mention], where: Locator, line: int) -> tuple[str, str]:
+    infons = relation.infons
+    for first, second in (("entity1", "entity2"), ("role1", "role2")):
+        if infons.get(first) not in (None, "") and infons.get(second) not in (None, ""):
+            typed = first == "role1"
+            return _role_id(infons[first], where, line, typed), _role_id(infons[second], where, line, typed)
+    if len(relation.nodes) == 2:
+        ids = []
+        for node in relation.nodes:
+            mention = mentions.get(node.refid)
+            if mention is None or mention.identifier is None:
+                raise where.error(f"relation {relation.id!r} points to annotation {node.refid!r}, which has no identifier", line)
+            ids.append(mention.identifier)
+        return ids[0], ids[1]
+    raise where.error(f"relation {relation.id!r} names no entities (expected 'entity1'/'entity2' infons or two nodes)", line)
+
+
+def _role_id(value: Any, where: Locator, line: int, typed: bool = False) -> str:
+    """An identifier from an ``entity1`` infon (a plain ID) or a ``role1`` infon (``Type|ID`` or ``{"identifier": ID}``)."""
+    if isinstance(value, dict):
+        value = value.get("identifier", value.get("accession"))
+    text = _text(value).strip()
+    head, sep, rest = text.partition("|")
+    if typed and sep and head.isalpha() and head[:1].isupper() and rest:
+        return rest  # PubTator3's "Chemical|MESH:D002945"
+    if not text or _BAD_FIELD.search(text):
+        raise where.error(f"relation entity {value!r} is empty or contains a tab or line break", line)
+    return text
+
+
+# --- collections ----------------------------------------------------------------------------------
+
+
+def collection_info() -> bioc.BioCCollection:
+    """An empty collection with relclf's source, today's date and key: the header both writers use."""
+    collection = bioc.BioCCollection()
+    collection.source = SOURCE
+    collection.date = datetime.date.today().isoformat()
+    collection.key = "relclf.key"
+    return collection
+

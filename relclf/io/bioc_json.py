@@ -1,0 +1,173 @@
+"""Reading and writing BioC JSON with the ``bioc`` package's decoder and encoder.
+
+Documents map to BioC as :mod:`relclf.io.bioc_document` describes. The reader accepts a BioC
+collection, a list of documents, a single document, PubTator3's export, or JSON Lines with one
+document per line. Errors name the line of the document (JSON Lines); for a JSON collection, whose
+parser keeps no positions, the message names the document's position in the collection and the line
+is that of its ``"id"`` member (0 if it cannot be found).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from bioc import biocjson
+
+from ..document import Document
+from ..errors import ErrorHandler, InputError
+from .bioc_document import Locator, bioc_to_document, collection_info, document_to_bioc
+from .files import PathLike, display_name, open_binary
+from .validation import valid_documents
+
+__all__ = ["read_bioc_json", "write_bioc_json"]
+
+
+def read_bioc_json(source: PathLike | IO[bytes], *, on_error: ErrorHandler | None = None, allow_empty: bool = False) -> Iterator[Document]:
+    """Stream the documents of a BioC JSON file.
+
+    Accepts a BioC collection (``{"documents": [...]}``), a list of documents, a single document,
+    an object whose one value is a list of documents (PubTator3's export), or JSON Lines with one
+    document per line (bioc's ``iterwriter`` format; read line by line). Parameters as for
+    :func:`~relclf.io.bioc_xml.read_bioc_xml`; a file that is not valid JSON is an error even with
+    ``on_error``, a bad line of a JSON Lines file is a per-document error.
+    """
+    name = display_name(source)
+    with open_binary(source) as handle:
+        data = handle.read()
+    yield from valid_documents(_converted_documents(data, name), name, on_error=on_error, allow_empty=allow_empty, empty_reason="no <document> in the BioC file")
+
+
+def _converted_documents(data: bytes, name: str) -> Iterator[Document | InputError]:
+    """Each document of the file converted, or why it is invalid; raises if the file is not valid JSON."""
+    try:
+        whole = json.loads(data)
+        entries: Iterable[tuple[int, str, Any]] = _collection_entries(whole, name, _IdLines(data))
+    except UnicodeDecodeError as error:
+        raise InputError(name, data.count(b"\n", 0, error.start) + 1, "invalid UTF-8") from None
+    except RecursionError:
+        raise InputError(name, 1, "not valid BioC JSON: nested too deeply") from None
+    except json.JSONDecodeError as error:
+        if error.msg != "Extra data" or error.lineno == 1:
+            raise InputError(name, error.lineno, f"not valid BioC JSON: {error.msg} (column {error.colno})") from None
+        entries = _json_lines(data, name)
+    for line, prefix, obj in entries:
+        yield _json_document(obj, name, line, prefix)
+
+
+class _IdLines:
+    """Finds, in file order, the line of each document's ``"id"`` member (for messages; 0 when not found).
+
+    ``json`` keeps no positions; a forward search for ``"id": <the document's id>`` finds the line in
+    BioC JSON as written by relclf, bioc and PubTator3 (one document per line, or pretty-printed).
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.text = data.decode("utf-8", errors="replace")
+        self.position, self.line = 0, 1
+
+    def line_of(self, document: Any) -> int:
+        identifier = document.get("id") if isinstance(document, dict) else None
+        if not isinstance(identifier, (str, int)):
+            return 0
+        found = [
+            m.start()
+            for form in {json.dumps(identifier), json.dumps(identifier, ensure_ascii=False)}
+            if (m := re.compile(r'"id"\s*:\s*' + re.escape(form)).search(self.text, self.position))
+        ]
+        if not found:
+            return 0
+        self.line += self.text.count("\n", self.position, min(found))
+        self.position = min(found)
+        return self.line
+
+
+def _collection_entries(whole: Any, name: str, lines: _IdLines) -> Iterator[tuple[int, str, Any]]:
+    if isinstance(whole, dict) and "documents" in whole:
+        items = whole["documents"]
+    elif isinstance(whole, dict) and "passages" in whole:
+        items = [whole]
+    elif isinstance(whole, dict) and len(whole) == 1 and isinstance(next(iter(whole.values())), list):
+        items = next(iter(whole.values()))
+    else:
+        items = whole
+    if not isinstance(items, list):
+        raise InputError(name, 1, "not a BioC JSON collection (expected an object with 'documents', or a list of documents)")
+    for index, item in enumerate(items, start=1):
+        yield lines.line_of(item), f"document {index} of the collection: ", item
+
+
+def _json_lines(data: bytes, name: str) -> Iterator[tuple[int, str, Any]]:
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, "", json.loads(raw)
+        except UnicodeDecodeError:
+            yield number, "", InputError(name, number, "invalid UTF-8")
+        except json.JSONDecodeError as error:
+            yield number, "", InputError(name, number, f"not valid JSON: {error.msg} (column {error.colno})")
+        except RecursionError:
+            yield number, "", InputError(name, number, "not valid JSON: nested too deeply")
+
+
+def _json_document(obj: Any, name: str, line: int, prefix: str) -> Document | InputError:
+    if isinstance(obj, InputError):
+        return obj
+    where = Locator(name, line, prefix)
+    try:
+        if not isinstance(obj, dict):
+            raise where.error(f"expected a BioC document object, found {type(obj).__name__}")
+        if "passages" not in obj and {"id1", "id2", "label"} <= set(obj):
+            raise where.error("a relation row (relclf's JSON Lines output), not a BioC document: it holds no text to read")
+        return bioc_to_document(biocjson.fromJSON(_with_defaults(obj), "BioCDocument"), where=where)
+    except InputError as error:
+        return error
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return where.error(f"invalid BioC document: {type(error).__name__}: {error}")
+
+
+def _with_defaults(document: dict) -> dict:
+    """Fill in the lists and infons bioc's decoder requires but that exports often omit."""
+    document = {"infons": {}, "passages": [], "annotations": [], "relations": [], **document}
+    for key in ("passages", "annotations", "relations"):
+        if not isinstance(document[key], list):
+            raise TypeError(f"{key!r} is not a list")
+    document["passages"] = [
+        {"infons": {}, "sentences": [], "annotations": [], "relations": [], **_dict(p, "passage")} for p in document["passages"]
+    ]
+    for passage in document["passages"]:
+        passage["sentences"] = [
+            {"infons": {}, "text": "", "annotations": [], "relations": [], **_dict(s, "sentence")} for s in passage["sentences"]
+        ]
+    for holder in [document, *document["passages"], *(s for p in document["passages"] for s in p["sentences"])]:
+        holder["annotations"] = [{"infons": {}, "text": "", "locations": [], "id": "", **_dict(a, "annotation")} for a in holder["annotations"]]
+        holder["relations"] = [{"infons": {}, "nodes": [], "id": "", **_dict(r, "relation")} for r in holder["relations"]]
+    return document
+
+
+def _dict(value: Any, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} is not an object")
+    return value
+
+
+def write_bioc_json(documents: Iterable[Document], handle: IO[str]) -> int:
+    """Write ``documents`` as one BioC JSON collection to the text stream ``handle``.
+
+    Streams: the collection's header first, then one document per line. Returns the number written.
+    """
+    info = biocjson.toJSON(collection_info())
+    info.pop("documents")
+    header = json.dumps(info, ensure_ascii=False)[:-1]
+    handle.write(header + ', "documents": [\n')
+    count = 0
+    for document in documents:
+        if count:
+            handle.write(",\n")
+        handle.write(json.dumps(biocjson.toJSON(document_to_bioc(document)), ensure_ascii=False))
+        count += 1
+    handle.write("\n]}\n")
+    return count
