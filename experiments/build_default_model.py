@@ -44,7 +44,8 @@ def write_card(metadata: dict, dev_levels: dict, dev_per_label: dict) -> str:
 
 The default model of relclf, used by `relclf predict` when no `-m` is given.
 
-- File: `models/{MODEL.name}` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`; installed with relclf as `relclf/models/{MODEL.name}`
+- File: `models/{MODEL.name}` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`;
+  installed with relclf as `relclf/models/{MODEL.name}`
 - Made with relclf {metadata['relclf_version']}, scikit-learn {metadata['sklearn_version']}, Python {metadata['python_version']}, on {metadata['created']}
 - Rebuild, from the root of a checkout of relclf: `python experiments/build_default_model.py` (needs the BioRED corpus
   at `../shared/data/biored`, or name its folder with `--data`)

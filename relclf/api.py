@@ -112,7 +112,10 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
     if model is None and not path.is_file():
         if "RELCLF_MODEL" in os.environ:
             raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")
-        raise ModelError(f"{path}: the default model is missing; reinstall relclf or pass another model (models/MODEL_CARD.md in a checkout names the command that rebuilds it)")
+        raise ModelError(
+            f"{path}: the default model is missing; reinstall relclf or pass another model"
+            " (models/MODEL_CARD.md in a checkout names the command that rebuilds it)"
+        )
     # the default model is always verified against its recorded sha256; others when it is recorded
     estimator = load_model(path, require_checksum=model is None).estimator
     # the model lives as long as the process: moving it (and the imported libraries) out of the

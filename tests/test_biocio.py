@@ -8,10 +8,10 @@ import json
 import bioc
 import pytest
 
-from conftest import DOC_100, DOC_200, DOC_300, DOC_400, MULTI_DOC, NEEDS_BC8, NEEDS_TRAIN_DEV, TRAIN, DEV, BC8_UNLABELED, parse
-from relclf.io.bioc import bioc_to_document, document_to_bioc, read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
+from conftest import BC8_UNLABELED, DEV, DOC_100, DOC_200, DOC_300, DOC_400, MULTI_DOC, NEEDS_BC8, NEEDS_TRAIN_DEV, TRAIN, parse
 from relclf.document import Document, Mention, Relation
 from relclf.errors import InputError, RelclfError
+from relclf.io.bioc import bioc_to_document, document_to_bioc, read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
 from relclf.io.pubtator import read_pubtator, write_pubtator
 
 ALL_DOCS = MULTI_DOC + DOC_300 + "\n" + DOC_400 + "\n"

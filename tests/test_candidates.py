@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import DOC_300, NEEDS_TRAIN_DEV, parse_one
+from relclf.document import Relation
 from relclf.extract.candidates import (
     CandidateRecall,
     candidate_recall,
@@ -19,7 +20,6 @@ from relclf.extract.candidates import (
     related_type_pairs,
     type_pair,
 )
-from relclf.document import Relation
 
 DOC_300_ENTITIES = [
     "3172", "3651", "6927", "3630", "D003920", "c|INS|5382|C", "672", "D002945", "2645", "10090", "D034381", "D014786",

@@ -9,8 +9,8 @@ import pytest
 from conftest import parse
 from relclf import cli
 from relclf.evaluation.explain import describe_feature, explain_model, explain_pair, sigmoid
-from relclf.extract.features import featurize
 from relclf.extract.estimator import RelationExtractor
+from relclf.extract.features import featurize
 from synthetic import synthetic_corpus
 
 

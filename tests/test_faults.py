@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_relclf
 from relclf import RelationExtractor, read_pubtator
 from relclf.persistence import build_metadata, load_model, save_model
-from conftest import run_relclf
 from synthetic import synthetic_corpus
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from relclf.errors import InputError
-from relclf.io.formats import read_documents, write_documents
 from relclf.extract.estimator import RelationExtractor
+from relclf.io.formats import read_documents, write_documents
 from relclf.persistence import build_metadata, save_model
 from synthetic import synthetic_corpus
 
@@ -247,7 +247,7 @@ def test_cli_skip_invalid_over_the_whole_corpus(tmp_path, model):
     """Every invalid document of the corpus in one file, between valid and unusual ones: all valid ones predicted, in order."""
     parts, expected_errors, valid = [as_bytes(GOOD_FIRST)], [], ["1"]
     line = GOOD_FIRST.count("\n") + 2
-    for k, (name, (text, relative, message)) in enumerate(INVALID_DOCUMENTS.items()):
+    for k, (text, relative, _message) in enumerate(INVALID_DOCUMENTS.values()):
         pmid = str(100 + k)
         bad = re.sub(rb"(?m)^2(?=[|\t])", pmid.encode(), as_bytes(text))  # document 2 becomes document PMID
         good = as_bytes(template(str(200 + k)))

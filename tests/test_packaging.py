@@ -47,7 +47,8 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_the_wheel_holds_the_package_and_the_default_model_and_nothing_else(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    bundled = {f"relclf/models/{name}" for name in (DEFAULT_MODEL_NAME, f"{DEFAULT_MODEL_NAME}.json", f"{DEFAULT_MODEL_NAME}.sha256", "MODEL_CARD.md")}
+    model_files = (DEFAULT_MODEL_NAME, f"{DEFAULT_MODEL_NAME}.json", f"{DEFAULT_MODEL_NAME}.sha256", "MODEL_CARD.md")
+    bundled = {f"relclf/models/{name}" for name in model_files}
     assert bundled <= names
     # every module of the checkout's package, so a new subpackage cannot be left out of pyproject's list
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "relclf").rglob("*.py")}
@@ -58,13 +59,14 @@ def test_the_wheel_holds_the_package_and_the_default_model_and_nothing_else(whee
 
 def test_the_installed_wheel_predicts_from_another_directory_with_its_own_model(wheel, tmp_path):
     # the checkout's prediction, made while the wheel installs
-    reference = subprocess.Popen([sys.executable, "-m", "relclf", "predict", str(EXAMPLE)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = ["-m", "relclf", "predict", str(EXAMPLE)]
+    reference = subprocess.Popen([sys.executable, *command], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     target, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
     elsewhere.mkdir()
     _pip("install", "--no-deps", "--no-index", "--target", str(target), str(wheel))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))}
     # -v logs each module's file as it is imported: proof of which copy of relclf ran
-    installed = subprocess.run([sys.executable, "-v", "-m", "relclf", "predict", str(EXAMPLE)], cwd=elsewhere, env=env, capture_output=True)
+    installed = subprocess.run([sys.executable, "-v", *command], cwd=elsewhere, env=env, capture_output=True)
     expected, errors = reference.communicate(timeout=120)
     assert reference.returncode == 0, errors.decode()
     imports = installed.stderr.decode()
@@ -74,3 +76,11 @@ def test_the_installed_wheel_predicts_from_another_directory_with_its_own_model(
     assert installed.stdout == expected
     # the example has relations (PMID, label, id, id[, novelty] lines), so the model really ran
     assert [line for line in expected.splitlines() if len(line.split(b"\t")) >= 4 and not line.split(b"\t")[1].isdigit()], expected
+
+
+def test_the_readme_test_command_is_what_ci_runs():
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    # the set-up lines only: the shebang, comments, shell options, the cd to the checkout and a quiet pip are CI's own
+    steps = [line.replace(" --quiet", "") for line in ci if line and not line.startswith(("#", "set ", "cd "))]
+    readme = [line for line in (ROOT / "README.md").read_text().splitlines() if 'pip install -e ".[test]"' in line]
+    assert readme == [" && ".join(steps)]

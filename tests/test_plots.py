@@ -10,8 +10,8 @@ import pytest
 
 from conftest import parse
 from relclf import api, cli
-from relclf.extract.estimator import RelationExtractor
 from relclf.evaluation.plots import PLOTS, write_plots
+from relclf.extract.estimator import RelationExtractor
 from synthetic import synthetic_corpus
 
 NEEDS_MATPLOTLIB = pytest.mark.skipif(

@@ -13,9 +13,9 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relclf.io.bioc import read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
 from relclf.document import Document, Mention, Relation, is_normalized
 from relclf.errors import InputError
+from relclf.io.bioc import read_bioc_json, read_bioc_xml, write_bioc_json, write_bioc_xml
 from relclf.io.pubtator import format_document, read_pubtator
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
