@@ -83,6 +83,7 @@ DEFAULT_MODEL_NAME = "relclf-biored.joblib"
 
 
 def _bundled_model() -> Path:
+    """The path of DEFAULT_MODEL_NAME in the installed package relclf.models (the checkout's models/ if not installed)."""
     try:
         return Path(str(resources.files("relclf.models") / DEFAULT_MODEL_NAME))
     except ModuleNotFoundError:  # a source tree put on sys.path without installing it
