@@ -26,9 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import describe_machine  # experiments/machine.py
-
 import numpy as np
+
+from machine import describe_machine  # experiments/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -1,4 +1,4 @@
-"""Rebuild the bundled default model (models/relclf-biored.joblib) and its model card.
+"""Rebuild the bundled default model (relclf.DEFAULT_MODEL, kept in models/) and its model card.
 
 1. Train the default configuration on BioRED Train only and score it on Dev (the card's scores).
 2. Train the same configuration on Train + Dev and save it as the bundled model.
@@ -19,7 +19,8 @@ from relclf.api import train
 from relclf.persistence import file_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL = ROOT / "models" / "relclf-biored.joblib"
+# the checkout's models/ folder (installed as the package relclf.models), whatever relclf is imported from
+MODEL = ROOT / "models" / relclf.DEFAULT_MODEL.name
 CARD = ROOT / "models" / "MODEL_CARD.md"
 
 
@@ -43,11 +44,13 @@ def write_card(metadata: dict, dev_levels: dict, dev_per_label: dict) -> str:
 
 The default model of relclf, used by `relclf predict` when no `-m` is given.
 
-- File: `models/relclf-biored.joblib` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`
+- File: `models/{MODEL.name}` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`;
+  installed with relclf as `relclf/models/{MODEL.name}`
 - Made with relclf {metadata['relclf_version']}, scikit-learn {metadata['sklearn_version']}, Python {metadata['python_version']}, on {metadata['created']}
-- Rebuild: `python experiments/build_default_model.py` (needs the BioRED corpus at `../shared/data/biored`)
+- Rebuild, from the root of a checkout of relclf: `python experiments/build_default_model.py` (needs the BioRED corpus
+  at `../shared/data/biored`, or name its folder with `--data`)
 - Loading runs pickled code: load only model files you trust. relclf verifies this one against the sha256 above
-  (recorded in `relclf-biored.joblib.json` and `relclf-biored.joblib.sha256`) every time it loads it.
+  (recorded in `{MODEL.name}.json` and `{MODEL.name}.sha256`) every time it loads it.
 
 ## Training data
 BioRED (Luo et al., Briefings in Bioinformatics 2022), Train + Dev, gold entities:

@@ -34,8 +34,8 @@ from sklearn.neural_network import MLPClassifier
 
 from relclf import RelationExtractor, read_pubtator, score_documents
 from relclf.extract.candidates import composites_are_split, related_type_pairs
-from relclf.extract.features import PairVectorizer
 from relclf.extract.estimator import best_f1_threshold, build_training_set
+from relclf.extract.features import PairVectorizer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

@@ -12,6 +12,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from .progress import count_documents, stage, track
 __all__ = [
     "DEFAULT_MAX_PAIRS_PER_DOC",
     "DEFAULT_MODEL",
+    "DEFAULT_MODEL_NAME",
     "CorpusStats",
     "FileResult",
     "TrainResult",
@@ -76,7 +78,20 @@ __all__ = [
     "with_pair_cap",
 ]
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "relclf-biored.joblib"
+# The bundled model is the file DEFAULT_MODEL_NAME (beside it NAME.json, NAME.sha256 and MODEL_CARD.md) of
+# the top-level models/ folder, which pyproject.toml installs as the package relclf.models.
+DEFAULT_MODEL_NAME = "relclf-biored.joblib"
+
+
+def _bundled_model() -> Path:
+    """The path of DEFAULT_MODEL_NAME in the installed package relclf.models (the checkout's models/ if not installed)."""
+    try:
+        return Path(str(resources.files("relclf.models") / DEFAULT_MODEL_NAME))
+    except ModuleNotFoundError:  # a source tree put on sys.path without installing it
+        return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
+
+
+DEFAULT_MODEL = _bundled_model()
 # Cap on candidate pairs per document when predicting: 9 times the most pairs of any abstract of
 # BioRED Train/Dev or the 900 BC8 abstracts (1,118), so real abstracts are never capped, while a
 # pathological document costs at most ~0.2 GB and a few seconds instead of growing without bound.
@@ -96,7 +111,12 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
         return model.estimator
     path = default_model_path() if model is None else Path(model)
     if model is None and not path.is_file():
-        raise ModelError(f"{path}: the default model is missing; build it with python experiments/build_default_model.py or pass -m MODEL")
+        if "RELCLF_MODEL" in os.environ:
+            raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")
+        raise ModelError(
+            f"{path}: the default model is missing; reinstall relclf or pass another model"
+            " (models/MODEL_CARD.md in a checkout names the command that rebuilds it)"
+        )
     # the default model is always verified against its recorded sha256; others when it is recorded
     return load_model(path, require_checksum=model is None).estimator
 

@@ -205,7 +205,7 @@ def unpack_pubtator(archive: PathLike, directory: PathLike) -> list[Path]:
             _check([(n, not info.is_dir() and (info.external_attr >> 16) & 0o170000 == 0o120000) for n, info in members], archive)
             chosen = [(n, info) for n, info in members if not info.is_dir() and _wanted(n)]
             names = _flat_names([n for n, _ in chosen], archive)
-            for (member, info), name in zip(chosen, names):
+            for (_, info), name in zip(chosen, names):
                 with bundle.open(info) as source, open(directory / name, "wb") as target:
                     shutil.copyfileobj(source, target)
     elif tarfile.is_tarfile(archive):
@@ -214,7 +214,7 @@ def unpack_pubtator(archive: PathLike, directory: PathLike) -> list[Path]:
             _check([(n, m.issym() or m.islnk()) for n, m in members], archive)
             chosen = [(n, m) for n, m in members if m.isfile() and _wanted(n)]
             names = _flat_names([n for n, _ in chosen], archive)
-            for (member, info), name in zip(chosen, names):
+            for (_, info), name in zip(chosen, names):
                 source = bundle.extractfile(info)
                 assert source is not None  # regular files always have content
                 with source, open(directory / name, "wb") as target:

@@ -102,7 +102,7 @@ def build_metadata(
         "relclf_version": __version__,
         "sklearn_version": sklearn.__version__,
         "python_version": platform.python_version(),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "seed": params.get("random_state"),
         "training_files": [{"name": Path(p).name, "sha256": file_sha256(p)} for p in training_files if str(p) != "-"],
         "labels": list(estimator.labels_),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from conftest import DOC_300, DOC_400, MULTI_DOC
-
 from relclf.document import Document
 from relclf.io.bioc_json import read_bioc_json, write_bioc_json
 from relclf.io.bioc_xml import read_bioc_xml, write_bioc_xml

@@ -7,15 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import parse
-from synthetic import synthetic_corpus
 
+from conftest import parse
 from relclf import api
 from relclf.errors import InputError
 from relclf.evaluation.metrics import score_documents
 from relclf.extract.estimator import RelationExtractor
 from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
+from synthetic import synthetic_corpus
 
 
 def test_evaluate_details_agrees_with_evaluate():
@@ -118,9 +118,22 @@ def test_streaming_evaluate_equals_scoring_the_whole_corpus(model, inputs):
     assert expected.documents == 6
 
 
-def test_a_missing_default_model_says_how_to_build_it(tmp_path, monkeypatch):
+def test_a_missing_default_model_says_where_it_should_come_from(tmp_path, monkeypatch):
     from relclf.errors import ModelError
 
-    monkeypatch.setenv("RELCLF_MODEL", str(tmp_path / "absent.joblib"))
-    with pytest.raises(ModelError, match=r"absent.joblib: the default model is missing; build it with python experiments/build_default_model.py"):
+    monkeypatch.delenv("RELCLF_MODEL", raising=False)
+    monkeypatch.setattr(api, "DEFAULT_MODEL", tmp_path / "absent.joblib")
+    with pytest.raises(ModelError, match=r"absent.joblib: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"):
         api.resolve_model(None)
+    monkeypatch.setenv("RELCLF_MODEL", str(tmp_path / "named.joblib"))
+    with pytest.raises(ModelError, match=r"named.joblib: the model named by RELCLF_MODEL is missing$"):
+        api.resolve_model(None)
+
+
+def test_the_default_model_is_found_as_a_package_resource():
+    from importlib import resources
+
+    bundled = resources.files("relclf.models")
+    assert api.DEFAULT_MODEL == Path(str(bundled / api.DEFAULT_MODEL_NAME))
+    for name in (api.DEFAULT_MODEL_NAME, f"{api.DEFAULT_MODEL_NAME}.json", f"{api.DEFAULT_MODEL_NAME}.sha256", "MODEL_CARD.md"):
+        assert (bundled / name).is_file(), name

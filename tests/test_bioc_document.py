@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+
 from bioc_helpers import ALL_DOCS, json_docs, pubtator_text, to_json, to_xml, xml_docs
 from conftest import (
     BC8_UNLABELED,
@@ -16,7 +17,6 @@ from conftest import (
     TRAIN,
     parse,
 )
-
 from relclf.document import Document, Mention, Relation
 from relclf.errors import InputError
 from relclf.io.bioc_document import Locator, bioc_to_document, document_to_bioc

@@ -6,9 +6,9 @@ import json
 
 import bioc
 import pytest
+
 from bioc_helpers import ALL_DOCS, json_docs, to_json
 from conftest import DOC_100, MULTI_DOC, parse
-
 from relclf.document import Relation
 from relclf.errors import InputError
 from relclf.io.bioc_document import document_to_bioc

@@ -6,9 +6,9 @@ import io
 
 import bioc
 import pytest
+
 from bioc_helpers import ALL_DOCS, json_docs, to_json, to_xml, xml_docs
 from conftest import DOC_100, parse
-
 from relclf.document import Document, Relation
 from relclf.errors import InputError, RelclfError
 from relclf.io.bioc_xml import read_bioc_xml, write_bioc_xml

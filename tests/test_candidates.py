@@ -7,8 +7,8 @@ import logging
 from dataclasses import replace
 
 import pytest
-from conftest import DOC_300, NEEDS_TRAIN_DEV, parse_one
 
+from conftest import DOC_300, NEEDS_TRAIN_DEV, parse_one
 from relclf.document import Relation, gold_relation_index
 from relclf.extract.candidates import (
     CandidateRecall,

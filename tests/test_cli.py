@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import run_relclf
 from synthetic import synthetic_corpus
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import io
 
 import pytest
-from synthetic import synthetic_corpus
 
 from relclf import api
 from relclf.errors import RelclfError
 from relclf.extract.estimator import RelationExtractor
+from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
+from synthetic import synthetic_corpus
 
 distributed = pytest.importorskip("dask.distributed", reason="needs the dask extra: pip install 'relclf[dask]'")
 
-from relclf.extract.vectorizer import PairVectorizer
 from relclf.parallel.distributed import connect, imap_ordered_dask  # noqa: E402
 
 

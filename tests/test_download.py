@@ -12,11 +12,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from synthetic import synthetic_corpus
 
 from relclf import cli
 from relclf.download import BASE_URL_ENV, download, source_url, unpack_pubtator
 from relclf.errors import RelclfError
+from synthetic import synthetic_corpus
 
 TRAIN = synthetic_corpus(3, seed=1)
 DEV = synthetic_corpus(2, seed=2, start=100)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import parse
-from synthetic import synthetic_corpus
 
+from conftest import parse
 from relclf import cli
 from relclf.document import Document, Mention, document_entities
 from relclf.evaluation.explain import (
@@ -18,6 +17,7 @@ from relclf.evaluation.explain import (
 from relclf.extract.candidates import Candidate
 from relclf.extract.estimator import RelationExtractor
 from relclf.extract.features import featurize
+from synthetic import synthetic_corpus
 
 
 @pytest.fixture(scope="module")

@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_relclf
-from synthetic import synthetic_corpus
 
+from conftest import run_relclf
 from relclf import RelationExtractor, read_pubtator
 from relclf.extract.vectorizer import PairVectorizer
 from relclf.persistence import build_metadata, load_model, save_model
+from synthetic import synthetic_corpus
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 

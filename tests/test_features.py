@@ -6,10 +6,10 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import parse_one
 from scipy import sparse
 from sklearn.base import clone
 
+from conftest import parse_one
 from relclf.extract.candidates import generate_candidates
 from relclf.extract.features import (
     CATEGORICAL,

@@ -6,8 +6,8 @@ import io
 import json
 
 import pytest
-from conftest import DOC_100, MULTI_DOC, parse
 
+from conftest import DOC_100, MULTI_DOC, parse
 from relclf.errors import InputError, RelclfError
 from relclf.io.formats import (
     detect_format,

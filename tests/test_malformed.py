@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 import pytest
-from synthetic import synthetic_corpus
 
 from relclf.errors import InputError
 from relclf.extract.estimator import RelationExtractor
 from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.formats import read_documents, write_documents
 from relclf.persistence import build_metadata, save_model
+from synthetic import synthetic_corpus
 
 # Document 1: 7 lines, then a blank line; the bad document therefore starts at line 9.
 GOOD_FIRST = (
@@ -248,7 +248,7 @@ def test_cli_skip_invalid_over_the_whole_corpus(tmp_path, model):
     """Every invalid document of the corpus in one file, between valid and unusual ones: all valid ones predicted, in order."""
     parts, expected_errors, valid = [as_bytes(GOOD_FIRST)], [], ["1"]
     line = GOOD_FIRST.count("\n") + 2
-    for k, (name, (text, relative, message)) in enumerate(INVALID_DOCUMENTS.items()):
+    for k, (_name, (text, relative, _message)) in enumerate(INVALID_DOCUMENTS.items()):
         pmid = str(100 + k)
         bad = re.sub(rb"(?m)^2(?=[|\t])", pmid.encode(), as_bytes(text))  # document 2 becomes document PMID
         good = as_bytes(template(str(200 + k)))

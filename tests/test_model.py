@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from synthetic import synthetic_corpus
 
 from relclf.document import Document, Mention, Relation
 from relclf.evaluation.metrics import score_documents
@@ -17,6 +16,7 @@ from relclf.extract.estimator import RelationExtractor
 from relclf.extract.threshold import best_f1_threshold
 from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
+from synthetic import synthetic_corpus
 
 
 def _docs(text: str) -> list[Document]:

@@ -14,7 +14,6 @@ import subprocess
 import joblib
 import pytest
 from sklearn.linear_model import LogisticRegression
-from synthetic import synthetic_corpus
 
 from relclf import RelationExtractor, read_pubtator
 from relclf.cli import format_model_card
@@ -29,6 +28,7 @@ from relclf.persistence import (
     read_model_card,
     save_model,
 )
+from synthetic import synthetic_corpus
 
 
 @pytest.fixture(scope="module")

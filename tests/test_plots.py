@@ -7,12 +7,12 @@ import struct
 import sys
 
 import pytest
-from conftest import parse
-from synthetic import synthetic_corpus
 
+from conftest import parse
 from relclf import api, cli
 from relclf.evaluation.plots import PLOTS, write_plots
 from relclf.extract.estimator import RelationExtractor
+from synthetic import synthetic_corpus
 
 NEEDS_MATPLOTLIB = pytest.mark.skipif(
     importlib.util.find_spec("matplotlib") is None, reason="the plots extra (matplotlib) is not installed"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import parse
-from synthetic import synthetic_corpus
 
+from conftest import parse
 from relclf.document import Document, Relation
 from relclf.extract.estimator import RelationExtractor
 from relclf.extract.predictions import combine_relations, predict_with_existing
 from relclf.extract.vectorizer import PairVectorizer
+from synthetic import synthetic_corpus
 
 OLD = (Relation("Bind", "A", "B", "Novel"), Relation("Cause", "C", "D"))
 NEW = (Relation("Association", "B", "A", "No", 0.95), Relation("Association", "A", "C", "No", 0.40), Relation("Drug", "C", "E", None, 0.70))

@@ -6,8 +6,8 @@ import io
 import threading
 
 import pytest
-from conftest import MULTI_DOC
 
+from conftest import MULTI_DOC
 from relclf.progress import count_documents, should_show, stage, track
 
 

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+
 from conftest import (
     BC8_UNLABELED,
     DEV,
@@ -19,7 +20,6 @@ from conftest import (
     parse,
     parse_one,
 )
-
 from relclf.document import Document, Mention, Relation
 from relclf.errors import InputError
 from relclf.io.pubtator import format_document, read_pubtator, write_pubtator

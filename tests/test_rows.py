@@ -7,7 +7,6 @@ import io
 import json
 
 from conftest import DOC_100, DOC_200, MULTI_DOC, parse
-
 from relclf.document import Document, Mention, Relation
 from relclf.io.rows import COLUMNS, relation_rows, write_jsonl, write_tsv
 

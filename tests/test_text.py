@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import parse_one
-
 from relclf.document import Document, Mention
 from relclf.extract.text import normal_word, sentence_spans, tokenize
 
