@@ -4,8 +4,9 @@ Every ```console block is a transcript: lines starting with ``$ `` are commands,
 command are its expected output. ``relclf ...`` runs in this process through :func:`relclf.cli.main`;
 any other command (``cat``, ``head``, ``cmp``, ``python -c``...) runs in ``bash``. Pipes, ``&&``, ``;``
 and ``2>&1`` work across the two, so ``relclf score ... | tail -3`` feeds relclf's standard output to
-``tail``. Each block runs in a fresh directory ``TMP/proj`` holding symlinks ``examples`` and ``models``
-to the repository's and next to ``TMP/shared``, a symlink to the real ``../shared``, so that the paths
+``tail`` (relclf's other redirections are not emulated: use ``-o``). Each block runs in a fresh
+directory, so it makes the files it uses: ``TMP/proj``, holding symlinks ``examples``, ``models``
+and ``experiments`` to the repository's, beside ``TMP/shared``, a symlink to the real ``../shared``, so that the paths
 the documentation uses resolve.
 
 Expected output may elide: a line that is exactly ``...`` matches any run of lines (none included),
@@ -283,6 +284,8 @@ def run_command(text: str, env: dict[str, str]) -> tuple[int, str]:
                 merge = "2>&1" in words
                 quiet_errors = "2>/dev/null" in words
                 words = [w for w in words if w not in ("2>&1", "2>/dev/null")]
+                if any(re.match(r"\d?[<>]", w) for w in words):
+                    raise ValueError(f"only 2>&1 and 2>/dev/null redirect relclf's output here: {stage}")
                 status, out, err, both = run_relclf(words, data)
                 if quiet_errors:
                     both = out
@@ -336,7 +339,7 @@ def workspace(tmp_path, monkeypatch) -> Path:
     """``tmp_path/proj`` with the repository's examples and models, beside ``tmp_path/shared``."""
     project = tmp_path / "proj"
     project.mkdir()
-    for name in ("examples", "models"):
+    for name in ("examples", "models", "experiments"):
         (project / name).symlink_to(REPO / name)
     if SHARED.is_dir():
         (tmp_path / "shared").symlink_to(SHARED)
@@ -397,7 +400,7 @@ def test_commands_split_at_pipes_and_chains_but_not_inside_quotes() -> None:
 
 def test_a_wrong_transcript_fails(workspace: Path) -> None:
     env = dict(os.environ)
-    status, shown = run_command("relclf predict examples/36727001.pubtator | grep -c Negative_Correlation", env)
+    status, shown = run_command("relclf convert examples/36727001.pubtator | grep -c Negative_Correlation", env)
     assert (status, shown) == (0, "3\n")
     assert not matches(["4"], shown)
     status, shown = run_command("relclf predict missing.pubtator; echo status $?", env)
@@ -417,7 +420,7 @@ def test_verbose_lines_appear_on_every_in_process_run(workspace: Path) -> None:
 def test_cli_reference_names_every_command_and_option(workspace: Path) -> None:
     reference = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
     _, out, _, _ = run_relclf(["-h"], None)
-    commands = re.findall(r"^    ([a-z]+) ", out.decode(), flags=re.M)  # the COMMAND list of the help
+    commands = re.findall(r"^    ([a-z]+) ", out.decode(), flags=re.MULTILINE)  # the COMMAND list of the help
     assert len(commands) == 9, commands
     for command in ["", *commands]:
         _, help_text, _, _ = run_relclf([command, "-h"] if command else ["-h"], None)
@@ -429,12 +432,12 @@ def test_cli_reference_names_every_command_and_option(workspace: Path) -> None:
 
 def _prose(page: Path) -> str:
     """The page without its fenced code blocks."""
-    return re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
 def _anchors(page: Path) -> set[str]:
     """GitHub's anchors for the headings of ``page``."""
-    headings = re.findall(r"^#+ (.*)$", _prose(page), flags=re.M)
+    headings = re.findall(r"^#+ (.*)$", _prose(page), flags=re.MULTILINE)
     return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
 
 
@@ -460,6 +463,8 @@ def test_python_names_in_the_prose_exist(page: Path) -> None:
             except ImportError:
                 continue
             for attribute in parts[split:]:
+                if attribute in getattr(obj, "__dataclass_fields__", {}) and not hasattr(obj, attribute):
+                    break  # a dataclass field without a default: an attribute of instances only
                 assert hasattr(obj, attribute), f"{page.name}: `{name}` does not exist"
                 obj = getattr(obj, attribute)
             break
