@@ -17,7 +17,7 @@ lines are ignored. An HTML comment right before a block marks it:
     takes more than a few seconds (training on BioRED): checked only with ``RELCLF_DOCS_SLOW=1``.
 ``<!-- doc-check: slow cluster -->``
     also needs a dask scheduler on ``tcp://127.0.0.1:8786``: with ``RELCLF_DOCS_SLOW=1`` the test
-    starts a ``LocalCluster`` there.
+    starts one there, with two workers (``dask scheduler`` and ``dask worker`` processes).
 
 Blocks that name ``../shared`` need the BioRED corpus, which is not part of the repository; they are
 skipped, with that reason, when it is absent. docs/development.md describes this for contributors.
@@ -323,15 +323,25 @@ BLOCKS = [block for page in PAGES for block in parse_blocks(page)]
 
 @pytest.fixture(scope="session")
 def cluster_if_slow():
-    """A dask LocalCluster on 127.0.0.1:8786 for the blocks marked ``cluster`` (slow runs only)."""
+    """A dask scheduler on 127.0.0.1:8786 with two single-thread workers, each in its own process as
+    in the documented recipe, for the blocks marked ``cluster`` (slow runs only)."""
     if not SLOW:
         yield None
         return
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        host="127.0.0.1", scheduler_port=8786, n_workers=2, threads_per_worker=1, dashboard_address=None
-    ) as local:
-        yield local
+    dask = Path(sys.executable).parent / "dask"
+    started = [
+        subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "8786", "--no-dashboard"], stderr=subprocess.DEVNULL),
+        subprocess.Popen([dask, "worker", "tcp://127.0.0.1:8786", "--nworkers", "2", "--nthreads", "1", "--no-dashboard"], stderr=subprocess.DEVNULL),
+    ]
+    try:
+        with distributed.Client("tcp://127.0.0.1:8786", timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield "tcp://127.0.0.1:8786"
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(timeout=30)
 
 
 @pytest.fixture
