@@ -383,6 +383,23 @@ def test_blocks_are_found_and_well_formed() -> None:
         assert block.marks <= MARKS, f"{block.name}: unknown doc-check mark(s) {sorted(block.marks - MARKS)}"
 
 
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_no_transcript_escapes_the_check(page: Path) -> None:
+    """Transcripts only in ```console blocks, and every doc-check comment right before one."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    fence = None
+    for number, line in enumerate(lines, 1):
+        if line.startswith("```"):
+            fence = None if fence is not None else line[3:].strip()
+        elif fence is not None and fence != "console":
+            assert not line.startswith("$ "), f"{page.name}:{number}: a '$ ' transcript in a ```{fence} block is not checked"
+        elif fence is None and line.lstrip().startswith("<!--") and "doc-check" in line:
+            following = next((later for later in lines[number:] if later.strip()), "")
+            assert _marks_before([line, following], 1) and following.strip() == "```console", (
+                f"{page.name}:{number}: write '<!-- doc-check: MARKS -->' on the line before a ```console fence"
+            )
+
+
 # ---------------------------------------------------------------------------------------------------
 # The checker itself
 
