@@ -248,11 +248,11 @@ def split_command(text: str) -> list[tuple[str, list[str]]]:
             operator, stages, current = ("&&" if char == "&" else ";"), [], ""
             i += 2 if char == "&" else 1
             continue
-        elif char == "|" and not text.startswith("||", i):
+        elif text.startswith("||", i) or (char == "&" and not current.endswith(">")):
+            raise ValueError(f"'||' and background jobs are not supported: {text}")
+        elif char == "|":
             stages.append(current.strip())
             current = ""
-        elif char == "&" and not (current.endswith(">") or text.startswith("&1", i)) :
-            raise ValueError(f"background jobs are not supported: {text}")
         else:
             current += char
         i += 1
@@ -423,6 +423,9 @@ def test_commands_split_at_pipes_and_chains_but_not_inside_quotes() -> None:
     ]
     assert split_command("grep -P '^a|b;c' x  # a comment") == [("", ["grep -P '^a|b;c' x"])]
     assert split_command("relclf predict x 2>&1 | head -1") == [("", ["relclf predict x 2>&1", "head -1"])]
+    for unsupported in ("dask scheduler &", "relclf info m || echo bad"):
+        with pytest.raises(ValueError, match="not supported"):
+            split_command(unsupported)
 
 
 def test_a_wrong_transcript_fails(workspace: Path) -> None:
