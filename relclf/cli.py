@@ -265,17 +265,20 @@ def _write_json(path: str, data: dict) -> None:
 # -- the model card as `relclf info` prints it ------------------------------------------------------
 def format_model_card(card: dict[str, Any]) -> str:
     """Render a card from :func:`relclf.api.model_info` as the text ``relclf info`` prints."""
+    from importlib.metadata import version
+
     from .persistence import FORMAT_VERSION, version_problem
 
     verified = card.get("verified")
     check = {True: "matches the recorded sha256", False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}", None: "no sha256 recorded"}[verified]
     problem = version_problem(card.get("format_version", FORMAT_VERSION), card.get("relclf_version"), card.get("sklearn_version"))
+    loadable = f"yes (relclf {__version__}, scikit-learn {version('scikit-learn')} installed)" if problem is None else f"no: {problem}"
     lines = [
         f"model: {card['file']} ({card['file_size'] / 1e6:.1f} MB, {card.get('model_format', 'joblib')})",
         f"sha256: {card['file_sha256']} ({check})",
         f"made with: relclf {card.get('relclf_version', '?')}, scikit-learn {card.get('sklearn_version', '?')}, "
         f"Python {card.get('python_version', '?')}, on {card.get('created', '?')}",
-        f"loadable here: {'yes' if problem is None else f'no: {problem}'}",
+        f"loadable here: {loadable}",
         f"seed: {card.get('seed', card.get('parameters', {}).get('random_state', '?'))}",
         "training data:",
         *(f"  {f.get('name')}  sha256 {f.get('sha256')}" for f in card.get("training_files", [])),
@@ -514,7 +517,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
             hint = f"; did you mean {next(iter(hints.values()))!r}?"
         elif hints:
             hint = f"; did you mean {', '.join(f'{v!r} (for {k!r})' for k, v in hints.items())}?"
-        (commands[args.command] if args.command else parser).error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")  # as argparse reports them
     return args
 
 

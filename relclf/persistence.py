@@ -271,7 +271,7 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     if not recorded:
         if required:
             raise ModelError(f"{path}: no {path.name}.json or {path.name}.sha256 beside it to verify it against; refusing to load the default model unverified")
-        log.warning("warning: %s has no %s.json or %s.sha256: its integrity cannot be checked (load only model files you trust)", path, path.name, path.name)
+        log.warning("%s has no %s.json or %s.sha256: its integrity cannot be checked (load only model files you trust)", path, path.name, path.name)
         return card
     if len(set(recorded)) > 1:
         raise ModelError(f"{path}: {path.name}.json and {path.name}.sha256 record different digests; refusing to load")

@@ -23,7 +23,8 @@ def _exit(state: None, code: int) -> None:
     os._exit(code)
 
 
-def _sleep(state: None, seconds: float) -> None:
+def _note_pid_and_sleep(directory: str, seconds: float) -> None:
+    Path(directory, str(os.getpid())).touch()
     time.sleep(seconds)
 
 
@@ -61,40 +62,24 @@ def test_a_worker_that_dies_ends_the_run_with_a_worker_error():
         list(imap_ordered(_exit, [3, 3, 3, 3], n_jobs=2))
 
 
-def test_an_interrupted_run_kills_its_workers_at_once():
+def test_an_interrupted_run_kills_its_workers_at_once(tmp_path):
     started = time.monotonic()
-    results = imap_ordered(_sleep, [60] * 4, n_jobs=2)
-    pids = []
+    results = imap_ordered(_note_pid_and_sleep, [60] * 4, n_jobs=2, state=str(tmp_path))
 
     def interrupt() -> None:
-        time.sleep(2.0)  # the workers have started and are sleeping
-        pids.extend(int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == os.getpid() and _is_worker(int(p)))
+        while len(list(tmp_path.iterdir())) < 2:  # both workers run a task
+            time.sleep(0.05)
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     threading.Thread(target=interrupt, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
         next(results)
-    assert time.monotonic() - started < 15
-    assert pids
+    assert time.monotonic() - started < 20
+    pids = [int(p.name) for p in tmp_path.iterdir()]
     deadline = time.monotonic() + 10
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(p) for p in pids)
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return -1
-
-
-def _is_worker(pid: int) -> bool:
-    """A loky worker process (not loky's resource tracker, which outlives runs by design)."""
-    try:
-        return b"popen_loky" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
 
 
 def _alive(pid: int) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..document import Document
+from ..parallel.batching import batched
 from ..parallel.workers import imap_ordered
 from .candidates import Candidate, closest_pair
 from .text import normal_word, tokenize
@@ -390,9 +391,9 @@ def featurize_parallel(
     """
     if n_jobs == 1 or len(documents) <= chunk_size:
         return featurize(documents, candidates)
-    chunks = [(documents[i : i + chunk_size], candidates[i : i + chunk_size]) for i in range(0, len(documents), chunk_size)]
+    chunks = batched(zip(documents, candidates), chunk_size)
     return concat_batches([part for _, part in imap_ordered(_featurize_chunk, chunks, n_jobs=n_jobs, in_flight=4 * n_jobs)])
 
 
-def _featurize_chunk(_: None, chunk: tuple[Sequence[Document], Sequence[Sequence[Candidate]]]) -> FeatureBatch:
-    return featurize(*chunk)
+def _featurize_chunk(_: None, chunk: list[tuple[Document, Sequence[Candidate]]]) -> FeatureBatch:
+    return featurize([d for d, _ in chunk], [c for _, c in chunk])
