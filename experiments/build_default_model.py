@@ -49,8 +49,8 @@ The default model of relclf, used by `relclf predict` when no `-m` is given.
 - Made with relclf {metadata['relclf_version']}, scikit-learn {metadata['sklearn_version']}, Python {metadata['python_version']}, on {metadata['created']}
 - Rebuild, from the root of a checkout of relclf: `python experiments/build_default_model.py` (needs the BioRED corpus
   at `../shared/data/biored`, or name its folder with `--data`)
-- Loading runs pickled code: load only model files you trust. relclf verifies this one against the sha256 above
-  (recorded in `{MODEL.name}.json` and `{MODEL.name}.sha256`) every time it loads it.
+- The file holds arrays and JSON only (no pickled code): loading it runs no code. relclf verifies it against the
+  sha256 above (recorded in `{MODEL.name}.json` and `{MODEL.name}.sha256`) every time it loads it.
 
 ## Training data
 BioRED (Luo et al., Briefings in Bioinformatics 2022), Train + Dev, gold entities:
@@ -101,7 +101,7 @@ def main() -> None:
     scores = {"dev_trained_on_train_only": dev["levels"], "dev_per_label": dev["per_label"]}
     final = train([train_file, dev_file], params=None)
     metadata = dict(final.model.metadata, scores=scores)
-    relclf.save_model(final.model.estimator, MODEL, metadata)
+    relclf.save_model(final.model.model, MODEL, metadata)
     CARD.write_text(write_card(metadata, dev["levels"], dev["per_label"]))
     print(f"wrote {MODEL} ({MODEL.stat().st_size / 1e6:.1f} MB) and {CARD}")
 

@@ -6,7 +6,6 @@ Each takes paths (or documents) and returns a value; printing is left to :mod:`r
 from __future__ import annotations
 
 import contextlib
-import copy
 import os
 import time
 from collections import Counter, deque
@@ -14,44 +13,23 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .document import Document, document_entities
 from .errors import ErrorHandler, InputError, ModelError
-from .evaluation.explain import (
-    ModelExplanation,
-    PairExplanation,
-    explain_model,
-    explain_pair,
-    find_document,
-    scored_pairs,
-)
-from .evaluation.metrics import (
-    EvaluationDetails,
-    ScoreAccumulator,
-    Scores,
-    evaluation_details,
-    score_documents,
-)
+from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details, score_documents
 from .extract.candidates import CandidateRecall, candidate_recall
-from .extract.estimator import RelationExtractor
+from .extract.model import RelationModel
 from .extract.predictions import predict_with_existing
 from .io.files import PathLike, expand_inputs
-from .io.formats import (
-    OUTPUT_EXTENSIONS,
-    detect_format,
-    read_documents,
-    write_documents,
-)
-from .persistence import (
-    LoadedModel,
-    build_metadata,
-    export_model,
-    load_model,
-    read_model_card,
-    save_model,
-)
+from .io.formats import OUTPUT_EXTENSIONS, detect_format, read_documents, write_documents
+from .persistence import LoadedModel, build_metadata, load_model, read_model_card, save_model
 from .progress import count_documents, stage, track
+
+if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
+    from .evaluation.explain import ModelExplanation, PairExplanation
+    from .extract.estimator import RelationExtractor
+
 
 __all__ = [
     "DEFAULT_MAX_PAIRS_PER_DOC",
@@ -66,7 +44,6 @@ __all__ = [
     "evaluate",
     "evaluate_details",
     "explain",
-    "export",
     "model_info",
     "output_paths",
     "predict_file",
@@ -80,7 +57,7 @@ __all__ = [
 
 # The bundled model is the file DEFAULT_MODEL_NAME (beside it NAME.json, NAME.sha256 and MODEL_CARD.md) of
 # the top-level models/ folder, which pyproject.toml installs as the package relclf.models.
-DEFAULT_MODEL_NAME = "relclf-biored.joblib"
+DEFAULT_MODEL_NAME = "relclf-biored.npz"
 
 
 def _bundled_model() -> Path:
@@ -103,13 +80,15 @@ def default_model_path() -> Path:
     return Path(os.environ.get("RELCLF_MODEL", DEFAULT_MODEL))
 
 
-def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> RelationExtractor:
-    """Turn a model argument (None for the default, a path, or a model) into a fitted estimator."""
-    if isinstance(model, RelationExtractor):
+def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> RelationModel:
+    """Turn a model argument (None for the default, a path, a loaded model or a fitted estimator) into a :class:`RelationModel`."""
+    if isinstance(model, RelationModel):
         return model
     if isinstance(model, LoadedModel):
-        return model.estimator
-    path = default_model_path() if model is None else Path(model)
+        return model.model
+    if hasattr(model, "model_"):  # a fitted RelationExtractor (checked without importing scikit-learn)
+        return model.model_  # type: ignore[union-attr]
+    path = default_model_path() if model is None else Path(model)  # type: ignore[arg-type]
     if model is None and not path.is_file():
         if "RELCLF_MODEL" in os.environ:
             raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")
@@ -118,29 +97,17 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
             " (models/MODEL_CARD.md in a checkout names the command that rebuilds it)"
         )
     # the default model is always verified against its recorded sha256; others when it is recorded
-    return load_model(path, require_checksum=model is None).estimator
+    return load_model(path, require_checksum=model is None).model
 
 
-def with_pair_cap(estimator: RelationExtractor, max_pairs_per_doc: int | None) -> RelationExtractor:
-    """Return ``estimator`` predicting with at most ``max_pairs_per_doc`` candidates per document.
-
-    A shallow copy when the cap differs (the fitted parts are shared, not copied); None means no cap.
-    """
-    if max_pairs_per_doc == estimator.max_pairs_per_doc:
-        return estimator
-    capped = copy.copy(estimator)
-    capped.max_pairs_per_doc = max_pairs_per_doc
-    return capped
+def with_pair_cap(model: RelationModel, max_pairs_per_doc: int | None) -> RelationModel:
+    """``model`` predicting with at most ``max_pairs_per_doc`` candidates per document (None: no cap)."""
+    return model.with_pair_cap(max_pairs_per_doc)
 
 
 def model_info(path: PathLike) -> dict[str, Any]:
     """The card of the model at ``path``, read without loading it (see :func:`relclf.persistence.read_model_card`)."""
     return read_model_card(path)
-
-
-def export(source: PathLike, target: PathLike, *, fmt: str = "skops") -> LoadedModel:
-    """Verify and load the model at ``source`` and save it to ``target`` as ``fmt`` (default skops)."""
-    return export_model(source, target, fmt=fmt)
 
 
 def read_corpus(
@@ -191,6 +158,7 @@ class TrainResult:
     """What training produced and measured."""
 
     model: LoadedModel
+    estimator: RelationExtractor
     stats: CorpusStats
     recall: CandidateRecall
     seconds: float
@@ -206,7 +174,6 @@ def train(
     on_error: ErrorHandler | None = None,
     format: str | None = None,
     progress: bool = False,
-    model_format: str = "joblib",
 ) -> TrainResult:
     """Train a model on annotated files (any input format) and optionally save it and score it on a dev file.
 
@@ -226,9 +193,6 @@ def train(
         Input format of the training and dev files (see :mod:`relclf.io.formats`); detected when None.
     progress : bool, default False
         Draw progress bars on stderr (reading, fitting, scoring the dev file).
-    model_format : {"joblib", "skops"}
-        Format of the saved model (skops is safe to share; see :mod:`relclf.persistence`).
-
     Returns
     -------
     TrainResult
@@ -236,6 +200,8 @@ def train(
     documents = read_corpus(paths, on_error, format, progress=progress)
     if not documents:
         raise InputError(str(paths[0]), 0, "no valid training documents")
+    from .extract.estimator import RelationExtractor  # scikit-learn: only training needs it
+
     estimator = RelationExtractor(**(params or {}))
     start = time.perf_counter()
     with stage(f"fitting on {len(documents):,} documents", enabled=progress):
@@ -250,15 +216,15 @@ def train(
         scores=scores,
         extra={"training_seconds": round(seconds, 2), "candidate_recall": round(recall.recall, 4)},
     )
-    loaded = LoadedModel(estimator, metadata)
+    loaded = LoadedModel(estimator.model_, metadata)
     if output is not None:
-        save_model(estimator, output, metadata, fmt=model_format)
-    return TrainResult(loaded, corpus_stats(documents), recall, seconds, dev_scores)
+        save_model(estimator.model_, output, metadata)
+    return TrainResult(loaded, estimator, corpus_stats(documents), recall, seconds, dev_scores)
 
 
 def evaluate(
     gold: PathLike | Sequence[Document],
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
     on_error: ErrorHandler | None = None,
@@ -274,11 +240,11 @@ def evaluate(
     ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
     :class:`~relclf.evaluation.metrics.Scores`.
     """
-    estimator, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
     # worker or so), then counted and dropped
     in_flight: deque[Document] = deque()
-    predicted = estimator.predict_documents(_hidden(documents, in_flight), threshold=threshold, n_jobs=n_jobs)
+    predicted = fitted.predict_documents(_hidden(documents, in_flight), threshold=threshold, n_jobs=n_jobs)
     accumulator = ScoreAccumulator()
     total = count_documents(gold) if progress and isinstance(gold, (str, os.PathLike)) else None
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
@@ -288,15 +254,15 @@ def evaluate(
 
 def _evaluation_inputs(
     gold: PathLike | Iterable[Document],
-    model: LoadedModel | RelationExtractor | PathLike | None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None,
     max_pairs_per_doc: int | None,
     format: str | None,
     on_error: ErrorHandler | None,
-) -> tuple[RelationExtractor, Iterable[Document]]:
-    """The estimator (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
-    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
+) -> tuple[RelationModel, Iterable[Document]]:
+    """The model (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
+    fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_documents(gold, format, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
-    return estimator, documents
+    return fitted, documents
 
 
 def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterator[Document]:
@@ -308,7 +274,7 @@ def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterat
 
 def evaluate_details(
     gold: PathLike | Sequence[Document],
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
     on_error: ErrorHandler | None = None,
@@ -324,17 +290,17 @@ def evaluate_details(
     :func:`evaluate` it holds the whole corpus in memory. Returns
     :class:`~relclf.evaluation.metrics.EvaluationDetails`.
     """
-    estimator, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
-    scored = estimator.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
+    scored = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
-    cut = estimator.threshold_ if threshold is None else threshold
-    return evaluation_details(documents, scored, cut, split_composites=estimator.split_composites_)
+    cut = fitted.threshold if threshold is None else threshold
+    return evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
 
 
 def explain(
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     source: PathLike | None = None,
     *,
     doc: str | None = None,
@@ -346,26 +312,30 @@ def explain(
     document ID ``doc`` and an ID ``pair``, that pair's mentions in context and its decision feature by
     feature. Returns :class:`~relclf.evaluation.explain.ModelExplanation` or :class:`~relclf.evaluation.explain.PairExplanation`.
     """
-    estimator = resolve_model(model)
+    from .evaluation.explain import explain_model, explain_pair, find_document
+
+    fitted = resolve_model(model)
     if source is None:
-        return explain_model(estimator, k)
+        return explain_model(fitted, k)
     if doc is None or pair is None:
         raise ValueError("explaining a pair needs the document ID (doc) and the pair of entity IDs (pair); see top_pairs")
     document = find_document(read_documents(source, format), doc, str(source))
-    return explain_pair(estimator, document, *pair)
+    return explain_pair(fitted, document, *pair)
 
 
 def top_pairs(
-    model: LoadedModel | RelationExtractor | PathLike | None, source: PathLike, *, doc: str, format: str | None = None
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None, source: PathLike, *, doc: str, format: str | None = None
 ) -> list[tuple[str, str, float]]:
     """Every candidate pair of document ``doc`` of ``source`` as (ID1, ID2, score), highest score first."""
+    from .evaluation.explain import find_document, scored_pairs
+
     return scored_pairs(resolve_model(model), find_document(read_documents(source, format), doc, str(source)))
 
 
 def predict_file(
     source: PathLike,
     output: PathLike | None = None,
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
     with_scores: bool = False,
@@ -395,13 +365,13 @@ def predict_file(
     ``max_pairs_per_doc`` caps the candidate pairs of each document, keeping those whose mentions are
     closest, with a warning naming the document (None: no cap). Returns the number of documents written.
     """
-    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
+    fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_documents(source, input_format, on_error=on_error)
     total = count_documents(source) if progress else None
     with _dask_client(scheduler) as client:
 
         def predict(stream: Iterable[Document]) -> Iterator[Document]:
-            return estimator.predict_documents(stream, threshold=threshold, n_jobs=n_jobs, client=client)
+            return fitted.predict_documents(stream, threshold=threshold, n_jobs=n_jobs, client=client)
 
         predicted = predict_with_existing(predict, documents, min_score=min_score, keep_existing=keep_relations)
         return write_documents(track(predicted, enabled=progress, desc="predicting", total=total), output, output_format, with_scores=with_scores)
@@ -459,7 +429,7 @@ def output_paths(inputs: Sequence[PathLike], output_dir: PathLike, output_format
 def predict_files(
     inputs: Sequence[PathLike],
     output_dir: PathLike,
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     input_format: str | None = None,
     output_format: str | None = None,
@@ -478,13 +448,13 @@ def predict_files(
     """
     pairs = output_paths(inputs, output_dir, output_format)
     Path(output_dir).mkdir(parents=True, exist_ok=True)
-    estimator = resolve_model(model)  # loaded once for all inputs
+    fitted = resolve_model(model)  # loaded once for all inputs
 
     def one(source: Path, target: Path, client: Any) -> FileResult:
         in_format = input_format or detect_format(source)
         out_format = output_format or in_format  # a bulk dump stays in its format
         count = predict_file(
-            source, target, estimator, input_format=in_format, output_format=out_format, scheduler=client, **options
+            source, target, fitted, input_format=in_format, output_format=out_format, scheduler=client, **options
         )
         return FileResult(source, target, count)
 

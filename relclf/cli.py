@@ -25,7 +25,6 @@ from . import api
 from ._version import __version__
 from .errors import InputError, OutputError, RelclfError, WorkerError
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
-from .persistence import FORMATS as MODEL_FORMATS
 
 __all__ = ["build_parser", "entry_point", "main"]
 
@@ -76,9 +75,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     params = {"random_state": args.seed, "cv": args.cv, "max_pairs_per_doc": _pair_cap(args), "n_jobs": args.n_jobs}
     if args.threshold is not None:
         params["threshold"] = args.threshold
-    fmt = args.model_format or ("skops" if str(args.output).endswith(".skops") else "joblib")
-    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress, format=args.format, model_format=fmt)
-    est = result.model.estimator
+    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress, format=args.format)
+    est = result.estimator
     r = result.recall
     print(f"corpus: {result.stats.summary()}")
     print(f"type pairs: {', '.join(est.type_pairs_)}")
@@ -227,7 +225,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
         print(path)
     train, dev = result.role("train"), result.role("dev")
     if train is not None:
-        print(f"train with: relclf train {train}" + (f" --dev {dev}" if dev else "") + f" -o {args.corpus}.joblib")
+        print(f"train with: relclf train {train}" + (f" --dev {dev}" if dev else "") + f" -o {args.corpus}.npz")
     return 0
 
 
@@ -240,13 +238,6 @@ def _cmd_info(args: argparse.Namespace) -> int:
     if card.get("verified") is False:
         print(f"relclf: error: {args.model}: does not match the sha256 recorded beside it; it would be refused", file=sys.stderr)
         return 2
-    return 0
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    fmt = args.format or ("skops" if str(args.output).endswith(".skops") else "joblib")
-    api.export(args.model, args.output, fmt=fmt)
-    print(f"model saved to {args.output} ({fmt}), with {args.output}.json and {args.output}.sha256")
     return 0
 
 
@@ -265,16 +256,14 @@ def _write_json(path: str, data: dict) -> None:
 # -- the model card as `relclf info` prints it ------------------------------------------------------
 def format_model_card(card: dict[str, Any]) -> str:
     """Render a card from :func:`relclf.api.model_info` as the text ``relclf info`` prints."""
-    from importlib.metadata import version
-
     from .persistence import FORMAT_VERSION, version_problem
 
     verified = card.get("verified")
     check = {True: "matches the recorded sha256", False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}", None: "no sha256 recorded"}[verified]
-    problem = version_problem(card.get("format_version", FORMAT_VERSION), card.get("relclf_version"), card.get("sklearn_version"))
-    loadable = f"yes (relclf {__version__}, scikit-learn {version('scikit-learn')} installed)" if problem is None else f"no: {problem}"
+    problem = version_problem(card.get("format_version", FORMAT_VERSION), card.get("relclf_version"))
+    loadable = f"yes (relclf {__version__})" if problem is None else f"no: {problem}"
     lines = [
-        f"model: {card['file']} ({card['file_size'] / 1e6:.1f} MB, {card.get('model_format', 'joblib')})",
+        f"model: {card['file']} ({card['file_size'] / 1e6:.1f} MB, format {card.get('format_version', '?')})",
         f"sha256: {card['file_sha256']} ({check})",
         f"made with: relclf {card.get('relclf_version', '?')}, scikit-learn {card.get('sklearn_version', '?')}, "
         f"Python {card.get('python_version', '?')}, on {card.get('created', '?')}",
@@ -380,7 +369,6 @@ def _train_parser(p: _Parser) -> None:
     p.add_argument("--threshold", type=float, help="fixed detector threshold instead of choosing it by cross-validation")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds for the threshold (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same files, options and seed give the same model")
-    p.add_argument("--model-format", type=_choice(MODEL_FORMATS), metavar="{" + ",".join(MODEL_FORMATS) + "}", help="model file format (default: skops if MODEL ends in .skops, else joblib)")
     p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes for featurization and fitting (default 1; -1: all CPUs); same model as a serial run")
     _add_formats(p, output=False)
     _add_pair_cap(p)
@@ -456,13 +444,6 @@ def _info_parser(p: _Parser) -> None:
     p.set_defaults(run=_cmd_info)
 
 
-def _export_parser(p: _Parser) -> None:
-    p.add_argument("model", metavar="MODEL", help="model to export (verified and loaded)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="where to save it, e.g. model.skops")
-    p.add_argument("--format", type=_choice(MODEL_FORMATS), metavar="{" + ",".join(MODEL_FORMATS) + "}", help="default: skops if OUT ends in .skops, else joblib")
-    p.set_defaults(run=_cmd_export)
-
-
 # command -> (help, the function that adds its arguments)
 COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "train": ("train a model on PubTator files with relation lines", _train_parser),
@@ -473,7 +454,6 @@ COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "download": ("fetch a public corpus (BioRED, BC5CDR) and unpack its PubTator files", _download_parser),
     "score": ("score a prediction file against a gold file", _score_parser),
     "info": ("print a model's card (read without loading the model)", _info_parser),
-    "export": ("save a model in another format (skops: safe to share)", _export_parser),
 }
 # options of the main parser, which may come before the command
 _GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quiet")

@@ -1,23 +1,23 @@
-"""Saving and loading models with their metadata: joblib (default) or skops (safe to share).
+"""Saving and loading models: a model file is data (numpy arrays and JSON), never code.
 
-A model file holds ``{"format": "relclf-model", "format_version": ..., "metadata": {...},
-"estimator": RelationExtractor}``, either as a joblib pickle or as a skops archive (a zip of JSON and
-``.npy`` arrays, see :mod:`skops.io`). Loading a pickle runs code: load only files you trust. A skops
-file is loaded without running code from the file, trusting only the types of
-:data:`SKOPS_ALLOWED_TYPES` beyond skops' own safe defaults.
+A model file is an uncompressed ``.npz`` archive (see :func:`numpy.savez`) of plain arrays: the
+vocabulary (UTF-8 words joined by newlines), each feature block's n-gram codes and idf weights, each
+linear stage's non-zero weights, and one JSON document (``meta``) with relclf's format version, the
+parameters, labels, type pairs and threshold. It is read with ``allow_pickle=False``, after checking
+every member's declared size, so loading a model cannot run code and cannot claim unbounded memory:
+a model file from anyone is safe to load (whether it is a *good* model is what its card says).
 
 Beside every model two small files are written:
 
-- ``MODEL.json``: the metadata (versions, seed, training files with SHA-256, labels, type pairs,
+- ``MODEL.json``: the card (versions, seed, training files with SHA-256, labels, type pairs,
   parameters, scores) plus the model file's ``sha256`` and ``size``, readable without loading the
   model (:func:`read_model_card`, ``relclf info``);
 - ``MODEL.sha256``: the digest in ``sha256sum`` format (``sha256sum -c MODEL.sha256``).
 
-:func:`load_model` verifies the file against them before loading it, and checks the format and
-scikit-learn versions recorded in ``MODEL.json`` before unpickling, so a damaged, truncated or
-replaced file, or one made by an incompatible version, is refused with a one-line
-:class:`~relclf.errors.ModelError`. A model with neither file loads with a warning (its integrity
-cannot be checked), except the default model, which must have them.
+:func:`load_model` verifies the file against them before reading it, so a damaged, truncated or
+replaced file is refused with a one-line :class:`~relclf.errors.ModelError`. A model with neither
+file loads with a warning, except the default model, which must have them. Models saved by relclf
+0.2 or earlier (pickles, ``.joblib``; skops archives) are refused with a message saying how to retrain.
 """
 
 from __future__ import annotations
@@ -31,24 +31,26 @@ import platform
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
-import sklearn
+import numpy as np
 
 from ._version import __version__
 from .errors import ModelError
-from .extract.estimator import RelationExtractor
+from .extract.model import LinearStage, RelationModel
+from .extract.text import Vocabulary
+from .extract.vectorizer import PairVectorizer
 from .io.files import PathLike, atomic_writer
 
+if TYPE_CHECKING:
+    from .extract.estimator import RelationExtractor
+
 __all__ = [
-    "SKOPS_ALLOWED_TYPES",
+    "FORMAT_VERSION",
     "LoadedModel",
     "build_metadata",
-    "export_model",
     "file_sha256",
     "load_model",
-    "model_format",
     "read_model_card",
     "save_model",
     "verify_model_file",
@@ -58,21 +60,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FORMAT = "relclf-model"
-FORMAT_VERSION = 1
-FORMATS = ("joblib", "skops")
-# Types a relclf skops file may contain beyond those skops trusts by default (scikit-learn
-# estimators, numpy/scipy arrays, builtins): our own two estimator classes, which hold only such
-# attributes and run no code when their state is restored (BaseEstimator.__setstate__).
-SKOPS_ALLOWED_TYPES = ("relclf.extract.vectorizer.PairVectorizer", "relclf.extract.estimator.RelationExtractor")
-# Member of a relclf skops archive holding the metadata as plain JSON, read without loading the model.
-SKOPS_METADATA_MEMBER = "relclf-metadata.json"
+FORMAT_VERSION = 2
+# A model member larger than this is refused before it is read (the bundled model's largest is ~5 MB).
+MAX_MEMBER_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 4 << 30
+_META = "meta"
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A fitted estimator and the metadata saved with it."""
+    """A fitted model and the metadata saved with it."""
 
-    estimator: RelationExtractor
+    model: RelationModel
     metadata: dict[str, Any]
 
 
@@ -85,10 +84,6 @@ def file_sha256(path: PathLike) -> str:
     return digest.hexdigest()
 
 
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def build_metadata(
     estimator: RelationExtractor,
     training_files: list[PathLike],
@@ -97,10 +92,12 @@ def build_metadata(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Describe a fitted model: versions, training data with checksums, labels, parameters, scores."""
+    from importlib.metadata import version
+
     params = {k: _json_value(v) for k, v in estimator.get_params(deep=False).items()}
     return {
         "relclf_version": __version__,
-        "sklearn_version": sklearn.__version__,
+        "sklearn_version": version("scikit-learn"),
         "python_version": platform.python_version(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "seed": params.get("random_state"),
@@ -116,7 +113,6 @@ def build_metadata(
     }
 
 
-
 def _json_value(value: Any) -> Any:
     """A parameter as the card records it: JSON values as they are, tuples as lists, estimators by their repr."""
     if isinstance(value, tuple):
@@ -126,63 +122,102 @@ def _json_value(value: Any) -> Any:
     return repr(value)
 
 
-class _HashingWriter:
-    """Passes bytes to a file while computing their SHA-256 and size (the digest of what was written)."""
+# -- the model as arrays ---------------------------------------------------------------------------------
+def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
+    """Every array of a model file (see the module docstring), the JSON ``meta`` included."""
+    vectorizer_arrays, vectorizer_params = model.vectorizer.to_arrays()
+    words = "\n".join(model.vocabulary.words[1:])
+    arrays = {f"vectorizer.{k}": v for k, v in vectorizer_arrays.items()}
+    arrays["vocabulary"] = np.frombuffer(words.encode("utf-8"), dtype=np.uint8)
+    arrays.update(model.detector.to_arrays("detector"))
+    arrays.update(model.labeler.to_arrays("labeler"))
+    if model.novelty is not None:
+        arrays.update(model.novelty.to_arrays("novelty"))
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "relclf_version": __version__,
+        "vectorizer": vectorizer_params,
+        "n_words": len(model.vocabulary),
+        "type_pairs": list(model.type_pairs),
+        "split_composites": model.split_composites,
+        "threshold": model.threshold,
+        "max_pairs_per_doc": model.max_pairs_per_doc,
+        "classes": {
+            "detector": list(model.detector.classes),
+            "labeler": list(model.labeler.classes),
+            "novelty": list(model.novelty.classes) if model.novelty is not None else None,
+        },
+    }
+    arrays[_META] = np.array(json.dumps(meta, sort_keys=True))
+    return arrays
 
-    def __init__(self, handle) -> None:  # noqa: ANN001 - a binary file
-        self._handle = handle
-        self.digest = hashlib.sha256()
-        self.size = 0
 
-    def write(self, data) -> int:  # noqa: ANN001 - bytes-like
-        view = memoryview(data).cast("B")
-        self.digest.update(view)
-        self.size += len(view)
-        return self._handle.write(data)
+def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> RelationModel:
+    """Rebuild a :class:`RelationModel` from :func:`model_arrays`; raises :class:`ModelError` when they do not fit together."""
+    try:
+        meta = _meta(arrays, name)
+        words = bytes(arrays["vocabulary"]).decode("utf-8")
+        vocabulary = Vocabulary(words.split("\n") if words else [])
+        if len(vocabulary) != meta["n_words"]:
+            raise ValueError(f"{len(vocabulary)} vocabulary words where the model expects {meta['n_words']}")
+        vectorizer = PairVectorizer.from_arrays({k[len("vectorizer."):]: v for k, v in arrays.items() if k.startswith("vectorizer.")}, meta["vectorizer"])
+        n_features = vectorizer.n_features_
+        classes = meta["classes"]
+        stages = {
+            stage: LinearStage.from_arrays(arrays, stage, classes[stage], n_features)
+            for stage in ("detector", "labeler", "novelty")
+            if classes.get(stage) is not None
+        }
+        return RelationModel(
+            vocabulary=vocabulary,
+            vectorizer=vectorizer,
+            type_pairs=tuple(meta["type_pairs"]),
+            split_composites=bool(meta["split_composites"]),
+            detector=stages["detector"],
+            labeler=stages["labeler"],
+            novelty=stages.get("novelty"),
+            threshold=float(meta["threshold"]),
+            max_pairs_per_doc=meta["max_pairs_per_doc"],
+        )
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{name}: not a usable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - delegation
-        return getattr(self._handle, name)
+
+def _meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
+    if _META not in arrays:
+        raise ModelError(f"{name}: not a relclf model (no '{_META}' member)")
+    meta = json.loads(str(arrays[_META]))
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelError(f"{name}: not a relclf model")
+    problem = version_problem(meta.get("format_version"), meta.get("relclf_version"))
+    if problem is not None:
+        raise ModelError(f"{name}: {problem}")
+    return meta
 
 
-def model_format(path: PathLike) -> str:
-    """Return the format of a saved model: ``"skops"`` for a zip archive, else ``"joblib"``."""
-    return "skops" if zipfile.is_zipfile(path) else "joblib"
+# -- saving ------------------------------------------------------------------------------------------
+def save_model(model: RelationModel | RelationExtractor, path: PathLike, metadata: dict[str, Any]) -> None:
+    """Write ``model`` to ``path`` atomically (an ``.npz`` of arrays), then ``path.json`` and ``path.sha256``.
 
-
-def _payload(estimator: RelationExtractor, metadata: dict[str, Any]) -> dict[str, Any]:
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": metadata, "estimator": estimator}
-
-
-def save_model(estimator: RelationExtractor, path: PathLike, metadata: dict[str, Any], *, fmt: str = "joblib") -> None:
-    """Write ``estimator`` and ``metadata`` to ``path`` atomically, then ``path.json`` and ``path.sha256``.
-
-    ``fmt`` is ``"joblib"`` (a pickle, the default) or ``"skops"`` (safe to share; needs the
-    ``relclf[skops]`` extra). The digest recorded is that of the bytes written.
+    ``model`` is a :class:`RelationModel` or a fitted :class:`~relclf.extract.estimator.RelationExtractor`
+    (its ``model_``). The digest recorded is that of the bytes written.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown model format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    payload = _payload(estimator, metadata)
-    data = _skops_bytes(payload) if fmt == "skops" else None
+    model = getattr(model, "model_", model)
+    buffer = io.BytesIO()  # built in memory (~10 MB), so that writing it is one checked write
+    np.savez(buffer, **model_arrays(model))  # uncompressed: members are read straight, and their sizes are known
+    data = buffer.getvalue()
     with atomic_writer(path, mode="wb") as handle:
-        hashing = _HashingWriter(handle)
-        if data is not None:
-            hashing.write(data)
-        else:
-            joblib.dump(payload, hashing, compress=3)
-    sha256 = hashing.digest.hexdigest()
-    card = dict(metadata, sha256=sha256, size=hashing.size, model_format=fmt, format=FORMAT, format_version=FORMAT_VERSION)
+        handle.write(data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    card = dict(metadata, sha256=sha256, size=len(data), format=FORMAT, format_version=FORMAT_VERSION)
     with atomic_writer(f"{path}.json") as handle:
         json.dump(card, handle, indent=2, sort_keys=True)
         handle.write("\n")
     with atomic_writer(f"{path}.sha256") as handle:
         handle.write(f"{sha256}  {Path(path).name}\n")
-
-
-def export_model(source: PathLike, target: PathLike, *, fmt: str = "skops") -> LoadedModel:
-    """Load (and verify) the model at ``source`` and save it to ``target`` in format ``fmt``; returns it."""
-    loaded = load_model(source)
-    save_model(loaded.estimator, target, loaded.metadata, fmt=fmt)
-    return loaded
 
 
 # -- reading the card without loading the model -----------------------------------------------------
@@ -192,7 +227,7 @@ def _read_json_sidecar(path: Path) -> dict[str, Any] | None:
         return None
     try:
         card = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ModelError(f"{sidecar}: unreadable model card ({type(exc).__name__}); it cannot vouch for {path.name}") from None
     if not isinstance(card, dict):
         raise ModelError(f"{sidecar}: not a relclf model card")
@@ -212,49 +247,45 @@ def _read_sha256_file(path: Path) -> str | None:
     return digest
 
 
-def _skops_metadata(path: Path) -> dict[str, Any] | None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return json.loads(archive.read(SKOPS_METADATA_MEMBER))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
-
-
 def read_model_card(path: PathLike) -> dict[str, Any]:
-    """Return a model's metadata without loading (unpickling) the model.
+    """Return a model's card without loading the model.
 
-    Reads ``MODEL.json`` beside the model, or else the metadata stored inside a skops file. Adds
-    ``file`` (the path), ``file_size`` (bytes on disk), ``file_sha256`` (the digest of the file as
-    it is now) and ``verified`` (True/False: whether it matches the recorded digest; None when no
-    digest is recorded). Works for models that this relclf or scikit-learn cannot load.
+    Reads ``MODEL.json`` beside the model, or else the ``meta`` stored inside the model file. Adds
+    ``file`` (the path), ``file_size`` (bytes on disk), ``file_sha256`` (the digest of the file as it
+    is now) and ``verified`` (True/False: whether it matches the recorded digest; None when no digest
+    is recorded). Works for models this relclf cannot load (another format version).
 
-    Raises :class:`ModelError` when the file is missing or has no readable metadata.
+    Raises :class:`ModelError` when the file is missing or has no readable card.
     """
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     card = _read_json_sidecar(path)
-    if card is None and model_format(path) == "skops":
-        card = _skops_metadata(path)
+    if card is None and _is_npz(path):
+        with _open_npz(path) as archive:
+            card = json.loads(str(archive[_META])) if _META in archive.files else None
     if card is None:
-        raise ModelError(f"{path}: no model card ({path.name}.json) beside it and none inside it; only loading it could tell more")
+        raise ModelError(f"{path}: no model card ({path.name}.json) beside it and none inside it")
     actual = file_sha256(path)
     recorded = card.get("sha256") or _read_sha256_file(path)
     return dict(card, file=str(path), file_size=path.stat().st_size, file_sha256=actual, verified=None if recorded is None else actual == recorded)
 
 
-def version_problem(format_version: Any, relclf_version: Any, sklearn_version: Any) -> str | None:
-    """Why a model with these recorded versions cannot be loaded here, or None when it can.
+def version_problem(format_version: Any, relclf_version: Any = None) -> str | None:
+    """Why a model of this format version cannot be loaded here, or None when it can.
 
-    >>> version_problem(FORMAT_VERSION, "0.1.0", sklearn.__version__) is None
+    >>> version_problem(FORMAT_VERSION) is None
     True
     """
-    if format_version != FORMAT_VERSION:
-        return f"model format {format_version} (relclf {relclf_version}) cannot be read by relclf {__version__} (format {FORMAT_VERSION})"
-    made_with = str(sklearn_version or "?")
-    if _minor(made_with) != _minor(sklearn.__version__):
-        return f"made with scikit-learn {made_with}, but {sklearn.__version__} is installed"
-    return None
+    if format_version == FORMAT_VERSION:
+        return None
+    made_by = f" (relclf {relclf_version})" if relclf_version else ""
+    if format_version == 1 or format_version is None:
+        return (
+            f"a model of format 1{made_by}: a pickle or skops file, which runs code when loaded; relclf {__version__} "
+            f"reads only its data-only format {FORMAT_VERSION}: retrain the model with this relclf (relclf train)"
+        )
+    return f"model format {format_version}{made_by} cannot be read by relclf {__version__} (format {FORMAT_VERSION}); retrain it"
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -271,7 +302,7 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     if not recorded:
         if required:
             raise ModelError(f"{path}: no {path.name}.json or {path.name}.sha256 beside it to verify it against; refusing to load the default model unverified")
-        log.warning("%s has no %s.json or %s.sha256: its integrity cannot be checked (load only model files you trust)", path, path.name, path.name)
+        log.warning("%s has no %s.json or %s.sha256: its integrity cannot be checked", path, path.name, path.name)
         return card
     if len(set(recorded)) > 1:
         raise ModelError(f"{path}: {path.name}.json and {path.name}.sha256 record different digests; refusing to load")
@@ -289,98 +320,58 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     return card
 
 
-def _check_versions(path: PathLike, fmt_version: Any, relclf_version: Any, sklearn_version: Any) -> None:
-    problem = version_problem(fmt_version, relclf_version, sklearn_version)
-    if problem is None:
-        return
-    remedy = "retrain it" if fmt_version != FORMAT_VERSION else f"install scikit-learn=={sklearn_version} or retrain the model"
-    raise ModelError(f"{path}: {problem}; {remedy}")
+def _is_npz(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n == f"{_META}.npy" for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _open_npz(path: Path) -> Any:
+    """``np.load`` of a model file, after checking every member's size (no zip bomb, no huge array)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__})") from None
+    too_big = [i.filename for i in infos if i.file_size > MAX_MEMBER_BYTES]
+    if too_big or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+        raise ModelError(f"{path}: refusing to load: members larger than relclf models ever are ({', '.join(too_big) or 'in total'})")
+    return np.load(path, allow_pickle=False)
 
 
 def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel:
-    """Load a model saved by :func:`save_model` (joblib or skops, recognized by content).
+    """Load a model saved by :func:`save_model`.
 
     The file is first verified against ``path.json``/``path.sha256`` when they exist (see
-    :func:`verify_model_file`; ``require_checksum`` makes them mandatory), and the versions they
-    record are checked before anything is unpickled.
+    :func:`verify_model_file`; ``require_checksum`` makes them mandatory). Reading it runs no code:
+    arrays only, with ``allow_pickle=False``.
 
     Raises
     ------
     ModelError
-        When the file is missing, is not a relclf model, is damaged or replaced (digest mismatch),
-        or was made with another relclf format or scikit-learn minor version (the versions are named).
+        When the file is missing, is not a relclf model, is damaged or replaced (digest mismatch), or
+        was made by another model format (a relclf 0.2 pickle or skops file: retrain it).
     """
-    if not Path(path).is_file():
+    path = Path(path)
+    if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     card = verify_model_file(path, required=require_checksum)
-    fmt = model_format(path)
-    if (card is None or "format_version" not in card) and fmt == "skops":
-        card = _skops_metadata(Path(path))
-    if card is not None and "format_version" in card:
-        _check_versions(path, card.get("format_version"), card.get("relclf_version"), card.get("sklearn_version"))
-    payload = _load_skops(path) if fmt == "skops" else _load_joblib(path)
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ModelError(f"{path}: not a relclf model file")
-    metadata = payload.get("metadata", {})
-    _check_versions(path, payload.get("format_version"), metadata.get("relclf_version"), metadata.get("sklearn_version"))
-    estimator = payload.get("estimator")
-    if not isinstance(estimator, RelationExtractor):
-        raise ModelError(f"{path}: not a relclf model file")
-    return LoadedModel(estimator, metadata)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _load_joblib(path: PathLike) -> Any:
-    try:
-        return joblib.load(path)
-    except Exception as exc:  # a damaged pickle can raise almost anything
-        raise ModelError(f"{path}: not a readable relclf model ({_first_line(exc)})") from None
-
-
-# -- skops ---------------------------------------------------------------------------------------------
-def _skops_io():  # noqa: ANN202 - the skops.io module
-    try:
-        import skops.io as sio
-    except ImportError:
-        raise ModelError("the skops format needs the skops package: pip install 'relclf[skops]'") from None
-    return sio
-
-
-def _skops_bytes(payload: dict[str, Any]) -> bytes:
-    """Serialize ``payload`` with skops, refusing if it would need types beyond the allow-list."""
-    sio = _skops_io()
-    data = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED)
-    untrusted = set(sio.get_untrusted_types(data=data))
-    extra = sorted(untrusted - set(SKOPS_ALLOWED_TYPES))
-    if extra:
+    if not _is_npz(path):
+        if card is not None and "format_version" in card:
+            raise ModelError(f"{path}: {version_problem(card['format_version'], card.get('relclf_version')) or 'not a relclf model file'}")
         raise ModelError(
-            f"skops cannot represent this model without trusting {', '.join(extra)}; "
-            "add them to relclf.persistence.SKOPS_ALLOWED_TYPES only after checking they run no code when loaded"
+            f"{path}: not a relclf model file (relclf {__version__} reads its data-only .npz models; "
+            "a .joblib or .skops model of relclf 0.2 or earlier must be retrained)"
         )
-    # the metadata again as plain JSON (with the format version), so that `relclf info` and the version
-    # check read it without constructing anything
-    card = dict(payload["metadata"], format=FORMAT, format_version=FORMAT_VERSION, model_format="skops")
-    buffer = io.BytesIO(data)
-    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(SKOPS_METADATA_MEMBER, json.dumps(card, indent=2, sort_keys=True))
-    return buffer.getvalue()
-
-
-def _load_skops(path: PathLike) -> Any:
-    """Load a skops file trusting only skops' defaults plus :data:`SKOPS_ALLOWED_TYPES`."""
-    sio = _skops_io()
     try:
-        untrusted = set(sio.get_untrusted_types(file=path))
-    except Exception as exc:  # a damaged archive or schema
-        raise ModelError(f"{path}: not a readable relclf skops model ({_first_line(exc)})") from None
-    refused = sorted(untrusted - set(SKOPS_ALLOWED_TYPES))
-    if refused:
-        raise ModelError(f"{path}: refusing to load: it contains types relclf does not trust: {', '.join(refused)}")
-    try:
-        return sio.load(path, trusted=sorted(untrusted))
-    except Exception as exc:
-        raise ModelError(f"{path}: not a readable relclf skops model ({_first_line(exc)})") from None
+        with _open_npz(path) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except ModelError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
+    model = model_from_arrays(arrays, str(path))
+    metadata = card if card is not None else json.loads(str(arrays[_META]))
+    return LoadedModel(model, {k: v for k, v in metadata.items() if k not in ("sha256", "size")})

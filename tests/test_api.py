@@ -48,7 +48,7 @@ def test_python_api_page_examples_run(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.count("type (micro)") == len(blocks)
     assert "labeler - toward Positive_Correlation:" in out
-    assert (tmp_path / "my.joblib").is_file() and (tmp_path / "my.joblib.json").is_file()
+    assert (tmp_path / "my.npz").is_file() and (tmp_path / "my.npz.json").is_file()
     assert (tmp_path / "dev.pred.pubtator").read_text().count("|t|") == 8
 
 
@@ -121,11 +121,11 @@ def test_a_missing_default_model_says_where_it_should_come_from(tmp_path, monkey
     from relclf.errors import ModelError
 
     monkeypatch.delenv("RELCLF_MODEL", raising=False)
-    monkeypatch.setattr(api, "DEFAULT_MODEL", tmp_path / "absent.joblib")
-    with pytest.raises(ModelError, match=r"absent.joblib: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"):
+    monkeypatch.setattr(api, "DEFAULT_MODEL", tmp_path / "absent.npz")
+    with pytest.raises(ModelError, match=r"absent.npz: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"):
         api.resolve_model(None)
-    monkeypatch.setenv("RELCLF_MODEL", str(tmp_path / "named.joblib"))
-    with pytest.raises(ModelError, match=r"named.joblib: the model named by RELCLF_MODEL is missing$"):
+    monkeypatch.setenv("RELCLF_MODEL", str(tmp_path / "named.npz"))
+    with pytest.raises(ModelError, match=r"named.npz: the model named by RELCLF_MODEL is missing$"):
         api.resolve_model(None)
 
 

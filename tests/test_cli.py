@@ -35,12 +35,12 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def model(workdir) -> Path:
-    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(workdir / "model.joblib"), "--dev", str(workdir / "test.pubtator"))
+    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(workdir / "model.npz"), "--dev", str(workdir / "test.pubtator"))
     assert out.returncode == 0, out.stderr
     assert "candidate recall 1.0000" in out.stdout
     assert "training time:" in out.stdout
     assert "type (micro)" in out.stdout
-    return workdir / "model.joblib"
+    return workdir / "model.npz"
 
 
 def test_train_writes_model_and_metadata(model):
@@ -112,10 +112,10 @@ def test_skip_invalid_keeps_the_rest(workdir, model):
 def test_missing_file_and_model_errors(workdir, model):
     out = relclf("predict", str(workdir / "nope.pubtator"), "-m", str(model))
     assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
-    not_a_model = workdir / "fake.joblib"
+    not_a_model = workdir / "fake.npz"
     not_a_model.write_bytes(b"not a pickle at all")
     out = relclf("predict", str(workdir / "test.pubtator"), "-m", str(not_a_model))
-    assert out.returncode == 2 and "not a readable relclf model" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "not a relclf model file" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_no_arguments_prints_usage_with_demo():
@@ -128,7 +128,7 @@ def test_no_arguments_prints_usage_with_demo():
 def test_bundled_model_on_example():
     """The README's first command: the default model on the bundled PubTator3 example."""
     root = Path(__file__).resolve().parents[1]
-    if not (root / "models" / "relclf-biored.joblib").exists():
+    if not (root / "models" / "relclf-biored.npz").exists():
         pytest.skip("bundled model not built")
     out = relclf("predict", "examples/36727001.pubtator", cwd=root)
     assert out.returncode == 0, out.stderr
@@ -139,7 +139,7 @@ def test_bundled_model_on_example():
 @NEEDS_CORPUS
 def test_biored_train_dev_floor(tmp_path):
     """Integration: train on BioRED Train, evaluate on Dev, assert the foundation floor."""
-    model = tmp_path / "biored.joblib"
+    model = tmp_path / "biored.npz"
     out = relclf("train", str(SHARED / "biored" / "Train.PubTator"), "-o", str(model))
     assert out.returncode == 0, out.stderr
     result = relclf("evaluate", str(SHARED / "biored" / "Dev.PubTator"), "-m", str(model), "--json", str(tmp_path / "dev.json"))
@@ -153,7 +153,7 @@ def test_biored_train_dev_floor(tmp_path):
 def test_real_export_with_malformed_line(tmp_path):
     """bc8_new_900.pubtator has one malformed mention line: strict names it, skipping keeps the rest."""
     root = Path(__file__).resolve().parents[1]
-    if not (root / "models" / "relclf-biored.joblib").exists():
+    if not (root / "models" / "relclf-biored.npz").exists():
         pytest.skip("bundled model not built")
     source = SHARED / "unlabeled" / "bc8_new_900.pubtator"
     strict = relclf("predict", str(source), "-o", str(tmp_path / "out.pubtator"))
@@ -223,7 +223,7 @@ def test_parallel_run_with_a_bar_gives_the_serial_output(workdir, model):
 
 def test_progress_bars_of_training_and_evaluation(workdir, tmp_path):
     out, terminal, status = relclf_in_terminal(
-        "-v", "train", str(workdir / "train.pubtator"), "-o", str(tmp_path / "m.joblib"), "--dev", str(workdir / "test.pubtator")
+        "-v", "train", str(workdir / "train.pubtator"), "-o", str(tmp_path / "m.npz"), "--dev", str(workdir / "test.pubtator")
     )
     assert status == 0, terminal
     assert "reading train.pubtator: 100%" in terminal and "40/40" in terminal
@@ -231,7 +231,7 @@ def test_progress_bars_of_training_and_evaluation(workdir, tmp_path):
     assert "evaluating: 100%" in terminal
     assert "relclf: fitting on 40 documents:" in terminal  # -v logs the stage's time
     assert "%|" not in out and "type (micro)" in out
-    piped = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(tmp_path / "m.joblib"))
+    piped = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(tmp_path / "m.npz"))
     assert piped.stderr == "" and "type (micro)" in piped.stdout
 
 
@@ -247,7 +247,7 @@ def test_mistyped_command_and_option_suggest_the_right_one(workdir):
 
 
 def test_missing_training_file_is_named(tmp_path):
-    out = relclf("train", str(tmp_path / "absent.pubtator"), "-o", str(tmp_path / "m.joblib"))
+    out = relclf("train", str(tmp_path / "absent.pubtator"), "-o", str(tmp_path / "m.npz"))
     assert out.returncode == 2
     assert out.stderr.strip() == f"relclf: error: {tmp_path / 'absent.pubtator'}:0: no such file"
 # --- formats (issue 4) -----------------------------------------------------------------------------
@@ -324,10 +324,10 @@ def test_train_evaluate_score_read_bioc(workdir, model):
     for name in ("train.xml", "test.json", "pred.xml"):
         stem = name.split(".")[0].replace("pred", "test")
         assert convert(workdir / f"{stem}.pubtator", workdir / name) > 0
-    trained = relclf("train", str(workdir / "train.xml"), "-o", str(workdir / "bioc-model.joblib"), "--cv", "2")
+    trained = relclf("train", str(workdir / "train.xml"), "-o", str(workdir / "bioc-model.npz"), "--cv", "2")
     assert trained.returncode == 0, trained.stderr
-    from_bioc = relclf("evaluate", str(workdir / "test.json"), "-m", str(workdir / "bioc-model.joblib"))
-    from_pubtator = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(workdir / "bioc-model.joblib"))
+    from_bioc = relclf("evaluate", str(workdir / "test.json"), "-m", str(workdir / "bioc-model.npz"))
+    from_pubtator = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(workdir / "bioc-model.npz"))
     assert from_bioc.returncode == 0, from_bioc.stderr
     assert from_bioc.stdout == from_pubtator.stdout
     predicted = relclf("predict", str(workdir / "test.json"), "-m", str(model), "--output-format", "pubtator")
@@ -344,7 +344,7 @@ def test_same_files_options_and_seed_give_byte_identical_predictions(workdir, tm
     """Two trainings in separate processes (different hash seeds), then byte-for-byte predictions."""
     outputs = []
     for run in (1, 2):
-        model = tmp_path / f"m{run}.joblib"
+        model = tmp_path / f"m{run}.npz"
         env_seed = {**os.environ, "PYTHONHASHSEED": str(run)}
         trained = subprocess.run(
             [sys.executable, "-m", "relclf", "train", str(workdir / "train.pubtator"), "-o", str(model), "--seed", "7"],
@@ -371,44 +371,39 @@ def test_info_prints_the_card_without_loading(workdir, model):
     assert as_json["verified"] is True and as_json["type_pairs"] == ["Chemical|Disease"]
 
 
-def test_export_to_skops_then_predict_identically(workdir, model, tmp_path):
-    safe = tmp_path / "model.skops"
-    out = relclf("export", str(model), "-o", str(safe))
-    assert out.returncode == 0, out.stderr
-    assert Path(f"{safe}.json").is_file() and Path(f"{safe}.sha256").is_file()
-    test = str(workdir / "test.pubtator")
-    from_joblib = relclf("predict", test, "-m", str(model), "--with-scores")
-    from_skops = relclf("predict", test, "-m", str(safe), "--with-scores")
-    assert from_skops.returncode == 0, from_skops.stderr
-    assert from_skops.stdout == from_joblib.stdout
-    info = relclf("info", str(safe))
-    assert info.returncode == 0 and ", skops)" in info.stdout and "(matches the recorded sha256)" in info.stdout
-    safe.write_bytes(safe.read_bytes()[:-1])
-    damaged = relclf("info", str(safe))
+def test_info_checks_the_file_against_its_card(workdir, model, tmp_path):
+    copy = tmp_path / "copy.npz"
+    copy.write_bytes(model.read_bytes())
+    Path(f"{copy}.json").write_text(Path(f"{model}.json").read_text())
+    info = relclf("info", str(copy))
+    assert info.returncode == 0 and ", format 2)" in info.stdout and "(matches the recorded sha256)" in info.stdout
+    copy.write_bytes(copy.read_bytes()[:-1])
+    damaged = relclf("info", str(copy))
     assert damaged.returncode == 2 and "DOES NOT MATCH" in damaged.stdout
-    assert damaged.stderr.strip() == f"relclf: error: {safe}: does not match the sha256 recorded beside it; it would be refused"
+    assert damaged.stderr.strip() == f"relclf: error: {copy}: does not match the sha256 recorded beside it; it would be refused"
 
 
-def test_train_straight_to_skops(workdir, tmp_path):
-    safe = tmp_path / "direct.skops"
-    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(safe), "--cv", "2")
-    assert out.returncode == 0, out.stderr
-    assert json.loads(Path(f"{safe}.json").read_text())["model_format"] == "skops"
-    assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(safe)).returncode == 0
+def test_an_old_pickled_model_is_refused_with_how_to_retrain(workdir, tmp_path):
+    old = tmp_path / "old.joblib"
+    old.write_bytes(b"\x80\x04 a relclf 0.2 pickle")  # never unpickled
+    out = relclf("predict", str(workdir / "test.pubtator"), "-m", str(old))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "a .joblib or .skops model of relclf 0.2 or earlier must be retrained" in out.stderr
 
 
-def test_train_model_format_option_and_bioc_input(workdir, tmp_path):
+def test_train_from_bioc_input_any_model_name(workdir, tmp_path):
     xml = tmp_path / "train.xml"
     assert relclf("convert", str(workdir / "train.pubtator"), "-o", str(xml)).returncode == 0
-    model = tmp_path / "named-anyhow.model"  # --model-format decides, not the name; --format is the input's
-    out = relclf("train", str(xml), "-o", str(model), "--cv", "2", "--model-format", "skops", "--format", "bioc-xml")
+    model = tmp_path / "named-anyhow.model"  # the file is an .npz archive whatever its name; --format is the input's
+    out = relclf("train", str(xml), "-o", str(model), "--cv", "2", "--format", "bioc-xml")
     assert out.returncode == 0, out.stderr
-    assert json.loads(Path(f"{model}.json").read_text())["model_format"] == "skops"
+    assert json.loads(Path(f"{model}.json").read_text())["format_version"] == 2
     assert relclf("info", str(model)).returncode == 0
+    assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(model)).returncode == 0
 
 
 def test_tampered_default_model_is_refused(workdir, model, tmp_path):
-    copy = tmp_path / "default.joblib"
+    copy = tmp_path / "default.npz"
     copy.write_bytes(model.read_bytes())
     env = {**os.environ, "RELCLF_MODEL": str(copy)}
     run = [sys.executable, "-m", "relclf", "predict", str(workdir / "test.pubtator")]
@@ -469,7 +464,7 @@ def test_several_inputs_need_output_dir_and_clashes_are_errors(workdir, model, t
 
 
 def test_train_with_two_jobs_predicts_like_serial(workdir, model, tmp_path):
-    parallel_model = tmp_path / "parallel.joblib"
+    parallel_model = tmp_path / "parallel.npz"
     out = relclf("train", str(workdir / "train.pubtator"), "-o", str(parallel_model), "--n-jobs", "2")
     assert out.returncode == 0, out.stderr
     serial = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores")

@@ -65,12 +65,12 @@ def setup(tmp_path_factory) -> dict[str, Path]:
     train = path / "train.pubtator"
     train.write_text(synthetic_corpus(40, seed=1))
     model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=3).fit(read_pubtator(train))
-    save_model(model, path / "model.joblib", build_metadata(model, [train]))
+    save_model(model, path / "model.npz", build_metadata(model, [train]))
     test = path / "test.pubtator"
     test.write_text(synthetic_corpus(300, seed=2, start=500))
-    expected = relclf("predict", str(test), "-m", str(path / "model.joblib"))
+    expected = relclf("predict", str(test), "-m", str(path / "model.npz"))
     assert expected.returncode == 0, expected.stderr
-    return {"dir": path, "train": train, "model": path / "model.joblib", "test": test, "expected": expected.stdout}
+    return {"dir": path, "train": train, "model": path / "model.npz", "test": test, "expected": expected.stdout}
 
 
 @pytest.fixture
@@ -147,14 +147,14 @@ def test_fifo_input_is_read_as_a_stream_and_a_truncated_one_refused(setup, out_d
 
 
 def test_damaged_model(setup, out_dir):
-    bad = out_dir / "bad.joblib"
+    bad = out_dir / "bad.npz"
     bad.write_bytes(setup["model"].read_bytes()[:2000])
     out = relclf("predict", str(setup["test"]), "-m", str(bad), "-o", str(out_dir / "pred.pubtator"))
-    assert_one_line_error(out, f"{bad}: not a readable relclf model")
-    assert "has no bad.joblib.json or bad.joblib.sha256" in out.stderr  # loaded unverified: said so
-    bad.with_name("bad.joblib.json").write_bytes(setup["model"].with_name("model.joblib.json").read_bytes())
+    assert_one_line_error(out, f"{bad}: not a relclf model file")
+    assert "has no bad.npz.json or bad.npz.sha256" in out.stderr  # loaded unverified: said so
+    bad.with_name("bad.npz.json").write_bytes(setup["model"].with_name("model.npz.json").read_bytes())
     out = relclf("predict", str(setup["test"]), "-m", str(bad), "-o", str(out_dir / "pred.pubtator"))
-    assert_one_line_error(out, f"{bad}: 2,000 bytes where bad.joblib.json records")
+    assert_one_line_error(out, f"{bad}: 2,000 bytes where bad.npz.json records")
     assert not (out_dir / "pred.pubtator").exists()
 
 
@@ -210,7 +210,7 @@ def test_file_size_limit_mid_write_leaves_nothing(setup, out_dir):
 
 
 def test_train_whose_model_cannot_be_written_leaves_no_model(setup, out_dir):
-    target = out_dir / "m.joblib"
+    target = out_dir / "m.npz"
     out = relclf("train", str(setup["train"]), "-o", str(target), "--cv", "2", limit_file_size=2_000)
     assert_one_line_error(out, f"{target}: cannot write: File too large")
     assert list(out_dir.iterdir()) == []
@@ -377,7 +377,7 @@ def test_a_killed_worker_ends_the_run_with_a_clear_error(setup, out_dir):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
 def test_train_killed_leaves_no_model(setup, out_dir, sig):
-    target = out_dir / "m.joblib"
+    target = out_dir / "m.npz"
     proc = subprocess.Popen(
         [sys.executable, "-m", "relclf", "train", "-", "-o", str(target), "--cv", "2"],
         stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, preexec_fn=_interruptible,
@@ -420,7 +420,7 @@ def test_two_predictions_into_the_same_directory_do_not_interfere(setup, out_dir
 def test_two_trainings_into_the_same_directory_do_not_interfere(setup, out_dir):
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "relclf", "train", str(setup["train"]), "-o", str(out_dir / f"m{i}.joblib"), "--cv", "2", "--seed", str(i)],
+            [sys.executable, "-m", "relclf", "train", str(setup["train"]), "-o", str(out_dir / f"m{i}.npz"), "--cv", "2", "--seed", str(i)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
         for i in (1, 2)
@@ -428,7 +428,7 @@ def test_two_trainings_into_the_same_directory_do_not_interfere(setup, out_dir):
     for proc in runs:
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
     for i in (1, 2):
-        loaded = load_model(out_dir / f"m{i}.joblib", require_checksum=True)  # verified against its own card
+        loaded = load_model(out_dir / f"m{i}.npz", require_checksum=True)  # verified against its own card
         assert loaded.metadata["seed"] == i
-        assert json.loads((out_dir / f"m{i}.joblib.json").read_text())["seed"] == i
+        assert json.loads((out_dir / f"m{i}.npz.json").read_text())["seed"] == i
     assert leftovers(out_dir) == []

@@ -205,7 +205,7 @@ def model(tmp_path_factory) -> Path:
     """A small real model (type pairs Chemical|Disease and Chemical|Gene)."""
     from conftest import parse
 
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
+    path = tmp_path_factory.mktemp("model") / "model.npz"
     estimator = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=2).fit(parse(synthetic_corpus(30, seed=1)))
     save_model(estimator, path, build_metadata(estimator, []))
     return path

@@ -230,7 +230,7 @@ def test_parallel_prediction_equals_serial(fitted, test_docs):
 
 
 def test_batches_are_cut_by_candidate_pairs_and_predictions_do_not_change(fitted, test_docs, monkeypatch):
-    import relclf.extract.estimator as estimator_module
+    import relclf.extract.model as estimator_module
 
     # synthetic documents have 6 distinct IDs: 15 pairs each by the estimate
     assert estimator_module._pair_estimate(test_docs[0], None) == 15

@@ -14,6 +14,8 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..document import (
     Document,
     Entity,
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "Candidate",
     "CandidateRecall",
+    "candidate_indices",
     "candidate_recall",
     "closest_pair",
     "composites_are_split",
@@ -65,11 +68,68 @@ def type_pair(type1: str, type2: str) -> str:
     return "|".join(sorted((type1, type2)))
 
 
-def _ordered(x: Entity, y: Entity) -> tuple[Entity, Entity]:
-    first_x, first_y = min(m.start for m in x.mentions), min(m.start for m in y.mentions)
-    if (x.entity_type, first_x, x.identifier) <= (y.entity_type, first_y, y.identifier):
-        return x, y
-    return y, x
+def _role_order(entities: Sequence[Entity]) -> list[int]:
+    """Each entity's rank by (type, first mention, identifier): in a pair, the lower rank is ``a``."""
+    keys = [(e.entity_type, min(m.start for m in e.mentions), e.identifier) for e in entities]
+    rank = [0] * len(entities)
+    for position, index in enumerate(sorted(range(len(entities)), key=keys.__getitem__)):
+        rank[index] = position
+    return rank
+
+
+def candidate_indices(
+    entities: Sequence[Entity], type_pairs: Iterable[str] | None = None, *, max_pairs: int | None = None, pmid: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs among ``entities`` (of one document) as two arrays of entity indices ``(a, b)``.
+
+    The same pairs, roles and order as :func:`generate_candidates` (which builds on this); ``pmid``
+    names the document in the warning about a capped document.
+    """
+    n = len(entities)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if max_pairs is not None and n * (n - 1) // 2 > max_pairs:
+        return _capped(entities, type_pairs, max_pairs, pmid)
+    x, y = np.triu_indices(n, 1)  # itertools.combinations order
+    if type_pairs is not None:
+        kinds = sorted({e.entity_type for e in entities})
+        allowed = frozenset(type_pairs)
+        matrix = np.array([[type_pair(s, t) in allowed for t in kinds] for s in kinds], dtype=bool)
+        kind = np.array([kinds.index(e.entity_type) for e in entities])
+        keep = matrix[kind[x], kind[y]]
+        x, y = x[keep], y[keep]
+    rank = np.array(_role_order(entities))
+    first = rank[x] <= rank[y]
+    return np.where(first, x, y), np.where(first, y, x)
+
+
+def _capped(
+    entities: Sequence[Entity], type_pairs: Iterable[str] | None, max_pairs: int, pmid: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``max_pairs`` allowed pairs whose mentions are closest, found with a bounded heap (memory ~ max_pairs)."""
+    allowed = None if type_pairs is None else frozenset(type_pairs)
+    starts = [sorted({m.start for m in e.mentions}) for e in entities]
+    pairs = (
+        (x, y)
+        for x, y in itertools.combinations(range(len(entities)), 2)
+        if allowed is None or type_pair(entities[x].entity_type, entities[y].entity_type) in allowed
+    )
+    kept: list[tuple[int, int, int, int]] = []
+    total = 0
+    for i, (x, y) in enumerate(pairs):
+        total += 1
+        item = (-_gap(starts[x], starts[y]), -i, x, y)
+        if len(kept) < max_pairs:
+            heapq.heappush(kept, item)
+        elif kept and item[:2] > kept[0][:2]:
+            heapq.heapreplace(kept, item)
+    if total > max_pairs:
+        log.warning("document %s has %s candidate pairs; kept the %s whose mentions are closest", pmid, f"{total:,}", f"{max_pairs:,}")
+    chosen = sorted(kept, key=lambda k: -k[1])
+    rank = _role_order(entities)
+    a = [x if rank[x] <= rank[y] else y for _, _, x, y in chosen]
+    b = [y if rank[x] <= rank[y] else x for _, _, x, y in chosen]
+    return np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
 
 
 def generate_candidates(
@@ -87,7 +147,7 @@ def generate_candidates(
     type_pairs : iterable of str, optional
         Allowed canonical type pairs (see :func:`type_pair`); None allows all.
     split_composites : bool
-        See :func:`document_entities`.
+        See :func:`relclf.document.document_entities`.
     max_pairs : int, optional
         Keep at most this many candidates, so that a document with thousands of entities cannot
         exhaust memory: the pairs whose closest mentions are nearest in the text (ties: earlier
@@ -98,33 +158,12 @@ def generate_candidates(
     Returns
     -------
     list of Candidate
-        Sorted by the entities' first mentions.
+        In the order of the entities' first mentions; ``a`` is the entity whose (type, first mention,
+        identifier) sorts first.
     """
-    allowed = None if type_pairs is None else frozenset(type_pairs)
     entities = document_entities(document, split_composites=split_composites)
-    pairs = (
-        (x, y)
-        for x, y in itertools.combinations(entities, 2)
-        if allowed is None or type_pair(x.entity_type, y.entity_type) in allowed
-    )
-    if max_pairs is None:
-        return [Candidate(document.pmid, *_ordered(x, y)) for x, y in pairs]
-    starts = {e.identifier: sorted({m.start for m in e.mentions}) for e in entities}
-    ranked = ((_gap(starts[x.identifier], starts[y.identifier]), i, x, y) for i, (x, y) in enumerate(pairs))
-    kept: list[tuple[int, int, Entity, Entity]] = []
-    total = 0
-    for item in ranked:  # a bounded heap: memory ~ max_pairs whatever the number of pairs
-        total += 1
-        if len(kept) < max_pairs:
-            heapq.heappush(kept, (-item[0], -item[1], item[2], item[3]))
-        elif kept and (-item[0], -item[1]) > (kept[0][0], kept[0][1]):
-            heapq.heapreplace(kept, (-item[0], -item[1], item[2], item[3]))
-    if total > max_pairs:
-        log.warning(
-            "document %s has %s candidate pairs; kept the %s whose mentions are closest",
-            document.pmid, f"{total:,}", f"{max_pairs:,}",
-        )
-    return [Candidate(document.pmid, *_ordered(x, y)) for _, _, x, y in sorted(kept, key=lambda k: -k[1])]
+    a, b = candidate_indices(entities, type_pairs, max_pairs=max_pairs, pmid=document.pmid)
+    return [Candidate(document.pmid, entities[x], entities[y]) for x, y in zip(a.tolist(), b.tolist())]
 
 
 def closest_pair(xs: Sequence[int], ys: Sequence[int]) -> tuple[int, int]:

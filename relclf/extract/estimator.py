@@ -14,7 +14,6 @@ hands batches to :mod:`relclf.parallel`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -28,24 +27,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..document import Document, Relation
 from ..evaluation.metrics import score_documents
-from ..parallel.batching import batched
-from ..parallel.workers import effective_n_jobs, imap_ordered
-from .candidates import (
-    Candidate,
-    composites_are_split,
-    generate_candidates,
-    related_type_pairs,
-)
-from .features import FeatureBatch, featurize
+from ..parallel.workers import effective_n_jobs
+from .candidates import Candidate, composites_are_split, related_type_pairs
+from .model import LinearStage, RelationModel
+from .text import Vocabulary
 from .threshold import best_f1_threshold
 from .training import TrainingSet, build_training_set
 from .vectorizer import PairVectorizer
 
-__all__ = ["MAX_PAIRS_PER_BATCH", "RelationExtractor"]
-
-# Candidate pairs featurized together at most (estimated, see _pair_estimate): a batch of documents
-# with many entities each is cut short, so memory stays bounded (~0.4 GB) whatever the input holds.
-MAX_PAIRS_PER_BATCH = 50_000
+__all__ = ["RelationExtractor"]
 
 
 class RelationExtractor(BaseEstimator):
@@ -149,20 +139,22 @@ class RelationExtractor(BaseEstimator):
         n_jobs = effective_n_jobs(self.n_jobs)
         self.split_composites_ = composites_are_split(documents)
         self.type_pairs_ = related_type_pairs(documents, split_composites=self.split_composites_)
+        self.vocabulary_ = Vocabulary(growing=True)
         data = build_training_set(
             documents,
+            self.vocabulary_,
             self.type_pairs_,
             split_composites=self.split_composites_,
             negative_label=self.negative_label,
             max_pairs=self.max_pairs_per_doc,
-            n_jobs=n_jobs,
         )
-        labels = np.array(data.labels, dtype=object)
+        self.vocabulary_.freeze()
+        labels = data.labels
         positive = labels != self.negative_label
         if not positive.any():
             raise ValueError("no training relation joins two candidate entities of its document: nothing to learn from")
         self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else PairVectorizer()
-        X = self.vectorizer_.fit_transform(data.batch)
+        X = self.vectorizer_.fit_transform(data.batch, self.vocabulary_, len(self.type_pairs_))
         self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
         # the parallel fits (CV folds, one classifier per label) run in processes, not threads:
         # liblinear's dual solver draws from one process-wide random generator, so fits in
@@ -175,9 +167,24 @@ class RelationExtractor(BaseEstimator):
         has_novelty = novelty != ""
         self.novelty_labels_ = sorted(set(novelty[has_novelty]))
         self.novelty_model_ = self._fit_labeler(X[positive][has_novelty], novelty[has_novelty], n_jobs) if has_novelty.any() else None
-        self.n_training_candidates_ = len(data.candidates)
+        self.n_training_candidates_ = len(data)
         self.n_unreachable_ = data.unreachable
+        self.model_ = self._compile(X.shape[1])
         return self
+
+    def _compile(self, n_features: int) -> RelationModel:
+        """The fitted model as data (what predicts, and what a model file holds)."""
+        return RelationModel(
+            vocabulary=self.vocabulary_,
+            vectorizer=self.vectorizer_,
+            type_pairs=tuple(self.type_pairs_),
+            split_composites=bool(self.split_composites_),
+            detector=LinearStage.from_estimator(self.detector_, n_features),
+            labeler=LinearStage.from_estimator(self.labeler_, n_features),
+            novelty=None if self.novelty_model_ is None else LinearStage.from_estimator(self.novelty_model_, n_features),
+            threshold=float(self.threshold_),
+            max_pairs_per_doc=self.max_pairs_per_doc,
+        )
 
     def _check_parameters(self, documents: list[Document]) -> None:
         if not any(d.relations for d in documents):
@@ -194,8 +201,7 @@ class RelationExtractor(BaseEstimator):
     def _logistic(self, C: float) -> LogisticRegression:
         # liblinear is many times faster than lbfgs on these wide sparse problems (2 s against 75 s
         # for the multi-class labeler on BioRED Train); its dual solver is again 3-5 times faster than
-        # the primal one here, with far more features than pairs (detector 3.3 s against 16.6 s on
-        # BioRED Train), and converges to the same optimum (it needs up to ~350 iterations)
+        # the primal one here, with far more features than pairs, and converges to the same optimum
         return LogisticRegression(C=C, solver="liblinear", dual=True, max_iter=1000, random_state=self.random_state)
 
     def _fit_labeler(self, X, y: np.ndarray, n_jobs: int) -> ClassifierMixin:
@@ -212,7 +218,7 @@ class RelationExtractor(BaseEstimator):
     def _choose_threshold(self, X, positive: np.ndarray, data: TrainingSet, n_jobs: int) -> float:
         if self.threshold != "auto":
             return float(self.threshold)
-        folds = min(self.cv, len(set(data.groups)))
+        folds = min(self.cv, len(np.unique(data.groups)))
         if folds < 2 or positive.all() or not positive.any():
             return 0.5
         scores = cross_val_predict(
@@ -220,36 +226,16 @@ class RelationExtractor(BaseEstimator):
         )[:, 1]
         return best_f1_threshold(scores, positive, data.unreachable)
 
-    # -- prediction ------------------------------------------------------------------------------
+    # -- prediction (by the fitted model, as data) ----------------------------------------------------
     def candidates(self, document: Document) -> list[Candidate]:
         """The candidate pairs this model considers in ``document``."""
-        check_is_fitted(self, "detector_")
-        return generate_candidates(
-            document, self.type_pairs_, split_composites=self.split_composites_, max_pairs=self.max_pairs_per_doc
-        )
-
-    def predict_candidates(self, candidates: Sequence[Candidate], batch: FeatureBatch, *, threshold: float | None = None) -> list[Relation | None]:
-        """Decide each candidate (featurized in ``batch``): a scored Relation, or None when not related."""
-        if not candidates:
-            return []
-        X = self.vectorizer_.transform(batch)
-        scores = self.detector_.predict_proba(X)[:, 1]
-        cut = self.threshold_ if threshold is None else threshold
-        keep = np.flatnonzero(scores >= cut)
-        labels = _predict_rows(self.labeler_, X, keep)
-        novelty = _predict_rows(self.novelty_model_, X, keep)
-        decided: list[Relation | None] = [None] * len(candidates)
-        for k, i in enumerate(keep):
-            c = candidates[i]
-            decided[i] = Relation(str(labels[k]), c.a.identifier, c.b.identifier, None if novelty[k] is None else str(novelty[k]), float(scores[i]))
-        return decided
+        check_is_fitted(self, "model_")
+        return self.model_.candidates(document)
 
     def predict_batch(self, documents: Sequence[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
         """The predicted relations of each of ``documents``, featurized together (one batch, serially)."""
-        per_doc = [self.candidates(d) for d in documents]
-        candidates = [c for cs in per_doc for c in cs]
-        decided = iter(self.predict_candidates(candidates, featurize(documents, per_doc), threshold=threshold))
-        return [tuple(r for r in (next(decided) for _ in cs) if r is not None) for cs in per_doc]
+        check_is_fitted(self, "model_")
+        return self.model_.predict_batch(documents, threshold=threshold)
 
     def predict(self, documents: Iterable[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
         """Predict the relations of each document.
@@ -279,60 +265,15 @@ class RelationExtractor(BaseEstimator):
         """Stream documents back, in input order, with their relations replaced by predicted ones.
 
         The fitted state is checked when this is called; the documents are read as the result is
-        iterated.
-
-        Parameters
-        ----------
-        documents : iterable of Document
-        threshold : float, optional
-            Overrides the stored detector threshold.
-        batch_size : int, default 256
-            Documents are processed in batches of this size (and of at most
-            :data:`MAX_PAIRS_PER_BATCH` candidate pairs), so memory stays flat however long the input is.
-        n_jobs : int, optional
-            Worker processes (:mod:`relclf.parallel.workers`); defaults to the ``n_jobs`` parameter.
-        client : dask.distributed.Client, optional
-            Run on this dask cluster instead (:mod:`relclf.parallel.distributed`).
-
-        The output is the same as a serial run's in every case.
+        iterated. See :meth:`relclf.extract.model.RelationModel.predict_documents`; ``n_jobs``
+        defaults to the ``n_jobs`` parameter.
         """
-        check_is_fitted(self, "detector_")
-        weight = functools.partial(_pair_estimate, cap=self.max_pairs_per_doc)
-        batches = batched(documents, batch_size, max_weight=MAX_PAIRS_PER_BATCH, weight=weight)
-        task = functools.partial(_predict_batch, threshold=threshold)
-        if client is not None:
-            from ..parallel.distributed import (
-                imap_ordered_dask,  # dask is an optional extra
-            )
-
-            results = imap_ordered_dask(task, batches, client=client, state=self)
-        else:
-            results = imap_ordered(task, batches, n_jobs=effective_n_jobs(self.n_jobs if n_jobs is None else n_jobs), state=self)
-        return (document.with_relations(r) for batch, relations in results for document, r in zip(batch, relations))
+        check_is_fitted(self, "model_")
+        jobs = self.n_jobs if n_jobs is None else n_jobs
+        return self.model_.predict_documents(documents, threshold=threshold, batch_size=batch_size, n_jobs=jobs, client=client)
 
     def score(self, documents: Iterable[Document], y: None = None) -> float:
         """Type-level F1 (pair and label right) of the predictions on gold documents, relations hidden from the model."""
         gold = list(documents)
         predicted = self.predict_documents(d.with_relations(()) for d in gold)
         return score_documents(gold, predicted).levels["type"].f1
-
-
-def _predict_rows(model: ClassifierMixin | None, X, rows: np.ndarray) -> list:
-    """``model``'s predictions for the given rows of ``X`` (None for each when there is no model)."""
-    if model is None:
-        return [None] * len(rows)
-    if len(rows) == 0:
-        return []
-    return list(model.predict(X[rows]))
-
-
-def _predict_batch(model: RelationExtractor, documents: list[Document], threshold: float | None) -> list[tuple[Relation, ...]]:
-    """A worker's task: only the relations travel back (the caller still holds the documents)."""
-    return model.predict_batch(documents, threshold=threshold)
-
-
-def _pair_estimate(document: Document, cap: int | None) -> int:
-    """Upper-bound-like estimate of a document's candidates: pairs of its distinct IDs, capped."""
-    n = len({m.identifier for m in document.mentions})
-    pairs = n * (n - 1) // 2
-    return pairs if cap is None else min(pairs, cap)

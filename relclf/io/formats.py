@@ -13,19 +13,16 @@ no extension, standard input) is recognized by its first non-blank byte: ``<`` i
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..document import Document
 from ..errors import ErrorHandler, RelclfError
-from .bioc_json import read_bioc_json, write_bioc_json
-from .bioc_xml import read_bioc_xml, write_bioc_xml
 from .files import PathLike, atomic_writer, display_name, open_binary
-from .pubtator import read_pubtator, write_pubtator
-from .rows import write_jsonl, write_tsv
 
 __all__ = ["INPUT_FORMATS", "OUTPUT_FORMATS", "detect_format", "detect_output_format", "read_documents", "write_documents"]
 
@@ -121,7 +118,7 @@ def read_documents(
     if format is None and _is_pipe(source):
         return _read_pipe(source, on_error=on_error, allow_empty=allow_empty)
     format = _check(format or detect_format(source), INPUT_FORMATS, "input")
-    return _READERS[format](source, on_error=on_error, allow_empty=allow_empty)
+    return _function(_READERS, format)(source, on_error=on_error, allow_empty=allow_empty)
 
 
 def _is_pipe(source: PathLike | IO[bytes]) -> bool:
@@ -135,10 +132,24 @@ def _is_pipe(source: PathLike | IO[bytes]) -> bool:
 def _read_pipe(source: PathLike, **kwargs) -> Iterator[Document]:
     # open once, detect the format from the buffered head, and read on from the same handle
     with open_binary(source) as handle:
-        yield from _READERS[_sniff(_peek(handle))](handle, **kwargs)
+        yield from _function(_READERS, _sniff(_peek(handle)))(handle, **kwargs)
 
 
-_READERS = {"pubtator": read_pubtator, "bioc-xml": read_bioc_xml, "bioc-json": read_bioc_json}
+# format -> (module of relclf.io, function): imported on first use, so that reading and writing
+# PubTator never loads the BioC libraries (lxml), which would slow every start-up
+_READERS = {"pubtator": ("pubtator", "read_pubtator"), "bioc-xml": ("bioc_xml", "read_bioc_xml"), "bioc-json": ("bioc_json", "read_bioc_json")}
+_WRITERS = {
+    "pubtator": ("pubtator", "write_pubtator"),
+    "bioc-xml": ("bioc_xml", "write_bioc_xml"),
+    "bioc-json": ("bioc_json", "write_bioc_json"),
+    "jsonl": ("rows", "write_jsonl"),
+    "tsv": ("rows", "write_tsv"),
+}
+
+
+def _function(table: dict[str, tuple[str, str]], format: str) -> Callable[..., Any]:
+    module, name = table[format]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
 def write_documents(
@@ -172,12 +183,8 @@ def write_documents(
 
 
 def _write(documents: Iterable[Document], handle: IO, format: str, with_scores: bool) -> int:
-    if format == "pubtator":
-        return write_pubtator(documents, handle, with_scores=with_scores)
-    if format == "bioc-xml":
-        return write_bioc_xml(documents, handle)
-    writer = {"bioc-json": write_bioc_json, "jsonl": write_jsonl, "tsv": write_tsv}[format]
-    return writer(documents, handle)
+    writer = _function(_WRITERS, format)
+    return writer(documents, handle, with_scores=with_scores) if format == "pubtator" else writer(documents, handle)
 
 
 def documents_from_bytes(data: bytes, format: str | None = None, **kwargs) -> list[Document]:
