@@ -73,6 +73,11 @@ def canonical_type(name: str) -> str:
     >>> canonical_type("DiseaseOrPhenotypicFeature"), canonical_type("SNP"), canonical_type("Organ")
     ('Disease', 'Variant', 'Organ')
     """
+    return _canonical(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(name: str) -> str:
     return CANONICAL_TYPES.get(name.lower(), name)
 
 
@@ -257,8 +262,9 @@ def document_entities(document: Document, *, split_composites: bool = True) -> l
     entities = []
     for identifier, indices in mention_groups(document, split_composites=split_composites).items():
         mentions = tuple(document.mentions[i] for i in indices)
-        types = Counter(m.canonical_type for m in mentions)
-        entities.append(Entity(identifier, types.most_common(1)[0][0], mentions, tuple(indices)))
+        types = [canonical_type(m.entity_type) for m in mentions]
+        kind = types[0] if types.count(types[0]) == len(types) else Counter(types).most_common(1)[0][0]
+        entities.append(Entity(identifier, kind, mentions, tuple(indices)))
     return entities
 
 

@@ -137,7 +137,8 @@ class _Builder:
         self.sentence: list[np.ndarray] = []
         self.doc_slots: list[int] = [0]
         self.doc_sentences: list[int] = [0]
-        self.occurrences: list[np.ndarray] = []  # per entity: its sorted distinct slots (batch offsets)
+        self.occurrence_entity: list[int] = []  # (entity, slot) of every mention of a used entity
+        self.occurrence_slot: list[int] = []
         self.entity_doc: list[int] = []
         self.n_mentions: list[int] = []
         self.identifiers: list[str] = []
@@ -202,25 +203,31 @@ def _add_document(
     build.sentence.append(encoded.sentence + sentence_offset)
     build.doc_slots.append(slot_offset + len(encoded.words))
     build.doc_sentences.append(sentence_offset + encoded.n_sentences)
-    used = np.unique(np.concatenate([a, b]))  # entities in at least one pair
+    used = np.unique(np.concatenate([a, b])).tolist()  # entities in at least one pair
+    first = len(build.entity_doc)
     local = np.full(len(entities), -1, dtype=np.int64)
-    local[used] = np.arange(len(build.entity_doc), len(build.entity_doc) + len(used))
-    for index in used.tolist():
+    local[used] = np.arange(first, first + len(used))
+    slots = encoded.mention_slots.tolist()
+    for k, index in enumerate(used, start=first):
         entity = entities[index]
-        build.occurrences.append(np.unique(encoded.mention_slots[list(entity.mention_indices)]).astype(np.int64) + slot_offset)
+        # each mention's slot, offset into the batch (sorted and made distinct for the whole batch at once)
+        build.occurrence_entity.extend([k] * len(entity.mention_indices))
+        build.occurrence_slot.extend(slots[i] + slot_offset for i in entity.mention_indices)
         build.entity_doc.append(doc)
         build.n_mentions.append(len(entity.mentions))
         build.identifiers.append(entity.identifier)
         names = dict.fromkeys(normal_word(m.text).replace(" ", "_").replace("\n", "_") for m in entity.mentions)
         build.names.append([vocabulary.id(f"id={entity.identifier}"), *(vocabulary.id(f"name={n}") for n in names)])
     # rank 1 is the entity with the most mentions (ties: first mentioned first)
-    order = sorted(used.tolist(), key=lambda i: -len(entities[i].mentions))
+    order = sorted(used, key=lambda i: -len(entities[i].mentions))
     ranks = {index: rank for rank, index in enumerate(order, start=1)}
-    build.rank.extend(ranks[i] for i in used.tolist())
+    build.rank.extend(ranks[i] for i in used)
+    kinds = [e.entity_type for e in entities]
+    pair_types = {(x, y): type_index[type_pair(x, y)] for x in set(kinds) for y in set(kinds) if type_pair(x, y) in type_index}
     build.pair_doc.append(np.full(len(a), doc, dtype=np.int64))
     build.pair_a.append(local[a])
     build.pair_b.append(local[b])
-    build.pair_type.append(np.array([type_index[type_pair(entities[x].entity_type, entities[y].entity_type)] for x, y in zip(a.tolist(), b.tolist())], dtype=np.int64))
+    build.pair_type.append(np.array([pair_types[kinds[x], kinds[y]] for x, y in zip(a.tolist(), b.tolist())], dtype=np.int64))
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -257,15 +264,14 @@ def _compute(build: _Builder, vocabulary: Vocabulary) -> FeatureBatch:
     n_pairs, n_entities = len(pair_doc), len(entity_doc)
     pairs = Pairs(pair_doc, pair_a, pair_b, pair_type, build.identifiers)
 
-    # occurrences: (entity, slot), entity-major and slot-ordered
-    occ_count = np.array([len(o) for o in build.occurrences], dtype=np.int64)
-    occ_slot = _concat(build.occurrences, np.int64)
-    occ_entity = np.repeat(np.arange(n_entities), occ_count)
+    # occurrences: the distinct (entity, slot) pairs, entity-major and slot-ordered
+    n_slots = len(words)
+    occ_key = np.unique(np.array(build.occurrence_entity, dtype=np.int64) * max(n_slots, 1) + np.array(build.occurrence_slot, dtype=np.int64))
+    occ_entity, occ_slot = np.divmod(occ_key, max(n_slots, 1))
+    occ_count = np.bincount(occ_entity, minlength=n_entities)
     occ_start = np.zeros(n_entities, dtype=np.int64)
     np.cumsum(occ_count[:-1], out=occ_start[1:])
     occ_sentence = sentence[occ_slot]
-    n_slots = len(words)
-    occ_key = occ_entity * max(n_slots, 1) + occ_slot  # sorted
 
     # (entity, sentence) groups of occurrences
     new_group = np.ones(len(occ_slot), dtype=bool)
