@@ -33,7 +33,7 @@ from machine import provenance, provenance_markdown, stamp_json, stamp_markdown 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the stage costs are measured in process: on this checkout's relclf
 
-from relclf import api, load_model  # noqa: E402
+from relclf import RelationExtractor, api, load_model  # noqa: E402
 from relclf.extract.features import featurize  # noqa: E402
 from relclf.io.pubtator import format_document, read_pubtator, write_pubtator  # noqa: E402
 
@@ -142,11 +142,11 @@ def bench_stages(copies: int, runs: int, tmp: Path) -> dict:
     return result
 
 
-def classify(model, X) -> None:  # noqa: ANN001 - a fitted RelationExtractor, a sparse matrix
-    """The decisions of RelationExtractor.predict_candidates, from its fitted attributes.
+def classify(model: RelationExtractor, X) -> None:  # noqa: ANN001 - X: the sparse matrix of model.vectorizer_
+    """Make the decisions of ``model.predict_candidates`` (detector, threshold, labeler, novelty) for the rows of ``X``.
 
-    The estimator vectorizes and decides in one public call; written out here (with its public fitted
-    attributes) so that the two stages are timed apart.
+    The estimator vectorizes and decides in one public call; this is its second half, written out with
+    the public fitted attributes, so that the two stages are timed apart.
     """
     scores = model.detector_.predict_proba(X)[:, 1]
     keep = np.flatnonzero(scores >= model.threshold_)
