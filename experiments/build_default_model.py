@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import relclf
+from machine import provenance, provenance_markdown  # experiments/machine.py
 from relclf.api import train
 from relclf.persistence import file_sha256
 
@@ -47,6 +48,7 @@ The default model of relclf, used by `relclf predict` when no `-m` is given.
 - File: `models/{MODEL.name}` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`;
   installed with relclf as `relclf/models/{MODEL.name}`
 - Made with relclf {metadata['relclf_version']}, scikit-learn {metadata['sklearn_version']}, Python {metadata['python_version']}, on {metadata['created']}
+- {provenance_markdown(metadata['provenance'])}
 - Rebuild, from the root of a checkout of relclf: `python experiments/build_default_model.py` (needs the BioRED corpus
   at `../shared/data/biored`, or name its folder with `--data`)
 - The file holds arrays and JSON only (no pickled code): loading it runs no code. relclf verifies it against the
@@ -100,7 +102,7 @@ def main() -> None:
     MODEL.parent.mkdir(exist_ok=True)
     scores = {"dev_trained_on_train_only": dev["levels"], "dev_per_label": dev["per_label"]}
     final = train([train_file, dev_file], params=None)
-    metadata = dict(final.model.metadata, scores=scores)
+    metadata = dict(final.model.metadata, scores=scores, provenance=provenance())
     relclf.save_model(final.model.model, MODEL, metadata)
     CARD.write_text(write_card(metadata, dev["levels"], dev["per_label"]))
     print(f"wrote {MODEL} ({MODEL.stat().st_size / 1e6:.1f} MB) and {CARD}")

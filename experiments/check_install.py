@@ -29,12 +29,11 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from datetime import UTC, datetime
 from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from machine import describe_machine  # experiments/machine.py
+from machine import provenance, stamp_markdown  # experiments/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "36727001.pubtator"
@@ -64,10 +63,6 @@ def lower_bound_pins(requirements: list[Requirement]) -> list[str]:
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, **kwargs)
-
-
-def git(*args: str) -> str:
-    return run(["git", *args], cwd=ROOT).stdout.strip()
 
 
 def build_wheel(workdir: Path) -> Path:
@@ -109,13 +104,10 @@ def check_setup(name: str, wheel: Path, pins: list[str], expected: str, workdir:
     return result
 
 
-def render(results: list[dict], packages: list[str], requirements: list[Requirement], expected: str, meta: dict) -> str:
+def render(results: list[dict], packages: list[str], requirements: list[Requirement], expected: str, record: dict) -> str:
     relations = sum(1 for line in expected.splitlines() if len(line.split("\t")) >= 4 and not line.split("\t")[1].isdigit())
     lines = [
         "# Install check: the wheel in a fresh venv, at the lowest and the newest dependency versions allowed",
-        "",
-        f"`{meta['command']}` at commit `{meta['commit']}`{' (with uncommitted changes)' if meta['dirty'] else ''}, "
-        f"{meta['date']}. Machine: {meta['machine']}.",
         "",
         "Each set-up: a fresh venv, `pip install` of the wheel built from the checkout (dependencies from the package index; "
         f"{BINARY_ONLY} as wheels only), then `relclf predict {EXAMPLE.relative_to(ROOT)}` (absolute path) run by the venv's "
@@ -137,7 +129,7 @@ def render(results: list[dict], packages: list[str], requirements: list[Requirem
     lines += [f"- {r['setup']}: `pip install --only-binary {BINARY_ONLY} {r['pip install']}`" for r in results]
     lines += ["", "Standard error of `relclf predict`:", ""]
     lines += [f"- {r['setup']}: {summarize_stderr(r.get('stderr', ''))}" for r in results]
-    return "\n".join(lines) + "\n"
+    return stamp_markdown("\n".join(lines) + "\n", record)
 
 
 def summarize_stderr(text: str) -> str:
@@ -161,13 +153,7 @@ def main() -> int:
     reference = run([sys.executable, "-m", "relclf", "predict", str(EXAMPLE)], cwd=ROOT)
     if reference.returncode != 0:
         raise SystemExit(f"the checkout's own prediction failed:\n{reference.stderr}")
-    meta = {
-        "command": "python experiments/check_install.py" + "".join(f" {a}" for a in sys.argv[1:]),
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": describe_machine(),
-    }
+    record = provenance()  # the wheel is built from the working tree: its dirty flag counts
     with tempfile.TemporaryDirectory(prefix="relclf-install-") as tmp:
         workdir = Path(tmp)
         wheel = build_wheel(workdir)
@@ -176,7 +162,7 @@ def main() -> int:
             print(f"{name}: installing {wheel.name} {' '.join(pins)}", file=sys.stderr)
             results.append(check_setup(name, wheel, pins, reference.stdout, workdir, packages))
             print(f"{name}: {'pass' if results[-1]['ok'] else 'FAIL: ' + results[-1]['failure']}", file=sys.stderr)
-    args.output.write_text(render(results, packages, requirements, reference.stdout, meta))
+    args.output.write_text(render(results, packages, requirements, reference.stdout, record))
     print(f"wrote {args.output}", file=sys.stderr)
     return 0 if all(r["ok"] for r in results) else 1
 

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import describe_machine  # experiments/machine.py
+from machine import provenance, stamp_json, stamp_markdown  # experiments/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "experiments" / "results"
@@ -119,13 +119,14 @@ def main() -> None:
             })
             print(json.dumps(rows[-1]), flush=True)
     what = f"{args.documents} document(s), each 1,000 entities (250 per type), 2,000 mentions"
-    result = {"machine": describe_machine(), "document": what, "rows": rows}
+    record = provenance()
+    result = {"document": what, "rows": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(stamp_json(result, record), indent=2) + "\n")
     lines = [
         f"# Hostile input: {what}",
         "",
-        f"Machine: {result['machine']}. `relclf predict DOC -o OUT --max-pairs-per-doc N` with the bundled model, "
+        "`relclf predict DOC -o OUT --max-pairs-per-doc N` with the bundled model, "
         "fresh process per run (start-up and model loading included). Peak memory is the process's maximum resident set size.",
         f"Runs without a cap are limited to {args.timeout:.0f} s and {args.memory_limit:g} GB of address space. "
         "Times vary with the load on the 2-core VM; peak memory is stable.",
@@ -139,7 +140,7 @@ def main() -> None:
     warning = next((r["all"][0]["warning"] for r in rows if r["all"][0]["warning"]), "")
     if warning:
         lines += ["", f"Warning printed when capping: `{warning}`"]
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{stem}.md").write_text(stamp_markdown("\n".join(lines) + "\n", record))
     print((RESULTS / f"{stem}.md").read_text())
 
 

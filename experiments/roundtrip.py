@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import provenance, stamp_markdown  # experiments/machine.py
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "experiments" / "results"
@@ -113,8 +115,8 @@ def main() -> None:
     lines = [
         "# Round trips through every format",
         "",
-        "`python experiments/roundtrip.py` (real `relclf convert` runs; each chain ends with `relclf convert X -o back.pubtator`",
-        "and compares bytes with the original). bc8_new_900.pubtator is converted with `--skip-invalid` and compared with",
+        "Real `relclf convert` runs; each chain ends with `relclf convert X -o back.pubtator`",
+        "and compares bytes with the original. bc8_new_900.pubtator is converted with `--skip-invalid` and compared with",
         "the original minus its one malformed document (the block holding line 14937). For JSON Lines / TSV, which hold",
         "relation rows rather than documents, \"identical\" means one row per relation line (the size column then counts relations).",
         "Seconds: one run, all steps of the chain, process start-up included (not a benchmark).",
@@ -126,8 +128,9 @@ def main() -> None:
         docs = "" if r["documents"] is None else f"{r['documents']:,}"
         lines.append(f"| {r['file']} | {r['chain']} | {docs} | {'yes' if r['identical'] else 'NO'} | {r['differing_lines']} | {r['bytes']:,} | {r['intermediate_bytes']:,} | {r['seconds']} |")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "roundtrip.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    text = stamp_markdown("\n".join(lines) + "\n", provenance())
+    (RESULTS / "roundtrip.md").write_text(text, encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

@@ -338,7 +338,7 @@ def _common_options() -> argparse.ArgumentParser:
 def _add_model(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     p.add_argument("--threshold", type=float, help="override the model's decision threshold (0-1)")
-    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes (default 1; -1: all CPUs); output identical to a serial run")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a serial run")
 
 
 def _add_formats(p: _Parser, *, output: bool) -> None:
@@ -369,7 +369,7 @@ def _train_parser(p: _Parser) -> None:
     p.add_argument("--threshold", type=float, help="fixed detector threshold instead of choosing it by cross-validation")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds for the threshold (default 5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same files, options and seed give the same model")
-    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="worker processes for featurization and fitting (default 1; -1: all CPUs); same model as a serial run")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="processes for cross-validation and fitting (default 1; -1: one per CPU); same model as a serial run")
     _add_formats(p, output=False)
     _add_pair_cap(p)
     _add_skip(p)

@@ -217,7 +217,7 @@ def test_parallel_run_with_a_bar_gives_the_serial_output(workdir, model):
     test = str(workdir / "test.pubtator")
     out, terminal, status = relclf_in_terminal("-v", "predict", test, "-m", str(model), "--n-jobs", "2")
     assert status == 0, terminal
-    assert "relclf: 2 worker processes" in terminal and "predicting:" in terminal
+    assert "relclf: this process and 1 worker process" in terminal and "predicting:" in terminal
     assert out == relclf("predict", test, "-m", str(model)).stdout
 
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..document import Document, document_entities
-from .candidates import candidate_indices, type_pair
-from .text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode, normal_word
+from ..document import Document, canonical_type, mention_groups
+from .candidates import pair_indices, type_pair
+from .text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode_batch
 
 __all__ = [
     "CATEGORICAL",
@@ -128,26 +128,24 @@ class FeatureBatch:
         return len(self.pairs)
 
 
-class _Builder:
-    """Collects the batch's slots, sentences, entities and pairs, document by document."""
+@dataclass
+class _Prepared:
+    """The batch's slots, entities (those in at least one pair) and pairs, before any pair-level work.
 
-    def __init__(self) -> None:
-        self.words: list[np.ndarray] = []
-        self.flags: list[np.ndarray] = []
-        self.sentence: list[np.ndarray] = []
-        self.doc_slots: list[int] = [0]
-        self.doc_sentences: list[int] = [0]
-        self.occurrence_entity: list[int] = []  # (entity, slot) of every mention of a used entity
-        self.occurrence_slot: list[int] = []
-        self.entity_doc: list[int] = []
-        self.n_mentions: list[int] = []
-        self.identifiers: list[str] = []
-        self.names: list[list[int]] = []
-        self.pair_doc: list[np.ndarray] = []
-        self.pair_a: list[np.ndarray] = []
-        self.pair_b: list[np.ndarray] = []
-        self.pair_type: list[np.ndarray] = []
-        self.rank: list[int] = []
+    Per-document offsets cover every input document (one without pairs owns no slot and no sentence).
+    """
+
+    words: np.ndarray
+    flags: np.ndarray
+    sentence: np.ndarray
+    doc_slots: np.ndarray
+    doc_sentences: np.ndarray
+    occurrence_key: np.ndarray  # entity * n_slots + slot, distinct and sorted
+    entity_doc: np.ndarray
+    n_mentions: np.ndarray
+    rank: np.ndarray
+    names: Ragged
+    pairs: Pairs
 
 
 def featurize(
@@ -178,60 +176,103 @@ def featurize(
         Pairs in document order, and in :func:`~relclf.extract.candidates.generate_candidates` order
         within a document.
     """
-    build = _Builder()
+    return _compute(_prepare(documents, vocabulary, type_pairs, split_composites, max_pairs), vocabulary)
+
+
+def _prepare(documents: Sequence[Document], vocabulary: Vocabulary, type_pairs: Sequence[str], split: bool, max_pairs: int | None) -> _Prepared:
+    """Group mentions into entities, pair them, and read the documents that have pairs (the per-document Python work)."""
+    kinds: dict[str, int] = {}  # canonical type -> code, in order of appearance
+    identifiers: list[str] = []
+    entity_doc: list[int] = []
+    member_entity: list[int] = []  # (entity, mention) memberships, mentions as batch-wide indices
+    member_mention: list[int] = []
+    mention_kind: list[int] = []
+    mention_start: list[int] = []
+    mention_name: list[int] = []
+    name_id = vocabulary.name_id
+    offset = 0
+    for d, document in enumerate(documents):
+        mentions = document.mentions
+        for identifier, indices in mention_groups(document, split_composites=split).items():
+            member_entity.extend([len(identifiers)] * len(indices))
+            member_mention.extend(offset + k for k in indices)
+            identifiers.append(identifier)
+            entity_doc.append(d)
+        mention_kind.extend(kinds.setdefault(canonical_type(m.entity_type), len(kinds)) for m in mentions)
+        mention_start.extend(m.start for m in mentions)
+        mention_name.extend(name_id(m.text) for m in mentions)
+        offset += len(mentions)
+    doc_of = np.array(entity_doc, dtype=np.int64)
+    member_e, member_m = np.array(member_entity, dtype=np.int64), np.array(member_mention, dtype=np.int64)
+    starts = np.array(mention_start, dtype=np.int64)
+    first = np.minimum.reduceat(starts[member_m], np.flatnonzero(np.r_[True, member_e[1:] != member_e[:-1]])) if len(member_e) else np.zeros(0, dtype=np.int64)
+    kind_names = list(kinds)
+    entity_kind = _majority(member_e, np.array(mention_kind, dtype=np.int64)[member_m], len(identifiers))
+    a, b = pair_indices(
+        doc_of, [kind_names[k] for k in entity_kind.tolist()], first, identifiers, type_pairs, max_pairs=max_pairs,
+        starts=lambda e: sorted(set(starts[member_m[member_e == e]].tolist())), pmids=[d.pmid for d in documents],
+    )
+    used = np.unique(np.concatenate([a, b]))
+    keep = np.zeros(len(identifiers), dtype=bool)
+    keep[used] = True
+    local = np.cumsum(keep) - 1  # old entity index -> index among the used ones
+    encoded_docs = np.unique(doc_of[used])
+    encoded = encode_batch([documents[d] for d in encoded_docs.tolist()], vocabulary)
+    doc_slots = _spread(np.diff(encoded.doc_slots), encoded_docs, len(documents))
+    doc_sentences = _spread(np.diff(encoded.doc_sentences), encoded_docs, len(documents))
+    # each used entity's mentions -> their slots (a mention's place in the encoded batch: its document's first mention + its index)
+    mention_doc_first = np.zeros(len(documents) + 1, dtype=np.int64)
+    np.cumsum([len(d.mentions) for d in documents], out=mention_doc_first[1:])
+    encoded_mention_first = np.zeros(len(documents), dtype=np.int64)
+    encoded_mention_first[encoded_docs] = encoded.doc_mentions[:-1]
+    taken = keep[member_e]
+    member_doc = doc_of[member_e[taken]]
+    slot = encoded.mention_slots[encoded_mention_first[member_doc] + member_m[taken] - mention_doc_first[member_doc]]
+    n_slots = max(len(encoded.words), 1)
+    occurrence_key = np.unique(local[member_e[taken]] * n_slots + slot)
+    n_mentions = np.bincount(member_e, minlength=len(identifiers))[used]
+    names = _names(member_e[taken], np.array(mention_name, dtype=np.int64)[member_m[taken]], local, [vocabulary.id(f"id={identifiers[e]}") for e in used.tolist()])
+    used_doc = doc_of[used]
+    ranked = np.lexsort((np.arange(len(used)), -n_mentions, used_doc))  # most mentions first, then first mentioned
+    rank = np.empty(len(used), dtype=np.int64)
+    rank[ranked] = np.arange(len(used)) - np.searchsorted(used_doc[ranked], used_doc[ranked]) + 1
     type_index = {tp: k for k, tp in enumerate(type_pairs)}
-    for document in documents:
-        _add_document(build, document, vocabulary, type_index, split_composites, max_pairs)
-    return _compute(build, vocabulary)
+    kind_pairs = np.array([[type_index.get(type_pair(s, t), -1) for t in kind_names] for s in kind_names], dtype=np.int64).reshape(len(kind_names), len(kind_names))
+    pairs = Pairs(doc_of[a], local[a], local[b], kind_pairs[entity_kind[a], entity_kind[b]], [identifiers[e] for e in used.tolist()])
+    return _Prepared(
+        encoded.words, encoded.flags.astype(np.int64), encoded.sentence, doc_slots, doc_sentences, occurrence_key, used_doc, n_mentions, rank, names, pairs,
+    )
 
 
-def _add_document(
-    build: _Builder, document: Document, vocabulary: Vocabulary, type_index: dict[str, int], split: bool, max_pairs: int | None
-) -> None:
-    """Read one document and append its slots, entities and candidate pairs (a document without pairs adds only its place)."""
-    entities = document_entities(document, split_composites=split)
-    a, b = candidate_indices(entities, type_index, max_pairs=max_pairs, pmid=document.pmid)
-    doc = len(build.doc_slots) - 1
-    if len(a) == 0:
-        build.doc_slots.append(build.doc_slots[-1])
-        build.doc_sentences.append(build.doc_sentences[-1])
-        return
-    encoded = encode(document, vocabulary)
-    slot_offset, sentence_offset = build.doc_slots[-1], build.doc_sentences[-1]
-    build.words.append(encoded.words)
-    build.flags.append(encoded.flags)
-    build.sentence.append(encoded.sentence + sentence_offset)
-    build.doc_slots.append(slot_offset + len(encoded.words))
-    build.doc_sentences.append(sentence_offset + encoded.n_sentences)
-    used = np.unique(np.concatenate([a, b])).tolist()  # entities in at least one pair
-    first = len(build.entity_doc)
-    local = np.full(len(entities), -1, dtype=np.int64)
-    local[used] = np.arange(first, first + len(used))
-    slots = encoded.mention_slots.tolist()
-    for k, index in enumerate(used, start=first):
-        entity = entities[index]
-        # each mention's slot, offset into the batch (sorted and made distinct for the whole batch at once)
-        build.occurrence_entity.extend([k] * len(entity.mention_indices))
-        build.occurrence_slot.extend(slots[i] + slot_offset for i in entity.mention_indices)
-        build.entity_doc.append(doc)
-        build.n_mentions.append(len(entity.mentions))
-        build.identifiers.append(entity.identifier)
-        names = dict.fromkeys(normal_word(m.text).replace(" ", "_").replace("\n", "_") for m in entity.mentions)
-        build.names.append([vocabulary.id(f"id={entity.identifier}"), *(vocabulary.id(f"name={n}") for n in names)])
-    # rank 1 is the entity with the most mentions (ties: first mentioned first)
-    order = sorted(used, key=lambda i: -len(entities[i].mentions))
-    ranks = {index: rank for rank, index in enumerate(order, start=1)}
-    build.rank.extend(ranks[i] for i in used)
-    kinds = [e.entity_type for e in entities]
-    pair_types = {(x, y): type_index[type_pair(x, y)] for x in set(kinds) for y in set(kinds) if type_pair(x, y) in type_index}
-    build.pair_doc.append(np.full(len(a), doc, dtype=np.int64))
-    build.pair_a.append(local[a])
-    build.pair_b.append(local[b])
-    build.pair_type.append(np.array([pair_types[kinds[x], kinds[y]] for x, y in zip(a.tolist(), b.tolist())], dtype=np.int64))
+def _spread(lengths: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Offsets over ``n`` rows where row ``rows[k]`` has ``lengths[k]`` items and the others none."""
+    full = np.zeros(n, dtype=np.int64)
+    full[rows] = lengths
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(full, out=offsets[1:])
+    return offsets
 
 
-def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+def _majority(member: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+    """Per group, its most frequent value (ties: the one that comes first); ``member`` is sorted."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    keys, first, counts = np.unique(member * (value.max() + 1) + value, return_index=True, return_counts=True)
+    group = keys // (value.max() + 1)
+    best = np.lexsort((first, -counts, group))
+    chosen = best[np.r_[True, group[best][1:] != group[best][:-1]]]
+    return (keys % (value.max() + 1))[chosen]
+
+
+def _names(member: np.ndarray, name: np.ndarray, local: np.ndarray, id_tokens: list[int]) -> Ragged:
+    """Per used entity: its identifier token, then each distinct name token of its mentions."""
+    entity = local[member]
+    keys = np.unique(entity * (name.max() + 1 if len(name) else 1) + name)
+    named = keys // (name.max() + 1 if len(name) else 1)
+    values = np.concatenate([np.array(id_tokens, dtype=np.int64), keys % (name.max() + 1 if len(name) else 1)])
+    owner = np.concatenate([np.arange(len(id_tokens)), named])
+    order = np.argsort(owner, kind="stable")
+    return _ragged(values[order], np.bincount(owner, minlength=len(id_tokens)))
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,23 +291,19 @@ def _first_per_group(keys: tuple[np.ndarray, ...], group: np.ndarray) -> np.ndar
     return order[first]
 
 
-def _compute(build: _Builder, vocabulary: Vocabulary) -> FeatureBatch:
+def _compute(prepared: _Prepared, vocabulary: Vocabulary) -> FeatureBatch:
     """Everything that depends on pairs, computed over the whole batch at once."""
-    words = _concat(build.words, np.int64)
-    flags = _concat(build.flags, np.int64)
-    sentence = _concat(build.sentence, np.int64)
-    doc_slots = np.array(build.doc_slots, dtype=np.int64)
-    doc_sentences = np.array(build.doc_sentences, dtype=np.int64)
+    words, flags, sentence = prepared.words, prepared.flags, prepared.sentence
+    doc_slots, doc_sentences = prepared.doc_slots, prepared.doc_sentences
     n_sentences_batch = int(doc_sentences[-1])
-    entity_doc = np.array(build.entity_doc, dtype=np.int64)
-    pair_doc, pair_a, pair_b = _concat(build.pair_doc, np.int64), _concat(build.pair_a, np.int64), _concat(build.pair_b, np.int64)
-    pair_type = _concat(build.pair_type, np.int64)
-    n_pairs, n_entities = len(pair_doc), len(entity_doc)
-    pairs = Pairs(pair_doc, pair_a, pair_b, pair_type, build.identifiers)
+    entity_doc = prepared.entity_doc
+    pairs = prepared.pairs
+    pair_a, pair_b, pair_type = pairs.a, pairs.b, pairs.type_pair
+    n_pairs, n_entities = len(pairs), len(entity_doc)
 
     # occurrences: the distinct (entity, slot) pairs, entity-major and slot-ordered
     n_slots = len(words)
-    occ_key = np.unique(np.array(build.occurrence_entity, dtype=np.int64) * max(n_slots, 1) + np.array(build.occurrence_slot, dtype=np.int64))
+    occ_key = prepared.occurrence_key
     occ_entity, occ_slot = np.divmod(occ_key, max(n_slots, 1))
     occ_count = np.bincount(occ_entity, minlength=n_entities)
     occ_start = np.zeros(n_entities, dtype=np.int64)
@@ -323,13 +360,13 @@ def _compute(build: _Builder, vocabulary: Vocabulary) -> FeatureBatch:
 
     entity_cues = _entity_cues(flags, occ_slot, occ_entity, entity_doc, doc_slots, n_entities)
     windows = _windows(words, occ_slot, occ_entity, entity_doc, doc_slots, n_entities)
-    names = _ragged(np.array([i for n in build.names for i in n], dtype=np.int64), np.array([len(n) for n in build.names], dtype=np.int64))
+    names = prepared.names
     documents = Ragged(words, doc_slots)
     sentences = Ragged(words, np.append(sentence_first, n_slots).astype(np.int64))
 
     cue_pattern, cue_shares = _cues(pair_type, cue_counts, negated, n_shared, entity_cues, pair_a, pair_b)
     categorical, numeric = _signals(
-        entity_doc, np.array(build.rank, dtype=np.int64), pairs, occ_count, entity_groups, group_entity, group_sentence, m_pair, m_sentence, n_shared,
+        entity_doc, prepared.rank, pairs, occ_count, entity_groups, group_entity, group_sentence, m_pair, m_sentence, n_shared,
         a_first, negated, distance, doc_sentences, n_pairs,
     )
     return FeatureBatch(

@@ -167,40 +167,53 @@ class RelationModel:
         return self.vectorizer.transform(batch)
 
     @functools.cached_property
-    def _stacked(self) -> tuple[np.ndarray, np.ndarray, list[tuple[str, slice]]]:
-        """All stages' weights side by side (features x decisions), their intercepts, and each stage's columns."""
-        stages = [("detector", self.detector), ("labeler", self.labeler)] + ([("novelty", self.novelty)] if self.novelty is not None else [])
-        columns, start = [], 0
-        for name, stage in stages:
-            columns.append((name, slice(start, start + len(stage.coef))))
-            start += len(stage.coef)
-        weights = np.vstack([stage.coef for _, stage in stages]).T.copy()
-        return weights, np.concatenate([stage.intercept for _, stage in stages]), columns
+    def _weights(self) -> dict[str, np.ndarray]:
+        """Each stage's weights as features x decisions (the layout the block products want)."""
+        stages = {"detector": self.detector, "labeler": self.labeler, "novelty": self.novelty}
+        return {name: np.ascontiguousarray(stage.coef.T) for name, stage in stages.items() if stage is not None}
 
     def decisions(self, batch: FeatureBatch) -> dict[str, np.ndarray]:
-        """Every stage's decision values for every pair of ``batch`` (one pass over its features)."""
-        weights, intercepts, columns = self._stacked
-        values = self.vectorizer.decisions(batch, weights) + intercepts
-        return {name: values[:, where] for name, where in columns}
+        """Every stage's decision values for every pair of ``batch``."""
+        scorer = self.vectorizer.scorer(batch)
+        stages = {"detector": self.detector, "labeler": self.labeler, "novelty": self.novelty}
+        return {
+            name: scorer.decisions(self._weights[name]) + stage.intercept if len(stage.coef) else np.zeros((len(batch), 0))
+            for name, stage in stages.items()
+            if stage is not None
+        }
+
+    def _choose(self, name: str, scorer: Any, rows: np.ndarray) -> list[str]:
+        """The class a labelling stage gives each of ``rows`` (one pass over their features; none for a constant stage)."""
+        stage: LinearStage = getattr(self, name)
+        if len(stage.coef) == 0:
+            return [stage.classes[0]] * len(rows)
+        return stage.choose(scorer.decisions(self._weights[name], rows) + stage.intercept)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_weights"}  # derived: rebuilt where used
 
     def scores(self, documents: Sequence[Document]) -> tuple[FeatureBatch, np.ndarray]:
         """Every candidate pair of ``documents``: the batch and the detector's probabilities."""
         batch = self.featurize(documents)
         if not len(batch):
             return batch, np.zeros(0)
-        return batch, _sigmoid(self.decisions(batch)["detector"][:, 0])
+        return batch, _sigmoid(self.vectorizer.decisions(batch, self._weights["detector"])[:, 0] + self.detector.intercept[0])
 
     def predict_batch(self, documents: Sequence[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
-        """The predicted relations of each of ``documents``, featurized together (one batch, in this process)."""
+        """The predicted relations of each of ``documents``, featurized together (one batch, in this process).
+
+        The detector scores every candidate pair; the labeler and the novelty stage decide only the
+        pairs it keeps.
+        """
         found: list[list[Relation]] = [[] for _ in documents]
         batch = self.featurize(documents)
         if not len(batch):
             return [()] * len(documents)
-        values = self.decisions(batch)
-        scores = _sigmoid(values["detector"][:, 0])
+        scorer = self.vectorizer.scorer(batch)
+        scores = _sigmoid(scorer.decisions(self._weights["detector"])[:, 0] + self.detector.intercept[0])
         keep = np.flatnonzero(scores >= (self.threshold if threshold is None else threshold))
-        labels = self.labeler.choose(values["labeler"][keep])
-        novelty = self.novelty.choose(values["novelty"][keep]) if self.novelty is not None else [None] * len(keep)
+        labels = self._choose("labeler", scorer, keep)
+        novelty = self._choose("novelty", scorer, keep) if self.novelty is not None else [None] * len(keep)
         pairs, ids = batch.pairs, batch.pairs.identifiers
         for k, row in enumerate(keep.tolist()):
             found[pairs.doc[row]].append(Relation(labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scores[row])))

@@ -18,6 +18,7 @@ pass per document and one dictionary lookup per token, after which everything is
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,9 +32,11 @@ __all__ = [
     "SPECIAL_WORDS",
     "TOKEN",
     "Encoded",
+    "EncodedBatch",
     "Tokens",
     "Vocabulary",
     "encode",
+    "encode_batch",
     "normal_word",
     "sentence_spans",
     "tokenize",
@@ -122,6 +125,7 @@ class Vocabulary:
         self.growing = growing
         self._tokens: dict[str, int] = {}  # raw token -> id << 8 | flags
         self._types: dict[str, int] = {}  # source entity type -> id of @CanonicalType@
+        self._names: dict[str, int] = {}  # mention text -> id of name=...
 
     def __len__(self) -> int:
         """Ids in use, 0 included (so every id is below it)."""
@@ -150,11 +154,21 @@ class Vocabulary:
             found = self._types[entity_type] = self.id(f"@{canonical_type(entity_type)}@")
         return found
 
+    def name_id(self, text: str) -> int:
+        """The id of ``name=...``, the token a mention's text gives its entity (normalized, spaces as ``_``; cached)."""
+        found = self._names.get(text)
+        if found is None:
+            if len(self._names) >= _CACHE_LIMIT:
+                self._names.clear()
+            found = self._names[text] = self.id("name=" + normal_word(text).replace(" ", "_").replace("\n", "_"))
+        return found
+
     def freeze(self) -> Vocabulary:
         """Stop growing (and forget the per-token cache, whose unknown words may now be known); returns self."""
         self.growing = False
         self._tokens.clear()
         self._types.clear()
+        self._names.clear()
         return self
 
     def token_code(self, token: str) -> int:
@@ -234,54 +248,117 @@ def _with_mention_slots(document: Document, text: str) -> tuple[str, int, list[i
     return "".join(pieces), new_title_end, outer, owner, anchors
 
 
-def encode(document: Document, vocabulary: Vocabulary, *, offsets: bool = False) -> Encoded:
-    """Read ``document`` into slot arrays (rules in the module docstring).
+@dataclass(frozen=True)
+class EncodedBatch:
+    """Documents as one array of slots (see the module docstring), with where each document's part starts.
+
+    ``words``, ``flags`` and ``sentence`` have one entry per slot of all documents, one after the other;
+    sentences are numbered across the batch. Document ``d`` owns slots ``doc_slots[d]:doc_slots[d + 1]``,
+    sentences ``doc_sentences[d]:doc_sentences[d + 1]`` and mentions ``doc_mentions[d]:doc_mentions[d + 1]``
+    of ``mention_slots`` (each mention's slot, in ``document.mentions`` order). ``starts``/``ends``: each
+    slot's character offsets in its ``document.text``, when asked for.
+    """
+
+    words: np.ndarray
+    flags: np.ndarray
+    sentence: np.ndarray
+    doc_slots: np.ndarray
+    doc_sentences: np.ndarray
+    mention_slots: np.ndarray
+    doc_mentions: np.ndarray
+    starts: np.ndarray | None = None
+    ends: np.ndarray | None = None
+
+
+def encode_batch(documents: Sequence[Document], vocabulary: Vocabulary, *, offsets: bool = False) -> EncodedBatch:
+    """Read ``documents`` into one batch of slot arrays (rules in the module docstring).
+
+    Per document this runs a regular expression over its text and a dictionary lookup per token;
+    everything else is done with numpy over the whole batch.
 
     Parameters
     ----------
-    document : Document
+    documents : sequence of Document
     vocabulary : Vocabulary
         Growing (training) or frozen (a fitted model).
     offsets : bool, default False
         Also compute each slot's character offsets (for explanations and pages; slower).
     """
-    original = document.text  # built on each access: once here
-    text, title_end, outer, owner, anchors = _with_mention_slots(document, original)
-    parts = (text[:title_end], text[title_end:])
-    if offsets:
-        matches = [[(m.group(), m.start() + shift, m.end() + shift) for m in TOKEN.finditer(part)] for part, shift in zip(parts, (0, title_end))]
-        tokens = [[t for t, _, _ in found] for found in matches]
-    else:
-        tokens = [TOKEN.findall(part) for part in parts]
-    flat = tokens[0] + tokens[1]
-    found = list(map(vocabulary._tokens.get, flat))  # the common case, at C speed
-    if None in found:
-        found = [code if code is not None else vocabulary.token_code(token) for code, token in zip(found, flat)]
-    codes = np.array(found, dtype=np.int64)
-    words = (codes >> 8).astype(np.int32)
-    flags = (codes & 0xFF).astype(np.uint8)
-    slot_of_outer = np.flatnonzero(words == vocabulary.index[_MENTION])
-    if outer:
-        mentions = [document.mentions[index] for index in outer]
-        words[slot_of_outer] = [vocabulary.type_id(m.entity_type) for m in mentions]
-        flags[slot_of_outer] = [OPENS if _opens(original[m.start]) else 0 for m in mentions]
-    where = dict(zip(outer, slot_of_outer.tolist()))
-    mention_slots = np.array([where[outer_index] for outer_index in owner], dtype=np.int32)
-    sentence = _sentences(flags, len(tokens[0]))
+    codes: list[int] = []
+    lengths, title_tokens, mention_outer, outer_codes, outer_flags, found_offsets = [], [], [], [], [], []
+    n_outer = 0
+    cache, code_of, type_id = vocabulary._tokens, vocabulary.token_code, vocabulary.type_id
+    for document in documents:
+        original = document.text  # built on each access: once here
+        text, title_end, outer, owner, anchors = _with_mention_slots(document, original)
+        if offsets:
+            matches = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+            title = sum(1 for _, start, _ in matches if start < title_end)
+            tokens = [token for token, _, _ in matches]
+            found_offsets.append((matches, anchors, outer, len(codes), document))
+        else:
+            head, tail = TOKEN.findall(text[:title_end]), TOKEN.findall(text[title_end:])
+            title, tokens = len(head), head + tail
+        found = list(map(cache.get, tokens))  # the common case, at C speed
+        if None in found:
+            found = [code if code is not None else code_of(token) for code, token in zip(found, tokens)]
+        codes.extend(found)
+        lengths.append(len(tokens))
+        title_tokens.append(title)
+        mentions = document.mentions
+        outer_codes.extend(type_id(mentions[i].entity_type) for i in outer)
+        outer_flags.extend(OPENS if _opens(original[mentions[i].start]) else 0 for i in outer)
+        rank = {index: n_outer + k for k, index in enumerate(outer)}
+        mention_outer.extend(rank[index] for index in owner)
+        n_outer += len(outer)
+    array = np.array(codes, dtype=np.int64)
+    words, flags = array >> 8, array & 0xFF
+    at = np.flatnonzero(words == vocabulary.index[_MENTION])
+    words[at] = outer_codes
+    flags[at] = outer_flags
+    doc_slots = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=doc_slots[1:])
+    sentence, doc_sentences = _sentences(flags, doc_slots, np.array(title_tokens, dtype=np.int64))
+    doc_mentions = np.zeros(len(documents) + 1, dtype=np.int64)
+    np.cumsum([len(d.mentions) for d in documents], out=doc_mentions[1:])
     starts = ends = None
     if offsets:
-        starts, ends = _original_offsets([m for found in matches for m in found], anchors, outer, slot_of_outer, document)
-    return Encoded(words, flags, sentence, mention_slots, int(sentence[-1]) + 1 if len(sentence) else 1, starts, ends)
+        starts, ends = np.zeros(len(words), dtype=np.int64), np.zeros(len(words), dtype=np.int64)
+        for matches, anchors, outer, first, document in found_offsets:
+            s, e = _original_offsets(matches, anchors, outer, at[(at >= first) & (at < first + len(matches))] - first, document)
+            starts[first : first + len(matches)], ends[first : first + len(matches)] = s, e
+    return EncodedBatch(words, flags.astype(np.uint8), sentence, doc_slots, doc_sentences, at[np.array(mention_outer, dtype=np.int64)], doc_mentions, starts, ends)
 
 
-def _sentences(flags: np.ndarray, title_tokens: int) -> np.ndarray:
-    """Sentence index of each slot: a new sentence after an END slot at an OPENS slot, and at the abstract."""
-    opens = np.zeros(len(flags), dtype=np.int32)
+def encode(document: Document, vocabulary: Vocabulary, *, offsets: bool = False) -> Encoded:
+    """Read one ``document`` into slot arrays (:func:`encode_batch` of one document, indices local to it)."""
+    batch = encode_batch([document], vocabulary, offsets=offsets)
+    return Encoded(
+        batch.words.astype(np.int32), batch.flags, batch.sentence.astype(np.int32), batch.mention_slots.astype(np.int32),
+        max(int(batch.doc_sentences[1]), 1), batch.starts, batch.ends,
+    )
+
+
+def _sentences(flags: np.ndarray, doc_slots: np.ndarray, title_tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence index of each slot, and each document's first sentence (module docstring's rules).
+
+    A sentence opens after an END slot at an OPENS slot, at each document's first slot and at its
+    abstract's first slot (when the title has slots). Returns (sentence per slot, sentence offsets per document).
+    """
+    opens = np.zeros(len(flags), dtype=np.int64)
     if len(flags) > 1:
         opens[1:] = ((flags[:-1] & END) != 0) & ((flags[1:] & OPENS) != 0)
-    if 0 < title_tokens < len(flags):
-        opens[title_tokens] = 1
-    return np.cumsum(opens, dtype=np.int32)
+    starts, lengths = doc_slots[:-1], np.diff(doc_slots)
+    nonempty = lengths > 0
+    opens[starts[nonempty]] = 1
+    abstract = nonempty & (title_tokens > 0) & (title_tokens < lengths)
+    opens[(starts + title_tokens)[abstract]] = 1
+    sentence = np.cumsum(opens) - 1
+    counts = np.zeros(len(lengths), dtype=np.int64)
+    counts[nonempty] = sentence[doc_slots[1:][nonempty] - 1] - sentence[starts[nonempty]] + 1
+    doc_sentences = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(counts, out=doc_sentences[1:])
+    return sentence, doc_sentences
 
 
 def _original_offsets(

@@ -10,6 +10,7 @@ are vectorized once per batch and each pair takes its rows. Needs numpy and scip
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,20 +65,25 @@ def ngram_codes(sequences: Ragged, n_max: int, n_words: int) -> tuple[np.ndarray
 
 @dataclass(frozen=True)
 class CodeBlock:
-    """The learned columns of one block: sorted codes and, for tf-idf blocks, their idf weights."""
+    """The learned columns of one block: sorted codes and, for tf-idf blocks, their idf weights.
+
+    Codes below ``direct_below`` (the block's 1-grams) are looked up in a plain array, the others in
+    a hash table.
+    """
 
     codes: np.ndarray
     idf: np.ndarray | None = None
+    direct_below: int = 0
 
     def __len__(self) -> int:
         return len(self.codes)
 
     @classmethod
-    def fit_tfidf(cls, rows: np.ndarray, codes: np.ndarray, n_units: int, min_df: int) -> CodeBlock:
+    def fit_tfidf(cls, rows: np.ndarray, codes: np.ndarray, n_units: int, min_df: int, direct_below: int = 0) -> CodeBlock:
         """Keep the codes found in at least ``min_df`` units; idf ``ln((1 + n) / (1 + df)) + 1``."""
         unique, df = _document_frequency(rows, codes)
         keep = df >= min_df
-        return cls(unique[keep], np.log((1 + n_units) / (1 + df[keep])) + 1.0)
+        return cls(unique[keep], np.log((1 + n_units) / (1 + df[keep])) + 1.0, direct_below)
 
     @classmethod
     def fit_categories(cls, codes: np.ndarray) -> CodeBlock:
@@ -85,22 +91,81 @@ class CodeBlock:
         return cls(np.unique(codes))
 
     def columns(self, codes: np.ndarray) -> np.ndarray:
-        """The column of each code, -1 for codes not learned."""
+        """The column of each code, -1 for codes not learned (a hash-table lookup; see :class:`_HashIndex`)."""
         if len(self.codes) == 0:
             return np.full(len(codes), -1, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.codes, codes), len(self.codes) - 1)
-        return np.where(self.codes[at] == codes, at, -1)
+        return self._index.lookup(codes)
+
+    @functools.cached_property
+    def _index(self) -> _HashIndex:
+        return _HashIndex(self.codes, self.direct_below)
 
     def tfidf(self, rows: np.ndarray, codes: np.ndarray, n_rows: int) -> sparse.csr_matrix:
         """The l2-normalized tf-idf matrix (``n_rows`` x this block) of the given (row, code) occurrences."""
         columns = self.columns(codes)
         found = columns >= 0
-        keys, counts = np.unique(rows[found] * len(self.codes) + columns[found], return_counts=True)
-        row, column = np.divmod(keys, max(len(self.codes), 1))
-        values = (1.0 + np.log(counts)) * self.idf[column]  # type: ignore[index]
+        # counting by building the matrix: scipy sums the duplicates of each (row, column)
+        counts = sparse.csr_matrix((np.ones(int(found.sum())), (rows[found], columns[found])), shape=(n_rows, len(self.codes)))
+        counts.sum_duplicates()
+        values = (1.0 + np.log(counts.data)) * self.idf[counts.indices]  # type: ignore[index]
+        row = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n_rows))
-        values /= norms[row]
-        return _csr(row, column, values, n_rows, len(self.codes))
+        counts.data = values / norms[row]
+        return counts
+
+
+class _HashIndex:
+    """A read-only hash table from int64 codes to their positions, with vectorized lookups.
+
+    Open addressing with linear probing in a table of at least four slots per code, so that a lookup
+    is one or two random reads where a binary search over the sorted codes would take about 17.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, codes: np.ndarray, direct_below: int = 0) -> None:
+        small = codes[codes < direct_below]  # a prefix: the codes are sorted
+        self.direct_below = direct_below
+        self.direct = np.full(direct_below, -1, dtype=np.int64)
+        self.direct[small] = np.arange(len(small))
+        self.bits = max(int(np.ceil(np.log2(4 * len(codes) + 1))), 4)
+        self.mask = (1 << self.bits) - 1
+        self.keys = np.full(1 << self.bits, -1, dtype=np.int64)
+        self.values = np.full(1 << self.bits, -1, dtype=np.int64)
+        home = self._hash(codes)
+        pending = np.arange(len(codes))
+        self.probes = 0
+        while len(pending):  # each round, every code not yet placed tries the next slot
+            slot = (home[pending] + self.probes) & self.mask
+            free = self.keys[slot] == -1
+            candidates, slots = pending[free], slot[free]
+            _, first = np.unique(slots, return_index=True)  # one code per free slot
+            self.keys[slots[first]] = codes[candidates[first]]
+            self.values[slots[first]] = candidates[first]
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            pending = pending[~placed]
+            self.probes += 1
+
+    def _hash(self, codes: np.ndarray) -> np.ndarray:
+        return ((codes.astype(np.uint64) * self._MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """The position of each code, -1 when it is not in the table."""
+        result = np.full(len(codes), -1, dtype=np.int64)
+        small = codes < self.direct_below
+        result[small] = self.direct[codes[small]]
+        pending = np.flatnonzero(~small)
+        slot = self._hash(codes[pending])
+        for _ in range(self.probes):
+            key = self.keys[slot]
+            hit = key == codes[pending]
+            result[pending[hit]] = self.values[slot[hit]]
+            going = ~hit & (key != -1)  # a free slot ends the search
+            pending, slot = pending[going], (slot[going] + 1) & self.mask
+            if not len(pending):
+                break
+        return result
 
 
 def _document_frequency(rows: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,9 +187,13 @@ def _csr(row: np.ndarray, column: np.ndarray, values: np.ndarray, n_rows: int, n
 
 
 def _normalize(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+    """The rows of ``matrix`` scaled to unit l2 norm (empty rows stay empty)."""
+    lengths = np.diff(matrix.indptr)
+    squares = np.add.reduceat(matrix.data * matrix.data, matrix.indptr[:-1][lengths > 0]) if matrix.nnz else np.zeros(0)
+    norms = np.ones(matrix.shape[0])
+    norms[lengths > 0] = np.sqrt(squares)
+    matrix.data = matrix.data / np.repeat(norms, lengths)
+    return matrix
 
 
 def _links(links: tuple[np.ndarray, np.ndarray], n_pairs: int, n_units: int) -> sparse.csr_matrix:
@@ -143,11 +212,11 @@ def _typed(block: sparse.csr_matrix, type_pair: np.ndarray, n_types: int) -> spa
 def _one_hot(block: CodeBlock, codes: np.ndarray) -> sparse.csr_matrix:
     """Rows x learned categories, a 1 where a row's code (one column of ``codes`` per feature) is known."""
     codes = codes.reshape(len(codes), -1)
-    columns = block.columns(codes.ravel())
-    rows = np.repeat(np.arange(len(codes)), codes.shape[1])
+    columns = block.columns(codes.ravel()).reshape(codes.shape)
     found = columns >= 0
-    order = np.lexsort((columns[found], rows[found]))
-    return _csr(rows[found][order], columns[found][order], np.ones(int(found.sum())), len(codes), len(block))
+    indptr = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(found.sum(axis=1), out=indptr[1:])
+    return sparse.csr_matrix((np.ones(int(indptr[-1])), columns[found], indptr), shape=(len(codes), len(block)))
 
 
 class PairVectorizer:
@@ -193,6 +262,10 @@ class PairVectorizer:
         changed = {k: v for k, v in self.get_params().items() if v != PairVectorizer().get_params()[k]}
         return f"PairVectorizer({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
+    def _direct_below(self, name: str) -> int:
+        """The codes of a block's 1-grams are below this (see :func:`ngram_codes`); 0 for one-hot blocks."""
+        return {"window": 2 * self.n_words_, "cues": 0, "dense": 0}.get(name, self.n_words_)
+
     def _units(self, batch: FeatureBatch, n_words: int) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
         """Each text block's (unit, code) occurrences and number of units."""
         groups = set(self.groups)
@@ -216,7 +289,9 @@ class PairVectorizer:
             raise ValueError(f"unknown feature groups {sorted(unknown)}; choose from {FEATURE_GROUPS}")
         self.n_words_ = len(vocabulary)
         self.n_type_pairs_ = n_type_pairs
-        self.blocks_ = {name: CodeBlock.fit_tfidf(rows, codes, n, self.min_df) for name, (rows, codes, n) in self._units(batch, self.n_words_).items()}
+        self.blocks_ = {
+            name: CodeBlock.fit_tfidf(rows, codes, n, self.min_df, self._direct_below(name)) for name, (rows, codes, n) in self._units(batch, self.n_words_).items()
+        }
         if "cues" in self.groups:
             self.blocks_["cues"] = CodeBlock.fit_categories(batch.cue_pattern)
         if "dense" in self.groups:
@@ -278,36 +353,22 @@ class PairVectorizer:
         assert {name for name, _ in blocks} >= set(groups) - {"window", "entity"}
         return blocks
 
-    def decisions(self, batch: FeatureBatch, weights: np.ndarray) -> np.ndarray:
-        """``transform(batch) @ weights`` (weights: n_features x k), without building the pair matrix.
+    def decisions(self, batch: FeatureBatch, weights: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """``transform(batch)[rows] @ weights`` (weights: n_features x k), without building the pair matrix.
+
+        See :meth:`scorer`, which keeps the batch's blocks for several calls.
+        """
+        return self.scorer(batch).decisions(weights, rows)
+
+    def scorer(self, batch: FeatureBatch) -> _Parts:
+        """The batch's blocks, built on first use and kept, to multiply with weights (``.decisions(weights, rows=None)``).
 
         Blocks that repeat a shared unit for many pairs are multiplied once per unit: an entity's
         window or names once per entity, a document's words once per document and type pair. This
-        is how a model predicts; :meth:`transform` (the same numbers, as a matrix) is for training
-        and explanations.
+        is how a model predicts (the detector for every pair, the labelers for the pairs it keeps);
+        :meth:`transform` (the same numbers, as a matrix) is for training and explanations.
         """
-        parts, pairs = self._parts(batch), batch.pairs
-        n, k = len(pairs), weights.shape[1]
-        out = np.zeros((n, k))
-        offset = 0
-        for name, width in self._widths():
-            W = weights[offset : offset + width]
-            offset += width
-            if name == "between":
-                out += parts.between @ W
-            elif name == "between_typed":
-                out += _typed(parts.between, pairs.type_pair, self.n_type_pairs_) @ W
-            elif name in ("sentence", "far"):
-                out += parts.pair_sentences(name) @ W
-            elif name[:-2] in ("window", "entity"):
-                out += (parts.entities(name[:-2]) @ W)[pairs.a if name.endswith("_a") else pairs.b]
-            elif name == "document":
-                per_type = W.reshape(self.n_type_pairs_, -1, k)
-                by_document = np.stack([parts.documents @ per_type[t] for t in range(self.n_type_pairs_)], axis=1)
-                out += by_document[pairs.doc, pairs.type_pair]
-            else:
-                out += parts.signals(name) @ W
-        return out
+        return self._parts(batch)
 
     # -- naming columns (explanations) -------------------------------------------------------------
     def get_feature_names_out(self, vocabulary: Vocabulary, type_pairs: Sequence[str]) -> np.ndarray:
@@ -354,7 +415,7 @@ class PairVectorizer:
         vectorizer = cls(groups=tuple(params["groups"]), ngram_range=tuple(params["ngram_range"]), min_df=params["min_df"])
         vectorizer.n_words_ = int(params["n_words"])
         vectorizer.n_type_pairs_ = int(params["n_type_pairs"])
-        vectorizer.blocks_ = {name: CodeBlock(arrays[f"{name}.codes"], arrays.get(f"{name}.idf")) for name in params["blocks"]}
+        vectorizer.blocks_ = {name: CodeBlock(arrays[f"{name}.codes"], arrays.get(f"{name}.idf"), vectorizer._direct_below(name)) for name in params["blocks"]}
         return vectorizer
 
 
@@ -390,10 +451,47 @@ class _Parts:
 
     def signals(self, name: str) -> sparse.csr_matrix:
         """The one-hot pattern or signals, then the numbers, of the ``cues`` or ``dense`` block."""
-        batch, block = self.batch, self.vectorizer.blocks_[name]
-        if name == "cues":
-            return sparse.hstack([_one_hot(block, batch.cue_pattern), sparse.csr_matrix(batch.cue_shares)], format="csr")
-        return sparse.hstack([_one_hot(block, batch.categorical), sparse.csr_matrix(batch.numeric)], format="csr")
+        if name not in self._cache:
+            batch, block = self.batch, self.vectorizer.blocks_[name]
+            codes, numbers = (batch.cue_pattern, batch.cue_shares) if name == "cues" else (batch.categorical, batch.numeric)
+            self._cache[name] = sparse.hstack([_one_hot(block, codes), sparse.csr_matrix(numbers)], format="csr")
+        return self._cache[name]
+
+    def _pair_block(self, name: str) -> sparse.csr_matrix:
+        """A block with one row per pair (kept for later calls)."""
+        key = f"pairs:{name}"
+        if key not in self._cache:
+            pairs, n_types = self.batch.pairs, self.vectorizer.n_type_pairs_
+            if name == "between":
+                self._cache[key] = self.between
+            elif name == "between_typed":
+                self._cache[key] = _typed(self.between, pairs.type_pair, n_types)
+            elif name in ("sentence", "far"):
+                self._cache[key] = self.pair_sentences(name)
+            else:
+                self._cache[key] = self.signals(name)
+        return self._cache[key]
+
+    def decisions(self, weights: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The pairs' matrix (or its ``rows``) times ``weights`` (n_features x k), block by block."""
+        vectorizer, pairs = self.vectorizer, self.batch.pairs
+        take = slice(None) if rows is None else rows
+        n, k = (len(pairs) if rows is None else len(rows)), weights.shape[1]
+        out = np.zeros((n, k))
+        offset = 0
+        for name, width in vectorizer._widths():
+            W = weights[offset : offset + width]
+            offset += width
+            if name[:-2] in ("window", "entity"):
+                out += (self.entities(name[:-2]) @ W)[(pairs.a if name.endswith("_a") else pairs.b)[take]]
+            elif name == "document":
+                per_type = W.reshape(vectorizer.n_type_pairs_, -1, k)
+                by_document = np.stack([self.documents @ per_type[t] for t in range(vectorizer.n_type_pairs_)], axis=1)
+                out += by_document[pairs.doc[take], pairs.type_pair[take]]
+            else:
+                block = self._pair_block(name)
+                out += (block if rows is None else block[rows]) @ W
+        return out
 
 
 def _ngram(code: int, words: list[str]) -> str:

@@ -94,6 +94,11 @@ def imap_ordered(
 ) -> Iterator[tuple[T, R]]:
     """Yield ``(item, function(state, item))`` for each item, in input order.
 
+    ``n_jobs`` processes share the work: this one and ``n_jobs - 1`` workers. This process hands items
+    to the workers and, whenever they are all busy, computes the next item itself instead of waiting
+    (on a machine with ``n_jobs`` cores, a process that only waited would leave one idle; and it
+    also reads and writes between items).
+
     Parameters
     ----------
     function : callable
@@ -101,11 +106,11 @@ def imap_ordered(
     items : iterable
         Consumed lazily, at most ``in_flight`` ahead of what has been yielded.
     n_jobs : int, default 1
-        Worker processes; 1 runs everything here, in this process, with no pool.
+        Processes, this one included; 1 runs everything here, with no pool.
     state : object, optional
         Passed to every call; sent to each worker once, when it starts.
     in_flight : int, optional
-        Items submitted but not yet yielded (default ``2 * n_jobs``).
+        Items handed out but not yet yielded (default ``2 * n_jobs``).
 
     Raises
     ------
@@ -116,12 +121,17 @@ def imap_ordered(
         for item in items:
             yield item, function(state, item)
         return
+    workers = n_jobs - 1
     limit = in_flight or 2 * n_jobs
-    with _executor(n_jobs, state) as executor:
-        pending: collections.deque[tuple[T, Future]] = collections.deque()
+    with _executor(workers, state) as executor:
+        pending: collections.deque[tuple[T, Future | _Done]] = collections.deque()
         for item in items:
-            pending.append((item, _submit(executor, function, item)))
-            if len(pending) >= limit:
+            busy = sum(1 for _, f in pending if isinstance(f, Future) and not f.done())
+            if busy >= workers:  # every worker has an item: this process takes this one
+                pending.append((item, _Done(function(state, item))))
+            else:
+                pending.append((item, _submit(executor, function, item)))
+            while pending and (len(pending) >= limit or pending[0][1].done()):
                 done, future = pending.popleft()
                 yield done, _result(future)
         while pending:
@@ -129,12 +139,22 @@ def imap_ordered(
             yield done, _result(future)
 
 
+class _Done:
+    """A result computed in this process, queued among the workers' futures to keep the input order."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def done(self) -> bool:
+        return True
+
+
 @contextlib.contextmanager
 def _executor(n_jobs: int, state: Any) -> Iterator[Any]:
-    """A loky executor of ``n_jobs`` workers holding ``state``; its workers killed at once if the block raises."""
+    """A loky executor of ``n_jobs`` worker processes holding ``state``; its workers killed at once if the block raises."""
     from joblib.externals.loky import ProcessPoolExecutor
 
-    log.info("%d worker processes", n_jobs)
+    log.info("this process and %d worker process%s", n_jobs, "" if n_jobs == 1 else "es")
     level = logging.getLogger(_PACKAGE_LOGGER).getEffectiveLevel()
     with tempfile.TemporaryDirectory(prefix="relclf-") as directory:
         # The state goes through a file, pickled once: a worker reads it after its start, once it
@@ -176,7 +196,9 @@ def _submit(executor: Any, function: Callable[[Any, T], R], item: T) -> Future:
         raise _worker_died() from error
 
 
-def _result(future: Future) -> Any:
+def _result(future: Future | _Done) -> Any:
+    if isinstance(future, _Done):
+        return future.value
     try:
         result, records = future.result()
     except BrokenExecutor as error:
