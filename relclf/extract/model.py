@@ -199,24 +199,30 @@ class RelationModel:
             return batch, np.zeros(0)
         return batch, _sigmoid(self.vectorizer.decisions(batch, self._weights["detector"])[:, 0] + self.detector.intercept[0])
 
-    def predict_batch(self, documents: Sequence[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
-        """The predicted relations of each of ``documents``, featurized together (one batch, in this process).
+    def classify(self, batch: FeatureBatch, *, threshold: float | None = None) -> list[tuple[int, Relation]]:
+        """The relations among a featurized batch's pairs, as (document index, scored Relation), in pair order.
 
         The detector scores every candidate pair; the labeler and the novelty stage decide only the
-        pairs it keeps.
+        pairs it keeps (``threshold`` overrides the model's).
         """
-        found: list[list[Relation]] = [[] for _ in documents]
-        batch = self.featurize(documents)
         if not len(batch):
-            return [()] * len(documents)
+            return []
         scorer = self.vectorizer.scorer(batch)
         scores = _sigmoid(scorer.decisions(self._weights["detector"])[:, 0] + self.detector.intercept[0])
         keep = np.flatnonzero(scores >= (self.threshold if threshold is None else threshold))
         labels = self._choose("labeler", scorer, keep)
         novelty = self._choose("novelty", scorer, keep) if self.novelty is not None else [None] * len(keep)
         pairs, ids = batch.pairs, batch.pairs.identifiers
-        for k, row in enumerate(keep.tolist()):
-            found[pairs.doc[row]].append(Relation(labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scores[row])))
+        return [
+            (int(pairs.doc[row]), Relation(labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scores[row])))
+            for k, row in enumerate(keep.tolist())
+        ]
+
+    def predict_batch(self, documents: Sequence[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
+        """The predicted relations of each of ``documents``, featurized together (one batch, in this process)."""
+        found: list[list[Relation]] = [[] for _ in documents]
+        for doc, relation in self.classify(self.featurize(documents), threshold=threshold):
+            found[doc].append(relation)
         return [tuple(relations) for relations in found]
 
     # -- streams ---------------------------------------------------------------------------------------
