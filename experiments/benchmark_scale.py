@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))  # the stage costs are measured in process: on thi
 from relclf import api, load_model  # noqa: E402
 from relclf.document import document_entities  # noqa: E402
 from relclf.extract.candidates import candidate_indices  # noqa: E402
+from relclf.extract.model import RelationModel  # noqa: E402
 from relclf.io.pubtator import format_document, read_pubtator, write_pubtator  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -145,15 +146,23 @@ def bench_training(versions: list[Version], runs: int, tmp: Path) -> list[dict]:
 
 
 def bench_stages(copies: int, runs: int, tmp: Path) -> dict:
-    """Seconds per stage for ``copies`` x 899 abstracts in this process, batches of 256 as in prediction.
+    """Seconds per stage for ``copies`` x 899 abstracts with the bundled model (see :func:`stage_costs`)."""
+    source = tmp / "stages.pubtator"
+    n_docs = replicate(copies, source)
+    result = {"abstracts": n_docs} | stage_costs(source, load_model(api.default_model_path()).model, runs)
+    source.unlink()
+    print(result, flush=True)
+    return result
+
+
+def stage_costs(source: Path, model: RelationModel, runs: int) -> dict[str, float]:
+    """Median seconds per stage of predicting ``source`` with ``model`` in this process, batches of 256
+    as in prediction: ``{STAGE_seconds}`` and ``stage_total_seconds``.
 
     candidates: grouping mentions into entities and pairing them (timed alone; the featurizer does it
     again as its first step, so features are the featurizer's time minus that); classify: the
     detector on every pair, the labelers on the kept ones.
     """
-    source = tmp / "stages.pubtator"
-    n_docs = replicate(copies, source)
-    model = load_model(api.default_model_path()).model
     totals: dict[str, list[float]] = {k: [] for k in ("parse", "candidates", "features", "classify", "write")}
     for _ in range(runs):
         spent = dict.fromkeys(totals, 0.0)
@@ -179,10 +188,8 @@ def bench_stages(copies: int, runs: int, tmp: Path) -> dict:
         spent["features"] -= spent["candidates"]
         for key, value in spent.items():
             totals[key].append(value)
-    source.unlink()
-    result = {"abstracts": n_docs} | {f"{k}_seconds": median(v) for k, v in totals.items()}
+    result = {f"{k}_seconds": median(v) for k, v in totals.items()}
     result["stage_total_seconds"] = round(sum(result[f"{k}_seconds"] for k in totals), 2)
-    print(result, flush=True)
     return result
 
 
