@@ -36,10 +36,12 @@ from .evaluation.metrics import (
 from .extract.candidates import CandidateRecall, candidate_recall
 from .extract.estimator import RelationExtractor
 from .extract.predictions import predict_with_existing
-from .io.files import PathLike, expand_inputs
+from .io.files import PathLike, check_outputs, check_writable, expand_inputs, is_gzip_name
 from .io.formats import (
     OUTPUT_EXTENSIONS,
-    detect_format,
+    document_file_problem,
+    output_format_of,
+    probe_input,
     read_documents,
     write_documents,
 )
@@ -121,6 +123,16 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
     return load_model(path, require_checksum=model is None).estimator
 
 
+def model_files(model: Any) -> list[str]:
+    """The files a model argument reads (the model and its card and checksum), for :func:`relclf.io.files.check_outputs`.
+
+    None (the default model) and models already loaded read nothing more.
+    """
+    if not isinstance(model, (str, os.PathLike)):
+        return []
+    return [str(model), f"{model}.json", f"{model}.sha256"]
+
+
 def with_pair_cap(estimator: RelationExtractor, max_pairs_per_doc: int | None) -> RelationExtractor:
     """Return ``estimator`` predicting with at most ``max_pairs_per_doc`` candidates per document.
 
@@ -139,16 +151,33 @@ def model_info(path: PathLike) -> dict[str, Any]:
 
 
 def export(source: PathLike, target: PathLike, *, fmt: str = "skops") -> LoadedModel:
-    """Verify and load the model at ``source`` and save it to ``target`` as ``fmt`` (default skops)."""
+    """Verify and load the model at ``source`` and save it to ``target`` as ``fmt`` (default skops).
+
+    Refused before anything is read when ``target`` or its card would replace the source's files.
+    """
+    check_outputs(model_files(target), model_files(source))
     return export_model(source, target, fmt=fmt)
+
+
+def input_files(inputs: Sequence[PathLike]) -> list[Path | str]:
+    """The files that input arguments name: files, ``-``, and the document files of directories and
+    glob patterns (see :func:`relclf.io.files.expand_inputs` and
+    :func:`relclf.io.formats.document_file_problem`), in order."""
+    files: list[Path | str] = []
+    for item in inputs:
+        files.extend(["-"] if str(item) == "-" else expand_inputs([item], accept=document_file_problem))
+    if not files:
+        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files (no file here holds documents)")
+    return files
 
 
 def read_corpus(
     paths: Sequence[PathLike], on_error: ErrorHandler | None = None, format: str | None = None, *, progress: bool = False
 ) -> list[Document]:
     """Read and concatenate the documents of several files (any input format; detected when ``format``
-    is None), with a bar per file if ``progress``."""
+    is None), with a bar per file if ``progress``. Directories and glob patterns give their document files."""
     documents: list[Document] = []
+    paths = input_files(paths)
     for path in paths:
         total = count_documents(path) if progress else None
         stream = read_documents(path, format, on_error=on_error)
@@ -210,10 +239,13 @@ def train(
 ) -> TrainResult:
     """Train a model on annotated files (any input format) and optionally save it and score it on a dev file.
 
+    Before the fit, the inputs are checked (every file opened, the dev file read in full), and so is
+    ``output`` (it can be written and replaces no input), so that a mistake costs no training time.
+
     Parameters
     ----------
     paths : sequence of path
-        Training files with gold relation lines.
+        Training files with gold relation lines (directories and glob patterns give their document files).
     output : path, optional
         Where to save the model (with ``OUTPUT.json`` metadata beside it).
     dev : path, optional
@@ -233,16 +265,21 @@ def train(
     -------
     TrainResult
     """
+    paths = input_files(paths)
+    check_outputs(model_files(output) if output is not None else [], [*paths, *([dev] if dev is not None else [])])
+    check_writable(output)
     documents = read_corpus(paths, on_error, format, progress=progress)
     if not documents:
         raise InputError(str(paths[0]), 0, "no valid training documents")
+    # the dev file is read before fitting, so that a mistake in it costs no training time
+    dev_documents = list(read_documents(dev, format, on_error=on_error)) if dev is not None else None
     estimator = RelationExtractor(**(params or {}))
     start = time.perf_counter()
     with stage(f"fitting on {len(documents):,} documents", enabled=progress):
         estimator.fit(documents)
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
-    dev_scores = evaluate(dev, estimator, on_error=on_error, format=format, progress=progress) if dev is not None else None
+    dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
     scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name} if dev_scores else {}
     metadata = build_metadata(
         estimator,
@@ -395,6 +432,8 @@ def predict_file(
     ``max_pairs_per_doc`` caps the candidate pairs of each document, keeping those whose mentions are
     closest, with a warning naming the document (None: no cap). Returns the number of documents written.
     """
+    check_outputs([output], [source, *model_files(model)])
+    output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
     estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_documents(source, input_format, on_error=on_error)
     total = count_documents(source) if progress else None
@@ -435,25 +474,32 @@ def output_paths(inputs: Sequence[PathLike], output_dir: PathLike, output_format
     """Pair each input file (see :func:`relclf.io.files.expand_inputs`) with its output in ``output_dir``.
 
     The output keeps the input's file name, or its stem with the extension of ``output_format`` when
-    one is given. Raises :class:`InputError` when two outputs would have the same name or an output
-    would overwrite its own input.
+    one is given (a compressed input, ``a.xml.gz``, gives a compressed output, ``a.tsv.gz``). A
+    directory gives the files that hold documents (:func:`relclf.io.formats.document_file_problem`)
+    and names the others in a warning. Raises :class:`InputError` when two outputs would have the
+    same name or an output would replace an input.
     """
-    files = expand_inputs(inputs)
+    files = expand_inputs(inputs, accept=document_file_problem)
     if not files:
-        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files")
+        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files (no file here holds documents)")
     directory = Path(output_dir)
     by_name: dict[str, Path] = {}
     pairs = []
     for source in files:
-        name = source.name if output_format is None else source.stem + OUTPUT_EXTENSIONS[output_format]
+        name = source.name if output_format is None else _renamed(source, output_format)
         if name in by_name:
             raise InputError(str(source), 0, f"has the same output name as {by_name[name]}; their outputs in {directory} would clash")
         by_name[name] = source
-        target = directory / name
-        if target.resolve() == source.resolve():
-            raise InputError(str(source), 0, f"the output {target} would overwrite this input; choose another output directory")
-        pairs.append((source, target))
+        pairs.append((source, directory / name))
+    check_outputs([t for _, t in pairs], files)
     return pairs
+
+
+def _renamed(source: Path, output_format: str) -> str:
+    """``source``'s name with the extension of ``output_format``, compressed as it is (``a.xml.gz`` -> ``a.tsv.gz``)."""
+    compressed = is_gzip_name(source)
+    base = Path(source.name[: -len(".gz")] if compressed else source.name)
+    return base.stem + OUTPUT_EXTENSIONS[output_format] + (".gz" if compressed else "")
 
 
 def predict_files(
@@ -468,8 +514,8 @@ def predict_files(
 ) -> list[FileResult]:
     """Predict every input file into a file of the same name in ``output_dir``, the way bulk dumps are processed.
 
-    ``inputs`` are files, directories or glob patterns (:func:`relclf.io.files.expand_inputs`); every
-    clash is reported before anything is written. Each output is in its input's format unless
+    ``inputs`` are files, directories or glob patterns (see :func:`output_paths`); every clash is
+    reported, and every input opened and its format found, before anything is written. Each output is in its input's format unless
     ``output_format`` is given (then it takes that format's extension). Each input goes through
     :func:`predict_file` with ``options`` (``threshold``, ``with_scores``, ``min_score``,
     ``keep_relations``, ``max_pairs_per_doc``, ``on_error``, ``n_jobs``), so each output is written
@@ -477,11 +523,13 @@ def predict_files(
     one :class:`FileResult` per input, in order.
     """
     pairs = output_paths(inputs, output_dir, output_format)
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    check_outputs([t for _, t in pairs], model_files(model))
+    # every input is opened and its format found before any output is written
+    formats = [probe_input(source, input_format)[0] for source, _ in pairs]
     estimator = resolve_model(model)  # loaded once for all inputs
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
 
-    def one(source: Path, target: Path, client: Any) -> FileResult:
-        in_format = input_format or detect_format(source)
+    def one(source: Path, target: Path, in_format: str, client: Any) -> FileResult:
         out_format = output_format or in_format  # a bulk dump stays in its format
         count = predict_file(
             source, target, estimator, input_format=in_format, output_format=out_format, scheduler=client, **options
@@ -489,7 +537,7 @@ def predict_files(
         return FileResult(source, target, count)
 
     with _dask_client(scheduler) as client:  # one connection for all inputs
-        return [one(s, t, client) for s, t in pairs]
+        return [one(s, t, f, client) for (s, t), f in zip(pairs, formats)]
 
 
 def convert(
@@ -506,6 +554,8 @@ def convert(
     Formats are detected when None (see :mod:`relclf.io.formats`); the output is written atomically.
     PubTator converted to BioC XML or JSON and back is byte-identical.
     """
+    check_outputs([output], [source])
+    output_format = output_format_of(output, output_format)
     documents = read_documents(source, input_format, on_error=on_error)
     return write_documents(documents, output, output_format, with_scores=with_scores)
 

@@ -97,7 +97,7 @@ def test_predict_files_names_outputs_after_the_output_format(model, inputs, tmp_
 
 
 def test_predict_files_refuses_to_overwrite_an_input(model, inputs):
-    with pytest.raises(InputError, match="would overwrite this input"):
+    with pytest.raises(InputError, match="is the input .*part1.pubtator.*would destroy that input"):
         api.predict_files([inputs / "part1.pubtator"], inputs, model)
 
 

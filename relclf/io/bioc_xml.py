@@ -138,7 +138,8 @@ def write_bioc_xml(documents: Iterable[Document], handle: IO[bytes] | IO[str]) -
 
 
 def _is_binary(handle: IO) -> bool:
-    return not hasattr(handle, "encoding") and "b" in getattr(handle, "mode", "b")
+    mode = getattr(handle, "mode", "b")  # a gzip.GzipFile's mode is a number
+    return not hasattr(handle, "encoding") and (not isinstance(mode, str) or "b" in mode)
 
 
 class _TextSink:
