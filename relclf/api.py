@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import os
 import time
 from collections import Counter, deque
@@ -31,12 +32,11 @@ from .evaluation.metrics import (
     ScoreAccumulator,
     Scores,
     evaluation_details,
-    score_documents,
 )
 from .extract.candidates import CandidateRecall, candidate_recall
 from .extract.estimator import RelationExtractor
 from .extract.predictions import predict_with_existing
-from .io.files import PathLike, check_outputs, check_writable, expand_inputs, is_gzip_name
+from .io.files import PathLike, check_outputs, check_writable, display_name, expand_inputs, is_gzip_name
 from .io.formats import (
     OUTPUT_EXTENSIONS,
     document_file_problem,
@@ -46,8 +46,10 @@ from .io.formats import (
     write_documents,
 )
 from .persistence import (
+    TRAINING_DOCUMENTS,
     LoadedModel,
     build_metadata,
+    document_digest,
     export_model,
     load_model,
     read_model_card,
@@ -69,6 +71,8 @@ __all__ = [
     "evaluate_details",
     "explain",
     "export",
+    "input_files",
+    "model_files",
     "model_info",
     "output_paths",
     "predict_file",
@@ -77,8 +81,11 @@ __all__ = [
     "score_files",
     "top_pairs",
     "train",
+    "training_digests",
     "with_pair_cap",
 ]
+
+log = logging.getLogger(__name__)
 
 # The bundled model is the file DEFAULT_MODEL_NAME (beside it NAME.json, NAME.sha256 and MODEL_CARD.md) of
 # the top-level models/ folder, which pyproject.toml installs as the package relclf.models.
@@ -284,6 +291,7 @@ def train(
     metadata = build_metadata(
         estimator,
         list(paths),
+        documents=(d.pmid for d in documents),
         scores=scores,
         extra={"training_seconds": round(seconds, 2), "candidate_recall": round(recall.recall, 4)},
     )
@@ -291,6 +299,46 @@ def train(
     if output is not None:
         save_model(estimator, output, metadata, fmt=model_format)
     return TrainResult(loaded, corpus_stats(documents), recall, seconds, dev_scores)
+
+
+def training_digests(model: LoadedModel | RelationExtractor | PathLike | None) -> frozenset[str] | None:
+    """The digests of the IDs of the documents ``model`` was trained on, as its card records them
+    (:func:`relclf.persistence.document_digest`), or None when unknown.
+
+    ``model`` is a path (its card ``MODEL.json``, or the one in a skops file, is read; the model is not
+    loaded), None for the default model, or a loaded model (its metadata); a bare estimator has no card.
+    """
+    if isinstance(model, RelationExtractor):
+        return None
+    if isinstance(model, LoadedModel):
+        recorded = model.metadata.get(TRAINING_DOCUMENTS)
+    else:
+        try:
+            recorded = read_model_card(default_model_path() if model is None else model).get(TRAINING_DOCUMENTS)
+        except ModelError:  # no card, or an unreadable one: loading the model reports it
+            return None
+    if not isinstance(recorded, list) or not all(isinstance(d, str) for d in recorded):
+        return None
+    return frozenset(recorded)
+
+
+def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, training: frozenset[str] | None) -> None:
+    """Log a warning for each reason the scores of ``gold_ids`` could mislead: documents the model was
+    trained on, or no gold relation at all."""
+    if training:
+        seen = sum(document_digest(pmid) in training for pmid in gold_ids)
+        if seen:
+            log.warning(
+                "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on new text",
+                name, seen, len(gold_ids),
+            )
+    gold_pairs = scores.levels["pair"]
+    if gold_ids and gold_pairs.tp + gold_pairs.fn == 0:
+        log.warning("%s: no document has a gold relation: there is nothing to find, and every score is 0", name)
+
+
+def _gold_name(gold: Any) -> str:
+    return display_name(gold) if isinstance(gold, (str, os.PathLike)) else "the gold documents"
 
 
 def evaluate(
@@ -303,6 +351,7 @@ def evaluate(
     format: str | None = None,
     progress: bool = False,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
+    training_documents: frozenset[str] | None = None,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
@@ -310,7 +359,13 @@ def evaluate(
     ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
     ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
     :class:`~relclf.evaluation.metrics.Scores`.
+
+    Warnings are logged when the scores could mislead: when gold documents are among the model's
+    training documents (``training_documents``, digests as :func:`training_digests` returns them;
+    read from the model's card when None), and when no gold document has a relation.
     """
+    if training_documents is None:
+        training_documents = training_digests(model)
     estimator, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
     # worker or so), then counted and dropped
@@ -318,9 +373,13 @@ def evaluate(
     predicted = estimator.predict_documents(_hidden(documents, in_flight), threshold=threshold, n_jobs=n_jobs)
     accumulator = ScoreAccumulator()
     total = count_documents(gold) if progress and isinstance(gold, (str, os.PathLike)) else None
+    gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         accumulator.add(in_flight.popleft(), document.relations)
-    return accumulator.scores()
+        gold_ids.append(document.pmid)
+    scores = accumulator.scores()
+    _warn_about_gold(_gold_name(gold), gold_ids, scores, training_documents)
+    return scores
 
 
 def _evaluation_inputs(
@@ -353,21 +412,26 @@ def evaluate_details(
     progress: bool = False,
     format: str | None = None,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
+    training_documents: frozenset[str] | None = None,
 ) -> EvaluationDetails:
     """Like :func:`evaluate`, but keep every candidate pair's score and label (for plots).
 
     The model scores all candidates (threshold 0); the predictions at the threshold in use are those
     scored at or above it, so ``result.scores`` equals what :func:`evaluate` returns. Unlike
-    :func:`evaluate` it holds the whole corpus in memory. Returns
+    :func:`evaluate` it holds the whole corpus in memory; it logs the same warnings. Returns
     :class:`~relclf.evaluation.metrics.EvaluationDetails`.
     """
+    if training_documents is None:
+        training_documents = training_digests(model)
     estimator, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
     scored = estimator.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
     cut = estimator.threshold_ if threshold is None else threshold
-    return evaluation_details(documents, scored, cut, split_composites=estimator.split_composites_)
+    details = evaluation_details(documents, scored, cut, split_composites=estimator.split_composites_)
+    _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
+    return details
 
 
 def explain(
@@ -560,6 +624,31 @@ def convert(
     return write_documents(documents, output, output_format, with_scores=with_scores)
 
 
-def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler | None = None, format: str | None = None) -> Scores:
-    """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed."""
-    return score_documents(read_documents(gold, format, on_error=on_error), read_documents(predicted, format, on_error=on_error, allow_empty=True))
+def score_files(
+    gold: PathLike,
+    predicted: PathLike,
+    *,
+    on_error: ErrorHandler | None = None,
+    format: str | None = None,
+    training_documents: frozenset[str] | None = None,
+) -> Scores:
+    """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed.
+
+    Warnings are logged when the scores could mislead: no gold document has a relation; gold and
+    predictions share no document (by ID); gold documents are among ``training_documents`` (the
+    digests of the training documents of the model that predicted, see :func:`training_digests`).
+    """
+    predictions = {d.pmid: d.relations for d in read_documents(predicted, format, on_error=on_error, allow_empty=True)}
+    accumulator = ScoreAccumulator()
+    gold_ids = []
+    for document in read_documents(gold, format, on_error=on_error):
+        accumulator.add(document, predictions.get(document.pmid, ()))
+        gold_ids.append(document.pmid)
+    scores = accumulator.scores()
+    _warn_about_gold(display_name(gold), gold_ids, scores, training_documents)
+    if gold_ids and not any(pmid in predictions for pmid in gold_ids):
+        log.warning(
+            "%s and %s share no document (by ID): every gold relation counts as missed; are they the same documents?",
+            display_name(gold), display_name(predicted),
+        )
+    return scores
