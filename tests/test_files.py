@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from relclf.errors import InputError, OutputError
-from relclf.io.files import atomic_writer, expand_inputs, inner_suffix, is_gzip_name, open_binary
+from relclf.io.files import atomic_writer, check_outputs, check_writable, expand_inputs, inner_suffix, is_gzip_name, open_binary
 
 
 def names(directory: Path) -> list[str]:
@@ -192,3 +192,45 @@ def test_compressed_output_to_a_fifo(tmp_path):
 def test_names_and_suffixes():
     assert [is_gzip_name(n) for n in ("a.gz", "a.GZ", "a.xml", "-", None)] == [True, True, False, False, False]
     assert [inner_suffix(n) for n in ("a.xml.gz", "a.tar.gz", "a.gz", "a.JSON")] == [".xml", ".tar", "", ".json"]
+
+
+# -- outputs that must not replace inputs -------------------------------------------------------------
+
+
+def test_check_outputs_finds_an_input_however_it_is_named(tmp_path):
+    source = tmp_path / "in.pubtator"
+    source.write_text("x")
+    (tmp_path / "link").symlink_to(source)
+    os.link(source, tmp_path / "hard")
+    (tmp_path / "sub").mkdir()
+    for target in (source, tmp_path / "sub" / ".." / "in.pubtator", tmp_path / "link", tmp_path / "hard"):
+        with pytest.raises(InputError, match="is the input"):
+            check_outputs([target], [source])
+    check_outputs([tmp_path / "new.pubtator", "-", None], [source, "-"])  # new files and stdin/stdout pass
+    with pytest.raises(InputError, match="is the input .*new.pubtator"):  # an input that does not exist yet, by path
+        check_outputs([tmp_path / "sub" / ".." / "new.pubtator"], [tmp_path / "new.pubtator"])
+    with pytest.raises(InputError, match="is named twice among the outputs"):
+        check_outputs([tmp_path / "a.json", tmp_path / "sub" / ".." / "a.json"], [source])
+    check_outputs(["/dev/null"], ["/dev/null"])  # written in place, not replaced
+
+
+def test_check_writable_leaves_nothing(tmp_path):
+    check_writable(tmp_path / "ok.joblib")
+    assert names(tmp_path) == []
+    with pytest.raises(OutputError, match="cannot write: No such file or directory"):
+        check_writable(tmp_path / "missing" / "m.joblib")
+    with pytest.raises(OutputError, match="cannot write: Is a directory"):
+        check_writable(tmp_path)
+
+
+def test_expand_inputs_asks_about_directory_files_only(tmp_path, caplog):
+    (tmp_path / "d").mkdir()
+    for name in ("a.pubtator", "b.md5"):
+        (tmp_path / "d" / name).write_text("x")
+    (tmp_path / "c.md5").write_text("x")
+
+    def accept(path):
+        return "a checksum" if path.suffix == ".md5" else None
+
+    assert expand_inputs([tmp_path / "d", tmp_path / "c.md5"], accept=accept) == [tmp_path / "d" / "a.pubtator", tmp_path / "c.md5"]
+    assert [r.getMessage() for r in caplog.records] == [f"{tmp_path / 'd'}: skipped 1 file(s) that hold no documents: b.md5 (a checksum)"]

@@ -203,3 +203,30 @@ def test_a_gz_output_is_compressed_in_the_format_of_its_inner_extension(tmp_path
     assert data[:2] == b"\x1f\x8b" and check(gzip.decompress(data))
     if format in FORMATS:  # documents: they read back, byte-identical in PubTator
         assert written(read_documents(tmp_path / name), "pubtator").decode() == MULTI_DOC
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("a.pubtator", MULTI_DOC.encode(), None),
+        ("noext", gzip.compress(MULTI_DOC.encode()), None),
+        ("a.xml.gz", gzip.compress(written(parse(MULTI_DOC), "bioc-xml")), None),
+        ("a.json", written(parse(MULTI_DOC), "bioc-json"), None),
+        ("a.pubtator.md5", b"d41d8cd98f00b204e9800998ecf8427e  a.pubtator\n", "not PubTator or BioC"),
+        ("manifest.json", b'{"files": 3}', "not PubTator or BioC"),
+        ("rows.jsonl", b'{"document": "1", "id1": "a"}\n', "not PubTator or BioC"),
+        ("notes.txt", b"  \n", "empty"),
+    ],
+)
+def test_document_file_problem(tmp_path, name, content, problem):
+    from relclf.io.formats import document_file_problem
+
+    (tmp_path / name).write_bytes(content)
+    assert document_file_problem(tmp_path / name) == problem
+
+
+def test_a_gz_parquet_output_is_refused(tmp_path):
+    pytest.importorskip("pyarrow")
+    with pytest.raises(RelclfError, match="Parquet compresses its columns itself"):
+        write_documents(parse(MULTI_DOC), tmp_path / "rows.parquet.gz")
+    assert list(tmp_path.iterdir()) == []
