@@ -284,3 +284,18 @@ def test_every_input_is_opened_before_any_output_is_written(saved, tmp_path):
     with pytest.raises(InputError, match="b.pubtator.gz:1: damaged gzip data"):
         api.predict_files([dump], tmp_path / "out", saved["model"])
     assert not (tmp_path / "out").exists()
+
+
+def test_read_corpus_reads_named_pipes_and_gzip(tmp_path):
+    import gzip
+    import os
+    import threading
+
+    text = synthetic_corpus(3, seed=8, start=40)
+    fifo = tmp_path / "train.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(gzip.compress(text.encode()),))
+    writer.start()
+    documents = api.read_corpus([fifo])
+    writer.join(10)
+    assert documents == parse(text)

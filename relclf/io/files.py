@@ -323,7 +323,7 @@ def expand_inputs(inputs: Sequence[PathLike], *, accept: Callable[[Path], str | 
         path = Path(item)
         if path.is_dir():
             files.extend(_directory_files(path, accept))
-        elif path.is_file():
+        elif path.exists():  # a file, or a named pipe or device read as one
             files.append(path)
         elif glob.has_magic(text):
             matches = sorted(Path(m) for m in glob.glob(text) if Path(m).is_file())
@@ -377,12 +377,12 @@ def check_outputs(outputs: Iterable[PathLike | None], inputs: Iterable[PathLike 
     """
     known: dict[object, str] = {}
     for source in inputs:
-        if source is not None and str(source) != "-":
+        if isinstance(source, (str, os.PathLike)) and str(source) != "-":  # open streams are no files to compare
             for key in _identities(Path(source)):
                 known.setdefault(key, str(source))
     written: dict[object, str] = {}
     for target in outputs:
-        if target is None or str(target) == "-":
+        if not isinstance(target, (str, os.PathLike)) or str(target) == "-":
             continue
         path = Path(target)
         with contextlib.suppress(OSError):
