@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -128,7 +129,8 @@ def main() -> None:
         "the original minus its one malformed mention line (line 14937; its document is kept). gzipped outputs are named `X.gz`",
         "and read back by their content. For JSON Lines / TSV, which hold",
         "relation rows rather than documents, \"identical\" means one row per relation line (the size column then counts relations).",
-        "Seconds: one run, all steps of the chain, process start-up included (not a benchmark).",
+        "Seconds: one run, all steps of the chain, process start-up included (not a benchmark);",
+        f"load average at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.",
         "",
         "| file | chain | documents | identical | differing lines | original bytes / relations | output bytes | seconds |",
         "|---|---|---:|---|---:|---:|---:|---:|",

@@ -104,9 +104,9 @@ def test_skip_invalid_keeps_the_rest(workdir, model):
     mixed.write_text("77|t|Bad.\n77|a|Doc.\n77\t0\t3\tXXX\tGene\t5\n\n" + good)
     out = relclf("predict", str(mixed), "-m", str(model), "--skip-invalid")
     assert out.returncode == 0, out.stderr
-    assert f"relclf: warning: {mixed}:3:" in out.stderr
-    assert "skipped 1 invalid document(s)" in out.stderr
-    assert out.stdout.count("|t|") == 12
+    assert f"relclf: warning: {mixed}:3:" in out.stderr and "(mention skipped)" in out.stderr
+    assert "skipped 0 invalid document(s), 1 invalid mention(s)" in out.stderr
+    assert out.stdout.count("|t|") == 13  # the bad mention line dropped, its document kept
 
 
 def test_missing_file_and_model_errors(workdir, model):
