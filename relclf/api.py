@@ -372,7 +372,9 @@ def evaluate(
     in_flight: deque[Document] = deque()
     predicted = estimator.predict_documents(_hidden(documents, in_flight), threshold=threshold, n_jobs=n_jobs)
     accumulator = ScoreAccumulator()
-    total = count_documents(gold) if progress and isinstance(gold, (str, os.PathLike)) else None
+    total = None
+    if progress:
+        total = count_documents(gold) if isinstance(gold, (str, os.PathLike)) else len(gold) if isinstance(gold, Sequence) else None
     gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         accumulator.add(in_flight.popleft(), document.relations)

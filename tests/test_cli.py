@@ -435,7 +435,7 @@ def test_max_pairs_per_doc_caps_with_one_warning_per_document(workdir, model, jo
     relations = [line for line in capped.stdout.splitlines() if "Correlation" in line]
     per_doc = [line.split("\t")[0] for line in relations]
     assert len(per_doc) == len(set(per_doc)) > 0  # at most one relation per document
-    uncapped = relclf("predict", test, "-m", str(model), "--max-pairs-per-doc", "0")
+    uncapped = relclf("predict", test, "-m", str(model), "--max-pairs-per-doc", "none")
     assert uncapped.returncode == 0 and uncapped.stderr == ""
     assert uncapped.stdout == relclf("predict", test, "-m", str(model)).stdout  # the default cap is not reached
 # --- scale: many inputs, parallel training, a dask cluster --------------------------------------
