@@ -86,10 +86,10 @@ def open_binary(source: PathLike | IO[bytes]) -> Iterator[BinaryIO]:
     open are not closed.
     """
     if not isinstance(source, (str, os.PathLike)):
-        yield _decompressed(source, display_name(source))
+        yield _decompressed(source, display_name(source), shared=True)
         return
     if str(source) == "-":
-        yield _decompressed(sys.stdin.buffer, "<stdin>")
+        yield _decompressed(sys.stdin.buffer, "<stdin>", shared=True)
         return
     path = Path(source)
     if path.is_dir():
@@ -101,7 +101,7 @@ def open_binary(source: PathLike | IO[bytes]) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise InputError(str(source), 0, f"cannot read: {exc.strerror or exc}") from None
     with handle:
-        yield _decompressed(handle, str(source))
+        yield _decompressed(handle, str(source), shared=False)
 
 
 # The decompressing reader of each open stream, so that a stream opened twice (standard input: once
@@ -109,16 +109,23 @@ def open_binary(source: PathLike | IO[bytes]) -> Iterator[BinaryIO]:
 _READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _decompressed(handle: IO[bytes], name: str) -> BinaryIO:
-    """``handle`` itself, or a reader of its decompressed bytes when it starts with the gzip magic bytes."""
-    with contextlib.suppress(TypeError):  # a stream that cannot be weakly referenced is not cached
-        if handle in _READERS:
-            return _READERS[handle]
+def _decompressed(handle: IO[bytes], name: str, *, shared: bool) -> BinaryIO:
+    """``handle`` itself, or a reader of its decompressed bytes when it starts with the gzip magic bytes.
+
+    A ``shared`` stream (standard input, a stream passed in) may be opened again: its reader is kept
+    for the next time. (The reader refers to its stream, so an entry lasts as long as the process;
+    files opened by path, once per call, are not kept.)
+    """
+    if shared:
+        with contextlib.suppress(TypeError):  # a stream that cannot be weakly referenced is not kept
+            if handle in _READERS:
+                return _READERS[handle]
     if _head(handle, len(GZIP_MAGIC)) != GZIP_MAGIC:
         return handle  # type: ignore[return-value]
     reader = io.BufferedReader(_GzipReader(handle, name), buffer_size=_READ_BUFFER)
-    with contextlib.suppress(TypeError):
-        _READERS[handle] = reader
+    if shared:
+        with contextlib.suppress(TypeError):
+            _READERS[handle] = reader
     return reader  # type: ignore[return-value]
 
 
