@@ -214,12 +214,14 @@
     if (state.sort === 'asc') visible.sort((a, b) => docScore(a) - docScore(b) || a.position - b.position);
     placeDocuments(visible);
     sequence = visible.flatMap((d) => d.shown);
+    layoutWidth = null;
     for (const doc of docs) {
       if (doc.hidden !== doc.el.hidden) doc.el.hidden = doc.hidden;
       if (doc.rendered) render(doc);
       else placeholder(doc);
     }
     showMatches(visible);
+    showSelection();
   }
 
   function placeDocuments(visible) {
@@ -269,8 +271,11 @@
     }
   }
 
+  // read once per refresh: reading a layout value after each placeholder's height was set would lay the page out again each time
+  let layoutWidth = null;
   function estimateHeight(doc) {
-    const width = Math.max(300, docsBox.clientWidth - 40);
+    if (layoutWidth === null) layoutWidth = docsBox.clientWidth;
+    const width = Math.max(300, layoutWidth - 40);
     const wide = window.innerWidth > 1250;
     const textWidth = wide ? width * 0.6 : width;
     const perLine = Math.max(20, textWidth / 7.6);
@@ -542,14 +547,24 @@
     if (selected) unmark(selected);
     selected = r;
     if (!r) {
-      byId('selection').textContent = '';
+      showSelection();
       return;
     }
     if (!r.doc.rendered) render(r.doc);
     mark(r);
     if (scroll) reveal(r);
+    showSelection();
+  }
+
+  function showSelection() {
+    const r = selected;
+    if (!r) {
+      byId('selection').textContent = '';
+      return;
+    }
     const position = sequence.indexOf(r);
-    byId('selection').textContent = `\u00b7 selected: ${r.label} between ${r.text1 || r.id1} and ${r.text2 || r.id2} (PMID ${r.doc.pmid})${position >= 0 ? `, ${position + 1} of ${sequence.length}` : ''}`;
+    const where = position >= 0 ? `, ${(position + 1).toLocaleString('en')} of ${sequence.length.toLocaleString('en')}` : ', hidden by the filters';
+    byId('selection').textContent = `\u00b7 selected: ${r.label} between ${r.text1 || r.id1} and ${r.text2 || r.id2} (PMID ${r.doc.pmid})${where}`;
   }
 
   // show the document, then the first evidence sentence and the row, each moving the view as little as possible
