@@ -220,6 +220,7 @@
       if (doc.rendered) render(doc);
       else placeholder(doc);
     }
+    renderNearView();
     showMatches(visible);
     showSelection();
   }
@@ -258,6 +259,18 @@
       order.push(doc);
     }
     docsBox.append(fragment);
+  }
+
+  // what the observer would render on its next callback, rendered now, so that the view never shows an empty frame
+  function renderNearView() {
+    const margin = 1500;
+    for (const doc of order) {
+      if (doc.hidden) break; // hidden documents come last
+      const box = doc.el.getBoundingClientRect();
+      if (box.bottom < -margin) continue;
+      if (box.top > window.innerHeight + margin) break;
+      if (!doc.rendered) render(doc);
+    }
   }
 
   function onIntersect(entries) {
@@ -729,10 +742,12 @@
       clearTimeout(timer);
       timer = setTimeout(() => setQuery(event.target.value), 120);
     });
+    // Enter searches at once and leaves the box, so that j/k work on the results
     byId('query').addEventListener('keydown', (event) => {
       if (event.key === 'Enter') {
         clearTimeout(timer);
         setQuery(event.target.value);
+        event.target.blur();
       }
     });
     byId('query-text').addEventListener('change', (event) => {
