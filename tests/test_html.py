@@ -296,6 +296,12 @@ def test_cli_convert_writes_pages_and_no_page_for_bad_input(tmp_path, capsys):
     assert not (tmp_path / "bad.html").exists()
 
 
+def test_a_score_json_cannot_hold_shows_as_no_score():
+    document = parse_one(DOC_400).with_relations([Relation("Association", "D001241", "7157", None, float("nan")), Relation("Association", "D001241", "1956", None, float("inf"))])
+    html, parser = _page([document])
+    assert [r["score"] for r in _payloads(parser)[0]["relations"]] == [None, None]
+
+
 def test_a_document_without_mentions_or_text_still_renders():
     empty = Document("9", "", "")
     payload = document_payload(empty, 0)

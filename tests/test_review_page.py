@@ -11,6 +11,7 @@ never downloads a browser here. Without Playwright or Chromium these tests skip,
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import shutil
@@ -366,3 +367,11 @@ def test_help_and_search_shortcuts(browsing, pages):
     # typing in the search box is text, not shortcuts
     page.keyboard.type("jar")
     assert page.locator("tr.rel.accepted, tr.rel.rejected").count() == 0
+
+
+def test_the_documentation_screenshot_script_still_works(browser, tmp_path):
+    spec = importlib.util.spec_from_file_location("review_screenshot", ROOT / "experiments" / "review_screenshot.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    picture = script.make_screenshot(tmp_path / "review.png", browser=browser)
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and picture.stat().st_size > 50_000

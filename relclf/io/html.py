@@ -32,6 +32,7 @@ import functools
 import hashlib
 import io
 import json
+import math
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -166,7 +167,9 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
         evidence, near = _evidence(pair, entity_mentions, mention_sentence)
         relations.append(
             {
-                **{key: row[key] for key in ("id1", "type1", "text1", "id2", "type2", "text2", "label", "score")},
+                **{key: row[key] for key in ("id1", "type1", "text1", "id2", "type2", "text2", "label")},
+                # JSON has no NaN or infinity (a BioC score infon may hold them): such a score shows as none
+                "score": row["score"] if row["score"] is None or math.isfinite(row["score"]) else None,
                 "novelty": relation.novelty,
                 "e": None if None in pair else list(pair),
                 "ev": evidence,

@@ -167,7 +167,11 @@
         group.box.append(label);
       }
     }
-    if (!hasScores) byId('score-filter').hidden = true;
+    if (!hasScores) {
+      // gold relations have no score: nothing to filter or sort by
+      byId('score-filter').hidden = true;
+      for (const option of byId('sort').options) option.disabled = option.value !== 'input';
+    }
   }
 
   function setGroup(name, values) {
