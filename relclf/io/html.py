@@ -42,7 +42,7 @@ from typing import IO, Any
 from .._version import __version__
 from ..document import Document, Relation
 from ..extract.text import sentence_spans
-from .rows import COLUMNS, _entity_index, relation_rows
+from .rows import COLUMNS, _entity_index, _row
 
 __all__ = ["document_payload", "script_json", "write_html"]
 
@@ -162,7 +162,8 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     entity_mentions = [[position[id(m)] for m in entity.mentions] for entity in entities.values()]
     title, abstract, mention_sentence = _segments(document)
     relations = []
-    for relation, row in zip(document.relations, relation_rows(document)):
+    for relation in document.relations:
+        row = _row(document.pmid, relation, entities)  # the row relation_rows gives, from the index built once here
         pair = (numbers.get(relation.id1), numbers.get(relation.id2))
         evidence, near = _evidence(pair, entity_mentions, mention_sentence)
         relations.append(
