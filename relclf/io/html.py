@@ -89,12 +89,9 @@ def _page() -> _Page:
     style, script = _asset("review.css"), _asset("review.js")
     if "</" in style or "</" in script:  # would end the element early; the assets are ours, so this is a bug
         raise AssertionError("an HTML asset contains '</'")
-    # no network at all: 'none' for everything but the page's own style and script, named by their hash;
-    # blob: for the export's download link, data: for the inline SVG icons of the stylesheet
-    policy = (
-        f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
-    )
+    # no network at all: 'none' for everything but the page's own style and script, named by their hash
+    # (the exports are downloads of blob: URLs the script makes, which the policy does not govern)
+    policy = f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'"
     template = _asset("review.html")
     filled = template.replace("{{policy}}", policy).replace("{{version}}", __version__).replace("{{style}}", style).replace("{{script}}", script)
     head, rest = filled.split(_DOCUMENTS_MARK)
