@@ -11,6 +11,7 @@ never downloads a browser here. Without Playwright or Chromium these tests skip,
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import os
@@ -68,9 +69,11 @@ def browser():
 def pages(tmp_path_factory) -> dict[str, Path]:
     """The pages the tests open: the bundled example predicted by the CLI, a scored corpus, a hostile document, many documents."""
     folder = tmp_path_factory.mktemp("pages")
-    paths = {name: folder / f"{name}.html" for name in ("example", "scored", "hostile", "many")}
+    paths = {name: folder / f"{name}.html" for name in ("example", "scored", "rescored", "hostile", "many")}
     assert cli.main(["predict", str(EXAMPLE), "-o", str(paths["example"])]) == 0
     write_documents(scored_corpus(), paths["scored"])
+    # the same relations with other scores, as another model would give: another page, another digest
+    write_documents([d.with_relations([dataclasses.replace(r, score=r.score / 2) for r in d.relations]) for d in scored_corpus()], paths["rescored"])
     write_documents([hostile_document()], paths["hostile"])
     write_documents(parse(synthetic_corpus(2000, seed=3)), paths["many"])
     return paths
@@ -331,6 +334,27 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
     # another page (another digest) has decisions of its own
     other = browsing.open(pages["hostile"])
     assert other.text_content("#progress-text") == "0 of 1 relation decided: 0 accepted, 0 rejected"
+
+
+def test_exported_decisions_import_into_a_page_of_other_predictions(browsing, pages, tmp_path):
+    page = browsing.open(pages["scored"])
+    everything = _expected(lambda p, r: True)
+    for key, button in ((everything[2], "acc"), (everything[4], "rej"), (everything[6], "acc")):
+        page.locator(f"tr.rel[data-key='{key}'] button.{button}").click()
+    _, text = _download(page, "#export-decisions")
+    exported = tmp_path / "decisions.tsv"
+    # one more row, for a relation the other page does not have
+    exported.write_text(text + text.splitlines()[1].replace("Association", "Bind") + "\n", encoding="utf-8")
+    other = browsing.open(pages["rescored"])
+    assert other.text_content("#progress-text").startswith("0 of 9")
+    other.set_input_files("#import-file", str(exported))
+    other.wait_for_function("document.getElementById('import-note').textContent !== ''")
+    assert other.text_content("#import-note") == "Imported 3 decisions; 1 matched no relation of this page."
+    assert other.eval_on_selector_all("tr.rel.accepted", "r => r.map(x => x.dataset.key)") == [everything[2], everything[6]]
+    assert other.eval_on_selector_all("tr.rel.rejected", "r => r.map(x => x.dataset.key)") == [everything[4]]
+    other.reload()
+    other.wait_for_selector("body[data-ready='true']")
+    assert other.text_content("#progress-text") == "3 of 9 relations decided: 2 accepted, 1 rejected"
 
 
 def test_a_page_of_thousands_of_documents_renders_only_what_is_near_the_view(browsing, pages):

@@ -705,6 +705,80 @@
     download(`${fileBase()}.decisions.tsv`, lines([[...summary.columns, 'decision'].join('\t'), ...rows]));
   }
 
+  // Import: the decisions of an "All decisions as TSV" file, matched by document, IDs and label, so that
+  // they carry over to a page of other predictions (another model or threshold) or to another browser
+  function parseTsv(text) {
+    const rows = [];
+    let row = [];
+    let field = '';
+    let quoted = false;
+    for (let i = 0; i < text.length; i += 1) {
+      const c = text[i];
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') {
+          field += '"';
+          i += 1;
+        } else if (c === '"') {
+          quoted = false;
+        } else {
+          field += c;
+        }
+      } else if (c === '"' && field === '') {
+        quoted = true;
+      } else if (c === '\t') {
+        row.push(field);
+        field = '';
+      } else if (c === '\n' || c === '\r') {
+        if (c === '\r' && text[i + 1] === '\n') i += 1;
+        row.push(field);
+        rows.push(row);
+        row = [];
+        field = '';
+      } else {
+        field += c;
+      }
+    }
+    if (field !== '' || row.length) {
+      row.push(field);
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  const matchKey = (pmid, id1, id2, label) => [pmid, id1, id2, label].join('\t');
+
+  function importDecisions(text) {
+    const [header, ...rows] = parseTsv(text);
+    const column = (name) => (header || []).indexOf(name);
+    const needed = ['document', 'id1', 'id2', 'label', 'decision'];
+    if (needed.some((name) => column(name) < 0)) {
+      return `Not a decisions file: it needs the columns ${needed.join(', ')}.`;
+    }
+    const byContent = new Map();
+    for (const r of relations) {
+      const key = matchKey(r.doc.pmid, r.id1, r.id2, r.label);
+      if (!byContent.has(key)) byContent.set(key, []);
+      byContent.get(key).push(r);
+    }
+    let applied = 0;
+    let unmatched = 0;
+    for (const row of rows) {
+      if (row.length < header.length) continue;
+      const value = { accepted: 'a', rejected: 'r' }[row[column('decision')]];
+      const matches = byContent.get(matchKey(row[column('document')], row[column('id1')], row[column('id2')], row[column('label')]));
+      if (!value || !matches) {
+        unmatched += 1;
+        continue;
+      }
+      for (const r of matches) decisions[r.key] = value;
+      applied += 1;
+    }
+    saveDecisions();
+    showProgress();
+    refresh();
+    return `Imported ${plural(applied, 'decision')}${unmatched ? `; ${unmatched.toLocaleString('en')} matched no relation of this page` : ''}.`;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Events
 
@@ -782,6 +856,15 @@
     byId('export-pubtator').addEventListener('click', exportPubtator);
     byId('export-tsv').addEventListener('click', exportTsv);
     byId('export-decisions').addEventListener('click', exportDecisions);
+    const file = byId('import-file');
+    byId('import').addEventListener('click', () => file.click());
+    file.addEventListener('change', () => {
+      if (!file.files.length) return;
+      file.files[0].text().then((text) => {
+        byId('import-note').textContent = importDecisions(text);
+        file.value = '';
+      });
+    });
     byId('clear').addEventListener('click', () => {
       if (!window.confirm('Clear every decision made on this page?')) return;
       decisions = {};
