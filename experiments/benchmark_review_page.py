@@ -141,11 +141,12 @@ def measure_browser(pages: dict[str, Path], runs: int) -> dict | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--note", default="", help="a remark printed with the results (e.g. whether the machine was quiet)")
     args = parser.parse_args()
     if not UNLABELED.exists():
         sys.exit(f"needs {UNLABELED} (not part of the repository)")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    report: dict = {"machine": describe_machine(), "commit": commit, "runs": args.runs, "load_before": load_average()}
+    report: dict = {"machine": describe_machine(), "commit": commit, "runs": args.runs, "note": args.note, "load_before": load_average()}
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         source = str(UNLABELED.relative_to(ROOT.parent).as_posix())
@@ -182,6 +183,7 @@ def markdown(report: dict) -> str:
         f"Medians of {report['runs']} runs; each CLI run a fresh process (start-up and model loading included); peak RSS from GNU time. "
         f"Load average (1, 5, 15 min) before: {report['load_before']}, after: {report['load_after']}.",
         "",
+        *([f"**Note:** {report['note']}", ""] if report.get("note") else []),
         f"## The {n1} valid abstracts of bc8_new_900.pubtator ({report['relations']:,} predicted relations)",
         "",
         "| command | wall s | peak RSS MB | output MB | all runs s |",
