@@ -2,13 +2,14 @@
 
 Input formats: ``pubtator``, ``bioc-xml``, ``bioc-json``. Output formats: these three plus
 ``jsonl``, ``tsv`` and ``parquet`` (one relation per row, see :mod:`relclf.io.rows`; they cannot be
-read back as documents since they do not hold the text; Parquet needs pyarrow).
+read back as documents since they do not hold the text; Parquet needs pyarrow), and ``html`` (a review
+page, see :mod:`relclf.io.html`).
 
 Detection (used when no format is given): an input whose extension names a BioC format (``.xml``,
 ``.bioc``, ``.json``, ``.jsonl``) is read as that format; any other input (``.pubtator``, ``.txt``,
 no extension, standard input) is recognized by its first non-blank byte: ``<`` is BioC XML, ``{`` or
 ``[`` is BioC JSON, anything else PubTator. Outputs follow their extension (``.xml``, ``.json``,
-``.jsonl``, ``.tsv``, ``.parquet``; anything else and standard output are PubTator).
+``.jsonl``, ``.tsv``, ``.parquet``, ``.html``/``.htm``; anything else and standard output are PubTator).
 
 gzip: any input may be gzip-compressed (recognized by its content, see
 :func:`relclf.io.files.open_binary`); the extension before ``.gz`` names the format (``x.xml.gz`` is
@@ -30,6 +31,7 @@ from ..errors import ErrorHandler, RelclfError
 from .bioc_json import read_bioc_json, write_bioc_json
 from .bioc_xml import read_bioc_xml, write_bioc_xml
 from .files import PathLike, atomic_writer, display_name, inner_suffix, is_gzip_name, open_binary
+from .html import write_html
 from .pubtator import read_pubtator, write_pubtator
 from .rows import require_pyarrow, write_jsonl, write_parquet, write_tsv
 
@@ -46,13 +48,16 @@ __all__ = [
 ]
 
 INPUT_FORMATS = ("pubtator", "bioc-xml", "bioc-json")
-OUTPUT_FORMATS = (*INPUT_FORMATS, "jsonl", "tsv", "parquet")
+OUTPUT_FORMATS = (*INPUT_FORMATS, "jsonl", "tsv", "parquet", "html")
 
 _INPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "bioc-json"}
-_OUTPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "jsonl", ".tsv": "tsv", ".parquet": "parquet"}
+_OUTPUT_EXTENSIONS = {
+    ".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "jsonl", ".tsv": "tsv", ".parquet": "parquet",
+    ".html": "html", ".htm": "html",
+}
 _SNIFF_BYTES = 64 * 1024
 #: the extension an output of each format gets when relclf names it (``predict --output-dir``)
-OUTPUT_EXTENSIONS = {"pubtator": ".pubtator", "bioc-xml": ".xml", "bioc-json": ".json", "jsonl": ".jsonl", "tsv": ".tsv", "parquet": ".parquet"}
+OUTPUT_EXTENSIONS = {"pubtator": ".pubtator", "bioc-xml": ".xml", "bioc-json": ".json", "jsonl": ".jsonl", "tsv": ".tsv", "parquet": ".parquet", "html": ".html"}
 _BINARY_OUTPUTS = ("bioc-xml", "parquet")
 
 
@@ -252,7 +257,7 @@ def _write(documents: Iterable[Document], handle: IO, format: str, with_scores: 
         return write_pubtator(documents, handle, with_scores=with_scores)
     if format == "bioc-xml":
         return write_bioc_xml(documents, handle)
-    writer = {"bioc-json": write_bioc_json, "jsonl": write_jsonl, "tsv": write_tsv, "parquet": write_parquet}[format]
+    writer = {"bioc-json": write_bioc_json, "jsonl": write_jsonl, "tsv": write_tsv, "parquet": write_parquet, "html": write_html}[format]
     return writer(documents, handle)
 
 
