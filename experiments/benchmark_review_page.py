@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import describe_machine  # experiments/machine.py
+from machine import describe_machine, provenance, stamp_json, stamp_markdown  # experiments/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -146,7 +146,7 @@ def main() -> None:
     if not UNLABELED.exists():
         sys.exit(f"needs {UNLABELED} (not part of the repository)")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    report: dict = {"machine": describe_machine(), "commit": commit, "runs": args.runs, "note": args.note, "load_before": load_average()}
+    report: dict = {"provenance": provenance(), "machine": describe_machine(), "commit": commit, "runs": args.runs, "note": args.note, "load_before": load_average()}
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         source = str(UNLABELED.relative_to(ROOT.parent).as_posix())
@@ -168,8 +168,8 @@ def main() -> None:
         report["browser"] = measure_browser({"899 abstracts": tmp / "page_1x.html", "8,990 abstracts": tmp / "page_10x.html"}, args.runs)
     report["load_after"] = load_average()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "review_page.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "review_page.md").write_text(markdown(report))
+    (RESULTS / "review_page.json").write_text(json.dumps(stamp_json(report, report["provenance"]), indent=2) + "\n")
+    (RESULTS / "review_page.md").write_text(stamp_markdown(markdown(report), report["provenance"]))
     print(markdown(report))
 
 
