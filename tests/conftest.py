@@ -152,22 +152,6 @@ def biored_dev() -> list[Document]:
     return list(read_pubtator(DEV))
 
 
-def run_relclf(*args: str, stdin: str | None = None, cwd: Path | None = None, preexec_fn=None) -> subprocess.CompletedProcess:
-    """Run ``python -m relclf ARGS`` as a user would and capture its output (text, UTF-8).
-
-    ``preexec_fn`` runs in the child before it starts (e.g. to set a resource limit).
-    """
-    return subprocess.run(
-        [sys.executable, "-m", "relclf", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        preexec_fn=preexec_fn,
-    )
-
-
 # --- running the command line ---------------------------------------------------------------------
 
 
@@ -271,6 +255,22 @@ def run_cli(*args: str, stdin: str | bytes | None = None, cwd: Path | None = Non
     return subprocess.CompletedProcess(["relclf", *args], run.status, run.stdout.decode("utf-8", "surrogateescape"), run.stderr.decode("utf-8", "surrogateescape"))
 
 
+def run_relclf(*args: str, stdin: str | None = None, cwd: Path | None = None, preexec_fn=None) -> subprocess.CompletedProcess:
+    """Run ``python -m relclf ARGS`` as a user would and capture its output (text, UTF-8).
+
+    ``preexec_fn`` runs in the child before it starts (e.g. to set a resource limit).
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "relclf", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        preexec_fn=preexec_fn,
+    )
+
+
 # --- the synthetic model, fitted once per session -------------------------------------------------
 
 
@@ -282,27 +282,50 @@ def synthetic_train(tmp_path_factory) -> Path:
     return path
 
 
+# what the shared model and model file must still be after every test (by id of the model, or path)
+_FINGERPRINTS: dict[object, str] = {}
+
+
 @pytest.fixture(scope="session")
 def synthetic_model(synthetic_train):
     """``RelationExtractor(vectorizer=PairVectorizer(min_df=1))`` fitted on ``synthetic_corpus(40, seed=1)``.
 
-    Shared by the whole session, so no test may change it (``clone`` it to fit a variant): the
-    session ends with an error if its fitted state changed.
+    Shared by the whole session, so no test may change it (``sklearn.base.clone`` it to fit a
+    variant): a test that does fails in its teardown.
     """
     from relclf import RelationExtractor
     from relclf.extract.vectorizer import PairVectorizer
 
     model = RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(read_pubtator(synthetic_train))
-    fingerprint = joblib.hash(model)
-    yield model
-    assert joblib.hash(model) == fingerprint, "a test changed the shared synthetic model"
+    _FINGERPRINTS[id(model)] = joblib.hash(model)
+    return model
 
 
 @pytest.fixture(scope="session")
 def synthetic_model_file(synthetic_model, synthetic_train) -> Path:
-    """``synthetic_model`` saved (with its card and checksum) as ``model.joblib`` beside ``synthetic_train``."""
+    """``synthetic_model`` saved (with its card and checksum) as ``model.joblib`` beside ``synthetic_train``.
+
+    Shared too: a test that changes the file fails in its teardown.
+    """
     from relclf.persistence import build_metadata, save_model
 
     path = synthetic_train.with_name("model.joblib")
     save_model(synthetic_model, path, build_metadata(synthetic_model, [synthetic_train]))
+    _FINGERPRINTS[path] = _file_fingerprint(path)
     return path
+
+
+def _file_fingerprint(path: Path) -> str:
+    return joblib.hash([p.read_bytes() for p in sorted(path.parent.iterdir())])
+
+
+@pytest.fixture(autouse=True)
+def _shared_model_unchanged(request):
+    """After each test that used the shared synthetic model or its file: check that both are unchanged."""
+    yield
+    if "synthetic_model" in request.fixturenames:
+        model = request.getfixturevalue("synthetic_model")
+        assert joblib.hash(model) == _FINGERPRINTS[id(model)], "this test changed the shared synthetic model"
+    if "synthetic_model_file" in request.fixturenames:
+        path = request.getfixturevalue("synthetic_model_file")
+        assert _file_fingerprint(path) == _FINGERPRINTS[path], f"this test changed the shared model files in {path.parent}"
