@@ -33,6 +33,8 @@ def relclf(*args: str, stdin: str | None = None, cwd: Path | None = None) -> sub
 def installed_relclf(*args: str) -> subprocess.CompletedProcess:
     """Run the installed ``relclf`` command (the console script beside this Python) in a new process."""
     command = Path(sys.executable).with_name("relclf")
+    if not command.is_file():
+        pytest.fail(f"no relclf command at {command}: install the package (pip install -e .) to run this test")
     return subprocess.run([str(command), *args], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
 
 
