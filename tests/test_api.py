@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -52,9 +51,9 @@ def test_python_api_page_examples_run(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "dev.pred.pubtator").read_text().count("|t|") == 8
 
 
-@pytest.fixture(scope="module")
-def model() -> RelationExtractor:
-    return RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(read_pubtator(io.BytesIO(synthetic_corpus(40, seed=1).encode())))
+@pytest.fixture
+def model(synthetic_model) -> RelationExtractor:
+    return synthetic_model
 
 
 @pytest.fixture

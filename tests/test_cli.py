@@ -1,4 +1,9 @@
-"""End-to-end tests: drive the ``relclf`` command as a user would (in a subprocess)."""
+"""Tests of the command line (relclf/cli.py).
+
+They run ``relclf`` in this process, through :func:`relclf.cli.main` (:func:`conftest.run_cli`), except
+where a real process is the point: the end-to-end test that drives the installed ``relclf`` command as a
+user would, progress bars on a real terminal, and trainings under different hash seeds.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_relclf
+from conftest import run_cli
 from synthetic import synthetic_corpus
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -21,8 +26,16 @@ NEEDS_CORPUS = pytest.mark.skipif(
 
 
 def relclf(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m relclf ARGS`` and capture its output."""
-    return run_relclf(*args, stdin=stdin, cwd=cwd)
+    """Run ``relclf ARGS`` in this process and capture its output."""
+    return run_cli(*args, stdin=stdin, cwd=cwd)
+
+
+def installed_relclf(*args: str) -> subprocess.CompletedProcess:
+    """Run the installed ``relclf`` command (the console script beside this Python) in a new process."""
+    command = Path(sys.executable).with_name("relclf")
+    if not command.is_file():
+        pytest.fail(f"no relclf command at {command}: install the package (pip install -e .) to run this test")
+    return subprocess.run([str(command), *args], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +66,18 @@ def test_train_writes_model_and_metadata(model):
 
 
 def test_predict_evaluate_and_score(workdir, model):
+    """End to end: the installed ``relclf`` command, each run a new process, as a user would."""
     pred = workdir / "pred.pubtator"
-    out = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "-o", str(pred))
+    out = installed_relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "-o", str(pred))
     assert out.returncode == 0, out.stderr
     text = pred.read_text()
     assert text.count("|t|") == 12
     relation_lines = [line.split("\t") for line in text.splitlines() if line.count("\t") in (3, 4) and "|" not in line.split("\t")[1]]
     assert relation_lines and all(cols[4] in ("Novel", "No") for cols in relation_lines)
 
-    scored = relclf("score", str(workdir / "test.pubtator"), str(pred), "--json", str(workdir / "s.json"))
+    scored = installed_relclf("score", str(workdir / "test.pubtator"), str(pred), "--json", str(workdir / "s.json"))
     assert scored.returncode == 0, scored.stderr
-    evaluated = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(model), "--json", str(workdir / "e.json"))
+    evaluated = installed_relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(model), "--json", str(workdir / "e.json"))
     assert evaluated.returncode == 0, evaluated.stderr
     s, e = json.loads((workdir / "s.json").read_text()), json.loads((workdir / "e.json").read_text())
     assert s["levels"] == e["levels"]
@@ -407,18 +421,18 @@ def test_train_model_format_option_and_bioc_input(workdir, tmp_path):
     assert relclf("info", str(model)).returncode == 0
 
 
-def test_tampered_default_model_is_refused(workdir, model, tmp_path):
+def test_tampered_default_model_is_refused(workdir, model, tmp_path, monkeypatch):
     copy = tmp_path / "default.joblib"
     copy.write_bytes(model.read_bytes())
-    env = {**os.environ, "RELCLF_MODEL": str(copy)}
-    run = [sys.executable, "-m", "relclf", "predict", str(workdir / "test.pubtator")]
-    unverified = subprocess.run(run, capture_output=True, text=True, env=env)
+    monkeypatch.setenv("RELCLF_MODEL", str(copy))
+    run = ["predict", str(workdir / "test.pubtator")]
+    unverified = relclf(*run)
     assert unverified.returncode == 2
     assert unverified.stderr.strip().endswith("refusing to load the default model unverified")
     Path(f"{copy}.sha256").write_text(Path(f"{model}.sha256").read_text())
-    assert subprocess.run(run, capture_output=True, text=True, env=env).returncode == 0
+    assert relclf(*run).returncode == 0
     copy.write_bytes(model.read_bytes() + b"\0")
-    tampered = subprocess.run(run, capture_output=True, text=True, env=env)
+    tampered = relclf(*run)
     assert tampered.returncode == 2 and "the file is corrupted or was replaced; refusing to load" in tampered.stderr
     assert len(tampered.stderr.strip().splitlines()) == 1
 

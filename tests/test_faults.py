@@ -5,7 +5,9 @@ exit status 2 for bad input, 1 for a runtime failure (an output that cannot be w
 worker), 130/143 for SIGINT/SIGTERM, no traceback, no partial output file and no temporary file
 left behind (SIGKILL excepted: it can leave a ``.NAME.XXXX.tmp``, never a partial NAME). A closed
 standard output (``| head``) ends the run quietly, with status 141 and its workers stopped.
-Each case runs the real command in a subprocess.
+Cases run the command in this process (:func:`conftest.run_cli`) unless they need a real one: signals,
+killed workers, a file-size limit (a per-process resource limit), standard output on a full device,
+closed pipes, concurrent runs.
 """
 
 from __future__ import annotations
@@ -23,18 +25,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_relclf
-from relclf import RelationExtractor, read_pubtator
-from relclf.extract.vectorizer import PairVectorizer
-from relclf.persistence import build_metadata, load_model, save_model
+from conftest import run_cli, run_relclf
+from relclf.persistence import load_model
 from synthetic import synthetic_corpus
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def relclf(*args: str, stdin: str | None = None, limit_file_size: int | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m relclf ARGS``; ``limit_file_size`` caps the size of files it may write (bytes)."""
-    return run_relclf(*args, stdin=stdin, preexec_fn=None if limit_file_size is None else _file_size_limit(limit_file_size))
+def relclf(*args: str) -> subprocess.CompletedProcess:
+    """Run ``relclf ARGS`` in this process."""
+    return run_cli(*args)
+
+
+def relclf_limited(*args: str, limit_file_size: int) -> subprocess.CompletedProcess:
+    """Run ``python -m relclf ARGS`` in a process that may write files of at most ``limit_file_size`` bytes."""
+    return run_relclf(*args, preexec_fn=_file_size_limit(limit_file_size))
 
 
 def _file_size_limit(size: int):  # noqa: ANN202
@@ -63,17 +68,13 @@ def leftovers(directory: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory) -> dict[str, Path]:
+def setup(tmp_path_factory, synthetic_train, synthetic_model_file) -> dict[str, Path]:
     path = tmp_path_factory.mktemp("faults")
-    train = path / "train.pubtator"
-    train.write_text(synthetic_corpus(40, seed=1))
-    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=3).fit(read_pubtator(train))
-    save_model(model, path / "model.joblib", build_metadata(model, [train]))
     test = path / "test.pubtator"
     test.write_text(synthetic_corpus(300, seed=2, start=500))
-    expected = relclf("predict", str(test), "-m", str(path / "model.joblib"))
+    expected = relclf("predict", str(test), "-m", str(synthetic_model_file))
     assert expected.returncode == 0, expected.stderr
-    return {"dir": path, "train": train, "model": path / "model.joblib", "test": test, "expected": expected.stdout}
+    return {"dir": path, "train": synthetic_train, "model": synthetic_model_file, "test": test, "expected": expected.stdout}
 
 
 @pytest.fixture
@@ -196,7 +197,7 @@ def test_unwritable_output_paths(setup, out_dir, where, reason):
 def test_full_device_as_output_and_as_stdout(setup):
     out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", "/dev/full")
     assert_one_line_error(out, "/dev/full: cannot write: No space left on device", status=1)
-    with open("/dev/full", "w") as full:
+    with open("/dev/full", "w") as full:  # a real process: its standard output is the full device
         proc = subprocess.run(
             [sys.executable, "-m", "relclf", "predict", str(setup["test"]), "-m", str(setup["model"])],
             stdout=full, stderr=subprocess.PIPE, text=True,
@@ -207,14 +208,14 @@ def test_full_device_as_output_and_as_stdout(setup):
 def test_file_size_limit_mid_write_leaves_nothing(setup, out_dir):
     # the predictions are ~150 KB; the limit stops the write after 16 KB, as a full disk would
     target = out_dir / "pred.pubtator"
-    out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target), limit_file_size=16_384)
+    out = relclf_limited("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target), limit_file_size=16_384)
     assert_one_line_error(out, f"{target}: cannot write: File too large", status=1)
     assert list(out_dir.iterdir()) == []
 
 
 def test_train_whose_model_cannot_be_written_leaves_no_model(setup, out_dir):
     target = out_dir / "m.joblib"
-    out = relclf("train", str(setup["train"]), "-o", str(target), "--cv", "2", limit_file_size=2_000)
+    out = relclf_limited("train", str(setup["train"]), "-o", str(target), "--cv", "2", limit_file_size=2_000)
     assert_one_line_error(out, f"{target}: cannot write: File too large", status=1)
     assert list(out_dir.iterdir()) == []
 

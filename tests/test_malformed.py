@@ -22,21 +22,15 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from relclf.errors import InputError
-from relclf.extract.estimator import RelationExtractor
-from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.formats import read_documents, write_documents
-from relclf.persistence import build_metadata, save_model
-from synthetic import synthetic_corpus
 
 # Document 1: 7 lines, then a blank line; the bad document therefore starts at line 9.
 GOOD_FIRST = (
@@ -215,19 +209,13 @@ def test_unusual_valid_documents_are_kept_exactly(text, format):
 # --- through the command line ------------------------------------------------------------------------
 
 
-def relclf(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "relclf", *args], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+relclf = run_cli  # the command, run in this process
 
 
-@pytest.fixture(scope="module")
-def model(tmp_path_factory) -> Path:
-    """A small real model (type pairs Chemical|Disease and Chemical|Gene)."""
-    from conftest import parse
-
-    path = tmp_path_factory.mktemp("model") / "model.joblib"
-    estimator = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=2).fit(parse(synthetic_corpus(30, seed=1)))
-    save_model(estimator, path, build_metadata(estimator, []))
-    return path
+@pytest.fixture
+def model(synthetic_model_file) -> Path:
+    """A small real model (type pair Chemical|Disease)."""
+    return synthetic_model_file
 
 
 CLI_STRICT = ["mention text not the text at its offsets", "invalid UTF-8 in the abstract", "NUL byte in the title line", "10 MB line of garbage", "duplicate document ID"]
