@@ -1,10 +1,11 @@
 """Round-trip identity of real PubTator files through every format, with the real CLI.
 
 For each file: ``relclf convert FILE -o X`` to BioC XML, BioC JSON and PubTator, then back to PubTator,
-and a chain PubTator -> XML -> JSON -> PubTator; the result is compared byte for byte with the
-original. bc8_new_900.pubtator holds one malformed document, so it is converted with --skip-invalid
-and compared with the original minus that document's lines. JSON Lines and TSV hold relation rows,
-not documents, so for them the check is one row per relation. Writes experiments/results/roundtrip.md.
+a chain PubTator -> XML -> JSON -> PubTator, and the same through gzip-compressed outputs (``X.gz``,
+read back by content); the result is compared byte for byte with the original. bc8_new_900.pubtator
+holds one malformed mention line, so it is converted with --skip-invalid (which drops that line, and
+keeps its document) and compared with the original minus that line. JSON Lines and TSV hold relation
+rows, not documents, so for them the check is one row per relation. Writes experiments/results/roundtrip.md.
 
 Usage (from the project root):
     python experiments/roundtrip.py
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -40,10 +42,14 @@ def relclf(*args: str) -> tuple[float, subprocess.CompletedProcess]:
     return time.perf_counter() - start, done
 
 
-def without_skipped(original: bytes, skipped_lines: list[int]) -> bytes:
-    """The original file minus the blank-line-separated blocks holding the given line numbers."""
+def without_skipped(original: bytes, skipped: list[tuple[int, str]]) -> bytes:
+    """The original file minus what --skip-invalid dropped: the lines skipped alone (``mention``,
+    ``relation``), and the blank-line-separated blocks of skipped documents."""
+    lines = [line for number, line in enumerate(original.splitlines(keepends=True), start=1) if (number, "mention") not in skipped and (number, "relation") not in skipped]
+    numbers = [n for n, _ in enumerate(original.splitlines(keepends=True), start=1) if (n, "mention") not in skipped and (n, "relation") not in skipped]
+    documents = [n for n, scope in skipped if scope == "document"]
     blocks, block, start = [], [], 1
-    for number, line in enumerate(original.splitlines(keepends=True), start=1):
+    for number, line in zip(numbers, lines):
         if not line.strip():
             if block:
                 blocks.append((start, number - 1, block))
@@ -51,8 +57,8 @@ def without_skipped(original: bytes, skipped_lines: list[int]) -> bytes:
             continue
         block.append(line)
     if block:
-        blocks.append((start, number, block))
-    kept = [b for s, e, b in blocks if not any(s <= n <= e for n in skipped_lines)]
+        blocks.append((start, numbers[-1], block))
+    kept = [b for s, e, b in blocks if not any(s <= n <= e for n in documents)]
     return b"".join(b"".join(b) + b"\n" for b in kept)
 
 
@@ -67,7 +73,8 @@ def measure(path: Path, skip: bool, work: Path) -> list[dict]:
     reference = original
     if skip:
         _, done = relclf("convert", str(path), "-o", str(work / "ref.pubtator"), *skip_args)
-        skipped = [int(line.split(":")[3]) for line in done.stderr.splitlines() if line.startswith("relclf: warning:")]
+        warnings = [line for line in done.stderr.splitlines() if line.startswith("relclf: warning:")]
+        skipped = [(int(line.split(":")[3]), line.rsplit("(", 1)[1].split()[0]) for line in warnings]
         reference = without_skipped(original, skipped)
     rows = []
     chains = {
@@ -75,6 +82,9 @@ def measure(path: Path, skip: bool, work: Path) -> list[dict]:
         "PubTator -> BioC XML -> PubTator": ["a.xml"],
         "PubTator -> BioC JSON -> PubTator": ["a.json"],
         "PubTator -> BioC XML -> BioC JSON -> PubTator": ["b.xml", "b.json"],
+        "PubTator -> gzipped PubTator -> PubTator": ["c.pubtator.gz"],
+        "PubTator -> gzipped BioC XML -> PubTator": ["c.xml.gz"],
+        "PubTator -> gzipped BioC JSON -> gzipped PubTator -> PubTator": ["c.json.gz", "d.gz"],
     }
     for chain, steps in chains.items():
         current, seconds = path, 0.0
@@ -117,9 +127,11 @@ def main() -> None:
         "",
         "Real `relclf convert` runs; each chain ends with `relclf convert X -o back.pubtator`",
         "and compares bytes with the original. bc8_new_900.pubtator is converted with `--skip-invalid` and compared with",
-        "the original minus its one malformed document (the block holding line 14937). For JSON Lines / TSV, which hold",
+        "the original minus its one malformed mention line (line 14937; its document is kept). gzipped outputs are named `X.gz`",
+        "and read back by their content. For JSON Lines / TSV, which hold",
         "relation rows rather than documents, \"identical\" means one row per relation line (the size column then counts relations).",
-        "Seconds: one run, all steps of the chain, process start-up included (not a benchmark).",
+        "Seconds: one run, all steps of the chain, process start-up included (not a benchmark);",
+        f"load average at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.",
         "",
         "| file | chain | documents | identical | differing lines | original bytes / relations | output bytes | seconds |",
         "|---|---|---:|---|---:|---:|---:|---:|",

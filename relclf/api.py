@@ -6,6 +6,7 @@ Each takes paths (or documents) and returns a value; printing is left to :mod:`r
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections import Counter, deque
@@ -17,13 +18,28 @@ from typing import TYPE_CHECKING, Any
 
 from .document import Document, document_entities
 from .errors import ErrorHandler, InputError, ModelError
-from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details, score_documents
+from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
 from .extract.candidates import CandidateRecall, candidate_recall
 from .extract.model import RelationModel
 from .extract.predictions import predict_with_existing
-from .io.files import PathLike, expand_inputs
-from .io.formats import OUTPUT_EXTENSIONS, detect_format, read_documents, write_documents
-from .persistence import LoadedModel, build_metadata, load_model, read_model_card, save_model
+from .io.files import PathLike, check_outputs, check_writable, display_name, expand_inputs, is_gzip_name
+from .io.formats import (
+    OUTPUT_EXTENSIONS,
+    document_file_problem,
+    output_format_of,
+    probe_input,
+    read_documents,
+    write_documents,
+)
+from .persistence import (
+    TRAINING_DOCUMENTS,
+    LoadedModel,
+    build_metadata,
+    document_digest,
+    load_model,
+    read_model_card,
+    save_model,
+)
 from .progress import count_documents, stage, track
 
 if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
@@ -44,6 +60,8 @@ __all__ = [
     "evaluate",
     "evaluate_details",
     "explain",
+    "input_files",
+    "model_files",
     "model_info",
     "output_paths",
     "predict_file",
@@ -52,8 +70,11 @@ __all__ = [
     "score_files",
     "top_pairs",
     "train",
+    "training_digests",
     "with_pair_cap",
 ]
+
+log = logging.getLogger(__name__)
 
 # The bundled model is the file DEFAULT_MODEL_NAME (beside it NAME.json, NAME.sha256 and MODEL_CARD.md) of
 # the top-level models/ folder, which pyproject.toml installs as the package relclf.models.
@@ -100,6 +121,16 @@ def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathL
     return load_model(path, require_checksum=model is None).model
 
 
+def model_files(model: Any) -> list[str]:
+    """The files a model argument reads (the model and its card and checksum), for :func:`relclf.io.files.check_outputs`.
+
+    None (the default model) and models already loaded read nothing more.
+    """
+    if not isinstance(model, (str, os.PathLike)):
+        return []
+    return [str(model), f"{model}.json", f"{model}.sha256"]
+
+
 def with_pair_cap(model: RelationModel, max_pairs_per_doc: int | None) -> RelationModel:
     """``model`` predicting with at most ``max_pairs_per_doc`` candidates per document (None: no cap)."""
     return model.with_pair_cap(max_pairs_per_doc)
@@ -110,12 +141,25 @@ def model_info(path: PathLike) -> dict[str, Any]:
     return read_model_card(path)
 
 
+def input_files(inputs: Sequence[PathLike]) -> list[Path | str]:
+    """The files that input arguments name: files, ``-``, and the document files of directories and
+    glob patterns (see :func:`relclf.io.files.expand_inputs` and
+    :func:`relclf.io.formats.document_file_problem`), in order."""
+    files: list[Path | str] = []
+    for item in inputs:
+        files.extend(["-"] if str(item) == "-" else expand_inputs([item], accept=document_file_problem))
+    if not files:
+        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files (no file here holds documents)")
+    return files
+
+
 def read_corpus(
     paths: Sequence[PathLike], on_error: ErrorHandler | None = None, format: str | None = None, *, progress: bool = False
 ) -> list[Document]:
     """Read and concatenate the documents of several files (any input format; detected when ``format``
-    is None), with a bar per file if ``progress``."""
+    is None), with a bar per file if ``progress``. Directories and glob patterns give their document files."""
     documents: list[Document] = []
+    paths = input_files(paths)
     for path in paths:
         total = count_documents(path) if progress else None
         stream = read_documents(path, format, on_error=on_error)
@@ -177,10 +221,13 @@ def train(
 ) -> TrainResult:
     """Train a model on annotated files (any input format) and optionally save it and score it on a dev file.
 
+    Before the fit, the inputs are checked (every file opened, the dev file read in full), and so is
+    ``output`` (it can be written and replaces no input), so that a mistake costs no training time.
+
     Parameters
     ----------
     paths : sequence of path
-        Training files with gold relation lines.
+        Training files with gold relation lines (directories and glob patterns give their document files).
     output : path, optional
         Where to save the model (with ``OUTPUT.json`` metadata beside it).
     dev : path, optional
@@ -197,9 +244,14 @@ def train(
     -------
     TrainResult
     """
+    paths = input_files(paths)
+    check_outputs(model_files(output) if output is not None else [], [*paths, *([dev] if dev is not None else [])])
+    check_writable(output)
     documents = read_corpus(paths, on_error, format, progress=progress)
     if not documents:
         raise InputError(str(paths[0]), 0, "no valid training documents")
+    # the dev file is read before fitting, so that a mistake in it costs no training time
+    dev_documents = list(read_documents(dev, format, on_error=on_error)) if dev is not None else None
     from .extract.estimator import RelationExtractor  # scikit-learn: only training needs it
 
     estimator = RelationExtractor(**(params or {}))
@@ -208,11 +260,12 @@ def train(
         estimator.fit(documents)
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
-    dev_scores = evaluate(dev, estimator, on_error=on_error, format=format, progress=progress) if dev is not None else None
+    dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
     scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name} if dev_scores else {}
     metadata = build_metadata(
         estimator,
         list(paths),
+        documents=(d.pmid for d in documents),
         scores=scores,
         extra={"training_seconds": round(seconds, 2), "candidate_recall": round(recall.recall, 4)},
     )
@@ -220,6 +273,47 @@ def train(
     if output is not None:
         save_model(estimator.model_, output, metadata)
     return TrainResult(loaded, estimator, corpus_stats(documents), recall, seconds, dev_scores)
+
+
+def training_digests(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> frozenset[str] | None:
+    """The digests of the IDs of the documents ``model`` was trained on, as its card records them
+    (:func:`relclf.persistence.document_digest`), or None when unknown.
+
+    ``model`` is a path (its card ``MODEL.json``, or the one in a skops file, is read; the model is not
+    loaded), None for the default model, or a loaded model (its metadata); a bare model or estimator
+    has no card.
+    """
+    if model is not None and not isinstance(model, (LoadedModel, str, os.PathLike)):
+        return None
+    if isinstance(model, LoadedModel):
+        recorded = model.metadata.get(TRAINING_DOCUMENTS)
+    else:
+        try:
+            recorded = read_model_card(default_model_path() if model is None else model).get(TRAINING_DOCUMENTS)
+        except ModelError:  # no card, or an unreadable one: loading the model reports it
+            return None
+    if not isinstance(recorded, list) or not all(isinstance(d, str) for d in recorded):
+        return None
+    return frozenset(recorded)
+
+
+def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, training: frozenset[str] | None) -> None:
+    """Log a warning for each reason the scores of ``gold_ids`` could mislead: documents the model was
+    trained on, or no gold relation at all."""
+    if training:
+        seen = sum(document_digest(pmid) in training for pmid in gold_ids)
+        if seen:
+            log.warning(
+                "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on new text",
+                name, seen, len(gold_ids),
+            )
+    gold_pairs = scores.levels["pair"]
+    if gold_ids and gold_pairs.tp + gold_pairs.fn == 0:
+        log.warning("%s: no document has a gold relation: there is nothing to find, and every score is 0", name)
+
+
+def _gold_name(gold: Any) -> str:
+    return display_name(gold) if isinstance(gold, (str, os.PathLike)) else "the gold documents"
 
 
 def evaluate(
@@ -232,6 +326,7 @@ def evaluate(
     format: str | None = None,
     progress: bool = False,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
+    training_documents: frozenset[str] | None = None,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
@@ -239,17 +334,29 @@ def evaluate(
     ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
     ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
     :class:`~relclf.evaluation.metrics.Scores`.
+
+    Warnings are logged when the scores could mislead: when gold documents are among the model's
+    training documents (``training_documents``, digests as :func:`training_digests` returns them;
+    read from the model's card when None), and when no gold document has a relation.
     """
+    if training_documents is None:
+        training_documents = training_digests(model)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
     # worker or so), then counted and dropped
     in_flight: deque[Document] = deque()
     predicted = fitted.predict_documents(_hidden(documents, in_flight), threshold=threshold, n_jobs=n_jobs)
     accumulator = ScoreAccumulator()
-    total = count_documents(gold) if progress and isinstance(gold, (str, os.PathLike)) else None
+    total = None
+    if progress:
+        total = count_documents(gold) if isinstance(gold, (str, os.PathLike)) else len(gold) if isinstance(gold, Sequence) else None
+    gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         accumulator.add(in_flight.popleft(), document.relations)
-    return accumulator.scores()
+        gold_ids.append(document.pmid)
+    scores = accumulator.scores()
+    _warn_about_gold(_gold_name(gold), gold_ids, scores, training_documents)
+    return scores
 
 
 def _evaluation_inputs(
@@ -282,21 +389,26 @@ def evaluate_details(
     progress: bool = False,
     format: str | None = None,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
+    training_documents: frozenset[str] | None = None,
 ) -> EvaluationDetails:
     """Like :func:`evaluate`, but keep every candidate pair's score and label (for plots).
 
     The model scores all candidates (threshold 0); the predictions at the threshold in use are those
     scored at or above it, so ``result.scores`` equals what :func:`evaluate` returns. Unlike
-    :func:`evaluate` it holds the whole corpus in memory. Returns
+    :func:`evaluate` it holds the whole corpus in memory; it logs the same warnings. Returns
     :class:`~relclf.evaluation.metrics.EvaluationDetails`.
     """
+    if training_documents is None:
+        training_documents = training_digests(model)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
     scored = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
     cut = fitted.threshold if threshold is None else threshold
-    return evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
+    details = evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
+    _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
+    return details
 
 
 def explain(
@@ -365,6 +477,8 @@ def predict_file(
     ``max_pairs_per_doc`` caps the candidate pairs of each document, keeping those whose mentions are
     closest, with a warning naming the document (None: no cap). Returns the number of documents written.
     """
+    check_outputs([output], [source, *model_files(model)])
+    output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
     fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_documents(source, input_format, on_error=on_error)
     total = count_documents(source) if progress else None
@@ -405,25 +519,32 @@ def output_paths(inputs: Sequence[PathLike], output_dir: PathLike, output_format
     """Pair each input file (see :func:`relclf.io.files.expand_inputs`) with its output in ``output_dir``.
 
     The output keeps the input's file name, or its stem with the extension of ``output_format`` when
-    one is given. Raises :class:`InputError` when two outputs would have the same name or an output
-    would overwrite its own input.
+    one is given (a compressed input, ``a.xml.gz``, gives a compressed output, ``a.tsv.gz``). A
+    directory gives the files that hold documents (:func:`relclf.io.formats.document_file_problem`)
+    and names the others in a warning. Raises :class:`InputError` when two outputs would have the
+    same name or an output would replace an input.
     """
-    files = expand_inputs(inputs)
+    files = expand_inputs(inputs, accept=document_file_problem)
     if not files:
-        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files")
+        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files (no file here holds documents)")
     directory = Path(output_dir)
     by_name: dict[str, Path] = {}
     pairs = []
     for source in files:
-        name = source.name if output_format is None else source.stem + OUTPUT_EXTENSIONS[output_format]
+        name = source.name if output_format is None else _renamed(source, output_format)
         if name in by_name:
             raise InputError(str(source), 0, f"has the same output name as {by_name[name]}; their outputs in {directory} would clash")
         by_name[name] = source
-        target = directory / name
-        if target.resolve() == source.resolve():
-            raise InputError(str(source), 0, f"the output {target} would overwrite this input; choose another output directory")
-        pairs.append((source, target))
+        pairs.append((source, directory / name))
+    check_outputs([t for _, t in pairs], files)
     return pairs
+
+
+def _renamed(source: Path, output_format: str) -> str:
+    """``source``'s name with the extension of ``output_format``, compressed as it is (``a.xml.gz`` -> ``a.tsv.gz``)."""
+    compressed = is_gzip_name(source)
+    base = Path(source.name[: -len(".gz")] if compressed else source.name)
+    return base.stem + OUTPUT_EXTENSIONS[output_format] + (".gz" if compressed else "")
 
 
 def predict_files(
@@ -438,8 +559,8 @@ def predict_files(
 ) -> list[FileResult]:
     """Predict every input file into a file of the same name in ``output_dir``, the way bulk dumps are processed.
 
-    ``inputs`` are files, directories or glob patterns (:func:`relclf.io.files.expand_inputs`); every
-    clash is reported before anything is written. Each output is in its input's format unless
+    ``inputs`` are files, directories or glob patterns (see :func:`output_paths`); every clash is
+    reported, and every input opened and its format found, before anything is written. Each output is in its input's format unless
     ``output_format`` is given (then it takes that format's extension). Each input goes through
     :func:`predict_file` with ``options`` (``threshold``, ``with_scores``, ``min_score``,
     ``keep_relations``, ``max_pairs_per_doc``, ``on_error``, ``n_jobs``), so each output is written
@@ -447,11 +568,13 @@ def predict_files(
     one :class:`FileResult` per input, in order.
     """
     pairs = output_paths(inputs, output_dir, output_format)
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    check_outputs([t for _, t in pairs], model_files(model))
+    # every input is opened and its format found before any output is written
+    formats = [probe_input(source, input_format)[0] for source, _ in pairs]
     fitted = resolve_model(model)  # loaded once for all inputs
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
 
-    def one(source: Path, target: Path, client: Any) -> FileResult:
-        in_format = input_format or detect_format(source)
+    def one(source: Path, target: Path, in_format: str, client: Any) -> FileResult:
         out_format = output_format or in_format  # a bulk dump stays in its format
         count = predict_file(
             source, target, fitted, input_format=in_format, output_format=out_format, scheduler=client, **options
@@ -459,7 +582,7 @@ def predict_files(
         return FileResult(source, target, count)
 
     with _dask_client(scheduler) as client:  # one connection for all inputs
-        return [one(s, t, client) for s, t in pairs]
+        return [one(s, t, f, client) for (s, t), f in zip(pairs, formats)]
 
 
 def convert(
@@ -476,10 +599,37 @@ def convert(
     Formats are detected when None (see :mod:`relclf.io.formats`); the output is written atomically.
     PubTator converted to BioC XML or JSON and back is byte-identical.
     """
+    check_outputs([output], [source])
+    output_format = output_format_of(output, output_format)
     documents = read_documents(source, input_format, on_error=on_error)
     return write_documents(documents, output, output_format, with_scores=with_scores)
 
 
-def score_files(gold: PathLike, predicted: PathLike, *, on_error: ErrorHandler | None = None, format: str | None = None) -> Scores:
-    """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed."""
-    return score_documents(read_documents(gold, format, on_error=on_error), read_documents(predicted, format, on_error=on_error, allow_empty=True))
+def score_files(
+    gold: PathLike,
+    predicted: PathLike,
+    *,
+    on_error: ErrorHandler | None = None,
+    format: str | None = None,
+    training_documents: frozenset[str] | None = None,
+) -> Scores:
+    """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed.
+
+    Warnings are logged when the scores could mislead: no gold document has a relation; gold and
+    predictions share no document (by ID); gold documents are among ``training_documents`` (the
+    digests of the training documents of the model that predicted, see :func:`training_digests`).
+    """
+    predictions = {d.pmid: d.relations for d in read_documents(predicted, format, on_error=on_error, allow_empty=True)}
+    accumulator = ScoreAccumulator()
+    gold_ids = []
+    for document in read_documents(gold, format, on_error=on_error):
+        accumulator.add(document, predictions.get(document.pmid, ()))
+        gold_ids.append(document.pmid)
+    scores = accumulator.scores()
+    _warn_about_gold(display_name(gold), gold_ids, scores, training_documents)
+    if gold_ids and not any(pmid in predictions for pmid in gold_ids):
+        log.warning(
+            "%s and %s share no document (by ID): every gold relation counts as missed; are they the same documents?",
+            display_name(gold), display_name(predicted),
+        )
+    return scores

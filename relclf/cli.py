@@ -1,9 +1,9 @@
 """Command-line interface: a thin layer over :mod:`relclf.api`.
 
-Every command checks its arguments, calls one API function and prints what it returns. Errors in
-the input or model end with one line ``relclf: error: ...`` and exit status 2. Everything that
-concerns the process rather than the work (logging to stderr, signals, ``gc.freeze``, option names
-in messages) is decided here, never in the library.
+Every command checks its arguments, calls one API function and prints what it returns. Errors end
+with one line ``relclf: error: ...`` and the exit status of :data:`EXIT_STATUSES`. Everything that
+concerns the process rather than the work (logging to stderr, signals, exit statuses, ``gc.freeze``,
+option names in messages) is decided here, never in the library.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from typing import Any, NoReturn
 
 from . import api
 from ._version import __version__
-from .errors import InputError, OutputError, RelclfError, WorkerError
+from .errors import DownloadError, InputError, OutputError, RelclfError, WorkerError
+from .io.files import check_outputs, check_writable
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 
 __all__ = ["build_parser", "entry_point", "main"]
@@ -32,27 +33,50 @@ DEMO = "relclf predict examples/36727001.pubtator"
 # what the library cannot say about a dead worker: which options make a run lighter
 WORKER_HINT = "try fewer --n-jobs or a lower --max-pairs-per-doc"
 CORPORA = ("biored", "bc5cdr")
+# The exit statuses, as `relclf -h` and docs/cli.md list them. A runtime failure is one of the
+# environment while the work is done (an output that cannot be written, the network, a worker
+# process killed); usage errors and invalid inputs or models are the user's to fix.
+EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_CLOSED_PIPE, EXIT_TERMINATED = 0, 1, 2, 130, 141, 143
+EXIT_STATUSES = f"""exit status:
+  {EXIT_OK}    done
+  {EXIT_RUNTIME}    runtime failure: an output cannot be written (disk full, read-only), the network,
+       a worker process died
+  {EXIT_USAGE}    usage error, or invalid input or model (the message names the file and line)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+  {EXIT_CLOSED_PIPE}  the reader of the output went away (relclf predict ... | head), as SIGPIPE would;
+       0 when everything was written
+  {EXIT_TERMINATED}  terminated (SIGTERM)"""
+# errors of the environment rather than of the user's input
+_RUNTIME_ERRORS = (OutputError, WorkerError, DownloadError)
 
 log = logging.getLogger("relclf")
 
 
 # -- the commands ------------------------------------------------------------------------------------
 class _SkipCounter:
-    """Reports each skipped invalid document as a warning line and counts them."""
+    """Reports each skipped invalid unit (document, mention or relation) as a warning line and counts them."""
 
     def __init__(self) -> None:
-        self.count = 0
+        self.counts: dict[str, int] = {"document": 0, "mention": 0, "relation": 0}
+
+    @property
+    def count(self) -> int:
+        """Documents skipped."""
+        return self.counts["document"]
 
     def __call__(self, error: InputError) -> None:
         from tqdm import tqdm
 
-        self.count += 1
+        scope = getattr(error, "scope", "document")
+        self.counts[scope] = self.counts.get(scope, 0) + 1
         # tqdm.write prints above a progress bar when one is drawn, like print otherwise
-        tqdm.write(f"relclf: warning: {error} (document skipped)", file=sys.stderr)
+        tqdm.write(f"relclf: warning: {error} ({scope} skipped)", file=sys.stderr)
 
     def report(self) -> None:
-        """Print the final count of skipped documents (always, so that scripts can rely on it)."""
-        print(f"relclf: skipped {self.count} invalid document(s)", file=sys.stderr)
+        """Print the final count of skipped documents (always, so that scripts can rely on it), then of
+        mentions and relations when some were skipped."""
+        parts = [f"{n} invalid {scope}(s)" for scope, n in self.counts.items() if n or scope == "document"]
+        print(f"relclf: skipped {', '.join(parts)}", file=sys.stderr)
 
 
 def _error_handler(args: argparse.Namespace) -> _SkipCounter | None:
@@ -95,6 +119,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
     """The keyword arguments that ``evaluate`` passes to api.evaluate / api.evaluate_details."""
     return {
+        "training_documents": api.training_digests(args.model),
         "threshold": args.threshold,
         "on_error": skipper,
         "n_jobs": args.n_jobs,
@@ -106,10 +131,15 @@ def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) ->
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
+    plot_files = []
     if args.plots:
         from .evaluation import plots
 
         plots.require_matplotlib()  # before the work, so that a missing extra fails at once
+        plot_files = [os.path.join(args.plots, name) for name in plots.PLOTS]
+    check_outputs([args.json, *plot_files], [args.gold, *api.model_files(args.model)])
+    check_writable(args.json)
+    if args.plots:
         details = api.evaluate_details(args.gold, _load_model(args), **_evaluate_options(args, skipper))
         scores = details.scores
         print(scores.table())
@@ -145,6 +175,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.output_dir is not None or len(args.input) > 1:
         return _cmd_predict_many(args)
     skipper = _error_handler(args)
+    check_outputs([args.output], [args.input[0], *api.model_files(args.model)])  # before the model is loaded
     count = api.predict_file(args.input[0], args.output, _load_model(args), progress=args.progress, **_predict_options(args, skipper))
     log.info("wrote %d documents", count)
     if skipper:
@@ -161,7 +192,10 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
     if "-" in args.input:
         raise InputError("-", 0, "standard input cannot be used with --output-dir")
     skipper = _error_handler(args)
-    results = api.predict_files(args.input, args.output_dir, _load_model(args), **_predict_options(args, skipper))
+    # the inputs are found (directories warn about the files they leave out) and checked before the model is loaded
+    pairs = api.output_paths(args.input, args.output_dir, args.output_format)
+    check_outputs([target for _, target in pairs], api.model_files(args.model))
+    results = api.predict_files([source for source, _ in pairs], args.output_dir, _load_model(args), **_predict_options(args, skipper))
     for result in results:
         log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
     if skipper:
@@ -186,7 +220,10 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    scores = api.score_files(args.gold, args.predicted, format=args.format)
+    check_outputs([args.json], [args.gold, args.predicted])
+    check_writable(args.json)
+    training = api.training_digests(args.model) if args.model else None
+    scores = api.score_files(args.gold, args.predicted, format=args.format, training_documents=training)
     print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -242,13 +279,13 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _pair_cap(args: argparse.Namespace) -> int | None:
-    return None if args.max_pairs_per_doc == 0 else args.max_pairs_per_doc
+    return args.max_pairs_per_doc  # None: no cap (the parser turns "none" into None)
 
 
 def _write_json(path: str, data: dict) -> None:
-    from .io.files import atomic_writer
+    from .io.files import atomic_writer, is_gzip_name
 
-    with atomic_writer(path) as handle:
+    with atomic_writer(path, compress=is_gzip_name(path)) as handle:
         json.dump(data, handle, indent=2)
         handle.write("\n")
 
@@ -271,6 +308,7 @@ def format_model_card(card: dict[str, Any]) -> str:
         f"seed: {card.get('seed', card.get('parameters', {}).get('random_state', '?'))}",
         "training data:",
         *(f"  {f.get('name')}  sha256 {f.get('sha256')}" for f in card.get("training_files", [])),
+        f"training documents: {_training_documents_line(card)}",
         f"labels ({len(card.get('labels', []))}): {', '.join(card.get('labels', []))}",
         f"novelty labels: {', '.join(card.get('novelty_labels', [])) or 'none'}",
         f"type pairs ({len(card.get('type_pairs', []))}): {', '.join(card.get('type_pairs', []))}",
@@ -283,6 +321,15 @@ def format_model_card(card: dict[str, Any]) -> str:
     scores = _score_lines(card.get("scores") or {})
     lines += ["scores:", *scores] if scores else ["scores: none recorded"]
     return "\n".join(lines)
+
+
+def _training_documents_line(card: dict[str, Any]) -> str:
+    from .persistence import TRAINING_DOCUMENTS
+
+    recorded = card.get(TRAINING_DOCUMENTS)
+    if not isinstance(recorded, list):
+        return "not recorded (evaluate cannot warn about gold documents it was trained on)"
+    return f"{len(recorded):,} (their IDs' SHA-256 prefixes are recorded: evaluate warns about gold documents among them)"
 
 
 def _score_lines(scores: dict[str, Any]) -> list[str]:
@@ -322,6 +369,63 @@ def _choice(options: Sequence[str]) -> Callable[[str], str]:
     return check
 
 
+def _probability(text: str) -> float:
+    """An argparse ``type``: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability between 0 and 1")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number >= ``minimum``."""
+
+    def check(text: str) -> int:
+        value = _whole(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= {minimum}")
+        return value
+
+    check.__name__ = f"at_least_{minimum}"
+    return check
+
+
+def _pair_cap_value(text: str) -> int | None:
+    """An argparse ``type`` for --max-pairs-per-doc: a whole number >= 1, or ``none`` for no cap."""
+    if text.strip().lower() == "none":
+        return None
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= 1, or 'none' for no cap")
+    return value
+
+
+def _n_jobs(text: str) -> int:
+    """An argparse ``type`` for --n-jobs: a number of processes >= 1, or -1 for all CPUs."""
+    value = _whole(text)
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of worker processes >= 1, or -1 for all CPUs")
+    return value
+
+
+def _seed(text: str) -> int:
+    """An argparse ``type`` for --seed: what numpy accepts, 0 to 2**32 - 1."""
+    value = _whole(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 0 to {2**32 - 1}")
+    return value
+
+
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
@@ -337,8 +441,8 @@ def _common_options() -> argparse.ArgumentParser:
 
 def _add_model(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
-    p.add_argument("--threshold", type=float, help="override the model's decision threshold (0-1)")
-    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a serial run")
+    p.add_argument("--threshold", type=_probability, help="override the model's decision threshold (0-1)")
+    p.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N", help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a serial run")
 
 
 def _add_formats(p: _Parser, *, output: bool) -> None:
@@ -352,24 +456,27 @@ def _add_formats(p: _Parser, *, output: bool) -> None:
 
 def _add_pair_cap(p: _Parser) -> None:
     p.add_argument(
-        "--max-pairs-per-doc", type=int, default=api.DEFAULT_MAX_PAIRS_PER_DOC, metavar="N",
+        "--max-pairs-per-doc", type=_pair_cap_value, default=api.DEFAULT_MAX_PAIRS_PER_DOC, metavar="N",
         help=f"keep at most N candidate pairs per document, those whose mentions are closest, with a warning "
-        f"naming the document (default {api.DEFAULT_MAX_PAIRS_PER_DOC:,}; 0: no cap)",
+        f"naming the document (default {api.DEFAULT_MAX_PAIRS_PER_DOC:,}; 'none': no cap)",
     )
 
 
 def _add_skip(p: _Parser) -> None:
-    p.add_argument("--skip-invalid", action="store_true", help="skip invalid documents with a warning instead of stopping")
+    p.add_argument(
+        "--skip-invalid", action="store_true",
+        help="skip what is invalid with a warning instead of stopping: a bad mention or relation line alone, else its document",
+    )
 
 
 def _train_parser(p: _Parser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="training files (PubTator with relations)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="training files (PubTator or BioC with relations; directories and globs give their document files)")
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model")
     p.add_argument("--dev", metavar="FILE", help="gold file to score the trained model on")
-    p.add_argument("--threshold", type=float, help="fixed detector threshold instead of choosing it by cross-validation")
-    p.add_argument("--cv", type=int, default=5, help="cross-validation folds for the threshold (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same files, options and seed give the same model")
-    p.add_argument("--n-jobs", type=int, default=1, metavar="N", help="processes for cross-validation and fitting (default 1; -1: one per CPU); same model as a serial run")
+    p.add_argument("--threshold", type=_probability, help="fixed detector threshold instead of choosing it by cross-validation")
+    p.add_argument("--cv", type=_at_least(2), default=5, metavar="K", help="cross-validation folds for the threshold (default 5; at least 2)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0); the same files, options and seed give the same model")
+    p.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N", help="processes for cross-validation and fitting (default 1; -1: one per CPU); same model as a serial run")
     _add_formats(p, output=False)
     _add_pair_cap(p)
     _add_skip(p)
@@ -388,13 +495,17 @@ def _evaluate_parser(p: _Parser) -> None:
 
 
 def _predict_parser(p: _Parser) -> None:
-    p.add_argument("input", nargs="+", metavar="INPUT", help="input file (PubTator, BioC XML or JSON), or - for stdin; several files, directories or globs with --output-dir")
+    p.add_argument(
+        "input", nargs="*", metavar="INPUT",
+        help="input file (PubTator, BioC XML or JSON; gzip too), or - for stdin (the default when stdin is not a terminal); "
+        "several files, directories or globs with --output-dir",
+    )
     _add_model(p)
     p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); its format follows its extension")
     p.add_argument("--output-dir", metavar="DIR", help="write one output per input file here, under the input's file name and in its format (with --output-format: that format's extension)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (e.g. tcp://host:8786; needs relclf[dask])")
     p.add_argument("--with-scores", action="store_true", help="add each relation's score as a 6th column")
-    p.add_argument("--min-score", type=float, metavar="S", help="drop predicted relations scoring below S (0-1)")
+    p.add_argument("--min-score", type=_probability, metavar="S", help="drop predicted relations scoring below S (0-1)")
     p.add_argument("--keep-relations", action="store_true", help="keep the input's relation lines; add predictions only for pairs without one")
     _add_formats(p, output=True)
     _add_pair_cap(p)
@@ -407,14 +518,14 @@ def _explain_parser(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     p.add_argument("--doc", metavar="ID", help="document (PMID) of FILE to explain")
     p.add_argument("--pair", nargs=2, metavar=("ID1", "ID2"), help="the entity pair to explain")
-    p.add_argument("-k", "--top", type=int, default=10, metavar="K", help="features to show per list (default 10)")
+    p.add_argument("-k", "--top", type=_at_least(1), default=10, metavar="K", help="features to show per list (default 10)")
     _add_formats(p, output=False)
     p.set_defaults(run=_cmd_explain)
 
 
 def _convert_parser(p: _Parser) -> None:
-    p.add_argument("input", metavar="INPUT", help="input file, or - for stdin")
-    p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); format from its extension")
+    p.add_argument("input", nargs="?", metavar="INPUT", help="input file (gzip too), or - for stdin (the default when stdin is not a terminal)")
+    p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); format from its extension (.gz: compressed)")
     p.add_argument("--with-scores", action="store_true", help="PubTator output: write relation scores as a 6th column")
     _add_formats(p, output=True)
     _add_skip(p)
@@ -433,6 +544,7 @@ def _download_parser(p: _Parser) -> None:
 def _score_parser(p: _Parser) -> None:
     p.add_argument("gold", metavar="GOLD")
     p.add_argument("predicted", metavar="PRED")
+    p.add_argument("-m", "--model", metavar="MODEL", help="the model that predicted PRED: warn if GOLD holds documents it was trained on")
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
     _add_formats(p, output=False)
     p.set_defaults(run=_cmd_score)
@@ -461,7 +573,12 @@ _GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quie
 
 def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     """The argument parser and, by command name, each command's parser."""
-    parser = _Parser(prog="relclf", description="Relation extraction from entity-annotated PubMed abstracts (PubTator, BioC).", epilog=f"Try: {DEMO}")
+    parser = _Parser(
+        prog="relclf",
+        description="Relation extraction from entity-annotated PubMed abstracts (PubTator, BioC).",
+        epilog=f"{EXIT_STATUSES}\n\nTry: {DEMO}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"relclf {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (they are shown only when stderr is a terminal)")
@@ -498,7 +615,22 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         elif hints:
             hint = f"; did you mean {', '.join(f'{v!r} (for {k!r})' for k, v in hints.items())}?"
         parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")  # as argparse reports them
+    if args.command in _READS_STDIN and getattr(args, "input", None) in (None, []):
+        if _stdin_is_terminal():
+            commands[args.command].error("the following arguments are required: INPUT (or pipe documents into standard input)")
+        args.input = ["-"] if isinstance(args.input, list) else "-"
     return args
+
+
+# commands whose INPUT is standard input when it is left out and standard input is not a terminal
+_READS_STDIN = ("predict", "convert")
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is None or sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):  # closed or replaced: nothing to read from
+        return True
 
 
 # -- running -----------------------------------------------------------------------------------------
@@ -551,32 +683,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         build_parser()[0].print_usage(sys.stderr)
         print(f"relclf: a command is needed. Try: {DEMO}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     from .progress import should_show
 
     args.progress = should_show(args.quiet)
     try:
         with _logging_to_stderr(args.verbose), _progress_redirect(args.progress):
             return args.run(args)
-    except OutputError as error:
-        print(f"relclf: error: {error}", file=sys.stderr)
-        if error.path == "<stdout>":
-            _discard_stdout()
-        return 2
-    except WorkerError as error:
-        print(f"relclf: error: {error}; {WORKER_HINT}", file=sys.stderr)
-        return 2
+    except BrokenPipeError:  # the reader of our output went away (| head): not a failure, and nothing to say
+        return EXIT_CLOSED_PIPE
+    except _RUNTIME_ERRORS as error:
+        hint = f"; {WORKER_HINT}" if isinstance(error, WorkerError) else ""
+        print(f"relclf: error: {error}{hint}", file=sys.stderr)
+        return EXIT_RUNTIME
     except (RelclfError, ValueError) as error:  # bad input, model or parameters: one line
         print(f"relclf: error: {error}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 141
+        return EXIT_USAGE
+    except OSError as error:  # reading failed under us (a device error, a file that vanished)
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"relclf: error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_RUNTIME
+    except MemoryError:
+        print("relclf: error: out of memory; try fewer --n-jobs or a lower --max-pairs-per-doc", file=sys.stderr)
+        return EXIT_RUNTIME
     except KeyboardInterrupt:
         print("relclf: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except _Terminated:
         print("relclf: terminated", file=sys.stderr)
-        return 143
+        return EXIT_TERMINATED
     finally:
         gc.unfreeze()
 
@@ -591,14 +726,34 @@ def entry_point() -> NoReturn:
     signal.signal(signal.SIGTERM, _raise_terminated)
     with contextlib.suppress(AttributeError, OSError, ValueError):  # not when stderr is no real file
         faulthandler.register(signal.SIGUSR1, all_threads=True)
-    sys.exit(main())
+    status = main()
+    sys.exit(_flush_stdout(status))
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
     raise _Terminated
 
 
+def _flush_stdout(status: int) -> int:
+    """Flush standard output before exiting; return the exit status.
+
+    When that fails (the reader went away, the disk is full), standard output is pointed at
+    /dev/null so that the interpreter's own flush at exit does not print a traceback; a run that
+    succeeded but whose output could not all be delivered ends with the closed-pipe status.
+    """
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_CLOSED_PIPE if status == EXIT_OK else status
+    except OSError:
+        _discard_stdout()
+        return EXIT_RUNTIME if status == EXIT_OK else status
+    return status
+
+
 def _discard_stdout() -> None:
-    """Point standard output at /dev/null so that the exit flush does not fail again (full disk)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    """Point standard output at /dev/null so that the exit flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

@@ -10,7 +10,10 @@ belongs in :data:`SOURCES`, and from then on every download is verified against 
 
 Archives are unpacked safely: only regular files whose names mention "pubtator" are extracted, each
 into one flat directory; an archive with an absolute member path, a ``..`` component or a link is
-refused as a whole.
+refused as a whole, and so is one whose members would unpack to more than :data:`MAX_MEMBER_BYTES`
+each or :data:`MAX_TOTAL_BYTES` in all, or to more than the free disk space: sizes are checked before
+anything is extracted, and a member that unpacks to more than it declares is stopped there. Every
+failure is a :class:`~relclf.errors.DownloadError`, and nothing is left behind.
 """
 
 from __future__ import annotations
@@ -27,14 +30,28 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import RelclfError
+from .errors import DownloadError, RelclfError
 from .io.files import PathLike
 from .progress import byte_bar
 
-__all__ = ["BASE_URL_ENV", "SOURCES", "DownloadResult", "Source", "download", "source_url", "unpack_pubtator"]
+__all__ = [
+    "BASE_URL_ENV",
+    "MAX_MEMBER_BYTES",
+    "MAX_TOTAL_BYTES",
+    "SOURCES",
+    "DownloadResult",
+    "Source",
+    "download",
+    "source_url",
+    "unpack_pubtator",
+]
 
 BASE_URL_ENV = "RELCLF_DOWNLOAD_BASE"
 _CHUNK = 1 << 20
+# BioRED's PubTator files unpack to ~2 MB each, BC5CDR's to ~1 MB: these bounds leave room for far
+# larger corpora while refusing an archive built to fill the disk (a "zip bomb").
+MAX_MEMBER_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 4 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +142,10 @@ def download(
     Raises
     ------
     RelclfError
-        When the download fails, the digest differs from the expected one, or the archive is unsafe or
-        has no PubTator file. Nothing is left behind in that case.
+        For an unknown corpus or a malformed ``sha256``.
+    DownloadError
+        When the download fails, the digest differs from the expected one, or the archive is unsafe,
+        too large or has no PubTator file. Nothing is left behind in that case.
     """
     target = source_url(name, base_url=base_url, url=url)
     expected = (sha256 or SOURCES[name].sha256 or "").lower() or None
@@ -148,7 +167,7 @@ def _download_into(name: str, target: str, expected: str | None, dest: Path, out
         archive = Path(work) / target.rsplit("/", 1)[-1].split("?")[0]
         digest, size = _fetch(target, archive, progress=progress, timeout=timeout)
         if expected is not None and digest != expected:
-            raise RelclfError(f"{target}: SHA-256 mismatch: expected {expected}, got {digest}; the download was deleted")
+            raise DownloadError(f"{target}: SHA-256 mismatch: expected {expected}, got {digest}; the download was deleted")
         unpacked = unpack_pubtator(archive, Path(work) / "files")
         out.mkdir(exist_ok=True)
         files = []
@@ -173,11 +192,11 @@ def _fetch(url: str, path: Path, *, progress: bool, timeout: float) -> tuple[str
                     size += len(chunk)
                     bar.update(len(chunk))
     except urllib.error.HTTPError as exc:
-        raise RelclfError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+        raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
-        raise RelclfError(f"{url}: cannot download: {exc.reason}") from None
+        raise DownloadError(f"{url}: cannot download: {exc.reason}") from None
     except (OSError, ValueError) as exc:
-        raise RelclfError(f"{url}: cannot download: {exc}") from None
+        raise DownloadError(f"{url}: cannot download: {exc}") from None
     return digest.hexdigest(), size
 
 
@@ -190,12 +209,16 @@ def _wanted(member: str) -> bool:
     return "pubtator" in PurePosixPath(member).name.lower() and not PurePosixPath(member).name.startswith(".")
 
 
-def unpack_pubtator(archive: PathLike, directory: PathLike) -> list[Path]:
+def unpack_pubtator(
+    archive: PathLike, directory: PathLike, *, max_member: int = MAX_MEMBER_BYTES, max_total: int = MAX_TOTAL_BYTES
+) -> list[Path]:
     """Extract the PubTator files of a zip or tar archive, flat, into ``directory``.
 
     Two members with the same file name are told apart by their path (``dir_sub_name``). Raises
-    RelclfError when a member's path is absolute or climbs out with ``..``, when a wanted member is a
-    link, or when there is no PubTator file.
+    :class:`DownloadError` when a member's path is absolute or climbs out with ``..``, when a wanted
+    member is a link, when the wanted members declare more than ``max_member`` bytes each, more than
+    ``max_total`` in all or more than the free space of ``directory`` (checked before extracting),
+    when one unpacks to more than it declares, or when there is no PubTator file.
     """
     archive, directory = Path(archive), Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -205,36 +228,62 @@ def unpack_pubtator(archive: PathLike, directory: PathLike) -> list[Path]:
             _check([(n, not info.is_dir() and (info.external_attr >> 16) & 0o170000 == 0o120000) for n, info in members], archive)
             chosen = [(n, info) for n, info in members if not info.is_dir() and _wanted(n)]
             names = _flat_names([n for n, _ in chosen], archive)
-            for (_, info), name in zip(chosen, names):
-                with bundle.open(info) as source, open(directory / name, "wb") as target:
-                    shutil.copyfileobj(source, target)
+            _check_sizes([(n, info.file_size) for n, info in chosen], archive, directory, max_member, max_total)
+            for (member, info), name in zip(chosen, names):
+                with bundle.open(info) as source:
+                    _copy(source, directory / name, info.file_size, member, archive)
     elif tarfile.is_tarfile(archive):
         with tarfile.open(archive) as bundle:
             members = [(m.name, m) for m in bundle.getmembers()]
             _check([(n, m.issym() or m.islnk()) for n, m in members], archive)
             chosen = [(n, m) for n, m in members if m.isfile() and _wanted(n)]
             names = _flat_names([n for n, _ in chosen], archive)
-            for (_, info), name in zip(chosen, names):
+            _check_sizes([(n, m.size) for n, m in chosen], archive, directory, max_member, max_total)
+            for (member, info), name in zip(chosen, names):
                 source = bundle.extractfile(info)
                 assert source is not None  # regular files always have content
-                with source, open(directory / name, "wb") as target:
-                    shutil.copyfileobj(source, target)
+                with source:
+                    _copy(source, directory / name, info.size, member, archive)
     else:
-        raise RelclfError(f"{archive.name}: not a zip or tar archive")
+        raise DownloadError(f"{archive.name}: not a zip or tar archive")
     return sorted(directory / name for name in names)
+
+
+def _check_sizes(members: list[tuple[str, int]], archive: Path, directory: Path, max_member: int, max_total: int) -> None:
+    """Refuse, before extracting anything, members too large alone, together, or for the free disk space."""
+    for name, size in members:
+        if size > max_member:
+            raise DownloadError(f"{archive.name}: member {name!r} unpacks to {size:,} bytes, more than the {max_member:,} allowed; refused")
+    total = sum(size for _, size in members)
+    if total > max_total:
+        raise DownloadError(f"{archive.name}: its PubTator files unpack to {total:,} bytes, more than the {max_total:,} allowed; refused")
+    free = shutil.disk_usage(directory).free
+    if total > free:
+        raise DownloadError(f"{archive.name}: its PubTator files unpack to {total:,} bytes, but only {free:,} are free in {directory}")
+
+
+def _copy(source, target: Path, declared: int, member: str, archive: Path) -> None:  # noqa: ANN001 - a binary file
+    """Copy ``source`` to ``target``, stopping with an error past the ``declared`` size."""
+    written = 0
+    with open(target, "wb") as out:
+        for chunk in iter(lambda: source.read(_CHUNK), b""):
+            written += len(chunk)
+            if written > declared:
+                raise DownloadError(f"{archive.name}: member {member!r} unpacks to more than the {declared:,} bytes it declares; refused")
+            out.write(chunk)
 
 
 def _check(members: list[tuple[str, bool]], archive: Path) -> None:
     for name, is_link in members:
         if _unsafe(name):
-            raise RelclfError(f"{archive.name}: member {name!r} points outside the archive; refused")
+            raise DownloadError(f"{archive.name}: member {name!r} points outside the archive; refused")
         if is_link and _wanted(name):
-            raise RelclfError(f"{archive.name}: member {name!r} is a link; refused")
+            raise DownloadError(f"{archive.name}: member {name!r} is a link; refused")
 
 
 def _flat_names(members: list[str], archive: Path) -> list[str]:
     """One file name per member: its own name, or its path joined by ``_`` when two share a name."""
     if not members:
-        raise RelclfError(f"{archive.name}: no PubTator file in the archive")
+        raise DownloadError(f"{archive.name}: no PubTator file in the archive")
     base = [PurePosixPath(m).name for m in members]
     return [b if base.count(b) == 1 else "_".join(PurePosixPath(m).parts) for m, b in zip(members, base)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["ErrorHandler", "InputError", "ModelError", "OutputError", "RelclfError", "WorkerError"]
+__all__ = ["DownloadError", "ErrorHandler", "InputError", "ModelError", "OutputError", "RelclfError", "WorkerError"]
 
 
 class RelclfError(Exception):
@@ -22,18 +22,25 @@ class InputError(RelclfError, ValueError):
         1-based line number where the problem was found (0 when it concerns the whole file).
     message : str
         What is wrong, in a few words.
+    scope : {"document", "mention", "relation"}, default "document"
+        The smallest unit the error invalidates: what a reader that skips invalid input leaves out
+        (a bad mention or relation line alone; its whole document otherwise).
 
     ``str(error)`` is ``"PATH:LINE: message"``.
     """
 
-    def __init__(self, path: str, line: int, message: str) -> None:
+    def __init__(self, path: str, line: int, message: str, scope: str = "document") -> None:
         super().__init__(path, line, message)
         self.path = path
         self.line = line
         self.message = message
+        self.scope = scope
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+    def __reduce__(self):  # noqa: ANN204 - keep the scope through pickling (worker processes)
+        return (type(self), (self.path, self.line, self.message, self.scope))
 
 
 #: The ``on_error`` callback of every reader: it gets the error of each invalid document, which is skipped.
@@ -57,6 +64,10 @@ class OutputError(RelclfError):
 
     def __str__(self) -> str:
         return f"{self.path}: cannot write: {self.reason}"
+
+
+class DownloadError(RelclfError):
+    """A download failed: the network, the server, a checksum mismatch, or an archive that is unsafe or too large."""
 
 
 class WorkerError(RelclfError):

@@ -29,6 +29,7 @@ import json
 import logging
 import platform
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMAT_VERSION",
+    "TRAINING_DOCUMENTS",
     "LoadedModel",
     "build_metadata",
+    "document_digest",
     "file_sha256",
     "load_model",
     "read_model_card",
@@ -65,6 +68,11 @@ FORMAT_VERSION = 2
 MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 4 << 30
 _META = "meta"
+# Card key of the documents a model was trained on: the sorted distinct digests (document_digest) of
+# their IDs. Exact membership (a Bloom filter would report false overlaps and cannot be read by eye),
+# a bounded size per document whatever its ID (~15 bytes of JSON), and one line of any language
+# recomputes a digest (hashing is no secrecy: PMIDs are few enough to enumerate).
+TRAINING_DOCUMENTS = "training_documents"
 
 
 @dataclass(frozen=True)
@@ -84,17 +92,32 @@ def file_sha256(path: PathLike) -> str:
     return digest.hexdigest()
 
 
+def document_digest(identifier: str) -> str:
+    """The digest of a document ID that model cards record: the first 12 hex digits of its UTF-8 SHA-256.
+
+    48 bits: a false match between 100,000 gold and 100,000 training documents has odds of about 1 in 30,000.
+
+    >>> document_digest("36727001")
+    'f4bd9d4ca0ea'
+    """
+    return hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:12]
+
+
 def build_metadata(
     estimator: RelationExtractor,
     training_files: list[PathLike],
     *,
     scores: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
+    documents: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """Describe a fitted model: versions, training data with checksums, labels, parameters, scores."""
+    """Describe a fitted model: versions, training data with checksums (and the digests of the IDs of
+    ``documents``, its training documents, when given), labels, parameters, scores."""
     from importlib.metadata import version
 
     params = {k: _json_value(v) for k, v in estimator.get_params(deep=False).items()}
+    if documents is not None:
+        extra = {TRAINING_DOCUMENTS: sorted({document_digest(d) for d in documents}), **(extra or {})}
     return {
         "relclf_version": __version__,
         "sklearn_version": version("scikit-learn"),

@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, TypeVar
 
-from .io.files import PathLike
+from .errors import InputError
+from .io.files import PathLike, open_binary
 
 __all__ = ["byte_bar", "count_documents", "stage", "should_show", "track"]
 
@@ -39,20 +40,20 @@ def should_show(quiet: bool = False, stream: IO[str] | None = None) -> bool:
 
 
 def count_documents(source: PathLike | None) -> int | None:
-    """Count the title lines (``|t|``) of a PubTator file cheaply, for a bar's total.
+    """Count the title lines (``|t|``) of a PubTator file (gzip-compressed or not) cheaply, for a bar's total.
 
-    Returns None for standard input (``-``), for non-files and for unreadable files (the reader
-    reports those properly later).
+    Returns None for standard input (``-``), for non-files and for unreadable or damaged files (the
+    reader reports those properly later).
     """
-    if source is None or str(source) == "-":
+    if source is None or str(source) == "-" or not os.path.isfile(source):
         return None
     count = 0
     try:
-        with open(source, "rb") as handle:
+        with open_binary(source) as handle:
             for line in handle:
                 head = line[:40]
                 count += b"|t|" in head
-    except OSError:
+    except (OSError, InputError):
         return None
     return count or None  # no title lines: not PubTator (e.g. BioC), so no total
 

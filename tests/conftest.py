@@ -3,20 +3,32 @@
 Every document is written out by hand, so each offset can be checked against its text; the reader
 validates all of them, so a wrong offset here fails loudly. Test modules import the constants
 (``from conftest import ...``) or use the fixtures below.
+
+Also here: the synthetic model, fitted once per session (``synthetic_model``, ``synthetic_model_file``),
+and the two ways to run the command line: :func:`run_cli` calls :func:`relclf.cli.main` in this
+process (fast; what almost every CLI test uses) and :func:`run_relclf` starts ``python -m relclf``
+(for what needs a real process: signals, a terminal, exit codes of the process itself, rlimits).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
 import sys
+import tempfile
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import joblib
 import pytest
 
 from relclf.document import Document
 from relclf.io.pubtator import read_pubtator
+from synthetic import synthetic_corpus
 
 # The real corpus lives next to the repository, never inside it.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -140,6 +152,109 @@ def biored_dev() -> list[Document]:
     return list(read_pubtator(DEV))
 
 
+# --- running the command line ---------------------------------------------------------------------
+
+
+class _Tap(io.RawIOBase):
+    """A write-only byte stream that appends everything to several buffers."""
+
+    def __init__(self, *targets: bytearray) -> None:
+        self.targets = targets
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        for target in self.targets:
+            target.extend(data)
+        return len(data)
+
+
+def _text_stream(raw: _Tap) -> io.TextIOWrapper:
+    # what a child started with PYTHONIOENCODING=utf-8 gets; write_through keeps text and bytes in order
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", write_through=True)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _file_descriptor_captured(fd: int, sink: bytearray) -> Iterator[None]:
+    """Send what is written to file descriptor ``fd`` (by worker processes, C code) to ``sink``.
+
+    A subprocess test would see that output on the child's stdout or stderr; so must an in-process one.
+    """
+    saved = os.dup(fd)
+    with tempfile.TemporaryFile() as spool:
+        os.dup2(spool.fileno(), fd)
+        try:
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            spool.seek(0)
+            sink.extend(spool.read())
+
+
+@contextlib.contextmanager
+def _warnings_as_in_a_new_process() -> Iterator[None]:
+    """Python warnings printed to ``sys.stderr`` under the interpreter's default filters, as the
+    command would print them, instead of being collected by pytest."""
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.showwarning = warnings._showwarning_orig  # type: ignore[attr-defined]  # writes to sys.stderr
+        yield
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What one in-process run of the command line gave: exit status, stdout, stderr, and both as a
+    terminal would interleave them (bytes)."""
+
+    status: int
+    stdout: bytes
+    stderr: bytes
+    both: bytes
+
+
+def run_cli_bytes(argv: Sequence[str], stdin: bytes | None = None) -> CliRun:
+    """Run ``relclf ARGV`` in this process through :func:`relclf.cli.main` and capture everything it
+    writes: ``sys.stdout``/``sys.stderr`` (in order, also interleaved) and, after those, whatever
+    reached file descriptors 1 and 2 (worker processes started by the run inherit them).
+
+    ``stdin`` (default: empty) is what the run reads as standard input. argparse's exits (usage
+    errors, ``-h``, ``--version``) give their status as a process would.
+    """
+    from relclf import cli
+
+    out, err, both = bytearray(), bytearray(), bytearray()
+    fd_out, fd_err = bytearray(), bytearray()
+    stdout, stderr = _text_stream(_Tap(out, both)), _text_stream(_Tap(err, both))
+    stdin_stream = io.TextIOWrapper(io.BytesIO(stdin or b""), encoding="utf-8")
+    saved = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = stdin_stream, stdout, stderr
+    try:
+        with _file_descriptor_captured(1, fd_out), _file_descriptor_captured(2, fd_err), _warnings_as_in_a_new_process():
+            try:
+                status = cli.main(list(argv))
+            except SystemExit as exit_:
+                status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+        for stream in (stdout, stderr):
+            stream.detach()
+    return CliRun(status, bytes(out + fd_out), bytes(err + fd_err), bytes(both + fd_out + fd_err))
+
+
+def run_cli(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``relclf ARGS`` in this process (see :func:`run_cli_bytes`); return what :func:`run_relclf`
+    returns for a real process: ``returncode`` and the ``stdout``/``stderr`` text (UTF-8)."""
+    data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+    with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+        run = run_cli_bytes(args, data)
+    return subprocess.CompletedProcess(["relclf", *args], run.status, run.stdout.decode("utf-8", "surrogateescape"), run.stderr.decode("utf-8", "surrogateescape"))
+
+
 def run_relclf(*args: str, stdin: str | None = None, cwd: Path | None = None, preexec_fn=None) -> subprocess.CompletedProcess:
     """Run ``python -m relclf ARGS`` as a user would and capture its output (text, UTF-8).
 
@@ -154,3 +269,63 @@ def run_relclf(*args: str, stdin: str | None = None, cwd: Path | None = None, pr
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
         preexec_fn=preexec_fn,
     )
+
+
+# --- the synthetic model, fitted once per session -------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def synthetic_train(tmp_path_factory) -> Path:
+    """``synthetic_corpus(40, seed=1)`` in a file named ``train.pubtator``."""
+    path = tmp_path_factory.mktemp("synthetic") / "train.pubtator"
+    path.write_text(synthetic_corpus(40, seed=1))
+    return path
+
+
+# what the shared model and model file must still be after every test (by id of the model, or path)
+_FINGERPRINTS: dict[object, str] = {}
+
+
+@pytest.fixture(scope="session")
+def synthetic_model(synthetic_train):
+    """``RelationExtractor(vectorizer=PairVectorizer(min_df=1))`` fitted on ``synthetic_corpus(40, seed=1)``.
+
+    Shared by the whole session, so no test may change it (``sklearn.base.clone`` it to fit a
+    variant): a test that does fails in its teardown.
+    """
+    from relclf import RelationExtractor
+    from relclf.extract.vectorizer import PairVectorizer
+
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(read_pubtator(synthetic_train))
+    _FINGERPRINTS[id(model)] = joblib.hash(model)
+    return model
+
+
+@pytest.fixture(scope="session")
+def synthetic_model_file(synthetic_model, synthetic_train) -> Path:
+    """``synthetic_model`` saved (with its card and checksum) as ``model.npz`` beside ``synthetic_train``.
+
+    Shared too: a test that changes the file fails in its teardown.
+    """
+    from relclf.persistence import build_metadata, save_model
+
+    path = synthetic_train.with_name("model.npz")
+    save_model(synthetic_model, path, build_metadata(synthetic_model, [synthetic_train]))
+    _FINGERPRINTS[path] = _file_fingerprint(path)
+    return path
+
+
+def _file_fingerprint(path: Path) -> str:
+    return joblib.hash([p.read_bytes() for p in sorted(path.parent.iterdir())])
+
+
+@pytest.fixture(autouse=True)
+def _shared_model_unchanged(request):
+    """After each test that used the shared synthetic model or its file: check that both are unchanged."""
+    yield
+    if "synthetic_model" in request.fixturenames:
+        model = request.getfixturevalue("synthetic_model")
+        assert joblib.hash(model) == _FINGERPRINTS[id(model)], "this test changed the shared synthetic model"
+    if "synthetic_model_file" in request.fixturenames:
+        path = request.getfixturevalue("synthetic_model_file")
+        assert _file_fingerprint(path) == _FINGERPRINTS[path], f"this test changed the shared model files in {path.parent}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -52,9 +51,9 @@ def test_python_api_page_examples_run(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "dev.pred.pubtator").read_text().count("|t|") == 8
 
 
-@pytest.fixture(scope="module")
-def model() -> RelationExtractor:
-    return RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(read_pubtator(io.BytesIO(synthetic_corpus(40, seed=1).encode())))
+@pytest.fixture
+def model(synthetic_model) -> RelationExtractor:
+    return synthetic_model
 
 
 @pytest.fixture
@@ -97,7 +96,7 @@ def test_predict_files_names_outputs_after_the_output_format(model, inputs, tmp_
 
 
 def test_predict_files_refuses_to_overwrite_an_input(model, inputs):
-    with pytest.raises(InputError, match="would overwrite this input"):
+    with pytest.raises(InputError, match="is the input .*part1.pubtator.*would destroy that input"):
         api.predict_files([inputs / "part1.pubtator"], inputs, model)
 
 
@@ -136,3 +135,166 @@ def test_the_default_model_is_found_as_a_package_resource():
     assert api.DEFAULT_MODEL == Path(str(bundled / api.DEFAULT_MODEL_NAME))
     for name in (api.DEFAULT_MODEL_NAME, f"{api.DEFAULT_MODEL_NAME}.json", f"{api.DEFAULT_MODEL_NAME}.sha256", "MODEL_CARD.md"):
         assert (bundled / name).is_file(), name
+
+
+# -- warnings that stop wrong conclusions (issue 14) ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory) -> dict[str, Path]:
+    """A model trained and saved through api.train, its training file, and files sharing documents with it or not."""
+    directory = tmp_path_factory.mktemp("trained")
+    files = {
+        "train": directory / "train.pubtator",
+        "other": directory / "other.pubtator",
+        "norelations": directory / "norelations.pubtator",
+    }
+    files["train"].write_text(synthetic_corpus(30, seed=1))
+    files["other"].write_text(synthetic_corpus(6, seed=2, start=700))
+    no_relations = [d.with_relations(()) for d in read_pubtator(files["other"])]
+    api.write_documents(no_relations, files["norelations"])
+    files["model"] = directory / "model.npz"
+    api.train([files["train"]], files["model"], params={"cv": 2, "vectorizer": PairVectorizer(min_df=1)})
+    return files
+
+
+def warnings_of(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_the_card_records_the_training_documents_and_evaluate_warns_about_them(saved, caplog):
+    from relclf.persistence import document_digest, read_model_card
+
+    card = read_model_card(saved["model"])
+    pmids = [d.pmid for d in read_pubtator(saved["train"])]
+    assert card["training_documents"] == sorted(document_digest(p) for p in pmids)
+    assert api.training_digests(saved["model"]) == frozenset(card["training_documents"])
+    api.evaluate(saved["train"], saved["model"])
+    assert warnings_of(caplog) == [
+        f"{saved['train']}: 30 of its 30 documents were in the model's training data: these scores overstate how it does on new text"
+    ]
+    caplog.clear()
+    api.evaluate(saved["other"], saved["model"])
+    api.evaluate_details(saved["other"], saved["model"])
+    assert warnings_of(caplog) == []
+
+
+def test_a_bare_estimator_has_no_card_and_the_bundled_model_knows_biored(saved):
+    assert api.training_digests(RelationExtractor()) is None
+    bundled = api.training_digests(None)
+    assert bundled is not None and len(bundled) == 500  # BioRED Train + Dev
+
+
+def test_gold_without_relations_and_files_without_shared_documents_warn(saved, caplog):
+    api.evaluate(saved["norelations"], saved["model"])
+    assert warnings_of(caplog) == [f"{saved['norelations']}: no document has a gold relation: there is nothing to find, and every score is 0"]
+    caplog.clear()
+    api.score_files(saved["other"], saved["train"], training_documents=api.training_digests(saved["model"]))
+    assert warnings_of(caplog) == [
+        f"{saved['other']} and {saved['train']} share no document (by ID): every gold relation counts as missed; are they the same documents?"
+    ]
+    caplog.clear()
+    api.score_files(saved["train"], saved["train"], training_documents=api.training_digests(saved["model"]))
+    assert "30 of its 30 documents were in the model's training data" in warnings_of(caplog)[0]
+
+
+# -- outputs never replace inputs; train checks before fitting ---------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["same path", "through ..", "symlink", "hard link"])
+def test_an_output_naming_an_input_is_refused_before_anything_is_read(saved, tmp_path, how):
+    source = tmp_path / "in.pubtator"
+    source.write_text(synthetic_corpus(3, seed=5))
+    before = source.read_bytes()
+    (tmp_path / "sub").mkdir()
+    target = {
+        "same path": source,
+        "through ..": tmp_path / "sub" / ".." / "in.pubtator",
+        "symlink": tmp_path / "link.pubtator",
+        "hard link": tmp_path / "hard.pubtator",
+    }[how]
+    if how == "symlink":
+        target.symlink_to(source)
+    if how == "hard link":
+        target.hardlink_to(source)
+    for call in (
+        lambda: api.predict_file(source, target, saved["model"]),
+        lambda: api.convert(source, target),
+        lambda: api.train([source], target),
+    ):
+        with pytest.raises(InputError, match=f"is the input {re.escape(str(source))}"):
+            call()
+    assert source.read_bytes() == before
+
+
+def test_a_model_and_its_card_are_inputs_too(saved, tmp_path):
+    with pytest.raises(InputError, match="is the input"):
+        api.predict_file(saved["other"], f"{saved['model']}.json", saved["model"])
+    with pytest.raises(InputError, match="is the input"):
+        api.export(saved["model"], saved["model"])
+    dev = tmp_path / "m.npz.json"  # where the model's card would go
+    dev.write_text(saved["other"].read_text())
+    with pytest.raises(InputError, match="m.npz.json:0: is the input"):
+        api.train([saved["train"]], tmp_path / "m.npz", dev=dev)
+
+
+def test_train_checks_its_output_and_dev_file_before_fitting(saved, tmp_path, caplog):
+    import logging
+
+    from relclf.errors import OutputError
+
+    caplog.set_level(logging.INFO, logger="relclf")
+    with pytest.raises(OutputError, match="missing/m.npz: cannot write: No such file or directory"):
+        api.train([saved["train"]], tmp_path / "missing" / "m.npz")
+    with pytest.raises(InputError, match="nope.pubtator:0: no such file"):
+        api.train([saved["train"]], tmp_path / "m.npz", dev=tmp_path / "nope.pubtator")
+    bad = tmp_path / "bad.pubtator"
+    bad.write_text("1|t|A.\n1|a|B.\n1\t0\t1\tX\tGene\t7\n")
+    with pytest.raises(InputError, match="bad.pubtator:3: mention text 'X' differs"):
+        api.train([saved["train"]], tmp_path / "m.npz", dev=bad)
+    assert not any("fitting" in r.getMessage() for r in caplog.records)  # no fit was started
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_a_directory_gives_its_document_files_and_names_the_others(saved, tmp_path, caplog):
+    import gzip
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "part-0001.pubtator").write_text(synthetic_corpus(3, seed=6, start=100))
+    (dump / "part-0001.pubtator.md5").write_text("d41d8cd98f00b204e9800998ecf8427e  part-0001.pubtator\n")
+    (dump / "part-0002.pubtator.gz").write_bytes(gzip.compress(synthetic_corpus(2, seed=7, start=200).encode()))
+    (dump / "README").write_text("PubTator export, 2 parts\n")
+    (dump / "empty.txt").write_text("")
+    results = api.predict_files([dump], tmp_path / "out", saved["model"])
+    assert [(r.output.name, r.documents) for r in results] == [("part-0001.pubtator", 3), ("part-0002.pubtator.gz", 2)]
+    assert gzip.decompress((tmp_path / "out" / "part-0002.pubtator.gz").read_bytes()).count(b"|t|") == 2
+    assert warnings_of(caplog) == [
+        f"{dump}: skipped 3 file(s) that hold no documents: README (not PubTator or BioC), empty.txt (empty), part-0001.pubtator.md5 (not PubTator or BioC)"
+    ]
+    assert [d.pmid for d in api.read_corpus([dump])][:1] == ["100"]  # train reads directories the same way
+
+
+def test_every_input_is_opened_before_any_output_is_written(saved, tmp_path):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "a.pubtator").write_text(synthetic_corpus(2, seed=6, start=100))
+    (dump / "b.pubtator.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(20))  # a damaged gzip file, named as a document file
+    with pytest.raises(InputError, match="b.pubtator.gz:1: damaged gzip data"):
+        api.predict_files([dump], tmp_path / "out", saved["model"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_read_corpus_reads_named_pipes_and_gzip(tmp_path):
+    import gzip
+    import os
+    import threading
+
+    text = synthetic_corpus(3, seed=8, start=40)
+    fifo = tmp_path / "train.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(gzip.compress(text.encode()),))
+    writer.start()
+    documents = api.read_corpus([fifo])
+    writer.join(10)
+    assert documents == parse(text)

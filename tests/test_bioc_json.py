@@ -98,11 +98,17 @@ def test_json_file_errors(data, line, message):
     assert message in info.value.message
 
 
-def test_skip_mode_reports_each_bad_document_and_keeps_the_rest():
+def test_skip_mode_drops_the_bad_annotation_or_document_and_keeps_the_rest():
     documents = parse(ALL_DOCS)
     data = to_json(documents).replace(b'"text": "Lithium"', b'"text": "Lithiun"')
     errors: list[InputError] = []
     kept = json_docs(data, on_error=errors.append)
-    assert [d.pmid for d in kept] == ["200", "300", "400"]
-    assert len(errors) == 1 and "document 1 of the collection" in errors[0].message
+    assert [d.pmid for d in kept] == ["100", "200", "300", "400"]  # document 100 without its Lithium mention
+    assert [m.text for m in kept[0].mentions] == [m.text for m in documents[0].mentions if m.text != "Lithium"]
+    assert [e.scope for e in errors] == ["mention", "relation"]  # Lithium's relation names no mention left
+    assert "document 1 of the collection" in errors[0].message
     assert errors[0].line == 2  # relclf writes the collection header on line 1, then one document per line
+    data = to_json(documents).replace(b'"offset": 0', b'"offset": "zero"', 1)  # a broken passage: the document goes
+    errors = []
+    assert [d.pmid for d in json_docs(data, on_error=errors.append)] == ["200", "300", "400"]
+    assert [e.scope for e in errors] == ["document"]

@@ -129,9 +129,11 @@ def test_duplicate_document_ids_are_errors():
         xml_docs(data)
 
 
-def test_skip_mode_reports_each_bad_document_and_keeps_the_rest():
+def test_skip_mode_drops_the_bad_annotation_and_keeps_its_document():
     documents = parse(ALL_DOCS)
     xml = to_xml(documents).replace(b"<text>Lithium</text>", b"<text>Lithiun</text>")
     errors: list[InputError] = []
-    assert [d.pmid for d in xml_docs(xml, on_error=errors.append)] == ["200", "300", "400"]
-    assert errors[0].line == 5
+    kept = xml_docs(xml, on_error=errors.append)
+    assert [d.pmid for d in kept] == ["100", "200", "300", "400"]
+    assert [m.text for m in kept[0].mentions] == [m.text for m in documents[0].mentions if m.text != "Lithium"]
+    assert [(e.line, e.scope) for e in errors][0] == (5, "mention")

@@ -1,4 +1,9 @@
-"""End-to-end tests: drive the ``relclf`` command as a user would (in a subprocess)."""
+"""Tests of the command line (relclf/cli.py).
+
+They run ``relclf`` in this process, through :func:`relclf.cli.main` (:func:`conftest.run_cli`), except
+where a real process is the point: the end-to-end test that drives the installed ``relclf`` command as a
+user would, progress bars on a real terminal, and trainings under different hash seeds.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_relclf
+from conftest import run_cli
 from synthetic import synthetic_corpus
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -21,8 +26,16 @@ NEEDS_CORPUS = pytest.mark.skipif(
 
 
 def relclf(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m relclf ARGS`` and capture its output."""
-    return run_relclf(*args, stdin=stdin, cwd=cwd)
+    """Run ``relclf ARGS`` in this process and capture its output."""
+    return run_cli(*args, stdin=stdin, cwd=cwd)
+
+
+def installed_relclf(*args: str) -> subprocess.CompletedProcess:
+    """Run the installed ``relclf`` command (the console script beside this Python) in a new process."""
+    command = Path(sys.executable).with_name("relclf")
+    if not command.is_file():
+        pytest.fail(f"no relclf command at {command}: install the package (pip install -e .) to run this test")
+    return subprocess.run([str(command), *args], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +66,18 @@ def test_train_writes_model_and_metadata(model):
 
 
 def test_predict_evaluate_and_score(workdir, model):
+    """End to end: the installed ``relclf`` command, each run a new process, as a user would."""
     pred = workdir / "pred.pubtator"
-    out = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "-o", str(pred))
+    out = installed_relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "-o", str(pred))
     assert out.returncode == 0, out.stderr
     text = pred.read_text()
     assert text.count("|t|") == 12
     relation_lines = [line.split("\t") for line in text.splitlines() if line.count("\t") in (3, 4) and "|" not in line.split("\t")[1]]
     assert relation_lines and all(cols[4] in ("Novel", "No") for cols in relation_lines)
 
-    scored = relclf("score", str(workdir / "test.pubtator"), str(pred), "--json", str(workdir / "s.json"))
+    scored = installed_relclf("score", str(workdir / "test.pubtator"), str(pred), "--json", str(workdir / "s.json"))
     assert scored.returncode == 0, scored.stderr
-    evaluated = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(model), "--json", str(workdir / "e.json"))
+    evaluated = installed_relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(model), "--json", str(workdir / "e.json"))
     assert evaluated.returncode == 0, evaluated.stderr
     s, e = json.loads((workdir / "s.json").read_text()), json.loads((workdir / "e.json").read_text())
     assert s["levels"] == e["levels"]
@@ -104,9 +118,9 @@ def test_skip_invalid_keeps_the_rest(workdir, model):
     mixed.write_text("77|t|Bad.\n77|a|Doc.\n77\t0\t3\tXXX\tGene\t5\n\n" + good)
     out = relclf("predict", str(mixed), "-m", str(model), "--skip-invalid")
     assert out.returncode == 0, out.stderr
-    assert f"relclf: warning: {mixed}:3:" in out.stderr
-    assert "skipped 1 invalid document(s)" in out.stderr
-    assert out.stdout.count("|t|") == 12
+    assert f"relclf: warning: {mixed}:3:" in out.stderr and "(mention skipped)" in out.stderr
+    assert "skipped 0 invalid document(s), 1 invalid mention(s)" in out.stderr
+    assert out.stdout.count("|t|") == 13  # the bad mention line dropped, its document kept
 
 
 def test_missing_file_and_model_errors(workdir, model):
@@ -162,7 +176,7 @@ def test_real_export_with_malformed_line(tmp_path):
     assert not (tmp_path / "out.pubtator").exists()
     skipping = relclf("predict", str(source), "-o", str(tmp_path / "out.pubtator"), "--skip-invalid")
     assert skipping.returncode == 0, skipping.stderr
-    assert (tmp_path / "out.pubtator").read_text().count("|t|") == 899
+    assert (tmp_path / "out.pubtator").read_text().count("|t|") == 900  # the bad mention line dropped, its document kept
 
 
 def relclf_in_terminal(*args: str) -> tuple[str, str, int]:
@@ -402,18 +416,18 @@ def test_train_from_bioc_input_any_model_name(workdir, tmp_path):
     assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(model)).returncode == 0
 
 
-def test_tampered_default_model_is_refused(workdir, model, tmp_path):
+def test_tampered_default_model_is_refused(workdir, model, tmp_path, monkeypatch):
     copy = tmp_path / "default.npz"
     copy.write_bytes(model.read_bytes())
-    env = {**os.environ, "RELCLF_MODEL": str(copy)}
-    run = [sys.executable, "-m", "relclf", "predict", str(workdir / "test.pubtator")]
-    unverified = subprocess.run(run, capture_output=True, text=True, env=env)
+    monkeypatch.setenv("RELCLF_MODEL", str(copy))
+    run = ["predict", str(workdir / "test.pubtator")]
+    unverified = relclf(*run)
     assert unverified.returncode == 2
     assert unverified.stderr.strip().endswith("refusing to load the default model unverified")
     Path(f"{copy}.sha256").write_text(Path(f"{model}.sha256").read_text())
-    assert subprocess.run(run, capture_output=True, text=True, env=env).returncode == 0
+    assert relclf(*run).returncode == 0
     copy.write_bytes(model.read_bytes() + b"\0")
-    tampered = subprocess.run(run, capture_output=True, text=True, env=env)
+    tampered = relclf(*run)
     assert tampered.returncode == 2 and "the file is corrupted or was replaced; refusing to load" in tampered.stderr
     assert len(tampered.stderr.strip().splitlines()) == 1
 
@@ -430,7 +444,7 @@ def test_max_pairs_per_doc_caps_with_one_warning_per_document(workdir, model, jo
     relations = [line for line in capped.stdout.splitlines() if "Correlation" in line]
     per_doc = [line.split("\t")[0] for line in relations]
     assert len(per_doc) == len(set(per_doc)) > 0  # at most one relation per document
-    uncapped = relclf("predict", test, "-m", str(model), "--max-pairs-per-doc", "0")
+    uncapped = relclf("predict", test, "-m", str(model), "--max-pairs-per-doc", "none")
     assert uncapped.returncode == 0 and uncapped.stderr == ""
     assert uncapped.stdout == relclf("predict", test, "-m", str(model)).stdout  # the default cap is not reached
 # --- scale: many inputs, parallel training, a dask cluster --------------------------------------
@@ -482,3 +496,141 @@ def test_predict_on_a_dask_scheduler_equals_local(workdir, model):
     assert remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout and "|t|" in remote.stdout
 
+
+
+# -- issue 14: the parser's checks, standard input by default, exit statuses (in-process) ----------------
+
+
+@pytest.fixture
+def tiny(tmp_path) -> dict[str, Path]:
+    """A tiny model (saved with its card) and input, for in-process runs."""
+    from relclf import api
+    from relclf.extract.vectorizer import PairVectorizer
+
+    (tmp_path / "train.pubtator").write_text(synthetic_corpus(20, seed=1))
+    (tmp_path / "in.pubtator").write_text(synthetic_corpus(3, seed=2, start=500))
+    api.train([tmp_path / "train.pubtator"], tmp_path / "m.npz", params={"cv": 2, "vectorizer": PairVectorizer(min_df=1)})
+    return {"dir": tmp_path, "model": tmp_path / "m.npz", "input": tmp_path / "in.pubtator", "train": tmp_path / "train.pubtator"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["predict", "x", "--threshold", "1.5"], "relclf predict: error: argument --threshold: '1.5' is not a probability between 0 and 1"),
+        (["predict", "x", "--threshold", "nan"], "argument --threshold: 'nan' is not a probability between 0 and 1"),
+        (["predict", "x", "--min-score", "-5"], "argument --min-score: '-5' is not a probability between 0 and 1"),
+        (["predict", "x", "--min-score", "abc"], "argument --min-score: 'abc' is not a number"),
+        (["predict", "x", "--max-pairs-per-doc", "-1"], "argument --max-pairs-per-doc: '-1': give a whole number >= 1, or 'none' for no cap"),
+        (["predict", "x", "--max-pairs-per-doc", "0"], "argument --max-pairs-per-doc: '0': give a whole number >= 1, or 'none' for no cap"),
+        (["predict", "x", "--n-jobs", "0"], "argument --n-jobs: '0': give a number of worker processes >= 1, or -1 for all CPUs"),
+        (["evaluate", "x", "--n-jobs", "-2"], "argument --n-jobs: '-2': give a number of worker processes >= 1, or -1 for all CPUs"),
+        (["train", "x", "-o", "m", "--cv", "1"], "relclf train: error: argument --cv: '1': give a whole number >= 2"),
+        (["train", "x", "-o", "m", "--seed", "-1"], "argument --seed: '-1': give a whole number from 0 to 4294967295"),
+        (["train", "x", "-o", "m", "--threshold", "2"], "argument --threshold: '2' is not a probability between 0 and 1"),
+        (["explain", "-k", "0"], "relclf explain: error: argument -k/--top: '0': give a whole number >= 1"),
+    ],
+)
+def test_numbers_are_checked_by_the_parser(capsys, argv, message):
+    from relclf import cli
+
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.startswith("usage: relclf ") and err.rstrip("\n").endswith(message), err
+
+
+def test_max_pairs_per_doc_none_is_no_cap(tiny, capsys):
+    from relclf import cli
+
+    assert cli.main(["predict", str(tiny["input"]), "-m", str(tiny["model"]), "--max-pairs-per-doc", "none"]) == 0
+    capped = capsys.readouterr().out
+    assert cli.main(["predict", str(tiny["input"]), "-m", str(tiny["model"])]) == 0
+    assert capsys.readouterr().out == capped  # 10,000 pairs never bind on these documents
+
+
+def test_input_is_standard_input_unless_it_is_a_terminal(tiny, capsys, monkeypatch):
+    import io
+
+    from relclf import cli
+
+    data = tiny["input"].read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert cli.main(["predict", "-m", str(tiny["model"])]) == 0
+    predicted = capsys.readouterr().out
+    assert predicted.count("|t|") == 3
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert cli.main(["convert", "-o", str(tiny["dir"] / "out.xml")]) == 0
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    with pytest.raises(SystemExit) as info:
+        cli.main(["predict", "-m", str(tiny["model"])])
+    assert info.value.code == 2
+    assert "relclf predict: error: the following arguments are required: INPUT (or pipe documents into standard input)" in capsys.readouterr().err
+
+
+def test_exit_statuses_are_documented_and_kept(tiny, capsys):
+    from relclf import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["-h"])
+    help_text = capsys.readouterr().out
+    for line in ("0    done", "1    runtime failure", "2    usage error, or invalid input or model", "130  interrupted", "141  the reader of the output went away"):
+        assert line in help_text
+    args = ["predict", str(tiny["input"]), "-m", str(tiny["model"])]
+    assert cli.main([*args, "-o", str(tiny["dir"] / "missing" / "out.pubtator")]) == 1  # cannot write: a runtime failure
+    assert cli.main([*args, "-o", str(tiny["input"])]) == 2  # would replace its input: a usage error
+    assert cli.main(["predict", str(tiny["dir"] / "nope.pubtator"), "-m", str(tiny["model"])]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].endswith("out.pubtator: cannot write: No such file or directory")
+    assert err[1] == (
+        f"relclf: error: {tiny['input']}:0: is the input {tiny['input']}; writing it would destroy that input: choose another output"
+    )
+
+
+def test_evaluate_and_score_warn_and_refuse_to_replace_inputs(tiny, capsys):
+    from relclf import cli
+
+    assert cli.main(["evaluate", str(tiny["train"]), "-m", str(tiny["model"])]) == 0
+    assert "relclf: warning: " + str(tiny["train"]) + ": 20 of its 20 documents were in the model's training data" in capsys.readouterr().err
+    assert cli.main(["score", str(tiny["train"]), str(tiny["train"]), "-m", str(tiny["model"])]) == 0
+    assert "20 of its 20 documents were in the model's training data" in capsys.readouterr().err
+    assert cli.main(["score", str(tiny["input"]), str(tiny["train"])]) == 0
+    assert "share no document (by ID)" in capsys.readouterr().err
+    assert cli.main(["evaluate", str(tiny["input"]), "-m", str(tiny["model"]), "--json", str(tiny["input"])]) == 2
+    assert cli.main(["score", str(tiny["input"]), str(tiny["train"]), "--json", str(tiny["train"])]) == 2
+    assert capsys.readouterr().err.count("writing it would destroy that input") == 2
+    assert tiny["input"].read_text().count("|t|") == 3
+
+
+def test_gzip_and_parquet_through_the_command_line(tiny, capsys):
+    import gzip
+
+    from relclf import cli
+
+    compressed = tiny["dir"] / "in.pubtator.gz"
+    compressed.write_bytes(gzip.compress(tiny["input"].read_bytes()))
+    out = tiny["dir"] / "out.xml.gz"
+    assert cli.main(["predict", str(compressed), "-m", str(tiny["model"]), "-o", str(out)]) == 0
+    assert gzip.decompress(out.read_bytes()).startswith(b"<?xml")
+    assert cli.main(["convert", str(out), "-o", str(tiny["dir"] / "back.pubtator")]) == 0
+    assert cli.main(["predict", str(tiny["input"]), "-m", str(tiny["model"])]) == 0
+    assert (tiny["dir"] / "back.pubtator").read_text() == capsys.readouterr().out  # byte-identical through XML.gz
+    pq = pytest.importorskip("pyarrow.parquet")
+    assert cli.main(["predict", str(compressed), "-m", str(tiny["model"]), "-o", str(tiny["dir"] / "rel.parquet")]) == 0
+    assert cli.main(["predict", str(compressed), "-m", str(tiny["model"]), "-o", str(tiny["dir"] / "rel.jsonl")]) == 0
+    rows = [json.loads(line) for line in (tiny["dir"] / "rel.jsonl").read_text().splitlines()]
+    assert pq.read_table(tiny["dir"] / "rel.parquet").to_pylist() == rows
+
+
+def test_parquet_without_pyarrow_fails_before_the_work(tiny, capsys, monkeypatch):
+    from relclf import cli
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    assert cli.main(["predict", str(tiny["input"]), "-m", str(tiny["model"]), "-o", str(tiny["dir"] / "rel.parquet")]) == 2
+    assert capsys.readouterr().err == "relclf: error: writing Parquet needs pyarrow: pip install 'relclf[parquet]'\n"
+    assert not (tiny["dir"] / "rel.parquet").exists()

@@ -9,7 +9,6 @@ import pytest
 from relclf import api
 from relclf.errors import RelclfError
 from relclf.extract.estimator import RelationExtractor
-from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
 from synthetic import synthetic_corpus
 
@@ -18,9 +17,9 @@ distributed = pytest.importorskip("dask.distributed", reason="needs the dask ext
 from relclf.parallel.distributed import connect, imap_ordered_dask  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def model() -> RelationExtractor:
-    return RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(read_pubtator(io.BytesIO(synthetic_corpus(40, seed=1).encode())))
+@pytest.fixture
+def model(synthetic_model) -> RelationExtractor:
+    return synthetic_model
 
 
 @pytest.fixture(scope="module")

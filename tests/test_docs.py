@@ -25,24 +25,19 @@ skipped, with that reason, when it is absent. docs/development.md describes this
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import importlib
-import io
-import logging
 import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from relclf import cli
+from conftest import run_cli_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -155,65 +150,10 @@ def _trim(lines: list[str]) -> list[str]:
 # Running
 
 
-class _Tap(io.RawIOBase):
-    """A write-only byte stream that appends everything to several buffers."""
-
-    def __init__(self, *targets: bytearray) -> None:
-        self.targets = targets
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        for target in self.targets:
-            target.extend(data)
-        return len(data)
-
-
-def _text_stream(raw: _Tap) -> io.TextIOWrapper:
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", write_through=True)  # type: ignore[arg-type]
-
-
-@contextlib.contextmanager
-def _fresh_process_state() -> Iterator[None]:
-    """Let ``cli.main`` set up logging and signals as in a new process, then put everything back.
-
-    ``main`` calls ``logging.basicConfig``, which does nothing when the root logger already has
-    handlers (pytest's, or those of an earlier call), so ``-v`` lines would go missing; and it installs
-    a SIGTERM handler.
-    """
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    sigterm = signal.getsignal(signal.SIGTERM)
-    root.handlers = []
-    try:
-        yield
-    finally:
-        for handler in root.handlers:
-            handler.close()
-        root.handlers = handlers
-        root.setLevel(level)
-        signal.signal(signal.SIGTERM, sigterm)
-
-
 def run_relclf(argv: list[str], stdin: bytes | None) -> tuple[int, bytes, bytes, bytes]:
     """Run ``relclf ARGV`` in this process; return (status, stdout, stderr, both interleaved)."""
-    out, err, both = bytearray(), bytearray(), bytearray()
-    stdout, stderr = _text_stream(_Tap(out, both)), _text_stream(_Tap(err, both))
-    stdin_stream = io.TextIOWrapper(io.BytesIO(stdin or b""), encoding="utf-8")
-    saved = sys.stdin, sys.stdout, sys.stderr
-    sys.stdin, sys.stdout, sys.stderr = stdin_stream, stdout, stderr
-    try:
-        with _fresh_process_state():
-            try:
-                status = cli.main(argv)
-            except SystemExit as exit_:  # argparse: usage errors, -h, --version
-                status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = saved
-        for stream in (stdout, stderr):
-            stream.detach()
-    return status, bytes(out), bytes(err), bytes(both)
+    run = run_cli_bytes(argv, stdin)
+    return run.status, run.stdout, run.stderr, run.both
 
 
 def split_command(text: str) -> list[tuple[str, list[str]]]:

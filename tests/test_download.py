@@ -15,7 +15,7 @@ import pytest
 
 from relclf import cli
 from relclf.download import BASE_URL_ENV, download, source_url, unpack_pubtator
-from relclf.errors import RelclfError
+from relclf.errors import DownloadError, RelclfError
 from synthetic import synthetic_corpus
 
 TRAIN = synthetic_corpus(3, seed=1)
@@ -76,13 +76,13 @@ def test_checksum_mismatch_is_refused_and_nothing_is_left(server, tmp_path, caps
     biored_archive(root)
     dest = tmp_path / "data"
     status = cli.main(["download", "biored", "--dest", str(dest), "--base-url", base, "--sha256", "0" * 64])
-    assert status == 2
+    assert status == 1  # a runtime failure
     err = capsys.readouterr().err
     assert err.startswith(f"relclf: error: {base}/BIORED.zip: SHA-256 mismatch: expected {'0' * 64}, got ") and err.count("\n") == 1
     assert not dest.exists()
     existing = tmp_path / "existing"
     existing.mkdir()
-    assert cli.main(["download", "biored", "--dest", str(existing), "--base-url", base, "--sha256", "1" * 64]) == 2
+    assert cli.main(["download", "biored", "--dest", str(existing), "--base-url", base, "--sha256", "1" * 64]) == 1
     assert list(existing.iterdir()) == []
 
 
@@ -98,7 +98,7 @@ def test_without_known_checksum_the_digest_is_printed_and_a_warning_given(server
 
 def test_http_error_is_one_line(server, tmp_path, capsys):
     _, base = server
-    assert cli.main(["download", "bc5cdr", "--dest", str(tmp_path / "d"), "--base-url", base]) == 2
+    assert cli.main(["download", "bc5cdr", "--dest", str(tmp_path / "d"), "--base-url", base]) == 1
     assert capsys.readouterr().err == f"relclf: error: {base}/CDR_Data.zip: HTTP 404 File not found\n"
     assert not (tmp_path / "d").exists()
 
@@ -154,3 +154,48 @@ def test_archive_without_pubtator_files_is_refused(tmp_path):
     build_zip(archive, {"BioRED/Train.BioC.JSON": "{}"})
     with pytest.raises(RelclfError, match="no PubTator file"):
         unpack_pubtator(archive, tmp_path / "out")
+
+
+# -- archive sizes ------------------------------------------------------------------------------------
+
+
+def test_members_too_large_alone_or_together_are_refused_before_extracting(tmp_path):
+    archive = tmp_path / "big.zip"
+    build_zip(archive, {"a/Train.PubTator": TRAIN, "a/Dev.PubTator": DEV})
+    with pytest.raises(DownloadError, match=r"member 'a/Train.PubTator' unpacks to [\d,]+ bytes, more than the 100 allowed"):
+        unpack_pubtator(archive, tmp_path / "one", max_member=100)
+    with pytest.raises(DownloadError, match=r"its PubTator files unpack to [\d,]+ bytes, more than the 1,000 allowed"):
+        unpack_pubtator(archive, tmp_path / "all", max_total=1_000)
+    assert list((tmp_path / "one").iterdir()) == list((tmp_path / "all").iterdir()) == []  # nothing extracted
+    assert len(unpack_pubtator(archive, tmp_path / "ok")) == 2
+
+
+def test_a_member_larger_than_it_declares_is_stopped(tmp_path):
+    # the copy trusts no header: past the declared size it stops (a member lying about its size)
+    from relclf import download as module
+
+    with pytest.raises(DownloadError, match="'Train.PubTator' unpacks to more than the 10 bytes it declares"):
+        module._copy(io.BytesIO(TRAIN.encode()), tmp_path / "out.PubTator", 10, "Train.PubTator", tmp_path / "a.zip")
+    module._copy(io.BytesIO(TRAIN.encode()), tmp_path / "ok.PubTator", len(TRAIN.encode()), "Train.PubTator", tmp_path / "a.zip")
+    assert (tmp_path / "ok.PubTator").read_text() == TRAIN
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_size(tmp_path):
+    # 200 MB of zeros compress to ~200 KB: refused from its header, without unpacking a byte
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        with bundle.open("Train.PubTator", "w", force_zip64=True) as member:
+            for _ in range(200):
+                member.write(bytes(1 << 20))
+    assert archive.stat().st_size < 1_000_000
+    with pytest.raises(DownloadError, match="more than the 100,000,000 allowed"):
+        unpack_pubtator(archive, tmp_path / "out", max_member=100_000_000)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_download_failures_are_runtime_failures_exit_1(server, tmp_path, capsys):
+    root, base = server
+    biored_archive(root)
+    status = cli.main(["download", "biored", "--dest", str(tmp_path / "d"), "--base-url", base, "--sha256", "0" * 64])
+    assert status == 1 and "SHA-256 mismatch" in capsys.readouterr().err
+    assert cli.main(["download", "biored", "--dest", str(tmp_path / "d"), "--sha256", "abc"]) == 2  # a usage error

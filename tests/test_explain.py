@@ -19,9 +19,9 @@ from relclf.extract.estimator import RelationExtractor
 from synthetic import synthetic_corpus
 
 
-@pytest.fixture(scope="module")
-def model() -> RelationExtractor:
-    return RelationExtractor(cv=2).fit(parse(synthetic_corpus(40, seed=1)))
+@pytest.fixture
+def model(synthetic_model) -> RelationExtractor:
+    return synthetic_model
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,13 @@
 """Fault tests: the CLI fed broken inputs, unwritable outputs, a full disk, signals and concurrent runs.
 
 Every case must end with one line ``relclf: error: ...`` (or ``relclf: interrupted``/``terminated``),
-exit status 2 (130/143 for SIGINT/SIGTERM), no traceback, no partial output file and no temporary
-file left behind (SIGKILL excepted: it can leave a ``.NAME.XXXX.tmp``, never a partial NAME).
-Each case runs the real command in a subprocess.
+exit status 2 for bad input, 1 for a runtime failure (an output that cannot be written, a dead
+worker), 130/143 for SIGINT/SIGTERM, no traceback, no partial output file and no temporary file
+left behind (SIGKILL excepted: it can leave a ``.NAME.XXXX.tmp``, never a partial NAME). A closed
+standard output (``| head``) ends the run quietly, with status 141 and its workers stopped.
+Cases run the command in this process (:func:`conftest.run_cli`) unless they need a real one: signals,
+killed workers, a file-size limit (a per-process resource limit), standard output on a full device,
+closed pipes, concurrent runs.
 """
 
 from __future__ import annotations
@@ -21,18 +25,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_relclf
-from relclf import RelationExtractor, read_pubtator
-from relclf.extract.vectorizer import PairVectorizer
-from relclf.persistence import build_metadata, load_model, save_model
+from conftest import run_cli, run_relclf
+from relclf.persistence import load_model
 from synthetic import synthetic_corpus
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def relclf(*args: str, stdin: str | None = None, limit_file_size: int | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m relclf ARGS``; ``limit_file_size`` caps the size of files it may write (bytes)."""
-    return run_relclf(*args, stdin=stdin, preexec_fn=None if limit_file_size is None else _file_size_limit(limit_file_size))
+def relclf(*args: str) -> subprocess.CompletedProcess:
+    """Run ``relclf ARGS`` in this process."""
+    return run_cli(*args)
+
+
+def relclf_limited(*args: str, limit_file_size: int) -> subprocess.CompletedProcess:
+    """Run ``python -m relclf ARGS`` in a process that may write files of at most ``limit_file_size`` bytes."""
+    return run_relclf(*args, preexec_fn=_file_size_limit(limit_file_size))
 
 
 def _file_size_limit(size: int):  # noqa: ANN202
@@ -44,8 +51,9 @@ def _file_size_limit(size: int):  # noqa: ANN202
     return apply
 
 
-def assert_one_line_error(out: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert out.returncode == 2, (out.returncode, out.stderr)
+def assert_one_line_error(out: subprocess.CompletedProcess, *fragments: str, status: int = 2) -> None:
+    """One line ``relclf: error: ...`` (after warnings) with ``status``: 2 for bad input, 1 for a runtime failure."""
+    assert out.returncode == status, (out.returncode, out.stderr)
     *warnings, error = out.stderr.strip().splitlines()
     assert error.startswith("relclf: error: "), out.stderr
     assert all(line.startswith("relclf: warning: ") for line in warnings), out.stderr
@@ -60,17 +68,13 @@ def leftovers(directory: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory) -> dict[str, Path]:
+def setup(tmp_path_factory, synthetic_train, synthetic_model_file) -> dict[str, Path]:
     path = tmp_path_factory.mktemp("faults")
-    train = path / "train.pubtator"
-    train.write_text(synthetic_corpus(40, seed=1))
-    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=3).fit(read_pubtator(train))
-    save_model(model, path / "model.npz", build_metadata(model, [train]))
     test = path / "test.pubtator"
     test.write_text(synthetic_corpus(300, seed=2, start=500))
-    expected = relclf("predict", str(test), "-m", str(path / "model.npz"))
+    expected = relclf("predict", str(test), "-m", str(synthetic_model_file))
     assert expected.returncode == 0, expected.stderr
-    return {"dir": path, "train": train, "model": path / "model.npz", "test": test, "expected": expected.stdout}
+    return {"dir": path, "train": synthetic_train, "model": synthetic_model_file, "test": test, "expected": expected.stdout}
 
 
 @pytest.fixture
@@ -168,7 +172,7 @@ def test_read_only_output_directory(setup, out_dir):
         out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(out_dir / "pred.pubtator"))
     finally:
         out_dir.chmod(0o700)
-    assert_one_line_error(out, "cannot write: Permission denied")
+    assert_one_line_error(out, "cannot write: Permission denied", status=1)
     assert list(out_dir.iterdir()) == []
 
 
@@ -184,7 +188,7 @@ def test_unwritable_output_paths(setup, out_dir, where, reason):
     (out_dir / "file").write_text("a regular file\n")
     (out_dir / "adir").mkdir()
     out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(out_dir / where))
-    assert_one_line_error(out, f"{out_dir / where}: cannot write: {reason}")
+    assert_one_line_error(out, f"{out_dir / where}: cannot write: {reason}", status=1)
     assert sorted(p.name for p in out_dir.iterdir()) == ["adir", "file"]
     assert list((out_dir / "adir").iterdir()) == []
 
@@ -192,27 +196,27 @@ def test_unwritable_output_paths(setup, out_dir, where, reason):
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
 def test_full_device_as_output_and_as_stdout(setup):
     out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", "/dev/full")
-    assert_one_line_error(out, "/dev/full: cannot write: No space left on device")
-    with open("/dev/full", "w") as full:
+    assert_one_line_error(out, "/dev/full: cannot write: No space left on device", status=1)
+    with open("/dev/full", "w") as full:  # a real process: its standard output is the full device
         proc = subprocess.run(
             [sys.executable, "-m", "relclf", "predict", str(setup["test"]), "-m", str(setup["model"])],
             stdout=full, stderr=subprocess.PIPE, text=True,
         )
-    assert_one_line_error(proc, "<stdout>: cannot write: No space left on device")
+    assert_one_line_error(proc, "<stdout>: cannot write: No space left on device", status=1)
 
 
 def test_file_size_limit_mid_write_leaves_nothing(setup, out_dir):
     # the predictions are ~150 KB; the limit stops the write after 16 KB, as a full disk would
     target = out_dir / "pred.pubtator"
-    out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target), limit_file_size=16_384)
-    assert_one_line_error(out, f"{target}: cannot write: File too large")
+    out = relclf_limited("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target), limit_file_size=16_384)
+    assert_one_line_error(out, f"{target}: cannot write: File too large", status=1)
     assert list(out_dir.iterdir()) == []
 
 
 def test_train_whose_model_cannot_be_written_leaves_no_model(setup, out_dir):
     target = out_dir / "m.npz"
-    out = relclf("train", str(setup["train"]), "-o", str(target), "--cv", "2", limit_file_size=2_000)
-    assert_one_line_error(out, f"{target}: cannot write: File too large")
+    out = relclf_limited("train", str(setup["train"]), "-o", str(target), "--cv", "2", limit_file_size=2_000)
+    assert_one_line_error(out, f"{target}: cannot write: File too large", status=1)
     assert list(out_dir.iterdir()) == []
 
 
@@ -241,14 +245,14 @@ def test_read_only_file_system_as_output_directory(setup, tmp_path):
     with _tmpfs(tmp_path / "ro", "ro,size=64k", "test_read_only_output_directory covers it for non-root users") as mount_point:
         target = mount_point / "pred.pubtator"
         out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target))
-        assert_one_line_error(out, f"{target}: cannot write: Read-only file system")
+        assert_one_line_error(out, f"{target}: cannot write: Read-only file system", status=1)
         assert list(mount_point.iterdir()) == []
 
 
 def test_full_tmpfs_leaves_nothing(setup, tiny_tmpfs):
     target = tiny_tmpfs / "pred.pubtator"
     out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target))
-    assert_one_line_error(out, f"{target}: cannot write: No space left on device")
+    assert_one_line_error(out, f"{target}: cannot write: No space left on device", status=1)
     assert list(tiny_tmpfs.iterdir()) == []
 
 
@@ -371,7 +375,7 @@ def test_a_killed_worker_ends_the_run_with_a_clear_error(setup, out_dir):
     assert workers, "no worker processes found"
     os.kill(workers[0], signal.SIGKILL)
     _, stderr = _communicate(proc, synthetic_corpus(600, seed=5, start=20000))
-    assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), "a worker process ended unexpectedly")
+    assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), "a worker process ended unexpectedly", status=1)
     assert list(out_dir.iterdir()) == []
 
 
@@ -432,3 +436,35 @@ def test_two_trainings_into_the_same_directory_do_not_interfere(setup, out_dir):
         assert loaded.metadata["seed"] == i
         assert json.loads((out_dir / f"m{i}.npz.json").read_text())["seed"] == i
     assert leftovers(out_dir) == []
+
+
+# --- a closed standard output -------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes in /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_closed_stdout_ends_the_run_quietly_and_stops_the_workers(setup, tmp_path, jobs):
+    # relclf predict big.pubtator | head -2: the reader takes two lines and goes away
+    big = tmp_path / "big.pubtator"
+    big.write_text(synthetic_corpus(1500, seed=3, start=5000))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relclf", "predict", str(big), "-m", str(setup["model"]), "--n-jobs", jobs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    lines = [proc.stdout.readline(), proc.stdout.readline()]
+    workers = _children(proc.pid)
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    proc.wait(timeout=60)
+    assert lines[0].startswith(b"5000|t|") and lines[1].startswith(b"5000|a|")
+    assert (proc.returncode, stderr) == (141, b"")
+    assert len(workers) == int(jobs) - (jobs == "1")
+    _wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=10)
+
+
+def test_head_in_a_shell_pipeline(setup, tmp_path):
+    big = tmp_path / "big.pubtator"
+    big.write_text(synthetic_corpus(1500, seed=3, start=5000))
+    script = f'"{sys.executable}" -m relclf predict "{big}" -m "{setup["model"]}" | head -2; echo "status ${{PIPESTATUS[0]}}"'
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines()[2] == "status 141" and done.stderr == ""

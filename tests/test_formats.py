@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import os
+import threading
 
 import pytest
 
@@ -154,3 +157,76 @@ def test_package_exports_the_format_functions():
     import relclf
 
     assert relclf.read_documents is read_documents and relclf.write_documents is write_documents
+
+
+# -- gzip ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("name", ["docs.{ext}.gz", "docs.gz", "docs"])
+def test_gzip_inputs_read_whatever_the_name(tmp_path, format, name):
+    ext = {"pubtator": "pubtator", "bioc-xml": "xml", "bioc-json": "json"}[format]
+    path = tmp_path / name.format(ext=ext)
+    path.write_bytes(gzip.compress(written(parse(MULTI_DOC), format)))
+    assert detect_format(path) == format
+    assert list(read_documents(path)) == parse(MULTI_DOC)
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_gzip_on_standard_input_and_through_a_pipe(tmp_path, monkeypatch, format):
+    data = gzip.compress(written(parse(MULTI_DOC), format))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    assert list(read_documents("-")) == parse(MULTI_DOC)
+    fifo = tmp_path / "in"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+    writer.start()
+    assert list(read_documents(fifo)) == parse(MULTI_DOC)
+    writer.join(10)
+
+
+@pytest.mark.parametrize(
+    ("name", "format", "check"),
+    [
+        ("o.pubtator.gz", "pubtator", lambda b: b.decode() == MULTI_DOC),
+        ("o.gz", "pubtator", lambda b: b.decode() == MULTI_DOC),
+        ("o.xml.gz", "bioc-xml", lambda b: b.startswith(b"<?xml")),
+        ("o.json.gz", "bioc-json", lambda b: json.loads(b)["documents"][0]["id"] == "100"),
+        ("o.jsonl.gz", "jsonl", lambda b: json.loads(b.splitlines()[0])["document"] == "100"),
+        ("o.tsv.GZ", "tsv", lambda b: b.startswith(b"document\tid1\t")),
+    ],
+)
+def test_a_gz_output_is_compressed_in_the_format_of_its_inner_extension(tmp_path, name, format, check):
+    assert detect_output_format(name) == format
+    write_documents(parse(MULTI_DOC), tmp_path / name)
+    data = (tmp_path / name).read_bytes()
+    assert data[:2] == b"\x1f\x8b" and check(gzip.decompress(data))
+    if format in FORMATS:  # documents: they read back, byte-identical in PubTator
+        assert written(read_documents(tmp_path / name), "pubtator").decode() == MULTI_DOC
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("a.pubtator", MULTI_DOC.encode(), None),
+        ("noext", gzip.compress(MULTI_DOC.encode()), None),
+        ("a.xml.gz", gzip.compress(written(parse(MULTI_DOC), "bioc-xml")), None),
+        ("a.json", written(parse(MULTI_DOC), "bioc-json"), None),
+        ("a.pubtator.md5", b"d41d8cd98f00b204e9800998ecf8427e  a.pubtator\n", "not PubTator or BioC"),
+        ("manifest.json", b'{"files": 3}', "not PubTator or BioC"),
+        ("rows.jsonl", b'{"document": "1", "id1": "a"}\n', "not PubTator or BioC"),
+        ("notes.txt", b"  \n", "empty"),
+    ],
+)
+def test_document_file_problem(tmp_path, name, content, problem):
+    from relclf.io.formats import document_file_problem
+
+    (tmp_path / name).write_bytes(content)
+    assert document_file_problem(tmp_path / name) == problem
+
+
+def test_a_gz_parquet_output_is_refused(tmp_path):
+    pytest.importorskip("pyarrow")
+    with pytest.raises(RelclfError, match="Parquet compresses its columns itself"):
+        write_documents(parse(MULTI_DOC), tmp_path / "rows.parquet.gz")
+    assert list(tmp_path.iterdir()) == []

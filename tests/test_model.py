@@ -33,9 +33,10 @@ def test_docs() -> list[Document]:
     return _docs(synthetic_corpus(15, seed=2, start=1000))
 
 
-@pytest.fixture(scope="module")
-def fitted(train_docs) -> RelationExtractor:
-    return RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(train_docs)
+@pytest.fixture
+def fitted(synthetic_model) -> RelationExtractor:
+    """``RelationExtractor(vectorizer=PairVectorizer(min_df=1))`` fitted on ``train_docs`` (shared: never change it)."""
+    return synthetic_model
 
 
 def test_init_only_stores_parameters():

@@ -23,15 +23,12 @@ from synthetic import synthetic_corpus
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
-    path = tmp_path_factory.mktemp("model")
-    train = path / "train.pubtator"
-    train.write_text(synthetic_corpus(20, seed=5))
-    docs = list(read_pubtator(train))
-    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=3).fit(docs)
-    target = path / "m.npz"
+def saved(tmp_path_factory, synthetic_model, synthetic_train):
+    """The shared synthetic model saved with a card here; (model file, training file, model, training documents)."""
+    model, train = synthetic_model, synthetic_train
+    target = tmp_path_factory.mktemp("model") / "m.npz"
     save_model(model, target, build_metadata(model, [train], scores={"dev": {"pair": 1.0}}))
-    return target, train, model, docs
+    return target, train, model, list(read_pubtator(train))
 
 
 def test_round_trip_predicts_the_same(saved):

@@ -11,7 +11,6 @@ import pytest
 from conftest import parse
 from relclf import api, cli
 from relclf.evaluation.plots import PLOTS, write_plots
-from relclf.extract.estimator import RelationExtractor
 from synthetic import synthetic_corpus
 
 NEEDS_MATPLOTLIB = pytest.mark.skipif(
@@ -20,9 +19,8 @@ NEEDS_MATPLOTLIB = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def details():
-    model = RelationExtractor(cv=2).fit(parse(synthetic_corpus(40, seed=1)))
-    return api.evaluate_details(parse(synthetic_corpus(12, seed=2, start=500)), model)
+def details(synthetic_model):
+    return api.evaluate_details(parse(synthetic_corpus(12, seed=2, start=500)), synthetic_model)
 
 
 def png_size(path) -> tuple[int, int]:

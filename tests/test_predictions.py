@@ -8,7 +8,6 @@ from conftest import parse
 from relclf.document import Document, Relation
 from relclf.extract.estimator import RelationExtractor
 from relclf.extract.predictions import combine_relations, predict_with_existing
-from relclf.extract.vectorizer import PairVectorizer
 from synthetic import synthetic_corpus
 
 OLD = (Relation("Bind", "A", "B", "Novel"), Relation("Cause", "C", "D"))
@@ -30,9 +29,9 @@ def test_min_score_filters_predictions_only():
     assert combine_relations((), (Relation("X", "A", "B"),), min_score=0.1) == ()  # unscored: cannot pass a score filter
 
 
-@pytest.fixture(scope="module")
-def model() -> RelationExtractor:
-    return RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=2).fit(parse(synthetic_corpus(30, seed=1)))
+@pytest.fixture
+def model(synthetic_model) -> RelationExtractor:
+    return synthetic_model
 
 
 def test_predict_with_existing_keeps_order_documents_and_existing_relations(model):

@@ -291,32 +291,43 @@ def test_stream_errors_use_a_stream_name():
 # --- on_error: skip invalid documents -----------------------------------------------------------
 
 
-def test_on_error_skips_invalid_documents_and_yields_valid_ones_in_order():
+def test_on_error_drops_invalid_lines_and_skips_invalid_documents_in_order():
     text = "\n".join(
         [
             doc_text("1"),
-            doc_text("2").replace("\tcancer\t", "\tcanker\t"),  # lines 7-11, mismatch at 10
+            doc_text("2").replace("\tcancer\t", "\tcanker\t"),  # lines 7-11, mismatch at 10: that mention dropped, and the relation naming it
             doc_text("3"),
-            doc_text("4").replace("Treatment\tD001241\tD009369", "Treatment\tD001241\tX"),  # line 23
-            doc_text("5"),
+            doc_text("4").replace("Treatment\tD001241\tD009369", "Treatment\tD001241\tX"),  # line 23: that relation dropped
+            doc_text("5").replace("5|a|", "5|a|\x00"),  # line 26: a broken abstract line, the document skipped
             doc_text("3"),  # duplicate of a valid document, at line 31
             doc_text("6"),
         ]
     )
     errors: list[InputError] = []
     documents = parse(text, on_error=errors.append)
-    assert [d.pmid for d in documents] == ["1", "3", "5", "6"]
-    assert [e.line for e in errors] == [10, 23, 31]
-    assert "differs" in errors[0].message
-    assert "'X'" in errors[1].message
-    assert "duplicate" in errors[2].message
+    assert [d.pmid for d in documents] == ["1", "2", "3", "4", "6"]
+    assert [(e.line, e.scope) for e in errors] == [(10, "mention"), (11, "relation"), (23, "relation"), (26, "document"), (31, "document")]
+    assert "differs" in errors[0].message and "its mentions were dropped as invalid" in errors[1].message
+    assert "'X'" in errors[2].message
+    assert "NUL" in errors[3].message and "duplicate" in errors[4].message
+    by_id = {d.pmid: d for d in documents}
+    assert by_id["2"].mentions == by_id["1"].mentions[:1] and by_id["2"].relations == ()
+    assert by_id["4"].relations == () and by_id["4"].mentions == by_id["1"].mentions
 
 
-def test_on_error_skips_documents_without_blank_line_separators():
+def test_a_relation_keeps_when_another_mention_still_carries_its_id():
+    text = BASE + "1\t12\t18\tcanker\tDisease\tD009369\n"  # line 6: a second, wrong, cancer mention
+    errors: list[InputError] = []
+    (document,) = parse(text, on_error=errors.append)
+    assert [(e.line, e.scope) for e in errors] == [(6, "mention")]
+    assert document == parse(BASE)[0]
+
+
+def test_on_error_reads_documents_without_blank_line_separators():
     text = doc_text("1") + doc_text("2").replace("\tcancer\t", "\tcanker\t") + doc_text("3")
     errors: list[InputError] = []
-    assert [d.pmid for d in parse(text, on_error=errors.append)] == ["1", "3"]
-    assert [e.line for e in errors] == [9]
+    assert [d.pmid for d in parse(text, on_error=errors.append)] == ["1", "2", "3"]
+    assert [(e.line, e.scope) for e in errors] == [(9, "mention"), (10, "relation")]
 
 
 def test_on_error_skips_a_document_with_invalid_utf8_or_nul():
@@ -327,11 +338,13 @@ def test_on_error_skips_a_document_with_invalid_utf8_or_nul():
         + b"\n"
         + doc_text("3").replace("helps", "he\x00lps").encode()
         + b"\n"
-        + doc_text("4").encode()
+        + doc_text("4").replace("Aspirin", "\x00spirin", 1).encode()  # in the title line (line 19)
+        + b"\n"
+        + doc_text("5").encode()
     )
     errors: list[InputError] = []
-    assert [d.pmid for d in parse(data, on_error=errors.append)] == ["1", "4"]
-    assert [e.line for e in errors] == [8, 14]
+    assert [d.pmid for d in parse(data, on_error=errors.append)] == ["1", "5"]
+    assert [(e.line, e.message) for e in errors] == [(8, "invalid UTF-8"), (14, "NUL byte in line"), (19, "NUL byte in line")]
 
 
 def test_on_error_keeps_valid_document_before_undecodable_title_without_blank_line():
@@ -344,7 +357,7 @@ def test_on_error_keeps_valid_document_before_undecodable_title_without_blank_li
 
 def test_on_error_with_only_invalid_documents_yields_nothing():
     errors: list[InputError] = []
-    assert parse(with_line(3, "1\tx\t7\tAspirin\tChemical\tD001241"), on_error=errors.append) == []
+    assert parse(with_line(2, "1|a|\x00"), on_error=errors.append) == []
     assert len(errors) == 1
 
 
@@ -472,10 +485,9 @@ def test_bc8_unlabeled_strict_fails_at_the_mention_mismatch():
 
 
 @NEEDS_BC8
-def test_bc8_unlabeled_skips_exactly_one_document():
+def test_bc8_unlabeled_drops_exactly_one_mention_line_and_keeps_all_900_documents():
     errors: list[InputError] = []
     documents = list(read_pubtator(BC8_UNLABELED, on_error=errors.append))
-    assert len(errors) == 1
-    assert errors[0].line == 14937
-    assert len(documents) == 899
-    assert len({d.pmid for d in documents}) == 899
+    assert [(e.line, e.scope) for e in errors] == [(14937, "mention")]
+    assert len(documents) == 900
+    assert len({d.pmid for d in documents}) == 900

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 from conftest import DOC_100, DOC_200, MULTI_DOC, parse
 from relclf.document import Document, Mention, Relation
 from relclf.io.rows import COLUMNS, relation_rows, write_jsonl, write_tsv
@@ -57,3 +59,21 @@ def test_tsv_header_even_without_relations():
     buffer = io.StringIO()
     write_tsv([], buffer)
     assert buffer.getvalue() == "\t".join(COLUMNS) + "\n"
+
+
+def test_parquet_holds_the_rows_of_json_lines_in_row_groups():
+    pq = pytest.importorskip("pyarrow.parquet")
+    from relclf.io.rows import write_parquet
+
+    documents = parse(MULTI_DOC)
+    many = [d for k in range(40) for d in (Document(f"{k}-{d.pmid}", d.title, d.abstract, d.mentions, d.relations) for d in documents)]
+    buffer, lines = io.BytesIO(), io.StringIO()
+    assert write_parquet(many, buffer, rows_per_group=7) == len(many) == write_jsonl(many, lines)
+    table = pq.ParquetFile(io.BytesIO(buffer.getvalue()))
+    rows = [json.loads(line) for line in lines.getvalue().splitlines()]
+    assert table.read().to_pylist() == rows and table.schema_arrow.names == list(COLUMNS)
+    assert table.num_row_groups == -(-len(rows) // 7)  # written as they came, 7 rows at a time
+    assert str(table.schema_arrow.field("score").type) == "double"
+    empty = io.BytesIO()
+    assert write_parquet([Document("1", "t", "a")], empty) == 1  # no relation: a valid file without rows
+    assert pq.read_table(io.BytesIO(empty.getvalue())).num_rows == 0

@@ -218,12 +218,15 @@ READER_IDS = ["pubtator", "bioc-xml", "bioc-json"]
     ],
     ids=["text", "empty-span", "beyond", "relation"],
 )
-def test_every_reader_rejects_the_same_document_with_the_same_message(write, reader, prefix, bad, message):
+def test_every_reader_rejects_the_same_part_with_the_same_message(write, reader, prefix, bad, message):
     data = write([document(pmid="1"), bad, document(pmid="3")])
     errors: list[InputError] = []
     kept = list(reader(io.BytesIO(data), on_error=errors.append))
-    assert [d.pmid for d in kept] == ["1", "3"]
+    assert [d.pmid for d in kept] == ["1", "2", "3"]  # skipping drops the bad mention or relation, not the document
     assert [e.message for e in errors] == [prefix + message]
+    assert errors[0].scope == ("relation" if "relation" in message else "mention")
+    repaired = kept[1]
+    assert len(repaired.mentions) + len(repaired.relations) == len(bad.mentions) + len(bad.relations) - 1
     assert str(error_of(lambda: list(reader(io.BytesIO(data))))) == str(errors[0])
 
 

@@ -19,9 +19,13 @@ only as nodes, novelty in ``novel`` or ``novelty``. Line breaks inside passage t
 becomes one mention spanning them all, with the document's text over that span.
 
 Every document is validated like a PubTator document, by
-:func:`~relclf.io.validation.validate_document`; errors are :class:`~relclf.errors.InputError`
+:func:`~relclf.io.validation.checked_document`; errors are :class:`~relclf.errors.InputError`
 naming the file and the line that a :class:`Locator` gives for the offending element, with the
-document named at the start of the message.
+document named at the start of the message. Values that must be text (the document ID, passage and
+annotation texts, infons) must be strings (a whole number is taken as its digits): an object or a list
+there is an error, never written out as a Python repr. Passages are laid out at their offsets only
+when the gaps between them hold no more spaces than the passages hold characters (plus
+:data:`MAX_PADDING`), so that a wild offset (10**9) is an error, not gigabytes of spaces.
 """
 
 from __future__ import annotations
@@ -34,9 +38,12 @@ import bioc
 
 from ..document import Document, Mention, Relation, identifier_parts
 from ..errors import InputError
-from .validation import parse_offset, validate_document
+from .validation import checked_document, parse_offset, shown
 
-__all__ = ["Locator", "all_annotations", "all_relations", "bioc_to_document", "collection_info", "document_to_bioc"]
+__all__ = ["MAX_PADDING", "Locator", "all_annotations", "all_relations", "bioc_to_document", "collection_info", "document_to_bioc"]
+
+#: spaces that may fill the gaps between passages beyond as many as the passages hold characters
+MAX_PADDING = 1_000
 
 SOURCE = "relclf"
 _LINE_BREAKS = re.compile(r"[\r\n]")
@@ -130,9 +137,10 @@ class Locator:
         """An :class:`InputError` about this document, at ``line`` (default: the document's line)."""
         return InputError(self.name, self.line if line is None else line, self.prefix + message)
 
-    def prefixed(self, error: InputError) -> InputError:
-        """``error`` (from the shared validation) with this document named at the start of its message."""
-        return self.error(error.message, error.line)
+    def prefixed(self, error: InputError, scope: str | None = None) -> InputError:
+        """``error`` (from the shared validation) with this document named at the start of its message
+        (and its scope, or ``scope``)."""
+        return InputError(self.name, error.line, self.prefix + error.message, scope or error.scope)
 
     def annotation_line(self, index: int) -> int:
         return self.annotations[index] if index < len(self.annotations) else self.line
@@ -141,7 +149,14 @@ class Locator:
         return self.relations[index] if index < len(self.relations) else self.line
 
 
-def bioc_to_document(source: bioc.BioCDocument, name: str = "<bioc>", line: int = 0, *, where: Locator | None = None) -> Document:
+def bioc_to_document(
+    source: bioc.BioCDocument,
+    name: str = "<bioc>",
+    line: int = 0,
+    *,
+    where: Locator | None = None,
+    dropped: list[InputError] | None = None,
+) -> Document:
     """Convert and validate one :class:`bioc.BioCDocument`.
 
     Parameters
@@ -152,6 +167,9 @@ def bioc_to_document(source: bioc.BioCDocument, name: str = "<bioc>", line: int 
     where : Locator, optional
         The lines of the document and of its annotations and relations, used instead of ``name``
         and ``line``.
+    dropped : list, optional
+        When given, an invalid annotation or relation is left out and its error (scope ``mention``
+        or ``relation``) appended here, instead of raised.
 
     Returns
     -------
@@ -163,7 +181,7 @@ def bioc_to_document(source: bioc.BioCDocument, name: str = "<bioc>", line: int 
         When the document cannot be represented or violates the rules of a PubTator document.
     """
     where = where or Locator(name, line)
-    pmid = _text(source.id)
+    pmid = _text(source.id, "the document id", where)
     if not pmid.strip():
         raise where.error("document without an id")
     where.prefix = where.prefix or f"document {pmid!r}: "
@@ -171,22 +189,56 @@ def bioc_to_document(source: bioc.BioCDocument, name: str = "<bioc>", line: int 
     text = f"{title} {abstract}"
     found = all_annotations(source)
     order = _annotation_order(found)
-    annotations, mention_lines = [found[i] for i in order], [where.annotation_line(i) for i in order]
-    mentions = [_mention(annotation, text, where, line) for annotation, line in zip(annotations, mention_lines)]
-    by_id = {a.id: m for a, m in zip(annotations, mentions)}
-    found_relations = all_relations(source)
-    relation_lines = [where.relation_line(k) for k in range(len(found_relations))]
-    relations = [_relation_of(r, by_id, where, line) for r, line in zip(found_relations, relation_lines)]
+    mentions, mention_lines, by_id = [], [], {}
+    for index in order:
+        annotation, line = found[index], where.annotation_line(index)
+        mention = _part(lambda: _mention(annotation, text, where, line), "mention", where, dropped)
+        if mention is not None:
+            mentions.append(mention)
+            mention_lines.append(line)
+            by_id[annotation.id] = mention
+    relations, relation_lines = [], []
+    for index, relation in enumerate(all_relations(source)):
+        line = where.relation_line(index)
+        converted = _part(lambda: _relation_of(relation, by_id, where, line), "relation", where, dropped)
+        if converted is not None:
+            relations.append(converted)
+            relation_lines.append(line)
     document = Document(pmid, title, abstract, tuple(mentions), tuple(relations), line=where.line)
+    invalid: list[InputError] | None = None if dropped is None else []
     try:
-        validate_document(document, where.name, mention_lines, relation_lines)
+        document = checked_document(document, where.name, mention_lines, relation_lines, dropped=invalid)
     except InputError as error:
         raise where.prefixed(error) from None
+    if dropped is not None and invalid:
+        dropped.extend(where.prefixed(error) for error in invalid)
     return document
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+def _part(convert: Any, scope: str, where: Locator, dropped: list[InputError] | None) -> Any:
+    """``convert()``; when it raises and ``dropped`` is a list, the error (as of ``scope``) goes there and None is returned."""
+    try:
+        return convert()
+    except InputError as error:
+        if dropped is None:
+            raise InputError(error.path, error.line, error.message, scope) from None
+        dropped.append(InputError(error.path, error.line, error.message, scope))
+        return None
+
+
+def _text(value: Any, what: str, where: Locator, line: int | None = None) -> str:
+    """A value that must be text: a string, a whole number (its digits) or nothing (""); else an error."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise where.error(f"{what} must be a string, not {_kind(value)}", line)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", bool: "true/false", float: "a number"}.get(type(value), type(value).__name__)
 
 
 def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
@@ -194,11 +246,20 @@ def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
     pieces: list[tuple[int, str]] = []
     for passage in source.passages:
         if passage.text or not passage.sentences:
-            pieces.append((_offset(passage.offset, where, "passage offset"), _text(passage.text)))
+            pieces.append((_offset(passage.offset, where, "passage offset"), _text(passage.text, "passage text", where)))
         else:  # sentence-level BioC: the text is in the sentences
-            pieces.extend((_offset(s.offset, where, "sentence offset"), _text(s.text)) for s in passage.sentences)
+            pieces.extend((_offset(s.offset, where, "sentence offset"), _text(s.text, "sentence text", where)) for s in passage.sentences)
     if not pieces:
         raise where.error("document has no passage")
+    # checked before any space is laid down: a wild offset must not allocate gigabytes
+    characters = sum(len(text) for _, text in pieces)
+    end = max(offset + len(text) for offset, text in pieces)
+    if end > 2 * characters + MAX_PADDING:
+        offset = max(offset for offset, _ in pieces)
+        raise where.error(
+            f"passage offset {offset:,} lies far beyond the text the passages hold ({characters:,} characters): "
+            "the offsets do not match the text"
+        )
     buffer = ""
     for k, (offset, text) in enumerate(pieces):
         if offset < len(buffer) + (1 if k == 1 else 0):
@@ -221,7 +282,7 @@ def _annotation_order(annotations: list[bioc.BioCAnnotation]) -> list[int]:
     """Positions of the annotations in mention order: by id when the ids are distinct integers (as
     relclf writes them, so that mentions come back in their PubTator order), else as found."""
     ids = [a.id for a in annotations]
-    if all(isinstance(i, str) and i.isdigit() for i in ids) and len(set(ids)) == len(ids):
+    if all(isinstance(i, str) and i.isascii() and i.isdigit() and len(i) < 19 for i in ids) and len(set(ids)) == len(ids):
         return sorted(range(len(annotations)), key=lambda k: int(ids[k]))
     return list(range(len(annotations)))
 
@@ -251,7 +312,7 @@ def _field(infons: dict, key: str, where: Locator, line: int) -> str | None:
     value = infons.get(key)
     if value is None:
         return None
-    value = str(value)
+    value = _text(value, f"infon {key!r}", where, line)
     if _BAD_FIELD.search(value):
         raise where.error(f"infon {key!r} contains a tab or line break", line)
     return value
@@ -262,7 +323,7 @@ def _mention(annotation: bioc.BioCAnnotation, text: str, where: Locator, line: i
         raise where.error(f"annotation {annotation.id!r} has no location", line)
     spans = [(_offset(loc.offset, where, "location offset"), _offset(loc.length, where, "location length")) for loc in annotation.locations]
     start, end = min(o for o, _ in spans), max(o + n for o, n in spans)
-    covered = _LINE_BREAKS.sub(" ", _text(annotation.text)) if len(spans) == 1 else text[start:end]
+    covered = _LINE_BREAKS.sub(" ", _text(annotation.text, f"the text of annotation {annotation.id!r}", where, line)) if len(spans) == 1 else text[start:end]
     entity_type = _field(annotation.infons, "type", where, line)
     if entity_type is None:
         raise where.error(f"annotation {annotation.id!r} has no 'type' infon", line)
@@ -286,7 +347,7 @@ def _relation_of(relation: bioc.BioCRelation, mentions: dict[str, Mention], wher
         try:
             score = float(infons["score"])
         except (TypeError, ValueError):
-            raise where.error(f"relation score {infons['score']!r} is not a number", line) from None
+            raise where.error(f"relation score {shown(infons['score'])} is not a number", line) from None
     return Relation(label, ids[0], ids[1], novelty, score)
 
 
@@ -311,7 +372,7 @@ def _role_id(value: Any, where: Locator, line: int, typed: bool = False) -> str:
     """An identifier from an ``entity1`` infon (a plain ID) or a ``role1`` infon (``Type|ID`` or ``{"identifier": ID}``)."""
     if isinstance(value, dict):
         value = value.get("identifier", value.get("accession"))
-    text = _text(value).strip()
+    text = _text(value, "a relation entity", where, line).strip()
     head, sep, rest = text.partition("|")
     if typed and sep and head.isalpha() and head[:1].isupper() and rest:
         return rest  # PubTator3's "Chemical|MESH:D002945"

@@ -4,7 +4,8 @@ Documents map to BioC as :mod:`relclf.io.bioc_document` describes. The reader ac
 collection, a list of documents, a single document, PubTator3's export, or JSON Lines with one
 document per line. Errors name the line of the document (JSON Lines); for a JSON collection, whose
 parser keeps no positions, the message names the document's position in the collection and the line
-is that of its ``"id"`` member (0 if it cannot be found).
+is that of its ``"id"`` member (0 if it cannot be found). Whole numbers longer than
+:data:`MAX_INT_DIGITS` digits and lone surrogates (``"\\ud800"``, not Unicode) are errors at their line.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from ..document import Document
 from ..errors import ErrorHandler, InputError
 from .bioc_document import Locator, bioc_to_document, collection_info, document_to_bioc
 from .files import PathLike, display_name, open_binary
-from .validation import valid_documents
+from .validation import Repaired, shown, valid_documents
 
-__all__ = ["read_bioc_json", "write_bioc_json"]
+__all__ = ["MAX_INT_DIGITS", "read_bioc_json", "write_bioc_json"]
+
+#: digits of the longest whole number read (offsets need at most 18); Python refuses more than 4,300
+MAX_INT_DIGITS = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def read_bioc_json(source: PathLike | IO[bytes], *, on_error: ErrorHandler | None = None, allow_empty: bool = False) -> Iterator[Document]:
@@ -37,14 +42,38 @@ def read_bioc_json(source: PathLike | IO[bytes], *, on_error: ErrorHandler | Non
     name = display_name(source)
     with open_binary(source) as handle:
         data = handle.read()
-    yield from valid_documents(_converted_documents(data, name), name, on_error=on_error, allow_empty=allow_empty, empty_reason="no <document> in the BioC file")
+    converted = _converted_documents(data, name, lenient=on_error is not None)
+    yield from valid_documents(converted, name, on_error=on_error, allow_empty=allow_empty, empty_reason="no <document> in the BioC file")
 
 
-def _converted_documents(data: bytes, name: str) -> Iterator[Document | InputError]:
+class _LongInteger(ValueError):
+    """A JSON whole number longer than MAX_INT_DIGITS digits."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS + 1:  # + 1 for a minus sign
+        raise _LongInteger(text)
+    return int(text)
+
+
+def _loads(data: bytes | str) -> Any:
+    return json.loads(data, parse_int=_parse_int)
+
+
+def _long_integer(data: bytes, name: str, line: int | None = None) -> InputError:
+    found = re.search(rb"\d{%d,}" % (MAX_INT_DIGITS + 1), data)
+    digits = len(found.group()) if found else MAX_INT_DIGITS + 1
+    where = line if line is not None else (data.count(b"\n", 0, found.start()) + 1 if found else 1)
+    return InputError(name, where, f"a whole number with {digits:,} digits (more than {MAX_INT_DIGITS} are refused)")
+
+
+def _converted_documents(data: bytes, name: str, *, lenient: bool = False) -> Iterator[Document | Repaired | InputError]:
     """Each document of the file converted, or why it is invalid; raises if the file is not valid JSON."""
     try:
-        whole = json.loads(data)
+        whole = _loads(data)
         entries: Iterable[tuple[int, str, Any]] = _collection_entries(whole, name, _IdLines(data))
+    except _LongInteger:
+        raise _long_integer(data, name) from None
     except UnicodeDecodeError as error:
         raise InputError(name, data.count(b"\n", 0, error.start) + 1, "invalid UTF-8") from None
     except RecursionError:
@@ -54,7 +83,7 @@ def _converted_documents(data: bytes, name: str) -> Iterator[Document | InputErr
             raise InputError(name, error.lineno, f"not valid BioC JSON: {error.msg} (column {error.colno})") from None
         entries = _json_lines(data, name)
     for line, prefix, obj in entries:
-        yield _json_document(obj, name, line, prefix)
+        yield _json_document(obj, name, line, prefix, lenient=lenient)
 
 
 class _IdLines:
@@ -104,7 +133,9 @@ def _json_lines(data: bytes, name: str) -> Iterator[tuple[int, str, Any]]:
         if not raw.strip():
             continue
         try:
-            yield number, "", json.loads(raw)
+            yield number, "", _loads(raw)
+        except _LongInteger:
+            yield number, "", _long_integer(raw, name, number)
         except UnicodeDecodeError:
             yield number, "", InputError(name, number, "invalid UTF-8")
         except json.JSONDecodeError as error:
@@ -113,7 +144,7 @@ def _json_lines(data: bytes, name: str) -> Iterator[tuple[int, str, Any]]:
             yield number, "", InputError(name, number, "not valid JSON: nested too deeply")
 
 
-def _json_document(obj: Any, name: str, line: int, prefix: str) -> Document | InputError:
+def _json_document(obj: Any, name: str, line: int, prefix: str, *, lenient: bool = False) -> Document | Repaired | InputError:
     if isinstance(obj, InputError):
         return obj
     where = Locator(name, line, prefix)
@@ -122,11 +153,38 @@ def _json_document(obj: Any, name: str, line: int, prefix: str) -> Document | In
             raise where.error(f"expected a BioC document object, found {type(obj).__name__}")
         if "passages" not in obj and {"id1", "id2", "label"} <= set(obj):
             raise where.error("a relation row (relclf's JSON Lines output), not a BioC document: it holds no text to read")
-        return bioc_to_document(biocjson.fromJSON(_with_defaults(obj), "BioCDocument"), where=where)
+        surrogate = _first_surrogate(obj)
+        if surrogate is not None:
+            raise where.error(f"a string holds the lone surrogate {surrogate!r}, which is not Unicode text: {shown(_around(surrogate))}")
+        dropped: list[InputError] | None = [] if lenient else None
+        document = bioc_to_document(biocjson.fromJSON(_with_defaults(obj), "BioCDocument"), where=where, dropped=dropped)
+        return Repaired(document, tuple(dropped)) if dropped else document
     except InputError as error:
-        return error
+        return InputError(error.path, error.line, error.message)  # the document goes: its scope
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        return where.error(f"invalid BioC document: {type(error).__name__}: {error}")
+        return where.error(f"invalid BioC document: {type(error).__name__}: {shown(str(error))}")
+
+
+def _first_surrogate(obj: Any) -> str | None:
+    """The first string of ``obj`` (keys included) holding a lone surrogate, or None; iterative, so depth costs no stack."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _around(text: str) -> str:
+    """The text around the first surrogate of ``text``, the surrogate escaped."""
+    k = _SURROGATE.search(text).start()  # type: ignore[union-attr]
+    return text[max(0, k - 20) : k + 20].encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
 
 
 def _with_defaults(document: dict) -> dict:

@@ -27,7 +27,7 @@ from .bioc_document import (
     document_to_bioc,
 )
 from .files import PathLike, display_name, open_binary
-from .validation import valid_documents
+from .validation import Repaired, shown, valid_documents
 
 __all__ = ["read_bioc_xml", "write_bioc_xml"]
 
@@ -39,7 +39,8 @@ def read_bioc_xml(source: PathLike | IO[bytes], *, on_error: ErrorHandler | None
     ----------
     source : path, ``"-"`` or binary file
     on_error : callable, optional
-        Called with the :class:`InputError` of each invalid document, which is then skipped. A file
+        Called with the :class:`InputError` of each invalid annotation or relation, which is then
+        dropped (its document kept), and of each invalid document, which is then skipped. A file
         that is not well-formed XML is an error even then: the documents after the fault cannot be
         found.
     allow_empty : bool, default False
@@ -52,16 +53,16 @@ def read_bioc_xml(source: PathLike | IO[bytes], *, on_error: ErrorHandler | None
     """
     name = display_name(source)
     with open_binary(source) as handle:
-        converted = _converted_documents(handle, name)
+        converted = _converted_documents(handle, name, lenient=on_error is not None)
         yield from valid_documents(converted, name, on_error=on_error, allow_empty=allow_empty, empty_reason="no <document> in the BioC file")
 
 
-def _converted_documents(handle: IO[bytes], name: str) -> Iterator[Document | InputError]:
+def _converted_documents(handle: IO[bytes], name: str, *, lenient: bool = False) -> Iterator[Document | Repaired | InputError]:
     """Each ``<document>`` of the file converted, or why it is invalid; raises if the XML is not well-formed."""
     parser_options = {"resolve_entities": False, "no_network": True, "huge_tree": True}
     try:
         for _, element in etree.iterparse(handle, events=("end",), tag="document", **parser_options):
-            yield _xml_document(element, name)
+            yield _xml_document(element, name, lenient=lenient)
             element.clear()
             while element.getprevious() is not None:  # free the documents already converted
                 del element.getparent()[0]
@@ -71,8 +72,10 @@ def _converted_documents(handle: IO[bytes], name: str) -> Iterator[Document | In
         raise InputError(name, line, f"not well-formed BioC XML: {message.split(', line ')[0]}") from None
 
 
-def _xml_document(element: etree._Element, name: str) -> Document | InputError:
-    """Decode one ``<document>`` element with bioc's decoder and convert it; errors are returned."""
+def _xml_document(element: etree._Element, name: str, *, lenient: bool = False) -> Document | Repaired | InputError:
+    """Decode one ``<document>`` element with bioc's decoder and convert it; errors are returned.
+
+    When ``lenient``, invalid annotations and relations are dropped (a :class:`Repaired` says which)."""
     line = element.sourceline or 0
     annotations = [a.sourceline or line for a in _xml_in_bioc_order(element, "annotation")]
     relations = [r.sourceline or line for r in _xml_in_bioc_order(element, "relation")]
@@ -82,11 +85,13 @@ def _xml_document(element: etree._Element, name: str) -> Document | InputError:
             collection = bioc.biocxml.loads("<collection>" + etree.tostring(element, encoding="unicode") + "</collection>")
         (document,) = collection.documents
         _empty_infons_are_empty_strings(document)
-        return bioc_to_document(document, where=where)
+        dropped: list[InputError] | None = [] if lenient else None
+        converted = bioc_to_document(document, where=where, dropped=dropped)
+        return Repaired(converted, tuple(dropped)) if dropped else converted
     except InputError as error:
-        return error
+        return InputError(error.path, error.line, error.message)  # the document goes: its scope
     except (KeyError, TypeError, ValueError, AttributeError, RecursionError, etree.LxmlError) as error:
-        return InputError(name, line, f"invalid BioC document: {type(error).__name__}: {error}")
+        return InputError(name, line, f"invalid BioC document: {type(error).__name__}: {shown(str(error))}")
 
 
 @contextlib.contextmanager
@@ -138,7 +143,8 @@ def write_bioc_xml(documents: Iterable[Document], handle: IO[bytes] | IO[str]) -
 
 
 def _is_binary(handle: IO) -> bool:
-    return not hasattr(handle, "encoding") and "b" in getattr(handle, "mode", "b")
+    mode = getattr(handle, "mode", "b")  # a gzip.GzipFile's mode is a number
+    return not hasattr(handle, "encoding") and (not isinstance(mode, str) or "b" in mode)
 
 
 class _TextSink:

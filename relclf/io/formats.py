@@ -1,14 +1,20 @@
 """Choosing the file format: detection from extension and content, and one reader/writer entry point.
 
 Input formats: ``pubtator``, ``bioc-xml``, ``bioc-json``. Output formats: these three plus
-``jsonl`` and ``tsv`` (one relation per row, see :mod:`relclf.io.rows`; they cannot be read back as
-documents since they do not hold the text).
+``jsonl``, ``tsv`` and ``parquet`` (one relation per row, see :mod:`relclf.io.rows`; they cannot be
+read back as documents since they do not hold the text; Parquet needs pyarrow), and ``html`` (a review
+page, see :mod:`relclf.io.html`).
 
 Detection (used when no format is given): an input whose extension names a BioC format (``.xml``,
 ``.bioc``, ``.json``, ``.jsonl``) is read as that format; any other input (``.pubtator``, ``.txt``,
 no extension, standard input) is recognized by its first non-blank byte: ``<`` is BioC XML, ``{`` or
 ``[`` is BioC JSON, anything else PubTator. Outputs follow their extension (``.xml``, ``.json``,
-``.jsonl``, ``.tsv``; anything else and standard output are PubTator).
+``.jsonl``, ``.tsv``, ``.parquet``, ``.html``/``.htm``; anything else and standard output are PubTator).
+
+gzip: any input may be gzip-compressed (recognized by its content, see
+:func:`relclf.io.files.open_binary`); the extension before ``.gz`` names the format (``x.xml.gz`` is
+BioC XML). An output whose name ends in ``.gz`` is written gzip-compressed, in the format its inner
+extension names (``out.xml.gz``: BioC XML; ``out.gz``: PubTator).
 """
 
 from __future__ import annotations
@@ -16,24 +22,40 @@ from __future__ import annotations
 import importlib
 import io
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from ..document import Document
 from ..errors import ErrorHandler, RelclfError
-from .files import PathLike, atomic_writer, display_name, open_binary
+from .files import PathLike, atomic_writer, display_name, inner_suffix, is_gzip_name, open_binary
+from .rows import require_pyarrow
 
-__all__ = ["INPUT_FORMATS", "OUTPUT_FORMATS", "detect_format", "detect_output_format", "read_documents", "write_documents"]
+__all__ = [
+    "INPUT_FORMATS",
+    "OUTPUT_FORMATS",
+    "detect_format",
+    "detect_output_format",
+    "document_file_problem",
+    "output_format_of",
+    "probe_input",
+    "read_documents",
+    "write_documents",
+]
 
 INPUT_FORMATS = ("pubtator", "bioc-xml", "bioc-json")
-OUTPUT_FORMATS = (*INPUT_FORMATS, "jsonl", "tsv")
+OUTPUT_FORMATS = (*INPUT_FORMATS, "jsonl", "tsv", "parquet", "html")
 
 _INPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "bioc-json"}
-_OUTPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "jsonl", ".tsv": "tsv"}
+_OUTPUT_EXTENSIONS = {
+    ".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "jsonl", ".tsv": "tsv", ".parquet": "parquet",
+    ".html": "html", ".htm": "html",
+}
 _SNIFF_BYTES = 64 * 1024
 #: the extension an output of each format gets when relclf names it (``predict --output-dir``)
-OUTPUT_EXTENSIONS = {"pubtator": ".pubtator", "bioc-xml": ".xml", "bioc-json": ".json", "jsonl": ".jsonl", "tsv": ".tsv"}
+OUTPUT_EXTENSIONS = {"pubtator": ".pubtator", "bioc-xml": ".xml", "bioc-json": ".json", "jsonl": ".jsonl", "tsv": ".tsv", "parquet": ".parquet", "html": ".html"}
+_BINARY_OUTPUTS = ("bioc-xml", "parquet")
 
 
 def detect_format(source: PathLike | IO[bytes]) -> str:
@@ -49,7 +71,7 @@ def detect_format(source: PathLike | IO[bytes]) -> str:
     ('bioc-xml', 'pubtator')
     """
     if isinstance(source, (str, os.PathLike)) and str(source) != "-":
-        by_extension = _INPUT_EXTENSIONS.get(Path(source).suffix.lower())
+        by_extension = _INPUT_EXTENSIONS.get(inner_suffix(source))
         if by_extension:
             return by_extension
         with open_binary(source) as handle:
@@ -78,11 +100,50 @@ def _sniff(head: bytes) -> str:
     return "pubtator"
 
 
+# What the head of a file of each format looks like (after blanks and a byte-order mark): a PubTator
+# title or abstract line; an XML declaration, comment, doctype or element naming a BioC collection or
+# document; JSON holding BioC documents or passages.
+_LOOKS_LIKE = {
+    "pubtator": re.compile(rb"[^\t|\r\n]+\|[ta]\|"),
+    "bioc-xml": re.compile(rb"<[?!a-zA-Z][^\x00]*?<(collection|document)[\s>]"),
+    "bioc-json": re.compile(rb"[{\[][^\x00]*?\"(documents|passages)\"\s*:"),
+}
+
+
+def probe_input(path: PathLike, format: str | None = None) -> tuple[str, bytes]:
+    """Open the file at ``path``, read its head (decompressed) and return ``(format, head)``.
+
+    ``format`` is the one given or the one :func:`detect_format` finds. This checks an input before a
+    run writes anything: a missing, unreadable or damaged (gzip) file raises :class:`InputError`.
+    """
+    format = _check(format or detect_format(path), INPUT_FORMATS, "input")
+    with open_binary(path) as handle:
+        head = handle.read(_SNIFF_BYTES)
+    return format, head
+
+
+def document_file_problem(path: PathLike) -> str | None:
+    """Why the file at ``path`` holds no documents, or None when its head looks like its format's.
+
+    Used to pick the document files of a directory (bulk dumps also hold checksums, READMEs, logs):
+    the file's head (decompressed) must look like the format :func:`detect_format` finds for it.
+    Returns ``"empty"`` or ``"not PubTator or BioC"``; a file that cannot be read, or whose gzip
+    data is damaged, raises :class:`InputError` (it may be a document file).
+    """
+    format, head = probe_input(path)
+    stripped = head.lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if not stripped:
+        return "empty"
+    if not _LOOKS_LIKE[format].match(stripped):
+        return "not PubTator or BioC"
+    return None
+
+
 def detect_output_format(target: PathLike | None) -> str:
     """Return the output format for ``target`` from its extension; ``pubtator`` for stdout and others."""
     if target is None or str(target) == "-":
         return "pubtator"
-    return _OUTPUT_EXTENSIONS.get(Path(target).suffix.lower(), "pubtator")
+    return _OUTPUT_EXTENSIONS.get(inner_suffix(target), "pubtator")
 
 
 def _check(format: str, allowed: tuple[str, ...], what: str) -> str:
@@ -115,21 +176,24 @@ def read_documents(
     Document
         In input order.
     """
-    if format is None and _is_pipe(source):
+    if format is None and _read_once(source):
         return _read_pipe(source, on_error=on_error, allow_empty=allow_empty)
     format = _check(format or detect_format(source), INPUT_FORMATS, "input")
     return _function(_READERS, format)(source, on_error=on_error, allow_empty=allow_empty)
 
 
-def _is_pipe(source: PathLike | IO[bytes]) -> bool:
-    """True for a path naming a FIFO or device without a format extension: its head can be read once only."""
-    if not isinstance(source, (str, os.PathLike)) or str(source) == "-" or Path(source).suffix.lower() in _INPUT_EXTENSIONS:
+def _read_once(source: PathLike | IO[bytes]) -> bool:
+    """True for a source whose format must be found from its content while it is read: standard input,
+    an open stream, or a FIFO or device without a format extension (their head can be read once only)."""
+    if not isinstance(source, (str, os.PathLike)) or str(source) == "-":
+        return True
+    if inner_suffix(source) in _INPUT_EXTENSIONS:
         return False
     path = Path(source)
     return path.exists() and not path.is_file() and not path.is_dir()
 
 
-def _read_pipe(source: PathLike, **kwargs) -> Iterator[Document]:
+def _read_pipe(source: PathLike | IO[bytes], **kwargs) -> Iterator[Document]:
     # open once, detect the format from the buffered head, and read on from the same handle
     with open_binary(source) as handle:
         yield from _function(_READERS, _sniff(_peek(handle)))(handle, **kwargs)
@@ -144,6 +208,8 @@ _WRITERS = {
     "bioc-json": ("bioc_json", "write_bioc_json"),
     "jsonl": ("rows", "write_jsonl"),
     "tsv": ("rows", "write_tsv"),
+    "parquet": ("rows", "write_parquet"),
+    "html": ("html", "write_html"),
 }
 
 
@@ -152,9 +218,25 @@ def _function(table: dict[str, tuple[str, str]], format: str) -> Callable[..., A
     return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
+def output_format_of(target: PathLike | IO | None, format: str | None = None) -> str:
+    """The output format for ``target``: ``format`` if given, else from the target's name (see
+    :func:`detect_output_format`; PubTator for an open stream).
+
+    Raises :class:`RelclfError` when that format cannot be written there (unknown, or Parquet without
+    pyarrow or under a ``.gz`` name), so that a run can fail before it does any work.
+    """
+    is_stream = target is not None and not isinstance(target, (str, os.PathLike))
+    format = _check(format or ("pubtator" if is_stream else detect_output_format(target)), OUTPUT_FORMATS, "output")  # type: ignore[arg-type]
+    if format == "parquet":
+        if not is_stream and is_gzip_name(target):  # type: ignore[arg-type]
+            raise RelclfError(f"{target}: Parquet compresses its columns itself; name the output without .gz")
+        require_pyarrow()
+    return format
+
+
 def write_documents(
     documents: Iterable[Document],
-    target: PathLike | IO[str] | None,
+    target: PathLike | IO | None,
     format: str | None = None,
     *,
     with_scores: bool = False,
@@ -165,20 +247,21 @@ def write_documents(
     ----------
     documents : iterable of Document
         Consumed lazily: reading errors raised while iterating abort the write.
-    target : path, ``"-"``/None (standard output) or an open text stream
+    target : path, ``"-"``/None (standard output) or an open stream
         A path is written through a temporary file renamed into place only when every document
-        succeeded, so a failed run leaves no output.
+        succeeded, so a failed run leaves no output; a name ending in ``.gz`` is written
+        gzip-compressed. An open stream is text, or binary for BioC XML and Parquet.
     format : str, optional
-        One of :data:`OUTPUT_FORMATS`; from the target's extension when None.
+        One of :data:`OUTPUT_FORMATS`; from the target's extension when None (see :func:`output_format_of`).
     with_scores : bool, default False
         PubTator only: add each relation's score as a sixth column (the other formats always carry
         scores).
     """
-    is_stream = target is not None and not isinstance(target, (str, os.PathLike))
-    format = _check(format or ("pubtator" if is_stream else detect_output_format(target)), OUTPUT_FORMATS, "output")  # type: ignore[arg-type]
-    if is_stream:
-        return _write(documents, target, format, with_scores)  # type: ignore[arg-type]
-    with atomic_writer(target, mode="wb" if format == "bioc-xml" else "w") as handle:  # type: ignore[arg-type]
+    format = output_format_of(target, format)
+    if target is not None and not isinstance(target, (str, os.PathLike)):
+        return _write(documents, target, format, with_scores)
+    mode = "wb" if format in _BINARY_OUTPUTS else "w"
+    with atomic_writer(target, mode=mode, compress=is_gzip_name(target)) as handle:
         return _write(documents, handle, format, with_scores)
 
 

@@ -2,8 +2,10 @@
 
 The reader yields one :class:`~relclf.document.Document` at a time and holds only the current
 document's lines (plus the set of document IDs seen, to reject duplicates). Every violation raises
-:class:`~relclf.errors.InputError` naming the file and line; with ``on_error`` the offending document
-is skipped instead and the callback gets the error.
+:class:`~relclf.errors.InputError` naming the file and line; with ``on_error`` the smallest invalid
+unit is skipped instead and the callback gets the error: an invalid mention or relation line alone
+(the document is kept without it), or the whole document when its title or abstract line, or its
+structure, is broken.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from ..document import Document, Mention, Relation
-from ..errors import ErrorHandler, InputError
+from ..errors import ErrorHandler, InputError, RelclfError
 from .files import PathLike, display_name, open_binary
-from .validation import parse_offset, shown, valid_documents, validate_document
+from .validation import Repaired, checked_document, parse_offset, shown, valid_documents
 
 __all__ = ["format_document", "read_pubtator", "write_pubtator"]
 
@@ -37,8 +39,9 @@ def read_pubtator(
     source : path, ``"-"`` or binary file
         The file to read; ``"-"`` reads standard input.
     on_error : callable, optional
-        Called with the :class:`InputError` of each invalid document, which is then skipped. When
-        None (strict), the first invalid document raises.
+        Called with the :class:`InputError` of each invalid mention or relation line, which is then
+        dropped (its document kept), and of each invalid document, which is then skipped. When None
+        (strict), the first error raises.
     allow_empty : bool, default False
         Accept a file with no document at all (otherwise that is an error).
 
@@ -55,7 +58,7 @@ def read_pubtator(
     """
     name = display_name(source)
     with open_binary(source) as handle:
-        parsed = (_parsed(block, name) for block in _blocks(handle))
+        parsed = (_parsed(block, name, lenient=on_error is not None) for block in _blocks(handle))
         yield from valid_documents(parsed, name, on_error=on_error, allow_empty=allow_empty, empty_reason="empty file or only blank lines")
 
 
@@ -113,20 +116,27 @@ def _title_match(line: str) -> tuple[str, str, str] | None:
     return head, rest[0], rest[2:]
 
 
-def _parsed(block: list[_Line], name: str) -> Document | InputError:
-    """The document of one block, or why it is invalid."""
+def _parsed(block: list[_Line], name: str, *, lenient: bool) -> Document | Repaired | InputError:
+    """The document of one block, or why it is invalid; when ``lenient``, the document without its
+    invalid mention and relation lines, and why each was dropped."""
+    dropped: list[InputError] | None = [] if lenient else None
     try:
-        return _parse_block(block, name)
+        document = _parse_block(block, name, dropped)
     except InputError as error:
-        return error
+        return InputError(error.path, error.line, error.message)  # the whole document goes: its scope
+    return Repaired(document, tuple(dropped)) if dropped else document
 
 
-def _parse_block(block: list[_Line], name: str) -> Document:
-    """Turn one document's lines into a validated Document, or raise InputError."""
+def _parse_block(block: list[_Line], name: str, dropped: list[InputError] | None) -> Document:
+    """Turn one document's lines into a validated Document, or raise InputError.
+
+    With ``dropped`` (a list), an invalid mention or relation line is left out and its error
+    appended instead; errors of the title and abstract lines and of the document's structure raise.
+    """
     first_number, first = block[0]
     header = _title_match(first) if isinstance(first, str) else None
+    _check_text_line(name, first_number, first)
     if header is None or header[1] != "t":
-        _check_text_line(name, first_number, first)
         what = "abstract line" if header else "mention or relation line"
         raise InputError(name, first_number, f"{what} before any title line (expected 'PMID|t|title')")
     pmid, _, title = header
@@ -136,19 +146,19 @@ def _parse_block(block: list[_Line], name: str) -> Document:
     mentions: list[tuple[int, Mention]] = []
     relations: list[tuple[int, Relation]] = []
     for number, line in block[1:]:
-        _check_text_line(name, number, line)
-        assert isinstance(line, str)
-        parsed = _title_match(line)
-        if parsed is not None:
-            abstract = _abstract_text(name, number, parsed, pmid, abstract)
+        try:
+            parsed = _parse_line(name, number, line, pmid)
+        except InputError as error:
+            if dropped is None or error.scope == "document":
+                raise
+            dropped.append(error)
             continue
-        fields = line.split("\t")
-        if fields[0] != pmid:
-            raise InputError(name, number, _foreign_line_message(fields, pmid))
-        if _is_relation_line(fields):
-            relations.append((number, _parse_relation(name, number, fields)))
+        if isinstance(parsed, tuple):
+            abstract = _abstract_text(name, number, parsed, pmid, abstract)
+        elif isinstance(parsed, Relation):
+            relations.append((number, parsed))
         else:
-            mentions.append((number, _parse_mention(name, number, fields)))
+            mentions.append((number, parsed))
     if abstract is None:
         raise InputError(name, first_number, f"document {pmid!r} has no abstract line 'PMID|a|...' (truncated?)")
     document = Document(
@@ -159,8 +169,40 @@ def _parse_block(block: list[_Line], name: str) -> Document:
         relations=tuple(r for _, r in relations),
         line=first_number,
     )
-    validate_document(document, name, [number for number, _ in mentions], [number for number, _ in relations])
-    return document
+    return checked_document(document, name, [number for number, _ in mentions], [number for number, _ in relations], dropped=dropped)
+
+
+def _parse_line(name: str, number: int, line: str | bytes, pmid: str) -> tuple[str, str, str] | Mention | Relation:
+    """One line after the title: an abstract line (as ``_title_match`` splits it), a mention or a relation.
+
+    Raises InputError; its scope is ``mention`` or ``relation`` for a line of this document that
+    holds a bad mention or relation (to be dropped alone when skipping), ``document`` otherwise.
+    """
+    scope = _line_scope(line, pmid)
+    try:
+        _check_text_line(name, number, line)
+    except InputError as error:
+        raise InputError(name, number, error.message, scope) from None
+    assert isinstance(line, str)
+    parsed = _title_match(line)
+    if parsed is not None:
+        return parsed
+    fields = line.split("\t")
+    if fields[0] != pmid:
+        raise InputError(name, number, _foreign_line_message(fields, pmid))
+    if scope == "relation":
+        return _parse_relation(name, number, fields)
+    return _parse_mention(name, number, fields)
+
+
+def _line_scope(line: str | bytes, pmid: str) -> str:
+    """What a line after the title holds: ``mention`` or ``relation`` (columns after this document's
+    ID), or ``document`` (anything else: an abstract line, a foreign or unreadable line)."""
+    text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
+    fields = text.split("\t")
+    if len(fields) < 2 or fields[0] != pmid or _title_match(text) is not None:
+        return "document"
+    return "relation" if _is_relation_line(fields) else "mention"
 
 
 def _check_text_line(name: str, number: int, line: str | bytes) -> None:
@@ -195,23 +237,26 @@ def _is_relation_line(fields: list[str]) -> bool:
 def _parse_relation(name: str, number: int, fields: list[str]) -> Relation:
     label, id1, id2 = fields[1].strip(), fields[2].strip(), fields[3].strip()
     if not label or not id1 or not id2:
-        raise InputError(name, number, "relation line with an empty label or ID")
+        raise InputError(name, number, "relation line with an empty label or ID", "relation")
     novelty = fields[4].strip() if len(fields) >= 5 and fields[4].strip() else None
     score = None
     if len(fields) == 6:
         try:
             score = float(fields[5])
         except ValueError:
-            raise InputError(name, number, f"relation score {shown(fields[5])} is not a number") from None
+            raise InputError(name, number, f"relation score {shown(fields[5])} is not a number", "relation") from None
     return Relation(label=label, id1=id1, id2=id2, novelty=novelty, score=score)
 
 
 def _parse_mention(name: str, number: int, fields: list[str]) -> Mention:
     if len(fields) < 5:
-        raise InputError(name, number, f"mention line has {len(fields)} columns; expected 6 (or 7)")
+        raise InputError(name, number, f"mention line has {len(fields)} columns; expected 6 (or 7)", "mention")
     if len(fields) > _MAX_MENTION_COLUMNS:
-        raise InputError(name, number, f"unknown extra columns: {len(fields)} columns; a mention line has 6 or 7")
-    start, end = parse_offset(fields[1], "start offset", name, number), parse_offset(fields[2], "end offset", name, number)
+        raise InputError(name, number, f"unknown extra columns: {len(fields)} columns; a mention line has 6 or 7", "mention")
+    try:
+        start, end = parse_offset(fields[1], "start offset", name, number), parse_offset(fields[2], "end offset", name, number)
+    except InputError as error:
+        raise InputError(name, number, error.message, "mention") from None
     return Mention(
         start=start,
         end=end,
@@ -226,7 +271,8 @@ def format_document(document: Document, *, with_scores: bool = False) -> str:
     r"""Render one document as PubTator text, ending with a blank line.
 
     Title, abstract and mention lines are reproduced exactly as read; relation lines carry the
-    novelty as 5th column when known and, with ``with_scores``, the score as a further column.
+    novelty as 5th column when known and, with ``with_scores``, the score as a further column. A
+    mention whose text holds a tab (possible in BioC) raises :class:`RelclfError`.
 
     Examples
     --------
@@ -237,6 +283,11 @@ def format_document(document: Document, *, with_scores: bool = False) -> str:
     """
     lines = [f"{document.pmid}|t|{document.title}", f"{document.pmid}|a|{document.abstract}"]
     for m in document.mentions:
+        if "\t" in m.text:  # BioC carries it; a tab-separated line cannot
+            raise RelclfError(
+                f"document {document.pmid!r} (line {document.line} of its input): mention text {shown(m.text)} at {m.start}-{m.end} "
+                "holds a tab, which a PubTator mention line cannot hold; write BioC XML or JSON instead"
+            )
         columns = [document.pmid, str(m.start), str(m.end), m.text, m.entity_type]
         if m.identifier is not None:
             columns.append(m.identifier)

@@ -1,9 +1,11 @@
-"""One relation per row: JSON Lines and TSV outputs for pandas, databases and spreadsheets.
+"""One relation per row: JSON Lines, TSV and Parquet outputs for pandas, databases and spreadsheets.
 
 Each row describes one relation of one document with the columns of :data:`COLUMNS`: the document
 ID, both entity IDs with their canonical types and most frequent mention texts, the label, the score
 (empty for gold relations) and the novelty (empty when unknown). Documents without relations give
-no row. ``pandas.read_json(path, lines=True)`` and ``pandas.read_csv(path, sep="\\t")`` read them.
+no row. ``pandas.read_json(path, lines=True)``, ``pandas.read_csv(path, sep="\\t")`` and
+``pandas.read_parquet(path)`` read them. Parquet is written with pyarrow (the ``relclf[parquet]``
+extra), in row groups as the rows come, so memory stays flat on long inputs.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from ..document import Document, Entity, Relation, document_entities
+from ..errors import RelclfError
 
-__all__ = ["COLUMNS", "relation_rows", "write_jsonl", "write_tsv"]
+__all__ = ["COLUMNS", "PARQUET_ROWS_PER_GROUP", "relation_rows", "require_pyarrow", "write_jsonl", "write_parquet", "write_tsv"]
 
 COLUMNS = ("document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty")
+#: rows of a Parquet row group: a few MB of memory, and groups large enough to read fast
+PARQUET_ROWS_PER_GROUP = 50_000
 
 
 def relation_rows(document: Document) -> Iterator[dict[str, Any]]:
@@ -88,4 +93,39 @@ def write_tsv(documents: Iterable[Document], handle: IO[str]) -> int:
         for row in relation_rows(document):
             writer.writerow({**row, "score": "" if row["score"] is None else repr(row["score"])})
         count += 1
+    return count
+
+
+def require_pyarrow() -> Any:
+    """Return the ``pyarrow.parquet`` module, or raise RelclfError saying how to install it."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise RelclfError("writing Parquet needs pyarrow: pip install 'relclf[parquet]'") from None
+    return pq
+
+
+def write_parquet(documents: Iterable[Document], handle: IO[bytes], *, rows_per_group: int = PARQUET_ROWS_PER_GROUP) -> int:
+    """Write the relation rows as Parquet to the binary stream ``handle``; return the number of documents.
+
+    Columns as :data:`COLUMNS`: strings, and ``score`` a nullable double. Rows are written in groups
+    of ``rows_per_group`` as they come, so that at most one group is held in memory.
+    """
+    pq = require_pyarrow()
+    import pyarrow as pa
+
+    schema = pa.schema([(c, pa.float64() if c == "score" else pa.string()) for c in COLUMNS])
+    columns: dict[str, list] = {c: [] for c in COLUMNS}
+    count = 0
+    with pq.ParquetWriter(handle, schema) as writer:
+        for document in documents:
+            for row in relation_rows(document):
+                for c in COLUMNS:
+                    columns[c].append(row[c])
+                if len(columns["document"]) >= rows_per_group:
+                    writer.write_table(pa.table(columns, schema=schema))
+                    columns = {c: [] for c in COLUMNS}
+            count += 1
+        if columns["document"] or count == 0:
+            writer.write_table(pa.table(columns, schema=schema))
     return count

@@ -1,10 +1,13 @@
 """The rules every reader applies to the documents it reads, defined once for all formats.
 
-- :func:`validate_document`: mention offsets inside the text, end after start, mention text equal to
-  the text at its offsets, relation IDs carried by a mention of the document;
+- :func:`validate_document` / :func:`checked_document`: a document ID a PubTator title line can
+  hold, no NUL character anywhere, mention offsets inside the text, end after start, mention text
+  equal to the text at its offsets, fields that fit in a tab-separated line (a mention's text may hold
+  a tab, which only the PubTator writer refuses), relation IDs carried by
+  a mention of the document; :func:`checked_document` can drop invalid mentions and relations alone;
 - :func:`parse_offset`: an offset as a non-negative integer;
-- :func:`valid_documents`: the reader loop: duplicate document IDs, skipping invalid documents with
-  ``on_error`` (or raising), and an input without documents;
+- :func:`valid_documents`: the reader loop: duplicate document IDs, skipping invalid documents (or
+  their invalid mention and relation lines) with ``on_error`` (or raising), and an input without documents;
 - :func:`shown`: a value quoted in an error message, cut to a readable length.
 
 Each raises :class:`~relclf.errors.InputError` naming the file and the offending line; the readers
@@ -14,14 +17,22 @@ numbers of their mentions and relations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from ..document import Document, Mention, Relation, identifier_parts, is_normalized
 from ..errors import ErrorHandler, InputError
 
-__all__ = ["parse_offset", "shown", "valid_documents", "validate_document"]
+__all__ = ["Repaired", "checked_document", "parse_offset", "shown", "valid_documents", "validate_document"]
 
 _SHOWN = 60  # characters of a value quoted in an error message (a line may be megabytes long)
+# Offsets have at most this many digits: more than any text holds, and int() refuses over 4,300 anyway.
+_MAX_DIGITS = 18
+# What a PubTator title line 'PMID|t|' cannot hold in its PMID; and what a tab-separated field cannot hold
+_BAD_ID = re.compile(r"[|\t\r\n\x00]")
+_BAD_FIELD = re.compile(r"[\t\r\n\x00]")
+_BAD_TEXT = re.compile(r"[\r\n\x00]")  # a mention's text may hold a tab (BioC carries it; PubTator output refuses it)
 
 
 def shown(value: object) -> str:
@@ -68,8 +79,18 @@ def parse_offset(value: object, what: str, path: str, line: int) -> int:
     Traceback (most recent call last):
     relclf.errors.InputError: a.pubtator:3: end offset '-1' is not a non-negative integer
     """
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not _is_digits(str(value)):
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise InputError(path, line, f"{what} {shown(value)} is not a non-negative integer")
+    if isinstance(value, int):
+        if value < 0:
+            raise InputError(path, line, f"{what} {value} is not a non-negative integer")
+        if value >= 10**_MAX_DIGITS:  # parsers give at most 4,300 digits, which str() writes back quickly
+            raise InputError(path, line, f"{what} {shown(str(value))} is too large for an offset")
+        return value
+    if not _is_digits(value):
+        raise InputError(path, line, f"{what} {shown(value)} is not a non-negative integer")
+    if len(value) > _MAX_DIGITS:
+        raise InputError(path, line, f"{what} {shown(value)} is too large for an offset")
     return int(value)
 
 
@@ -84,11 +105,13 @@ def validate_document(
     mention_lines: Sequence[int] | None = None,
     relation_lines: Sequence[int] | None = None,
 ) -> None:
-    """Check a parsed document: its mentions against its text, its relations against its mentions.
+    """Check a parsed document: its ID and text, its mentions against its text, its relations against its mentions.
 
-    Mentions are checked in order (end after start, inside the text, text equal to the text at the
-    offsets), then relations (each ID carried by a mention of the document, whole or as a part of a
-    composite or list identifier).
+    The document ID must be one a PubTator title line ``PMID|t|`` can hold (not empty, no ``|``, tab,
+    line break or NUL), and the text must hold no NUL character. Mentions are then checked in order
+    (end after start, inside the text, text equal to the text at the offsets, no tab, line break or
+    NUL in a field), then relations (no tab, line break or NUL in a field, each ID carried by a
+    mention of the document, whole or as a part of a composite or list identifier).
 
     Parameters
     ----------
@@ -102,7 +125,8 @@ def validate_document(
     Raises
     ------
     InputError
-        Naming the line of the first offending mention or relation.
+        Naming the line of the first offending mention or relation; its ``scope`` says whether the
+        mention, the relation or the whole document is invalid.
 
     Examples
     --------
@@ -112,45 +136,121 @@ def validate_document(
     Traceback (most recent call last):
     relclf.errors.InputError: a.pubtator:3: mention text 'A' differs from the text at 0-2: 'A '
     """
+    checked_document(document, path, mention_lines, relation_lines)
+
+
+def checked_document(
+    document: Document,
+    path: str,
+    mention_lines: Sequence[int] | None = None,
+    relation_lines: Sequence[int] | None = None,
+    *,
+    dropped: list[InputError] | None = None,
+) -> Document:
+    """Check ``document`` as :func:`validate_document` does; with ``dropped``, drop invalid parts instead.
+
+    When ``dropped`` is a list, an invalid mention or relation is left out of the returned document
+    and its error appended to the list (a relation whose IDs only dropped mentions carried goes too);
+    errors that concern the whole document (its ID, its text) are raised all the same.
+
+    Returns
+    -------
+    Document
+        ``document`` itself when nothing was dropped.
+    """
     text = document.text
+    _check_document_fields(document, path)
     mention_lines = [document.line] * len(document.mentions) if mention_lines is None else mention_lines
-    for mention, line in zip(document.mentions, mention_lines, strict=True):
-        _check_mention(mention, text, path, line)
     relation_lines = [document.line] * len(document.relations) if relation_lines is None else relation_lines
-    _check_relations(document, zip(relation_lines, document.relations, strict=True), path)
+    kept_mentions, lost_mentions = [], []
+    for mention, line in zip(document.mentions, mention_lines, strict=True):
+        try:
+            _check_mention(mention, text, path, line)
+        except InputError as error:
+            if dropped is None:
+                raise
+            dropped.append(error)
+            lost_mentions.append(mention)
+            continue
+        kept_mentions.append(mention)
+    known, lost = _known_ids(kept_mentions), _known_ids(lost_mentions)
+    kept_relations = []
+    for line, relation in zip(relation_lines, document.relations, strict=True):
+        try:
+            _check_relation(document.pmid, relation, known, lost, path, line)
+        except InputError as error:
+            if dropped is None:
+                raise
+            dropped.append(error)
+            continue
+        kept_relations.append(relation)
+    if len(kept_mentions) == len(document.mentions) and len(kept_relations) == len(document.relations):
+        return document
+    return replace(document, mentions=tuple(kept_mentions), relations=tuple(kept_relations))
+
+
+def _check_document_fields(document: Document, path: str) -> None:
+    if not document.pmid.strip() or _BAD_ID.search(document.pmid):
+        raise InputError(
+            path, document.line,
+            f"document ID {shown(document.pmid)} is empty or holds a '|', tab, line break or NUL (a PubTator title line 'ID|t|' cannot hold it)",
+        )
+    for what, text in (("title", document.title), ("abstract", document.abstract)):
+        if "\x00" in text or "\n" in text or "\r" in text:
+            raise InputError(path, document.line, f"the {what} of document {document.pmid!r} holds a NUL character or a line break")
 
 
 def _check_mention(mention: Mention, text: str, path: str, line: int) -> None:
     if mention.end <= mention.start:
-        raise InputError(path, line, f"end offset {mention.end} is not after start offset {mention.start}")
+        raise InputError(path, line, f"end offset {mention.end} is not after start offset {mention.start}", "mention")
     if mention.end > len(text):
-        raise InputError(path, line, f"offsets {mention.start}-{mention.end} beyond the text (length {len(text)})")
+        raise InputError(path, line, f"offsets {mention.start}-{mention.end} beyond the text (length {len(text)})", "mention")
     actual = text[mention.start : mention.end]
     if actual != mention.text:
         raise InputError(
             path,
             line,
             f"mention text {shown(mention.text)} differs from the text at {mention.start}-{mention.end}: {shown(actual)}",
+            "mention",
         )
+    if _BAD_TEXT.search(mention.text):
+        raise InputError(path, line, f"mention text {shown(mention.text)} holds a line break or NUL", "mention")
+    for what, value in (("type", mention.entity_type), ("identifier", mention.identifier or ""), *(("column", v) for v in mention.extra)):
+        if _BAD_FIELD.search(value):
+            raise InputError(path, line, f"mention {what} {shown(value)} holds a tab, line break or NUL (a PubTator line cannot hold it)", "mention")
 
 
-def _check_relations(document: Document, relations: Iterable[tuple[int, Relation]], path: str) -> None:
-    if not document.relations:
-        return
+def _known_ids(mentions: Iterable[Mention]) -> set[str]:
+    """The IDs relations may name: each normalized identifier whole, and its parts."""
     known: set[str] = set()
-    for mention in document.mentions:
+    for mention in mentions:
         if is_normalized(mention.identifier):
             known.add(mention.identifier.strip())  # type: ignore[union-attr]
             known.update(identifier_parts(mention.identifier))
             known.update(identifier_parts(mention.identifier, split_composites=False))
-    for line, relation in relations:
-        for identifier in (relation.id1, relation.id2):
-            if identifier not in known:
-                raise InputError(path, line, f"relation names ID {shown(identifier)}, which no mention of document {document.pmid!r} carries")
+    return known
+
+
+def _check_relation(pmid: str, relation: Relation, known: set[str], lost: set[str], path: str, line: int) -> None:
+    for what, value in (("label", relation.label), ("ID", relation.id1), ("ID", relation.id2), ("novelty", relation.novelty or "")):
+        if _BAD_FIELD.search(value):
+            raise InputError(path, line, f"relation {what} {shown(value)} holds a tab, line break or NUL (a PubTator line cannot hold it)", "relation")
+    for identifier in (relation.id1, relation.id2):
+        if identifier not in known:
+            why = " (its mentions were dropped as invalid)" if identifier in lost else ""
+            raise InputError(path, line, f"relation names ID {shown(identifier)}, which no mention of document {pmid!r} carries{why}", "relation")
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """What a reader made of a document it kept after dropping invalid mentions or relations."""
+
+    document: Document
+    dropped: tuple[InputError, ...]
 
 
 def valid_documents(
-    items: Iterable[Document | InputError],
+    items: Iterable[Document | Repaired | InputError],
     path: str,
     *,
     on_error: ErrorHandler | None = None,
@@ -161,13 +261,14 @@ def valid_documents(
 
     Parameters
     ----------
-    items : iterable of Document or InputError
-        What the reader made of each document of the file: the document, or why it is invalid.
+    items : iterable of Document, Repaired or InputError
+        What the reader made of each document of the file: the document; the document without its
+        invalid mentions or relations, and their errors (only when ``on_error`` is given); or why it is invalid.
     path : str
         The file's name, for messages.
     on_error : callable, optional
-        Called with each error (an invalid document, or a document ID seen before), whose document is
-        then skipped. When None, the first error is raised.
+        Called with each error (an invalid document, a document ID seen before, or a dropped mention or
+        relation of a kept document), in file order. When None, the first error is raised.
     allow_empty : bool, default False
         Accept an input without documents. With ``on_error``, an input without valid documents is
         accepted too.
@@ -195,13 +296,20 @@ def valid_documents(
     """
     seen: set[str] = set()
     for item in items:
-        if isinstance(item, Document) and item.pmid in seen:
-            item = InputError(path, item.line, f"duplicate document ID {item.pmid!r}")
+        document = item.document if isinstance(item, Repaired) else item
+        if isinstance(document, Document) and document.pmid in seen:
+            item = InputError(path, document.line, f"duplicate document ID {document.pmid!r}")
         if isinstance(item, InputError):
             if on_error is None:
                 raise item
             on_error(item)
             continue
+        if isinstance(item, Repaired):
+            if on_error is None:  # readers drop parts only when asked to skip
+                raise item.dropped[0]
+            for error in sorted(item.dropped, key=lambda e: e.line):
+                on_error(error)
+            item = item.document
         seen.add(item.pmid)
         yield item
     if not seen and not allow_empty and on_error is None:

@@ -1,0 +1,401 @@
+"""The review page in a real browser: headless Chromium driven by Playwright, checked through the DOM.
+
+One browser serves the whole session; each test gets a fresh browser context (so fresh local storage)
+that records every request the pages make and every console message and uncaught error: at the end
+of each test the pages must have asked for nothing but their own file (and the export's blob: URLs),
+and logged no warning or error (a Content-Security-Policy violation is one).
+
+Chromium comes from the system (Debian's ``chromium``; .ci/run installs it when missing): Playwright
+never downloads a browser here. Without Playwright or Chromium these tests skip, saying which.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import parse
+from relclf import cli
+from relclf.document import document_entities
+from relclf.extract.text import sentence_spans
+from relclf.io.formats import read_documents, write_documents
+from relclf.io.pubtator import format_document
+from relclf.io.rows import write_tsv
+from review_pages import HOSTILE_ABSTRACT, HOSTILE_TITLE, SCORED, hostile_document, scored_corpus
+from synthetic import synthetic_corpus
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python (pip install -e '.[test]')")
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "36727001.pubtator"
+CHROMIUM = os.environ.get("RELCLF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# no sandbox: CI runs as root; the rest keeps Chromium from reaching for the network or its own updates
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Chromium: apt-get install -y chromium (.ci/run installs it), or RELCLF_CHROMIUM=/path/to/chromium"
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Browser, pages
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[str, Path]:
+    """The pages the tests open: the bundled example predicted by the CLI, a scored corpus, a hostile document, many documents."""
+    folder = tmp_path_factory.mktemp("pages")
+    paths = {name: folder / f"{name}.html" for name in ("example", "scored", "rescored", "hostile", "many")}
+    assert cli.main(["predict", str(EXAMPLE), "-o", str(paths["example"])]) == 0
+    write_documents(scored_corpus(), paths["scored"])
+    # the same relations with other scores, as another model would give: another page, another digest
+    write_documents([d.with_relations([dataclasses.replace(r, score=r.score / 2) for r in d.relations]) for d in scored_corpus()], paths["rescored"])
+    write_documents([hostile_document()], paths["hostile"])
+    write_documents(parse(synthetic_corpus(2000, seed=3)), paths["many"])
+    return paths
+
+
+class Browsing:
+    """A browser context and what its pages did: requests, console messages, errors and dialogs."""
+
+    def __init__(self, browser) -> None:
+        self.context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        self.requests: list[str] = []
+        self.problems: list[str] = []
+        self.context.on("request", lambda request: self.requests.append(request.url))
+
+    def open(self, path: Path):
+        page = self.context.new_page()
+        page.on("console", lambda message: self.problems.append(f"console {message.type}: {message.text}") if message.type in ("error", "warning") else None)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        page.on("dialog", lambda dialog: (self.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready='true']")
+        return page
+
+
+@pytest.fixture
+def browsing(browser, pages):
+    session = Browsing(browser)
+    yield session
+    session.context.close()
+    own = {path.as_uri() for path in pages.values()}
+    assert [url for url in session.requests if url not in own and not url.startswith("blob:")] == []
+    assert session.problems == []
+
+
+def shown_keys(page) -> list[str]:
+    """The keys ('document:relation') of the relation rows on screen, in page order."""
+    return page.eval_on_selector_all("article.doc:not([hidden]) tr.rel", "rows => rows.map(row => row.dataset.key)")
+
+
+def mention_texts(page, article: str) -> dict[int, str]:
+    """Each mention's highlighted text in a document: its segments joined, read from the DOM."""
+    return {
+        int(k): v
+        for k, v in page.eval_on_selector(
+            article,
+            """article => {
+                const texts = {};
+                for (const span of article.querySelectorAll('.m')) for (const m of span.dataset.m.split(' ')) texts[m] = (texts[m] || '') + span.textContent;
+                return texts;
+            }""",
+        ).items()
+    }
+
+
+def _download(page, button: str) -> tuple[str, str]:
+    with page.expect_download() as info:
+        page.click(button)
+    download = info.value
+    return download.suggested_filename, Path(download.path()).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------
+# What the page shows
+
+
+def test_the_example_page_shows_the_text_every_mention_and_the_predicted_relations(browsing, pages, tmp_path):
+    (document,) = read_documents(EXAMPLE)
+    page = browsing.open(pages["example"])
+    article = "article#doc-1"
+    assert page.text_content(f"{article} .doc-title") == document.title
+    assert page.text_content(f"{article} .doc-abstract") == document.abstract
+    assert mention_texts(page, article) == {i: m.text for i, m in enumerate(document.mentions)}
+    types = page.eval_on_selector_all(f"{article} .m", "spans => spans.map(s => [Number(s.dataset.m.split(' ')[0]), s.dataset.type])")
+    assert all(document.mentions[i].canonical_type == t for i, t in types)
+    # the legend names each type with its mention count
+    legend = page.eval_on_selector_all("#legend li", "items => items.map(i => i.textContent)")
+    assert sorted(legend) == sorted(f"{t}{n} mention{'s' * (n > 1)}" for t, n in {"Chemical": 4, "Disease": 11, "Species": 9, "Gene": 2}.items())
+    # the table holds what `relclf predict --with-scores -o x.tsv` writes
+    assert cli.main(["predict", str(EXAMPLE), "-o", str(tmp_path / "predicted.tsv")]) == 0
+    rows = [line.split("\t") for line in (tmp_path / "predicted.tsv").read_text().splitlines()[1:]]
+    cells = page.eval_on_selector_all(
+        f"{article} tr.rel",
+        "rows => rows.map(r => [r.querySelector('td:nth-child(1) .ename').textContent, r.querySelector('td:nth-child(1) .eid').textContent,"
+        " r.querySelector('td:nth-child(2) .ename').textContent, r.querySelector('td:nth-child(2) .eid').textContent,"
+        " r.querySelector('.label').textContent, r.querySelector('.novelty').textContent, r.querySelector('.score').textContent])",
+    )
+    assert cells == [[r[3], r[1], r[6], r[4], r[7], f"novelty: {r[9]}", f"{float(r[8]):.3f}"] for r in rows]
+    assert len(cells) == 3
+
+
+def _sentences_with(document, identifier: str) -> set[int]:
+    spans = sentence_spans(document)
+    (entity,) = [e for e in document_entities(document) if e.identifier == identifier]
+    return {n for n, (a, b) in enumerate(spans) if any(a <= m.start < b for m in entity.mentions)}
+
+
+def test_selecting_a_relation_marks_its_two_entities_and_the_sentences_with_both_in_view(browsing, pages):
+    (document,) = read_documents(EXAMPLE)
+    page = browsing.open(pages["example"])
+    row = page.locator("article#doc-1 tr.rel").nth(1)
+    first, second = row.locator(".eid").all_text_contents()
+    row.click()
+    assert "selected" in row.get_attribute("class")
+    entities = {e.identifier: e for e in document_entities(document)}
+
+    def marked(cls: str) -> set[int]:
+        return set(page.eval_on_selector_all(f"article#doc-1 .m.{cls}", "spans => spans.flatMap(s => s.dataset.m.split(' ').map(Number))"))
+
+    assert marked("sel-a") == {document.mentions.index(m) for m in entities[first].mentions}
+    assert marked("sel-b") == {document.mentions.index(m) for m in entities[second].mentions}
+    expected = sorted(_sentences_with(document, first) & _sentences_with(document, second))
+    assert expected
+    spans = sentence_spans(document)
+    evidence = page.eval_on_selector_all("article#doc-1 .sent.evidence", "s => s.map(x => [Number(x.dataset.s), x.textContent])")
+    assert evidence == [[n, document.text[spans[n][0] : spans[n][1]]] for n in expected]
+    box = page.locator("article#doc-1 .sent.evidence").first.bounding_box()
+    assert 0 <= box["y"] and box["y"] + min(box["height"], 100) <= VIEWPORT["height"]
+    # another relation moves the marks; Escape clears them
+    page.locator("article#doc-1 tr.rel").nth(0).click()
+    assert page.locator("article#doc-1 tr.selected").count() == 1
+    page.keyboard.press("Escape")
+    assert page.locator(".sel-a, .sel-b, .evidence, tr.selected").count() == 0
+
+
+def test_the_hostile_document_is_shown_as_text_and_runs_nothing(browsing, pages):
+    document = hostile_document()
+    page = browsing.open(pages["hostile"])
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.text_content("article#doc-1 .doc-title") == HOSTILE_TITLE
+    assert page.text_content("article#doc-1 .doc-abstract") == HOSTILE_ABSTRACT
+    assert page.locator("#docs img, #docs b, #docs script").count() == 0
+    # mentions after emoji, 𝛃 and U+2028 (two UTF-16 units, or a line break to old parsers) are where PubTator puts them
+    assert mention_texts(page, "article#doc-1") == {i: m.text for i, m in enumerate(document.mentions)}
+    page.locator("article#doc-1 tr.rel").click()
+    assert page.eval_on_selector_all(".m.sel-a", "s => s.map(x => x.textContent)") == ["TP53"] * 4
+    assert page.eval_on_selector_all(".m.sel-b", "s => s.map(x => x.textContent)") == ["𝛃-catenin"] * 2
+    # searching for markup finds it as text, highlighted by the page's own <mark>
+    page.fill("#query", "<script>")
+    page.check("#query-text")
+    page.press("#query", "Enter")
+    assert page.eval_on_selector_all("#docs mark", "m => m.map(x => x.textContent)") == ["<script>", "<script>"]
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Review: filters, sort, decisions, export
+
+
+def _expected(predicate) -> list[str]:
+    """Keys of the scored corpus's relations that ``predicate(pmid, relation)`` keeps, in document order."""
+    return [f"{d}:{i}" for d, (pmid, relations) in enumerate(SCORED.items()) for i, r in enumerate(relations) if predicate(pmid, r)]
+
+
+def _types(pmid: str, relation) -> str:
+    document = {d.pmid: d for d in scored_corpus()}[pmid]
+    index = {e.identifier: e.entity_type for e in document_entities(document, split_composites=False)}
+    index.update({e.identifier: e.entity_type for e in document_entities(document)})
+    return "|".join(sorted((index[relation.id1], index[relation.id2])))
+
+
+def test_filters_by_label_type_pair_novelty_score_and_text(browsing, pages):
+    page = browsing.open(pages["scored"])
+    assert shown_keys(page) == _expected(lambda p, r: True)
+    assert page.text_content("#matches") == "4 documents, 9 relations"
+    page.uncheck("#label-filter input[value='Association']")
+    assert shown_keys(page) == _expected(lambda p, r: r.label != "Association")
+    assert page.text_content("#matches") == "3 of 9 relations match, in 3 of 4 documents"
+    page.locator("#label-filter button", has_text="all").click()
+    page.uncheck("#pair-filter input[value='Chemical|Disease']")
+    assert shown_keys(page) == _expected(lambda p, r: _types(p, r) != "Chemical|Disease")
+    page.locator("#pair-filter button", has_text="all").click()
+    page.uncheck("#novelty-filter input[value='']")
+    assert shown_keys(page) == _expected(lambda p, r: r.novelty is not None)
+    page.locator("#novelty-filter button", has_text="all").click()
+    page.fill("#score-min", "0.5")
+    page.fill("#score-max", "0.9")
+    assert shown_keys(page) == _expected(lambda p, r: 0.5 <= r.score <= 0.9)
+    page.click("#reset")
+    # search: entity names (any mention's text, any case), IDs, labels and PMIDs; the texts only when asked
+    for query, keep in [("sjögren", lambda p, r: "D012859" in (r.id1, r.id2)), ("EGFR", lambda p, r: "1956" in (r.id1, r.id2)), ("c|ins", lambda p, r: "c|INS|5382|C" in (r.id1, r.id2)), ("negative_", lambda p, r: r.label == "Negative_Correlation"), ("mice", lambda p, r: False)]:
+        page.fill("#query", query)
+        page.press("#query", "Enter")
+        assert shown_keys(page) == _expected(keep), query
+    page.check("#query-text")
+    assert shown_keys(page) == _expected(lambda p, r: p in ("100", "300", "400"))
+    assert page.locator("article.doc[hidden]").count() == 1
+
+
+def test_sort_by_score_orders_documents_and_their_relations(browsing, pages):
+    page = browsing.open(pages["scored"])
+    scores = {key: r.score for key, r in zip(_expected(lambda p, r: True), [r for rs in SCORED.values() for r in rs])}
+
+    def by_document(keys: list[str], reverse: bool) -> list[str]:
+        groups: dict[str, list[str]] = {}
+        for key in keys:
+            groups.setdefault(key.split(":")[0], []).append(key)
+        ordered = [sorted(g, key=scores.get, reverse=reverse) for g in groups.values()]
+        ordered.sort(key=lambda g: scores[g[0]], reverse=reverse)
+        return [k for g in ordered for k in g]
+
+    everything = _expected(lambda p, r: True)
+    page.select_option("#sort", "desc")
+    assert shown_keys(page) == by_document(everything, reverse=True)
+    assert [scores[k] for k in shown_keys(page)[:2]] == [0.99, 0.64]
+    page.select_option("#sort", "asc")
+    assert shown_keys(page) == by_document(everything, reverse=False)
+    page.select_option("#sort", "input")
+    assert shown_keys(page) == everything
+
+
+def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(browsing, pages):
+    page = browsing.open(pages["scored"])
+    everything = _expected(lambda p, r: True)
+    # j selects the first relation; a and r decide and move on
+    for key in "jarja":
+        page.keyboard.press(key)
+    page.locator(f"tr.rel[data-key='{everything[-1]}'] button.rej").click()
+    accepted, rejected = [everything[0], everything[3]], [everything[1], everything[-1]]
+
+    def state() -> tuple[list[str], list[str]]:
+        return (
+            page.eval_on_selector_all("tr.rel.accepted", "r => r.map(x => x.dataset.key)"),
+            page.eval_on_selector_all("tr.rel.rejected", "r => r.map(x => x.dataset.key)"),
+        )
+
+    assert state() == (accepted, rejected)
+    assert page.text_content("#progress-text") == "4 of 9 relations decided: 2 accepted, 2 rejected"
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']")
+    assert state() == (accepted, rejected)
+    # the decision filter
+    page.check("input[name='status'][value='accepted']")
+    assert shown_keys(page) == accepted
+    page.check("input[name='status'][value='undecided']")
+    assert shown_keys(page) == [k for k in everything if k not in accepted + rejected]
+    page.check("input[name='status'][value='all']")
+    # exports: the accepted relations as relclf writes them
+    documents = scored_corpus()
+    chosen = [documents[int(k.split(":")[0])].relations[int(k.split(":")[1])] for k in accepted]
+    name, text = _download(page, "#export-pubtator")
+    assert name == "scored.accepted.pubtator"
+    expected_lines = []
+    for key, relation in zip(accepted, chosen):
+        document = documents[int(key.split(":")[0])]
+        expected_lines += format_document(document.with_relations([relation])).splitlines()[2 + len(document.mentions) : 3 + len(document.mentions)]
+    assert text.splitlines() == expected_lines
+    name, text = _download(page, "#export-tsv")
+    assert name == "scored.accepted.tsv"
+    buffer = io.StringIO()
+    write_tsv([documents[int(k.split(":")[0])].with_relations([r]) for k, r in zip(accepted, chosen)], buffer)
+    assert text == buffer.getvalue()
+    name, text = _download(page, "#export-decisions")
+    assert [line.rsplit("\t", 1)[1] for line in text.splitlines()] == ["decision", "accepted", "rejected", "accepted", "rejected"]
+    # u undoes the selected relation's decision
+    page.locator(f"tr.rel[data-key='{everything[0]}']").click()
+    page.keyboard.press("u")
+    assert state() == (accepted[1:], rejected)
+    # another page (another digest) has decisions of its own
+    other = browsing.open(pages["hostile"])
+    assert other.text_content("#progress-text") == "0 of 1 relation decided: 0 accepted, 0 rejected"
+
+
+def test_exported_decisions_import_into_a_page_of_other_predictions(browsing, pages, tmp_path):
+    page = browsing.open(pages["scored"])
+    everything = _expected(lambda p, r: True)
+    for key, button in ((everything[2], "acc"), (everything[4], "rej"), (everything[6], "acc")):
+        page.locator(f"tr.rel[data-key='{key}'] button.{button}").click()
+    _, text = _download(page, "#export-decisions")
+    exported = tmp_path / "decisions.tsv"
+    # one more row, for a relation the other page does not have
+    exported.write_text(text + text.splitlines()[1].replace("Association", "Bind") + "\n", encoding="utf-8")
+    other = browsing.open(pages["rescored"])
+    assert other.text_content("#progress-text").startswith("0 of 9")
+    other.set_input_files("#import-file", str(exported))
+    other.wait_for_function("document.getElementById('import-note').textContent !== ''")
+    assert other.text_content("#import-note") == "Imported 3 decisions; 1 matched no relation of this page."
+    assert other.eval_on_selector_all("tr.rel.accepted", "r => r.map(x => x.dataset.key)") == [everything[2], everything[6]]
+    assert other.eval_on_selector_all("tr.rel.rejected", "r => r.map(x => x.dataset.key)") == [everything[4]]
+    other.reload()
+    other.wait_for_selector("body[data-ready='true']")
+    assert other.text_content("#progress-text") == "3 of 9 relations decided: 2 accepted, 1 rejected"
+
+
+def test_a_page_of_thousands_of_documents_renders_only_what_is_near_the_view(browsing, pages):
+    page = browsing.open(pages["many"])
+    total = page.locator("article.doc").count()
+    assert total == 2000
+    rendered = page.locator("article.doc:not(.placeholder)").count()
+    assert 1 <= rendered <= 40
+    assert page.locator("tr.rel").count() < 200
+    # n walks documents (the first press selects the first one), rendering each one it reaches
+    for _ in range(12):
+        page.keyboard.press("n")
+    assert page.text_content("#selection").endswith("(PMID 12), 23 of 4,000")
+    assert page.locator("article#doc-12 tr.rel.selected").count() == 1
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_selector("article#doc-2000:not(.placeholder)")
+    assert page.locator("article#doc-1.placeholder").count() == 1
+    assert page.locator("article.doc:not(.placeholder)").count() <= 60
+    # a search finds a document far down, and j goes to it
+    page.fill("#query", "1999")
+    page.press("#query", "Enter")
+    page.keyboard.press("j")
+    assert page.locator("article#doc-1999 tr.rel.selected").count() == 1
+
+
+def test_help_and_search_shortcuts(browsing, pages):
+    page = browsing.open(pages["scored"])
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#help").is_visible()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "query"
+    # typing in the search box is text, not shortcuts
+    page.keyboard.type("jar")
+    assert page.locator("tr.rel.accepted, tr.rel.rejected").count() == 0
+
+
+def test_the_documentation_screenshot_script_still_works(browser, tmp_path):
+    spec = importlib.util.spec_from_file_location("review_screenshot", ROOT / "experiments" / "review_screenshot.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    picture = script.make_screenshot(tmp_path / "review.png", browser=browser)
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and picture.stat().st_size > 50_000
