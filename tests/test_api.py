@@ -231,7 +231,7 @@ def test_a_model_and_its_card_are_inputs_too(saved, tmp_path):
     with pytest.raises(InputError, match="is the input"):
         api.predict_file(saved["other"], f"{saved['model']}.json", saved["model"])
     with pytest.raises(InputError, match="is the input"):
-        api.export(saved["model"], saved["model"])
+        api.predict_file(saved["other"], f"{saved['model']}.sha256", saved["model"])
     dev = tmp_path / "m.npz.json"  # where the model's card would go
     dev.write_text(saved["other"].read_text())
     with pytest.raises(InputError, match="m.npz.json:0: is the input"):

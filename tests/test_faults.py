@@ -458,7 +458,7 @@ def test_a_closed_stdout_ends_the_run_quietly_and_stops_the_workers(setup, tmp_p
     proc.wait(timeout=60)
     assert lines[0].startswith(b"5000|t|") and lines[1].startswith(b"5000|a|")
     assert (proc.returncode, stderr) == (141, b"")
-    assert len(workers) == int(jobs) - (jobs == "1")
+    assert len(workers) == int(jobs) - 1  # --n-jobs N: this process and N-1 workers
     _wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=10)
 
 
