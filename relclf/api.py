@@ -21,7 +21,6 @@ from .errors import ErrorHandler, InputError, ModelError
 from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
 from .extract.candidates import CandidateRecall, candidate_recall
 from .extract.model import RelationModel
-from .extract.predictions import predict_with_existing
 from .io.files import PathLike, check_outputs, check_writable, display_name, expand_inputs, is_gzip_name
 from .io.formats import (
     OUTPUT_EXTENSIONS,
@@ -40,6 +39,7 @@ from .persistence import (
     read_model_card,
     save_model,
 )
+from .pipeline import PredictOptions, predicted_documents
 from .progress import count_documents, stage, track
 
 if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
@@ -480,14 +480,10 @@ def predict_file(
     check_outputs([output], [source, *model_files(model)])
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
     fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
-    documents = read_documents(source, input_format, on_error=on_error)
+    options = PredictOptions(threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores)
     total = count_documents(source) if progress else None
     with _dask_client(scheduler) as client:
-
-        def predict(stream: Iterable[Document]) -> Iterator[Document]:
-            return fitted.predict_documents(stream, threshold=threshold, n_jobs=n_jobs, client=client)
-
-        predicted = predict_with_existing(predict, documents, min_score=min_score, keep_existing=keep_relations)
+        predicted = predicted_documents(source, fitted, input_format=input_format, options=options, on_error=on_error, n_jobs=n_jobs, client=client)
         return write_documents(track(predicted, enabled=progress, desc="predicting", total=total), output, output_format, with_scores=with_scores)
 
 

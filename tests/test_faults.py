@@ -290,14 +290,14 @@ def _communicate(proc: subprocess.Popen, stdin: str | None = None, timeout: floa
 
 
 def _start_predicting(setup: dict[str, Path], target: Path, jobs: str, **popen) -> subprocess.Popen:
-    """``relclf predict - -o TARGET --n-jobs JOBS`` fed more documents than one round of batches (256
-    documents each, 2 * n_jobs batches per round), its input left open: it writes what it has and waits
-    for more. Returns once some predictions sit in the temporary file."""
+    """``relclf predict - -o TARGET --n-jobs JOBS`` fed more documents than one round of chunks (256
+    documents each, at most 4 * n_jobs in flight), its input left open: it writes what it has and
+    waits for more. Returns once some predictions sit in the temporary file."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "relclf", "predict", "-", "-m", str(setup["model"]), "-o", str(target), "--n-jobs", jobs],
         stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible, **popen,
     )
-    proc.stdin.write(synthetic_corpus(1100, seed=3, start=5000))
+    proc.stdin.write(synthetic_corpus(2600, seed=3, start=5000))
     proc.stdin.flush()
     _wait_for(lambda: any(target.parent.glob(f".{target.name}.*.tmp")) and next(target.parent.glob(f".{target.name}.*.tmp")).stat().st_size > 0)
     return proc

@@ -67,7 +67,8 @@ def test_a_worker_that_dies_ends_the_run_with_a_worker_error():
 
 def test_an_interrupted_run_kills_its_workers_at_once(tmp_path):
     started = time.monotonic()
-    results = imap_ordered(_note_pid_and_sleep, [60] * 4, n_jobs=3, state=str(tmp_path))
+    # each worker takes two items (one to run, one queued), so the fifth is this process's
+    results = imap_ordered(_note_pid_and_sleep, [60] * 6, n_jobs=3, state=str(tmp_path))
 
     def interrupt() -> None:
         while len(list(tmp_path.iterdir())) < 3:  # both workers run a task, and so does this process

@@ -38,6 +38,7 @@ __all__ = [
     "detect_format",
     "detect_output_format",
     "document_file_problem",
+    "known_format",
     "output_format_of",
     "probe_input",
     "read_documents",
@@ -182,6 +183,18 @@ def read_documents(
     return _function(_READERS, format)(source, on_error=on_error, allow_empty=allow_empty)
 
 
+def known_format(source: PathLike | IO[bytes], format: str | None = None) -> str | None:
+    """The input format of ``source`` when it can be known before the source is read: ``format`` when
+    given, else the one :func:`detect_format` finds (by name, or by peeking at the head of a file,
+    standard input or an open stream). None for a FIFO or device named without a format extension,
+    whose head can be read only once (:func:`read_documents` finds its format while reading it)."""
+    if format is not None:
+        return _check(format, INPUT_FORMATS, "input")
+    if isinstance(source, (str, os.PathLike)) and str(source) != "-" and _read_once(source):
+        return None
+    return detect_format(source)
+
+
 def _read_once(source: PathLike | IO[bytes]) -> bool:
     """True for a source whose format must be found from its content while it is read: standard input,
     an open stream, or a FIFO or device without a format extension (their head can be read once only)."""
@@ -246,7 +259,8 @@ def write_documents(
     Parameters
     ----------
     documents : iterable of Document
-        Consumed lazily: reading errors raised while iterating abort the write.
+        Consumed lazily: reading errors raised while iterating abort the write. For PubTator output,
+        an item may also be a :class:`~relclf.io.pubtator.Formatted` document (already rendered).
     target : path, ``"-"``/None (standard output) or an open stream
         A path is written through a temporary file renamed into place only when every document
         succeeded, so a failed run leaves no output; a name ending in ``.gz`` is written
