@@ -2,10 +2,11 @@
 
 :func:`predicted_documents` is what ``relclf predict`` does between opening its input and writing
 its output. For PubTator input the units of work are raw chunks of the file
-(:func:`relclf.io.pubtator.read_chunks`): each chunk is parsed, predicted and, for PubTator output,
-rendered as text where it is processed, in a worker process (``n_jobs`` > 1) or on a dask cluster,
-so that this process only splits the input and writes the output, and no parsed document is pickled
-on its way to a worker or back. Other inputs are parsed here and their documents sent to the model
+(:func:`relclf.io.pubtator.read_chunks`) in a parallel run: each chunk is parsed, predicted and, for
+PubTator output, rendered as text where it is processed, in a worker process (``n_jobs`` > 1) or on a
+dask cluster, so that this process only splits the input and writes the output, and no parsed
+document is pickled on its way to a worker or back. A serial run, and other inputs, are parsed here
+and their documents sent to the model
 (:meth:`~relclf.extract.model.RelationModel.predict_documents`). Either way documents come back in
 input order, the checks and error handling are those of the readers
 (:func:`relclf.io.validation.valid_documents`), and the output is the same as a serial run's.
@@ -68,8 +69,8 @@ def predicted_documents(
         Read as the result is iterated; ``input_format`` as :func:`relclf.io.formats.read_documents` takes it.
     model : RelationModel
     options : PredictOptions
-        With ``render``, PubTator input comes back as :class:`~relclf.io.pubtator.Formatted` text
-        (other inputs as documents, which a writer renders the same way).
+        With ``render``, a parallel run of PubTator input gives :class:`~relclf.io.pubtator.Formatted`
+        text (other runs give documents, which the PubTator writer renders the same way).
     on_error : callable, optional
         As the readers take it: skip invalid documents and lines, reporting each error (default: raise).
     n_jobs : int, default 1
@@ -79,7 +80,9 @@ def predicted_documents(
     batch_size : int, default 256
         Documents per unit of work.
     """
-    if known_format(source, input_format) != "pubtator":
+    n_jobs = effective_n_jobs(n_jobs)
+    # chunks pay off only where documents would otherwise be pickled: in a parallel run
+    if (client is None and n_jobs == 1) or known_format(source, input_format) != "pubtator":
         documents = read_documents(source, input_format, on_error=on_error)
 
         def predict(stream: Iterable[Document]) -> Iterator[Document]:
@@ -93,7 +96,7 @@ def predicted_documents(
 
         results = imap_ordered_dask(task, chunks, client=client, state=model)
     else:
-        results = imap_ordered(task, chunks, n_jobs=effective_n_jobs(n_jobs), state=model)
+        results = imap_ordered(task, chunks, n_jobs=n_jobs, state=model)
     items = (item for _, chunk_items in results for item in chunk_items)
     return valid_documents(items, display_name(source), on_error=on_error, empty_reason="empty file or only blank lines")
 
