@@ -69,15 +69,29 @@ class Version:
 
     def __init__(self, name: str, checkout: Path | None) -> None:
         self.name, self.checkout = name, checkout
-        self.env = None if checkout is None else {**os.environ, "PYTHONPATH": str(checkout)}
+        # the other checkout's default model through $RELCLF_MODEL: the installed relclf.models
+        # package is this checkout's
+        self.env = None if checkout is None else {**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))}
 
     def relclf(self, *args: str) -> tuple[float, float]:
         return run([sys.executable, "-m", "relclf", *args], self.env)
 
 
+def _bundled(checkout: Path) -> Path:
+    """The bundled model file of a checkout (``models/relclf-biored.*``, whatever its format)."""
+    return next(p for p in sorted((checkout / "models").glob("relclf-biored.*")) if p.suffix in (".npz", ".joblib"))
+
+
 def replicate(copies: int, target: Path) -> int:
-    """Write ``copies`` copies of the valid bc8 documents with new IDs to ``target``; return the count."""
-    documents = list(read_pubtator(UNLABELED, on_error=lambda error: None))
+    """Write ``copies`` copies of the valid bc8 documents with new IDs to ``target``; return the count.
+
+    Valid: without any invalid line (the reader would keep a document without its one bad mention line;
+    the issue's 899 leave that document out).
+    """
+    errors: list = []
+    documents = list(read_pubtator(UNLABELED, on_error=errors.append))
+    ends = [d.line for d in documents[1:]] + [float("inf")]
+    documents = [d for d, end in zip(documents, ends) if not any(d.line <= e.line < end for e in errors)]
     with target.open("w", encoding="utf-8") as handle:
         for copy in range(copies):
             for document in documents:
@@ -199,7 +213,7 @@ def bench_stages_before(checkout: Path, runs: int, copies: int) -> dict:
     script = checkout / "experiments" / "benchmark_scale.py"
     subprocess.run(
         [sys.executable, str(script), "--runs", str(runs), "--stage-copies", str(copies), "--skip", "predict,training"],
-        cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout)}, check=True, stdout=subprocess.DEVNULL,
+        cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))}, check=True, stdout=subprocess.DEVNULL,
     )
     old = json.loads((checkout / "experiments" / "results" / "scale_benchmark.json").read_text())["stages"]
     return {k: v for k, v in old.items() if k == "abstracts" or k.endswith("_seconds")}

@@ -63,6 +63,10 @@ class RelationExtractor(BaseEstimator):
         Folds (grouped by document) for choosing the threshold; at least 2.
     max_pairs_per_doc : int or None, default None
         Cap on candidates per document (see :func:`relclf.extract.candidates.generate_candidates`).
+    tol : float, default 1.0
+        Stopping tolerance of the default detector's and labelers' solver (liblinear's dual; its own
+        default is 1e-4). Stopping early costs no accuracy here and saves most of the training time:
+        experiments/results/solver_tolerance.md.
     random_state : int, default 0
         Seed of the default detector and labeler.
     n_jobs : int or None, default 1
@@ -103,6 +107,7 @@ class RelationExtractor(BaseEstimator):
         threshold: float | str = "auto",
         cv: int = 5,
         max_pairs_per_doc: int | None = None,
+        tol: float = 1.0,
         random_state: int | None = 0,
         n_jobs: int | None = 1,
     ) -> None:
@@ -113,6 +118,7 @@ class RelationExtractor(BaseEstimator):
         self.threshold = threshold
         self.cv = cv
         self.max_pairs_per_doc = max_pairs_per_doc
+        self.tol = tol
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -195,17 +201,16 @@ class RelationExtractor(BaseEstimator):
             raise ValueError(f"cv must be an integer of at least 2 (folds), not {self.cv!r}")
         if self.threshold != "auto" and not (isinstance(self.threshold, (int, float)) and 0.0 <= self.threshold <= 1.0):
             raise ValueError(f"threshold must be 'auto' or a probability in [0, 1], not {self.threshold!r}")
+        if not (isinstance(self.tol, (int, float)) and self.tol > 0):
+            raise ValueError(f"tol must be a positive number, not {self.tol!r}")
         if self.max_pairs_per_doc is not None and self.max_pairs_per_doc < 1:
             raise ValueError(f"max_pairs_per_doc must be at least 1 or None, not {self.max_pairs_per_doc!r}")
 
     def _logistic(self, C: float) -> LogisticRegression:
         # liblinear is many times faster than lbfgs on these wide sparse problems (2 s against 75 s
         # for the multi-class labeler on BioRED Train); its dual solver is again 3-5 times faster than
-        # the primal one here, with far more features than pairs. A tolerance of 0.3 (liblinear's
-        # default: 1e-4) stops the dual solver after about a fifth of the iterations; on BioRED
-        # Train -> Dev it moved pair / type / novelty F1 by -0.001 / +0.002 / +0.005 and cut training
-        # time by 3.7 (experiments/results/featurizer_benchmark.md)
-        return LogisticRegression(C=C, solver="liblinear", dual=True, tol=0.3, max_iter=1000, random_state=self.random_state)
+        # the primal one here, with far more features than pairs
+        return LogisticRegression(C=C, solver="liblinear", dual=True, tol=self.tol, max_iter=1000, random_state=self.random_state)
 
     def _fit_labeler(self, X, y: np.ndarray, n_jobs: int) -> ClassifierMixin:
         """Fit a labeler on ``y``; a single class gets a DummyClassifier (nothing to learn)."""
