@@ -279,7 +279,7 @@ def training_digests(model: LoadedModel | RelationModel | RelationExtractor | Pa
     """The digests of the IDs of the documents ``model`` was trained on, as its card records them
     (:func:`relclf.persistence.document_digest`), or None when unknown.
 
-    ``model`` is a path (its card ``MODEL.json``, or the one in a skops file, is read; the model is not
+    ``model`` is a path (its card ``MODEL.json``, or the one inside the model file, is read; the model is not
     loaded), None for the default model, or a loaded model (its metadata); a bare model or estimator
     has no card.
     """

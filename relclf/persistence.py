@@ -300,15 +300,26 @@ def version_problem(format_version: Any, relclf_version: Any = None) -> str | No
     >>> version_problem(FORMAT_VERSION) is None
     True
     """
-    if format_version == FORMAT_VERSION:
+    if type(format_version) is int and format_version == FORMAT_VERSION:
         return None
     made_by = f" (relclf {relclf_version})" if relclf_version else ""
-    if format_version == 1 or format_version is None:
+    if format_version is None or (type(format_version) is int and format_version == 1):
         return (
             f"a model of format 1{made_by}: a pickle or skops file, which runs code when loaded; relclf {__version__} "
             f"reads only its data-only format {FORMAT_VERSION}: retrain the model with this relclf (relclf train)"
         )
-    return f"model format {format_version}{made_by} cannot be read by relclf {__version__} (format {FORMAT_VERSION}); retrain it"
+    if type(format_version) is int and format_version > FORMAT_VERSION:
+        return (
+            f"model format {format_version}{made_by} is newer than relclf {__version__} reads (format {FORMAT_VERSION}): "
+            "upgrade relclf, or retrain the model with this one"
+        )
+    return f"model format {_short(format_version)}{made_by} cannot be read by relclf {__version__} (format {FORMAT_VERSION}); retrain it"
+
+
+def _short(value: Any) -> str:
+    """A value from a file, shown in a message: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # -- loading ---------------------------------------------------------------------------------------

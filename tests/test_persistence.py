@@ -58,6 +58,17 @@ def test_loading_a_model_imports_no_scikit_learn(saved):
     assert out.stdout.strip() == "[]"
 
 
+def test_the_predict_command_imports_no_scikit_learn(saved, tmp_path):
+    out_file = tmp_path / "out.pubtator"
+    code = (
+        "import sys; from relclf.cli import main; "
+        f"status = main(['predict', {str(saved[1])!r}, '-m', {str(saved[0])!r}, '-o', {str(out_file)!r}]); "
+        "print(status, sorted(k for k in sys.modules if k.split('.')[0] == 'sklearn'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0 []" and out_file.stat().st_size > 0
+
+
 def test_metadata_beside_the_model(saved):
     target, train, model, _ = saved
     card = json.loads(target.with_name(target.name + ".json").read_text())
@@ -252,3 +263,24 @@ def test_info_without_any_card_is_refused(tmp_path):
     bare.write_bytes(b"no card anywhere")
     with pytest.raises(ModelError, match="no model card"):
         read_model_card(bare)
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (FORMAT_VERSION + 1, "is newer than relclf"),
+        (FORMAT_VERSION - 1 if FORMAT_VERSION > 2 else 0, "cannot be read by relclf"),
+        ("2", "cannot be read by relclf"),
+        (True, "cannot be read by relclf"),
+        ([FORMAT_VERSION], "cannot be read by relclf"),
+    ],
+)
+def test_a_model_of_another_format_version_is_refused_with_what_to_do(saved, tmp_path, version, message):
+    with np.load(saved[0], allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(str(arrays["meta"]))
+    arrays["meta"] = np.array(json.dumps(dict(meta, format_version=version)))
+    other = tmp_path / "other.npz"
+    np.savez(other, **arrays)
+    with pytest.raises(ModelError, match=message):
+        load_model(other)
