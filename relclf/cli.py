@@ -336,7 +336,7 @@ def _training_documents_line(card: dict[str, Any]) -> str:
 def _score_lines(scores: dict[str, Any]) -> list[str]:
     lines = []
     for name, value in scores.items():
-        if isinstance(value, dict) and value and all(isinstance(v, dict) and "f1" in v for v in value.values()):
+        if isinstance(value, dict) and value and all(isinstance(v, dict) and {"precision", "recall", "f1"} <= v.keys() for v in value.values()):
             for level, c in value.items():
                 lines.append(f"  {name:<28} {level:<22} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}")
         else:

@@ -205,7 +205,7 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> R
         )
     except ModelError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError, RecursionError, AttributeError) as exc:
         raise ModelError(f"{name}: not a usable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 
@@ -244,16 +244,89 @@ def save_model(model: RelationModel | RelationExtractor, path: PathLike, metadat
 
 
 # -- reading the card without loading the model -----------------------------------------------------
+# A model card is a few KB (the training documents' digests: ~15 bytes each); far more is no card.
+MAX_CARD_BYTES = 64 << 20
+
+
 def _read_json_sidecar(path: Path) -> dict[str, Any] | None:
     sidecar = Path(f"{path}.json")
     if not sidecar.is_file():
         return None
     try:
+        if sidecar.stat().st_size > MAX_CARD_BYTES:
+            raise ModelError(f"{sidecar}: {sidecar.stat().st_size:,} bytes, too large for a model card; it cannot vouch for {path.name}")
         card = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ModelError(f"{sidecar}: unreadable model card ({type(exc).__name__}); it cannot vouch for {path.name}") from None
+    return check_card(card, str(sidecar))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_hex(value: Any, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and all(c in "0123456789abcdef" for c in value)
+
+
+def _are_scores(value: Any, depth: int = 0) -> bool:
+    """A card's ``scores``: an object of notes, numbers, lists and objects, nested a few levels; where
+    an object holds ``precision``, ``recall`` or ``f1``, they are numbers (``relclf info`` shows them)."""
+    if isinstance(value, dict):
+        if depth > 6:
+            return False
+        if any(k in value and not _is_number(value[k]) for k in ("precision", "recall", "f1")):
+            return False
+        return all(_are_scores(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return depth > 0 and all(_are_scores(v, depth + 1) and not isinstance(v, dict) for v in value)
+    return depth > 0 and (value is None or isinstance(value, (str, bool)) or _is_number(value))
+
+
+# Each field a card may hold (others are kept, unread), and what its value must be.
+_CARD_FIELDS: dict[str, tuple[str, Any]] = {
+    "sha256": ("64 lower-case hex digits", lambda v: _is_hex(v, 64)),
+    "size": ("a number of bytes", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    "format": ("a string", lambda v: isinstance(v, str)),
+    "format_version": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "relclf_version": ("a string", lambda v: isinstance(v, str)),
+    "sklearn_version": ("a string", lambda v: isinstance(v, str)),
+    "python_version": ("a string", lambda v: isinstance(v, str)),
+    "created": ("a string", lambda v: isinstance(v, str)),
+    "seed": ("an integer or null", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool))),
+    "training_files": (
+        "a list of {name, sha256} objects",
+        lambda v: isinstance(v, list) and all(isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("sha256"), str) for f in v),
+    ),
+    TRAINING_DOCUMENTS: ("a list of 12-digit hex digests", lambda v: isinstance(v, list) and all(_is_hex(d, 12) for d in v)),
+    "labels": ("a list of strings", _is_strings),
+    "novelty_labels": ("a list of strings", _is_strings),
+    "type_pairs": ("a list of strings", _is_strings),
+    "split_composites": ("true or false", lambda v: isinstance(v, bool)),
+    "threshold": ("a number from 0 to 1", lambda v: _is_number(v) and 0 <= v <= 1),
+    "parameters": ("an object", lambda v: isinstance(v, dict)),
+    "scores": ("an object of scores", _are_scores),
+    "training_seconds": ("a number", _is_number),
+    "candidate_recall": ("a number", _is_number),
+}
+
+
+def check_card(card: Any, where: str) -> dict[str, Any]:
+    """Return ``card`` if it is a JSON object whose known fields have the expected types.
+
+    Raises :class:`ModelError` naming ``where`` and the first field that is wrong: a card is read
+    before the model it vouches for, and what it says is shown and acted on (its digest, its
+    training documents), so a damaged or forged one is refused whole rather than half read.
+    """
     if not isinstance(card, dict):
-        raise ModelError(f"{sidecar}: not a relclf model card")
+        raise ModelError(f"{where}: not a relclf model card (a JSON object)")
+    for key, (expected, valid) in _CARD_FIELDS.items():
+        if key in card and not valid(card[key]):
+            raise ModelError(f"{where}: model card field {key!r} must be {expected}, not {_short(card[key])}")
     return card
 
 
@@ -286,7 +359,10 @@ def read_model_card(path: PathLike) -> dict[str, Any]:
     card = _read_json_sidecar(path)
     if card is None and _is_npz(path):
         with _open_npz(path) as archive:
-            card = json.loads(str(archive[_META])) if _META in archive.files else None
+            try:
+                card = check_card(json.loads(str(archive[_META])), f"{path} (its metadata)") if _META in archive.files else None
+            except (ValueError, RecursionError) as exc:
+                raise ModelError(f"{path}: unreadable model metadata ({type(exc).__name__})") from None
     if card is None:
         raise ModelError(f"{path}: no model card ({path.name}.json) beside it and none inside it")
     actual = file_sha256(path)

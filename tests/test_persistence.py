@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -284,3 +285,44 @@ def test_a_model_of_another_format_version_is_refused_with_what_to_do(saved, tmp
     np.savez(other, **arrays)
     with pytest.raises(ModelError, match=message):
         load_model(other)
+
+
+@pytest.mark.parametrize(
+    ("card", "message"),
+    [
+        ('{"labels": 5}', "model card field 'labels' must be a list of strings, not 5"),
+        ('{"scores": [1, 2]}', "model card field 'scores' must be an object of scores"),
+        ('{"scores": {"dev": {"pair": {"f1": "high"}}}}', "model card field 'scores' must be an object of scores"),
+        ('{"scores": {"dev": [{"f1": 1}]}}', "model card field 'scores' must be an object of scores"),
+        ('{"training_files": ["Train.PubTator"]}', "model card field 'training_files' must be a list of {name, sha256} objects"),
+        ('{"training_documents": "all of them"}', "model card field 'training_documents' must be a list of 12-digit hex digests"),
+        ('{"sha256": 5}', "model card field 'sha256' must be 64 lower-case hex digits, not 5"),
+        ('{"size": "big"}', "model card field 'size' must be a number of bytes"),
+        ('{"threshold": 2}', "model card field 'threshold' must be a number from 0 to 1"),
+        ('{"format_version": "2"}', "model card field 'format_version' must be an integer"),
+        ('[]', "not a relclf model card"),
+        ("[" * 100_000 + "]" * 100_000, "unreadable model card (RecursionError)"),
+        ('{"labels": ["a"', "unreadable model card (JSONDecodeError)"),
+    ],
+    ids=lambda value: value[:30],
+)
+def test_a_damaged_or_forged_card_is_refused_in_one_line(saved, tmp_path, card, message):
+    model = tmp_path / "m.npz"
+    model.write_bytes(saved[0].read_bytes())
+    Path(f"{model}.json").write_text(card)
+    for call in (load_model, read_model_card):
+        with pytest.raises(ModelError) as refused:
+            call(model)
+        assert str(refused.value).startswith(f"{model}.json: ") and message in str(refused.value)
+        assert "\n" not in str(refused.value)
+
+
+def test_a_card_larger_than_any_model_card_is_not_read(saved, tmp_path, monkeypatch):
+    import relclf.persistence as persistence
+
+    model = tmp_path / "m.npz"
+    model.write_bytes(saved[0].read_bytes())
+    Path(f"{model}.json").write_text(json.dumps({"labels": []}) + " " * 2000)
+    monkeypatch.setattr(persistence, "MAX_CARD_BYTES", 1000)
+    with pytest.raises(ModelError, match="too large for a model card"):
+        load_model(model)
