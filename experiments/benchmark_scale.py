@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import provenance, stamp_json, stamp_markdown  # experiments/machine.py
+from machine import provenance, write_results  # experiments/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the stage costs are measured in process: on this checkout's relclf
@@ -49,7 +49,6 @@ DATA = ROOT.parent / "shared" / "data"
 UNLABELED = DATA / "unlabeled" / "bc8_new_900.pubtator"
 BIORED = DATA / "biored"
 EXAMPLE = ROOT / "examples" / "36727001.pubtator"
-RESULTS = ROOT / "experiments" / "results"
 TIME = "/usr/bin/time"  # GNU time (Debian package "time"), for the peak RSS of each run
 
 
@@ -251,7 +250,7 @@ def markdown(result: dict) -> str:
             lines.append(f"| {key} | {stages[f'{key}_seconds']} | {stages[f'{key}_seconds'] / total:.0%} |")
         lines.append(f"| total | {round(total, 2)} | |")
     lines += ["", f"Command: `{result['provenance']['command']}`", ""]
-    return stamp_markdown("\n".join(lines), result["provenance"])
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -279,9 +278,7 @@ def main() -> None:
             result["predict"] += bench_predict(chosen, [copies], args.runs, tmp)
         result["startup"] = bench_startup(versions, max(args.runs, 5))
         result["training"] = bench_training(versions, args.runs, tmp)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "scale_benchmark.json").write_text(json.dumps(stamp_json(result, result["provenance"]), indent=2) + "\n")
-    (RESULTS / "scale_benchmark.md").write_text(markdown(result))
+    write_results("scale_benchmark", result, markdown(result), result["provenance"])
     print(markdown(result))
 
 

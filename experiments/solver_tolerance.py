@@ -13,16 +13,14 @@ Writes experiments/results/solver_tolerance.{md,json}.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
-from machine import provenance, stamp_json, stamp_markdown  # experiments/machine.py
+from machine import provenance, write_results  # experiments/machine.py
 from relclf import RelationExtractor, read_pubtator, score_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-RESULTS = ROOT / "experiments" / "results"
 CORPORA = ("biored", "bc5cdr")
 
 
@@ -55,7 +53,7 @@ def markdown(result: dict) -> str:
     for r in result["rows"]:
         novelty = r["novelty"] if r["corpus"] == "biored" else "-"
         lines.append(f"| {r['corpus']} | {r['tol']:g} | {r['pair']:.4f} | {r['type']:.4f} | {novelty} | {r['threshold']} | {r['train_seconds']} |")
-    return stamp_markdown("\n".join(lines) + "\n", result["provenance"])
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -68,9 +66,7 @@ def main() -> None:
         for tol in (float(t) for t in args.tols.split(",")):
             result["rows"].append(run(corpus, tol))
             print(result["rows"][-1], flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "solver_tolerance.json").write_text(json.dumps(stamp_json(result, result["provenance"]), indent=2) + "\n")
-    (RESULTS / "solver_tolerance.md").write_text(markdown(result))
+    write_results("solver_tolerance", result, markdown(result), result["provenance"])
     print(markdown(result))
 
 
