@@ -265,7 +265,11 @@ def train(
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
     dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
-    scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name} if dev_scores else {}
+    scores = {}
+    if dev_scores is not None:
+        scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name}
+        if dev_scores.calibration is not None:
+            scores["dev_calibration_error"] = round(dev_scores.calibration.ece, 4)
     metadata = build_metadata(
         estimator,
         list(paths),

@@ -106,6 +106,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print(f"type pairs: {', '.join(est.type_pairs_)}")
     print(f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of {r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)")
     print(f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)" if args.threshold is None else f"threshold: {est.threshold_:.3f}")
+    for line in _cross_validation_lines(est.cv_scores_):
+        print(line)
     print(f"training time: {result.seconds:.1f} s")
     if result.dev_scores is not None:
         print(f"scores on {args.dev}:")
@@ -330,6 +332,7 @@ def format_model_card(card: dict[str, Any]) -> str:
         f"type pairs ({len(card.get('type_pairs', []))}): {', '.join(card.get('type_pairs', []))}",
         f"composite IDs: {'split into their parts' if card.get('split_composites') else 'one entity'}",
         f"threshold: {card['threshold']:.3f}" if isinstance(card.get("threshold"), (int, float)) else "threshold: ?",
+        *_cross_validation_lines(card.get("cross_validation")),
         f"max pairs per document in training: {card.get('parameters', {}).get('max_pairs_per_doc') or 'no cap'}",
     ]
     if "training_seconds" in card:
@@ -337,6 +340,20 @@ def format_model_card(card: dict[str, Any]) -> str:
     scores = _score_lines(card.get("scores") or {})
     lines += ["scores:", *scores] if scores else ["scores: none recorded"]
     return "\n".join(lines)
+
+
+def _cross_validation_lines(found: Any) -> list[str]:
+    """What grouped cross-validation chose for the model, in one line (none for a card without it)."""
+    if not isinstance(found, dict) or not found:
+        return []
+    parts = []
+    context = found.get("context") or {}
+    parts.append(f"context stage ({context.get('inputs', '?').replace('score+', '')})" if context.get("kept") else "no context stage")
+    own = (found.get("labels") or {}).get("own_type_pairs") or {}
+    parts.append(f"own labelers for {', '.join(own)}" if own else "one pooled labeler")
+    parts.append(f"score {'probability related x label probability' if (found.get('rule') or {}).get('chosen') == 'detector_x_label' else 'probability related'}")
+    parts.append(f"{(found.get('calibration') or {}).get('chosen', '?')} calibration")
+    return [f"chosen by cross-validation: {'; '.join(parts)}"]
 
 
 def _training_documents_line(card: dict[str, Any]) -> str:

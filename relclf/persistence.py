@@ -119,7 +119,8 @@ def build_metadata(
     documents: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Describe a fitted model: versions, training data with checksums (and the digests of the IDs of
-    ``documents``, its training documents, when given), labels, parameters, scores."""
+    ``documents``, its training documents, when given), labels, parameters, what cross-validation chose
+    and the figures behind it, scores."""
     from importlib.metadata import version
 
     params = {k: _json_value(v) for k, v in estimator.get_params(deep=False).items()}
@@ -137,10 +138,22 @@ def build_metadata(
         "type_pairs": list(estimator.type_pairs_),
         "split_composites": bool(estimator.split_composites_),
         "threshold": float(estimator.threshold_),
+        "cross_validation": _json_ready(getattr(estimator, "cv_scores_", {})),
         "parameters": params,
         "scores": scores or {},
         **(extra or {}),
     }
+
+
+def _json_ready(value: Any) -> Any:
+    """Nested dicts and lists of numbers and strings as JSON holds them (numpy numbers as Python numbers, keys as strings)."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _json_value(value: Any) -> Any:
