@@ -61,7 +61,7 @@ def _choices(cv: dict) -> str:
     lines = [
         f"- document-context stage: {'kept, reading ' + context['inputs'] if context['kept'] else 'not kept'} "
         f"(cross-validated log loss {json.dumps(context['log_loss'])})",
-        f"- labelers: the pooled one {'balanced' if labels.get('class_weight') else 'unweighted'}; own labelers for "
+        f"- labelers: the pooled one {'balanced' if labels.get('pooled_class_weight') == 'balanced' else 'unweighted'}; own labelers for "
         + (", ".join(f"{tp} ({'balanced' if w != 'none' else 'unweighted'})" for tp, w in own.items()) or "no type pair"),
         f"- score: {'probability of being related x probability of the label' if rule['chosen'] == 'detector_x_label' else 'probability of being related'} "
         f"(cross-validated type-level F1 {json.dumps(rule['f1'])})",

@@ -288,7 +288,11 @@ class RelationExtractor(BaseEstimator):
         self.cv_scores_ = {
             "folds": len(folds),
             "context": context.scores,
-            "labels": {**choice.scores, "own_type_pairs": {tp: str(w).lower() for tp, w in self.own_type_pairs_.items()}},
+            "labels": {
+                **choice.scores,
+                "type_pairs": {self.type_pairs_[int(t)]: v for t, v in choice.scores.get("type_pairs", {}).items()},
+                "own_type_pairs": {tp: str(w).lower() for tp, w in self.own_type_pairs_.items()},
+            },
             "rule": {"chosen": self.rule_, "f1": rule_scores},
             "calibration": {"chosen": self.calibration_.method, **calibration_scores},
             "at_threshold": {

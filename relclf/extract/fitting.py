@@ -319,7 +319,7 @@ def choose_labelers(
     pooled_weight = "balanced" if class_weight == "auto" else class_weight
     own_weights = [None, "balanced"] if class_weight == "auto" else [class_weight]
     probabilities = _oof_probabilities(make(pooled_weight), X, labels, classes, folds, rows, n_jobs)
-    scores: dict[str, Any] = {"pooled_accuracy": round(_accuracy(probabilities[rows], classes, labels[rows]), 4)}
+    scores: dict[str, Any] = {"pooled_class_weight": pooled_weight, "pooled_accuracy": round(_accuracy(probabilities[rows], classes, labels[rows]), 4)}
     own: dict[int, str | None] = {}
     if own_labelers is not False:
         own_scores = {}
