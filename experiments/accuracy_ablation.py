@@ -98,7 +98,9 @@ def run_row(params: dict, train: list, dev: list) -> dict:
 # are computed here from its predictions (relations scored at least 0.1), the same way as ours.
 _BEFORE = """
 import json, sys, time
+import relclf
 from relclf import RelationExtractor, read_pubtator
+print(relclf.__file__, file=sys.stderr)
 train = list(read_pubtator(sys.argv[1])); dev = list(read_pubtator(sys.argv[2]))
 start = time.perf_counter(); model = RelationExtractor().fit(train); seconds = time.perf_counter() - start
 low = list(model.predict_documents((d.with_relations(()) for d in dev), threshold=min(0.1, model.threshold_)))
@@ -113,7 +115,10 @@ def run_before(checkout: Path, data: Path, corpus: str, dev: list) -> dict:
 
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     files = [str(data / corpus / "Train.PubTator"), str(data / corpus / "Dev.PubTator")]
-    done = subprocess.run([sys.executable, "-c", _BEFORE, *files], env=env, capture_output=True, text=True, check=True)
+    # run from the checkout: a `python -c` puts its working directory first on the path, before PYTHONPATH
+    done = subprocess.run([sys.executable, "-c", _BEFORE, *files], env=env, cwd=checkout, capture_output=True, text=True, check=True)
+    if not done.stderr.strip().startswith(str(checkout.resolve())):
+        raise RuntimeError(f"the relclf of {checkout} was not the one imported: {done.stderr.strip()[:200]}")
     result = json.loads(done.stdout)
     predicted = [d.with_relations(tuple(Relation(*r) for r in rels)) for d, rels in zip(dev, result["relations"])]
     kept = [d.with_relations(tuple(r for r in d.relations if r.score >= result["threshold"])) for d in predicted]

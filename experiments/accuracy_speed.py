@@ -83,7 +83,10 @@ def python(code: str, *args: str, checkout: Path | None = None) -> str:
     env = dict(os.environ)
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout)
-    return subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    # run from the checkout: a `python -c` puts its working directory first on the path, before PYTHONPATH
+    check = f"import relclf, sys; assert relclf.__file__.startswith({str((checkout or ROOT).resolve())!r}), relclf.__file__\n"
+    done = subprocess.run([sys.executable, "-c", check + code, *args], env=env, cwd=checkout or ROOT, capture_output=True, text=True, check=True)
+    return done.stdout
 
 
 def before_and_after(checkout: Path | None, rounds: int, runs: int, tmp: Path) -> dict:
