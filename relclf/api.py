@@ -6,6 +6,7 @@ Each takes paths (or documents) and returns a value; printing is left to :mod:`r
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from .document import Document, document_entities
 from .errors import ErrorHandler, InputError, ModelError
+from .evaluation.calibration import CUTOFFS, CalibrationAccumulator
 from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
+from .extract.calibration import CurvePoint
 from .extract.candidates import CandidateRecall, candidate_recall
 from .extract.model import RelationModel
 from .io.files import PathLike, check_outputs, check_writable, display_name, expand_inputs, is_gzip_name
@@ -68,6 +71,7 @@ __all__ = [
     "predict_files",
     "read_corpus",
     "score_files",
+    "threshold_for_precision",
     "top_pairs",
     "train",
     "training_digests",
@@ -261,7 +265,11 @@ def train(
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
     dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
-    scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name} if dev_scores else {}
+    scores = {}
+    if dev_scores is not None:
+        scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name}
+        if dev_scores.calibration is not None:
+            scores["dev_calibration_error"] = round(dev_scores.calibration.ece, 4)
     metadata = build_metadata(
         estimator,
         list(paths),
@@ -321,6 +329,7 @@ def evaluate(
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
+    min_precision: float | None = None,
     on_error: ErrorHandler | None = None,
     n_jobs: int = 1,
     format: str | None = None,
@@ -332,8 +341,11 @@ def evaluate(
 
     ``gold`` is a path (any input format; ``format`` or detection decides) or a list of documents;
     ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
-    ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
-    :class:`~relclf.evaluation.metrics.Scores`.
+    ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). ``threshold``
+    overrides the model's; ``min_precision`` sets it instead to the lowest at which cross-validation
+    on the training documents reached that precision (:func:`threshold_for_precision`). Returns
+    :class:`~relclf.evaluation.metrics.Scores`, with the calibration report (the scores' calibration
+    error, and precision and recall at a few cut-offs).
 
     Warnings are logged when the scores could mislead: when gold documents are among the model's
     training documents (``training_documents``, digests as :func:`training_digests` returns them;
@@ -342,21 +354,57 @@ def evaluate(
     if training_documents is None:
         training_documents = training_digests(model)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    cut = _threshold(fitted, threshold, min_precision)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
-    # worker or so), then counted and dropped
+    # worker or so), then counted and dropped. The model predicts down to the lowest score the
+    # calibration report reads; the scores count the relations at or above the threshold in use.
     in_flight: deque[Document] = deque()
-    predicted = fitted.predict_documents(_hidden(documents, in_flight), threshold=threshold, n_jobs=n_jobs)
-    accumulator = ScoreAccumulator()
+    predicted = fitted.predict_documents(_hidden(documents, in_flight), threshold=min(cut, min(CUTOFFS)), n_jobs=n_jobs)
+    accumulator, calibration = ScoreAccumulator(), CalibrationAccumulator()
     total = None
     if progress:
         total = count_documents(gold) if isinstance(gold, (str, os.PathLike)) else len(gold) if isinstance(gold, Sequence) else None
     gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
-        accumulator.add(in_flight.popleft(), document.relations)
+        original = in_flight.popleft()
+        accumulator.add(original, [r for r in document.relations if r.score is None or r.score >= cut])
+        calibration.add(original, document.relations)
         gold_ids.append(document.pmid)
-    scores = accumulator.scores()
+    scores = dataclasses.replace(accumulator.scores(), calibration=calibration.report())
     _warn_about_gold(_gold_name(gold), gold_ids, scores, training_documents)
     return scores
+
+
+def threshold_for_precision(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None, min_precision: float) -> CurvePoint:
+    """The lowest threshold at which grouped cross-validation on the model's training documents reached
+    ``min_precision`` (pair and label right), with the precision and recall it saw there.
+
+    ``model`` is a path, a loaded model, a fitted estimator or None (the default model). Raises
+    ValueError when no threshold reached that precision.
+
+    Examples
+    --------
+    >>> point = threshold_for_precision(None, 0.8)  # doctest: +SKIP
+    >>> point.threshold, point.precision, point.recall  # doctest: +SKIP
+    (0.62, 0.801, 0.32)
+    """
+    if not 0.0 <= min_precision <= 1.0:
+        raise ValueError(f"a minimum precision is a number from 0 to 1, not {min_precision!r}")
+    return resolve_model(model).threshold_for_precision(min_precision)
+
+
+def _threshold(fitted: RelationModel, threshold: float | None, min_precision: float | None) -> float:
+    """The threshold in use: the one given, the one that reached ``min_precision`` in cross-validation, or the model's."""
+    if min_precision is None:
+        return fitted.threshold if threshold is None else threshold
+    if threshold is not None:
+        raise ValueError("give a threshold or a minimum precision, not both")
+    point = threshold_for_precision(fitted, min_precision)
+    log.info(
+        "threshold %.3f: cross-validation on the training documents reached precision %.3f there, with recall %.3f",
+        point.threshold, point.precision, point.recall,
+    )
+    return point.threshold
 
 
 def _evaluation_inputs(
@@ -390,6 +438,7 @@ def evaluate_details(
     format: str | None = None,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     training_documents: frozenset[str] | None = None,
+    min_precision: float | None = None,
 ) -> EvaluationDetails:
     """Like :func:`evaluate`, but keep every candidate pair's score and label (for plots).
 
@@ -401,11 +450,12 @@ def evaluate_details(
     if training_documents is None:
         training_documents = training_digests(model)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
     scored = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
-    cut = fitted.threshold if threshold is None else threshold
+    cut = _threshold(fitted, threshold, min_precision)
     details = evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
     _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
     return details
@@ -460,6 +510,7 @@ def predict_file(
     keep_relations: bool = False,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     scheduler: str | Any | None = None,
+    min_precision: float | None = None,
 ) -> int:
     """Predict relations for every document of ``source`` and write them to ``output``.
 
@@ -475,11 +526,15 @@ def predict_file(
     when None (see :mod:`relclf.io.formats`). ``min_score`` drops predicted relations scoring below it;
     ``keep_relations`` keeps the documents' existing relations (see :mod:`relclf.extract.predictions`).
     ``max_pairs_per_doc`` caps the candidate pairs of each document, keeping those whose mentions are
-    closest, with a warning naming the document (None: no cap). Returns the number of documents written.
+    closest, with a warning naming the document (None: no cap). ``min_precision`` sets the threshold
+    to the lowest at which cross-validation on the training documents reached that precision (see
+    :func:`threshold_for_precision`; logged). Returns the number of documents written.
     """
     check_outputs([output], [source, *model_files(model)])
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
     fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
+    if min_precision is not None:
+        threshold = _threshold(fitted, threshold, min_precision)
     options = PredictOptions(threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores)
     total = count_documents(source) if progress else None
     with _dask_client(scheduler) as client:
@@ -558,7 +613,7 @@ def predict_files(
     ``inputs`` are files, directories or glob patterns (see :func:`output_paths`); every clash is
     reported, and every input opened and its format found, before anything is written. Each output is in its input's format unless
     ``output_format`` is given (then it takes that format's extension). Each input goes through
-    :func:`predict_file` with ``options`` (``threshold``, ``with_scores``, ``min_score``,
+    :func:`predict_file` with ``options`` (``threshold``, ``min_precision``, ``with_scores``, ``min_score``,
     ``keep_relations``, ``max_pairs_per_doc``, ``on_error``, ``n_jobs``), so each output is written
     atomically and is identical to a single-file run's. ``output_dir`` is created if needed. Returns
     one :class:`FileResult` per input, in order.

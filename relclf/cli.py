@@ -107,6 +107,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print(f"type pairs: {', '.join(est.type_pairs_)}")
     print(f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of {r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)")
     print(f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)" if args.threshold is None else f"threshold: {est.threshold_:.3f}")
+    for line in _cross_validation_lines(est.cv_scores_):
+        print(line)
     print(f"training time: {result.seconds:.1f} s")
     if result.dev_scores is not None:
         print(f"scores on {args.dev}:")
@@ -117,11 +119,24 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
+def _threshold(args: argparse.Namespace, model: Any) -> float | None:
+    """--threshold, or the threshold --min-precision stands for (said in one line on stderr)."""
+    if args.min_precision is None:
+        return args.threshold
+    point = api.threshold_for_precision(model, args.min_precision)
+    print(
+        f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
+        f"precision {point.precision:.3f} (at least {args.min_precision:g}) with recall {point.recall:.3f}",
+        file=sys.stderr,
+    )
+    return point.threshold
+
+
+def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None, model: Any) -> dict:
     """The keyword arguments that ``evaluate`` passes to api.evaluate / api.evaluate_details."""
     return {
         "training_documents": api.training_digests(args.model),
-        "threshold": args.threshold,
+        "threshold": _threshold(args, model),
         "on_error": skipper,
         "n_jobs": args.n_jobs,
         "progress": args.progress,
@@ -140,14 +155,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         plot_files = [os.path.join(args.plots, name) for name in plots.PLOTS]
     check_outputs([args.json, *plot_files], [args.gold, *api.model_files(args.model)])
     check_writable(args.json)
+    model = _load_model(args)
     if args.plots:
-        details = api.evaluate_details(args.gold, _load_model(args), **_evaluate_options(args, skipper))
+        details = api.evaluate_details(args.gold, model, **_evaluate_options(args, skipper, model))
         scores = details.scores
         print(scores.table())
         for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({scores.documents:,} documents)"):
             print(f"wrote {path}")
     else:
-        scores = api.evaluate(args.gold, _load_model(args), **_evaluate_options(args, skipper))
+        scores = api.evaluate(args.gold, model, **_evaluate_options(args, skipper, model))
         print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -156,10 +172,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
+def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None, model: Any) -> dict:
     """The keyword arguments that ``predict`` passes to api.predict_file / api.predict_files."""
     return {
-        "threshold": args.threshold,
+        "threshold": _threshold(args, model),
         "with_scores": args.with_scores,
         "on_error": skipper,
         "n_jobs": args.n_jobs,
@@ -177,7 +193,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         return _cmd_predict_many(args)
     skipper = _error_handler(args)
     check_outputs([args.output], [args.input[0], *api.model_files(args.model)])  # before the model is loaded
-    count = api.predict_file(args.input[0], args.output, _load_model(args), progress=args.progress, **_predict_options(args, skipper))
+    model = _load_model(args)
+    count = api.predict_file(args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper, model))
     log.info("wrote %d documents", count)
     if skipper:
         skipper.report()
@@ -196,7 +213,8 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
     # the inputs are found (directories warn about the files they leave out) and checked before the model is loaded
     pairs = api.output_paths(args.input, args.output_dir, args.output_format)
     check_outputs([target for _, target in pairs], api.model_files(args.model))
-    results = api.predict_files([source for source, _ in pairs], args.output_dir, _load_model(args), **_predict_options(args, skipper))
+    model = _load_model(args)
+    results = api.predict_files([source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper, model))
     for result in results:
         log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
     if skipper:
@@ -315,6 +333,7 @@ def format_model_card(card: dict[str, Any]) -> str:
         f"type pairs ({len(card.get('type_pairs', []))}): {', '.join(card.get('type_pairs', []))}",
         f"composite IDs: {'split into their parts' if card.get('split_composites') else 'one entity'}",
         f"threshold: {card['threshold']:.3f}" if isinstance(card.get("threshold"), (int, float)) else "threshold: ?",
+        *_cross_validation_lines(card.get("cross_validation")),
         f"max pairs per document in training: {card.get('parameters', {}).get('max_pairs_per_doc') or 'no cap'}",
     ]
     if "training_seconds" in card:
@@ -322,6 +341,20 @@ def format_model_card(card: dict[str, Any]) -> str:
     scores = _score_lines(card.get("scores") or {})
     lines += ["scores:", *scores] if scores else ["scores: none recorded"]
     return "\n".join(lines)
+
+
+def _cross_validation_lines(found: Any) -> list[str]:
+    """What grouped cross-validation chose for the model, in one line (none for a card without it)."""
+    if not isinstance(found, dict) or not found:
+        return []
+    parts = []
+    context = found.get("context") or {}
+    parts.append(f"context stage ({context.get('inputs', '?').replace('score+', '')})" if context.get("kept") else "no context stage")
+    own = (found.get("labels") or {}).get("own_type_pairs") or {}
+    parts.append(f"own labelers for {', '.join(own)}" if own else "one pooled labeler")
+    parts.append(f"score {'probability related x label probability' if (found.get('rule') or {}).get('chosen') == 'detector_x_label' else 'probability related'}")
+    parts.append(f"{(found.get('calibration') or {}).get('chosen', '?')} calibration")
+    return [f"chosen by cross-validation: {'; '.join(parts)}"]
 
 
 def _training_documents_line(card: dict[str, Any]) -> str:
@@ -357,6 +390,19 @@ class _Parser(argparse.ArgumentParser):
         action = super().add_argument(*args, **kwargs)
         self.option_names.extend(action.option_strings)
         return action
+
+    def add_mutually_exclusive_group(self, **kwargs: Any) -> argparse._MutuallyExclusiveGroup:
+        """A group of arguments of which one may be given; their option strings are remembered too."""
+        group = super().add_mutually_exclusive_group(**kwargs)
+        add = group.add_argument
+
+        def remembering(*args: Any, **more: Any) -> argparse.Action:
+            action = add(*args, **more)
+            self.option_names.extend(action.option_strings)
+            return action
+
+        group.add_argument = remembering  # type: ignore[method-assign]
+        return group
 
 
 def _choice(options: Sequence[str]) -> Callable[[str], str]:
@@ -442,7 +488,12 @@ def _common_options() -> argparse.ArgumentParser:
 
 def _add_model(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
-    p.add_argument("--threshold", type=_probability, help="override the model's decision threshold (0-1)")
+    cut = p.add_mutually_exclusive_group()
+    cut.add_argument("--threshold", type=_probability, help="override the model's decision threshold (0-1): a calibrated score")
+    cut.add_argument(
+        "--min-precision", type=_probability, metavar="P",
+        help="use the lowest threshold at which cross-validation on the training documents reached precision P (pair and label right); says which, and the recall expected",
+    )
     p.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N", help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a serial run")
 
 

@@ -2,8 +2,10 @@
 
 A model file is an uncompressed ``.npz`` archive (see :func:`numpy.savez`) of plain arrays: the
 vocabulary (UTF-8 words joined by newlines), each feature block's n-gram codes and idf weights, each
-linear stage's non-zero weights, and one JSON document (``meta``) with relclf's format version, the
-parameters, labels, type pairs and threshold. It is read with ``allow_pickle=False``, after checking
+linear stage's non-zero weights (the detector, the pooled labeler and each type pair's own, the
+novelty stage), the context stage's weights, the calibration map, the cross-validated precision
+curve, and one JSON document (``meta``) with relclf's format version, the parameters, labels, type
+pairs, decision rule and threshold. It is read with ``allow_pickle=False``, after checking
 every member's declared size, so loading a model cannot run code and cannot claim unbounded memory:
 a model file from anyone is safe to load (whether it is a *good* model is what its card says).
 
@@ -38,7 +40,10 @@ import numpy as np
 
 from ._version import __version__
 from .errors import ModelError
-from .extract.model import LinearStage, RelationModel
+from .extract.calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
+from .extract.context import ContextStage
+from .extract.labels import LabelStage, own_stage_name
+from .extract.model import DECISION_RULES, LinearStage, RelationModel
 from .extract.text import Vocabulary
 from .extract.vectorizer import PairVectorizer
 from .io.files import PathLike, atomic_writer
@@ -63,7 +68,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FORMAT = "relclf-model"
-FORMAT_VERSION = 2
+# 3: a document-context stage, labelers per type pair, a decision rule, a calibration map and a
+# precision curve; 2: the integer featurizer's first data-only format.
+FORMAT_VERSION = 3
 # A model member larger than this is refused before it is read (the bundled model's largest is ~5 MB).
 MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 4 << 30
@@ -112,7 +119,8 @@ def build_metadata(
     documents: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Describe a fitted model: versions, training data with checksums (and the digests of the IDs of
-    ``documents``, its training documents, when given), labels, parameters, scores."""
+    ``documents``, its training documents, when given), labels, parameters, what cross-validation chose
+    and the figures behind it, scores."""
     from importlib.metadata import version
 
     params = {k: _json_value(v) for k, v in estimator.get_params(deep=False).items()}
@@ -130,10 +138,22 @@ def build_metadata(
         "type_pairs": list(estimator.type_pairs_),
         "split_composites": bool(estimator.split_composites_),
         "threshold": float(estimator.threshold_),
+        "cross_validation": _json_ready(getattr(estimator, "cv_scores_", {})),
         "parameters": params,
         "scores": scores or {},
         **(extra or {}),
     }
+
+
+def _json_ready(value: Any) -> Any:
+    """Nested dicts and lists of numbers and strings as JSON holds them (numpy numbers as Python numbers, keys as strings)."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _json_value(value: Any) -> Any:
@@ -152,10 +172,15 @@ def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
     words = "\n".join(model.vocabulary.words[1:])
     arrays = {f"vectorizer.{k}": v for k, v in vectorizer_arrays.items()}
     arrays["vocabulary"] = np.frombuffer(words.encode("utf-8"), dtype=np.uint8)
-    arrays.update(model.detector.to_arrays("detector"))
-    arrays.update(model.labeler.to_arrays("labeler"))
-    if model.novelty is not None:
-        arrays.update(model.novelty.to_arrays("novelty"))
+    for name, stage in model.stages().items():
+        arrays.update(stage.to_arrays(name))
+    if model.context is not None:
+        arrays["context.coef"] = np.asarray(model.context.coef, dtype=np.float64)
+        arrays["context.intercept"] = np.array([model.context.intercept], dtype=np.float64)
+    arrays["calibration.x"], arrays["calibration.y"] = model.calibration.x.astype(np.float64), model.calibration.y.astype(np.float64)
+    arrays["curve.thresholds"] = model.curve.thresholds.astype(np.float64)
+    arrays["curve.precision"] = model.curve.precision.astype(np.float64)
+    arrays["curve.recall"] = model.curve.recall.astype(np.float64)
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -166,11 +191,11 @@ def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
         "split_composites": model.split_composites,
         "threshold": model.threshold,
         "max_pairs_per_doc": model.max_pairs_per_doc,
-        "classes": {
-            "detector": list(model.detector.classes),
-            "labeler": list(model.labeler.classes),
-            "novelty": list(model.novelty.classes) if model.novelty is not None else None,
-        },
+        "classes": {name: list(stage.classes) for name, stage in model.stages().items()},
+        "own_labelers": sorted(model.labeler.own),
+        "context": None if model.context is None else list(model.context.groups),
+        "rule": model.rule,
+        "calibration": model.calibration.method,
     }
     arrays[_META] = np.array(json.dumps(meta, sort_keys=True))
     return arrays
@@ -187,21 +212,31 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> R
         vectorizer = PairVectorizer.from_arrays({k[len("vectorizer."):]: v for k, v in arrays.items() if k.startswith("vectorizer.")}, meta["vectorizer"])
         n_features = vectorizer.n_features_
         classes = meta["classes"]
-        stages = {
-            stage: LinearStage.from_arrays(arrays, stage, classes[stage], n_features)
-            for stage in ("detector", "labeler", "novelty")
-            if classes.get(stage) is not None
-        }
+        stages = {stage: LinearStage.from_arrays(arrays, stage, labels, n_features) for stage, labels in classes.items()}
+        own = {int(t): stages[own_stage_name(int(t))] for t in meta["own_labelers"]}
+        if any(not 0 <= t < len(meta["type_pairs"]) for t in own):
+            raise ValueError("a type pair's own labeler names no type pair of the model")
+        context = None
+        if meta["context"] is not None:
+            context = ContextStage(tuple(meta["context"]), np.asarray(arrays["context.coef"], dtype=np.float64), float(arrays["context.intercept"][0]))
+            if len(context.coef) != len(context.columns):
+                raise ValueError(f"the context stage has {len(context.coef)} weights for {len(context.columns)} inputs")
+        if meta["rule"] not in DECISION_RULES or meta["calibration"] not in CALIBRATION_METHODS:
+            raise ValueError(f"unknown decision rule {meta['rule']!r} or calibration {meta['calibration']!r}")
         return RelationModel(
             vocabulary=vocabulary,
             vectorizer=vectorizer,
             type_pairs=tuple(meta["type_pairs"]),
             split_composites=bool(meta["split_composites"]),
             detector=stages["detector"],
-            labeler=stages["labeler"],
+            labeler=LabelStage(stages["labeler"], own),
             novelty=stages.get("novelty"),
             threshold=float(meta["threshold"]),
             max_pairs_per_doc=meta["max_pairs_per_doc"],
+            context=context,
+            rule=meta["rule"],
+            calibration=Calibration(meta["calibration"], np.asarray(arrays["calibration.x"], dtype=np.float64), np.asarray(arrays["calibration.y"], dtype=np.float64)),
+            curve=PrecisionCurve(*(np.asarray(arrays[f"curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall"))),
         )
     except ModelError:
         raise
@@ -388,6 +423,11 @@ def version_problem(format_version: Any, relclf_version: Any = None) -> str | No
         return (
             f"model format {format_version}{made_by} is newer than relclf {__version__} reads (format {FORMAT_VERSION}): "
             "upgrade relclf, or retrain the model with this one"
+        )
+    if type(format_version) is int and 0 < format_version < FORMAT_VERSION:
+        return (
+            f"a model of the older format {format_version}{made_by}, without the calibrated scores of format {FORMAT_VERSION}: "
+            f"relclf {__version__} reads format {FORMAT_VERSION} only; retrain the model with this relclf (relclf train)"
         )
     return f"model format {_short(format_version)}{made_by} cannot be read by relclf {__version__} (format {FORMAT_VERSION}); retrain it"
 

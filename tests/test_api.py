@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import parse
 from relclf import api
 from relclf.errors import InputError
 from relclf.evaluation.metrics import score_documents
+from relclf.extract.calibration import expected_calibration_error
 from relclf.extract.estimator import RelationExtractor
 from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
@@ -111,9 +114,15 @@ def test_streaming_evaluate_equals_scoring_the_whole_corpus(model, inputs):
     gold = list(read_pubtator(inputs / "part1.pubtator"))
     hidden = [d.with_relations(()) for d in gold]
     expected = score_documents(gold, model.predict_documents(hidden))
-    assert api.evaluate(inputs / "part1.pubtator", model) == expected
-    assert api.evaluate(iter(gold), model, n_jobs=2) == expected
+    streamed = api.evaluate(inputs / "part1.pubtator", model)
+    assert dataclasses.replace(streamed, calibration=None) == expected
+    assert api.evaluate(iter(gold), model, n_jobs=2) == streamed
     assert expected.documents == 6
+    # the calibration report reads every relation scoring at least 0.1
+    low = list(model.predict_documents(hidden, threshold=0.1))
+    scored = [(r.score, (r.pair, r.label) in {(g.pair, g.label) for g in d.relations}) for d, p in zip(gold, low) for r in p.relations]
+    assert streamed.calibration.pairs == len(scored)
+    assert streamed.calibration.ece == pytest.approx(expected_calibration_error(np.array([s for s, _ in scored]), np.array([c for _, c in scored])))
 
 
 def test_a_missing_default_model_says_where_it_should_come_from(tmp_path, monkeypatch):
@@ -298,3 +307,27 @@ def test_read_corpus_reads_named_pipes_and_gzip(tmp_path):
     documents = api.read_corpus([fifo])
     writer.join(10)
     assert documents == parse(text)
+
+
+def test_a_minimum_precision_stands_for_the_threshold_that_reached_it_in_cross_validation(model, inputs, tmp_path, caplog):
+    point = api.threshold_for_precision(model, 0.6)
+    curve = model.precision_curve_
+    assert point.precision >= 0.6 and point.threshold == curve.thresholds[np.flatnonzero(curve.precision >= 0.6).max()]
+    gold = list(read_pubtator(inputs / "part1.pubtator"))
+    assert api.evaluate(gold, model, min_precision=0.6) == api.evaluate(gold, model, threshold=point.threshold)
+    with caplog.at_level("INFO", logger="relclf"):
+        api.predict_file(inputs / "part1.pubtator", tmp_path / "a.pubtator", model, min_precision=0.6, with_scores=True)
+    api.predict_file(inputs / "part1.pubtator", tmp_path / "b.pubtator", model, threshold=point.threshold, with_scores=True)
+    assert (tmp_path / "a.pubtator").read_bytes() == (tmp_path / "b.pubtator").read_bytes()
+    assert f"threshold {point.threshold:.3f}" in caplog.text and "--" not in caplog.text  # the library names no option
+
+
+def test_a_precision_never_reached_or_given_with_a_threshold_is_refused(model, inputs, tmp_path):
+    with pytest.raises(ValueError, match="a minimum precision is a number from 0 to 1, not 1.5"):
+        api.threshold_for_precision(model, 1.5)
+    impossible = dataclasses.replace(model.model_, curve=dataclasses.replace(model.model_.curve, precision=np.minimum(model.model_.curve.precision, 0.5)))
+    with pytest.raises(ValueError, match=r"no threshold reached a precision of 0.9 in cross-validation \(the highest seen was 0.500\)"):
+        api.predict_file(inputs / "part1.pubtator", tmp_path / "out.pubtator", impossible, min_precision=0.9)
+    assert not (tmp_path / "out.pubtator").exists()
+    with pytest.raises(ValueError, match="a threshold or a minimum precision, not both"):
+        api.evaluate(inputs / "part1.pubtator", model, threshold=0.5, min_precision=0.5)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -390,7 +391,7 @@ def test_info_checks_the_file_against_its_card(workdir, model, tmp_path):
     copy.write_bytes(model.read_bytes())
     Path(f"{copy}.json").write_text(Path(f"{model}.json").read_text())
     info = relclf("info", str(copy))
-    assert info.returncode == 0 and ", format 2)" in info.stdout and "(matches the recorded sha256)" in info.stdout
+    assert info.returncode == 0 and ", format 3)" in info.stdout and "(matches the recorded sha256)" in info.stdout
     copy.write_bytes(copy.read_bytes()[:-1])
     damaged = relclf("info", str(copy))
     assert damaged.returncode == 2 and "DOES NOT MATCH" in damaged.stdout
@@ -411,7 +412,7 @@ def test_train_from_bioc_input_any_model_name(workdir, tmp_path):
     model = tmp_path / "named-anyhow.model"  # the file is an .npz archive whatever its name; --format is the input's
     out = relclf("train", str(xml), "-o", str(model), "--cv", "2", "--format", "bioc-xml")
     assert out.returncode == 0, out.stderr
-    assert json.loads(Path(f"{model}.json").read_text())["format_version"] == 2
+    assert json.loads(Path(f"{model}.json").read_text())["format_version"] == 3
     assert relclf("info", str(model)).returncode == 0
     assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(model)).returncode == 0
 
@@ -634,3 +635,53 @@ def test_parquet_without_pyarrow_fails_before_the_work(tiny, capsys, monkeypatch
     assert cli.main(["predict", str(tiny["input"]), "-m", str(tiny["model"]), "-o", str(tiny["dir"] / "rel.parquet")]) == 2
     assert capsys.readouterr().err == "relclf: error: writing Parquet needs pyarrow: pip install 'relclf[parquet]'\n"
     assert not (tiny["dir"] / "rel.parquet").exists()
+
+
+# -- calibrated scores: the report of evaluate, --min-precision -----------------------------------------------
+
+
+def test_evaluate_reports_the_calibration_error_and_cut_offs(synthetic_model_file, tmp_path):
+    (tmp_path / "test.pubtator").write_text(synthetic_corpus(8, seed=3, start=800))
+    out = run_cli("evaluate", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--json", str(tmp_path / "s.json"))
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^calibration error \(ECE, 10 bins, relations scoring >= 0.1\): 0\.\d{3} over [\d,]+ relations$", out.stdout, re.M)
+    rows = [line.split() for line in out.stdout.splitlines() if re.match(r"^\s+0\.[13579]0\s", line)]
+    assert [r[0] for r in rows] == ["0.10", "0.30", "0.50", "0.70", "0.90"]
+    predicted = [int(r[1]) for r in rows]
+    assert predicted == sorted(predicted, reverse=True)  # a higher cut-off keeps fewer relations
+    report = json.loads((tmp_path / "s.json").read_text())["calibration"]
+    assert [c["predicted"] for c in report["cutoffs"]] == predicted and 0 <= report["ece"] <= 1
+
+
+def test_min_precision_says_which_threshold_and_predicts_with_it(synthetic_model_file, tmp_path):
+    from relclf.persistence import load_model
+
+    (tmp_path / "test.pubtator").write_text(synthetic_corpus(8, seed=3, start=800))
+    point = load_model(synthetic_model_file).model.threshold_for_precision(0.7)
+    out = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--min-precision", "0.7", "--with-scores")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == (
+        f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
+        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+    )
+    fixed = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--threshold", str(point.threshold), "--with-scores")
+    assert out.stdout == fixed.stdout
+    both = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--min-precision", "0.7", "--threshold", "0.3")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tmp_path):
+    import dataclasses
+
+    import numpy as np
+
+    from relclf.persistence import build_metadata, save_model
+
+    model = synthetic_model.model_
+    capped = dataclasses.replace(model, curve=dataclasses.replace(model.curve, precision=np.minimum(model.curve.precision, 0.75)))
+    save_model(capped, tmp_path / "m.npz", build_metadata(synthetic_model, []))
+    (tmp_path / "test.pubtator").write_text(synthetic_corpus(3, seed=3, start=800))
+    out = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "m.npz"), "--min-precision", "0.9", "-o", str(tmp_path / "out.pubtator"))
+    assert out.returncode == 2
+    assert out.stderr == "relclf: error: no threshold reached a precision of 0.9 in cross-validation (the highest seen was 0.750)\n"
+    assert not (tmp_path / "out.pubtator").exists()

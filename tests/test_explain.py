@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from conftest import parse
@@ -46,9 +47,15 @@ def test_pair_contributions_add_up_to_the_model_decision(model, document):
     X = model.model_.transform(model.model_.featurize([document]))
     row = next(i for i, c in enumerate(candidates) if c.key == gold.pair)
     assert explanation.detector.total == pytest.approx(model.detector_.decision_function(X[row])[0], abs=1e-4)
-    assert sigmoid(explanation.detector.total) == pytest.approx(explanation.score)
-    labeler_value = model.labeler_.decision_function(X[row])[0]  # binary: positive toward classes_[1]
-    sign = 1 if explanation.label == model.labeler_.classes_[1] else -1
+    fitted = model.model_
+    if fitted.context is None:
+        assert sigmoid(explanation.detector.total) == pytest.approx(explanation.related)
+    raw = explanation.related * (explanation.label_probability if fitted.rule == "detector_x_label" else 1.0)
+    assert fitted.calibration(np.array([raw]))[0] == pytest.approx(explanation.score)
+    assert "probability of being related" in explanation.text()
+    labeler = model.own_labelers_.get(candidates[row].type_pair, model.labeler_)
+    labeler_value = labeler.decision_function(X[row])[0]  # binary: positive toward classes_[1]
+    sign = 1 if explanation.label == labeler.classes_[1] else -1
     assert explanation.labeler is not None and explanation.labeler.total == pytest.approx(sign * labeler_value, abs=1e-4)
     assert explanation.labeler.total > 0  # the chosen label is the side the decision falls on
     # the same score as prediction gives
@@ -112,7 +119,7 @@ def test_three_labels_one_vs_rest_contributions_add_up(document):
         d.with_relations([replace(r, label="Bind") if i % 3 == 0 and r.label == "Positive_Correlation" else r for r in d.relations])
         for i, d in enumerate(docs)
     ]
-    model = RelationExtractor(cv=2).fit(docs)
+    model = RelationExtractor(cv=2, own_labelers=False).fit(docs)  # the pooled labeler explains every pair
     assert len(model.labels_) == 3
     gold = document.relations[0]
     explanation = explain_pair(model.model_, document, gold.id1, gold.id2)

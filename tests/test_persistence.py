@@ -270,7 +270,8 @@ def test_info_without_any_card_is_refused(tmp_path):
     ("version", "message"),
     [
         (FORMAT_VERSION + 1, "is newer than relclf"),
-        (FORMAT_VERSION - 1 if FORMAT_VERSION > 2 else 0, "cannot be read by relclf"),
+        (FORMAT_VERSION - 1, "older format"),
+        (0, "cannot be read by relclf"),
         ("2", "cannot be read by relclf"),
         (True, "cannot be read by relclf"),
         ([FORMAT_VERSION], "cannot be read by relclf"),
@@ -326,3 +327,53 @@ def test_a_card_larger_than_any_model_card_is_not_read(saved, tmp_path, monkeypa
     monkeypatch.setattr(persistence, "MAX_CARD_BYTES", 1000)
     with pytest.raises(ModelError, match="too large for a model card"):
         load_model(model)
+def test_every_stage_survives_the_round_trip(synthetic_train, tmp_path):
+    """A model with a context stage, labelers per type pair, an isotonic map and a precision curve saves and loads whole."""
+    docs = list(read_pubtator(synthetic_train))
+    model = RelationExtractor(
+        vectorizer=PairVectorizer(min_df=1), context=True, own_labelers=True, min_type_pair_relations=2, calibration="isotonic"
+    ).fit(docs)
+    assert model.context_ is not None and model.own_labelers_
+    target = tmp_path / "full.npz"
+    save_model(model, target, build_metadata(model, [synthetic_train]))
+    loaded = load_model(target).model
+    assert loaded.context.groups == model.context_.groups and loaded.context.coef == pytest.approx(model.context_.coef)
+    assert sorted(loaded.labeler.own) == sorted(model.type_pairs_.index(tp) for tp in model.own_labelers_)
+    assert loaded.calibration.method == "isotonic" and loaded.calibration.x == pytest.approx(model.calibration_.x)
+    assert loaded.curve.precision == pytest.approx(model.precision_curve_.precision)
+    assert loaded.rule == model.rule_
+    hidden = [d.with_relations(()) for d in docs]
+    assert loaded.predict(hidden, threshold=0.0) == model.predict(hidden, threshold=0.0)
+
+
+def test_stage_columns_are_stored_as_a_bit_mask_when_that_is_smaller(saved):
+    with np.load(saved[0], allow_pickle=False) as archive:
+        names = set(archive.files)
+        n_features = load_model(saved[0]).model.vectorizer.n_features_
+        for stage in ("detector", "labeler"):
+            assert (f"{stage}.mask" in names) != (f"{stage}.support" in names)
+            if f"{stage}.mask" in names:
+                assert archive[f"{stage}.mask"].nbytes == (n_features + 7) // 8
+
+
+@pytest.mark.parametrize("version", [2, 999])
+def test_older_and_newer_format_versions_are_refused_with_what_to_do(saved, tmp_path, version):
+    arrays = dict(model_arrays(load_model(saved[0]).model))
+    meta = json.loads(str(arrays["meta"]))
+    arrays["meta"] = np.array(json.dumps(dict(meta, format_version=version, relclf_version="0.3.0")))
+    other = tmp_path / f"v{version}.npz"
+    np.savez(other, **arrays)
+    expected = "older format 2 \\(relclf 0.3.0\\).*retrain the model" if version == 2 else "model format 999.*upgrade relclf, or retrain"
+    with pytest.raises(ModelError, match=expected):
+        load_model(other)
+
+
+def test_a_context_stage_whose_weights_do_not_fit_its_inputs_is_refused(saved, tmp_path):
+    arrays = dict(model_arrays(load_model(saved[0]).model))
+    meta = json.loads(str(arrays["meta"]))
+    arrays["meta"] = np.array(json.dumps(dict(meta, context=["score", "entity", "document"])))
+    arrays["context.coef"], arrays["context.intercept"] = np.ones(3), np.zeros(1)
+    broken = tmp_path / "context.npz"
+    np.savez(broken, **arrays)
+    with pytest.raises(ModelError, match="context stage has 3 weights for 9 inputs"):
+        load_model(broken)

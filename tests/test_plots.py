@@ -1,4 +1,4 @@
-"""Evaluation figures: four real PNG files drawn from a small model's evaluation."""
+"""Evaluation figures: real PNG files drawn from a small model's evaluation, the reliability diagram among them."""
 
 from __future__ import annotations
 
@@ -32,9 +32,10 @@ def png_size(path) -> tuple[int, int]:
 
 
 @NEEDS_MATPLOTLIB
-def test_write_plots_makes_four_sensible_pngs(details, tmp_path):
+def test_write_plots_makes_sensible_pngs_the_reliability_diagram_among_them(details, tmp_path):
     paths = write_plots(details, tmp_path / "figs", title="synthetic")
-    assert [p.name for p in paths] == list(PLOTS)
+    assert [p.name for p in paths] == list(PLOTS) and "reliability.png" in PLOTS
+    assert details.scores.calibration is not None and details.scores.calibration.bins
     for path in paths:
         width, height = png_size(path)
         assert 300 <= width <= 3000 and 200 <= height <= 3000, (path.name, width, height)

@@ -1,10 +1,13 @@
 """Why the model decides what it does: its strongest features, and one pair's decision feature by feature.
 
-Every stage of a :class:`~relclf.extract.model.RelationModel` is linear, so a decision value is exactly
-``intercept + sum(coefficient * feature value)`` over the pair's features; the detector's score is the
-logistic function of its decision value. :func:`explain_model` lists the largest coefficients per
-label; :func:`explain_pair` splits one pair's decision values into those per-feature contributions and
-shows the pair's mentions in context.
+The stages of a :class:`~relclf.extract.model.RelationModel` that read a pair's features are linear,
+so a decision value is exactly ``intercept + sum(coefficient * feature value)`` over the pair's
+features. The score is made from them: the detector's probability (read against the abstract's
+other pairs by the context stage, when the model has one), times the label's probability under the
+``detector_x_label`` rule, calibrated. :func:`explain_model` lists the largest coefficients of the
+detector and the pooled labeler; :func:`explain_pair` splits one pair's decision values into
+per-feature contributions (the labeler being the one of its type pair), says how its score was made,
+and shows the pair's mentions in context.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from ..document import Document, identifier_parts
 from ..errors import InputError
 from ..extract.candidates import Candidate
 from ..extract.features import CATEGORICAL
+from ..extract.linear import LinearStage
 from ..extract.model import RelationModel
 from ..extract.text import sentence_spans, tokenize
 
@@ -164,9 +168,10 @@ def _top(coef: np.ndarray, names: np.ndarray, k: int, sign: int) -> tuple[Featur
     return tuple(FeatureWeight(str(names[i]), describe_feature(str(names[i])), float(coef[i])) for i in order if signed[i] > 0)
 
 
-def _label_coefficients(model: RelationModel) -> dict[str, tuple[np.ndarray, float]]:
-    """Per label, the coefficient vector and intercept whose dot product decides toward that label."""
-    stage = model.labeler
+def _label_coefficients(model: RelationModel, stage: LinearStage | None = None) -> dict[str, tuple[np.ndarray, float]]:
+    """Per label, the coefficient vector and intercept whose dot product decides toward that label
+    (of ``stage``, by default the pooled labeler)."""
+    stage = model.labeler.pooled if stage is None else stage
     if len(stage.coef) == 0:  # a single label: nothing decides
         return {stage.classes[0]: (np.zeros(0), 0.0)}
     if len(stage.coef) == 1:  # two labels: positive toward classes[1]
@@ -241,6 +246,9 @@ class PairExplanation:
     labeler: Decision | None
     contexts: tuple[str, ...]
     gold: str | None = None
+    related: float | None = None
+    label_probability: float | None = None
+    score_parts: str = ""
 
     def text(self, k: int = 10) -> str:
         """A plain-text report: contexts, decision, then the top-``k`` contributions."""
@@ -248,6 +256,10 @@ class PairExplanation:
         lines = [f"document {self.pmid}, pair A={self.a} B={self.b} ({self.type_pair})"]
         lines += [f"  {c}" for c in self.contexts]
         lines.append(f"score {self.score:.3f} (threshold {self.threshold:.3f}): {verdict}" + (f"; gold: {self.gold}" if self.gold else ""))
+        if self.related is not None:
+            lines.append(
+                f"score = {self.score_parts}: related {self.related:.3f}, label {self.label} {self.label_probability:.3f}"
+            )
         lines.append(f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; toward related:")
         lines += [_contribution_line(c) for c in self.detector.strongest(k)]
         lines.append("detector - against (toward no relation):")
@@ -301,7 +313,7 @@ def scored_pairs(model: RelationModel, document: Document) -> list[tuple[str, st
     candidates = model.candidates(document)
     if not candidates:
         return []
-    _, scores = model.scores([document])
+    _, scores, _ = model.scores([document])
     ranked = sorted(zip(candidates, scores), key=lambda cs: -cs[1])
     return [(c.a.identifier, c.b.identifier, float(s)) for c, s in ranked]
 
@@ -314,19 +326,17 @@ def explain_pair(model: RelationModel, document: Document, id1: str, id2: str, *
     Raises ValueError when the IDs are not a candidate pair of the document (the reason is named).
     """
     candidates, index = _find_candidate(model, document, id1, id2)
-    X = model.transform(model.featurize([document]))
-    row = X[index]
+    batch = model.featurize([document])
+    scored = model.score_batch(batch, threshold=-np.inf)  # every pair, in candidate order
+    row = model.transform(batch)[index]
     names = _feature_names(model)
     detector = _decision("related", model.detector.coef[0], float(model.detector.intercept[0]), row, names)
-    score = float(model.detector.probability(row)[0])
-    per_label = _label_coefficients(model)
+    score, label = float(scored.scores[index]), scored.labels[index]
+    _, stage = model.labeler.stage_for(int(batch.pairs.type_pair[index]))
     labeler = None
-    if len(model.labeler.coef) == 0:
-        label = model.labeler.classes[0]
-    else:
-        decisions = {name: _decision(name, c, b, row, names) for name, (c, b) in per_label.items()}
-        label = model.labeler.predict(row)[0]
-        labeler = decisions[label]
+    if len(stage.coef):
+        coefficients, intercept = _label_coefficients(model, stage)[label]
+        labeler = _decision(label, coefficients, intercept, row, names)
     candidate = candidates[index]
     gold = next((r.label for r in document.relations if r.pair == candidate.key), None)
     return PairExplanation(
@@ -342,7 +352,17 @@ def explain_pair(model: RelationModel, document: Document, id1: str, id2: str, *
         labeler=labeler,
         contexts=tuple(mark_mentions(document, candidate, max_sentences=max_sentences)),
         gold=gold,
+        related=float(scored.related[index]),
+        label_probability=float(scored.label_probability[index]),
+        score_parts=_score_parts(model),
     )
+
+
+def _score_parts(model: RelationModel) -> str:
+    """How the model makes a score, in words."""
+    related = "after the document-context stage" if model.context is not None else "the detector's"
+    product = " x the label's probability" if model.rule == "detector_x_label" else ""
+    return f"calibrated ({model.calibration.method}) probability of being related ({related}){product}"
 
 
 def mark_mentions(document: Document, candidate: Candidate, *, max_sentences: int = 6) -> list[str]:

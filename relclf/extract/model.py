@@ -19,91 +19,50 @@ from scipy import sparse
 from ..document import Document, Relation
 from ..parallel.batching import batched
 from ..parallel.workers import effective_n_jobs, imap_ordered
+from .calibration import Calibration, CurvePoint, PrecisionCurve
 from .candidates import Candidate, generate_candidates
+from .context import ContextStage
 from .features import FeatureBatch, featurize
+from .labels import LabelStage
+from .linear import LinearStage, sigmoid
 from .text import Vocabulary
 from .vectorizer import PairVectorizer
 
-__all__ = ["MAX_PAIRS_PER_BATCH", "LinearStage", "RelationModel"]
+__all__ = ["DECISION_RULES", "MAX_PAIRS_PER_BATCH", "LabelStage", "LinearStage", "RelationModel", "Scored"]
 
 # Candidate pairs featurized together at most (estimated, see _pair_estimate): a batch of documents
 # with many entities each is cut short, so memory stays bounded whatever the input holds.
 MAX_PAIRS_PER_BATCH = 50_000
 
 
-@dataclass(frozen=True)
-class LinearStage:
-    """A linear classifier as arrays: ``decision = X @ coef.T + intercept``, one row of ``coef`` per decision.
+# How a pair's score is made from the stages (see RelationModel.rule).
+DECISION_RULES = ("detector", "detector_x_label")
 
-    - no row: the constant ``classes[0]`` (a single label);
-    - one row and two classes: ``classes[1]`` where the decision is positive (its probability is the
-      logistic function of the decision);
-    - one row per class: the class of the largest decision (one-vs-rest or multinomial).
+
+@dataclass(frozen=True)
+class Scored:
+    """The candidate pairs of a batch that reach a threshold: their rows, labels and scores.
+
+    ``related`` is each pair's probability of being related, ``label_probability`` that of its label,
+    ``scores`` the calibrated score (the probability that the relation as written is right).
     """
 
-    classes: tuple[str, ...]
-    coef: np.ndarray
-    intercept: np.ndarray
-
-    def decision(self, X: sparse.spmatrix) -> np.ndarray:
-        """Decision values, one column per row of ``coef``."""
-        return np.asarray(X @ self.coef.T) + self.intercept
-
-    def probability(self, X: sparse.spmatrix) -> np.ndarray:
-        """The probability of ``classes[1]`` (a binary stage)."""
-        return _sigmoid(self.decision(X)[:, 0])
-
-    def predict(self, X: sparse.spmatrix) -> list[str]:
-        """The class of each row of ``X``."""
-        return self.choose(self.decision(X)) if len(self.coef) else [self.classes[0]] * X.shape[0]
-
-    def choose(self, values: np.ndarray) -> list[str]:
-        """The class each row of decision values (from :meth:`decision`) stands for."""
-        if len(self.coef) == 0:
-            return [self.classes[0]] * len(values)
-        chosen = (values[:, 0] > 0).astype(int) if len(self.coef) == 1 else np.argmax(values, axis=1)
-        return [self.classes[k] for k in chosen]
-
-    @classmethod
-    def from_estimator(cls, estimator: Any, n_features: int) -> LinearStage:
-        """Read a fitted scikit-learn classifier: linear (``coef_``/``intercept_``), one-vs-rest of linear ones, or constant.
-
-        Coefficients are rounded to float32, as a model file stores them, so that a model predicts the
-        same before and after it is saved.
-        """
-        classes = tuple(str(c) for c in estimator.classes_)
-        if len(classes) == 1 or not (hasattr(estimator, "coef_") or hasattr(estimator, "estimators_")):
-            if len(classes) != 1:
-                raise ValueError(f"only linear classifiers can be stored in a model, not {type(estimator).__name__}")
-            return cls(classes, np.zeros((0, n_features)), np.zeros(0))
-        if hasattr(estimator, "estimators_"):  # one-vs-rest
-            coef = np.vstack([e.coef_ for e in estimator.estimators_])
-            intercept = np.concatenate([np.ravel(e.intercept_) for e in estimator.estimators_])
-        else:
-            coef, intercept = np.atleast_2d(estimator.coef_), np.ravel(estimator.intercept_)
-        return cls(classes, coef.astype(np.float32).astype(np.float64), intercept.astype(np.float64))
-
-    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        """The stage as arrays: the columns where any weight is non-zero, and the weights there (float32)."""
-        support = np.flatnonzero(np.any(self.coef != 0, axis=0)) if len(self.coef) else np.zeros(0, dtype=np.int64)
-        return {
-            f"{prefix}.support": support.astype(np.int32),
-            f"{prefix}.weights": self.coef[:, support].astype(np.float32),
-            f"{prefix}.intercept": self.intercept,
-        }
-
-    @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str, classes: Sequence[str], n_features: int) -> LinearStage:
-        """Rebuild a stage saved by :meth:`to_arrays`."""
-        weights = arrays[f"{prefix}.weights"]
-        coef = np.zeros((len(weights), n_features))
-        coef[:, arrays[f"{prefix}.support"]] = weights
-        return cls(tuple(classes), coef, np.asarray(arrays[f"{prefix}.intercept"], dtype=np.float64))
+    rows: np.ndarray
+    labels: list[str]
+    scores: np.ndarray
+    related: np.ndarray
+    label_probability: np.ndarray
 
 
 @dataclass(frozen=True)
 class RelationModel:
     """Everything a fitted model needs to predict relations, as data.
+
+    A pair's score is made in four steps: the detector's decision value; the probability that the
+    pair is related (the ``context`` stage's, else the detector's logistic function); the raw score
+    (that probability, times the label's probability under the ``detector_x_label`` rule); and its
+    ``calibration``, the probability that the relation as written (pair and label) is right. Pairs
+    scoring at least ``threshold`` are predicted.
 
     Attributes
     ----------
@@ -116,15 +75,24 @@ class RelationModel:
     split_composites : bool
         Whether composite IDs name their parts.
     detector : LinearStage
-        Related (``classes[1]``) or not; its probability is each relation's score.
-    labeler : LinearStage
-        The label of a related pair.
+        Related (``classes[1]``) or not.
+    labeler : LabelStage
+        The label of a related pair (pooled, or the type pair's own labeler).
     novelty : LinearStage or None
         Novel / No, when the training relations carried novelty.
     threshold : float
-        Detector probability at or above which a pair is related.
+        Calibrated score at or above which a pair is predicted related.
     max_pairs_per_doc : int or None
         Cap on candidates per document.
+    context : ContextStage or None
+        The document-context stage, when cross-validation kept it.
+    rule : str
+        ``detector`` (the raw score is the probability of being related) or ``detector_x_label``
+        (times the probability of the label chosen).
+    calibration : Calibration
+        Raw score -> probability that the relation as written is right.
+    curve : PrecisionCurve
+        Cross-validated precision and recall (pair and label right) at each threshold.
     """
 
     vocabulary: Vocabulary
@@ -132,10 +100,14 @@ class RelationModel:
     type_pairs: tuple[str, ...]
     split_composites: bool
     detector: LinearStage
-    labeler: LinearStage
+    labeler: LabelStage
     novelty: LinearStage | None
     threshold: float
     max_pairs_per_doc: int | None = None
+    context: ContextStage | None = None
+    rule: str = "detector"
+    calibration: Calibration = dataclasses.field(default_factory=Calibration.identity)
+    curve: PrecisionCurve = dataclasses.field(default_factory=PrecisionCurve.empty)
 
     @property
     def labels(self) -> list[str]:
@@ -153,6 +125,14 @@ class RelationModel:
             return self
         return dataclasses.replace(self, max_pairs_per_doc=max_pairs_per_doc)
 
+    def threshold_for_precision(self, min_precision: float) -> CurvePoint:
+        """The lowest threshold at which cross-validation on the training documents reached ``min_precision``
+        (pair and label right), with the precision and recall it saw there.
+
+        Raises ValueError when no threshold reached it (see :meth:`PrecisionCurve.threshold_for`).
+        """
+        return self.curve.threshold_for(min_precision)
+
     # -- one batch -----------------------------------------------------------------------------------
     def candidates(self, document: Document) -> list[Candidate]:
         """The candidate pairs this model considers in ``document``, in the order features and predictions use."""
@@ -166,56 +146,79 @@ class RelationModel:
         """The feature matrix of a batch (one row per pair)."""
         return self.vectorizer.transform(batch)
 
+    def stages(self) -> dict[str, LinearStage]:
+        """Every linear stage by its stored name: ``detector``, ``labeler`` (and ``labeler.T``), ``novelty``."""
+        found = {"detector": self.detector, **self.labeler.stages()}
+        if self.novelty is not None:
+            found["novelty"] = self.novelty
+        return found
+
     @functools.cached_property
     def _weights(self) -> dict[str, np.ndarray]:
         """Each stage's weights as features x decisions (the layout the block products want)."""
-        stages = {"detector": self.detector, "labeler": self.labeler, "novelty": self.novelty}
-        return {name: np.ascontiguousarray(stage.coef.T) for name, stage in stages.items() if stage is not None}
-
-    def decisions(self, batch: FeatureBatch) -> dict[str, np.ndarray]:
-        """Every stage's decision values for every pair of ``batch``."""
-        scorer = self.vectorizer.scorer(batch)
-        stages = {"detector": self.detector, "labeler": self.labeler, "novelty": self.novelty}
-        return {
-            name: scorer.decisions(self._weights[name]) + stage.intercept if len(stage.coef) else np.zeros((len(batch), 0))
-            for name, stage in stages.items()
-            if stage is not None
-        }
-
-    def _choose(self, name: str, scorer: Any, rows: np.ndarray) -> list[str]:
-        """The class a labelling stage gives each of ``rows`` (one pass over their features; none for a constant stage)."""
-        stage: LinearStage = getattr(self, name)
-        if len(stage.coef) == 0:
-            return [stage.classes[0]] * len(rows)
-        return stage.choose(scorer.decisions(self._weights[name], rows) + stage.intercept)
+        return {name: np.ascontiguousarray(stage.coef.T) for name, stage in self.stages().items() if len(stage.coef)}
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "_weights"}  # derived: rebuilt where used
 
-    def scores(self, documents: Sequence[Document]) -> tuple[FeatureBatch, np.ndarray]:
-        """Every candidate pair of ``documents``: the batch and the detector's probabilities."""
-        batch = self.featurize(documents)
+    def related_probability(self, batch: FeatureBatch, scorer: Any = None) -> np.ndarray:
+        """The probability that each pair of ``batch`` is related: the context stage's, else the detector's."""
+        scorer = scorer if scorer is not None else self.vectorizer.scorer(batch)
+        decision = scorer.decisions(self._weights["detector"])[:, 0] + self.detector.intercept[0]
+        if self.context is None:
+            return sigmoid(decision)
+        pairs = batch.pairs
+        return self.context.probability(pairs.doc, pairs.a, pairs.b, decision)
+
+    def score_batch(self, batch: FeatureBatch, *, threshold: float | None = None, scorer: Any = None) -> Scored:
+        """The pairs of a featurized batch scoring at least ``threshold`` (default: the model's), in pair order.
+
+        Every pair gets its probability of being related; only the pairs that could reach the
+        threshold are labelled (a label's probability is at most 1, and the calibration never falls).
+        ``scorer`` is the batch's ``vectorizer.scorer(batch)`` when the caller has it already.
+        """
+        cut = self.threshold if threshold is None else threshold
         if not len(batch):
-            return batch, np.zeros(0)
-        return batch, _sigmoid(self.vectorizer.decisions(batch, self._weights["detector"])[:, 0] + self.detector.intercept[0])
+            return Scored(np.zeros(0, dtype=np.int64), [], np.zeros(0), np.zeros(0), np.zeros(0))
+        scorer = scorer if scorer is not None else self.vectorizer.scorer(batch)
+        related = self.related_probability(batch, scorer)
+        rows = np.flatnonzero(self.calibration(related) >= cut)
+
+        def decide(name: str, stage: LinearStage, chosen: np.ndarray) -> np.ndarray:
+            return scorer.decisions(self._weights[name], chosen)
+
+        labels, label_probability = self.labeler.choose(decide, rows, batch.pairs.type_pair[rows])
+        raw = related[rows] * label_probability if self.rule == "detector_x_label" else related[rows]
+        scores = self.calibration(raw)
+        keep = np.flatnonzero(scores >= cut)
+        return Scored(rows[keep], [labels[k] for k in keep.tolist()], scores[keep], related[rows[keep]], label_probability[keep])
+
+    def scores(self, documents: Sequence[Document]) -> tuple[FeatureBatch, np.ndarray, list[str]]:
+        """Every candidate pair of ``documents``: the batch, each pair's score and its label."""
+        batch = self.featurize(documents)
+        scored = self.score_batch(batch, threshold=-np.inf)
+        return batch, scored.scores, scored.labels
 
     def classify(self, batch: FeatureBatch, *, threshold: float | None = None) -> list[tuple[int, Relation]]:
         """The relations among a featurized batch's pairs, as (document index, scored Relation), in pair order.
 
-        The detector scores every candidate pair; the labeler and the novelty stage decide only the
-        pairs it keeps (``threshold`` overrides the model's).
+        ``threshold`` overrides the model's; the novelty stage decides only the pairs kept.
         """
         if not len(batch):
             return []
-        scorer = self.vectorizer.scorer(batch)
-        scores = _sigmoid(scorer.decisions(self._weights["detector"])[:, 0] + self.detector.intercept[0])
-        keep = np.flatnonzero(scores >= (self.threshold if threshold is None else threshold))
-        labels = self._choose("labeler", scorer, keep)
-        novelty = self._choose("novelty", scorer, keep) if self.novelty is not None else [None] * len(keep)
+        scorer = self.vectorizer.scorer(batch)  # its blocks serve every stage
+        scored = self.score_batch(batch, threshold=threshold, scorer=scorer)
+        if self.novelty is None:
+            novelty: list[str | None] = [None] * len(scored.rows)
+        elif len(self.novelty.coef) == 0:
+            novelty = [self.novelty.classes[0]] * len(scored.rows)
+        else:
+            values = scorer.decisions(self._weights["novelty"], scored.rows)
+            novelty = list(self.novelty.choose(values + self.novelty.intercept))
         pairs, ids = batch.pairs, batch.pairs.identifiers
         return [
-            (int(pairs.doc[row]), Relation(labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scores[row])))
-            for k, row in enumerate(keep.tolist())
+            (int(pairs.doc[row]), Relation(scored.labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scored.scores[k])))
+            for k, row in enumerate(scored.rows.tolist())
         ]
 
     def predict_batch(self, documents: Sequence[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
@@ -267,10 +270,6 @@ class RelationModel:
     def predict(self, documents: Iterable[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
         """The predicted relations of each document, in input order."""
         return [d.relations for d in self.predict_documents(documents, threshold=threshold)]
-
-
-def _sigmoid(values: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-values))
 
 
 def _predict_batch(model: RelationModel, documents: list[Document], threshold: float | None) -> list[tuple[Relation, ...]]:
