@@ -165,7 +165,7 @@ def to_markdown(results: dict[str, dict[str, dict]], sizes: dict[str, tuple[int,
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {r['ece']:.4f} ({r['ece_relations']:,}) | {r['threshold']} | {r['train_seconds']} | {r['chosen']} |")
         parts.append(f"\n## {corpus.upper() if corpus == 'bc5cdr' else 'BioRED'} (Train {n_train} abstracts -> Dev {n_dev})\n\n" + head + "\n".join(lines) + "\n")
     parts.append("\nReproduce: `python experiments/accuracy_ablation.py --before DIR` (DIR: a checkout of the commit before issue #13, "
-                 "e.g. `git archive 3d05a14 | tar -x -C DIR`).\n")
+                 "e.g. `git archive e4b41ad | tar -x -C DIR`).\n")
     return "".join(parts)
 
 
