@@ -52,11 +52,11 @@ EXAMPLE = ROOT / "examples" / "36727001.pubtator"
 TIME = "/usr/bin/time"  # GNU time (Debian package "time"), for the peak RSS of each run
 
 
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run ``command`` in a fresh process under GNU time; return (wall seconds, peak RSS in MB)."""
+def run(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[float, float]:
+    """Run ``command`` in ``cwd``, in a fresh process under GNU time; return (wall seconds, peak RSS in MB)."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         start = time.perf_counter()
-        done = subprocess.run([TIME, "-f", "%M", "-o", rss.name, *command], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+        done = subprocess.run([TIME, "-f", "%M", "-o", rss.name, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
@@ -73,7 +73,9 @@ class Version:
         self.env = None if checkout is None else {**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))}
 
     def relclf(self, *args: str) -> tuple[float, float]:
-        return run([sys.executable, "-m", "relclf", *args], self.env)
+        # ``python -m`` puts the working directory first on sys.path, before PYTHONPATH: run the
+        # other checkout's relclf from that checkout
+        return run([sys.executable, "-m", "relclf", *args], self.env, cwd=self.checkout or ROOT)
 
 
 def _bundled(checkout: Path) -> Path:
