@@ -17,6 +17,7 @@ from relclf.extract.fitting import (
     choose_rule,
     fit_calibration,
     fit_context,
+    grouped_folds,
     out_of_fold_decisions,
     simplest_within_one_error,
 )
@@ -173,3 +174,25 @@ def test_the_rule_multiplies_by_the_label_probability_where_that_ranks_right_lab
     rule, f1 = choose_rule(related, np.ones(2000), positive, int(positive.sum()))
     assert rule == "detector" and f1 == {}  # a single label: nothing to choose
     assert choose_rule(related, label_probability, positive & label_right, 10, mode="detector") == ("detector", {})
+
+
+def test_grouped_folds_keep_groups_whole_and_match_group_k_fold_of_scikit_learn_1_9():
+    import sklearn
+
+    rng = np.random.RandomState(0)
+    groups = np.repeat(rng.permutation(60), rng.randint(1, 30, 60))  # ties in size among the groups
+    folds = grouped_folds(groups, 5)
+    tests = [set(groups[test]) for _, test in folds]
+    assert sum(len(t) for t in tests) == 60 and set().union(*tests) == set(groups)  # each group in one test fold
+    for train, test in folds:
+        assert len(train) + len(test) == len(groups) and not set(groups[train]) & set(groups[test])
+    sizes = [len(test) for _, test in folds]
+    assert max(sizes) - min(sizes) <= np.bincount(np.unique(groups, return_inverse=True)[1]).max()
+    if tuple(int(p) for p in sklearn.__version__.split(".")[:2]) >= (1, 9):  # the assignment relclf keeps
+        expected = list(GroupKFold(5).split(np.zeros(len(groups)), groups=groups))
+        assert all((test == want).all() for (_, test), (_, want) in zip(folds, expected))
+
+
+def test_grouped_folds_refuse_more_folds_than_groups():
+    with pytest.raises(ValueError, match="cannot make 3 folds of 2 groups"):
+        grouped_folds(np.array([1, 1, 2]), 3)

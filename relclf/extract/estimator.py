@@ -27,7 +27,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
 
@@ -36,7 +35,7 @@ from ..evaluation.metrics import score_documents
 from ..parallel.workers import effective_n_jobs
 from .calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
 from .candidates import Candidate, composites_are_split, related_type_pairs
-from .fitting import Split, best_f1, choose_labelers, choose_rule, fit_calibration, fit_context, out_of_fold_decisions
+from .fitting import Split, best_f1, choose_labelers, choose_rule, fit_calibration, fit_context, grouped_folds, out_of_fold_decisions
 from .labels import LabelStage
 from .model import DECISION_RULES, LinearStage, RelationModel
 from .text import Vocabulary
@@ -246,7 +245,7 @@ class RelationExtractor(BaseEstimator):
         folds = min(self.cv, len(np.unique(groups)))
         if folds < 2 or positive.all():
             return []
-        return list(GroupKFold(folds).split(np.zeros(len(groups)), groups=groups))
+        return grouped_folds(groups, folds)
 
     def _cross_validate(self, X, data: TrainingSet, positive: np.ndarray, folds: list[Split], n_jobs: int) -> None:
         """Make every cross-validated choice (see :mod:`relclf.extract.fitting`) and the threshold.

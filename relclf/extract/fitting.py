@@ -49,6 +49,29 @@ __all__ = [
 
 # (train rows, test rows) of one fold, as indices of candidate pairs.
 Split = tuple[np.ndarray, np.ndarray]
+
+
+def grouped_folds(groups: np.ndarray, n_splits: int) -> list[Split]:
+    """Split rows into ``n_splits`` folds that keep each group (document) whole: (train, test) row indices.
+
+    The largest groups go first, each to the fold with the fewest rows so far (scikit-learn's
+    GroupKFold without shuffling, as of 1.9). relclf assigns the folds itself because GroupKFold's
+    tie-breaking has changed between scikit-learn versions, and with it every cross-validated choice:
+    the same training file must give the same model under every version pyproject allows.
+    """
+    unique, group_index = np.unique(groups, return_inverse=True)
+    if not 2 <= n_splits <= len(unique):
+        raise ValueError(f"cannot make {n_splits} folds of {len(unique)} groups")
+    sizes = np.bincount(group_index)
+    order = np.argsort(sizes, kind="stable")[::-1]  # largest first; among equals, the later group first
+    rows_per_fold = np.zeros(n_splits, dtype=np.int64)
+    fold_of_group = np.zeros(len(unique), dtype=np.int64)
+    for group in order:
+        lightest = int(np.argmin(rows_per_fold))
+        rows_per_fold[lightest] += sizes[group]
+        fold_of_group[group] = lightest
+    fold_of_row = fold_of_group[group_index]
+    return [(np.flatnonzero(fold_of_row != fold), np.flatnonzero(fold_of_row == fold)) for fold in range(n_splits)]
 # Input groups the context stage may read, besides the pair's own score (each tried in turn).
 CONTEXT_CHOICES: tuple[tuple[str, ...], ...] = (("score", "entity"), ("score", "document"), ("score", *CONTEXT_GROUPS[1:]))
 
