@@ -1,16 +1,24 @@
-"""Scale benchmark: prediction throughput and peak memory versus --n-jobs and input size, the cost
-of each stage, parse-only speed, and training time versus training size.
+"""Speed and scale benchmark: prediction throughput against parsing, memory, start-up, training, stage costs.
 
-Inputs of about 900, 9,000 and 90,000 abstracts are made by replicating the 899 valid documents of
-../shared/data/unlabeled/bc8_new_900.pubtator under new document IDs, in a temporary directory (never
-committed). Every prediction and training figure is the median of --runs runs of the real CLI, each
-a fresh process (start-up and model loading included); peak RSS is the largest resident set of the
-run's processes (GNU time's %M: the CLI process or any worker it waited for, whichever is largest).
-Writes experiments/results/scale_benchmark.{json,md}.
+What issue #12 asks to measure, every figure the median of --runs runs of the real CLI in a fresh
+process (start-up and model loading included), and every ratio taken within the same run:
 
-Usage (from the project root; the full run takes about half an hour on 2 cores):
-    python experiments/benchmark_scale.py --runs 3
-    python experiments/benchmark_scale.py --runs 1 --sizes 1,10     # quick check (899 and 8,990 abstracts)
+- prediction on 8,990 (and 899, 89,900) abstracts replicated from the 899 valid documents of
+  ../shared/data/unlabeled/bc8_new_900.pubtator under new IDs, with ``--n-jobs 1`` and ``2``, against
+  ``relclf convert`` of the same file (read + write PubTator: the parse reference); peak RSS from GNU
+  time (the largest resident set among the run's processes);
+- start-up: ``relclf predict`` on one abstract against ``python -c "import numpy, scipy.sparse"``;
+- training on BioRED Train+Dev (``relclf train``, serial and with ``--n-jobs 2``);
+- the cost of each stage (parse, candidates, features, classify, write), in one process.
+
+``--before DIR`` runs the same CLI rows with the relclf of another checkout (``PYTHONPATH=DIR``, e.g. a
+worktree of the commit before the integer featurizer), and its stage costs with that checkout's own
+``experiments/benchmark_scale.py``, so that before and after come from the same machine and session.
+Inputs live in a temporary directory (never committed). Writes experiments/results/scale_benchmark.{json,md}.
+
+Usage (from the project root, with the corpora at ../shared/data):
+    python experiments/benchmark_scale.py --runs 3 --sizes 1,10,100 --before ../wt-before
+    python experiments/benchmark_scale.py --runs 1 --sizes 1                  # a quick check
 """
 
 from __future__ import annotations
@@ -26,89 +34,152 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-from machine import provenance, provenance_markdown, stamp_json, stamp_markdown  # experiments/machine.py
+from machine import provenance, write_results  # experiments/machine.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the stage costs are measured in process: on this checkout's relclf
 
-from relclf import RelationExtractor, api, load_model  # noqa: E402
-from relclf.extract.features import featurize  # noqa: E402
+from relclf import api, load_model  # noqa: E402
+from relclf.document import document_entities  # noqa: E402
+from relclf.extract.candidates import candidate_indices  # noqa: E402
+from relclf.extract.model import RelationModel  # noqa: E402
 from relclf.io.pubtator import format_document, read_pubtator, write_pubtator  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 UNLABELED = DATA / "unlabeled" / "bc8_new_900.pubtator"
 BIORED = DATA / "biored"
-RESULTS = ROOT / "experiments" / "results"
+EXAMPLE = ROOT / "examples" / "36727001.pubtator"
 TIME = "/usr/bin/time"  # GNU time (Debian package "time"), for the peak RSS of each run
 
 
-def run_cli(args: list[str]) -> tuple[float, float]:
-    """Run ``relclf ARGS`` in a fresh process; return (wall seconds, peak RSS in MB of its process tree).
-
-    The CLI is started by GNU time (``/usr/bin/time -f %M``): a process forked straight from this
-    one would count this benchmark's own pages, copied at the fork, as its peak.
-    """
+def run(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> tuple[float, float]:
+    """Run ``command`` in ``cwd``, in a fresh process under GNU time; return (wall seconds, peak RSS in MB)."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         start = time.perf_counter()
-        done = subprocess.run(
-            [TIME, "-f", "%M", "-o", rss.name, sys.executable, "-m", "relclf", *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
-        )
+        done = subprocess.run([TIME, "-f", "%M", "-o", rss.name, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
-            raise RuntimeError(f"relclf {' '.join(args)} failed: {done.stderr}")
-        return seconds, int(rss.read().split()[-1]) / 1024  # GNU time reports KB
+            raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
+        return seconds, int(rss.read().split()[-1]) / 1024
+
+
+class Version:
+    """The relclf whose CLI a row runs: this checkout (``after``) or another (``before``)."""
+
+    def __init__(self, name: str, checkout: Path | None) -> None:
+        self.name, self.checkout = name, checkout
+        # the other checkout's default model through $RELCLF_MODEL: the installed relclf.models
+        # package is this checkout's
+        self.env = None if checkout is None else {**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))}
+
+    def relclf(self, *args: str) -> tuple[float, float]:
+        # ``python -m`` puts the working directory first on sys.path, before PYTHONPATH: run the
+        # other checkout's relclf from that checkout
+        return run([sys.executable, "-m", "relclf", *args], self.env, cwd=self.checkout or ROOT)
+
+
+def _bundled(checkout: Path) -> Path:
+    """The bundled model file of a checkout (``models/relclf-biored.*``, whatever its format)."""
+    return next(p for p in sorted((checkout / "models").glob("relclf-biored.*")) if p.suffix in (".npz", ".joblib"))
 
 
 def replicate(copies: int, target: Path) -> int:
-    """Write ``copies`` copies of the valid bc8 documents with new IDs to ``target``; return the count."""
-    documents = list(read_pubtator(UNLABELED, on_error=lambda error: None))
-    count = 0
+    """Write ``copies`` copies of the valid bc8 documents with new IDs to ``target``; return the count.
+
+    Valid: without any invalid line (the reader would keep a document without its one bad mention line;
+    the issue's 899 leave that document out).
+    """
+    errors: list = []
+    documents = list(read_pubtator(UNLABELED, on_error=errors.append))
+    ends = [d.line for d in documents[1:]] + [float("inf")]
+    documents = [d for d, end in zip(documents, ends) if not any(d.line <= e.line < end for e in errors)]
     with target.open("w", encoding="utf-8") as handle:
         for copy in range(copies):
             for document in documents:
-                pmid = str(copy * 100_000_000 + int(document.pmid)) if document.pmid.isdigit() else f"{copy}-{document.pmid}"
-                handle.write(format_document(dataclasses.replace(document, pmid=pmid)))
-                count += 1
-    return count
+                handle.write(format_document(dataclasses.replace(document, pmid=f"{copy}-{document.pmid}")))
+    return copies * len(documents)
 
 
 def median(values: list[float]) -> float:
-    return round(statistics.median(values), 2)
+    return round(statistics.median(values), 3)
 
 
-def bench_predict(sizes: list[int], jobs: list[int], runs: int, tmp: Path) -> list[dict]:
-    """Prediction wall time, abstracts/s and peak RSS per (input size, n_jobs)."""
+def bench_predict(versions: list[Version], sizes: list[int], runs: int, tmp: Path) -> list[dict]:
+    """Per input size and version: convert, predict --n-jobs 1 and 2, runs interleaved (one of each, then again)."""
     rows = []
     for copies in sizes:
         source = tmp / f"bc8_x{copies}.pubtator"
         n_docs = replicate(copies, source)
-        for n_jobs in jobs:
-            measured = [run_cli(["predict", str(source), "-o", str(tmp / "out.pubtator"), "--n-jobs", str(n_jobs)]) for _ in range(runs)]
-            seconds = [s for s, _ in measured]
-            rss = [r for _, r in measured]
+        commands = {"convert": ["convert", str(source), "-o", str(tmp / "out.pubtator")]}
+        commands |= {f"predict --n-jobs {j}": ["predict", str(source), "-o", str(tmp / "out.pubtator"), "--n-jobs", str(j)] for j in (1, 2)}
+        measured: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for _ in range(runs):
+            for version in versions:
+                for name, args in commands.items():
+                    measured.setdefault((version.name, name), []).append(version.relclf(*args))
+        for (version, name), values in measured.items():
+            seconds = median([s for s, _ in values])
             rows.append({
-                "abstracts": n_docs, "n_jobs": n_jobs, "seconds_median": median(seconds), "seconds_all": [round(s, 2) for s in seconds],
-                "abstracts_per_second": round(n_docs / statistics.median(seconds), 1), "peak_rss_mb_median": median(rss),
+                "version": version, "command": name, "abstracts": n_docs, "seconds_median": seconds,
+                "seconds_all": [round(s, 2) for s, _ in values], "abstracts_per_second": round(n_docs / seconds),
+                "peak_rss_mb_median": round(median([r for _, r in values]), 1),
             })
             print(rows[-1], flush=True)
         source.unlink()
     return rows
 
 
+def bench_startup(versions: list[Version], runs: int) -> list[dict]:
+    """``relclf predict`` on one abstract against importing numpy and scipy.sparse, runs interleaved."""
+    reference = [sys.executable, "-c", "import numpy, scipy.sparse"]
+    measured: dict[str, list[float]] = {}
+    for _ in range(runs):
+        measured.setdefault("import numpy, scipy.sparse", []).append(run(reference)[0])
+        for version in versions:
+            measured.setdefault(version.name, []).append(version.relclf("predict", str(EXAMPLE))[0])
+    base = median(measured.pop("import numpy, scipy.sparse"))
+    rows = [{"version": v, "predict_one_seconds": median(s), "import_numpy_scipy_seconds": base, "ratio": round(median(s) / base, 2)} for v, s in measured.items()]
+    for row in rows:
+        print(row, flush=True)
+    return rows
+
+
+def bench_training(versions: list[Version], runs: int, tmp: Path) -> list[dict]:
+    """``relclf train`` on BioRED Train+Dev, serially and with --n-jobs 2."""
+    rows = []
+    for version in versions:
+        for n_jobs in (1, 2):
+            model = tmp / ("model.joblib" if version.name == "before" else "model.npz")
+            args = ["train", str(BIORED / "Train.PubTator"), str(BIORED / "Dev.PubTator"), "-o", str(model), "--n-jobs", str(n_jobs)]
+            measured = [version.relclf(*args) for _ in range(runs)]
+            rows.append({
+                "version": version.name, "n_jobs": n_jobs, "abstracts": 500, "seconds_median": median([s for s, _ in measured]),
+                "seconds_all": [round(s, 2) for s, _ in measured], "peak_rss_mb_median": round(median([r for _, r in measured]), 1),
+            })
+            print(rows[-1], flush=True)
+    return rows
+
+
 def bench_stages(copies: int, runs: int, tmp: Path) -> dict:
-    """Seconds per stage (in one process, batches of 256 as in prediction), and start-up cost."""
+    """Seconds per stage for ``copies`` x 899 abstracts with the bundled model (see :func:`stage_costs`)."""
     source = tmp / "stages.pubtator"
     n_docs = replicate(copies, source)
-    startup = [run_cli(["--version"])[0] for _ in range(runs)]
-    load = []
-    totals: dict[str, list[float]] = {k: [] for k in ("parse", "candidates", "features", "vectorize", "classify", "write")}
+    result = {"abstracts": n_docs} | stage_costs(source, load_model(api.default_model_path()).model, runs)
+    source.unlink()
+    print(result, flush=True)
+    return result
+
+
+def stage_costs(source: Path, model: RelationModel, runs: int) -> dict[str, float]:
+    """Median seconds per stage of predicting ``source`` with ``model`` in this process, batches of 256
+    as in prediction: ``{STAGE_seconds}`` and ``stage_total_seconds``.
+
+    candidates: grouping mentions into entities and pairing them (timed alone; the featurizer does it
+    again as its first step, so features are the featurizer's time minus that); classify: the
+    detector on every pair, the labelers on the kept ones.
+    """
+    totals: dict[str, list[float]] = {k: [] for k in ("parse", "candidates", "features", "classify", "write")}
     for _ in range(runs):
-        start = time.perf_counter()
-        model = load_model(api.default_model_path()).estimator
-        load.append(time.perf_counter() - start)
         spent = dict.fromkeys(totals, 0.0)
         clock = time.perf_counter()
         documents = list(read_pubtator(source))
@@ -117,136 +188,104 @@ def bench_stages(copies: int, runs: int, tmp: Path) -> dict:
             for lo in range(0, len(documents), 256):
                 batch = documents[lo : lo + 256]
                 clock = time.perf_counter()
-                per_doc = [model.candidates(d) for d in batch]
+                for document in batch:
+                    candidate_indices(document_entities(document, split_composites=model.split_composites), model.type_pairs, max_pairs=model.max_pairs_per_doc)
                 spent["candidates"] += time.perf_counter() - clock
                 clock = time.perf_counter()
-                features = featurize(batch, per_doc)
+                features = model.featurize(batch)
                 spent["features"] += time.perf_counter() - clock
                 clock = time.perf_counter()
-                X = model.vectorizer_.transform(features)
-                spent["vectorize"] += time.perf_counter() - clock
-                clock = time.perf_counter()
-                classify(model, X)
+                model.classify(features)
                 spent["classify"] += time.perf_counter() - clock
                 clock = time.perf_counter()
-                write_pubtator(batch, sink)  # the documents as read: relations are a few lines more
+                write_pubtator(batch, sink)
                 spent["write"] += time.perf_counter() - clock
+        spent["features"] -= spent["candidates"]
         for key, value in spent.items():
             totals[key].append(value)
-    source.unlink()
-    result = {"abstracts": n_docs, "python_import_and_version_seconds": median(startup), "model_load_seconds": median(load)}
-    result |= {f"{k}_seconds": median(v) for k, v in totals.items()}
+    result = {f"{k}_seconds": median(v) for k, v in totals.items()}
     result["stage_total_seconds"] = round(sum(result[f"{k}_seconds"] for k in totals), 2)
-    result["parse_only_abstracts_per_second"] = round(n_docs / result["parse_seconds"], 1)
-    print(result, flush=True)
     return result
 
 
-def classify(model: RelationExtractor, X) -> None:  # noqa: ANN001 - X: the sparse matrix of model.vectorizer_
-    """Make the decisions of ``model.predict_candidates`` (detector, threshold, labeler, novelty) for the rows of ``X``.
-
-    The estimator vectorizes and decides in one public call; this is its second half, written out with
-    the public fitted attributes, so that the two stages are timed apart.
-    """
-    scores = model.detector_.predict_proba(X)[:, 1]
-    keep = np.flatnonzero(scores >= model.threshold_)
-    if len(keep):
-        model.labeler_.predict(X[keep])
-        if model.novelty_model_ is not None:
-            model.novelty_model_.predict(X[keep])
-
-
-def split_documents(path: Path) -> list[str]:
-    """The raw text of each document of a PubTator file (blank-line separated)."""
-    return [block.strip("\n") + "\n\n" for block in path.read_text(encoding="utf-8").split("\n\n") if block.strip()]
-
-
-def bench_training(sizes: list[int], runs: int, tmp: Path) -> list[dict]:
-    """Training wall time versus number of BioRED abstracts (Train, then Dev appended)."""
-    blocks = split_documents(BIORED / "Train.PubTator") + split_documents(BIORED / "Dev.PubTator")
-    rows = []
-    for size in sizes:
-        source = tmp / f"train_{size}.pubtator"
-        source.write_text("".join(blocks[:size]), encoding="utf-8")
-        for n_jobs in (1, 2):
-            measured = [run_cli(["train", str(source), "-o", str(tmp / "model.joblib"), "--n-jobs", str(n_jobs)]) for _ in range(runs)]
-            rows.append({
-                "abstracts": min(size, len(blocks)), "n_jobs": n_jobs, "seconds_median": median([s for s, _ in measured]),
-                "seconds_all": [round(s, 2) for s, _ in measured], "peak_rss_mb_median": median([r for _, r in measured]),
-            })
-            print(rows[-1], flush=True)
-    return rows
+def bench_stages_before(checkout: Path, runs: int, copies: int) -> dict:
+    """The stage costs of the ``before`` checkout, by its own benchmark script (same stages but a
+    separate vectorize step; the script writes into that checkout's results, which are thrown away)."""
+    script = checkout / "experiments" / "benchmark_scale.py"
+    subprocess.run(
+        [sys.executable, str(script), "--runs", str(runs), "--stage-copies", str(copies), "--skip", "predict,training"],
+        cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))}, check=True, stdout=subprocess.DEVNULL,
+    )
+    old = json.loads((checkout / "experiments" / "results" / "scale_benchmark.json").read_text())["stages"]
+    return {k: v for k, v in old.items() if k == "abstracts" or k.endswith("_seconds")}
 
 
 def markdown(result: dict) -> str:
     """The result tables."""
     lines = [
-        "# Scale benchmark", "",
-        "Each figure is the median of the runs in its row's last column; each run is a fresh "
-        "CLI process (Python start-up, scikit-learn import and model loading included). Peak RSS: the largest resident set "
-        "among the run's processes (with --n-jobs 2 the workers are forked and share most pages with the parent).", "",
+        "# Speed and scale benchmark", "",
+        "Medians of the runs in each row; every run a fresh CLI process (start-up and model loading included); "
+        "rows of one table measured interleaved in one session. Peak RSS: the largest resident set among a run's processes. "
+        "`--n-jobs 2`: this process and one worker. Each checkout's relclf is byte-compiled first (`python -m compileall`), "
+        "as `pip install` does: with PYTHONDONTWRITEBYTECODE set, as on this machine, every run would otherwise compile "
+        "relclf's sources again (about 0.1 s).", "",
         *([f"**Note:** {result['note']}", ""] if result.get("note") else []),
-        "## Prediction versus input size and --n-jobs", "",
-        "| abstracts | --n-jobs | wall s (median) | abstracts/s | peak RSS MB | all runs s |", "|---|---|---|---|---|---|",
+        "## Prediction against parsing (`relclf convert`: read + write PubTator)", "",
+        "| version | abstracts | command | wall s | abstracts/s | vs convert | peak RSS MB | all runs s |", "|---|---|---|---|---|---|---|---|",
     ]
-    for row in result["predict"]:
-        lines.append(f"| {row['abstracts']:,} | {row['n_jobs']} | {row['seconds_median']} | {row['abstracts_per_second']:,} | {row['peak_rss_mb_median']} | {row['seconds_all']} |")
-    stages = result["stages"]
-    lines += [
-        "", f"## Cost of each stage ({stages['abstracts']:,} abstracts, one process, batches of 256)", "",
-        "| stage | seconds | share of stages |", "|---|---|---|",
-    ]
-    for key in ("parse", "candidates", "features", "vectorize", "classify", "write"):
-        share = stages[f"{key}_seconds"] / stages["stage_total_seconds"] if stages["stage_total_seconds"] else 0.0
-        lines.append(f"| {key} | {stages[f'{key}_seconds']} | {share:.0%} |")
-    lines += [
-        f"| (fixed) Python start-up and imports (`relclf --version`) | {stages['python_import_and_version_seconds']} | |",
-        f"| (fixed) model loading | {stages['model_load_seconds']} | |",
-        "", f"Parse only (the reader alone, in process): **{stages['parse_only_abstracts_per_second']:,} abstracts/s**.", "",
-        "## Training time versus training size (BioRED Train, then Dev appended)", "",
-        "| abstracts | --n-jobs | wall s (median) | peak RSS MB | all runs s |", "|---|---|---|---|---|",
-    ]
-    for row in result["training"]:
-        lines.append(f"| {row['abstracts']} | {row['n_jobs']} | {row['seconds_median']} | {row['peak_rss_mb_median']} | {row['seconds_all']} |")
-    if result.get("earlier"):
-        lines += ["", "Parts and rows kept from earlier runs (a later run replaces the parts and rows it measures), oldest first:", ""]
-        lines += [f"- {provenance_markdown(record)}" for record in result["earlier"]]
-    lines += ["", "Full rerun: `python experiments/benchmark_scale.py --runs 3`", ""]
-    return stamp_markdown("\n".join(lines), result["provenance"])
+    convert = {(r["version"], r["abstracts"]): r["abstracts_per_second"] for r in result["predict"] if r["command"] == "convert"}
+    for r in result["predict"]:
+        share = r["abstracts_per_second"] / convert[(r["version"], r["abstracts"])]
+        lines.append(
+            f"| {r['version']} | {r['abstracts']:,} | `relclf {r['command']}` | {r['seconds_median']} | {r['abstracts_per_second']:,} | "
+            f"{share:.2f} | {r['peak_rss_mb_median']} | {r['seconds_all']} |"
+        )
+    lines += ["", "## Start-up: `relclf predict` on one abstract", "", "| version | predict one abstract s | `import numpy, scipy.sparse` s | ratio |", "|---|---|---|---|"]
+    for r in result["startup"]:
+        lines.append(f"| {r['version']} | {r['predict_one_seconds']} | {r['import_numpy_scipy_seconds']} | {r['ratio']} |")
+    lines += ["", "## Training on BioRED Train+Dev (500 abstracts)", "", "| version | --n-jobs | wall s | peak RSS MB | all runs s |", "|---|---|---|---|---|"]
+    for r in result["training"]:
+        lines.append(f"| {r['version']} | {r['n_jobs']} | {r['seconds_median']} | {r['peak_rss_mb_median']} | {r['seconds_all']} |")
+    for name, stages in result["stages"].items():
+        lines += ["", f"## Cost of each stage, {name} ({stages['abstracts']:,} abstracts, one process, batches of 256)", "", "| stage | seconds | share |", "|---|---|---|"]
+        keys = [k[: -len("_seconds")] for k in stages if k.endswith("_seconds") and k != "stage_total_seconds" and k[: -len("_seconds")] in ("parse", "candidates", "features", "vectorize", "classify", "write")]
+        total = sum(stages[f"{k}_seconds"] for k in keys)
+        for key in keys:
+            lines.append(f"| {key} | {stages[f'{key}_seconds']} | {stages[f'{key}_seconds'] / total:.0%} |")
+        lines.append(f"| total | {round(total, 2)} | |")
+    lines += ["", f"Command: `{result['provenance']['command']}`", ""]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported)")
     parser.add_argument("--sizes", default="1,10,100", help="input sizes as copies of the 899 bc8 abstracts (default 1,10,100)")
-    parser.add_argument("--jobs", default="1,2", help="--n-jobs values for prediction (default 1,2)")
     parser.add_argument("--stage-copies", type=int, default=10, help="copies of bc8 for the stage costs (default 10)")
-    parser.add_argument("--train-sizes", default="100,200,400,500", help="training sizes in BioRED abstracts")
-    parser.add_argument("--note", default="", help="a remark printed under the machine line (e.g. on the machine's load)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: predict, stages, training")
+    parser.add_argument("--before", type=Path, help="a checkout of the code to compare with (run with PYTHONPATH=BEFORE)")
+    parser.add_argument("--before-sizes", default="10", help="input sizes for the before rows (default 10)")
+    parser.add_argument("--note", default="", help="a remark printed under the tables' introduction")
     args = parser.parse_args()
-    skip = set(filter(None, args.skip.split(",")))
+    after = Version("after", None)
+    versions = [after] if args.before is None else [Version("before", args.before.resolve()), after]
     result: dict = {"provenance": provenance(), "runs": args.runs, "note": args.note}
+    for checkout in [ROOT, *([args.before.resolve()] if args.before else [])]:
+        # as pip install does; the __pycache__ folders are git-ignored
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / "relclf")], check=True)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        if "stages" not in skip:
-            result["stages"] = bench_stages(args.stage_copies, args.runs, tmp)
-        if "predict" not in skip:
-            result["predict"] = bench_predict([int(s) for s in args.sizes.split(",")], [int(j) for j in args.jobs.split(",")], args.runs, tmp)
-        if "training" not in skip:
-            result["training"] = bench_training([int(s) for s in args.train_sizes.split(",")], args.runs, tmp)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    previous = RESULTS / "scale_benchmark.json"
-    if skip and previous.exists():  # a partial rerun keeps the parts and the rows it did not measure
-        old = json.loads(previous.read_text())
-        if "predict" in result and "predict" in old:
-            measured = {(r["abstracts"], r["n_jobs"]) for r in result["predict"]}
-            rows = [r for r in old["predict"] if (r["abstracts"], r["n_jobs"]) not in measured] + result["predict"]
-            result["predict"] = sorted(rows, key=lambda r: (r["abstracts"], r["n_jobs"]))
-        result["earlier"] = [*old.get("earlier", []), old["provenance"]]
-        result = old | result
-    (RESULTS / "scale_benchmark.json").write_text(json.dumps(stamp_json(result, result["provenance"]), indent=2) + "\n")
-    (RESULTS / "scale_benchmark.md").write_text(markdown(result))
+        result["stages"] = {"after": bench_stages(args.stage_copies, args.runs, tmp)}
+        if args.before is not None:
+            result["stages"] = {"before": bench_stages_before(args.before.resolve(), args.runs, args.stage_copies), **result["stages"]}
+        sizes = [int(s) for s in args.sizes.split(",")]
+        before_sizes = [int(s) for s in args.before_sizes.split(",")]
+        result["predict"] = []
+        for copies in sizes:
+            chosen = [v for v in versions if v.name == "after" or copies in before_sizes]
+            result["predict"] += bench_predict(chosen, [copies], args.runs, tmp)
+        result["startup"] = bench_startup(versions, max(args.runs, 5))
+        result["training"] = bench_training(versions, args.runs, tmp)
+    write_results("scale_benchmark", result, markdown(result), result["provenance"])
     print(markdown(result))
 
 

@@ -17,6 +17,7 @@ Usage in a script::
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import platform
 import shlex
@@ -166,3 +167,11 @@ def stamp_markdown(text: str, record: Mapping[str, Any]) -> str:
 def stamp_json(data: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
     """``data`` with the record first, under ``provenance``."""
     return {"provenance": dict(record), **{k: v for k, v in data.items() if k != "provenance"}}
+
+
+def write_results(stem: str, data: Mapping[str, Any], markdown: str, record: Mapping[str, Any]) -> None:
+    """Write ``experiments/results/STEM.json`` (``data``) and ``STEM.md`` (``markdown``), both stamped with ``record``."""
+    results = ROOT / "experiments" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"{stem}.json").write_text(json.dumps(stamp_json(data, record), indent=2) + "\n")
+    (results / f"{stem}.md").write_text(stamp_markdown(markdown, record))

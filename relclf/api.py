@@ -6,7 +6,7 @@ Each takes paths (or documents) and returns a value; printing is left to :mod:`r
 from __future__ import annotations
 
 import contextlib
-import copy
+import dataclasses
 import logging
 import os
 import time
@@ -15,27 +15,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .document import Document, document_entities
 from .errors import ErrorHandler, InputError, ModelError
-from .evaluation.explain import (
-    ModelExplanation,
-    PairExplanation,
-    explain_model,
-    explain_pair,
-    find_document,
-    scored_pairs,
-)
-from .evaluation.metrics import (
-    EvaluationDetails,
-    ScoreAccumulator,
-    Scores,
-    evaluation_details,
-)
+from .evaluation.calibration import CUTOFFS, CalibrationAccumulator
+from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
+from .extract.calibration import CurvePoint
 from .extract.candidates import CandidateRecall, candidate_recall
-from .extract.estimator import RelationExtractor
-from .extract.predictions import predict_with_existing
+from .extract.model import RelationModel
 from .io.files import PathLike, check_outputs, check_writable, display_name, expand_inputs, is_gzip_name
 from .io.formats import (
     OUTPUT_EXTENSIONS,
@@ -50,12 +38,17 @@ from .persistence import (
     LoadedModel,
     build_metadata,
     document_digest,
-    export_model,
     load_model,
     read_model_card,
     save_model,
 )
+from .pipeline import PredictOptions, predicted_documents
 from .progress import count_documents, stage, track
+
+if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
+    from .evaluation.explain import ModelExplanation, PairExplanation
+    from .extract.estimator import RelationExtractor
+
 
 __all__ = [
     "DEFAULT_MAX_PAIRS_PER_DOC",
@@ -70,7 +63,6 @@ __all__ = [
     "evaluate",
     "evaluate_details",
     "explain",
-    "export",
     "input_files",
     "model_files",
     "model_info",
@@ -79,6 +71,7 @@ __all__ = [
     "predict_files",
     "read_corpus",
     "score_files",
+    "threshold_for_precision",
     "top_pairs",
     "train",
     "training_digests",
@@ -89,7 +82,7 @@ log = logging.getLogger(__name__)
 
 # The bundled model is the file DEFAULT_MODEL_NAME (beside it NAME.json, NAME.sha256 and MODEL_CARD.md) of
 # the top-level models/ folder, which pyproject.toml installs as the package relclf.models.
-DEFAULT_MODEL_NAME = "relclf-biored.joblib"
+DEFAULT_MODEL_NAME = "relclf-biored.npz"
 
 
 def _bundled_model() -> Path:
@@ -112,13 +105,15 @@ def default_model_path() -> Path:
     return Path(os.environ.get("RELCLF_MODEL", DEFAULT_MODEL))
 
 
-def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> RelationExtractor:
-    """Turn a model argument (None for the default, a path, or a model) into a fitted estimator."""
-    if isinstance(model, RelationExtractor):
+def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> RelationModel:
+    """Turn a model argument (None for the default, a path, a loaded model or a fitted estimator) into a :class:`RelationModel`."""
+    if isinstance(model, RelationModel):
         return model
     if isinstance(model, LoadedModel):
-        return model.estimator
-    path = default_model_path() if model is None else Path(model)
+        return model.model
+    if hasattr(model, "model_"):  # a fitted RelationExtractor (checked without importing scikit-learn)
+        return model.model_  # type: ignore[union-attr]
+    path = default_model_path() if model is None else Path(model)  # type: ignore[arg-type]
     if model is None and not path.is_file():
         if "RELCLF_MODEL" in os.environ:
             raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")
@@ -127,7 +122,7 @@ def resolve_model(model: LoadedModel | RelationExtractor | PathLike | None) -> R
             " (models/MODEL_CARD.md in a checkout names the command that rebuilds it)"
         )
     # the default model is always verified against its recorded sha256; others when it is recorded
-    return load_model(path, require_checksum=model is None).estimator
+    return load_model(path, require_checksum=model is None).model
 
 
 def model_files(model: Any) -> list[str]:
@@ -140,30 +135,14 @@ def model_files(model: Any) -> list[str]:
     return [str(model), f"{model}.json", f"{model}.sha256"]
 
 
-def with_pair_cap(estimator: RelationExtractor, max_pairs_per_doc: int | None) -> RelationExtractor:
-    """Return ``estimator`` predicting with at most ``max_pairs_per_doc`` candidates per document.
-
-    A shallow copy when the cap differs (the fitted parts are shared, not copied); None means no cap.
-    """
-    if max_pairs_per_doc == estimator.max_pairs_per_doc:
-        return estimator
-    capped = copy.copy(estimator)
-    capped.max_pairs_per_doc = max_pairs_per_doc
-    return capped
+def with_pair_cap(model: RelationModel, max_pairs_per_doc: int | None) -> RelationModel:
+    """``model`` predicting with at most ``max_pairs_per_doc`` candidates per document (None: no cap)."""
+    return model.with_pair_cap(max_pairs_per_doc)
 
 
 def model_info(path: PathLike) -> dict[str, Any]:
     """The card of the model at ``path``, read without loading it (see :func:`relclf.persistence.read_model_card`)."""
     return read_model_card(path)
-
-
-def export(source: PathLike, target: PathLike, *, fmt: str = "skops") -> LoadedModel:
-    """Verify and load the model at ``source`` and save it to ``target`` as ``fmt`` (default skops).
-
-    Refused before anything is read when ``target`` or its card would replace the source's files.
-    """
-    check_outputs(model_files(target), model_files(source))
-    return export_model(source, target, fmt=fmt)
 
 
 def input_files(inputs: Sequence[PathLike]) -> list[Path | str]:
@@ -227,6 +206,7 @@ class TrainResult:
     """What training produced and measured."""
 
     model: LoadedModel
+    estimator: RelationExtractor
     stats: CorpusStats
     recall: CandidateRecall
     seconds: float
@@ -242,7 +222,6 @@ def train(
     on_error: ErrorHandler | None = None,
     format: str | None = None,
     progress: bool = False,
-    model_format: str = "joblib",
 ) -> TrainResult:
     """Train a model on annotated files (any input format) and optionally save it and score it on a dev file.
 
@@ -265,9 +244,6 @@ def train(
         Input format of the training and dev files (see :mod:`relclf.io.formats`); detected when None.
     progress : bool, default False
         Draw progress bars on stderr (reading, fitting, scoring the dev file).
-    model_format : {"joblib", "skops"}
-        Format of the saved model (skops is safe to share; see :mod:`relclf.persistence`).
-
     Returns
     -------
     TrainResult
@@ -280,6 +256,8 @@ def train(
         raise InputError(str(paths[0]), 0, "no valid training documents")
     # the dev file is read before fitting, so that a mistake in it costs no training time
     dev_documents = list(read_documents(dev, format, on_error=on_error)) if dev is not None else None
+    from .extract.estimator import RelationExtractor  # scikit-learn: only training needs it
+
     estimator = RelationExtractor(**(params or {}))
     start = time.perf_counter()
     with stage(f"fitting on {len(documents):,} documents", enabled=progress):
@@ -287,7 +265,11 @@ def train(
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
     dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
-    scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name} if dev_scores else {}
+    scores = {}
+    if dev_scores is not None:
+        scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name}
+        if dev_scores.calibration is not None:
+            scores["dev_calibration_error"] = round(dev_scores.calibration.ece, 4)
     metadata = build_metadata(
         estimator,
         list(paths),
@@ -295,20 +277,21 @@ def train(
         scores=scores,
         extra={"training_seconds": round(seconds, 2), "candidate_recall": round(recall.recall, 4)},
     )
-    loaded = LoadedModel(estimator, metadata)
+    loaded = LoadedModel(estimator.model_, metadata)
     if output is not None:
-        save_model(estimator, output, metadata, fmt=model_format)
-    return TrainResult(loaded, corpus_stats(documents), recall, seconds, dev_scores)
+        save_model(estimator.model_, output, metadata)
+    return TrainResult(loaded, estimator, corpus_stats(documents), recall, seconds, dev_scores)
 
 
-def training_digests(model: LoadedModel | RelationExtractor | PathLike | None) -> frozenset[str] | None:
+def training_digests(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> frozenset[str] | None:
     """The digests of the IDs of the documents ``model`` was trained on, as its card records them
     (:func:`relclf.persistence.document_digest`), or None when unknown.
 
-    ``model`` is a path (its card ``MODEL.json``, or the one in a skops file, is read; the model is not
-    loaded), None for the default model, or a loaded model (its metadata); a bare estimator has no card.
+    ``model`` is a path (its card ``MODEL.json``, or the one inside the model file, is read; the model is not
+    loaded), None for the default model, or a loaded model (its metadata); a bare model or estimator
+    has no card.
     """
-    if isinstance(model, RelationExtractor):
+    if model is not None and not isinstance(model, (LoadedModel, str, os.PathLike)):
         return None
     if isinstance(model, LoadedModel):
         recorded = model.metadata.get(TRAINING_DOCUMENTS)
@@ -343,9 +326,10 @@ def _gold_name(gold: Any) -> str:
 
 def evaluate(
     gold: PathLike | Sequence[Document],
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
+    min_precision: float | None = None,
     on_error: ErrorHandler | None = None,
     n_jobs: int = 1,
     format: str | None = None,
@@ -357,8 +341,11 @@ def evaluate(
 
     ``gold`` is a path (any input format; ``format`` or detection decides) or a list of documents;
     ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
-    ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). Returns
-    :class:`~relclf.evaluation.metrics.Scores`.
+    ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). ``threshold``
+    overrides the model's; ``min_precision`` sets it instead to the lowest at which cross-validation
+    on the training documents reached that precision (:func:`threshold_for_precision`). Returns
+    :class:`~relclf.evaluation.metrics.Scores`, with the calibration report (the scores' calibration
+    error, and precision and recall at a few cut-offs).
 
     Warnings are logged when the scores could mislead: when gold documents are among the model's
     training documents (``training_documents``, digests as :func:`training_digests` returns them;
@@ -366,35 +353,71 @@ def evaluate(
     """
     if training_documents is None:
         training_documents = training_digests(model)
-    estimator, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    cut = _threshold(fitted, threshold, min_precision)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
-    # worker or so), then counted and dropped
+    # worker or so), then counted and dropped. The model predicts down to the lowest score the
+    # calibration report reads; the scores count the relations at or above the threshold in use.
     in_flight: deque[Document] = deque()
-    predicted = estimator.predict_documents(_hidden(documents, in_flight), threshold=threshold, n_jobs=n_jobs)
-    accumulator = ScoreAccumulator()
+    predicted = fitted.predict_documents(_hidden(documents, in_flight), threshold=min(cut, min(CUTOFFS)), n_jobs=n_jobs)
+    accumulator, calibration = ScoreAccumulator(), CalibrationAccumulator()
     total = None
     if progress:
         total = count_documents(gold) if isinstance(gold, (str, os.PathLike)) else len(gold) if isinstance(gold, Sequence) else None
     gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
-        accumulator.add(in_flight.popleft(), document.relations)
+        original = in_flight.popleft()
+        accumulator.add(original, [r for r in document.relations if r.score is None or r.score >= cut])
+        calibration.add(original, document.relations)
         gold_ids.append(document.pmid)
-    scores = accumulator.scores()
+    scores = dataclasses.replace(accumulator.scores(), calibration=calibration.report())
     _warn_about_gold(_gold_name(gold), gold_ids, scores, training_documents)
     return scores
 
 
+def threshold_for_precision(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None, min_precision: float) -> CurvePoint:
+    """The lowest threshold at which grouped cross-validation on the model's training documents reached
+    ``min_precision`` (pair and label right), with the precision and recall it saw there.
+
+    ``model`` is a path, a loaded model, a fitted estimator or None (the default model). Raises
+    ValueError when no threshold reached that precision.
+
+    Examples
+    --------
+    >>> point = threshold_for_precision(None, 0.8)  # doctest: +SKIP
+    >>> point.threshold, point.precision, point.recall  # doctest: +SKIP
+    (0.62, 0.801, 0.32)
+    """
+    if not 0.0 <= min_precision <= 1.0:
+        raise ValueError(f"a minimum precision is a number from 0 to 1, not {min_precision!r}")
+    return resolve_model(model).threshold_for_precision(min_precision)
+
+
+def _threshold(fitted: RelationModel, threshold: float | None, min_precision: float | None) -> float:
+    """The threshold in use: the one given, the one that reached ``min_precision`` in cross-validation, or the model's."""
+    if min_precision is None:
+        return fitted.threshold if threshold is None else threshold
+    if threshold is not None:
+        raise ValueError("give a threshold or a minimum precision, not both")
+    point = threshold_for_precision(fitted, min_precision)
+    log.info(
+        "threshold %.3f: cross-validation on the training documents reached precision %.3f there, with recall %.3f",
+        point.threshold, point.precision, point.recall,
+    )
+    return point.threshold
+
+
 def _evaluation_inputs(
     gold: PathLike | Iterable[Document],
-    model: LoadedModel | RelationExtractor | PathLike | None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None,
     max_pairs_per_doc: int | None,
     format: str | None,
     on_error: ErrorHandler | None,
-) -> tuple[RelationExtractor, Iterable[Document]]:
-    """The estimator (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
-    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
+) -> tuple[RelationModel, Iterable[Document]]:
+    """The model (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
+    fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     documents = read_documents(gold, format, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
-    return estimator, documents
+    return fitted, documents
 
 
 def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterator[Document]:
@@ -406,7 +429,7 @@ def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterat
 
 def evaluate_details(
     gold: PathLike | Sequence[Document],
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
     on_error: ErrorHandler | None = None,
@@ -415,6 +438,7 @@ def evaluate_details(
     format: str | None = None,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     training_documents: frozenset[str] | None = None,
+    min_precision: float | None = None,
 ) -> EvaluationDetails:
     """Like :func:`evaluate`, but keep every candidate pair's score and label (for plots).
 
@@ -425,19 +449,20 @@ def evaluate_details(
     """
     if training_documents is None:
         training_documents = training_digests(model)
-    estimator, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
-    scored = estimator.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
+    scored = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
-    cut = estimator.threshold_ if threshold is None else threshold
-    details = evaluation_details(documents, scored, cut, split_composites=estimator.split_composites_)
+    cut = _threshold(fitted, threshold, min_precision)
+    details = evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
     _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
     return details
 
 
 def explain(
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     source: PathLike | None = None,
     *,
     doc: str | None = None,
@@ -449,26 +474,30 @@ def explain(
     document ID ``doc`` and an ID ``pair``, that pair's mentions in context and its decision feature by
     feature. Returns :class:`~relclf.evaluation.explain.ModelExplanation` or :class:`~relclf.evaluation.explain.PairExplanation`.
     """
-    estimator = resolve_model(model)
+    from .evaluation.explain import explain_model, explain_pair, find_document
+
+    fitted = resolve_model(model)
     if source is None:
-        return explain_model(estimator, k)
+        return explain_model(fitted, k)
     if doc is None or pair is None:
         raise ValueError("explaining a pair needs the document ID (doc) and the pair of entity IDs (pair); see top_pairs")
     document = find_document(read_documents(source, format), doc, str(source))
-    return explain_pair(estimator, document, *pair)
+    return explain_pair(fitted, document, *pair)
 
 
 def top_pairs(
-    model: LoadedModel | RelationExtractor | PathLike | None, source: PathLike, *, doc: str, format: str | None = None
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None, source: PathLike, *, doc: str, format: str | None = None
 ) -> list[tuple[str, str, float]]:
     """Every candidate pair of document ``doc`` of ``source`` as (ID1, ID2, score), highest score first."""
+    from .evaluation.explain import find_document, scored_pairs
+
     return scored_pairs(resolve_model(model), find_document(read_documents(source, format), doc, str(source)))
 
 
 def predict_file(
     source: PathLike,
     output: PathLike | None = None,
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
     with_scores: bool = False,
@@ -481,6 +510,7 @@ def predict_file(
     keep_relations: bool = False,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     scheduler: str | Any | None = None,
+    min_precision: float | None = None,
 ) -> int:
     """Predict relations for every document of ``source`` and write them to ``output``.
 
@@ -496,19 +526,19 @@ def predict_file(
     when None (see :mod:`relclf.io.formats`). ``min_score`` drops predicted relations scoring below it;
     ``keep_relations`` keeps the documents' existing relations (see :mod:`relclf.extract.predictions`).
     ``max_pairs_per_doc`` caps the candidate pairs of each document, keeping those whose mentions are
-    closest, with a warning naming the document (None: no cap). Returns the number of documents written.
+    closest, with a warning naming the document (None: no cap). ``min_precision`` sets the threshold
+    to the lowest at which cross-validation on the training documents reached that precision (see
+    :func:`threshold_for_precision`; logged). Returns the number of documents written.
     """
     check_outputs([output], [source, *model_files(model)])
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
-    estimator = with_pair_cap(resolve_model(model), max_pairs_per_doc)
-    documents = read_documents(source, input_format, on_error=on_error)
+    fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
+    if min_precision is not None:
+        threshold = _threshold(fitted, threshold, min_precision)
+    options = PredictOptions(threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores)
     total = count_documents(source) if progress else None
     with _dask_client(scheduler) as client:
-
-        def predict(stream: Iterable[Document]) -> Iterator[Document]:
-            return estimator.predict_documents(stream, threshold=threshold, n_jobs=n_jobs, client=client)
-
-        predicted = predict_with_existing(predict, documents, min_score=min_score, keep_existing=keep_relations)
+        predicted = predicted_documents(source, fitted, input_format=input_format, options=options, on_error=on_error, n_jobs=n_jobs, client=client)
         return write_documents(track(predicted, enabled=progress, desc="predicting", total=total), output, output_format, with_scores=with_scores)
 
 
@@ -571,7 +601,7 @@ def _renamed(source: Path, output_format: str) -> str:
 def predict_files(
     inputs: Sequence[PathLike],
     output_dir: PathLike,
-    model: LoadedModel | RelationExtractor | PathLike | None = None,
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     input_format: str | None = None,
     output_format: str | None = None,
@@ -583,7 +613,7 @@ def predict_files(
     ``inputs`` are files, directories or glob patterns (see :func:`output_paths`); every clash is
     reported, and every input opened and its format found, before anything is written. Each output is in its input's format unless
     ``output_format`` is given (then it takes that format's extension). Each input goes through
-    :func:`predict_file` with ``options`` (``threshold``, ``with_scores``, ``min_score``,
+    :func:`predict_file` with ``options`` (``threshold``, ``min_precision``, ``with_scores``, ``min_score``,
     ``keep_relations``, ``max_pairs_per_doc``, ``on_error``, ``n_jobs``), so each output is written
     atomically and is identical to a single-file run's. ``output_dir`` is created if needed. Returns
     one :class:`FileResult` per input, in order.
@@ -592,13 +622,13 @@ def predict_files(
     check_outputs([t for _, t in pairs], model_files(model))
     # every input is opened and its format found before any output is written
     formats = [probe_input(source, input_format)[0] for source, _ in pairs]
-    estimator = resolve_model(model)  # loaded once for all inputs
+    fitted = resolve_model(model)  # loaded once for all inputs
     Path(output_dir).mkdir(parents=True, exist_ok=True)
 
     def one(source: Path, target: Path, in_format: str, client: Any) -> FileResult:
         out_format = output_format or in_format  # a bulk dump stays in its format
         count = predict_file(
-            source, target, estimator, input_format=in_format, output_format=out_format, scheduler=client, **options
+            source, target, fitted, input_format=in_format, output_format=out_format, scheduler=client, **options
         )
         return FileResult(source, target, count)
 

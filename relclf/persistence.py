@@ -1,23 +1,25 @@
-"""Saving and loading models with their metadata: joblib (default) or skops (safe to share).
+"""Saving and loading models: a model file is data (numpy arrays and JSON), never code.
 
-A model file holds ``{"format": "relclf-model", "format_version": ..., "metadata": {...},
-"estimator": RelationExtractor}``, either as a joblib pickle or as a skops archive (a zip of JSON and
-``.npy`` arrays, see :mod:`skops.io`). Loading a pickle runs code: load only files you trust. A skops
-file is loaded without running code from the file, trusting only the types of
-:data:`SKOPS_ALLOWED_TYPES` beyond skops' own safe defaults.
+A model file is an uncompressed ``.npz`` archive (see :func:`numpy.savez`) of plain arrays: the
+vocabulary (UTF-8 words joined by newlines), each feature block's n-gram codes and idf weights, each
+linear stage's non-zero weights (the detector, the pooled labeler and each type pair's own, the
+novelty stage), the context stage's weights, the calibration map, the cross-validated precision
+curve, and one JSON document (``meta``) with relclf's format version, the parameters, labels, type
+pairs, decision rule and threshold. It is read with ``allow_pickle=False``, after checking
+every member's declared size, so loading a model cannot run code and cannot claim unbounded memory:
+a model file from anyone is safe to load (whether it is a *good* model is what its card says).
 
 Beside every model two small files are written:
 
-- ``MODEL.json``: the metadata (versions, seed, training files with SHA-256, labels, type pairs,
+- ``MODEL.json``: the card (versions, seed, training files with SHA-256, labels, type pairs,
   parameters, scores) plus the model file's ``sha256`` and ``size``, readable without loading the
   model (:func:`read_model_card`, ``relclf info``);
 - ``MODEL.sha256``: the digest in ``sha256sum`` format (``sha256sum -c MODEL.sha256``).
 
-:func:`load_model` verifies the file against them before loading it, and checks the format and
-scikit-learn versions recorded in ``MODEL.json`` before unpickling, so a damaged, truncated or
-replaced file, or one made by an incompatible version, is refused with a one-line
-:class:`~relclf.errors.ModelError`. A model with neither file loads with a warning (its integrity
-cannot be checked), except the default model, which must have them.
+:func:`load_model` verifies the file against them before reading it, so a damaged, truncated or
+replaced file is refused with a one-line :class:`~relclf.errors.ModelError`. A model with neither
+file loads with a warning, except the default model, which must have them. Models saved by relclf
+0.2 or earlier (pickles, ``.joblib``; skops archives) are refused with a message saying how to retrain.
 """
 
 from __future__ import annotations
@@ -32,26 +34,31 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
-import sklearn
+import numpy as np
 
 from ._version import __version__
 from .errors import ModelError
-from .extract.estimator import RelationExtractor
+from .extract.calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
+from .extract.context import ContextStage
+from .extract.labels import LabelStage, own_stage_name
+from .extract.model import DECISION_RULES, LinearStage, RelationModel
+from .extract.text import Vocabulary
+from .extract.vectorizer import PairVectorizer
 from .io.files import PathLike, atomic_writer
 
+if TYPE_CHECKING:
+    from .extract.estimator import RelationExtractor
+
 __all__ = [
-    "SKOPS_ALLOWED_TYPES",
+    "FORMAT_VERSION",
     "TRAINING_DOCUMENTS",
     "LoadedModel",
     "build_metadata",
     "document_digest",
-    "export_model",
     "file_sha256",
     "load_model",
-    "model_format",
     "read_model_card",
     "save_model",
     "verify_model_file",
@@ -61,26 +68,25 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FORMAT = "relclf-model"
-FORMAT_VERSION = 1
-FORMATS = ("joblib", "skops")
-# Types a relclf skops file may contain beyond those skops trusts by default (scikit-learn
-# estimators, numpy/scipy arrays, builtins): our own two estimator classes, which hold only such
-# attributes and run no code when their state is restored (BaseEstimator.__setstate__).
-SKOPS_ALLOWED_TYPES = ("relclf.extract.vectorizer.PairVectorizer", "relclf.extract.estimator.RelationExtractor")
+# 3: a document-context stage, labelers per type pair, a decision rule, a calibration map and a
+# precision curve; 2: the integer featurizer's first data-only format.
+FORMAT_VERSION = 3
+# A model member larger than this is refused before it is read (the bundled model's largest is ~5 MB).
+MAX_MEMBER_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 4 << 30
+_META = "meta"
 # Card key of the documents a model was trained on: the sorted distinct digests (document_digest) of
 # their IDs. Exact membership (a Bloom filter would report false overlaps and cannot be read by eye),
 # a bounded size per document whatever its ID (~15 bytes of JSON), and one line of any language
 # recomputes a digest (hashing is no secrecy: PMIDs are few enough to enumerate).
 TRAINING_DOCUMENTS = "training_documents"
-# Member of a relclf skops archive holding the metadata as plain JSON, read without loading the model.
-SKOPS_METADATA_MEMBER = "relclf-metadata.json"
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A fitted estimator and the metadata saved with it."""
+    """A fitted model and the metadata saved with it."""
 
-    estimator: RelationExtractor
+    model: RelationModel
     metadata: dict[str, Any]
 
 
@@ -91,10 +97,6 @@ def file_sha256(path: PathLike) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
 
 
 def document_digest(identifier: str) -> str:
@@ -117,13 +119,16 @@ def build_metadata(
     documents: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Describe a fitted model: versions, training data with checksums (and the digests of the IDs of
-    ``documents``, its training documents, when given), labels, parameters, scores."""
+    ``documents``, its training documents, when given), labels, parameters, what cross-validation chose
+    and the figures behind it, scores."""
+    from importlib.metadata import version
+
     params = {k: _json_value(v) for k, v in estimator.get_params(deep=False).items()}
     if documents is not None:
         extra = {TRAINING_DOCUMENTS: sorted({document_digest(d) for d in documents}), **(extra or {})}
     return {
         "relclf_version": __version__,
-        "sklearn_version": sklearn.__version__,
+        "sklearn_version": version("scikit-learn"),
         "python_version": platform.python_version(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "seed": params.get("random_state"),
@@ -133,11 +138,22 @@ def build_metadata(
         "type_pairs": list(estimator.type_pairs_),
         "split_composites": bool(estimator.split_composites_),
         "threshold": float(estimator.threshold_),
+        "cross_validation": _json_ready(getattr(estimator, "cv_scores_", {})),
         "parameters": params,
         "scores": scores or {},
         **(extra or {}),
     }
 
+
+def _json_ready(value: Any) -> Any:
+    """Nested dicts and lists of numbers and strings as JSON holds them (numpy numbers as Python numbers, keys as strings)."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _json_value(value: Any) -> Any:
@@ -149,51 +165,112 @@ def _json_value(value: Any) -> Any:
     return repr(value)
 
 
-class _HashingWriter:
-    """Passes bytes to a file while computing their SHA-256 and size (the digest of what was written)."""
+# -- the model as arrays ---------------------------------------------------------------------------------
+def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
+    """Every array of a model file (see the module docstring), the JSON ``meta`` included."""
+    vectorizer_arrays, vectorizer_params = model.vectorizer.to_arrays()
+    words = "\n".join(model.vocabulary.words[1:])
+    arrays = {f"vectorizer.{k}": v for k, v in vectorizer_arrays.items()}
+    arrays["vocabulary"] = np.frombuffer(words.encode("utf-8"), dtype=np.uint8)
+    for name, stage in model.stages().items():
+        arrays.update(stage.to_arrays(name))
+    if model.context is not None:
+        arrays["context.coef"] = np.asarray(model.context.coef, dtype=np.float64)
+        arrays["context.intercept"] = np.array([model.context.intercept], dtype=np.float64)
+    arrays["calibration.x"], arrays["calibration.y"] = model.calibration.x.astype(np.float64), model.calibration.y.astype(np.float64)
+    arrays["curve.thresholds"] = model.curve.thresholds.astype(np.float64)
+    arrays["curve.precision"] = model.curve.precision.astype(np.float64)
+    arrays["curve.recall"] = model.curve.recall.astype(np.float64)
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "relclf_version": __version__,
+        "vectorizer": vectorizer_params,
+        "n_words": len(model.vocabulary),
+        "type_pairs": list(model.type_pairs),
+        "split_composites": model.split_composites,
+        "threshold": model.threshold,
+        "max_pairs_per_doc": model.max_pairs_per_doc,
+        "classes": {name: list(stage.classes) for name, stage in model.stages().items()},
+        "own_labelers": sorted(model.labeler.own),
+        "context": None if model.context is None else list(model.context.groups),
+        "rule": model.rule,
+        "calibration": model.calibration.method,
+    }
+    arrays[_META] = np.array(json.dumps(meta, sort_keys=True))
+    return arrays
 
-    def __init__(self, handle) -> None:  # noqa: ANN001 - a binary file
-        self._handle = handle
-        self.digest = hashlib.sha256()
-        self.size = 0
 
-    def write(self, data) -> int:  # noqa: ANN001 - bytes-like
-        view = memoryview(data).cast("B")
-        self.digest.update(view)
-        self.size += len(view)
-        return self._handle.write(data)
+def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> RelationModel:
+    """Rebuild a :class:`RelationModel` from :func:`model_arrays`; raises :class:`ModelError` when they do not fit together."""
+    try:
+        meta = _meta(arrays, name)
+        words = bytes(arrays["vocabulary"]).decode("utf-8")
+        vocabulary = Vocabulary(words.split("\n") if words else [])
+        if len(vocabulary) != meta["n_words"]:
+            raise ValueError(f"{len(vocabulary)} vocabulary words where the model expects {meta['n_words']}")
+        vectorizer = PairVectorizer.from_arrays({k[len("vectorizer."):]: v for k, v in arrays.items() if k.startswith("vectorizer.")}, meta["vectorizer"])
+        n_features = vectorizer.n_features_
+        classes = meta["classes"]
+        stages = {stage: LinearStage.from_arrays(arrays, stage, labels, n_features) for stage, labels in classes.items()}
+        own = {int(t): stages[own_stage_name(int(t))] for t in meta["own_labelers"]}
+        if any(not 0 <= t < len(meta["type_pairs"]) for t in own):
+            raise ValueError("a type pair's own labeler names no type pair of the model")
+        context = None
+        if meta["context"] is not None:
+            context = ContextStage(tuple(meta["context"]), np.asarray(arrays["context.coef"], dtype=np.float64), float(arrays["context.intercept"][0]))
+            if len(context.coef) != len(context.columns):
+                raise ValueError(f"the context stage has {len(context.coef)} weights for {len(context.columns)} inputs")
+        if meta["rule"] not in DECISION_RULES or meta["calibration"] not in CALIBRATION_METHODS:
+            raise ValueError(f"unknown decision rule {meta['rule']!r} or calibration {meta['calibration']!r}")
+        return RelationModel(
+            vocabulary=vocabulary,
+            vectorizer=vectorizer,
+            type_pairs=tuple(meta["type_pairs"]),
+            split_composites=bool(meta["split_composites"]),
+            detector=stages["detector"],
+            labeler=LabelStage(stages["labeler"], own),
+            novelty=stages.get("novelty"),
+            threshold=float(meta["threshold"]),
+            max_pairs_per_doc=meta["max_pairs_per_doc"],
+            context=context,
+            rule=meta["rule"],
+            calibration=Calibration(meta["calibration"], np.asarray(arrays["calibration.x"], dtype=np.float64), np.asarray(arrays["calibration.y"], dtype=np.float64)),
+            curve=PrecisionCurve(*(np.asarray(arrays[f"curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall"))),
+        )
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError, RecursionError, AttributeError) as exc:
+        raise ModelError(f"{name}: not a usable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - delegation
-        return getattr(self._handle, name)
+
+def _meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
+    if _META not in arrays:
+        raise ModelError(f"{name}: not a relclf model (no '{_META}' member)")
+    meta = json.loads(str(arrays[_META]))
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelError(f"{name}: not a relclf model")
+    problem = version_problem(meta.get("format_version"), meta.get("relclf_version"))
+    if problem is not None:
+        raise ModelError(f"{name}: {problem}")
+    return meta
 
 
-def model_format(path: PathLike) -> str:
-    """Return the format of a saved model: ``"skops"`` for a zip archive, else ``"joblib"``."""
-    return "skops" if zipfile.is_zipfile(path) else "joblib"
+# -- saving ------------------------------------------------------------------------------------------
+def save_model(model: RelationModel | RelationExtractor, path: PathLike, metadata: dict[str, Any]) -> None:
+    """Write ``model`` to ``path`` atomically (an ``.npz`` of arrays), then ``path.json`` and ``path.sha256``.
 
-
-def _payload(estimator: RelationExtractor, metadata: dict[str, Any]) -> dict[str, Any]:
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": metadata, "estimator": estimator}
-
-
-def save_model(estimator: RelationExtractor, path: PathLike, metadata: dict[str, Any], *, fmt: str = "joblib") -> None:
-    """Write ``estimator`` and ``metadata`` to ``path`` atomically, then ``path.json`` and ``path.sha256``.
-
-    ``fmt`` is ``"joblib"`` (a pickle, the default) or ``"skops"`` (safe to share; needs the
-    ``relclf[skops]`` extra). The digest recorded is that of the bytes written.
+    ``model`` is a :class:`RelationModel` or a fitted :class:`~relclf.extract.estimator.RelationExtractor`
+    (its ``model_``). The digest recorded is that of the bytes written.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown model format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    payload = _payload(estimator, metadata)
-    data = _skops_bytes(payload) if fmt == "skops" else None
+    model = getattr(model, "model_", model)
+    buffer = io.BytesIO()  # built in memory (~10 MB), so that writing it is one checked write
+    np.savez(buffer, **model_arrays(model))  # uncompressed: members are read straight, and their sizes are known
+    data = buffer.getvalue()
     with atomic_writer(path, mode="wb") as handle:
-        hashing = _HashingWriter(handle)
-        if data is not None:
-            hashing.write(data)
-        else:
-            joblib.dump(payload, hashing, compress=3)
-    sha256 = hashing.digest.hexdigest()
-    card = dict(metadata, sha256=sha256, size=hashing.size, model_format=fmt, format=FORMAT, format_version=FORMAT_VERSION)
+        handle.write(data)
+    sha256 = hashlib.sha256(data).hexdigest()
+    card = dict(metadata, sha256=sha256, size=len(data), format=FORMAT, format_version=FORMAT_VERSION)
     with atomic_writer(f"{path}.json") as handle:
         json.dump(card, handle, indent=2, sort_keys=True)
         handle.write("\n")
@@ -201,24 +278,90 @@ def save_model(estimator: RelationExtractor, path: PathLike, metadata: dict[str,
         handle.write(f"{sha256}  {Path(path).name}\n")
 
 
-def export_model(source: PathLike, target: PathLike, *, fmt: str = "skops") -> LoadedModel:
-    """Load (and verify) the model at ``source`` and save it to ``target`` in format ``fmt``; returns it."""
-    loaded = load_model(source)
-    save_model(loaded.estimator, target, loaded.metadata, fmt=fmt)
-    return loaded
-
-
 # -- reading the card without loading the model -----------------------------------------------------
+# A model card is a few KB (the training documents' digests: ~15 bytes each); far more is no card.
+MAX_CARD_BYTES = 64 << 20
+
+
 def _read_json_sidecar(path: Path) -> dict[str, Any] | None:
     sidecar = Path(f"{path}.json")
     if not sidecar.is_file():
         return None
     try:
+        if sidecar.stat().st_size > MAX_CARD_BYTES:
+            raise ModelError(f"{sidecar}: {sidecar.stat().st_size:,} bytes, too large for a model card; it cannot vouch for {path.name}")
         card = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ModelError(f"{sidecar}: unreadable model card ({type(exc).__name__}); it cannot vouch for {path.name}") from None
+    return check_card(card, str(sidecar))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_hex(value: Any, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and all(c in "0123456789abcdef" for c in value)
+
+
+def _are_scores(value: Any, depth: int = 0) -> bool:
+    """A card's ``scores``: an object of notes, numbers, lists and objects, nested a few levels; where
+    an object holds ``precision``, ``recall`` or ``f1``, they are numbers (``relclf info`` shows them)."""
+    if isinstance(value, dict):
+        if depth > 6:
+            return False
+        if any(k in value and not _is_number(value[k]) for k in ("precision", "recall", "f1")):
+            return False
+        return all(_are_scores(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return depth > 0 and all(_are_scores(v, depth + 1) and not isinstance(v, dict) for v in value)
+    return depth > 0 and (value is None or isinstance(value, (str, bool)) or _is_number(value))
+
+
+# Each field a card may hold (others are kept, unread), and what its value must be.
+_CARD_FIELDS: dict[str, tuple[str, Any]] = {
+    "sha256": ("64 lower-case hex digits", lambda v: _is_hex(v, 64)),
+    "size": ("a number of bytes", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    "format": ("a string", lambda v: isinstance(v, str)),
+    "format_version": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "relclf_version": ("a string", lambda v: isinstance(v, str)),
+    "sklearn_version": ("a string", lambda v: isinstance(v, str)),
+    "python_version": ("a string", lambda v: isinstance(v, str)),
+    "created": ("a string", lambda v: isinstance(v, str)),
+    "seed": ("an integer or null", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool))),
+    "training_files": (
+        "a list of {name, sha256} objects",
+        lambda v: isinstance(v, list) and all(isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("sha256"), str) for f in v),
+    ),
+    TRAINING_DOCUMENTS: ("a list of 12-digit hex digests", lambda v: isinstance(v, list) and all(_is_hex(d, 12) for d in v)),
+    "labels": ("a list of strings", _is_strings),
+    "novelty_labels": ("a list of strings", _is_strings),
+    "type_pairs": ("a list of strings", _is_strings),
+    "split_composites": ("true or false", lambda v: isinstance(v, bool)),
+    "threshold": ("a number from 0 to 1", lambda v: _is_number(v) and 0 <= v <= 1),
+    "parameters": ("an object", lambda v: isinstance(v, dict)),
+    "scores": ("an object of scores", _are_scores),
+    "training_seconds": ("a number", _is_number),
+    "candidate_recall": ("a number", _is_number),
+}
+
+
+def check_card(card: Any, where: str) -> dict[str, Any]:
+    """Return ``card`` if it is a JSON object whose known fields have the expected types.
+
+    Raises :class:`ModelError` naming ``where`` and the first field that is wrong: a card is read
+    before the model it vouches for, and what it says is shown and acted on (its digest, its
+    training documents), so a damaged or forged one is refused whole rather than half read.
+    """
     if not isinstance(card, dict):
-        raise ModelError(f"{sidecar}: not a relclf model card")
+        raise ModelError(f"{where}: not a relclf model card (a JSON object)")
+    for key, (expected, valid) in _CARD_FIELDS.items():
+        if key in card and not valid(card[key]):
+            raise ModelError(f"{where}: model card field {key!r} must be {expected}, not {_short(card[key])}")
     return card
 
 
@@ -235,49 +378,64 @@ def _read_sha256_file(path: Path) -> str | None:
     return digest
 
 
-def _skops_metadata(path: Path) -> dict[str, Any] | None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return json.loads(archive.read(SKOPS_METADATA_MEMBER))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
-
-
 def read_model_card(path: PathLike) -> dict[str, Any]:
-    """Return a model's metadata without loading (unpickling) the model.
+    """Return a model's card without loading the model.
 
-    Reads ``MODEL.json`` beside the model, or else the metadata stored inside a skops file. Adds
-    ``file`` (the path), ``file_size`` (bytes on disk), ``file_sha256`` (the digest of the file as
-    it is now) and ``verified`` (True/False: whether it matches the recorded digest; None when no
-    digest is recorded). Works for models that this relclf or scikit-learn cannot load.
+    Reads ``MODEL.json`` beside the model, or else the ``meta`` stored inside the model file. Adds
+    ``file`` (the path), ``file_size`` (bytes on disk), ``file_sha256`` (the digest of the file as it
+    is now) and ``verified`` (True/False: whether it matches the recorded digest; None when no digest
+    is recorded). Works for models this relclf cannot load (another format version).
 
-    Raises :class:`ModelError` when the file is missing or has no readable metadata.
+    Raises :class:`ModelError` when the file is missing or has no readable card.
     """
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     card = _read_json_sidecar(path)
-    if card is None and model_format(path) == "skops":
-        card = _skops_metadata(path)
+    if card is None and _is_npz(path):
+        with _open_npz(path) as archive:
+            try:
+                card = check_card(json.loads(str(archive[_META])), f"{path} (its metadata)") if _META in archive.files else None
+            except (ValueError, RecursionError) as exc:
+                raise ModelError(f"{path}: unreadable model metadata ({type(exc).__name__})") from None
     if card is None:
-        raise ModelError(f"{path}: no model card ({path.name}.json) beside it and none inside it; only loading it could tell more")
+        raise ModelError(f"{path}: no model card ({path.name}.json) beside it and none inside it")
     actual = file_sha256(path)
     recorded = card.get("sha256") or _read_sha256_file(path)
     return dict(card, file=str(path), file_size=path.stat().st_size, file_sha256=actual, verified=None if recorded is None else actual == recorded)
 
 
-def version_problem(format_version: Any, relclf_version: Any, sklearn_version: Any) -> str | None:
-    """Why a model with these recorded versions cannot be loaded here, or None when it can.
+def version_problem(format_version: Any, relclf_version: Any = None) -> str | None:
+    """Why a model of this format version cannot be loaded here, or None when it can.
 
-    >>> version_problem(FORMAT_VERSION, "0.1.0", sklearn.__version__) is None
+    >>> version_problem(FORMAT_VERSION) is None
     True
     """
-    if format_version != FORMAT_VERSION:
-        return f"model format {format_version} (relclf {relclf_version}) cannot be read by relclf {__version__} (format {FORMAT_VERSION})"
-    made_with = str(sklearn_version or "?")
-    if _minor(made_with) != _minor(sklearn.__version__):
-        return f"made with scikit-learn {made_with}, but {sklearn.__version__} is installed"
-    return None
+    if type(format_version) is int and format_version == FORMAT_VERSION:
+        return None
+    made_by = f" (relclf {relclf_version})" if relclf_version else ""
+    if format_version is None or (type(format_version) is int and format_version == 1):
+        return (
+            f"a model of format 1{made_by}: a pickle or skops file, which runs code when loaded; relclf {__version__} "
+            f"reads only its data-only format {FORMAT_VERSION}: retrain the model with this relclf (relclf train)"
+        )
+    if type(format_version) is int and format_version > FORMAT_VERSION:
+        return (
+            f"model format {format_version}{made_by} is newer than relclf {__version__} reads (format {FORMAT_VERSION}): "
+            "upgrade relclf, or retrain the model with this one"
+        )
+    if type(format_version) is int and 0 < format_version < FORMAT_VERSION:
+        return (
+            f"a model of the older format {format_version}{made_by}, without the calibrated scores of format {FORMAT_VERSION}: "
+            f"relclf {__version__} reads format {FORMAT_VERSION} only; retrain the model with this relclf (relclf train)"
+        )
+    return f"model format {_short(format_version)}{made_by} cannot be read by relclf {__version__} (format {FORMAT_VERSION}); retrain it"
+
+
+def _short(value: Any) -> str:
+    """A value from a file, shown in a message: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # -- loading ---------------------------------------------------------------------------------------
@@ -294,7 +452,7 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     if not recorded:
         if required:
             raise ModelError(f"{path}: no {path.name}.json or {path.name}.sha256 beside it to verify it against; refusing to load the default model unverified")
-        log.warning("%s has no %s.json or %s.sha256: its integrity cannot be checked (load only model files you trust)", path, path.name, path.name)
+        log.warning("%s has no %s.json or %s.sha256: its integrity cannot be checked", path, path.name, path.name)
         return card
     if len(set(recorded)) > 1:
         raise ModelError(f"{path}: {path.name}.json and {path.name}.sha256 record different digests; refusing to load")
@@ -312,98 +470,58 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     return card
 
 
-def _check_versions(path: PathLike, fmt_version: Any, relclf_version: Any, sklearn_version: Any) -> None:
-    problem = version_problem(fmt_version, relclf_version, sklearn_version)
-    if problem is None:
-        return
-    remedy = "retrain it" if fmt_version != FORMAT_VERSION else f"install scikit-learn=={sklearn_version} or retrain the model"
-    raise ModelError(f"{path}: {problem}; {remedy}")
+def _is_npz(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n == f"{_META}.npy" for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _open_npz(path: Path) -> Any:
+    """``np.load`` of a model file, after checking every member's size (no zip bomb, no huge array)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__})") from None
+    too_big = [i.filename for i in infos if i.file_size > MAX_MEMBER_BYTES]
+    if too_big or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+        raise ModelError(f"{path}: refusing to load: members larger than relclf models ever are ({', '.join(too_big) or 'in total'})")
+    return np.load(path, allow_pickle=False)
 
 
 def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel:
-    """Load a model saved by :func:`save_model` (joblib or skops, recognized by content).
+    """Load a model saved by :func:`save_model`.
 
     The file is first verified against ``path.json``/``path.sha256`` when they exist (see
-    :func:`verify_model_file`; ``require_checksum`` makes them mandatory), and the versions they
-    record are checked before anything is unpickled.
+    :func:`verify_model_file`; ``require_checksum`` makes them mandatory). Reading it runs no code:
+    arrays only, with ``allow_pickle=False``.
 
     Raises
     ------
     ModelError
-        When the file is missing, is not a relclf model, is damaged or replaced (digest mismatch),
-        or was made with another relclf format or scikit-learn minor version (the versions are named).
+        When the file is missing, is not a relclf model, is damaged or replaced (digest mismatch), or
+        was made by another model format (a relclf 0.2 pickle or skops file: retrain it).
     """
-    if not Path(path).is_file():
+    path = Path(path)
+    if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     card = verify_model_file(path, required=require_checksum)
-    fmt = model_format(path)
-    if (card is None or "format_version" not in card) and fmt == "skops":
-        card = _skops_metadata(Path(path))
-    if card is not None and "format_version" in card:
-        _check_versions(path, card.get("format_version"), card.get("relclf_version"), card.get("sklearn_version"))
-    payload = _load_skops(path) if fmt == "skops" else _load_joblib(path)
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ModelError(f"{path}: not a relclf model file")
-    metadata = payload.get("metadata", {})
-    _check_versions(path, payload.get("format_version"), metadata.get("relclf_version"), metadata.get("sklearn_version"))
-    estimator = payload.get("estimator")
-    if not isinstance(estimator, RelationExtractor):
-        raise ModelError(f"{path}: not a relclf model file")
-    return LoadedModel(estimator, metadata)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _load_joblib(path: PathLike) -> Any:
-    try:
-        return joblib.load(path)
-    except Exception as exc:  # a damaged pickle can raise almost anything
-        raise ModelError(f"{path}: not a readable relclf model ({_first_line(exc)})") from None
-
-
-# -- skops ---------------------------------------------------------------------------------------------
-def _skops_io():  # noqa: ANN202 - the skops.io module
-    try:
-        import skops.io as sio
-    except ImportError:
-        raise ModelError("the skops format needs the skops package: pip install 'relclf[skops]'") from None
-    return sio
-
-
-def _skops_bytes(payload: dict[str, Any]) -> bytes:
-    """Serialize ``payload`` with skops, refusing if it would need types beyond the allow-list."""
-    sio = _skops_io()
-    data = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED)
-    untrusted = set(sio.get_untrusted_types(data=data))
-    extra = sorted(untrusted - set(SKOPS_ALLOWED_TYPES))
-    if extra:
+    if not _is_npz(path):
+        if card is not None and "format_version" in card:
+            raise ModelError(f"{path}: {version_problem(card['format_version'], card.get('relclf_version')) or 'not a relclf model file'}")
         raise ModelError(
-            f"skops cannot represent this model without trusting {', '.join(extra)}; "
-            "add them to relclf.persistence.SKOPS_ALLOWED_TYPES only after checking they run no code when loaded"
+            f"{path}: not a relclf model file (relclf {__version__} reads its data-only .npz models; "
+            "a .joblib or .skops model of relclf 0.2 or earlier must be retrained)"
         )
-    # the metadata again as plain JSON (with the format version), so that `relclf info` and the version
-    # check read it without constructing anything
-    card = dict(payload["metadata"], format=FORMAT, format_version=FORMAT_VERSION, model_format="skops")
-    buffer = io.BytesIO(data)
-    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(SKOPS_METADATA_MEMBER, json.dumps(card, indent=2, sort_keys=True))
-    return buffer.getvalue()
-
-
-def _load_skops(path: PathLike) -> Any:
-    """Load a skops file trusting only skops' defaults plus :data:`SKOPS_ALLOWED_TYPES`."""
-    sio = _skops_io()
     try:
-        untrusted = set(sio.get_untrusted_types(file=path))
-    except Exception as exc:  # a damaged archive or schema
-        raise ModelError(f"{path}: not a readable relclf skops model ({_first_line(exc)})") from None
-    refused = sorted(untrusted - set(SKOPS_ALLOWED_TYPES))
-    if refused:
-        raise ModelError(f"{path}: refusing to load: it contains types relclf does not trust: {', '.join(refused)}")
-    try:
-        return sio.load(path, trusted=sorted(untrusted))
-    except Exception as exc:
-        raise ModelError(f"{path}: not a readable relclf skops model ({_first_line(exc)})") from None
+        with _open_npz(path) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except ModelError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
+    model = model_from_arrays(arrays, str(path))
+    metadata = card if card is not None else json.loads(str(arrays[_META]))
+    return LoadedModel(model, {k: v for k, v in metadata.items() if k not in ("sha256", "size")})

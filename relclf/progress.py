@@ -13,9 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import IO, TypeVar
-
-from tqdm import tqdm
+from typing import IO, Any, TypeVar
 
 from .errors import InputError
 from .io.files import PathLike, open_binary
@@ -26,10 +24,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class _Bar(tqdm):
-    """A tqdm bar without tqdm's monitor thread: our bars are updated often, so it has nothing to correct."""
+def _Bar(**options: Any) -> Any:  # noqa: N802 - used like the class it makes
+    """A tqdm bar; tqdm is imported here, when a bar is drawn, so runs without bars never load it."""
+    from tqdm import tqdm
 
-    monitor_interval = 0
+    tqdm.monitor_interval = 0  # tqdm's documented switch: no monitor thread (our bars update often)
+    return tqdm(**options)
 
 
 def should_show(quiet: bool = False, stream: IO[str] | None = None) -> bool:
@@ -92,7 +92,7 @@ def _log_done(desc: str, count: int, unit: str, start: float) -> None:
     log.info("%s: %s %s%s in %.1f s", desc, f"{count:,}", unit, "" if count == 1 else "s", time.perf_counter() - start)
 
 
-def byte_bar(*, enabled: bool, desc: str, total: int | None) -> tqdm:
+def byte_bar(*, enabled: bool, desc: str, total: int | None) -> Any:
     """A bar counting bytes (``bar.update(n)``); a no-op object when not ``enabled``."""
     return _Bar(desc=desc, total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, disable=not enabled, **_width())
 
@@ -127,6 +127,6 @@ def stage(name: str, *, enabled: bool) -> Iterator[None]:
     log.info("%s: %.1f s", name, time.perf_counter() - start)
 
 
-def _tick(bar: tqdm, done: threading.Event) -> None:
+def _tick(bar: Any, done: threading.Event) -> None:
     while not done.wait(1.0):
         bar.refresh()

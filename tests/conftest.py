@@ -303,13 +303,13 @@ def synthetic_model(synthetic_train):
 
 @pytest.fixture(scope="session")
 def synthetic_model_file(synthetic_model, synthetic_train) -> Path:
-    """``synthetic_model`` saved (with its card and checksum) as ``model.joblib`` beside ``synthetic_train``.
+    """``synthetic_model`` saved (with its card and checksum) as ``model.npz`` beside ``synthetic_train``.
 
     Shared too: a test that changes the file fails in its teardown.
     """
     from relclf.persistence import build_metadata, save_model
 
-    path = synthetic_train.with_name("model.joblib")
+    path = synthetic_train.with_name("model.npz")
     save_model(synthetic_model, path, build_metadata(synthetic_model, [synthetic_train]))
     _FINGERPRINTS[path] = _file_fingerprint(path)
     return path

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import parse
 from relclf import api
 from relclf.errors import InputError
 from relclf.evaluation.metrics import score_documents
+from relclf.extract.calibration import expected_calibration_error
 from relclf.extract.estimator import RelationExtractor
 from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
@@ -47,7 +50,7 @@ def test_python_api_page_examples_run(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.count("type (micro)") == len(blocks)
     assert "labeler - toward Positive_Correlation:" in out
-    assert (tmp_path / "my.joblib").is_file() and (tmp_path / "my.joblib.json").is_file()
+    assert (tmp_path / "my.npz").is_file() and (tmp_path / "my.npz.json").is_file()
     assert (tmp_path / "dev.pred.pubtator").read_text().count("|t|") == 8
 
 
@@ -111,20 +114,26 @@ def test_streaming_evaluate_equals_scoring_the_whole_corpus(model, inputs):
     gold = list(read_pubtator(inputs / "part1.pubtator"))
     hidden = [d.with_relations(()) for d in gold]
     expected = score_documents(gold, model.predict_documents(hidden))
-    assert api.evaluate(inputs / "part1.pubtator", model) == expected
-    assert api.evaluate(iter(gold), model, n_jobs=2) == expected
+    streamed = api.evaluate(inputs / "part1.pubtator", model)
+    assert dataclasses.replace(streamed, calibration=None) == expected
+    assert api.evaluate(iter(gold), model, n_jobs=2) == streamed
     assert expected.documents == 6
+    # the calibration report reads every relation scoring at least 0.1
+    low = list(model.predict_documents(hidden, threshold=0.1))
+    scored = [(r.score, (r.pair, r.label) in {(g.pair, g.label) for g in d.relations}) for d, p in zip(gold, low) for r in p.relations]
+    assert streamed.calibration.pairs == len(scored)
+    assert streamed.calibration.ece == pytest.approx(expected_calibration_error(np.array([s for s, _ in scored]), np.array([c for _, c in scored])))
 
 
 def test_a_missing_default_model_says_where_it_should_come_from(tmp_path, monkeypatch):
     from relclf.errors import ModelError
 
     monkeypatch.delenv("RELCLF_MODEL", raising=False)
-    monkeypatch.setattr(api, "DEFAULT_MODEL", tmp_path / "absent.joblib")
-    with pytest.raises(ModelError, match=r"absent.joblib: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"):
+    monkeypatch.setattr(api, "DEFAULT_MODEL", tmp_path / "absent.npz")
+    with pytest.raises(ModelError, match=r"absent.npz: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"):
         api.resolve_model(None)
-    monkeypatch.setenv("RELCLF_MODEL", str(tmp_path / "named.joblib"))
-    with pytest.raises(ModelError, match=r"named.joblib: the model named by RELCLF_MODEL is missing$"):
+    monkeypatch.setenv("RELCLF_MODEL", str(tmp_path / "named.npz"))
+    with pytest.raises(ModelError, match=r"named.npz: the model named by RELCLF_MODEL is missing$"):
         api.resolve_model(None)
 
 
@@ -153,7 +162,7 @@ def saved(tmp_path_factory) -> dict[str, Path]:
     files["other"].write_text(synthetic_corpus(6, seed=2, start=700))
     no_relations = [d.with_relations(()) for d in read_pubtator(files["other"])]
     api.write_documents(no_relations, files["norelations"])
-    files["model"] = directory / "model.joblib"
+    files["model"] = directory / "model.npz"
     api.train([files["train"]], files["model"], params={"cv": 2, "vectorizer": PairVectorizer(min_df=1)})
     return files
 
@@ -231,11 +240,11 @@ def test_a_model_and_its_card_are_inputs_too(saved, tmp_path):
     with pytest.raises(InputError, match="is the input"):
         api.predict_file(saved["other"], f"{saved['model']}.json", saved["model"])
     with pytest.raises(InputError, match="is the input"):
-        api.export(saved["model"], saved["model"])
-    dev = tmp_path / "m.joblib.json"  # where the model's card would go
+        api.predict_file(saved["other"], f"{saved['model']}.sha256", saved["model"])
+    dev = tmp_path / "m.npz.json"  # where the model's card would go
     dev.write_text(saved["other"].read_text())
-    with pytest.raises(InputError, match="m.joblib.json:0: is the input"):
-        api.train([saved["train"]], tmp_path / "m.joblib", dev=dev)
+    with pytest.raises(InputError, match="m.npz.json:0: is the input"):
+        api.train([saved["train"]], tmp_path / "m.npz", dev=dev)
 
 
 def test_train_checks_its_output_and_dev_file_before_fitting(saved, tmp_path, caplog):
@@ -244,14 +253,14 @@ def test_train_checks_its_output_and_dev_file_before_fitting(saved, tmp_path, ca
     from relclf.errors import OutputError
 
     caplog.set_level(logging.INFO, logger="relclf")
-    with pytest.raises(OutputError, match="missing/m.joblib: cannot write: No such file or directory"):
-        api.train([saved["train"]], tmp_path / "missing" / "m.joblib")
+    with pytest.raises(OutputError, match="missing/m.npz: cannot write: No such file or directory"):
+        api.train([saved["train"]], tmp_path / "missing" / "m.npz")
     with pytest.raises(InputError, match="nope.pubtator:0: no such file"):
-        api.train([saved["train"]], tmp_path / "m.joblib", dev=tmp_path / "nope.pubtator")
+        api.train([saved["train"]], tmp_path / "m.npz", dev=tmp_path / "nope.pubtator")
     bad = tmp_path / "bad.pubtator"
     bad.write_text("1|t|A.\n1|a|B.\n1\t0\t1\tX\tGene\t7\n")
     with pytest.raises(InputError, match="bad.pubtator:3: mention text 'X' differs"):
-        api.train([saved["train"]], tmp_path / "m.joblib", dev=bad)
+        api.train([saved["train"]], tmp_path / "m.npz", dev=bad)
     assert not any("fitting" in r.getMessage() for r in caplog.records)  # no fit was started
     assert list(tmp_path.iterdir()) == [bad]
 
@@ -298,3 +307,27 @@ def test_read_corpus_reads_named_pipes_and_gzip(tmp_path):
     documents = api.read_corpus([fifo])
     writer.join(10)
     assert documents == parse(text)
+
+
+def test_a_minimum_precision_stands_for_the_threshold_that_reached_it_in_cross_validation(model, inputs, tmp_path, caplog):
+    point = api.threshold_for_precision(model, 0.6)
+    curve = model.precision_curve_
+    assert point.precision >= 0.6 and point.threshold == curve.thresholds[np.flatnonzero(curve.precision >= 0.6).max()]
+    gold = list(read_pubtator(inputs / "part1.pubtator"))
+    assert api.evaluate(gold, model, min_precision=0.6) == api.evaluate(gold, model, threshold=point.threshold)
+    with caplog.at_level("INFO", logger="relclf"):
+        api.predict_file(inputs / "part1.pubtator", tmp_path / "a.pubtator", model, min_precision=0.6, with_scores=True)
+    api.predict_file(inputs / "part1.pubtator", tmp_path / "b.pubtator", model, threshold=point.threshold, with_scores=True)
+    assert (tmp_path / "a.pubtator").read_bytes() == (tmp_path / "b.pubtator").read_bytes()
+    assert f"threshold {point.threshold:.3f}" in caplog.text and "--" not in caplog.text  # the library names no option
+
+
+def test_a_precision_never_reached_or_given_with_a_threshold_is_refused(model, inputs, tmp_path):
+    with pytest.raises(ValueError, match="a minimum precision is a number from 0 to 1, not 1.5"):
+        api.threshold_for_precision(model, 1.5)
+    impossible = dataclasses.replace(model.model_, curve=dataclasses.replace(model.model_.curve, precision=np.minimum(model.model_.curve.precision, 0.5)))
+    with pytest.raises(ValueError, match=r"no threshold reached a precision of 0.9 in cross-validation \(the highest seen was 0.500\)"):
+        api.predict_file(inputs / "part1.pubtator", tmp_path / "out.pubtator", impossible, min_precision=0.9)
+    assert not (tmp_path / "out.pubtator").exists()
+    with pytest.raises(ValueError, match="a threshold or a minimum precision, not both"):
+        api.evaluate(inputs / "part1.pubtator", model, threshold=0.5, min_precision=0.5)

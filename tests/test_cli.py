@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,12 +49,12 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def model(workdir) -> Path:
-    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(workdir / "model.joblib"), "--dev", str(workdir / "test.pubtator"))
+    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(workdir / "model.npz"), "--dev", str(workdir / "test.pubtator"))
     assert out.returncode == 0, out.stderr
     assert "candidate recall 1.0000" in out.stdout
     assert "training time:" in out.stdout
     assert "type (micro)" in out.stdout
-    return workdir / "model.joblib"
+    return workdir / "model.npz"
 
 
 def test_train_writes_model_and_metadata(model):
@@ -126,10 +127,10 @@ def test_skip_invalid_keeps_the_rest(workdir, model):
 def test_missing_file_and_model_errors(workdir, model):
     out = relclf("predict", str(workdir / "nope.pubtator"), "-m", str(model))
     assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
-    not_a_model = workdir / "fake.joblib"
+    not_a_model = workdir / "fake.npz"
     not_a_model.write_bytes(b"not a pickle at all")
     out = relclf("predict", str(workdir / "test.pubtator"), "-m", str(not_a_model))
-    assert out.returncode == 2 and "not a readable relclf model" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "not a relclf model file" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_no_arguments_prints_usage_with_demo():
@@ -142,7 +143,7 @@ def test_no_arguments_prints_usage_with_demo():
 def test_bundled_model_on_example():
     """The README's first command: the default model on the bundled PubTator3 example."""
     root = Path(__file__).resolve().parents[1]
-    if not (root / "models" / "relclf-biored.joblib").exists():
+    if not (root / "models" / "relclf-biored.npz").exists():
         pytest.skip("bundled model not built")
     out = relclf("predict", "examples/36727001.pubtator", cwd=root)
     assert out.returncode == 0, out.stderr
@@ -153,7 +154,7 @@ def test_bundled_model_on_example():
 @NEEDS_CORPUS
 def test_biored_train_dev_floor(tmp_path):
     """Integration: train on BioRED Train, evaluate on Dev, assert the foundation floor."""
-    model = tmp_path / "biored.joblib"
+    model = tmp_path / "biored.npz"
     out = relclf("train", str(SHARED / "biored" / "Train.PubTator"), "-o", str(model))
     assert out.returncode == 0, out.stderr
     result = relclf("evaluate", str(SHARED / "biored" / "Dev.PubTator"), "-m", str(model), "--json", str(tmp_path / "dev.json"))
@@ -167,7 +168,7 @@ def test_biored_train_dev_floor(tmp_path):
 def test_real_export_with_malformed_line(tmp_path):
     """bc8_new_900.pubtator has one malformed mention line: strict names it, skipping keeps the rest."""
     root = Path(__file__).resolve().parents[1]
-    if not (root / "models" / "relclf-biored.joblib").exists():
+    if not (root / "models" / "relclf-biored.npz").exists():
         pytest.skip("bundled model not built")
     source = SHARED / "unlabeled" / "bc8_new_900.pubtator"
     strict = relclf("predict", str(source), "-o", str(tmp_path / "out.pubtator"))
@@ -231,13 +232,13 @@ def test_parallel_run_with_a_bar_gives_the_serial_output(workdir, model):
     test = str(workdir / "test.pubtator")
     out, terminal, status = relclf_in_terminal("-v", "predict", test, "-m", str(model), "--n-jobs", "2")
     assert status == 0, terminal
-    assert "relclf: 2 worker processes" in terminal and "predicting:" in terminal
+    assert "relclf: this process and 1 worker process" in terminal and "predicting:" in terminal
     assert out == relclf("predict", test, "-m", str(model)).stdout
 
 
 def test_progress_bars_of_training_and_evaluation(workdir, tmp_path):
     out, terminal, status = relclf_in_terminal(
-        "-v", "train", str(workdir / "train.pubtator"), "-o", str(tmp_path / "m.joblib"), "--dev", str(workdir / "test.pubtator")
+        "-v", "train", str(workdir / "train.pubtator"), "-o", str(tmp_path / "m.npz"), "--dev", str(workdir / "test.pubtator")
     )
     assert status == 0, terminal
     assert "reading train.pubtator: 100%" in terminal and "40/40" in terminal
@@ -245,7 +246,7 @@ def test_progress_bars_of_training_and_evaluation(workdir, tmp_path):
     assert "evaluating: 100%" in terminal
     assert "relclf: fitting on 40 documents:" in terminal  # -v logs the stage's time
     assert "%|" not in out and "type (micro)" in out
-    piped = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(tmp_path / "m.joblib"))
+    piped = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(tmp_path / "m.npz"))
     assert piped.stderr == "" and "type (micro)" in piped.stdout
 
 
@@ -261,7 +262,7 @@ def test_mistyped_command_and_option_suggest_the_right_one(workdir):
 
 
 def test_missing_training_file_is_named(tmp_path):
-    out = relclf("train", str(tmp_path / "absent.pubtator"), "-o", str(tmp_path / "m.joblib"))
+    out = relclf("train", str(tmp_path / "absent.pubtator"), "-o", str(tmp_path / "m.npz"))
     assert out.returncode == 2
     assert out.stderr.strip() == f"relclf: error: {tmp_path / 'absent.pubtator'}:0: no such file"
 # --- formats (issue 4) -----------------------------------------------------------------------------
@@ -338,10 +339,10 @@ def test_train_evaluate_score_read_bioc(workdir, model):
     for name in ("train.xml", "test.json", "pred.xml"):
         stem = name.split(".")[0].replace("pred", "test")
         assert convert(workdir / f"{stem}.pubtator", workdir / name) > 0
-    trained = relclf("train", str(workdir / "train.xml"), "-o", str(workdir / "bioc-model.joblib"), "--cv", "2")
+    trained = relclf("train", str(workdir / "train.xml"), "-o", str(workdir / "bioc-model.npz"), "--cv", "2")
     assert trained.returncode == 0, trained.stderr
-    from_bioc = relclf("evaluate", str(workdir / "test.json"), "-m", str(workdir / "bioc-model.joblib"))
-    from_pubtator = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(workdir / "bioc-model.joblib"))
+    from_bioc = relclf("evaluate", str(workdir / "test.json"), "-m", str(workdir / "bioc-model.npz"))
+    from_pubtator = relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(workdir / "bioc-model.npz"))
     assert from_bioc.returncode == 0, from_bioc.stderr
     assert from_bioc.stdout == from_pubtator.stdout
     predicted = relclf("predict", str(workdir / "test.json"), "-m", str(model), "--output-format", "pubtator")
@@ -358,7 +359,7 @@ def test_same_files_options_and_seed_give_byte_identical_predictions(workdir, tm
     """Two trainings in separate processes (different hash seeds), then byte-for-byte predictions."""
     outputs = []
     for run in (1, 2):
-        model = tmp_path / f"m{run}.joblib"
+        model = tmp_path / f"m{run}.npz"
         env_seed = {**os.environ, "PYTHONHASHSEED": str(run)}
         trained = subprocess.run(
             [sys.executable, "-m", "relclf", "train", str(workdir / "train.pubtator"), "-o", str(model), "--seed", "7"],
@@ -385,44 +386,39 @@ def test_info_prints_the_card_without_loading(workdir, model):
     assert as_json["verified"] is True and as_json["type_pairs"] == ["Chemical|Disease"]
 
 
-def test_export_to_skops_then_predict_identically(workdir, model, tmp_path):
-    safe = tmp_path / "model.skops"
-    out = relclf("export", str(model), "-o", str(safe))
-    assert out.returncode == 0, out.stderr
-    assert Path(f"{safe}.json").is_file() and Path(f"{safe}.sha256").is_file()
-    test = str(workdir / "test.pubtator")
-    from_joblib = relclf("predict", test, "-m", str(model), "--with-scores")
-    from_skops = relclf("predict", test, "-m", str(safe), "--with-scores")
-    assert from_skops.returncode == 0, from_skops.stderr
-    assert from_skops.stdout == from_joblib.stdout
-    info = relclf("info", str(safe))
-    assert info.returncode == 0 and ", skops)" in info.stdout and "(matches the recorded sha256)" in info.stdout
-    safe.write_bytes(safe.read_bytes()[:-1])
-    damaged = relclf("info", str(safe))
+def test_info_checks_the_file_against_its_card(workdir, model, tmp_path):
+    copy = tmp_path / "copy.npz"
+    copy.write_bytes(model.read_bytes())
+    Path(f"{copy}.json").write_text(Path(f"{model}.json").read_text())
+    info = relclf("info", str(copy))
+    assert info.returncode == 0 and ", format 3)" in info.stdout and "(matches the recorded sha256)" in info.stdout
+    copy.write_bytes(copy.read_bytes()[:-1])
+    damaged = relclf("info", str(copy))
     assert damaged.returncode == 2 and "DOES NOT MATCH" in damaged.stdout
-    assert damaged.stderr.strip() == f"relclf: error: {safe}: does not match the sha256 recorded beside it; it would be refused"
+    assert damaged.stderr.strip() == f"relclf: error: {copy}: does not match the sha256 recorded beside it; it would be refused"
 
 
-def test_train_straight_to_skops(workdir, tmp_path):
-    safe = tmp_path / "direct.skops"
-    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(safe), "--cv", "2")
-    assert out.returncode == 0, out.stderr
-    assert json.loads(Path(f"{safe}.json").read_text())["model_format"] == "skops"
-    assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(safe)).returncode == 0
+def test_an_old_pickled_model_is_refused_with_how_to_retrain(workdir, tmp_path):
+    old = tmp_path / "old.joblib"
+    old.write_bytes(b"\x80\x04 a relclf 0.2 pickle")  # never unpickled
+    out = relclf("predict", str(workdir / "test.pubtator"), "-m", str(old))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "a .joblib or .skops model of relclf 0.2 or earlier must be retrained" in out.stderr
 
 
-def test_train_model_format_option_and_bioc_input(workdir, tmp_path):
+def test_train_from_bioc_input_any_model_name(workdir, tmp_path):
     xml = tmp_path / "train.xml"
     assert relclf("convert", str(workdir / "train.pubtator"), "-o", str(xml)).returncode == 0
-    model = tmp_path / "named-anyhow.model"  # --model-format decides, not the name; --format is the input's
-    out = relclf("train", str(xml), "-o", str(model), "--cv", "2", "--model-format", "skops", "--format", "bioc-xml")
+    model = tmp_path / "named-anyhow.model"  # the file is an .npz archive whatever its name; --format is the input's
+    out = relclf("train", str(xml), "-o", str(model), "--cv", "2", "--format", "bioc-xml")
     assert out.returncode == 0, out.stderr
-    assert json.loads(Path(f"{model}.json").read_text())["model_format"] == "skops"
+    assert json.loads(Path(f"{model}.json").read_text())["format_version"] == 3
     assert relclf("info", str(model)).returncode == 0
+    assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(model)).returncode == 0
 
 
 def test_tampered_default_model_is_refused(workdir, model, tmp_path, monkeypatch):
-    copy = tmp_path / "default.joblib"
+    copy = tmp_path / "default.npz"
     copy.write_bytes(model.read_bytes())
     monkeypatch.setenv("RELCLF_MODEL", str(copy))
     run = ["predict", str(workdir / "test.pubtator")]
@@ -483,7 +479,7 @@ def test_several_inputs_need_output_dir_and_clashes_are_errors(workdir, model, t
 
 
 def test_train_with_two_jobs_predicts_like_serial(workdir, model, tmp_path):
-    parallel_model = tmp_path / "parallel.joblib"
+    parallel_model = tmp_path / "parallel.npz"
     out = relclf("train", str(workdir / "train.pubtator"), "-o", str(parallel_model), "--n-jobs", "2")
     assert out.returncode == 0, out.stderr
     serial = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores")
@@ -514,8 +510,8 @@ def tiny(tmp_path) -> dict[str, Path]:
 
     (tmp_path / "train.pubtator").write_text(synthetic_corpus(20, seed=1))
     (tmp_path / "in.pubtator").write_text(synthetic_corpus(3, seed=2, start=500))
-    api.train([tmp_path / "train.pubtator"], tmp_path / "m.joblib", params={"cv": 2, "vectorizer": PairVectorizer(min_df=1)})
-    return {"dir": tmp_path, "model": tmp_path / "m.joblib", "input": tmp_path / "in.pubtator", "train": tmp_path / "train.pubtator"}
+    api.train([tmp_path / "train.pubtator"], tmp_path / "m.npz", params={"cv": 2, "vectorizer": PairVectorizer(min_df=1)})
+    return {"dir": tmp_path, "model": tmp_path / "m.npz", "input": tmp_path / "in.pubtator", "train": tmp_path / "train.pubtator"}
 
 
 @pytest.mark.parametrize(
@@ -639,3 +635,53 @@ def test_parquet_without_pyarrow_fails_before_the_work(tiny, capsys, monkeypatch
     assert cli.main(["predict", str(tiny["input"]), "-m", str(tiny["model"]), "-o", str(tiny["dir"] / "rel.parquet")]) == 2
     assert capsys.readouterr().err == "relclf: error: writing Parquet needs pyarrow: pip install 'relclf[parquet]'\n"
     assert not (tiny["dir"] / "rel.parquet").exists()
+
+
+# -- calibrated scores: the report of evaluate, --min-precision -----------------------------------------------
+
+
+def test_evaluate_reports_the_calibration_error_and_cut_offs(synthetic_model_file, tmp_path):
+    (tmp_path / "test.pubtator").write_text(synthetic_corpus(8, seed=3, start=800))
+    out = run_cli("evaluate", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--json", str(tmp_path / "s.json"))
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^calibration error \(ECE, 10 bins, relations scoring >= 0.1\): 0\.\d{3} over [\d,]+ relations$", out.stdout, re.M)
+    rows = [line.split() for line in out.stdout.splitlines() if re.match(r"^\s+0\.[13579]0\s", line)]
+    assert [r[0] for r in rows] == ["0.10", "0.30", "0.50", "0.70", "0.90"]
+    predicted = [int(r[1]) for r in rows]
+    assert predicted == sorted(predicted, reverse=True)  # a higher cut-off keeps fewer relations
+    report = json.loads((tmp_path / "s.json").read_text())["calibration"]
+    assert [c["predicted"] for c in report["cutoffs"]] == predicted and 0 <= report["ece"] <= 1
+
+
+def test_min_precision_says_which_threshold_and_predicts_with_it(synthetic_model_file, tmp_path):
+    from relclf.persistence import load_model
+
+    (tmp_path / "test.pubtator").write_text(synthetic_corpus(8, seed=3, start=800))
+    point = load_model(synthetic_model_file).model.threshold_for_precision(0.7)
+    out = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--min-precision", "0.7", "--with-scores")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == (
+        f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
+        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+    )
+    fixed = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--threshold", str(point.threshold), "--with-scores")
+    assert out.stdout == fixed.stdout
+    both = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--min-precision", "0.7", "--threshold", "0.3")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tmp_path):
+    import dataclasses
+
+    import numpy as np
+
+    from relclf.persistence import build_metadata, save_model
+
+    model = synthetic_model.model_
+    capped = dataclasses.replace(model, curve=dataclasses.replace(model.curve, precision=np.minimum(model.curve.precision, 0.75)))
+    save_model(capped, tmp_path / "m.npz", build_metadata(synthetic_model, []))
+    (tmp_path / "test.pubtator").write_text(synthetic_corpus(3, seed=3, start=800))
+    out = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "m.npz"), "--min-precision", "0.9", "-o", str(tmp_path / "out.pubtator"))
+    assert out.returncode == 2
+    assert out.stderr == "relclf: error: no threshold reached a precision of 0.9 in cross-validation (the highest seen was 0.750)\n"
+    assert not (tmp_path / "out.pubtator").exists()

@@ -66,7 +66,7 @@ def test_good_archive_is_verified_unpacked_and_paths_printed(server, tmp_path, c
     assert out[0].startswith(f"downloaded {base}/BIORED.zip (") and out[0].endswith(f"SHA-256 {digest}")
     assert out[1] == "checksum: verified"
     assert out[2:4] == [str(dest / "biored" / "Dev.PubTator"), str(dest / "biored" / "Train.PubTator")]
-    assert out[4] == f"train with: relclf train {dest / 'biored' / 'Train.PubTator'} --dev {dest / 'biored' / 'Dev.PubTator'} -o biored.joblib"
+    assert out[4] == f"train with: relclf train {dest / 'biored' / 'Train.PubTator'} --dev {dest / 'biored' / 'Dev.PubTator'} -o biored.npz"
     assert (dest / "biored" / "Train.PubTator").read_text() == TRAIN
     assert sorted(p.name for p in dest.rglob("*")) == ["Dev.PubTator", "Train.PubTator", "biored"]  # nothing else kept
 

@@ -26,7 +26,6 @@ import sklearn
 import relclf
 from conftest import parse
 from relclf import RelationExtractor
-from relclf.extract.features import featurize
 from synthetic import synthetic_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,21 +255,22 @@ def test_ablation_rows_run_and_its_default_models_are_the_estimators(tiny) -> No
     # ablation.logistic writes out the library's (private) default detector and labeler
     assert model.detector_.get_params() == ablation.logistic(1.0).get_params()
     labeler = getattr(model.labeler_, "estimator", model.labeler_)  # one-vs-rest with more than two labels
-    assert labeler.get_params() == ablation.logistic(10.0).get_params()
+    assert labeler.get_params() == ablation.logistic(1.0, class_weight="balanced").get_params()
     for name, params in ablation.configurations().items():
         row = ablation.run_row(params, train, dev)
         assert set(row["levels"]) == {"pair", "type", "novelty"}, name
         json.dumps(row)
 
 
-def test_scale_benchmark_classify_stage_runs_on_a_fitted_model(tiny) -> None:
+def test_scale_benchmark_stage_costs_run_on_a_fitted_model(tiny, tmp_path) -> None:
     benchmark = load_script(EXPERIMENTS / "benchmark_scale.py")
-    train, dev = tiny
-    model = RelationExtractor(cv=2).fit(train)
-    per_doc = [model.candidates(d) for d in dev]
-    X = model.vectorizer_.transform(featurize(dev, per_doc))
-    assert X.shape[0] == sum(len(c) for c in per_doc) > 0
-    benchmark.classify(model, X)
+    train, _ = tiny
+    source = tmp_path / "dev.pubtator"
+    source.write_text(synthetic_corpus(8, seed=4, start=900))
+    costs = benchmark.stage_costs(source, RelationExtractor(cv=2).fit(train).model_, runs=1)
+    stages = ("parse", "candidates", "features", "classify", "write")
+    assert set(costs) == {f"{k}_seconds" for k in stages} | {"stage_total_seconds"}
+    assert all(costs[f"{k}_seconds"] >= 0 for k in stages) and costs["stage_total_seconds"] > 0
 
 
 def test_hostile_document_is_valid_pubtator() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from conftest import parse
@@ -16,7 +17,6 @@ from relclf.evaluation.explain import (
 )
 from relclf.extract.candidates import Candidate
 from relclf.extract.estimator import RelationExtractor
-from relclf.extract.features import featurize
 from synthetic import synthetic_corpus
 
 
@@ -31,7 +31,7 @@ def document():
 
 
 def test_strongest_features_per_label_are_the_cue_words(model):
-    explanation = explain_model(model, k=10)
+    explanation = explain_model(model.model_, k=10)
     assert sorted(explanation.labels) == ["Negative_Correlation", "Positive_Correlation"]
     assert any("inhibits" in w.feature for w in explanation.labels["Negative_Correlation"])
     assert any("induces" in w.feature for w in explanation.labels["Positive_Correlation"])
@@ -42,15 +42,21 @@ def test_strongest_features_per_label_are_the_cue_words(model):
 
 def test_pair_contributions_add_up_to_the_model_decision(model, document):
     gold = document.relations[0]
-    explanation = explain_pair(model, document, gold.id1, gold.id2)
+    explanation = explain_pair(model.model_, document, gold.id1, gold.id2)
     candidates = model.candidates(document)
-    X = model.vectorizer_.transform(featurize([document], [candidates]))
+    X = model.model_.transform(model.model_.featurize([document]))
     row = next(i for i, c in enumerate(candidates) if c.key == gold.pair)
-    assert explanation.detector.total == pytest.approx(model.detector_.decision_function(X[row])[0])
-    assert sigmoid(explanation.detector.total) == pytest.approx(explanation.score)
-    labeler_value = model.labeler_.decision_function(X[row])[0]  # binary: positive toward classes_[1]
-    sign = 1 if explanation.label == model.labeler_.classes_[1] else -1
-    assert explanation.labeler is not None and explanation.labeler.total == pytest.approx(sign * labeler_value)
+    assert explanation.detector.total == pytest.approx(model.detector_.decision_function(X[row])[0], abs=1e-4)
+    fitted = model.model_
+    if fitted.context is None:
+        assert sigmoid(explanation.detector.total) == pytest.approx(explanation.related)
+    raw = explanation.related * (explanation.label_probability if fitted.rule == "detector_x_label" else 1.0)
+    assert fitted.calibration(np.array([raw]))[0] == pytest.approx(explanation.score)
+    assert "probability of being related" in explanation.text()
+    labeler = model.own_labelers_.get(candidates[row].type_pair, model.labeler_)
+    labeler_value = labeler.decision_function(X[row])[0]  # binary: positive toward classes_[1]
+    sign = 1 if explanation.label == labeler.classes_[1] else -1
+    assert explanation.labeler is not None and explanation.labeler.total == pytest.approx(sign * labeler_value, abs=1e-4)
     assert explanation.labeler.total > 0  # the chosen label is the side the decision falls on
     # the same score as prediction gives
     (predicted,) = model.predict_documents([document.with_relations(())], threshold=0.0)
@@ -59,11 +65,11 @@ def test_pair_contributions_add_up_to_the_model_decision(model, document):
 
 def test_pair_top_features_are_present_in_the_pair(model, document):
     gold = document.relations[0]
-    explanation = explain_pair(model, document, gold.id1, gold.id2)
+    explanation = explain_pair(model.model_, document, gold.id1, gold.id2)
     assert explanation.predicted == gold.label == explanation.gold
-    names = list(model.vectorizer_.get_feature_names_out())
+    names = list(model.model_.vectorizer.get_feature_names_out(model.model_.vocabulary, model.model_.type_pairs))
     candidates = model.candidates(document)
-    X = model.vectorizer_.transform(featurize([document], [candidates])).toarray()
+    X = model.model_.transform(model.model_.featurize([document])).toarray()
     row = X[next(i for i, c in enumerate(candidates) if c.key == gold.pair)]
     top = explanation.labeler.strongest(5)
     assert top and all(row[names.index(c.feature)] == pytest.approx(c.value) != 0 for c in top)
@@ -75,10 +81,10 @@ def test_pair_top_features_are_present_in_the_pair(model, document):
 
 def test_pair_errors_name_the_problem(model, document):
     with pytest.raises(ValueError, match="has no mention of NOPE"):
-        explain_pair(model, document, document.relations[0].id1, "NOPE")
+        explain_pair(model.model_, document, document.relations[0].id1, "NOPE")
     chemicals = [m.identifier for m in document.mentions if m.entity_type == "Chemical"]
     with pytest.raises(ValueError, match="not a candidate pair.*type pair"):
-        explain_pair(model, document, chemicals[0], chemicals[1])
+        explain_pair(model.model_, document, chemicals[0], chemicals[1])
 
 
 def test_describe_feature_blocks():
@@ -90,17 +96,17 @@ def test_cli_explain(tmp_path, capsys):
     (tmp_path / "train.pubtator").write_text(synthetic_corpus(40, seed=1))
     test_text = synthetic_corpus(3, seed=5, start=700)
     (tmp_path / "test.pubtator").write_text(test_text)
-    assert cli.main(["train", str(tmp_path / "train.pubtator"), "-o", str(tmp_path / "m.joblib"), "--cv", "2"]) == 0
+    assert cli.main(["train", str(tmp_path / "train.pubtator"), "-o", str(tmp_path / "m.npz"), "--cv", "2"]) == 0
     capsys.readouterr()
-    assert cli.main(["explain", "-m", str(tmp_path / "m.joblib"), "-k", "3"]) == 0
+    assert cli.main(["explain", "-m", str(tmp_path / "m.npz"), "-k", "3"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("detector (related vs no relation") and "labeler - toward Positive_Correlation:" in out
     relation = parse(test_text)[0].relations[0]
-    status = cli.main(["explain", "-m", str(tmp_path / "m.joblib"), str(tmp_path / "test.pubtator"), "--doc", "700", "--pair", relation.id1, relation.id2])
+    status = cli.main(["explain", "-m", str(tmp_path / "m.npz"), str(tmp_path / "test.pubtator"), "--doc", "700", "--pair", relation.id1, relation.id2])
     assert status == 0
     out = capsys.readouterr().out
     assert f"predicted {relation.label}; gold: {relation.label}" in out and "[A: " in out and "[B: " in out
-    assert cli.main(["explain", "-m", str(tmp_path / "m.joblib"), str(tmp_path / "test.pubtator"), "--doc", "9", "--pair", "a", "b"]) == 2
+    assert cli.main(["explain", "-m", str(tmp_path / "m.npz"), str(tmp_path / "test.pubtator"), "--doc", "9", "--pair", "a", "b"]) == 2
     assert capsys.readouterr().err == f"relclf: error: {tmp_path / 'test.pubtator'}:0: no document with ID 9\n"
 
 
@@ -113,24 +119,24 @@ def test_three_labels_one_vs_rest_contributions_add_up(document):
         d.with_relations([replace(r, label="Bind") if i % 3 == 0 and r.label == "Positive_Correlation" else r for r in d.relations])
         for i, d in enumerate(docs)
     ]
-    model = RelationExtractor(cv=2).fit(docs)
+    model = RelationExtractor(cv=2, own_labelers=False).fit(docs)  # the pooled labeler explains every pair
     assert len(model.labels_) == 3
     gold = document.relations[0]
-    explanation = explain_pair(model, document, gold.id1, gold.id2)
+    explanation = explain_pair(model.model_, document, gold.id1, gold.id2)
     candidates = model.candidates(document)
-    X = model.vectorizer_.transform(featurize([document], [candidates]))
+    X = model.model_.transform(model.model_.featurize([document]))
     row = X[next(i for i, c in enumerate(candidates) if c.key == gold.pair)]
     values = {str(label): est.decision_function(row)[0] for label, est in zip(model.labeler_.classes_, model.labeler_.estimators_)}
     assert explanation.label == max(values, key=values.get)
-    assert explanation.labeler.total == pytest.approx(values[explanation.label])
-    assert sorted(explain_model(model).labels) == ["Bind", "Negative_Correlation", "Positive_Correlation"]
+    assert explanation.labeler.total == pytest.approx(values[explanation.label], abs=1e-4)
+    assert sorted(explain_model(model.model_).labels) == ["Bind", "Negative_Correlation", "Positive_Correlation"]
 
 
 def test_document_without_pair_names_the_top_pairs(model, document, tmp_path):
     from relclf import api
     from relclf.evaluation.explain import scored_pairs
 
-    ranked = scored_pairs(model, document)
+    ranked = scored_pairs(model.model_, document)
     assert [s for _, _, s in ranked] == sorted((s for _, _, s in ranked), reverse=True)
     assert {frozenset((a, b)) for a, b, _ in ranked} == {c.key for c in model.candidates(document)}
     path = tmp_path / "d.pubtator"
@@ -143,7 +149,8 @@ def test_document_without_pair_names_the_top_pairs(model, document, tmp_path):
 
 def test_explanation_names_the_sentence_the_features_used():
     """The sentences of an explanation are the features' sentences ("Ösophagus" opens one, like "Then")."""
-    from relclf.extract.features import DocumentView
+    from relclf.extract.features import featurize
+    from relclf.extract.text import Vocabulary
 
     title = "Cisplatin study."
     abstract = "Levels rose. Ösophagus cancer grew after cisplatin. Then it fell."
@@ -154,8 +161,7 @@ def test_explanation_names_the_sentence_the_features_used():
     )
     document = Document("9", title, abstract, mentions)
     candidate = Candidate("9", *document_entities(document))
-    view = DocumentView(document, {0: ("D002945",), 1: ("D009369",), 2: ("D002945",)})
-    shared = sorted({view.sentence_of[p] for p in view.positions["D002945"]} & {view.sentence_of[p] for p in view.positions["D009369"]})
-    assert shared == [2]  # title = 0, "Levels rose." = 1, "Ösophagus ... cisplatin." = 2
+    batch = featurize([document], Vocabulary(growing=True), ["Chemical|Disease"])
+    assert batch.shared[1].tolist() == [2]  # the features: title = 0, "Levels rose." = 1, "Ösophagus ... cisplatin." = 2
     lines = mark_mentions(document, candidate)
     assert lines == ["title: [A: Cisplatin] study.", "sentence 2: Ösophagus [B: cancer] grew after [A: cisplatin]."]

@@ -151,14 +151,14 @@ def test_fifo_input_is_read_as_a_stream_and_a_truncated_one_refused(setup, out_d
 
 
 def test_damaged_model(setup, out_dir):
-    bad = out_dir / "bad.joblib"
+    bad = out_dir / "bad.npz"
     bad.write_bytes(setup["model"].read_bytes()[:2000])
     out = relclf("predict", str(setup["test"]), "-m", str(bad), "-o", str(out_dir / "pred.pubtator"))
-    assert_one_line_error(out, f"{bad}: not a readable relclf model")
-    assert "has no bad.joblib.json or bad.joblib.sha256" in out.stderr  # loaded unverified: said so
-    bad.with_name("bad.joblib.json").write_bytes(setup["model"].with_name("model.joblib.json").read_bytes())
+    assert_one_line_error(out, f"{bad}: not a relclf model file")
+    assert "has no bad.npz.json or bad.npz.sha256" in out.stderr  # loaded unverified: said so
+    bad.with_name("bad.npz.json").write_bytes(setup["model"].with_name("model.npz.json").read_bytes())
     out = relclf("predict", str(setup["test"]), "-m", str(bad), "-o", str(out_dir / "pred.pubtator"))
-    assert_one_line_error(out, f"{bad}: 2,000 bytes where bad.joblib.json records")
+    assert_one_line_error(out, f"{bad}: 2,000 bytes where bad.npz.json records")
     assert not (out_dir / "pred.pubtator").exists()
 
 
@@ -214,7 +214,7 @@ def test_file_size_limit_mid_write_leaves_nothing(setup, out_dir):
 
 
 def test_train_whose_model_cannot_be_written_leaves_no_model(setup, out_dir):
-    target = out_dir / "m.joblib"
+    target = out_dir / "m.npz"
     out = relclf_limited("train", str(setup["train"]), "-o", str(target), "--cv", "2", limit_file_size=2_000)
     assert_one_line_error(out, f"{target}: cannot write: File too large", status=1)
     assert list(out_dir.iterdir()) == []
@@ -290,14 +290,14 @@ def _communicate(proc: subprocess.Popen, stdin: str | None = None, timeout: floa
 
 
 def _start_predicting(setup: dict[str, Path], target: Path, jobs: str, **popen) -> subprocess.Popen:
-    """``relclf predict - -o TARGET --n-jobs JOBS`` fed more documents than one round of batches (256
-    documents each, 2 * n_jobs batches per round), its input left open: it writes what it has and waits
-    for more. Returns once some predictions sit in the temporary file."""
+    """``relclf predict - -o TARGET --n-jobs JOBS`` fed more documents than one round of chunks (256
+    documents each, at most 4 * n_jobs in flight), its input left open: it writes what it has and
+    waits for more. Returns once some predictions sit in the temporary file."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "relclf", "predict", "-", "-m", str(setup["model"]), "-o", str(target), "--n-jobs", jobs],
         stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible, **popen,
     )
-    proc.stdin.write(synthetic_corpus(1100, seed=3, start=5000))
+    proc.stdin.write(synthetic_corpus(2600, seed=3, start=5000))
     proc.stdin.flush()
     _wait_for(lambda: any(target.parent.glob(f".{target.name}.*.tmp")) and next(target.parent.glob(f".{target.name}.*.tmp")).stat().st_size > 0)
     return proc
@@ -339,7 +339,7 @@ def test_predict_killed_mid_way_keeps_the_old_output(setup, out_dir, sig, jobs):
     target.write_text("previous results\n")
     proc = _start_predicting(setup, target, jobs)
     workers = _children(proc.pid)
-    assert len(workers) == (0 if jobs == "1" else 2)
+    assert len(workers) == int(jobs) - 1  # --n-jobs counts this process too
     proc.send_signal(sig)
     _, stderr = _communicate(proc)
     assert target.read_text() == "previous results\n"
@@ -381,7 +381,7 @@ def test_a_killed_worker_ends_the_run_with_a_clear_error(setup, out_dir):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
 def test_train_killed_leaves_no_model(setup, out_dir, sig):
-    target = out_dir / "m.joblib"
+    target = out_dir / "m.npz"
     proc = subprocess.Popen(
         [sys.executable, "-m", "relclf", "train", "-", "-o", str(target), "--cv", "2"],
         stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, preexec_fn=_interruptible,
@@ -424,7 +424,7 @@ def test_two_predictions_into_the_same_directory_do_not_interfere(setup, out_dir
 def test_two_trainings_into_the_same_directory_do_not_interfere(setup, out_dir):
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "relclf", "train", str(setup["train"]), "-o", str(out_dir / f"m{i}.joblib"), "--cv", "2", "--seed", str(i)],
+            [sys.executable, "-m", "relclf", "train", str(setup["train"]), "-o", str(out_dir / f"m{i}.npz"), "--cv", "2", "--seed", str(i)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
         for i in (1, 2)
@@ -432,9 +432,9 @@ def test_two_trainings_into_the_same_directory_do_not_interfere(setup, out_dir):
     for proc in runs:
         assert proc.wait(timeout=120) == 0, proc.stderr.read()
     for i in (1, 2):
-        loaded = load_model(out_dir / f"m{i}.joblib", require_checksum=True)  # verified against its own card
+        loaded = load_model(out_dir / f"m{i}.npz", require_checksum=True)  # verified against its own card
         assert loaded.metadata["seed"] == i
-        assert json.loads((out_dir / f"m{i}.joblib.json").read_text())["seed"] == i
+        assert json.loads((out_dir / f"m{i}.npz.json").read_text())["seed"] == i
     assert leftovers(out_dir) == []
 
 
@@ -458,7 +458,7 @@ def test_a_closed_stdout_ends_the_run_quietly_and_stops_the_workers(setup, tmp_p
     proc.wait(timeout=60)
     assert lines[0].startswith(b"5000|t|") and lines[1].startswith(b"5000|a|")
     assert (proc.returncode, stderr) == (141, b"")
-    assert len(workers) == int(jobs) - (jobs == "1")
+    assert len(workers) == int(jobs) - 1  # --n-jobs N: this process and N-1 workers
     _wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=10)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -199,7 +200,10 @@ def test_evaluation_details_scores_match_thresholded_predictions():
     gold, scored = _details_fixture()
     details = evaluation_details([gold], [scored], 0.5)
     expected = score_documents([gold], [gold.with_relations(scored.relations[:2])])
-    assert details.scores == expected
+    assert dataclasses.replace(details.scores, calibration=None) == expected
+    # the calibration report reads every scored pair: x-y Bind 0.9 right, x-z Bind 0.6 and y-z Bind 0.2 wrong
+    report = details.scores.calibration
+    assert report.pairs == 3 and report.ece == pytest.approx((0.1 + 0.6 + 0.2) / 3)
     assert details.labels == ["Association", "Bind"]
     names, counts = details.confusion()
     assert names == ["Association", "Bind", NO_RELATION]

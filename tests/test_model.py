@@ -231,7 +231,7 @@ def test_parallel_prediction_equals_serial(fitted, test_docs):
 
 
 def test_batches_are_cut_by_candidate_pairs_and_predictions_do_not_change(fitted, test_docs, monkeypatch):
-    import relclf.extract.estimator as estimator_module
+    import relclf.extract.model as estimator_module
 
     # synthetic documents have 6 distinct IDs: 15 pairs each by the estimate
     assert estimator_module._pair_estimate(test_docs[0], None) == 15
@@ -253,3 +253,67 @@ def test_parallel_prediction_keeps_order_with_many_batches_in_flight(fitted, tes
     serial = list(fitted.predict_documents(hidden, batch_size=2))
     parallel = list(fitted.predict_documents(hidden, batch_size=2, n_jobs=2))
     assert parallel == serial
+
+
+# -- the stages issue #13 added: context, labelers per type pair, decision rule, calibration ------------
+
+
+def test_cross_validated_choices_are_fitted_attributes(fitted):
+    assert fitted.rule_ in ("detector", "detector_x_label")
+    assert fitted.calibration_.method in ("platt", "isotonic")
+    assert set(fitted.cv_scores_) >= {"context", "labels", "rule", "calibration", "at_threshold"}
+    assert fitted.cv_scores_["at_threshold"]["threshold"] == pytest.approx(fitted.threshold_, abs=1e-4)
+    assert set(fitted.own_type_pairs_) == set(fitted.own_labelers_) <= set(fitted.type_pairs_)
+    assert len(fitted.precision_curve_) > 0
+    assert fitted.model_.context is fitted.context_ and fitted.model_.rule == fitted.rule_
+
+
+def test_scores_are_the_calibrated_raw_scores_and_the_threshold_only_cuts(fitted, test_docs):
+    model = fitted.model_
+    batch = model.featurize([d.with_relations(()) for d in test_docs])
+    every = model.score_batch(batch, threshold=-np.inf)
+    assert every.rows.tolist() == list(range(len(batch)))
+    raw = every.related * (every.label_probability if model.rule == "detector_x_label" else 1.0)
+    assert every.scores == pytest.approx(model.calibration(raw))
+    for threshold in (model.threshold, 0.5, 0.9):
+        kept = model.score_batch(batch, threshold=threshold)
+        expected = np.flatnonzero(every.scores >= threshold)
+        assert kept.rows.tolist() == expected.tolist()
+        assert kept.labels == [every.labels[k] for k in expected] and kept.scores == pytest.approx(every.scores[expected])
+
+
+@pytest.mark.parametrize("params", [
+    {"context": True, "own_labelers": True, "min_type_pair_relations": 2, "class_weight": "balanced", "rule": "detector_x_label", "calibration": "isotonic"},
+    {"context": False, "own_labelers": False, "class_weight": None, "rule": "detector", "calibration": "none"},
+])
+def test_every_stage_can_be_forced_on_or_off(train_docs, test_docs, params):
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), **params).fit(train_docs)
+    assert (model.context_ is not None) == params["context"]
+    assert bool(model.own_labelers_) == params["own_labelers"]
+    assert model.rule_ == params["rule"] and model.calibration_.method == params["calibration"]
+    assert model.class_weight_ == params["class_weight"]
+    scores = score_documents(test_docs, model.predict_documents(d.with_relations(()) for d in test_docs))
+    assert scores.levels["type"].f1 > 0.8
+
+
+@pytest.mark.parametrize(("name", "value"), [("context", "yes"), ("class_weight", "inverse"), ("rule", "max"), ("calibration", "beta"), ("own_labelers", 1), ("min_type_pair_relations", 1)])
+def test_choices_outside_the_allowed_values_are_refused(train_docs, name, value):
+    with pytest.raises(ValueError, match=name):
+        RelationExtractor(**{name: value}).fit(train_docs)
+
+
+def test_threshold_for_a_precision_comes_from_the_cross_validated_curve(fitted):
+    point = fitted.model_.threshold_for_precision(0.5)
+    assert point.precision >= 0.5 and 0 <= point.recall <= 1
+    curve = fitted.precision_curve_
+    assert point.threshold == curve.thresholds[np.flatnonzero(curve.precision >= 0.5).max()]
+    with pytest.raises(ValueError, match="no threshold reached a precision of 1.01"):
+        fitted.model_.threshold_for_precision(1.01)
+
+
+def test_a_single_document_fits_without_cross_validation(train_docs):
+    model = RelationExtractor(vectorizer=PairVectorizer(min_df=1)).fit(train_docs[:1])
+    assert model.cv_scores_ == {} and model.context_ is None and model.calibration_.method == "none"
+    assert model.threshold_ == 0.5 and len(model.precision_curve_) == 0
+    with pytest.raises(ValueError, match="no cross-validated precision curve"):
+        model.model_.threshold_for_precision(0.8)

@@ -1,4 +1,4 @@
-"""Evaluation figures: four real PNG files drawn from a small model's evaluation."""
+"""Evaluation figures: real PNG files drawn from a small model's evaluation, the reliability diagram among them."""
 
 from __future__ import annotations
 
@@ -32,9 +32,10 @@ def png_size(path) -> tuple[int, int]:
 
 
 @NEEDS_MATPLOTLIB
-def test_write_plots_makes_four_sensible_pngs(details, tmp_path):
+def test_write_plots_makes_sensible_pngs_the_reliability_diagram_among_them(details, tmp_path):
     paths = write_plots(details, tmp_path / "figs", title="synthetic")
-    assert [p.name for p in paths] == list(PLOTS)
+    assert [p.name for p in paths] == list(PLOTS) and "reliability.png" in PLOTS
+    assert details.scores.calibration is not None and details.scores.calibration.bins
     for path in paths:
         width, height = png_size(path)
         assert 300 <= width <= 3000 and 200 <= height <= 3000, (path.name, width, height)
@@ -46,8 +47,8 @@ def test_write_plots_makes_four_sensible_pngs(details, tmp_path):
 def test_cli_evaluate_plots(tmp_path):
     (tmp_path / "train.pubtator").write_text(synthetic_corpus(40, seed=1))
     (tmp_path / "test.pubtator").write_text(synthetic_corpus(12, seed=2, start=500))
-    assert cli.main(["train", str(tmp_path / "train.pubtator"), "-o", str(tmp_path / "m.joblib"), "--cv", "2"]) == 0
-    status = cli.main(["evaluate", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "m.joblib"), "--plots", str(tmp_path / "out")])
+    assert cli.main(["train", str(tmp_path / "train.pubtator"), "-o", str(tmp_path / "m.npz"), "--cv", "2"]) == 0
+    status = cli.main(["evaluate", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "m.npz"), "--plots", str(tmp_path / "out")])
     assert status == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(PLOTS)
 
@@ -57,7 +58,7 @@ def test_plots_without_matplotlib_is_one_line_error(tmp_path, monkeypatch, capsy
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
-    status = cli.main(["evaluate", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "absent.joblib"), "--plots", str(tmp_path / "out")])
+    status = cli.main(["evaluate", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "absent.npz"), "--plots", str(tmp_path / "out")])
     assert status == 2
     assert capsys.readouterr().err == "relclf: error: drawing figures needs matplotlib: pip install relclf[plots]\n"
     assert not (tmp_path / "out").exists()

@@ -491,3 +491,70 @@ def test_bc8_unlabeled_drops_exactly_one_mention_line_and_keeps_all_900_document
     assert [(e.line, e.scope) for e in errors] == [(14937, "mention")]
     assert len(documents) == 900
     assert len({d.pmid for d in documents}) == 900
+
+
+# --- chunks: what parallel prediction sends its workers ---------------------------------------------
+
+
+def read_through_chunks(data: bytes, size: int, on_error=None) -> list[Document]:
+    """The documents of ``data`` read as prediction reads them: split into chunks, each parsed alone."""
+    from relclf.io.pubtator import parse_chunk, read_chunks
+    from relclf.io.validation import valid_documents
+
+    chunks = list(read_chunks(io.BytesIO(data), size))
+    assert b"".join(c.data for c in chunks) == data  # nothing lost or repeated
+    items = [item for chunk in chunks for item in parse_chunk(chunk, lenient=on_error is not None)]
+    return list(valid_documents(items, "<stream>", on_error=on_error, empty_reason="empty"))
+
+
+CHUNK_CASES = {
+    "blank-lines": "\n".join(doc_text(str(i)) for i in range(1, 8)),
+    "no-blank-lines": "".join(doc_text(str(i)) for i in range(1, 8)),
+    "bom-crlf-and-blank-runs": "\ufeff" + "\r\n\r\n \t\r\n".join(doc_text(str(i)).replace("\n", "\r\n") for i in range(1, 6)),
+    # a line of no-break spaces is blank to the reader (str.isspace) but not to the splitter (ASCII)
+    "unicode-blank-line": "\u00a0\u00a0\n".join(doc_text(str(i)) for i in range(1, 6)),
+    "errors": "\n".join(
+        [doc_text("1"), doc_text("2").replace("\tcancer\t", "\tcanker\t"), doc_text("3"), "2|a|orphan abstract\n", doc_text("3"), doc_text("4")]
+    ),
+}
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 1000])
+@pytest.mark.parametrize("case", sorted(CHUNK_CASES))
+def test_chunks_parse_as_the_whole_file_does(case, size):
+    data = CHUNK_CASES[case].encode("utf-8")
+    expected_errors: list[InputError] = []
+    expected = list(read_pubtator(io.BytesIO(data), on_error=expected_errors.append))
+    errors: list[InputError] = []
+    assert read_through_chunks(data, size, on_error=errors.append) == expected
+    assert [str(e) for e in errors] == [str(e) for e in expected_errors]
+    assert [d.line for d in expected] == [d.line for d in read_through_chunks(data, size, on_error=lambda e: None)]
+
+
+def test_chunks_raise_the_first_error_in_strict_mode():
+    data = CHUNK_CASES["errors"].encode("utf-8")
+    with pytest.raises(InputError) as whole:
+        list(read_pubtator(io.BytesIO(data)))
+    with pytest.raises(InputError) as chunked:
+        read_through_chunks(data, 1)
+    assert str(chunked.value) == str(whole.value) and whole.value.line == 10
+
+
+def test_chunks_hold_about_size_documents_and_undecodable_titles_start_documents():
+    from relclf.io.pubtator import read_chunks
+
+    data = "".join(doc_text(str(i)) for i in range(1, 8)).encode("utf-8")
+    assert [c.titles for c in read_chunks(io.BytesIO(data), 3)] == [3, 3, 1]
+    assert [c.first_line for c in read_chunks(io.BytesIO(data), 3)] == [1, 16, 31]
+    broken = data.replace(b"4|t|Aspirin", b"4|t|Asp\xffrin")  # a title line that is not UTF-8
+    errors: list[InputError] = []
+    assert [d.pmid for d in read_through_chunks(broken, 1, on_error=errors.append)] == ["1", "2", "3", "5", "6", "7"]
+    assert [e.line for e in errors] == [16]
+
+
+def test_formatted_documents_are_written_as_they_are():
+    from relclf.io.pubtator import Formatted
+
+    documents = parse(MULTI_DOC)
+    mixed = [Formatted(documents[0].pmid, documents[0].line, format_document(documents[0])), documents[1]]
+    assert formatted(mixed) == MULTI_DOC

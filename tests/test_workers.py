@@ -19,8 +19,11 @@ def _root(state: float, item: int) -> float:
     return state * math.sqrt(item)
 
 
-def _exit(state: None, code: int) -> None:
-    os._exit(code)
+def _exit_in_a_worker(parent: int, item: int) -> int:
+    if os.getpid() != parent:  # this process computes some items itself: only a worker dies
+        os._exit(3)
+    time.sleep(0.5)
+    return item
 
 
 def _note_pid_and_sleep(directory: str, seconds: float) -> None:
@@ -29,7 +32,7 @@ def _note_pid_and_sleep(directory: str, seconds: float) -> None:
 
 
 def _status(state: None, item: int) -> str:
-    time.sleep(0.05)  # keep both workers busy, so that both start
+    time.sleep(0.05)  # keep the workers busy, so that both start
     return f"{os.getpid()} " + Path("/proc/self/status").read_text()
 
 
@@ -59,15 +62,16 @@ def test_results_come_in_input_order_with_a_bounded_number_in_flight(n_jobs):
 
 def test_a_worker_that_dies_ends_the_run_with_a_worker_error():
     with pytest.raises(WorkerError, match="a worker process ended unexpectedly"):
-        list(imap_ordered(_exit, [3, 3, 3, 3], n_jobs=2))
+        list(imap_ordered(_exit_in_a_worker, range(6), n_jobs=2, state=os.getpid()))
 
 
 def test_an_interrupted_run_kills_its_workers_at_once(tmp_path):
     started = time.monotonic()
-    results = imap_ordered(_note_pid_and_sleep, [60] * 4, n_jobs=2, state=str(tmp_path))
+    # each worker takes two items (one to run, one queued), so the fifth is this process's
+    results = imap_ordered(_note_pid_and_sleep, [60] * 6, n_jobs=3, state=str(tmp_path))
 
     def interrupt() -> None:
-        while len(list(tmp_path.iterdir())) < 2:  # both workers run a task
+        while len(list(tmp_path.iterdir())) < 3:  # both workers run a task, and so does this process
             time.sleep(0.05)
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
@@ -75,7 +79,8 @@ def test_an_interrupted_run_kills_its_workers_at_once(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         next(results)
     assert time.monotonic() - started < 20
-    pids = [int(p.name) for p in tmp_path.iterdir()]
+    pids = [int(p.name) for p in tmp_path.iterdir() if int(p.name) != os.getpid()]
+    assert len(pids) == 2
     deadline = time.monotonic() + 10
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -112,9 +117,10 @@ def test_executor_threads_leave_stop_signals_to_the_main_thread_and_workers_igno
     before = {t.native_id for t in threading.enumerate()}
     statuses = {}
     helpers = []
-    for _, status in imap_ordered(_status, range(8), n_jobs=2):
+    for _, status in imap_ordered(_status, range(12), n_jobs=3):
         pid, text = status.split(" ", 1)
-        statuses[pid] = text
+        if int(pid) != os.getpid():  # this process takes items too when the workers are busy
+            statuses[pid] = text
         helpers = helpers or [t.native_id for t in threading.enumerate() if t.native_id not in before]
     assert len(statuses) == 2 and helpers
     for tid in helpers:

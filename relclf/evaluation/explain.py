@@ -1,10 +1,13 @@
 """Why the model decides what it does: its strongest features, and one pair's decision feature by feature.
 
-Every stage of :class:`~relclf.extract.estimator.RelationExtractor` is linear, so a decision value is exactly
-``intercept + sum(coefficient * feature value)`` over the pair's features; the detector's score is the
-logistic function of its decision value. :func:`explain_model` lists the largest coefficients per
-label; :func:`explain_pair` splits one pair's decision values into those per-feature contributions and
-shows the pair's mentions in context.
+The stages of a :class:`~relclf.extract.model.RelationModel` that read a pair's features are linear,
+so a decision value is exactly ``intercept + sum(coefficient * feature value)`` over the pair's
+features. The score is made from them: the detector's probability (read against the abstract's
+other pairs by the context stage, when the model has one), times the label's probability under the
+``detector_x_label`` rule, calibrated. :func:`explain_model` lists the largest coefficients of the
+detector and the pooled labeler; :func:`explain_pair` splits one pair's decision values into
+per-feature contributions (the labeler being the one of its type pair), says how its score was made,
+and shows the pair's mentions in context.
 """
 
 from __future__ import annotations
@@ -13,16 +16,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.utils.validation import check_is_fitted
 
 from ..document import Document, identifier_parts
 from ..errors import InputError
 from ..extract.candidates import Candidate
-from ..extract.estimator import RelationExtractor
-from ..extract.features import CATEGORICAL, featurize
+from ..extract.features import CATEGORICAL
+from ..extract.linear import LinearStage
+from ..extract.model import RelationModel
 from ..extract.text import sentence_spans, tokenize
 
 __all__ = [
@@ -158,8 +158,8 @@ def _weight_line(w: FeatureWeight) -> str:
     return f"  {w.weight:+8.3f}  {w.description}"
 
 
-def _feature_names(model: RelationExtractor) -> np.ndarray:
-    return model.vectorizer_.get_feature_names_out()
+def _feature_names(model: RelationModel) -> np.ndarray:
+    return model.vectorizer.get_feature_names_out(model.vocabulary, model.type_pairs)
 
 
 def _top(coef: np.ndarray, names: np.ndarray, k: int, sign: int) -> tuple[FeatureWeight, ...]:
@@ -168,29 +168,24 @@ def _top(coef: np.ndarray, names: np.ndarray, k: int, sign: int) -> tuple[Featur
     return tuple(FeatureWeight(str(names[i]), describe_feature(str(names[i])), float(coef[i])) for i in order if signed[i] > 0)
 
 
-def _label_coefficients(model: RelationExtractor) -> dict[str, tuple[np.ndarray, float]]:
-    """Per label, the coefficient vector and intercept whose dot product decides toward that label."""
-    labeler = model.labeler_
-    if isinstance(labeler, DummyClassifier):  # a single label: nothing decides
-        return {str(labeler.classes_[0]): (np.zeros(0), 0.0)}
-    if isinstance(labeler, OneVsRestClassifier):
-        return {
-            str(label): (est.coef_.ravel(), float(est.intercept_[0]))
-            for label, est in zip(labeler.classes_, labeler.estimators_)
-        }
-    if isinstance(labeler, LogisticRegression):  # two labels: positive toward classes_[1]
-        coef, intercept = labeler.coef_.ravel(), float(labeler.intercept_[0])
-        return {str(labeler.classes_[0]): (-coef, -intercept), str(labeler.classes_[1]): (coef, intercept)}
-    raise ValueError(f"only linear labelers can be explained feature by feature, not {type(labeler).__name__}")
+def _label_coefficients(model: RelationModel, stage: LinearStage | None = None) -> dict[str, tuple[np.ndarray, float]]:
+    """Per label, the coefficient vector and intercept whose dot product decides toward that label
+    (of ``stage``, by default the pooled labeler)."""
+    stage = model.labeler.pooled if stage is None else stage
+    if len(stage.coef) == 0:  # a single label: nothing decides
+        return {stage.classes[0]: (np.zeros(0), 0.0)}
+    if len(stage.coef) == 1:  # two labels: positive toward classes[1]
+        coef, intercept = stage.coef[0], float(stage.intercept[0])
+        return {stage.classes[0]: (-coef, -intercept), stage.classes[1]: (coef, intercept)}
+    return {label: (stage.coef[k], float(stage.intercept[k])) for k, label in enumerate(stage.classes)}
 
 
-def explain_model(model: RelationExtractor, k: int = 10) -> ModelExplanation:
+def explain_model(model: RelationModel, k: int = 10) -> ModelExplanation:
     """Return the ``k`` strongest features of the detector (both ways) and of each label."""
-    check_is_fitted(model, "detector_")
     names = _feature_names(model)
-    coef = model.detector_.coef_.ravel()
+    coef = model.detector.coef[0]
     labels = {label: _top(c, names, k, +1) if c.size else () for label, (c, _) in _label_coefficients(model).items()}
-    return ModelExplanation(_top(coef, names, k, +1), _top(coef, names, k, -1), labels, float(model.threshold_))
+    return ModelExplanation(_top(coef, names, k, +1), _top(coef, names, k, -1), labels, float(model.threshold))
 
 
 # -- one pair ----------------------------------------------------------------------------------------
@@ -251,6 +246,9 @@ class PairExplanation:
     labeler: Decision | None
     contexts: tuple[str, ...]
     gold: str | None = None
+    related: float | None = None
+    label_probability: float | None = None
+    score_parts: str = ""
 
     def text(self, k: int = 10) -> str:
         """A plain-text report: contexts, decision, then the top-``k`` contributions."""
@@ -258,6 +256,10 @@ class PairExplanation:
         lines = [f"document {self.pmid}, pair A={self.a} B={self.b} ({self.type_pair})"]
         lines += [f"  {c}" for c in self.contexts]
         lines.append(f"score {self.score:.3f} (threshold {self.threshold:.3f}): {verdict}" + (f"; gold: {self.gold}" if self.gold else ""))
+        if self.related is not None:
+            lines.append(
+                f"score = {self.score_parts}: related {self.related:.3f}, label {self.label} {self.label_probability:.3f}"
+            )
         lines.append(f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; toward related:")
         lines += [_contribution_line(c) for c in self.detector.strongest(k)]
         lines.append("detector - against (toward no relation):")
@@ -290,56 +292,51 @@ def find_document(documents, pmid: str, source: str = "<documents>") -> Document
     raise InputError(source, 0, f"no document with ID {pmid}")
 
 
-def _find_candidate(model: RelationExtractor, document: Document, id1: str, id2: str) -> tuple[list[Candidate], int]:
+def _find_candidate(model: RelationModel, document: Document, id1: str, id2: str) -> tuple[list[Candidate], int]:
     candidates = model.candidates(document)
     for index, candidate in enumerate(candidates):
         if candidate.key == frozenset((id1, id2)):
             return candidates, index
     known = {c.a.identifier for c in candidates} | {c.b.identifier for c in candidates}
-    ids = {i for m in document.mentions for i in identifier_parts(m.identifier, split_composites=model.split_composites_)}
+    ids = {i for m in document.mentions for i in identifier_parts(m.identifier, split_composites=model.split_composites)}
     for identifier in (id1, id2):
         if identifier not in ids:
             raise ValueError(f"document {document.pmid} has no mention of {identifier}")
     if id1 == id2:
         raise ValueError("a pair needs two different IDs")
     reason = "its type pair is not one the model was trained on" if known else "the model considers no pair in it"
-    raise ValueError(f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs_)})")
+    raise ValueError(f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs)})")
 
 
-def scored_pairs(model: RelationExtractor, document: Document) -> list[tuple[str, str, float]]:
+def scored_pairs(model: RelationModel, document: Document) -> list[tuple[str, str, float]]:
     """Every candidate pair of ``document`` as (ID1, ID2, score), highest score first."""
-    check_is_fitted(model, "detector_")
     candidates = model.candidates(document)
     if not candidates:
         return []
-    X = model.vectorizer_.transform(featurize([document], [candidates]))
-    scores = model.detector_.predict_proba(X)[:, 1]
+    _, scores, _ = model.scores([document])
     ranked = sorted(zip(candidates, scores), key=lambda cs: -cs[1])
     return [(c.a.identifier, c.b.identifier, float(s)) for c, s in ranked]
 
 
-def explain_pair(model: RelationExtractor, document: Document, id1: str, id2: str, *, max_sentences: int = 6) -> PairExplanation:
+def explain_pair(model: RelationModel, document: Document, id1: str, id2: str, *, max_sentences: int = 6) -> PairExplanation:
     """Explain the model's decision on the pair (``id1``, ``id2``) of ``document``.
 
     The pair is featurized together with the document's other candidates, exactly as in prediction, so
-    the score equals the one :meth:`~relclf.extract.estimator.RelationExtractor.predict_documents` gives.
+    the score equals the one :meth:`~relclf.extract.model.RelationModel.predict_documents` gives.
     Raises ValueError when the IDs are not a candidate pair of the document (the reason is named).
     """
-    check_is_fitted(model, "detector_")
     candidates, index = _find_candidate(model, document, id1, id2)
-    X = model.vectorizer_.transform(featurize([document], [candidates]))
-    row = X[index]
+    batch = model.featurize([document])
+    scored = model.score_batch(batch, threshold=-np.inf)  # every pair, in candidate order
+    row = model.transform(batch)[index]
     names = _feature_names(model)
-    detector = _decision("related", model.detector_.coef_.ravel(), float(model.detector_.intercept_[0]), row, names)
-    score = float(model.detector_.predict_proba(row)[0, 1])
-    per_label = _label_coefficients(model)
+    detector = _decision("related", model.detector.coef[0], float(model.detector.intercept[0]), row, names)
+    score, label = float(scored.scores[index]), scored.labels[index]
+    _, stage = model.labeler.stage_for(int(batch.pairs.type_pair[index]))
     labeler = None
-    if isinstance(model.labeler_, DummyClassifier):
-        label = str(model.labeler_.classes_[0])
-    else:
-        decisions = {name: _decision(name, c, b, row, names) for name, (c, b) in per_label.items()}
-        label = str(model.labeler_.predict(row)[0])
-        labeler = decisions[label]
+    if len(stage.coef):
+        coefficients, intercept = _label_coefficients(model, stage)[label]
+        labeler = _decision(label, coefficients, intercept, row, names)
     candidate = candidates[index]
     gold = next((r.label for r in document.relations if r.pair == candidate.key), None)
     return PairExplanation(
@@ -348,14 +345,24 @@ def explain_pair(model: RelationExtractor, document: Document, id1: str, id2: st
         b=candidate.b.identifier,
         type_pair=candidate.type_pair,
         score=score,
-        threshold=float(model.threshold_),
+        threshold=float(model.threshold),
         label=label,
-        predicted=label if score >= model.threshold_ else None,
+        predicted=label if score >= model.threshold else None,
         detector=detector,
         labeler=labeler,
         contexts=tuple(mark_mentions(document, candidate, max_sentences=max_sentences)),
         gold=gold,
+        related=float(scored.related[index]),
+        label_probability=float(scored.label_probability[index]),
+        score_parts=_score_parts(model),
     )
+
+
+def _score_parts(model: RelationModel) -> str:
+    """How the model makes a score, in words."""
+    related = "after the document-context stage" if model.context is not None else "the detector's"
+    product = " x the label's probability" if model.rule == "detector_x_label" else ""
+    return f"calibrated ({model.calibration.method}) probability of being related ({related}){product}"
 
 
 def mark_mentions(document: Document, candidate: Candidate, *, max_sentences: int = 6) -> list[str]:

@@ -10,6 +10,7 @@ omits it; duplicate lines count once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -18,6 +19,7 @@ import numpy as np
 from ..document import Document, Relation, document_entities, gold_relation_index
 from ..extract.candidates import type_pair
 from ..extract.threshold import cumulative_hits
+from .calibration import CalibrationAccumulator, CalibrationReport
 
 __all__ = [
     "LEVELS",
@@ -69,24 +71,32 @@ class Counts:
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    """Micro-averaged counts per level, and per label at the type level."""
+    """Micro-averaged counts per level, and per label at the type level.
+
+    ``calibration`` (when the predictions carried scores below the threshold in use, as
+    :func:`relclf.api.evaluate` makes them) says how well the scores match how often relations are right.
+    """
 
     levels: dict[str, Counts]
     per_label: dict[str, Counts]
     documents: int
     novelty_in_gold: bool
+    calibration: CalibrationReport | None = None
 
     def as_dict(self) -> dict:
         """A JSON-ready dict: ``{"levels": {...}, "per_label": {...}, "documents": n, ...}``."""
-        return {
+        found = {
             "levels": {k: v.as_dict() for k, v in self.levels.items()},
             "per_label": {k: v.as_dict() for k, v in sorted(self.per_label.items())},
             "documents": self.documents,
             "novelty_in_gold": self.novelty_in_gold,
         }
+        if self.calibration is not None:
+            found["calibration"] = self.calibration.as_dict()
+        return found
 
     def table(self) -> str:
-        """A plain-text table: one row per label (type level), then one per level."""
+        """A plain-text table: one row per label (type level), then one per level; then the calibration report."""
         rows = [f"{'':24} {'P':>6} {'R':>6} {'F1':>6} {'TP':>6} {'FP':>6} {'FN':>6}"]
         for name, counts in sorted(self.per_label.items()):
             rows.append(_row(f"  {name}", counts))
@@ -94,6 +104,8 @@ class Scores:
             if level == "novelty" and not self.novelty_in_gold:
                 continue
             rows.append(_row(f"{level} (micro)", self.levels[level]))
+        if self.calibration is not None:
+            rows.append(self.calibration.table())
         return "\n".join(rows)
 
 
@@ -324,6 +336,7 @@ def evaluation_details(
     gold = list(gold)
     outcomes: list[PairOutcome] = []
     predicted_documents = []
+    calibration = CalibrationAccumulator()
     for document in gold:
         types = {e.identifier: e.entity_type for e in document_entities(document, split_composites=split_composites)}
         gold_labels = {pair: label for pair, (label, _) in gold_relation_index(document).items()}
@@ -338,7 +351,9 @@ def evaluation_details(
                 outcomes.append(PairOutcome(document.pmid, r.id1, r.id2, _type_pair(types, r.id1, r.id2), r.label, None, None))
         kept = tuple(r for r in relations if r.score is None or r.score >= threshold)
         predicted_documents.append(document.with_relations(kept))
-    return EvaluationDetails(score_documents(gold, predicted_documents), float(threshold), tuple(outcomes))
+        calibration.add(document, relations)
+    scores = dataclasses.replace(score_documents(gold, predicted_documents), calibration=calibration.report())
+    return EvaluationDetails(scores, float(threshold), tuple(outcomes))
 
 
 def _type_pair(types: dict[str, str], id1: str, id2: str) -> str:

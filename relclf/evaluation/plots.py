@@ -18,7 +18,7 @@ from .metrics import EvaluationDetails
 __all__ = ["PLOTS", "require_matplotlib", "write_plots"]
 
 # File names, in the order they are written.
-PLOTS = ("label_scores.png", "confusion_matrix.png", "precision_recall.png", "type_pairs.png")
+PLOTS = ("label_scores.png", "confusion_matrix.png", "precision_recall.png", "type_pairs.png", "reliability.png")
 
 
 def require_matplotlib() -> Any:
@@ -34,7 +34,7 @@ def require_matplotlib() -> Any:
 
 
 def write_plots(details: EvaluationDetails, directory: PathLike, *, title: str = "") -> list[Path]:
-    """Draw the four figures of ``details`` into ``directory`` (created if needed).
+    """Draw the figures of ``details`` (:data:`PLOTS`) into ``directory`` (created if needed).
 
     ``title`` (e.g. the gold file's name) heads each figure. Returns the paths written, in the order
     of :data:`PLOTS`.
@@ -42,7 +42,7 @@ def write_plots(details: EvaluationDetails, directory: PathLike, *, title: str =
     plt = require_matplotlib()
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    drawers = (_label_scores, _confusion_matrix, _precision_recall, _type_pairs)
+    drawers = (_label_scores, _confusion_matrix, _precision_recall, _type_pairs, _reliability)
     paths = []
     for name, draw in zip(PLOTS, drawers):
         figure = draw(plt, details, title)
@@ -166,3 +166,29 @@ def _type_pairs(plt: Any, details: EvaluationDetails, title: str):
     return figure
 
 
+
+
+def _reliability(plt: Any, details: EvaluationDetails, title: str):
+    """The reliability diagram: observed accuracy (pair and label right) against the stated score, per bin, with bin sizes."""
+    report = details.scores.calibration
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 7.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    top.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
+    if report is None or not report.bins:
+        top.text(0.5, 0.5, "no relation scored", ha="center")
+        return figure
+    width = report.bins[0].high - report.bins[0].low
+    centers = [b.low + width / 2 for b in report.bins]
+    top.bar(centers, [b.accuracy for b in report.bins], width=width * 0.9, color="#4C72B0", alpha=0.8, label="share right in the bin")
+    top.plot([b.mean_score for b in report.bins], [b.accuracy for b in report.bins], "o-", color="#DD8452", label="mean score -> share right")
+    top.set_ylabel("share of relations right (pair and label)")
+    top.set_ylim(0, 1.02)
+    top.set_title(_heading(f"Reliability of the scores: expected calibration error {report.ece:.3f}\n({report.pairs:,} relations scoring >= {report.low:g})", title), fontsize=10)
+    top.legend(loc="upper left", fontsize=8)
+    top.grid(alpha=0.3)
+    bottom.bar(centers, [b.count for b in report.bins], width=width * 0.9, color="#55A868")
+    bottom.set_ylabel("relations")
+    bottom.set_xlabel("score (the model's probability that the relation is right)")
+    bottom.set_xlim(0, 1)
+    bottom.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure

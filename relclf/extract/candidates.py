@@ -11,8 +11,10 @@ import bisect
 import heapq
 import itertools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..document import (
     Document,
@@ -28,7 +30,9 @@ log = logging.getLogger(__name__)
 __all__ = [
     "Candidate",
     "CandidateRecall",
+    "candidate_indices",
     "candidate_recall",
+    "pair_indices",
     "closest_pair",
     "composites_are_split",
     "generate_candidates",
@@ -65,11 +69,108 @@ def type_pair(type1: str, type2: str) -> str:
     return "|".join(sorted((type1, type2)))
 
 
-def _ordered(x: Entity, y: Entity) -> tuple[Entity, Entity]:
-    first_x, first_y = min(m.start for m in x.mentions), min(m.start for m in y.mentions)
-    if (x.entity_type, first_x, x.identifier) <= (y.entity_type, first_y, y.identifier):
-        return x, y
-    return y, x
+def pair_indices(
+    entity_doc: np.ndarray,
+    kinds: Sequence[str],
+    first_start: np.ndarray,
+    identifiers: Sequence[str],
+    type_pairs: Iterable[str] | None = None,
+    *,
+    max_pairs: int | None = None,
+    starts: Callable[[int], list[int]] | None = None,
+    pmids: Sequence[str] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs of a batch's entities as two arrays of entity indices ``(a, b)``.
+
+    Entities are grouped by document, in document order (``entity_doc`` is non-decreasing), each
+    with its canonical type (``kinds``), the offset of its first mention and its identifier. Every two
+    entities of one document whose type pair is allowed make a pair, in ``itertools.combinations``
+    order; ``a`` is the one whose (type, first mention, identifier) sorts first.
+
+    A document with more than ``max_pairs`` possible pairs keeps the ``max_pairs`` allowed ones whose
+    mentions are closest (``starts(entity)`` gives an entity's sorted mention offsets), found with a
+    bounded heap so that memory stays ~``max_pairs``, and says so in one warning naming ``pmids[doc]``.
+    """
+    n = len(entity_doc)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    names = sorted(set(kinds))
+    kind = np.array([names.index(k) for k in kinds], dtype=np.int64)
+    ident = np.array(identifiers)
+    order = np.lexsort((ident, first_start, kind, entity_doc))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    allowed = None
+    if type_pairs is not None:
+        wanted = frozenset(type_pairs)
+        allowed = np.array([[type_pair(s, t) in wanted for t in names] for s in names], dtype=bool)
+    doc_end = np.searchsorted(entity_doc, entity_doc, side="right")
+    size = np.bincount(entity_doc)[entity_doc]  # entities in each entity's document
+    big = np.zeros(n, dtype=bool) if max_pairs is None else size * (size - 1) // 2 > max_pairs
+    small = np.flatnonzero(~big)
+    owner, j = _ranges(small + 1, doc_end[small] - small - 1)
+    i = small[owner]
+    if allowed is not None:
+        keep = allowed[kind[i], kind[j]]
+        i, j = i[keep], j[keep]
+    for doc in np.unique(entity_doc[big]).tolist():  # rare: the pathological documents
+        members = np.flatnonzero(entity_doc == doc)
+        ci, cj = _capped(members, kind, allowed, rank, starts, max_pairs, pmids[doc] if doc < len(pmids) else str(doc))  # type: ignore[arg-type]
+        i, j = np.concatenate([i, ci]), np.concatenate([j, cj])
+    by_doc = np.argsort(entity_doc[i], kind="stable")
+    i, j = i[by_doc], j[by_doc]
+    first = rank[i] <= rank[j]
+    return np.where(first, i, j), np.where(first, j, i)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges ``starts[k] .. starts[k] + lengths[k] - 1``: each element's range and value, all ranges in order."""
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    begin = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=begin[1:])
+    return owner, np.asarray(starts)[owner] + np.arange(len(owner)) - begin[owner]
+
+
+def _capped(
+    members: np.ndarray, kind: np.ndarray, allowed: np.ndarray | None, rank: np.ndarray,
+    starts: Callable[[int], list[int]], max_pairs: int, pmid: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``max_pairs`` allowed pairs of one document's entities whose mentions are closest (a bounded heap)."""
+    offsets = {e: starts(e) for e in members.tolist()}
+    pairs = (
+        (x, y)
+        for x, y in itertools.combinations(members.tolist(), 2)
+        if allowed is None or allowed[kind[x], kind[y]]
+    )
+    kept: list[tuple[int, int, int, int]] = []
+    total = 0
+    for k, (x, y) in enumerate(pairs):
+        total += 1
+        item = (-_gap(offsets[x], offsets[y]), -k, x, y)
+        if len(kept) < max_pairs:
+            heapq.heappush(kept, item)
+        elif kept and item[:2] > kept[0][:2]:
+            heapq.heapreplace(kept, item)
+    if total > max_pairs:
+        log.warning("document %s has %s candidate pairs; kept the %s whose mentions are closest", pmid, f"{total:,}", f"{max_pairs:,}")
+    chosen = sorted(kept, key=lambda item: -item[1])
+    return np.array([x for _, _, x, _ in chosen], dtype=np.int64), np.array([y for _, _, _, y in chosen], dtype=np.int64)
+
+
+def candidate_indices(
+    entities: Sequence[Entity], type_pairs: Iterable[str] | None = None, *, max_pairs: int | None = None, pmid: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs among the ``entities`` of one document, as entity indices ``(a, b)`` (see :func:`pair_indices`)."""
+    return pair_indices(
+        np.zeros(len(entities), dtype=np.int64),
+        [e.entity_type for e in entities],
+        np.array([min(m.start for m in e.mentions) for e in entities], dtype=np.int64),
+        [e.identifier for e in entities],
+        type_pairs,
+        max_pairs=max_pairs,
+        starts=lambda k: sorted({m.start for m in entities[k].mentions}),
+        pmids=[pmid],
+    )
 
 
 def generate_candidates(
@@ -87,7 +188,7 @@ def generate_candidates(
     type_pairs : iterable of str, optional
         Allowed canonical type pairs (see :func:`type_pair`); None allows all.
     split_composites : bool
-        See :func:`document_entities`.
+        See :func:`relclf.document.document_entities`.
     max_pairs : int, optional
         Keep at most this many candidates, so that a document with thousands of entities cannot
         exhaust memory: the pairs whose closest mentions are nearest in the text (ties: earlier
@@ -98,33 +199,12 @@ def generate_candidates(
     Returns
     -------
     list of Candidate
-        Sorted by the entities' first mentions.
+        In the order of the entities' first mentions; ``a`` is the entity whose (type, first mention,
+        identifier) sorts first.
     """
-    allowed = None if type_pairs is None else frozenset(type_pairs)
     entities = document_entities(document, split_composites=split_composites)
-    pairs = (
-        (x, y)
-        for x, y in itertools.combinations(entities, 2)
-        if allowed is None or type_pair(x.entity_type, y.entity_type) in allowed
-    )
-    if max_pairs is None:
-        return [Candidate(document.pmid, *_ordered(x, y)) for x, y in pairs]
-    starts = {e.identifier: sorted({m.start for m in e.mentions}) for e in entities}
-    ranked = ((_gap(starts[x.identifier], starts[y.identifier]), i, x, y) for i, (x, y) in enumerate(pairs))
-    kept: list[tuple[int, int, Entity, Entity]] = []
-    total = 0
-    for item in ranked:  # a bounded heap: memory ~ max_pairs whatever the number of pairs
-        total += 1
-        if len(kept) < max_pairs:
-            heapq.heappush(kept, (-item[0], -item[1], item[2], item[3]))
-        elif kept and (-item[0], -item[1]) > (kept[0][0], kept[0][1]):
-            heapq.heapreplace(kept, (-item[0], -item[1], item[2], item[3]))
-    if total > max_pairs:
-        log.warning(
-            "document %s has %s candidate pairs; kept the %s whose mentions are closest",
-            document.pmid, f"{total:,}", f"{max_pairs:,}",
-        )
-    return [Candidate(document.pmid, *_ordered(x, y)) for _, _, x, y in sorted(kept, key=lambda k: -k[1])]
+    a, b = candidate_indices(entities, type_pairs, max_pairs=max_pairs, pmid=document.pmid)
+    return [Candidate(document.pmid, entities[x], entities[y]) for x, y in zip(a.tolist(), b.tolist())]
 
 
 def closest_pair(xs: Sequence[int], ys: Sequence[int]) -> tuple[int, int]:

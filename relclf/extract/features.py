@@ -1,48 +1,51 @@
-"""Features of candidate pairs: entity-masked context text plus document-level signals.
+"""Features of candidate pairs as integer arrays: context text as word ids, and document-level signals.
 
-:func:`featurize` turns documents and their candidates into a :class:`FeatureBatch`; a
-:class:`PairVectorizer` turns a batch into one sparse matrix, one row per candidate.
+:func:`featurize` reads a batch of documents (:func:`relclf.extract.text.encode`: one regular-expression
+pass and one dictionary lookup per token), finds each document's candidate pairs, and computes what
+every pair looks like with numpy operations over the whole batch; no string is built per pair.
+:class:`relclf.extract.vectorizer.PairVectorizer` then turns the :class:`FeatureBatch` into a sparse matrix.
 
-Text that does not depend on the pair is vectorized once and shared: each sentence once (a pair gets
-the sum of its co-occurrence sentences), each entity's mention windows and names once (a pair gets
-its two entities' rows). Only the text between the two mentions is built per pair. This keeps
-prediction fast however many pairs a document has.
+The groups of features (named as in :data:`FEATURE_GROUPS`, so that ablations stay comparable):
 
-In masked text the pair's own mentions read ``@A@`` and ``@B@`` (in between-text), every other entity
-mention reads as its type (``@Gene@``), digits read ``0`` and words are lower-cased.
+- ``between`` (and ``between_typed``, crossed with the type pair): in each sentence the pair shares,
+  the words between its closest mentions, the pair's own mentions read ``@A@``/``@B@`` (``@AB@`` for
+  a mention of both), other mentions ``@Type@``; a stretch longer than 24 words keeps its first and
+  last 12 around ``…``; ``|`` ends each sentence's stretch. Word 1- to 3-grams;
+- ``sentence``: the sentences the pair shares (word 1- and 2-grams, summed, mentions as ``@Type@``);
+- ``far``: for a pair that never shares a sentence, the sentences of its closest mentions;
+- ``window``: the 3 words on each side of each mention of either entity (``window_a``, ``window_b``);
+- ``entity``: each entity's identifier and names (``entity_a``, ``entity_b``);
+- ``document``: the document's words, crossed with the type pair;
+- ``cues``: the kinds of direction cue near the pair (:data:`relclf.extract.text.CUES`), negation and
+  the cues near each entity, as one pattern crossed with the type pair, plus the share of shared
+  sentences with each kind;
+- ``dense``: document-level signals (:data:`CATEGORICAL`, :data:`NUMERIC`).
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from ..document import Document
-from ..parallel.batching import batched
-from ..parallel.workers import imap_ordered
-from .candidates import Candidate, closest_pair
-from .text import normal_word, tokenize
+import numpy as np
 
-__all__ = ["CATEGORICAL", "CUES", "FEATURE_GROUPS", "NUMERIC", "DocumentView", "FeatureBatch", "PairFeatures", "concat_batches", "featurize", "featurize_parallel"]
+from ..document import Document, canonical_type, mention_groups
+from .candidates import pair_indices, type_pair
+from .text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode_batch
 
-_MAX_BETWEEN = 24  # longer gaps keep their first and last halves; the middle says little
-_WINDOW = 3
-# Word beginnings of general English cue words for the direction of an effect; counted around the
-# pair's closest mentions and crossed with the type pair, so that the labeler can pool rare words.
-CUES: dict[str, tuple[str, ...]] = {
-    "up": ("increas", "induc", "elevat", "upregulat", "up-regulat", "promot", "enhanc", "activat", "stimulat",
-           "caus", "risk", "trigger", "aggravat", "exacerbat", "worsen", "augment", "potentiat", "accelerat"),
-    "down": ("decreas", "reduc", "inhibit", "suppress", "downregulat", "down-regulat", "attenuat", "prevent",
-             "protect", "treat", "alleviat", "amelior", "improv", "block", "abolish", "lower", "therap", "rescu",
-             "revers", "antagon", "diminish", "impair", "relie"),
-    "association": ("associat", "correlat", "link", "polymorphism", "susceptib", "carrier", "genotyp", "allele"),
-    "binding": ("bind", "bound", "interact", "complex", "ligand", "receptor"),
-}
-_NEGATIONS = frozenset({"not", "no", "nor", "neither", "without", "lack", "failed", "unaffected", "absence"})
+__all__ = [
+    "CATEGORICAL",
+    "FEATURE_GROUPS",
+    "NUMERIC",
+    "FeatureBatch",
+    "Pairs",
+    "Ragged",
+    "featurize",
+]
 
-# Document-level signals of a pair, in the order of PairFeatures.categorical / .numeric.
+# Feature groups that can be switched off (for ablations).
+FEATURE_GROUPS: tuple[str, ...] = ("between", "between_typed", "sentence", "far", "window", "entity", "document", "cues", "dense")
+# Document-level signals of a pair, in the order of FeatureBatch.categorical / .numeric.
 CATEGORICAL: tuple[str, ...] = (
     "tp", "tp&cooc", "tp&dist", "dist", "tp&title", "first_shared", "rank_a", "rank_b", "tp&ranks",
 )
@@ -50,350 +53,489 @@ NUMERIC: tuple[str, ...] = (
     "n_a", "n_b", "n_shared", "shared_frac", "title_a", "title_b", "title_both", "last_shared",
     "partners_a", "partners_b", "a_first", "negated", "n_entities", "n_sentences",
 )
+#: bucket edges of the sentence distance, the relative place of the first shared sentence, and ranks
+DIST_EDGES = (0, 1, 2, 4, 8)
+FIRST_EDGES = (0.0, 0.25, 0.5, 0.75, 1.0)
+RANK_EDGES = (1, 2, 3, 5)
+_MAX_BETWEEN = 24  # longer gaps keep their first and last halves; the middle says little
+_HALF = _MAX_BETWEEN // 2
+_WINDOW = 3
 
-# Feature groups that can be switched off (for ablations).
-FEATURE_GROUPS: tuple[str, ...] = ("between", "between_typed", "sentence", "far", "window", "entity", "document", "cues", "dense")
+
+@dataclass(frozen=True)
+class Ragged:
+    """Integer sequences: sequence ``i`` is ``values[offsets[i]:offsets[i + 1]]``."""
+
+    values: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def rows(self) -> np.ndarray:
+        """The sequence each value belongs to."""
+        return np.repeat(np.arange(len(self)), np.diff(self.offsets))
 
 
-@dataclass(frozen=True, slots=True)
-class PairFeatures:
-    """What is specific to one candidate pair.
+def _ragged(values: np.ndarray, lengths: np.ndarray) -> Ragged:
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return Ragged(values.astype(np.int64, copy=False), offsets)
 
-    ``shared`` and ``far`` index the batch's sentences (co-occurrence sentences, and the closest
-    sentences of a pair that never co-occurs); ``a`` and ``b`` index the batch's entities and
-    ``doc`` its documents;
-    ``categorical`` and ``numeric`` are the document-level signals named by :data:`CATEGORICAL` and
-    :data:`NUMERIC`; ``cue_pattern`` names the kinds of direction cue found near the pair (with the type
-    pair, negation, and the cues near each entity's own mentions) and ``cue_shares`` the share of
-    co-occurrence sentences with each kind.
+
+@dataclass(frozen=True)
+class Pairs:
+    """The candidate pairs of a batch, in document order: document, the two entities (roles a, b), type pair.
+
+    ``doc`` indexes the batch's documents, ``a``/``b`` its entities (``identifiers[a]`` is an entity's
+    ID), ``type_pair`` the model's type pairs.
     """
 
-    between: str
-    type_pair: str
-    shared: tuple[int, ...]
-    far: tuple[int, ...]
-    a: int
-    b: int
-    doc: int
-    categorical: tuple[str, ...]
-    numeric: tuple[float, ...]
-    cue_pattern: str
-    cue_shares: tuple[float, ...]
+    doc: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    type_pair: np.ndarray
+    identifiers: list[str]
+
+    def __len__(self) -> int:
+        return len(self.doc)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FeatureBatch:
-    """The vectorizer's input: shared sentence and entity texts, and one PairFeatures per candidate."""
+    """What each candidate pair of a batch looks like (see the module docstring), as integer arrays.
 
-    sentences: tuple[str, ...]
-    documents: tuple[str, ...]
-    entity_windows: tuple[str, ...]
-    entity_names: tuple[str, ...]
-    pairs: tuple[PairFeatures, ...]
+    ``between`` holds one word-id sequence per pair; ``sentences`` one per sentence of the batch, and
+    ``shared``/``far`` the (pair, sentence) links; ``windows`` (codes ``2 * word + side``) and ``names``
+    one per entity; ``documents`` one per document; ``cue_pattern``/``cue_shares`` and
+    ``categorical``/``numeric`` one row per pair.
+    """
+
+    pairs: Pairs
+    between: Ragged
+    sentences: Ragged
+    shared: tuple[np.ndarray, np.ndarray]
+    far: tuple[np.ndarray, np.ndarray]
+    windows: Ragged
+    names: Ragged
+    documents: Ragged
+    cue_pattern: np.ndarray
+    cue_shares: np.ndarray
+    categorical: np.ndarray
+    numeric: np.ndarray
 
     def __len__(self) -> int:
         return len(self.pairs)
 
 
-class DocumentView:
-    """A document as slots (:func:`relclf.extract.text.tokenize`) with the slots of each entity.
+@dataclass
+class _Prepared:
+    """The batch's slots, entities (those in at least one pair) and pairs, before any pair-level work.
 
-    Parameters
-    ----------
-    document : Document
-    entity_ids : dict
-        Maps the index of each mention in ``document.mentions`` to the identifiers it names (an
-        empty tuple for mentions of no candidate entity; they still read as their type).
-
-    Attributes
-    ----------
-    words_, sentence_of : list
-        Per slot: the word (lower-cased, digits as 0, or ``@Type@`` for a mention) and its sentence.
-    positions : dict
-        Identifier -> indices of the slots of its mentions.
-    n_sentences : int
-        Sentence 0 is the title.
+    Per-document offsets cover every input document (one without pairs owns no slot and no sentence).
     """
 
-    def __init__(self, document: Document, entity_ids: dict[int, tuple[str, ...]]) -> None:
-        tokens = tokenize(document)
-        self.tokens = tokens
-        self.words_ = tokens.words
-        self.sentence_of = tokens.sentence_of
-        self.n_sentences = tokens.n_sentences
-        self.sentence_starts = tokens.sentence_starts()
-        self.positions: dict[str, list[int]] = {}
-        for _, _, index in sorted((m.start, m.end, i) for i, m in enumerate(document.mentions)):
-            slot = tokens.mention_slots[index]
-            for identifier in entity_ids.get(index, ()):
-                positions = self.positions.setdefault(identifier, [])
-                if not positions or positions[-1] != slot:
-                    positions.append(slot)
-
-    def words(self, lo: int, hi: int) -> list[str]:
-        """Words of slots ``lo..hi`` (inclusive), every mention as its type."""
-        return self.words_[lo : hi + 1]
-
-    def masked(self, lo: int, hi: int, a: str, b: str) -> list[str]:
-        """Words of slots ``lo..hi`` (inclusive) with the pair's own mentions as @A@ / @B@."""
-        words = self.words_[lo : hi + 1]
-        for identifier, mask in ((a, "@A@"), (b, "@B@")):
-            for index in self.positions.get(identifier, ()):
-                if lo <= index <= hi:
-                    words[index - lo] = "@AB@" if words[index - lo] in ("@A@", "@B@") else mask
-        return words
-
-    def sentence_range(self, sentence: int) -> tuple[int, int]:
-        """First and last slot index of a sentence."""
-        return self.sentence_starts[sentence], self.sentence_starts[sentence + 1] - 1
+    words: np.ndarray
+    flags: np.ndarray
+    sentence: np.ndarray
+    doc_slots: np.ndarray
+    doc_sentences: np.ndarray
+    occurrence_key: np.ndarray  # entity * n_slots + slot, distinct and sorted
+    entity_doc: np.ndarray
+    n_mentions: np.ndarray
+    rank: np.ndarray
+    names: Ragged
+    pairs: Pairs
 
 
-# Per-process cache of a pure function of a word; cleared when large so that memory stays bounded.
-_CUE_MASKS: dict[str, int] = {}
-_CACHE_LIMIT = 500_000
-
-
-def _cue_mask(word: str) -> int:
-    """Bit k set when ``word`` starts with a cue of the k-th kind of :data:`CUES` (cached)."""
-    mask = _CUE_MASKS.get(word)
-    if mask is None:
-        if len(_CUE_MASKS) >= _CACHE_LIMIT:
-            _CUE_MASKS.clear()
-        mask = _CUE_MASKS[word] = sum(1 << bit for bit, stems in enumerate(CUES.values()) if word.startswith(stems))
-    return mask
-
-
-def _trim(words: list[str]) -> list[str]:
-    if len(words) <= _MAX_BETWEEN:
-        return words
-    half = _MAX_BETWEEN // 2
-    return words[:half] + ["…"] + words[-half:]
-
-
-def _bucket(value: float, edges: Sequence[float]) -> str:
-    for edge in edges:
-        if value <= edge:
-            return str(edge)
-    return f">{edges[-1]}"
-
-
-class _DocumentFeatures:
-    """Per-document work shared by all of its pairs; appends sentences and entities to the batch."""
-
-    def __init__(self, document: Document, candidates: Sequence[Candidate], batch: _BatchBuilder) -> None:
-        entities = {c.a.identifier: c.a for c in candidates} | {c.b.identifier: c.b for c in candidates}
-        mention_ids: dict[int, list[str]] = {}
-        index_of = {id(m): i for i, m in enumerate(document.mentions)}
-        for entity in entities.values():
-            for mention in entity.mentions:
-                mention_ids.setdefault(index_of[id(mention)], []).append(entity.identifier)
-        self.view = view = DocumentView(document, {k: tuple(v) for k, v in mention_ids.items()})
-        self.sentence_offset = len(batch.sentences)
-        batch.sentences.extend(" ".join(view.words(*view.sentence_range(s))) for s in range(view.n_sentences))
-        self.doc_index = len(batch.documents)
-        batch.documents.append(" ".join(view.words_))
-        order = sorted(entities.values(), key=lambda e: -len(e.mentions))
-        self.ranks = {e.identifier: rank for rank, e in enumerate(order, start=1)}
-        self.partners = Counter(x for c in candidates for x in (c.a.identifier, c.b.identifier))
-        self.entity_index: dict[str, int] = {}
-        for identifier, entity in entities.items():
-            self.entity_index[identifier] = len(batch.entity_windows)
-            batch.entity_windows.append(self._windows(view.positions.get(identifier, [])))
-            names = Counter(normal_word(m.text).replace(" ", "_") for m in entity.mentions)
-            batch.entity_names.append(" ".join([f"id={identifier}", *(f"name={n}" for n in names)]))
-        # which kinds of cue each word is (a bit per kind), computed once per document, not per pair
-        self.cue_masks = [_cue_mask(word) for word in view.words_]
-        # an entity's cues do not depend on its partner: computed once, not once per pair
-        self.entity_cues = {identifier: self._entity_cues(positions) for identifier, positions in view.positions.items()}
-        self.sentences_of = {
-            identifier: Counter(view.sentence_of[p] for p in positions)
-            for identifier, positions in view.positions.items()
-        }
-        # each entity's slots grouped by sentence (in order), so that a pair looks up, not scans
-        self.slots_in: dict[str, dict[int, list[int]]] = {}
-        for identifier, positions in view.positions.items():
-            by_sentence: dict[int, list[int]] = {}
-            for p in positions:
-                by_sentence.setdefault(view.sentence_of[p], []).append(p)
-            self.slots_in[identifier] = by_sentence
-
-    def _entity_cues(self, positions: list[int]) -> str:
-        """Kinds of cue within the word windows of an entity's mentions, e.g. ``"up+treat"``."""
-        found = 0
-        for p in positions:
-            for mask in self.cue_masks[max(p - _WINDOW, 0) : p + _WINDOW + 1]:
-                found |= mask
-        return "+".join(name for bit, name in enumerate(CUES) if found >> bit & 1)
-
-    def _windows(self, positions: list[int]) -> str:
-        view, words = self.view, []
-        last = len(view.words_) - 1
-        for p in positions:
-            words.extend(f"l_{w}" for w in view.words(max(p - _WINDOW, 0), p - 1))
-            words.extend(f"r_{w}" for w in view.words(p + 1, min(p + _WINDOW, last)))
-        return " ".join(words)
-
-    def pair(self, candidate: Candidate) -> PairFeatures:
-        a, b = candidate.a.identifier, candidate.b.identifier
-        view, tp = self.view, candidate.type_pair
-        pos_a, pos_b = view.positions.get(a, []), view.positions.get(b, [])
-        sents_a, sents_b = self.sentences_of.get(a, Counter()), self.sentences_of.get(b, Counter())
-        shared = sorted(set(sents_a) & set(sents_b))
-        between: list[str] = []
-        a_first = negated = 0
-        cues = dict.fromkeys(CUES, 0)
-        for s in shared:
-            lo, hi = view.sentence_range(s)
-            i, j = closest_pair(self.slots_in[a][s], self.slots_in[b][s])
-            gap = view.masked(min(i, j), max(i, j), a, b)
-            a_first += i < j
-            negated += not _NEGATIONS.isdisjoint(gap)
-            found = 0
-            for mask in self.cue_masks[max(min(i, j) - _WINDOW, lo) : min(max(i, j) + _WINDOW, hi) + 1]:
-                found |= mask
-            for bit, name in enumerate(CUES):
-                cues[name] += found >> bit & 1
-            between.extend(_trim(gap))
-            between.append("|")
-        far: tuple[int, ...] = ()
-        if shared:
-            distance = 0
-        elif pos_a and pos_b:
-            i, j = closest_pair(pos_a, pos_b)
-            si, sj = view.sentence_of[i], view.sentence_of[j]
-            distance = abs(si - sj)
-            far = tuple(self.sentence_offset + s for s in sorted({si, sj}))
-        else:
-            distance = view.n_sentences
-        last = view.n_sentences - 1
-        first_shared = shared[0] / max(last, 1) if shared else 1.0
-        dist = _bucket(distance, (0, 1, 2, 4, 8))
-        in_title = (0 in sents_a, 0 in sents_b)
-        categorical = (
-            tp,
-            f"{tp}&{bool(shared)}",
-            f"{tp}&{dist}",
-            dist,
-            f"{tp}&{in_title[0]}&{in_title[1]}",
-            _bucket(first_shared, (0.0, 0.25, 0.5, 0.75, 1.0)),
-            _bucket(self.ranks[a], (1, 2, 3, 5)),
-            _bucket(self.ranks[b], (1, 2, 3, 5)),
-            f"{tp}&{min(self.ranks[a], 4)}&{min(self.ranks[b], 4)}",
-        )
-        numeric = (
-            math.log1p(len(pos_a)),
-            math.log1p(len(pos_b)),
-            math.log1p(len(shared)),
-            len(shared) / max(len(set(sents_a) | set(sents_b)), 1),
-            float(in_title[0]),
-            float(in_title[1]),
-            float(0 in shared),
-            float(last in shared or last - 1 in shared),
-            math.log1p(self.partners[a]),
-            math.log1p(self.partners[b]),
-            a_first / len(shared) if shared else 0.5,
-            negated / len(shared) if shared else 0.0,
-            math.log1p(len(self.ranks)),
-            math.log1p(view.n_sentences),
-        )
-        return PairFeatures(
-            between=" ".join(between),
-            type_pair=tp,
-            shared=tuple(self.sentence_offset + s for s in shared),
-            far=far,
-            a=self.entity_index[a],
-            b=self.entity_index[b],
-            doc=self.doc_index,
-            categorical=categorical,
-            numeric=numeric,
-            cue_pattern=(
-                f"{tp}&" + ("&".join(name for name, n in cues.items() if n) or "none") + f"&neg={negated > 0}"
-                f"&a={self.entity_cues.get(a, '')}&b={self.entity_cues.get(b, '')}"
-            ),
-            cue_shares=tuple(n / len(shared) if shared else 0.0 for n in cues.values()),
-        )
-
-
-@dataclass
-class _BatchBuilder:
-    sentences: list[str]
-    documents: list[str]
-    entity_windows: list[str]
-    entity_names: list[str]
-    pairs: list[PairFeatures]
-
-
-def featurize(documents: Sequence[Document], candidates: Sequence[Sequence[Candidate]]) -> FeatureBatch:
-    """Featurize the candidates of several documents into one batch.
+def featurize(
+    documents: Sequence[Document],
+    vocabulary: Vocabulary,
+    type_pairs: Sequence[str],
+    *,
+    split_composites: bool = True,
+    max_pairs: int | None = None,
+) -> FeatureBatch:
+    """Find the candidate pairs of ``documents`` and featurize them together.
 
     Parameters
     ----------
     documents : sequence of Document
-    candidates : sequence of sequence of Candidate
-        ``candidates[i]`` are the candidates of ``documents[i]``.
+    vocabulary : Vocabulary
+        Growing while a model learns, frozen when it predicts.
+    type_pairs : sequence of str
+        The type pairs that make candidates (``FeatureBatch.pairs.type_pair`` indexes it).
+    split_composites : bool
+        See :func:`relclf.document.document_entities`.
+    max_pairs : int, optional
+        Cap on candidates per document (see :func:`relclf.extract.candidates.generate_candidates`).
 
     Returns
     -------
     FeatureBatch
-        ``batch.pairs`` follows the candidates in order (documents, then candidates).
+        Pairs in document order, and in :func:`~relclf.extract.candidates.generate_candidates` order
+        within a document.
     """
-    builder = _BatchBuilder([], [], [], [], [])
-    for document, doc_candidates in zip(documents, candidates):
-        if not doc_candidates:
-            continue
-        features = _DocumentFeatures(document, doc_candidates, builder)
-        builder.pairs.extend(features.pair(c) for c in doc_candidates)
-    return FeatureBatch(
-        tuple(builder.sentences), tuple(builder.documents), tuple(builder.entity_windows), tuple(builder.entity_names), tuple(builder.pairs)
+    return _compute(_prepare(documents, vocabulary, type_pairs, split_composites, max_pairs), vocabulary)
+
+
+def _prepare(documents: Sequence[Document], vocabulary: Vocabulary, type_pairs: Sequence[str], split: bool, max_pairs: int | None) -> _Prepared:
+    """Group mentions into entities, pair them, and read the documents that have pairs (the per-document Python work)."""
+    kinds: dict[str, int] = {}  # canonical type -> code, in order of appearance
+    identifiers: list[str] = []
+    entity_doc: list[int] = []
+    member_entity: list[int] = []  # (entity, mention) memberships, mentions as batch-wide indices
+    member_mention: list[int] = []
+    mention_kind: list[int] = []
+    mention_start: list[int] = []
+    mention_name: list[int] = []
+    name_id = vocabulary.name_id
+    offset = 0
+    for d, document in enumerate(documents):
+        mentions = document.mentions
+        for identifier, indices in mention_groups(document, split_composites=split).items():
+            member_entity.extend([len(identifiers)] * len(indices))
+            member_mention.extend(offset + k for k in indices)
+            identifiers.append(identifier)
+            entity_doc.append(d)
+        mention_kind.extend(kinds.setdefault(canonical_type(m.entity_type), len(kinds)) for m in mentions)
+        mention_start.extend(m.start for m in mentions)
+        mention_name.extend(name_id(m.text) for m in mentions)
+        offset += len(mentions)
+    doc_of = np.array(entity_doc, dtype=np.int64)
+    member_e, member_m = np.array(member_entity, dtype=np.int64), np.array(member_mention, dtype=np.int64)
+    starts = np.array(mention_start, dtype=np.int64)
+    first = np.minimum.reduceat(starts[member_m], np.flatnonzero(np.r_[True, member_e[1:] != member_e[:-1]])) if len(member_e) else np.zeros(0, dtype=np.int64)
+    kind_names = list(kinds)
+    entity_kind = _majority(member_e, np.array(mention_kind, dtype=np.int64)[member_m], len(identifiers))
+    a, b = pair_indices(
+        doc_of, [kind_names[k] for k in entity_kind.tolist()], first, identifiers, type_pairs, max_pairs=max_pairs,
+        starts=lambda e: sorted(set(starts[member_m[member_e == e]].tolist())), pmids=[d.pmid for d in documents],
+    )
+    used = np.unique(np.concatenate([a, b]))
+    keep = np.zeros(len(identifiers), dtype=bool)
+    keep[used] = True
+    local = np.cumsum(keep) - 1  # old entity index -> index among the used ones
+    encoded_docs = np.unique(doc_of[used])
+    encoded = encode_batch([documents[d] for d in encoded_docs.tolist()], vocabulary)
+    doc_slots = _spread(np.diff(encoded.doc_slots), encoded_docs, len(documents))
+    doc_sentences = _spread(np.diff(encoded.doc_sentences), encoded_docs, len(documents))
+    # each used entity's mentions -> their slots (a mention's place in the encoded batch: its document's first mention + its index)
+    mention_doc_first = np.zeros(len(documents) + 1, dtype=np.int64)
+    np.cumsum([len(d.mentions) for d in documents], out=mention_doc_first[1:])
+    encoded_mention_first = np.zeros(len(documents), dtype=np.int64)
+    encoded_mention_first[encoded_docs] = encoded.doc_mentions[:-1]
+    taken = keep[member_e]
+    member_doc = doc_of[member_e[taken]]
+    slot = encoded.mention_slots[encoded_mention_first[member_doc] + member_m[taken] - mention_doc_first[member_doc]]
+    n_slots = max(len(encoded.words), 1)
+    occurrence_key = np.unique(local[member_e[taken]] * n_slots + slot)
+    n_mentions = np.bincount(member_e, minlength=len(identifiers))[used]
+    names = _names(member_e[taken], np.array(mention_name, dtype=np.int64)[member_m[taken]], local, [vocabulary.id(f"id={identifiers[e]}") for e in used.tolist()])
+    used_doc = doc_of[used]
+    ranked = np.lexsort((np.arange(len(used)), -n_mentions, used_doc))  # most mentions first, then first mentioned
+    rank = np.empty(len(used), dtype=np.int64)
+    rank[ranked] = np.arange(len(used)) - np.searchsorted(used_doc[ranked], used_doc[ranked]) + 1
+    type_index = {tp: k for k, tp in enumerate(type_pairs)}
+    kind_pairs = np.array([[type_index.get(type_pair(s, t), -1) for t in kind_names] for s in kind_names], dtype=np.int64).reshape(len(kind_names), len(kind_names))
+    pairs = Pairs(doc_of[a], local[a], local[b], kind_pairs[entity_kind[a], entity_kind[b]], [identifiers[e] for e in used.tolist()])
+    return _Prepared(
+        encoded.words, encoded.flags.astype(np.int64), encoded.sentence, doc_slots, doc_sentences, occurrence_key, used_doc, n_mentions, rank, names, pairs,
     )
 
 
-def concat_batches(batches: Sequence[FeatureBatch]) -> FeatureBatch:
-    """Join feature batches into one, as if their documents had been featurized together.
+def _spread(lengths: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Offsets over ``n`` rows where row ``rows[k]`` has ``lengths[k]`` items and the others none."""
+    full = np.zeros(n, dtype=np.int64)
+    full[rows] = lengths
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(full, out=offsets[1:])
+    return offsets
 
-    The sentence, entity and document indices of each batch's pairs are shifted past the batches
-    before it, so ``featurize(d1 + d2, c1 + c2)`` equals ``concat_batches([featurize(d1, c1), featurize(d2, c2)])``.
+
+def _majority(member: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+    """Per group, its most frequent value (ties: the one that comes first); ``member`` is sorted."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    keys, first, counts = np.unique(member * (value.max() + 1) + value, return_index=True, return_counts=True)
+    group = keys // (value.max() + 1)
+    best = np.lexsort((first, -counts, group))
+    chosen = best[np.r_[True, group[best][1:] != group[best][:-1]]]
+    return (keys % (value.max() + 1))[chosen]
+
+
+def _names(member: np.ndarray, name: np.ndarray, local: np.ndarray, id_tokens: list[int]) -> Ragged:
+    """Per used entity: its identifier token, then each distinct name token of its mentions."""
+    entity = local[member]
+    keys = np.unique(entity * (name.max() + 1 if len(name) else 1) + name)
+    named = keys // (name.max() + 1 if len(name) else 1)
+    values = np.concatenate([np.array(id_tokens, dtype=np.int64), keys % (name.max() + 1 if len(name) else 1)])
+    owner = np.concatenate([np.arange(len(id_tokens)), named])
+    order = np.argsort(owner, kind="stable")
+    return _ragged(values[order], np.bincount(owner, minlength=len(id_tokens)))
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges ``starts[k] .. starts[k] + lengths[k] - 1``: each element's range and value, all ranges in order."""
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    begin = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=begin[1:])
+    return owner, np.asarray(starts)[owner] + np.arange(len(owner)) - begin[owner]
+
+
+def _first_per_group(keys: tuple[np.ndarray, ...], group: np.ndarray) -> np.ndarray:
+    """Index of the element of each group that sorts first by ``keys`` (the last key the most significant, as in np.lexsort)."""
+    order = np.lexsort((*keys, group))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    return order[first]
+
+
+def _compute(prepared: _Prepared, vocabulary: Vocabulary) -> FeatureBatch:
+    """Everything that depends on pairs, computed over the whole batch at once."""
+    words, flags, sentence = prepared.words, prepared.flags, prepared.sentence
+    doc_slots, doc_sentences = prepared.doc_slots, prepared.doc_sentences
+    n_sentences_batch = int(doc_sentences[-1])
+    entity_doc = prepared.entity_doc
+    pairs = prepared.pairs
+    pair_a, pair_b, pair_type = pairs.a, pairs.b, pairs.type_pair
+    n_pairs, n_entities = len(pairs), len(entity_doc)
+
+    # occurrences: the distinct (entity, slot) pairs, entity-major and slot-ordered
+    n_slots = len(words)
+    occ_key = prepared.occurrence_key
+    occ_entity, occ_slot = np.divmod(occ_key, max(n_slots, 1))
+    occ_count = np.bincount(occ_entity, minlength=n_entities)
+    occ_start = np.zeros(n_entities, dtype=np.int64)
+    np.cumsum(occ_count[:-1], out=occ_start[1:])
+    occ_sentence = sentence[occ_slot]
+
+    # (entity, sentence) groups of occurrences
+    new_group = np.ones(len(occ_slot), dtype=bool)
+    new_group[1:] = (occ_entity[1:] != occ_entity[:-1]) | (occ_sentence[1:] != occ_sentence[:-1])
+    group_begin = np.flatnonzero(new_group)
+    group_len = np.diff(np.append(group_begin, len(occ_slot)))
+    group_entity, group_sentence = occ_entity[group_begin], occ_sentence[group_begin]
+    group_key = group_entity * max(n_sentences_batch, 1) + group_sentence  # sorted
+    entity_groups = np.bincount(group_entity, minlength=n_entities)
+    entity_group_start = np.zeros(n_entities, dtype=np.int64)
+    np.cumsum(entity_groups[:-1], out=entity_group_start[1:])
+
+    # the sentences each pair shares: a's groups looked up among b's
+    rep_pair, ga = _ranges(entity_group_start[pair_a], entity_groups[pair_a])
+    wanted = pair_b[rep_pair] * max(n_sentences_batch, 1) + group_sentence[ga]
+    gb = np.minimum(np.searchsorted(group_key, wanted), max(len(group_key) - 1, 0))
+    hit = (group_key[gb] == wanted) if len(group_key) else np.zeros(0, dtype=bool)
+    m_pair, m_ga, m_gb = rep_pair[hit], ga[hit], gb[hit]
+    m_sentence = group_sentence[m_ga]
+
+    # each shared sentence's closest mention pair (ties: first of a, then first of b)
+    i_slot, j_slot = _closest(group_begin[m_ga], group_len[m_ga], group_begin[m_gb], group_len[m_gb], occ_slot)
+    lo, hi = np.minimum(i_slot, j_slot), np.maximum(i_slot, j_slot)
+
+    between = _between(words, lo, hi, pair_a[m_pair], pair_b[m_pair], m_pair, n_pairs, occ_key, n_slots, vocabulary)
+
+    # per shared sentence: negation between the mentions, cue kinds around them
+    negation = _any_in(flags & NEGATION, lo, hi)
+    sentence_first = np.searchsorted(sentence, np.arange(n_sentences_batch))
+    sentence_last = np.searchsorted(sentence, np.arange(n_sentences_batch), side="right") - 1
+    cue_lo = np.maximum(lo - _WINDOW, sentence_first[m_sentence])
+    cue_hi = np.minimum(hi + _WINDOW, sentence_last[m_sentence])
+    near = np.stack([_any_in(flags & (1 << (CUE_SHIFT + k)), cue_lo, cue_hi) for k in range(len(CUE_KINDS))], axis=1) if len(lo) else np.zeros((0, len(CUE_KINDS)), dtype=bool)
+
+    n_shared = np.bincount(m_pair, minlength=n_pairs)
+    a_first = np.bincount(m_pair, weights=(i_slot < j_slot), minlength=n_pairs)
+    negated = np.bincount(m_pair, weights=negation, minlength=n_pairs)
+    cue_counts = np.stack([np.bincount(m_pair, weights=near[:, k], minlength=n_pairs) for k in range(len(CUE_KINDS))], axis=1)
+
+    # pairs that never share a sentence: the sentences of their closest mentions
+    lonely = np.flatnonzero(n_shared == 0)
+    fi, fj = _closest(occ_start[pair_a[lonely]], occ_count[pair_a[lonely]], occ_start[pair_b[lonely]], occ_count[pair_b[lonely]], occ_slot)
+    si, sj = sentence[fi], sentence[fj]
+    distance = np.zeros(n_pairs, dtype=np.int64)
+    distance[lonely] = np.abs(si - sj)
+    far_pair = np.concatenate([lonely, lonely[si != sj]])
+    far_sentence = np.concatenate([np.minimum(si, sj), np.maximum(si, sj)[si != sj]])
+    order = np.lexsort((far_sentence, far_pair))
+
+    entity_cues = _entity_cues(flags, occ_slot, occ_entity, entity_doc, doc_slots, n_entities)
+    windows = _windows(words, occ_slot, occ_entity, entity_doc, doc_slots, n_entities)
+    names = prepared.names
+    documents = Ragged(words, doc_slots)
+    sentences = Ragged(words, np.append(sentence_first, n_slots).astype(np.int64))
+
+    cue_pattern, cue_shares = _cues(pair_type, cue_counts, negated, n_shared, entity_cues, pair_a, pair_b)
+    categorical, numeric = _signals(
+        entity_doc, prepared.rank, pairs, occ_count, entity_groups, group_entity, group_sentence, m_pair, m_sentence, n_shared,
+        a_first, negated, distance, doc_sentences, n_pairs,
+    )
+    return FeatureBatch(
+        pairs=pairs,
+        between=between,
+        sentences=sentences,
+        shared=(m_pair, m_sentence),
+        far=(far_pair[order], far_sentence[order]),
+        windows=windows,
+        names=names,
+        documents=documents,
+        cue_pattern=cue_pattern,
+        cue_shares=cue_shares,
+        categorical=categorical,
+        numeric=numeric,
+    )
+
+
+def _closest(a_start: np.ndarray, a_len: np.ndarray, b_start: np.ndarray, b_len: np.ndarray, occ_slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each k, the slots (i, j), i among occurrences ``a_start[k]..`` and j among ``b_start[k]..``, with the
+    smallest distance (ties: the earlier i, then the earlier j)."""
+    if len(a_start) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    combos = a_len * b_len
+    owner, k = _ranges(np.zeros(len(combos), dtype=np.int64), combos)
+    i = occ_slot[a_start[owner] + k // b_len[owner]]
+    j = occ_slot[b_start[owner] + k % b_len[owner]]
+    best = _first_per_group((j, i, np.abs(i - j)), owner)
+    return i[best], j[best]
+
+
+def _any_in(marks: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Whether any slot ``lo..hi`` (inclusive) is marked, for each range (with one cumulative sum)."""
+    counts = np.zeros(len(marks) + 1, dtype=np.int64)
+    np.cumsum(marks != 0, out=counts[1:])
+    return counts[hi + 1] - counts[lo] > 0
+
+
+def _between(
+    words: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray, m_pair: np.ndarray, n_pairs: int,
+    occ_key: np.ndarray, n_slots: int, vocabulary: Vocabulary,
+) -> Ragged:
+    """Each pair's stretches between its closest mentions, masked and trimmed, ``|`` after each (module docstring)."""
+    mark_a, mark_b, mark_ab, separator, ellipsis = (vocabulary.id(w) for w in SPECIAL_WORDS)
+    length = hi - lo + 1
+    kept = np.where(length > _MAX_BETWEEN, 2 * _HALF + 1, length)
+    owner, t = _ranges(np.zeros(len(lo), dtype=np.int64), kept + 1)
+    long = length[owner] > _MAX_BETWEEN
+    slot = np.where(long & (t > _HALF), hi[owner] - 2 * _HALF + t, lo[owner] + t)
+    inside = t < kept[owner]
+    slot = np.where(inside, slot, 0)
+    of_a = _member(a[owner] * max(n_slots, 1) + slot, occ_key)
+    of_b = _member(b[owner] * max(n_slots, 1) + slot, occ_key)
+    values = words[slot] if len(words) else np.zeros(len(slot), dtype=np.int64)
+    values = np.where(of_a & of_b, mark_ab, np.where(of_a, mark_a, np.where(of_b, mark_b, values)))
+    values = np.where(long & (t == _HALF), ellipsis, values)
+    values = np.where(inside, values, separator)
+    return _ragged(values, np.bincount(m_pair, weights=kept + 1, minlength=n_pairs).astype(np.int64))
+
+
+def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
+
+
+def _window_ranges(occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.ndarray, doc_slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``_WINDOW`` slots on each side of every occurrence, within its document: (occurrence, slot, side)."""
+    first = doc_slots[entity_doc[occ_entity]]
+    last = doc_slots[entity_doc[occ_entity] + 1] - 1
+    offsets = np.array([*range(-_WINDOW, 0), *range(1, _WINDOW + 1)])
+    slot = occ_slot[:, None] + offsets[None, :]
+    valid = (slot >= first[:, None]) & (slot <= last[:, None])
+    occurrence = np.broadcast_to(np.arange(len(occ_slot))[:, None], slot.shape)
+    side = np.broadcast_to((offsets > 0)[None, :], slot.shape)
+    return occurrence[valid], slot[valid], side[valid]
+
+
+def _windows(words: np.ndarray, occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.ndarray, doc_slots: np.ndarray, n_entities: int) -> Ragged:
+    """Per entity, the words around its mentions as ``2 * word + side`` (0 before, 1 after)."""
+    occurrence, slot, side = _window_ranges(occ_slot, occ_entity, entity_doc, doc_slots)
+    entity = occ_entity[occurrence]
+    order = np.argsort(entity, kind="stable")
+    return _ragged((2 * words[slot] + side)[order], np.bincount(entity, minlength=n_entities))
+
+
+def _entity_cues(flags: np.ndarray, occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.ndarray, doc_slots: np.ndarray, n_entities: int) -> np.ndarray:
+    """Per entity, the cue kinds (bit k: kind k) among the words around its mentions."""
+    occurrence, slot, _ = _window_ranges(occ_slot, occ_entity, entity_doc, doc_slots)
+    bits = (flags[slot] >> CUE_SHIFT) & ((1 << len(CUE_KINDS)) - 1)
+    found = np.zeros(n_entities, dtype=np.int64)
+    np.bitwise_or.at(found, occ_entity[occurrence], bits)
+    return found
+
+
+def _cues(
+    tp: np.ndarray, counts: np.ndarray, negated: np.ndarray, n_shared: np.ndarray, entity_cues: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The cue pattern of each pair as one integer, and the share of shared sentences with each cue kind."""
+    kinds = ((counts > 0) * (1 << np.arange(len(CUE_KINDS)))).sum(axis=1) if len(counts) else np.zeros(0, dtype=np.int64)
+    width = 1 << len(CUE_KINDS)
+    pattern = (((tp * width + kinds) * 2 + (negated > 0)) * width + entity_cues[a]) * width + entity_cues[b]
+    shares = np.divide(counts, n_shared[:, None], out=np.zeros_like(counts, dtype=np.float64), where=n_shared[:, None] > 0)
+    return pattern.astype(np.int64), shares
+
+
+def bucket(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
+    """Index of the first edge each value is at or below (``len(edges)`` above the last).
+
+    >>> bucket(np.array([0, 1, 3, 9]), (0, 1, 2, 4, 8)).tolist()
+    [0, 1, 3, 5]
     """
-    if len(batches) == 1:
-        return batches[0]
-    sentences: list[str] = []
-    documents: list[str] = []
-    windows: list[str] = []
-    names: list[str] = []
-    pairs: list[PairFeatures] = []
-    for batch in batches:
-        s, d, e = len(sentences), len(documents), len(windows)
-        pairs.extend(
-            replace(
-                p,
-                shared=tuple(i + s for i in p.shared),
-                far=tuple(i + s for i in p.far),
-                a=p.a + e,
-                b=p.b + e,
-                doc=p.doc + d,
-            )
-            for p in batch.pairs
-        )
-        sentences.extend(batch.sentences)
-        documents.extend(batch.documents)
-        windows.extend(batch.entity_windows)
-        names.extend(batch.entity_names)
-    return FeatureBatch(tuple(sentences), tuple(documents), tuple(windows), tuple(names), tuple(pairs))
+    return np.searchsorted(np.asarray(edges, dtype=float), values, side="left")
 
 
-def featurize_parallel(
-    documents: Sequence[Document], candidates: Sequence[Sequence[Candidate]], n_jobs: int = 1, chunk_size: int = 64
-) -> FeatureBatch:
-    """:func:`featurize` in ``n_jobs`` worker processes; the batch is the same as a serial run's.
-
-    Documents are featurized in chunks of ``chunk_size`` and the chunks joined in input order
-    (:func:`concat_batches`).
-    """
-    if n_jobs == 1 or len(documents) <= chunk_size:
-        return featurize(documents, candidates)
-    chunks = batched(zip(documents, candidates), chunk_size)
-    return concat_batches([part for _, part in imap_ordered(_featurize_chunk, chunks, n_jobs=n_jobs, in_flight=4 * n_jobs)])
-
-
-def _featurize_chunk(_: None, chunk: list[tuple[Document, Sequence[Candidate]]]) -> FeatureBatch:
-    return featurize([d for d, _ in chunk], [c for _, c in chunk])
+def _signals(
+    entity_doc: np.ndarray, rank: np.ndarray, pairs: Pairs, occ_count: np.ndarray, entity_groups: np.ndarray, group_entity: np.ndarray, group_sentence: np.ndarray,
+    m_pair: np.ndarray, m_sentence: np.ndarray, n_shared: np.ndarray, a_first: np.ndarray, negated: np.ndarray,
+    distance: np.ndarray, doc_sentences: np.ndarray, n_pairs: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`CATEGORICAL` codes (``feature << 32 | value``) and :data:`NUMERIC` values of each pair."""
+    a, b, doc, tp = pairs.a, pairs.b, pairs.doc, pairs.type_pair
+    first_sentence = doc_sentences[:-1][doc]
+    last = doc_sentences[1:][doc] - 1 - first_sentence  # the last sentence's index within the document
+    in_title = np.zeros(len(occ_count), dtype=bool)  # an entity mentioned in its document's first sentence
+    in_title[group_entity[group_sentence == doc_sentences[:-1][entity_doc[group_entity]]]] = True
+    title_a, title_b = in_title[a], in_title[b]
+    local = m_sentence - first_sentence[m_pair]
+    title_both = np.bincount(m_pair, weights=local == 0, minlength=n_pairs) > 0
+    last_shared = np.bincount(m_pair, weights=local >= last[m_pair] - 1, minlength=n_pairs) > 0
+    first_local = np.full(n_pairs, -1, dtype=np.int64)
+    first_local[m_pair[::-1]] = local[::-1]  # matches are sentence-ordered per pair: the first one wins
+    shared = n_shared > 0
+    first_shared = np.where(shared, first_local / np.maximum(last, 1), 1.0)
+    dist = bucket(np.where(shared, 0, distance), DIST_EDGES)
+    rank_a, rank_b = rank[a], rank[b]
+    partners = np.bincount(np.concatenate([a, b]), minlength=len(occ_count))
+    n_entities = np.bincount(entity_doc, minlength=len(doc_sentences) - 1)
+    union = entity_groups[a] + entity_groups[b] - n_shared
+    values = [
+        tp,
+        tp * 2 + shared,
+        tp * (len(DIST_EDGES) + 1) + dist,
+        dist,
+        tp * 4 + title_a * 2 + title_b,
+        bucket(first_shared, FIRST_EDGES),
+        bucket(rank_a, RANK_EDGES),
+        bucket(rank_b, RANK_EDGES),
+        tp * 16 + (np.minimum(rank_a, 4) - 1) * 4 + (np.minimum(rank_b, 4) - 1),
+    ]
+    categorical = np.stack([(k << 32) | v.astype(np.int64) for k, v in enumerate(values)], axis=1) if n_pairs else np.zeros((0, len(CATEGORICAL)), dtype=np.int64)
+    numeric = np.stack(
+        [
+            np.log1p(occ_count[a]),
+            np.log1p(occ_count[b]),
+            np.log1p(n_shared),
+            n_shared / np.maximum(union, 1),
+            title_a,
+            title_b,
+            title_both,
+            last_shared,
+            np.log1p(partners[a]),
+            np.log1p(partners[b]),
+            np.where(shared, a_first / np.maximum(n_shared, 1), 0.5),
+            np.where(shared, negated / np.maximum(n_shared, 1), 0.0),
+            np.log1p(n_entities[doc]),
+            np.log1p(doc_sentences[1:][doc] - first_sentence),
+        ],
+        axis=1,
+    ).astype(np.float64) if n_pairs else np.zeros((0, len(NUMERIC)))
+    return categorical, numeric

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..document import Document, gold_relation_index
-from .candidates import Candidate, generate_candidates
-from .features import FeatureBatch, featurize_parallel
+from .features import FeatureBatch, featurize
+from .text import Vocabulary
 
 __all__ = ["TrainingSet", "build_training_set"]
 
@@ -16,51 +18,38 @@ __all__ = ["TrainingSet", "build_training_set"]
 class TrainingSet:
     """Candidates of a corpus with their features and gold answers.
 
-    ``labels[i]`` is the gold label of ``candidates[i]`` or the negative label; ``novelty[i]`` its gold
-    novelty (None when absent); ``groups[i]`` the index of its document (for grouped CV);
+    ``labels[i]`` is the gold label of pair ``i`` of ``batch`` or the negative label; ``novelty[i]`` its
+    gold novelty (None when absent); ``groups[i]`` the index of its document (for grouped CV);
     ``unreachable`` counts gold relations that no candidate covers (they are false negatives whatever
     the model does).
     """
 
-    candidates: list[Candidate]
     batch: FeatureBatch
-    labels: list[str]
+    labels: np.ndarray
     novelty: list[str | None]
-    groups: list[int]
+    groups: np.ndarray
     unreachable: int
+
+    def __len__(self) -> int:
+        return len(self.batch)
 
 
 def build_training_set(
     documents: Sequence[Document],
+    vocabulary: Vocabulary,
     type_pairs: Sequence[str],
     *,
     split_composites: bool,
     negative_label: str,
     max_pairs: int | None = None,
-    n_jobs: int = 1,
 ) -> TrainingSet:
-    """Generate and featurize the candidates of ``documents`` and attach their gold answers.
-
-    ``n_jobs`` worker processes featurize the documents; the result is the same as a serial run's.
-    """
-    candidates: list[Candidate] = []
-    per_document: list[list[Candidate]] = []
-    labels: list[str] = []
-    novelty: list[str | None] = []
-    groups: list[int] = []
-    unreachable = 0
-    for index, document in enumerate(documents):
-        doc_candidates = generate_candidates(document, type_pairs, split_composites=split_composites, max_pairs=max_pairs)
-        gold = gold_relation_index(document)
-        keys = set()
-        for candidate in doc_candidates:
-            label, nov = gold.get(candidate.key, (negative_label, None))
-            labels.append(label)
-            novelty.append(nov)
-            keys.add(candidate.key)
-        unreachable += sum(1 for pair in gold if pair not in keys)
-        candidates.extend(doc_candidates)
-        per_document.append(doc_candidates)
-        groups.extend([index] * len(doc_candidates))
-    batch = featurize_parallel(documents, per_document, n_jobs=n_jobs)
-    return TrainingSet(candidates, batch, labels, novelty, groups, unreachable)
+    """Generate and featurize the candidates of ``documents`` (``vocabulary`` growing) and attach their gold answers."""
+    batch = featurize(documents, vocabulary, type_pairs, split_composites=split_composites, max_pairs=max_pairs)
+    pairs = batch.pairs
+    gold = [gold_relation_index(d) for d in documents]
+    ids = pairs.identifiers
+    answers = [gold[d].get(frozenset((ids[a], ids[b])), (negative_label, None)) for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist())]
+    covered = {(d, frozenset((ids[a], ids[b]))) for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist())}
+    unreachable = sum(1 for d, index in enumerate(gold) for pair in index if (d, pair) not in covered)
+    labels = np.array([label for label, _ in answers], dtype=object)
+    return TrainingSet(batch, labels, [novelty for _, novelty in answers], pairs.doc.copy(), unreachable)

@@ -19,21 +19,18 @@ extension names (``out.xml.gz``: BioC XML; ``out.gz``: PubTator).
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..document import Document
 from ..errors import ErrorHandler, RelclfError
-from .bioc_json import read_bioc_json, write_bioc_json
-from .bioc_xml import read_bioc_xml, write_bioc_xml
 from .files import PathLike, atomic_writer, display_name, inner_suffix, is_gzip_name, open_binary
-from .html import write_html
-from .pubtator import read_pubtator, write_pubtator
-from .rows import require_pyarrow, write_jsonl, write_parquet, write_tsv
+from .rows import require_pyarrow
 
 __all__ = [
     "INPUT_FORMATS",
@@ -41,6 +38,7 @@ __all__ = [
     "detect_format",
     "detect_output_format",
     "document_file_problem",
+    "known_format",
     "output_format_of",
     "probe_input",
     "read_documents",
@@ -182,7 +180,19 @@ def read_documents(
     if format is None and _read_once(source):
         return _read_pipe(source, on_error=on_error, allow_empty=allow_empty)
     format = _check(format or detect_format(source), INPUT_FORMATS, "input")
-    return _READERS[format](source, on_error=on_error, allow_empty=allow_empty)
+    return _function(_READERS, format)(source, on_error=on_error, allow_empty=allow_empty)
+
+
+def known_format(source: PathLike | IO[bytes], format: str | None = None) -> str | None:
+    """The input format of ``source`` when it can be known before the source is read: ``format`` when
+    given, else the one :func:`detect_format` finds (by name, or by peeking at the head of a file,
+    standard input or an open stream). None for a FIFO or device named without a format extension,
+    whose head can be read only once (:func:`read_documents` finds its format while reading it)."""
+    if format is not None:
+        return _check(format, INPUT_FORMATS, "input")
+    if isinstance(source, (str, os.PathLike)) and str(source) != "-" and _read_once(source):
+        return None
+    return detect_format(source)
 
 
 def _read_once(source: PathLike | IO[bytes]) -> bool:
@@ -199,10 +209,26 @@ def _read_once(source: PathLike | IO[bytes]) -> bool:
 def _read_pipe(source: PathLike | IO[bytes], **kwargs) -> Iterator[Document]:
     # open once, detect the format from the buffered head, and read on from the same handle
     with open_binary(source) as handle:
-        yield from _READERS[_sniff(_peek(handle))](handle, **kwargs)
+        yield from _function(_READERS, _sniff(_peek(handle)))(handle, **kwargs)
 
 
-_READERS = {"pubtator": read_pubtator, "bioc-xml": read_bioc_xml, "bioc-json": read_bioc_json}
+# format -> (module of relclf.io, function): imported on first use, so that reading and writing
+# PubTator never loads the BioC libraries (lxml), which would slow every start-up
+_READERS = {"pubtator": ("pubtator", "read_pubtator"), "bioc-xml": ("bioc_xml", "read_bioc_xml"), "bioc-json": ("bioc_json", "read_bioc_json")}
+_WRITERS = {
+    "pubtator": ("pubtator", "write_pubtator"),
+    "bioc-xml": ("bioc_xml", "write_bioc_xml"),
+    "bioc-json": ("bioc_json", "write_bioc_json"),
+    "jsonl": ("rows", "write_jsonl"),
+    "tsv": ("rows", "write_tsv"),
+    "parquet": ("rows", "write_parquet"),
+    "html": ("html", "write_html"),
+}
+
+
+def _function(table: dict[str, tuple[str, str]], format: str) -> Callable[..., Any]:
+    module, name = table[format]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
 def output_format_of(target: PathLike | IO | None, format: str | None = None) -> str:
@@ -233,7 +259,8 @@ def write_documents(
     Parameters
     ----------
     documents : iterable of Document
-        Consumed lazily: reading errors raised while iterating abort the write.
+        Consumed lazily: reading errors raised while iterating abort the write. For PubTator output,
+        an item may also be a :class:`~relclf.io.pubtator.Formatted` document (already rendered).
     target : path, ``"-"``/None (standard output) or an open stream
         A path is written through a temporary file renamed into place only when every document
         succeeded, so a failed run leaves no output; a name ending in ``.gz`` is written
@@ -253,12 +280,8 @@ def write_documents(
 
 
 def _write(documents: Iterable[Document], handle: IO, format: str, with_scores: bool) -> int:
-    if format == "pubtator":
-        return write_pubtator(documents, handle, with_scores=with_scores)
-    if format == "bioc-xml":
-        return write_bioc_xml(documents, handle)
-    writer = {"bioc-json": write_bioc_json, "jsonl": write_jsonl, "tsv": write_tsv, "parquet": write_parquet, "html": write_html}[format]
-    return writer(documents, handle)
+    writer = _function(_WRITERS, format)
+    return writer(documents, handle, with_scores=with_scores) if format == "pubtator" else writer(documents, handle)
 
 
 def documents_from_bytes(data: bytes, format: str | None = None, **kwargs) -> list[Document]:

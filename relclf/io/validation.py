@@ -264,6 +264,8 @@ def valid_documents(
     items : iterable of Document, Repaired or InputError
         What the reader made of each document of the file: the document; the document without its
         invalid mentions or relations, and their errors (only when ``on_error`` is given); or why it is invalid.
+        (Any object with the ``pmid`` and ``line`` of its document may stand for a Document: parallel
+        prediction passes documents already predicted and rendered.)
     path : str
         The file's name, for messages.
     on_error : callable, optional
@@ -297,7 +299,7 @@ def valid_documents(
     seen: set[str] = set()
     for item in items:
         document = item.document if isinstance(item, Repaired) else item
-        if isinstance(document, Document) and document.pmid in seen:
+        if not isinstance(document, InputError) and document.pmid in seen:
             item = InputError(path, document.line, f"duplicate document ID {document.pmid!r}")
         if isinstance(item, InputError):
             if on_error is None:

@@ -35,6 +35,7 @@ import pickle
 import signal
 import sys
 import tempfile
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, Future
@@ -94,6 +95,12 @@ def imap_ordered(
 ) -> Iterator[tuple[T, R]]:
     """Yield ``(item, function(state, item))`` for each item, in input order.
 
+    ``n_jobs`` processes share the work: this one and ``n_jobs - 1`` workers. This process hands items
+    to the workers, two at a time each (the one they compute and the next, so that none waits for
+    this process), and whenever they all have two, computes the next item itself instead of waiting
+    (on a machine with ``n_jobs`` cores, a process that only waited would leave one idle; and it
+    also reads and writes between items).
+
     Parameters
     ----------
     function : callable
@@ -101,11 +108,11 @@ def imap_ordered(
     items : iterable
         Consumed lazily, at most ``in_flight`` ahead of what has been yielded.
     n_jobs : int, default 1
-        Worker processes; 1 runs everything here, in this process, with no pool.
+        Processes, this one included; 1 runs everything here, with no pool.
     state : object, optional
         Passed to every call; sent to each worker once, when it starts.
     in_flight : int, optional
-        Items submitted but not yet yielded (default ``2 * n_jobs``).
+        Items handed out but not yet yielded (default ``4 * n_jobs``).
 
     Raises
     ------
@@ -116,12 +123,17 @@ def imap_ordered(
         for item in items:
             yield item, function(state, item)
         return
-    limit = in_flight or 2 * n_jobs
-    with _executor(n_jobs, state) as executor:
-        pending: collections.deque[tuple[T, Future]] = collections.deque()
+    workers = n_jobs - 1
+    limit = in_flight or 4 * n_jobs
+    with _executor(workers, state) as executor:
+        pending: collections.deque[tuple[T, Future | _Done]] = collections.deque()
         for item in items:
-            pending.append((item, _submit(executor, function, item)))
-            if len(pending) >= limit:
+            busy = sum(1 for _, f in pending if isinstance(f, Future) and not f.done())
+            if busy >= 2 * workers:  # every worker has an item and the next one: this process takes this one
+                pending.append((item, _computed_here(function, state, item)))
+            else:
+                pending.append((item, _submit(executor, function, item)))
+            while pending and (len(pending) >= limit or pending[0][1].done()):
                 done, future = pending.popleft()
                 yield done, _result(future)
         while pending:
@@ -129,12 +141,36 @@ def imap_ordered(
             yield done, _result(future)
 
 
+class _Done:
+    """A result computed in this process, and what its computation logged, queued among the workers'
+    futures to keep the input order."""
+
+    def __init__(self, value: Any, records: list[logging.LogRecord]) -> None:
+        self.value, self.records = value, records
+
+    def done(self) -> bool:
+        return True
+
+
+def _computed_here(function: Callable[[Any, T], R], state: Any, item: T) -> _Done:
+    """``function(state, item)`` run in this process, its log records held back like a worker's, so
+    that every record is logged when its item's result is yielded, in input order."""
+    logger = logging.getLogger(_PACKAGE_LOGGER)
+    handlers, propagate = logger.handlers[:], logger.propagate
+    collector = _Collector()
+    logger.handlers[:], logger.propagate = [collector], False
+    try:
+        return _Done(function(state, item), collector.records)
+    finally:
+        logger.handlers[:], logger.propagate = handlers, propagate
+
+
 @contextlib.contextmanager
 def _executor(n_jobs: int, state: Any) -> Iterator[Any]:
-    """A loky executor of ``n_jobs`` workers holding ``state``; its workers killed at once if the block raises."""
+    """A loky executor of ``n_jobs`` worker processes holding ``state``; its workers killed at once if the block raises."""
     from joblib.externals.loky import ProcessPoolExecutor
 
-    log.info("%d worker processes", n_jobs)
+    log.info("this process and %d worker process%s", n_jobs, "" if n_jobs == 1 else "es")
     level = logging.getLogger(_PACKAGE_LOGGER).getEffectiveLevel()
     with tempfile.TemporaryDirectory(prefix="relclf-") as directory:
         # The state goes through a file, pickled once: a worker reads it after its start, once it
@@ -149,7 +185,7 @@ def _executor(n_jobs: int, state: Any) -> Iterator[Any]:
         try:
             yield executor
         except BaseException:
-            executor.shutdown(wait=True, kill_workers=True)
+            _kill(executor)
             raise
         finally:
             _LIVE.discard(executor)
@@ -165,7 +201,35 @@ _LIVE: weakref.WeakSet = weakref.WeakSet()
 @atexit.register
 def _kill_live_executors() -> None:
     for executor in list(_LIVE):
+        _kill(executor)
+
+
+def _kill(executor: Any) -> None:
+    """Shut ``executor`` down at once: cancel what waits, kill the workers.
+
+    Loky's manager thread can then fail on an item submitted just before (its id still queued, its
+    entry already cancelled: a KeyError); nothing is lost, as the workers are being killed anyway,
+    but the thread's traceback would reach the user, so it is kept quiet for this shutdown.
+    """
+    with _quiet_manager_thread():
         executor.shutdown(wait=True, kill_workers=True)
+
+
+@contextlib.contextmanager
+def _quiet_manager_thread() -> Iterator[None]:
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is KeyError and args.thread is not None and args.thread.name == "ExecutorManagerThread":
+            log.debug("loky's manager thread failed while its workers were killed: %r", args.exc_value)
+            return
+        previous(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = previous
 
 
 def _submit(executor: Any, function: Callable[[Any, T], R], item: T) -> Future:
@@ -176,11 +240,14 @@ def _submit(executor: Any, function: Callable[[Any, T], R], item: T) -> Future:
         raise _worker_died() from error
 
 
-def _result(future: Future) -> Any:
-    try:
-        result, records = future.result()
-    except BrokenExecutor as error:
-        raise _worker_died() from error
+def _result(future: Future | _Done) -> Any:
+    if isinstance(future, _Done):
+        result, records = future.value, future.records
+    else:
+        try:
+            result, records = future.result()
+        except BrokenExecutor as error:
+            raise _worker_died() from error
     for record in records:
         logging.getLogger(record.name).handle(record)
     return result

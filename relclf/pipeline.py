@@ -1,0 +1,126 @@
+"""Streamed prediction of a document file: read, predict, combine with existing relations, render.
+
+:func:`predicted_documents` is what ``relclf predict`` does between opening its input and writing
+its output. For PubTator input the units of work are raw chunks of the file
+(:func:`relclf.io.pubtator.read_chunks`) in a parallel run: each chunk is parsed, predicted and, for
+PubTator output, rendered as text where it is processed, in a worker process (``n_jobs`` > 1) or on a
+dask cluster, so that this process only splits the input and writes the output, and no parsed
+document is pickled on its way to a worker or back. A serial run, and other inputs, are parsed here
+and their documents sent to the model
+(:meth:`~relclf.extract.model.RelationModel.predict_documents`). Either way documents come back in
+input order, the checks and error handling are those of the readers
+(:func:`relclf.io.validation.valid_documents`), and the output is the same as a serial run's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .document import Document
+from .errors import ErrorHandler, InputError
+from .extract.model import RelationModel
+from .extract.predictions import combine_relations, predict_with_existing
+from .io.files import PathLike, display_name
+from .io.formats import known_format, read_documents
+from .io.pubtator import Chunk, Formatted, format_document, parse_chunk, read_chunks
+from .io.validation import Repaired, valid_documents
+from .parallel.workers import effective_n_jobs, imap_ordered
+
+__all__ = ["PredictOptions", "predicted_documents"]
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    """What to predict and how to return it.
+
+    threshold : the detector threshold (None: the model's); min_score : drop predicted relations
+    scoring below it; keep_existing : keep each document's relations and add predictions for the
+    other pairs (see :mod:`relclf.extract.predictions`); render : return PubTator text
+    (:class:`~relclf.io.pubtator.Formatted`) instead of documents, with each relation's score when
+    ``with_scores``.
+    """
+
+    threshold: float | None = None
+    min_score: float | None = None
+    keep_existing: bool = False
+    render: bool = False
+    with_scores: bool = False
+
+
+def predicted_documents(
+    source: PathLike,
+    model: RelationModel,
+    *,
+    input_format: str | None = None,
+    options: PredictOptions = PredictOptions(),
+    on_error: ErrorHandler | None = None,
+    n_jobs: int | None = 1,
+    client: Any = None,
+    batch_size: int = 256,
+) -> Iterator[Document | Formatted]:
+    """Stream the documents of ``source`` with predicted relations, in input order.
+
+    Parameters
+    ----------
+    source : path or ``"-"``
+        Read as the result is iterated; ``input_format`` as :func:`relclf.io.formats.read_documents` takes it.
+    model : RelationModel
+    options : PredictOptions
+        With ``render``, a parallel run of PubTator input gives :class:`~relclf.io.pubtator.Formatted`
+        text (other runs give documents, which the PubTator writer renders the same way).
+    on_error : callable, optional
+        As the readers take it: skip invalid documents and lines, reporting each error (default: raise).
+    n_jobs : int, default 1
+        Processes sharing the work, this one included (-1: one per CPU); ignored with ``client``.
+    client : dask.distributed.Client, optional
+        Run on this dask cluster.
+    batch_size : int, default 256
+        Documents per unit of work.
+    """
+    n_jobs = effective_n_jobs(n_jobs)
+    # chunks pay off only where documents would otherwise be pickled: in a parallel run
+    if (client is None and n_jobs == 1) or known_format(source, input_format) != "pubtator":
+        documents = read_documents(source, input_format, on_error=on_error)
+
+        def predict(stream: Iterable[Document]) -> Iterator[Document]:
+            return model.predict_documents(stream, threshold=options.threshold, n_jobs=n_jobs, client=client, batch_size=batch_size)
+
+        return predict_with_existing(predict, documents, min_score=options.min_score, keep_existing=options.keep_existing)
+    task = functools.partial(_predict_chunk, options=options, lenient=on_error is not None)
+    chunks = read_chunks(source, batch_size)
+    if client is not None:
+        from .parallel.distributed import imap_ordered_dask  # dask is an optional extra
+
+        results = imap_ordered_dask(task, chunks, client=client, state=model)
+    else:
+        results = imap_ordered(task, chunks, n_jobs=n_jobs, state=model)
+    items = (item for _, chunk_items in results for item in chunk_items)
+    return valid_documents(items, display_name(source), on_error=on_error, empty_reason="empty file or only blank lines")
+
+
+def _predict_chunk(
+    model: RelationModel, chunk: Chunk, options: PredictOptions, lenient: bool
+) -> list[Document | Formatted | Repaired | InputError]:
+    """A worker's task: parse ``chunk``, predict its valid documents, and return what the reader made
+    of each of its documents, predicted documents (or their text) in place of the documents read."""
+    items = parse_chunk(chunk, lenient=lenient)
+    read = [item.document if isinstance(item, Repaired) else item for item in items if not isinstance(item, InputError)]
+    predicted = iter(model.predict(
+        [document.with_relations(()) for document in read],  # the model never sees the existing relations
+        threshold=options.threshold,
+    ))
+    done: list[Document | Formatted | Repaired | InputError] = []
+    for item in items:
+        if isinstance(item, InputError):
+            done.append(item)
+            continue
+        document = item.document if isinstance(item, Repaired) else item
+        relations = combine_relations(document.relations, next(predicted), min_score=options.min_score, keep_existing=options.keep_existing)
+        result: Document | Formatted = document.with_relations(relations)
+        if options.render:
+            result = Formatted(document.pmid, document.line, format_document(result, with_scores=options.with_scores))
+        done.append(Repaired(result, item.dropped) if isinstance(item, Repaired) else result)  # type: ignore[arg-type]
+    return done
