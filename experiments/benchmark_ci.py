@@ -58,7 +58,8 @@ def ci_time() -> dict:
         done = subprocess.run(["bash", ".ci/run"], cwd=clone, capture_output=True, text=True)
         seconds = time.perf_counter() - start
     summary = next((line for line in reversed(done.stdout.splitlines()) if " passed" in line or " failed" in line), "")
-    return {"seconds": round(seconds, 1), "exit": done.returncode, "summary": summary.strip("= ")}
+    failed = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    return {"seconds": round(seconds, 1), "exit": done.returncode, "summary": summary.strip("= "), "failed": failed}
 
 
 def markdown(result: dict) -> str:
@@ -75,6 +76,8 @@ def markdown(result: dict) -> str:
             "|---|---|---|",
             f"| {ci['seconds'] // 60:.0f} min {ci['seconds'] % 60:.0f} s ({ci['seconds']} s) | {ci['exit']} | {ci['summary']} |",
             "",
+            *[f"- `{line}`" for line in ci.get("failed", [])],
+            *([""] if ci.get("failed") else []),
         ]
     lines += [
         "`python -X importtime -c \"import relclf.document\"`, cumulative time of `relclf.document` in a fresh process "
