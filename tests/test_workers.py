@@ -65,7 +65,16 @@ def test_a_worker_that_dies_ends_the_run_with_a_worker_error():
         list(imap_ordered(_exit_in_a_worker, range(6), n_jobs=2, state=os.getpid()))
 
 
-def test_an_interrupted_run_kills_its_workers_at_once(tmp_path):
+@pytest.fixture
+def interruptible():
+    """Ctrl-C raises KeyboardInterrupt here even where the test run inherited SIGINT as ignored (a
+    shell's background job does that), as it does in a relclf command started from a terminal."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_an_interrupted_run_kills_its_workers_at_once(tmp_path, interruptible):
     started = time.monotonic()
     # each worker takes two items (one to run, one queued), so the fifth is this process's
     results = imap_ordered(_note_pid_and_sleep, [60] * 6, n_jobs=3, state=str(tmp_path))
