@@ -761,6 +761,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("relclf: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except ImportError:
+        # Ctrl-C while a compiled extension initializes (scipy's, imported as training starts) comes
+        # out of the import as "ImportError: initialization failed", not as KeyboardInterrupt
+        if not _INTERRUPTED:
+            raise
+        print("relclf: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except _Terminated:
         print("relclf: terminated", file=sys.stderr)
         return EXIT_TERMINATED
@@ -776,6 +783,8 @@ def entry_point() -> NoReturn:
     where a run that seems stuck is.
     """
     signal.signal(signal.SIGTERM, _raise_terminated)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # an ignored Ctrl-C stays ignored
+        signal.signal(signal.SIGINT, _raise_interrupted)
     with contextlib.suppress(AttributeError, OSError, ValueError):  # not when stderr is no real file
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     _keep_freed_memory()
@@ -809,6 +818,16 @@ def _keep_freed_memory() -> None:
 
 def _raise_terminated(signum: int, frame: object) -> None:
     raise _Terminated
+
+
+#: Set once Ctrl-C (SIGINT) reached the relclf command, whatever the exception it became.
+_INTERRUPTED: list[int] = []
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    """Python's own Ctrl-C handler (raise KeyboardInterrupt), noting that it ran."""
+    _INTERRUPTED.append(signum)
+    raise KeyboardInterrupt
 
 
 def _flush_stdout(status: int) -> int:

@@ -685,3 +685,25 @@ def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tm
     assert out.returncode == 2
     assert out.stderr == "relclf: error: no threshold reached a precision of 0.9 in cross-validation (the highest seen was 0.750)\n"
     assert not (tmp_path / "out.pubtator").exists()
+
+
+def test_an_import_that_failed_because_of_ctrl_c_is_an_interruption(monkeypatch, tmp_path):
+    """Ctrl-C while a compiled extension initializes surfaces as ImportError("initialization failed");
+    once Ctrl-C has reached the command that is an interruption, otherwise a real failure."""
+    from relclf import api, cli
+
+    def interrupted_import(*args, **kwargs):
+        raise ImportError("initialization failed")
+
+    source = tmp_path / "in.pubtator"
+    source.write_text(synthetic_corpus(1, seed=1), encoding="utf-8")
+    monkeypatch.setattr(api, "convert", interrupted_import)  # where scipy's import would fail
+    monkeypatch.setattr(cli, "_INTERRUPTED", [])
+    with pytest.raises(ImportError):
+        cli.main(["convert", str(source), "-o", str(tmp_path / "out.pubtator")])
+    with pytest.raises(KeyboardInterrupt):  # the command's Ctrl-C handler (entry_point installs it)
+        cli._raise_interrupted(2, None)
+    assert cli._INTERRUPTED == [2]
+    result = run_cli("convert", str(source), "-o", str(tmp_path / "out.pubtator"))
+    assert (result.returncode, result.stderr) == (130, "relclf: interrupted\n")
+    assert not (tmp_path / "out.pubtator").exists()

@@ -397,7 +397,12 @@ def test_train_killed_leaves_no_model(setup, out_dir, sig):
     if proc.returncode == 0:  # a machine fast enough to finish first: the model must then be whole
         assert load_model(target, require_checksum=True).metadata["seed"] == 0
         return
-    assert proc.returncode in (130, 143, -signal.SIGKILL), stderr
+    # -SIGINT: now and then (about one run in ten when the signal lands during start-up) the interpreter
+    # ends itself by SIGINT after "relclf: interrupted", as CPython does once a KeyboardInterrupt went
+    # unhandled somewhere (likely inside a compiled extension's initialization); a shell reports
+    # either as an interruption
+    expected = {signal.SIGINT: (130, -signal.SIGINT), signal.SIGTERM: (143,), signal.SIGKILL: (-signal.SIGKILL,)}[sig]
+    assert proc.returncode in expected, stderr
     assert [p.name for p in out_dir.iterdir() if not p.name.endswith(".tmp")] == []
     if sig != signal.SIGKILL:
         assert leftovers(out_dir) == []
