@@ -762,10 +762,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("relclf: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except ImportError:
-        # Ctrl-C while a compiled extension initializes (scipy's, imported as training starts) comes
-        # out of the import as "ImportError: initialization failed", not as KeyboardInterrupt
-        if not _INTERRUPTED:
+        # Ctrl-C or SIGTERM while a compiled extension initializes (scipy's, imported as training
+        # starts) comes out of the import as "ImportError: initialization failed"
+        if not _STOPPED_BY:
             raise
+        if _STOPPED_BY[-1] == signal.SIGTERM:
+            print("relclf: terminated", file=sys.stderr)
+            return EXIT_TERMINATED
         print("relclf: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except _Terminated:
@@ -816,17 +819,18 @@ def _keep_freed_memory() -> None:
         os.environ.setdefault(name, str(_MALLOC_TUNING[parameter]))
 
 
+#: The stop signals (SIGINT, SIGTERM) that reached the relclf command, whatever exception they became.
+_STOPPED_BY: list[int] = []
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
+    _STOPPED_BY.append(signum)
     raise _Terminated
-
-
-#: Set once Ctrl-C (SIGINT) reached the relclf command, whatever the exception it became.
-_INTERRUPTED: list[int] = []
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
     """Python's own Ctrl-C handler (raise KeyboardInterrupt), noting that it ran."""
-    _INTERRUPTED.append(signum)
+    _STOPPED_BY.append(signum)
     raise KeyboardInterrupt
 
 

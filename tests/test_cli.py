@@ -687,9 +687,10 @@ def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tm
     assert not (tmp_path / "out.pubtator").exists()
 
 
-def test_an_import_that_failed_because_of_ctrl_c_is_an_interruption(monkeypatch, tmp_path):
-    """Ctrl-C while a compiled extension initializes surfaces as ImportError("initialization failed");
-    once Ctrl-C has reached the command that is an interruption, otherwise a real failure."""
+@pytest.mark.parametrize(("raise_signal", "status", "message"), [("_raise_interrupted", 130, "interrupted"), ("_raise_terminated", 143, "terminated")])
+def test_an_import_that_failed_because_of_a_stop_signal_is_that_stop(monkeypatch, tmp_path, raise_signal, status, message):
+    """Ctrl-C or SIGTERM while a compiled extension initializes surfaces as ImportError("initialization
+    failed"); once the signal has reached the command that is the stop it asked for, otherwise a real failure."""
     from relclf import api, cli
 
     def interrupted_import(*args, **kwargs):
@@ -698,12 +699,13 @@ def test_an_import_that_failed_because_of_ctrl_c_is_an_interruption(monkeypatch,
     source = tmp_path / "in.pubtator"
     source.write_text(synthetic_corpus(1, seed=1), encoding="utf-8")
     monkeypatch.setattr(api, "convert", interrupted_import)  # where scipy's import would fail
-    monkeypatch.setattr(cli, "_INTERRUPTED", [])
+    monkeypatch.setattr(cli, "_STOPPED_BY", [])
     with pytest.raises(ImportError):
         cli.main(["convert", str(source), "-o", str(tmp_path / "out.pubtator")])
-    with pytest.raises(KeyboardInterrupt):  # the command's Ctrl-C handler (entry_point installs it)
-        cli._raise_interrupted(2, None)
-    assert cli._INTERRUPTED == [2]
+    with pytest.raises(BaseException) as raised:  # the command's signal handler (entry_point installs it)
+        getattr(cli, raise_signal)(0, None)
+    assert isinstance(raised.value, KeyboardInterrupt) == (status == 130)
+    cli._STOPPED_BY[:] = [2 if status == 130 else 15]
     result = run_cli("convert", str(source), "-o", str(tmp_path / "out.pubtator"))
-    assert (result.returncode, result.stderr) == (130, "relclf: interrupted\n")
+    assert (result.returncode, result.stderr) == (status, f"relclf: {message}\n")
     assert not (tmp_path / "out.pubtator").exists()

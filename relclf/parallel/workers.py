@@ -11,10 +11,12 @@ stack), in its default start method, fork + exec, which is safe whatever threads
 outside (the out-of-memory killer) and ends the run, here with :class:`~relclf.errors.WorkerError`,
 and it kills its workers on demand. What relclf adds to it:
 
-* workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent alone
-  decides what happens (it kills the workers). This holds once a worker has started (a fraction of a
-  second: a Ctrl-C before then may also print the worker's own traceback), so the worker sets it up
-  before it reads the state;
+* workers ignore SIGINT and SIGTERM: Ctrl-C in a terminal (or a SIGTERM to the process group, as
+  service managers send) reaches every process of the group, and the parent alone decides what
+  happens (it kills the workers with SIGKILL). A worker that died of the signal on its own could do
+  so halfway through sending a result, and loky's manager thread would then wait forever for the
+  rest of it. This holds once a worker has started (a fraction of a second: a signal before then may
+  also print the worker's own traceback), so the worker sets it up before it reads the state;
 * workers die with their parent, even one killed outright (Linux ``PR_SET_PDEATHSIG``), and pools
   left running by an interrupted caller are killed at interpreter exit;
 * the executor's helper threads start with SIGINT and SIGTERM blocked, so those signals always reach
@@ -265,7 +267,7 @@ _STATE: Any = None
 def _start_worker(state_file: str, level: int) -> None:
     global _STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # a worker may start with the parent's blocked mask
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _exit_with_parent()
