@@ -348,7 +348,9 @@ def test_exported_decisions_import_into_a_page_of_other_predictions(browsing, pa
     other = browsing.open(pages["rescored"])
     assert other.text_content("#progress-text").startswith("0 of 9")
     other.set_input_files("#import-file", str(exported))
-    other.wait_for_function("document.getElementById('import-note').textContent !== ''")
+    # a selector, not wait_for_function: Playwright polls a predicate string with eval, which the
+    # page's Content-Security-Policy refuses whenever the first check comes too early
+    other.wait_for_selector("#import-note:not(:empty)")
     assert other.text_content("#import-note") == "Imported 3 decisions; 1 matched no relation of this page."
     assert other.eval_on_selector_all("tr.rel.accepted", "r => r.map(x => x.dataset.key)") == [everything[2], everything[6]]
     assert other.eval_on_selector_all("tr.rel.rejected", "r => r.map(x => x.dataset.key)") == [everything[4]]
