@@ -450,12 +450,11 @@ def evaluate_details(
     if training_documents is None:
         training_documents = training_digests(model)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
-    _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
+    cut = _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
     scored = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
-    cut = _threshold(fitted, threshold, min_precision)
     details = evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
     _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
     return details

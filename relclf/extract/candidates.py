@@ -31,6 +31,7 @@ __all__ = [
     "Candidate",
     "CandidateRecall",
     "candidate_indices",
+    "expand_ranges",
     "candidate_recall",
     "pair_indices",
     "closest_pair",
@@ -108,7 +109,7 @@ def pair_indices(
     size = np.bincount(entity_doc)[entity_doc]  # entities in each entity's document
     big = np.zeros(n, dtype=bool) if max_pairs is None else size * (size - 1) // 2 > max_pairs
     small = np.flatnonzero(~big)
-    owner, j = _ranges(small + 1, doc_end[small] - small - 1)
+    owner, j = expand_ranges(small + 1, doc_end[small] - small - 1)
     i = small[owner]
     if allowed is not None:
         keep = allowed[kind[i], kind[j]]
@@ -123,7 +124,7 @@ def pair_indices(
     return np.where(first, i, j), np.where(first, j, i)
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For ranges ``starts[k] .. starts[k] + lengths[k] - 1``: each element's range and value, all ranges in order."""
     owner = np.repeat(np.arange(len(starts)), lengths)
     begin = np.zeros(len(lengths), dtype=np.int64)

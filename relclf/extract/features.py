@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..document import Document, canonical_type, mention_groups
-from .candidates import pair_indices, type_pair
+from .candidates import expand_ranges, pair_indices, type_pair
 from .text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode_batch
 
 __all__ = [
@@ -275,14 +275,6 @@ def _names(member: np.ndarray, name: np.ndarray, local: np.ndarray, id_tokens: l
     return _ragged(values[order], np.bincount(owner, minlength=len(id_tokens)))
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ranges ``starts[k] .. starts[k] + lengths[k] - 1``: each element's range and value, all ranges in order."""
-    owner = np.repeat(np.arange(len(starts)), lengths)
-    begin = np.zeros(len(lengths), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=begin[1:])
-    return owner, np.asarray(starts)[owner] + np.arange(len(owner)) - begin[owner]
-
-
 def _first_per_group(keys: tuple[np.ndarray, ...], group: np.ndarray) -> np.ndarray:
     """Index of the element of each group that sorts first by ``keys`` (the last key the most significant, as in np.lexsort)."""
     order = np.lexsort((*keys, group))
@@ -322,7 +314,7 @@ def _compute(prepared: _Prepared, vocabulary: Vocabulary) -> FeatureBatch:
     np.cumsum(entity_groups[:-1], out=entity_group_start[1:])
 
     # the sentences each pair shares: a's groups looked up among b's
-    rep_pair, ga = _ranges(entity_group_start[pair_a], entity_groups[pair_a])
+    rep_pair, ga = expand_ranges(entity_group_start[pair_a], entity_groups[pair_a])
     wanted = pair_b[rep_pair] * max(n_sentences_batch, 1) + group_sentence[ga]
     gb = np.minimum(np.searchsorted(group_key, wanted), max(len(group_key) - 1, 0))
     hit = (group_key[gb] == wanted) if len(group_key) else np.zeros(0, dtype=bool)
@@ -391,7 +383,7 @@ def _closest(a_start: np.ndarray, a_len: np.ndarray, b_start: np.ndarray, b_len:
     if len(a_start) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     combos = a_len * b_len
-    owner, k = _ranges(np.zeros(len(combos), dtype=np.int64), combos)
+    owner, k = expand_ranges(np.zeros(len(combos), dtype=np.int64), combos)
     i = occ_slot[a_start[owner] + k // b_len[owner]]
     j = occ_slot[b_start[owner] + k % b_len[owner]]
     best = _first_per_group((j, i, np.abs(i - j)), owner)
@@ -413,7 +405,7 @@ def _between(
     mark_a, mark_b, mark_ab, separator, ellipsis = (vocabulary.id(w) for w in SPECIAL_WORDS)
     length = hi - lo + 1
     kept = np.where(length > _MAX_BETWEEN, 2 * _HALF + 1, length)
-    owner, t = _ranges(np.zeros(len(lo), dtype=np.int64), kept + 1)
+    owner, t = expand_ranges(np.zeros(len(lo), dtype=np.int64), kept + 1)
     long = length[owner] > _MAX_BETWEEN
     slot = np.where(long & (t > _HALF), hi[owner] - 2 * _HALF + t, lo[owner] + t)
     inside = t < kept[owner]
