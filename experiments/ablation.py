@@ -90,12 +90,18 @@ def to_markdown(results: dict[str, dict], n_train: int, n_dev: int) -> str:
         for level in ("pair", "type", "novelty"):
             c = r["levels"][level]
             cells += [f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"**{c['f1']:.3f}**"]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {r['threshold']} | {r['train_seconds']} | {r['predict_seconds']} |")
+        lines.append(
+            f"| {name} | "
+            + " | ".join(cells)
+            + f" | {r['threshold']} | {r['train_seconds']} | {r['predict_seconds']} |"
+        )
     return (
         f"# Ablation on BioRED (train: Train, {n_train} abstracts; scored: Dev, {n_dev} abstracts)\n\n"
         "Each row changes one thing from `default`.\n"
         "`- group` removes that feature group. Times are single runs, wall clock, in-process.\n\n"
-        + head + "\n".join(lines) + "\n"
+        + head
+        + "\n".join(lines)
+        + "\n"
     )
 
 

@@ -66,7 +66,10 @@ def choices(model: RelationExtractor) -> str:
     if model.context_ is not None:
         parts.append("context " + "+".join(g for g in model.context_.groups if g != "score"))
     if model.own_type_pairs_:
-        parts.append("own labelers " + ", ".join(f"{tp} ({'balanced' if w else 'unweighted'})" for tp, w in model.own_type_pairs_.items()))
+        parts.append(
+            "own labelers "
+            + ", ".join(f"{tp} ({'balanced' if w else 'unweighted'})" for tp, w in model.own_type_pairs_.items())
+        )
     if len(model.labels_) > 1:
         parts.append(f"pooled labeler {'balanced' if model.class_weight_ else 'unweighted'}")
     parts.append(f"rule {model.rule_}")
@@ -116,7 +119,9 @@ def run_before(checkout: Path, data: Path, corpus: str, dev: list) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     files = [str(data / corpus / "Train.PubTator"), str(data / corpus / "Dev.PubTator")]
     # run from the checkout: a `python -c` puts its working directory first on the path, before PYTHONPATH
-    done = subprocess.run([sys.executable, "-c", _BEFORE, *files], env=env, cwd=checkout, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _BEFORE, *files], env=env, cwd=checkout, capture_output=True, text=True, check=True
+    )
     if not done.stderr.strip().startswith(str(checkout.resolve())):
         raise RuntimeError(f"the relclf of {checkout} was not the one imported: {done.stderr.strip()[:200]}")
     result = json.loads(done.stdout)
@@ -139,7 +144,9 @@ def run_before(checkout: Path, data: Path, corpus: str, dev: list) -> dict:
     }
 
 
-def to_markdown(results: dict[str, dict[str, dict]], sizes: dict[str, tuple[int, int]], load: tuple[float, float]) -> str:
+def to_markdown(
+    results: dict[str, dict[str, dict]], sizes: dict[str, tuple[int, int]], load: tuple[float, float]
+) -> str:
     """The results as Markdown, one table per corpus."""
     parts = [
         "# Accuracy pieces of issue #13: ablation on BioRED and BC5CDR (Train -> Dev)\n",
@@ -162,10 +169,21 @@ def to_markdown(results: dict[str, dict[str, dict]], sizes: dict[str, tuple[int,
             for level in levels:
                 c = r["levels"][level]
                 cells += [f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"**{c['f1']:.4f}**"]
-            lines.append(f"| {name} | " + " | ".join(cells) + f" | {r['ece']:.4f} ({r['ece_relations']:,}) | {r['threshold']} | {r['train_seconds']} | {r['chosen']} |")
-        parts.append(f"\n## {corpus.upper() if corpus == 'bc5cdr' else 'BioRED'} (Train {n_train} abstracts -> Dev {n_dev})\n\n" + head + "\n".join(lines) + "\n")
-    parts.append("\nReproduce: `python experiments/accuracy_ablation.py --before DIR` (DIR: a checkout of the commit before issue #13, "
-                 "e.g. `git archive e4b41ad | tar -x -C DIR`).\n")
+            lines.append(
+                f"| {name} | "
+                + " | ".join(cells)
+                + f" | {r['ece']:.4f} ({r['ece_relations']:,}) | {r['threshold']} | {r['train_seconds']} | {r['chosen']} |"
+            )
+        parts.append(
+            f"\n## {corpus.upper() if corpus == 'bc5cdr' else 'BioRED'} (Train {n_train} abstracts -> Dev {n_dev})\n\n"
+            + head
+            + "\n".join(lines)
+            + "\n"
+        )
+    parts.append(
+        "\nReproduce: `python experiments/accuracy_ablation.py --before DIR` (DIR: a checkout of the commit before issue #13, "
+        "e.g. `git archive e4b41ad | tar -x -C DIR`).\n"
+    )
     return "".join(parts)
 
 
@@ -188,11 +206,16 @@ def main() -> None:
         sizes[corpus] = (len(train), len(dev))
         results[corpus] = {}
         if args.before:
-            results[corpus][f"before issue #13 ({Path(args.before).name})"] = run_before(Path(args.before), data, corpus, dev)
+            results[corpus][f"before issue #13 ({Path(args.before).name})"] = run_before(
+                Path(args.before), data, corpus, dev
+            )
         for name, params in rows.items():
             results[corpus][name] = run_row(params, train, dev)
             f1 = {k: round(v["f1"], 4) for k, v in results[corpus][name]["levels"].items()}
-            print(f"{corpus} {name}: {f1} ECE {results[corpus][name]['ece']} train {results[corpus][name]['train_seconds']} s", flush=True)
+            print(
+                f"{corpus} {name}: {f1} ECE {results[corpus][name]['ece']} train {results[corpus][name]['train_seconds']} s",
+                flush=True,
+            )
     load = (load_start, os.getloadavg()[0])
     record = provenance()
     RESULTS.mkdir(parents=True, exist_ok=True)

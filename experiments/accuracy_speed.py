@@ -48,7 +48,13 @@ TRAINING_CONFIGURATIONS = {
     "- class weighting": {"class_weight": None},
     "- decision rule": {"rule": "detector"},
     "- calibration": {"calibration": "none"},
-    "every piece off": {"context": False, "own_labelers": False, "class_weight": None, "rule": "detector", "calibration": "none"},
+    "every piece off": {
+        "context": False,
+        "own_labelers": False,
+        "class_weight": None,
+        "rule": "detector",
+        "calibration": "none",
+    },
 }
 
 # Fit on BioRED Train and save (run with either relclf first on the path).
@@ -85,7 +91,14 @@ def python(code: str, *args: str, checkout: Path | None = None) -> str:
         env["PYTHONPATH"] = str(checkout)
     # run from the checkout: a `python -c` puts its working directory first on the path, before PYTHONPATH
     check = f"import relclf, sys; assert relclf.__file__.startswith({str((checkout or ROOT).resolve())!r}), relclf.__file__\n"
-    done = subprocess.run([sys.executable, "-c", check + code, *args], env=env, cwd=checkout or ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", check + code, *args],
+        env=env,
+        cwd=checkout or ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -106,7 +119,9 @@ def before_and_after(checkout: Path | None, rounds: int, runs: int, tmp: Path) -
     return {
         "documents": documents,
         "runs": {name: [round(s, 3) for s in values] for name, values in seconds.items()},
-        "us_per_abstract": {name: round(1e6 * statistics.median(values) / documents, 1) for name, values in seconds.items()},
+        "us_per_abstract": {
+            name: round(1e6 * statistics.median(values) / documents, 1) for name, values in seconds.items()
+        },
     }
 
 
@@ -121,7 +136,13 @@ def piece_costs(runs: int, tmp: Path) -> dict:
         "- labelers per type pair": dataclasses.replace(model, labeler=LabelStage(model.labeler.pooled)),
         "- decision rule (detector)": dataclasses.replace(model, rule="detector"),
         "- calibration": dataclasses.replace(model, calibration=Calibration.identity()),
-        "every piece off": dataclasses.replace(model, context=None, labeler=LabelStage(model.labeler.pooled), rule="detector", calibration=Calibration.identity()),
+        "every piece off": dataclasses.replace(
+            model,
+            context=None,
+            labeler=LabelStage(model.labeler.pooled),
+            rule="detector",
+            calibration=Calibration.identity(),
+        ),
     }
     documents = list(read_pubtator(UNLABELED, on_error=lambda error: None))
     for variant in variants.values():
@@ -134,8 +155,15 @@ def piece_costs(runs: int, tmp: Path) -> dict:
             seconds[name].append(time.perf_counter() - start)
     return {
         "documents": len(documents),
-        "chosen": {"context": model.context is not None, "own_labelers": sorted(model.labeler.own), "rule": model.rule, "calibration": model.calibration.method},
-        "us_per_abstract": {name: round(1e6 * statistics.median(values) / len(documents), 1) for name, values in seconds.items()},
+        "chosen": {
+            "context": model.context is not None,
+            "own_labelers": sorted(model.labeler.own),
+            "rule": model.rule,
+            "calibration": model.calibration.method,
+        },
+        "us_per_abstract": {
+            name: round(1e6 * statistics.median(values) / len(documents), 1) for name, values in seconds.items()
+        },
     }
 
 
@@ -160,12 +188,18 @@ def to_markdown(result: dict) -> str:
     parts = [
         "# Speed cost of issue #13's accuracy pieces\n",
         f"Load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end (2 cores). "
-        + ("**The machine was busy while these timings were taken** (other jobs ran beside): compare the rows of one table, "
-           "which were measured in alternation, rather than figures across runs.\n" if busy else "The machine was otherwise idle.\n"),
+        + (
+            "**The machine was busy while these timings were taken** (other jobs ran beside): compare the rows of one table, "
+            "which were measured in alternation, rather than figures across runs.\n"
+            if busy
+            else "The machine was otherwise idle.\n"
+        ),
     ]
     speed = result.get("before_after")
     if speed:
-        rows = "\n".join(f"| {name} | {value} | {speed['runs'][name]} |" for name, value in speed["us_per_abstract"].items())
+        rows = "\n".join(
+            f"| {name} | {value} | {speed['runs'][name]} |" for name, value in speed["us_per_abstract"].items()
+        )
         ratio = ""
         if "before" in speed["us_per_abstract"]:
             before, after = speed["us_per_abstract"]["before"], speed["us_per_abstract"]["after"]
@@ -177,7 +211,9 @@ def to_markdown(result: dict) -> str:
     costs = result.get("pieces")
     if costs:
         base = costs["us_per_abstract"]["default"]
-        rows = "\n".join(f"| {name} | {value} | {value / base:.0%} |" for name, value in costs["us_per_abstract"].items())
+        rows = "\n".join(
+            f"| {name} | {value} | {value / base:.0%} |" for name, value in costs["us_per_abstract"].items()
+        )
         parts.append(
             f"\n## Prediction cost of each piece (the default model with the piece taken out; {costs['documents']} abstracts)\n\n"
             f"The default model (BioRED Train) has: {json.dumps(costs['chosen'])}.\n\n"
@@ -186,15 +222,23 @@ def to_markdown(result: dict) -> str:
     train = result.get("training")
     if train:
         rows = "\n".join(f"| {name} | {value['median']} | {value['runs']} |" for name, value in train.items())
-        parts.append("\n## Training on BioRED Train + Dev (500 abstracts), serial, fresh processes\n\n| configuration | seconds (median) | all runs |\n|---|---|---|\n" + rows + "\n")
-    parts.append("\nReproduce: `python experiments/accuracy_speed.py --before DIR` (DIR: a checkout of the commit before issue #13).\n")
+        parts.append(
+            "\n## Training on BioRED Train + Dev (500 abstracts), serial, fresh processes\n\n| configuration | seconds (median) | all runs |\n|---|---|---|\n"
+            + rows
+            + "\n"
+        )
+    parts.append(
+        "\nReproduce: `python experiments/accuracy_speed.py --before DIR` (DIR: a checkout of the commit before issue #13).\n"
+    )
     return "".join(parts)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", help="a checkout of the relclf to compare with (the commit before issue #13)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternations of before/after prediction processes (default 3)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternations of before/after prediction processes (default 3)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="timed predictions per process, and per piece (default 3)")
     parser.add_argument("--train-runs", type=int, default=3, help="training runs per configuration (default 3)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: before_after, pieces, training")

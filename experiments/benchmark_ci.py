@@ -36,14 +36,27 @@ def import_time(checkout: Path | None, runs: int) -> dict:
     code = "import sys, relclf.document; print('sklearn' in sys.modules)"
     times, pulls_sklearn = [], None
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env, cwd=checkout or ROOT, check=True)
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=checkout or ROOT,
+            check=True,
+        )
         line = next(line for line in done.stderr.splitlines() if line.rstrip().endswith("| relclf.document"))
         times.append(int(re.split(r"\s*\|\s*", line.split(":", 1)[1])[1]) / 1000)
         pulls_sklearn = done.stdout.strip() == "True"
-    commit = subprocess.run(["git", "-C", str(checkout or ROOT), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(checkout or ROOT), "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     name = f"{'this checkout' if checkout is None else 'before'} (commit `{commit or '?'}`)"
-    return {"checkout": name, "ms_median": round(statistics.median(times), 1),
-            "ms_all": [round(t, 1) for t in times], "imports_scikit_learn": pulls_sklearn}
+    return {
+        "checkout": name,
+        "ms_median": round(statistics.median(times), 1),
+        "ms_all": [round(t, 1) for t in times],
+        "imports_scikit_learn": pulls_sklearn,
+    }
 
 
 def ci_time() -> dict:
@@ -70,7 +83,7 @@ def markdown(result: dict) -> str:
         ci = result["ci"]
         lines += [
             "`bash .ci/run` in a fresh `git clone` of the commit below (Chromium install, virtual environment, "
-            "`pip install -e \".[test]\"`, `ruff check`, `python -m pytest -q -n 2`), one run:",
+            '`pip install -e ".[test]"`, `ruff check`, `python -m pytest -q -n 2`), one run:',
             "",
             "| wall time | exit | tests |",
             "|---|---|---|",
@@ -80,14 +93,16 @@ def markdown(result: dict) -> str:
             *([""] if ci.get("failed") else []),
         ]
     lines += [
-        "`python -X importtime -c \"import relclf.document\"`, cumulative time of `relclf.document` in a fresh process "
+        '`python -X importtime -c "import relclf.document"`, cumulative time of `relclf.document` in a fresh process '
         f"(median of {result['runs']}):",
         "",
         "| checkout | ms (median) | all runs | imports scikit-learn |",
         "|---|---|---|---|",
     ]
     for row in result["imports"]:
-        lines.append(f"| {row['checkout']} | {row['ms_median']} | {row['ms_all']} | {'yes' if row['imports_scikit_learn'] else 'no'} |")
+        lines.append(
+            f"| {row['checkout']} | {row['ms_median']} | {row['ms_all']} | {'yes' if row['imports_scikit_learn'] else 'no'} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -50,7 +50,16 @@ UNLABELED = ROOT.parent / "shared" / "data" / "unlabeled" / "bc8_new_900.pubtato
 RESULTS = ROOT / "experiments" / "results"
 TIME = "/usr/bin/time"  # GNU time (Debian package "time"), for the peak RSS of each run
 CHROMIUM = os.environ.get("RELCLF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def load_average() -> str:
@@ -62,7 +71,14 @@ def run_cli(args: list[str]) -> tuple[float, float]:
     """Run ``relclf ARGS`` in a fresh process under GNU time; return (wall seconds, peak RSS in MB)."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         start = time.perf_counter()
-        done = subprocess.run([TIME, "-f", "%M", "-o", rss.name, sys.executable, "-m", "relclf", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+        done = subprocess.run(
+            [TIME, "-f", "%M", "-o", rss.name, sys.executable, "-m", "relclf", *args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"relclf {' '.join(args)} failed: {done.stderr}")
@@ -76,7 +92,9 @@ def median(values: list[float]) -> float:
 def measure_cli(args: list[str], output: Path, runs: int) -> dict:
     """Median wall time and peak RSS of ``relclf ARGS -o OUTPUT`` over ``runs`` runs, and the output's size."""
     results = [run_cli([*args, "-o", str(output)]) for _ in range(runs)]
-    shown = [Path(a).name if os.path.isabs(a) else a for a in [*args, "-o", str(output)]]  # temporary files by their name
+    shown = [
+        Path(a).name if os.path.isabs(a) else a for a in [*args, "-o", str(output)]
+    ]  # temporary files by their name
     return {
         "command": "relclf " + " ".join(shown),
         "seconds": median([s for s, _ in results]),
@@ -93,7 +111,9 @@ def replicate(source: Path, copies: int, target: Path) -> int:
     with target.open("w", encoding="utf-8") as handle:
         for copy in range(copies):
             for document in documents:
-                handle.write(format_document(dataclasses.replace(document, pmid=f"{copy}-{document.pmid}"), with_scores=True))
+                handle.write(
+                    format_document(dataclasses.replace(document, pmid=f"{copy}-{document.pmid}"), with_scores=True)
+                )
                 count += 1
     return count
 
@@ -108,7 +128,14 @@ def measure_writers(source: Path, runs: int) -> dict:
             start = time.perf_counter()
             writer(documents, buffer)
             timings[name].append(time.perf_counter() - start)
-    return {name: {"seconds": median(values), "documents_per_second": round(len(documents) / statistics.median(values)), "runs": [round(v, 3) for v in values]} for name, values in timings.items()}
+    return {
+        name: {
+            "seconds": median(values),
+            "documents_per_second": round(len(documents) / statistics.median(values)),
+            "runs": [round(v, 3) for v in values],
+        }
+        for name, values in timings.items()
+    }
 
 
 def measure_browser(pages: dict[str, Path], runs: int) -> dict | None:
@@ -132,7 +159,11 @@ def measure_browser(pages: dict[str, Path], runs: int) -> dict | None:
                 seconds.append(time.perf_counter() - start)
                 heaps.append(page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0") / 1e6)
                 page.close()
-            results[name] = {"seconds": median(seconds), "js_heap_mb": median(heaps), "runs": [round(s, 2) for s in seconds]}
+            results[name] = {
+                "seconds": median(seconds),
+                "js_heap_mb": median(heaps),
+                "runs": [round(s, 2) for s in seconds],
+            }
         version = browser.version
         browser.close()
     return {"chromium": version, "pages": results}
@@ -141,12 +172,23 @@ def measure_browser(pages: dict[str, Path], runs: int) -> dict | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--note", default="", help="a remark printed with the results (e.g. whether the machine was quiet)")
+    parser.add_argument(
+        "--note", default="", help="a remark printed with the results (e.g. whether the machine was quiet)"
+    )
     args = parser.parse_args()
     if not UNLABELED.exists():
         sys.exit(f"needs {UNLABELED} (not part of the repository)")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    report: dict = {"provenance": provenance(), "machine": describe_machine(), "commit": commit, "runs": args.runs, "note": args.note, "load_before": load_average()}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    report: dict = {
+        "provenance": provenance(),
+        "machine": describe_machine(),
+        "commit": commit,
+        "runs": args.runs,
+        "note": args.note,
+        "load_before": load_average(),
+    }
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         source = str(UNLABELED.relative_to(ROOT.parent).as_posix())
@@ -158,14 +200,25 @@ def main() -> None:
         predicted = tmp / "predicted.pubtator"
         run_cli(["predict", *bc8, "--with-scores", "-o", str(predicted)])
         tenfold = tmp / "predicted_x10.pubtator"
-        report["abstracts"] = {"1x": replicate(predicted, 1, tmp / "predicted_x1.pubtator"), "10x": replicate(predicted, 10, tenfold)}
-        report["relations"] = sum(1 for line in predicted.read_text(encoding="utf-8").splitlines() if line.count("\t") == 5 and not line.split("\t")[1].isdigit())
+        report["abstracts"] = {
+            "1x": replicate(predicted, 1, tmp / "predicted_x1.pubtator"),
+            "10x": replicate(predicted, 10, tenfold),
+        }
+        report["relations"] = sum(
+            1
+            for line in predicted.read_text(encoding="utf-8").splitlines()
+            if line.count("\t") == 5 and not line.split("\t")[1].isdigit()
+        )
         report["convert"] = {}
         for size, path in (("1x", tmp / "predicted_x1.pubtator"), ("10x", tenfold)):
             for fmt in ("pubtator", "html"):
-                report["convert"][f"{size} {fmt}"] = measure_cli(["convert", str(path)], tmp / f"page_{size}.{fmt}", args.runs)
+                report["convert"][f"{size} {fmt}"] = measure_cli(
+                    ["convert", str(path)], tmp / f"page_{size}.{fmt}", args.runs
+                )
         report["writer"] = measure_writers(tmp / "predicted_x1.pubtator", args.runs)
-        report["browser"] = measure_browser({"899 abstracts": tmp / "page_1x.html", "8,990 abstracts": tmp / "page_10x.html"}, args.runs)
+        report["browser"] = measure_browser(
+            {"899 abstracts": tmp / "page_1x.html", "8,990 abstracts": tmp / "page_10x.html"}, args.runs
+        )
     report["load_after"] = load_average()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "review_page.json").write_text(json.dumps(stamp_json(report, report["provenance"]), indent=2) + "\n")
@@ -190,12 +243,28 @@ def markdown(report: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for result in report["predict"].values():
-        lines.append(f"| `{result['command']}` | {result['seconds']} | {result['peak_rss_mb']} | {result['size_mb']} | {result['runs']} |")
-    lines += ["", f"## Writing only: convert the predictions, {n1:,} and {n10:,} abstracts (no model)", "", "| abstracts | output | wall s | peak RSS MB | output MB | all runs s |", "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| `{result['command']}` | {result['seconds']} | {result['peak_rss_mb']} | {result['size_mb']} | {result['runs']} |"
+        )
+    lines += [
+        "",
+        f"## Writing only: convert the predictions, {n1:,} and {n10:,} abstracts (no model)",
+        "",
+        "| abstracts | output | wall s | peak RSS MB | output MB | all runs s |",
+        "|---|---|---|---|---|---|",
+    ]
     for key, result in report["convert"].items():
         size, fmt = key.split()
-        lines.append(f"| {n1 if size == '1x' else n10:,} | {fmt} | {result['seconds']} | {result['peak_rss_mb']} | {result['size_mb']} | {result['runs']} |")
-    lines += ["", f"## The writers alone, in one process ({n1} documents in memory)", "", "| writer | seconds | documents/s | all runs s |", "|---|---|---|---|"]
+        lines.append(
+            f"| {n1 if size == '1x' else n10:,} | {fmt} | {result['seconds']} | {result['peak_rss_mb']} | {result['size_mb']} | {result['runs']} |"
+        )
+    lines += [
+        "",
+        f"## The writers alone, in one process ({n1} documents in memory)",
+        "",
+        "| writer | seconds | documents/s | all runs s |",
+        "|---|---|---|---|",
+    ]
     for name, result in report["writer"].items():
         lines.append(f"| {name} | {result['seconds']} | {result['documents_per_second']:,} | {result['runs']} |")
     browser = report["browser"]
@@ -203,7 +272,12 @@ def markdown(report: dict) -> str:
     if browser is None:
         lines.append("Skipped: Playwright or Chromium missing.")
     else:
-        lines += [f"Chromium {browser['chromium']}, 1400x900 viewport: seconds from navigation until the documents near the view are rendered, and the JavaScript heap then.", "", "| page | seconds | JS heap MB | all runs s |", "|---|---|---|---|"]
+        lines += [
+            f"Chromium {browser['chromium']}, 1400x900 viewport: seconds from navigation until the documents near the view are rendered, and the JavaScript heap then.",
+            "",
+            "| page | seconds | JS heap MB | all runs s |",
+            "|---|---|---|---|",
+        ]
         for name, result in browser["pages"].items():
             lines.append(f"| {name} | {result['seconds']} | {result['js_heap_mb']} | {result['runs']} |")
     return "\n".join(lines) + "\n"

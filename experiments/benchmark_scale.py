@@ -56,7 +56,14 @@ def run(command: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT)
     """Run ``command`` in ``cwd``, in a fresh process under GNU time; return (wall seconds, peak RSS in MB)."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         start = time.perf_counter()
-        done = subprocess.run([TIME, "-f", "%M", "-o", rss.name, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+        done = subprocess.run(
+            [TIME, "-f", "%M", "-o", rss.name, *command],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stderr[-2000:]}")
@@ -70,7 +77,11 @@ class Version:
         self.name, self.checkout = name, checkout
         # the other checkout's default model through $RELCLF_MODEL: the installed relclf.models
         # package is this checkout's
-        self.env = None if checkout is None else {**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))}
+        self.env = (
+            None
+            if checkout is None
+            else {**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))}
+        )
 
     def relclf(self, *args: str) -> tuple[float, float]:
         # ``python -m`` puts the working directory first on sys.path, before PYTHONPATH: run the
@@ -111,7 +122,10 @@ def bench_predict(versions: list[Version], sizes: list[int], runs: int, tmp: Pat
         source = tmp / f"bc8_x{copies}.pubtator"
         n_docs = replicate(copies, source)
         commands = {"convert": ["convert", str(source), "-o", str(tmp / "out.pubtator")]}
-        commands |= {f"predict --n-jobs {j}": ["predict", str(source), "-o", str(tmp / "out.pubtator"), "--n-jobs", str(j)] for j in (1, 2)}
+        commands |= {
+            f"predict --n-jobs {j}": ["predict", str(source), "-o", str(tmp / "out.pubtator"), "--n-jobs", str(j)]
+            for j in (1, 2)
+        }
         measured: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for _ in range(runs):
             for version in versions:
@@ -119,11 +133,17 @@ def bench_predict(versions: list[Version], sizes: list[int], runs: int, tmp: Pat
                     measured.setdefault((version.name, name), []).append(version.relclf(*args))
         for (version, name), values in measured.items():
             seconds = median([s for s, _ in values])
-            rows.append({
-                "version": version, "command": name, "abstracts": n_docs, "seconds_median": seconds,
-                "seconds_all": [round(s, 2) for s, _ in values], "abstracts_per_second": round(n_docs / seconds),
-                "peak_rss_mb_median": round(median([r for _, r in values]), 1),
-            })
+            rows.append(
+                {
+                    "version": version,
+                    "command": name,
+                    "abstracts": n_docs,
+                    "seconds_median": seconds,
+                    "seconds_all": [round(s, 2) for s, _ in values],
+                    "abstracts_per_second": round(n_docs / seconds),
+                    "peak_rss_mb_median": round(median([r for _, r in values]), 1),
+                }
+            )
             print(rows[-1], flush=True)
         source.unlink()
     return rows
@@ -138,7 +158,15 @@ def bench_startup(versions: list[Version], runs: int) -> list[dict]:
         for version in versions:
             measured.setdefault(version.name, []).append(version.relclf("predict", str(EXAMPLE))[0])
     base = median(measured.pop("import numpy, scipy.sparse"))
-    rows = [{"version": v, "predict_one_seconds": median(s), "import_numpy_scipy_seconds": base, "ratio": round(median(s) / base, 2)} for v, s in measured.items()]
+    rows = [
+        {
+            "version": v,
+            "predict_one_seconds": median(s),
+            "import_numpy_scipy_seconds": base,
+            "ratio": round(median(s) / base, 2),
+        }
+        for v, s in measured.items()
+    ]
     for row in rows:
         print(row, flush=True)
     return rows
@@ -150,12 +178,26 @@ def bench_training(versions: list[Version], runs: int, tmp: Path) -> list[dict]:
     for version in versions:
         for n_jobs in (1, 2):
             model = tmp / ("model.joblib" if version.name == "before" else "model.npz")
-            args = ["train", str(BIORED / "Train.PubTator"), str(BIORED / "Dev.PubTator"), "-o", str(model), "--n-jobs", str(n_jobs)]
+            args = [
+                "train",
+                str(BIORED / "Train.PubTator"),
+                str(BIORED / "Dev.PubTator"),
+                "-o",
+                str(model),
+                "--n-jobs",
+                str(n_jobs),
+            ]
             measured = [version.relclf(*args) for _ in range(runs)]
-            rows.append({
-                "version": version.name, "n_jobs": n_jobs, "abstracts": 500, "seconds_median": median([s for s, _ in measured]),
-                "seconds_all": [round(s, 2) for s, _ in measured], "peak_rss_mb_median": round(median([r for _, r in measured]), 1),
-            })
+            rows.append(
+                {
+                    "version": version.name,
+                    "n_jobs": n_jobs,
+                    "abstracts": 500,
+                    "seconds_median": median([s for s, _ in measured]),
+                    "seconds_all": [round(s, 2) for s, _ in measured],
+                    "peak_rss_mb_median": round(median([r for _, r in measured]), 1),
+                }
+            )
             print(rows[-1], flush=True)
     return rows
 
@@ -197,7 +239,11 @@ def stage_costs(source: Path, model: RelationModel, runs: int) -> dict[str, floa
                 batch = documents[lo : lo + 256]
                 clock = time.perf_counter()
                 for document in batch:
-                    candidate_indices(document_entities(document, split_composites=model.split_composites), model.type_pairs, max_pairs=model.max_pairs_per_doc)
+                    candidate_indices(
+                        document_entities(document, split_composites=model.split_composites),
+                        model.type_pairs,
+                        max_pairs=model.max_pairs_per_doc,
+                    )
                 spent["candidates"] += time.perf_counter() - clock
                 clock = time.perf_counter()
                 features = model.featurize(batch)
@@ -221,7 +267,10 @@ def bench_stages_before(checkout: Path, runs: int, copies: int) -> dict:
     script = checkout / "experiments" / "benchmark_scale.py"
     subprocess.run(
         [sys.executable, str(script), "--runs", str(runs), "--stage-copies", str(copies), "--skip", "predict,training"],
-        cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))}, check=True, stdout=subprocess.DEVNULL,
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout), "RELCLF_MODEL": str(_bundled(checkout))},
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     old = json.loads((checkout / "experiments" / "results" / "scale_benchmark.json").read_text())["stages"]
     return {k: v for k, v in old.items() if k == "abstracts" or k.endswith("_seconds")}
@@ -230,33 +279,67 @@ def bench_stages_before(checkout: Path, runs: int, copies: int) -> dict:
 def markdown(result: dict) -> str:
     """The result tables."""
     lines = [
-        "# Speed and scale benchmark", "",
+        "# Speed and scale benchmark",
+        "",
         "Medians of the runs in each row; every run a fresh CLI process (start-up and model loading included); "
         "rows of one table measured interleaved in one session. Peak RSS: the largest resident set among a run's processes. "
         "`--n-jobs 2`: this process and one worker. Each checkout's relclf is byte-compiled first (`python -m compileall`), "
         "as `pip install` does: with PYTHONDONTWRITEBYTECODE set, as on this machine, every run would otherwise compile "
-        "relclf's sources again (about 0.1 s).", "",
+        "relclf's sources again (about 0.1 s).",
+        "",
         *([f"**Note:** {result['note']}", ""] if result.get("note") else []),
-        "## Prediction against parsing (`relclf convert`: read + write PubTator)", "",
-        "| version | abstracts | command | wall s | abstracts/s | vs convert | peak RSS MB | all runs s |", "|---|---|---|---|---|---|---|---|",
+        "## Prediction against parsing (`relclf convert`: read + write PubTator)",
+        "",
+        "| version | abstracts | command | wall s | abstracts/s | vs convert | peak RSS MB | all runs s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    convert = {(r["version"], r["abstracts"]): r["abstracts_per_second"] for r in result["predict"] if r["command"] == "convert"}
+    convert = {
+        (r["version"], r["abstracts"]): r["abstracts_per_second"]
+        for r in result["predict"]
+        if r["command"] == "convert"
+    }
     for r in result["predict"]:
         share = r["abstracts_per_second"] / convert[(r["version"], r["abstracts"])]
         lines.append(
             f"| {r['version']} | {r['abstracts']:,} | `relclf {r['command']}` | {r['seconds_median']} | {r['abstracts_per_second']:,} | "
             f"{share:.2f} | {r['peak_rss_mb_median']} | {r['seconds_all']} |"
         )
-    lines += ["", "## Start-up: `relclf predict` on one abstract", "", "| version | predict one abstract s | `import numpy, scipy.sparse` s | ratio |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Start-up: `relclf predict` on one abstract",
+        "",
+        "| version | predict one abstract s | `import numpy, scipy.sparse` s | ratio |",
+        "|---|---|---|---|",
+    ]
     for r in result["startup"]:
-        lines.append(f"| {r['version']} | {r['predict_one_seconds']} | {r['import_numpy_scipy_seconds']} | {r['ratio']} |")
-    lines += ["", "## Training on BioRED Train+Dev (500 abstracts)", "", "| version | --n-jobs | wall s | peak RSS MB | all runs s |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['version']} | {r['predict_one_seconds']} | {r['import_numpy_scipy_seconds']} | {r['ratio']} |"
+        )
+    lines += [
+        "",
+        "## Training on BioRED Train+Dev (500 abstracts)",
+        "",
+        "| version | --n-jobs | wall s | peak RSS MB | all runs s |",
+        "|---|---|---|---|---|",
+    ]
     for r in result["training"]:
-        lines.append(f"| {r['version']} | {r['n_jobs']} | {r['seconds_median']} | {r['peak_rss_mb_median']} | {r['seconds_all']} |")
+        lines.append(
+            f"| {r['version']} | {r['n_jobs']} | {r['seconds_median']} | {r['peak_rss_mb_median']} | {r['seconds_all']} |"
+        )
     for name, stages in result["stages"].items():
-        lines += ["", f"## Cost of each stage, {name} ({stages['abstracts']:,} abstracts, one process, batches of 256)", "", "| stage | seconds | share |", "|---|---|---|"]
+        lines += [
+            "",
+            f"## Cost of each stage, {name} ({stages['abstracts']:,} abstracts, one process, batches of 256)",
+            "",
+            "| stage | seconds | share |",
+            "|---|---|---|",
+        ]
         # results of older checkouts list candidates as a stage of their own (subtracted from features)
-        parts = (*STAGES,) if "featurize_seconds" in stages else ("parse", "candidates", "features", "vectorize", "classify", "write")
+        parts = (
+            (*STAGES,)
+            if "featurize_seconds" in stages
+            else ("parse", "candidates", "features", "vectorize", "classify", "write")
+        )
         keys = [k for k in parts if f"{k}_seconds" in stages]
         total = sum(stages[f"{k}_seconds"] for k in keys)
         for key in keys:
@@ -271,9 +354,13 @@ def markdown(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported)")
-    parser.add_argument("--sizes", default="1,10,100", help="input sizes as copies of the 899 bc8 abstracts (default 1,10,100)")
+    parser.add_argument(
+        "--sizes", default="1,10,100", help="input sizes as copies of the 899 bc8 abstracts (default 1,10,100)"
+    )
     parser.add_argument("--stage-copies", type=int, default=10, help="copies of bc8 for the stage costs (default 10)")
-    parser.add_argument("--before", type=Path, help="a checkout of the code to compare with (run with PYTHONPATH=BEFORE)")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of the code to compare with (run with PYTHONPATH=BEFORE)"
+    )
     parser.add_argument("--before-sizes", default="10", help="input sizes for the before rows (default 10)")
     parser.add_argument("--note", default="", help="a remark printed under the tables' introduction")
     args = parser.parse_args()
@@ -287,7 +374,10 @@ def main() -> None:
         tmp = Path(name)
         result["stages"] = {"after": bench_stages(args.stage_copies, args.runs, tmp)}
         if args.before is not None:
-            result["stages"] = {"before": bench_stages_before(args.before.resolve(), args.runs, args.stage_copies), **result["stages"]}
+            result["stages"] = {
+                "before": bench_stages_before(args.before.resolve(), args.runs, args.stage_copies),
+                **result["stages"],
+            }
         sizes = [int(s) for s in args.sizes.split(",")]
         before_sizes = [int(s) for s in args.before_sizes.split(",")]
         result["predict"] = []

@@ -36,9 +36,14 @@ def _level_rows(levels: dict) -> str:
 
 
 def _calibration_rows(calibration: dict) -> str:
-    rows = ["| score >= | relations | P (pair and label) | R (pair and label) | P (pair) | R (pair) |", "|---|---|---|---|---|---|"]
+    rows = [
+        "| score >= | relations | P (pair and label) | R (pair and label) | P (pair) | R (pair) |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in calibration["cutoffs"]:
-        rows.append(f"| {c['threshold']:.1f} | {c['predicted']} | {c['type_precision']:.3f} | {c['type_recall']:.3f} | {c['pair_precision']:.3f} | {c['pair_recall']:.3f} |")
+        rows.append(
+            f"| {c['threshold']:.1f} | {c['predicted']} | {c['type_precision']:.3f} | {c['type_recall']:.3f} | {c['pair_precision']:.3f} | {c['pair_recall']:.3f} |"
+        )
     return "\n".join(rows)
 
 
@@ -62,17 +67,23 @@ def _choices(cv: dict) -> str:
         f"- document-context stage: {'kept, reading ' + context['inputs'] if context['kept'] else 'not kept'} "
         f"(cross-validated log loss {json.dumps(context['log_loss'])})",
         f"- labelers: the pooled one {'balanced' if labels.get('pooled_class_weight') == 'balanced' else 'unweighted'}; own labelers for "
-        + (", ".join(f"{tp} ({'balanced' if w != 'none' else 'unweighted'})" for tp, w in own.items()) or "no type pair"),
+        + (
+            ", ".join(f"{tp} ({'balanced' if w != 'none' else 'unweighted'})" for tp, w in own.items())
+            or "no type pair"
+        ),
         f"- score: {'probability of being related x probability of the label' if rule['chosen'] == 'detector_x_label' else 'probability of being related'} "
         f"(cross-validated type-level F1 {json.dumps(rule['f1'])})",
         f"- calibration: {calibration['chosen']} (cross-validated log loss and calibration error: "
-        + json.dumps({k: v for k, v in calibration.items() if k != 'chosen'}) + ")",
+        + json.dumps({k: v for k, v in calibration.items() if k != "chosen"})
+        + ")",
         f"- threshold {cv['at_threshold']['threshold']}: cross-validated F1 {cv['at_threshold']['pair_f1']} (pair), {cv['at_threshold']['type_f1']} (pair and label)",
     ]
     return "\n".join(lines)
 
 
-def write_card(metadata: dict, dev_levels: dict, dev_per_label: dict, dev_calibration: dict, model: RelationModel) -> str:
+def write_card(
+    metadata: dict, dev_levels: dict, dev_per_label: dict, dev_calibration: dict, model: RelationModel
+) -> str:
     """Render the model card as Markdown."""
     files = "\n".join(f"- `{f['name']}` sha256 `{f['sha256']}`" for f in metadata["training_files"])
     labels = "\n".join(
@@ -85,8 +96,8 @@ The default model of relclf, used by `relclf predict` when no `-m` is given.
 
 - File: `models/{MODEL.name}` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`;
   installed with relclf as `relclf/models/{MODEL.name}`
-- Made with relclf {metadata['relclf_version']}, scikit-learn {metadata['sklearn_version']}, Python {metadata['python_version']}, on {metadata['created']}
-- {provenance_markdown(metadata['provenance'])}
+- Made with relclf {metadata["relclf_version"]}, scikit-learn {metadata["sklearn_version"]}, Python {metadata["python_version"]}, on {metadata["created"]}
+- {provenance_markdown(metadata["provenance"])}
 - Rebuild, from the root of a checkout of relclf: `python experiments/build_default_model.py` (needs the BioRED corpus
   at `../shared/data/biored`, or name its folder with `--data`)
 - The file holds arrays and JSON only (no pickled code): loading it runs no code. relclf verifies it against the
@@ -96,18 +107,18 @@ The default model of relclf, used by `relclf predict` when no `-m` is given.
 BioRED (Luo et al., Briefings in Bioinformatics 2022), Train + Dev, gold entities:
 {files}
 
-Labels: {', '.join(metadata['labels'])}. Novelty: {', '.join(metadata['novelty_labels']) or 'none'}.
-Entity type pairs that become candidates: {', '.join(metadata['type_pairs'])}.
-Composite IDs (`A|B`) are treated as {'their parts' if metadata['split_composites'] else 'one entity (as BioRED relation lines name them)'}.
-Training time {metadata['training_seconds']} s.
+Labels: {", ".join(metadata["labels"])}. Novelty: {", ".join(metadata["novelty_labels"]) or "none"}.
+Entity type pairs that become candidates: {", ".join(metadata["type_pairs"])}.
+Composite IDs (`A|B`) are treated as {"their parts" if metadata["split_composites"] else "one entity (as BioRED relation lines name them)"}.
+Training time {metadata["training_seconds"]} s.
 
 ## How a score is made
 Each relation's score is the model's probability that the relation as written (pair and label) is right, calibrated
 on out-of-fold scores of the training documents. What 5-fold grouped cross-validation on the training data chose:
 
-{_choices(metadata['cross_validation'])}
+{_choices(metadata["cross_validation"])}
 
-Pairs scoring at least the threshold, {metadata['threshold']:.3f}, are predicted. `relclf predict --min-precision P` uses
+Pairs scoring at least the threshold, {metadata["threshold"]:.3f}, are predicted. `relclf predict --min-precision P` uses
 the lowest threshold at which cross-validation reached precision P (pair and label right) instead:
 
 {_precision_rows(model)}
@@ -117,8 +128,8 @@ The same configuration trained on **Train only**, scored on **Dev** (gold entiti
 
 {_level_rows(dev_levels)}
 
-Calibration on Dev (the relations scoring at least 0.1): expected calibration error **{dev_calibration['ece']:.3f}** over
-{dev_calibration['pairs']:,} relations (equal-width bins of 0.1). Precision and recall at score cut-offs:
+Calibration on Dev (the relations scoring at least 0.1): expected calibration error **{dev_calibration["ece"]:.3f}** over
+{dev_calibration["pairs"]:,} relations (equal-width bins of 0.1). Precision and recall at score cut-offs:
 
 {_calibration_rows(dev_calibration)}
 
@@ -137,7 +148,7 @@ entities. Rare labels (Bind, Cotreatment, Comparison, Drug_Interaction, Conversi
 
 ## Parameters
 ```json
-{json.dumps(metadata['parameters'], indent=2, sort_keys=True)}
+{json.dumps(metadata["parameters"], indent=2, sort_keys=True)}
 ```
 """
 
@@ -151,9 +162,15 @@ def main() -> None:
     dev_run = train([train_file], dev=dev_file)
     assert dev_run.dev_scores is not None
     dev = dev_run.dev_scores.as_dict()
-    print(f"Train -> Dev: {json.dumps({k: round(v['f1'], 4) for k, v in dev['levels'].items()})}, calibration error {dev['calibration']['ece']:.4f}")
+    print(
+        f"Train -> Dev: {json.dumps({k: round(v['f1'], 4) for k, v in dev['levels'].items()})}, calibration error {dev['calibration']['ece']:.4f}"
+    )
     MODEL.parent.mkdir(exist_ok=True)
-    scores = {"dev_trained_on_train_only": dev["levels"], "dev_per_label": dev["per_label"], "dev_calibration_error": dev["calibration"]["ece"]}
+    scores = {
+        "dev_trained_on_train_only": dev["levels"],
+        "dev_per_label": dev["per_label"],
+        "dev_calibration_error": dev["calibration"]["ece"],
+    }
     final = train([train_file, dev_file], params=None)
     metadata = dict(final.model.metadata, scores=scores, provenance=provenance())
     relclf.save_model(final.model.model, MODEL, metadata)

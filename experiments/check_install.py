@@ -72,7 +72,9 @@ def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
 def build_wheel(workdir: Path) -> Path:
     """Build the wheel from a copy of the checkout (so no build/ folder is left in, or reused from, it)."""
     source = workdir / "source"
-    shutil.copytree(ROOT, source, ignore=lambda _, names: {n for n in names if n in NOT_SOURCE or n.endswith(".egg-info")})
+    shutil.copytree(
+        ROOT, source, ignore=lambda _, names: {n for n in names if n in NOT_SOURCE or n.endswith(".egg-info")}
+    )
     done = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(workdir / "dist"), str(source)])
     if done.returncode != 0:
         raise SystemExit(f"building the wheel failed:\n{done.stderr}")
@@ -80,7 +82,9 @@ def build_wheel(workdir: Path) -> Path:
     return wheel
 
 
-def check_setup(name: str, wheel: Path, pins: list[str], expected: str, trained: str | None, workdir: Path, packages: list[str]) -> dict:
+def check_setup(
+    name: str, wheel: Path, pins: list[str], expected: str, trained: str | None, workdir: Path, packages: list[str]
+) -> dict:
     """Install ``wheel`` (with ``pins``) into a fresh venv and predict on the example from an empty directory;
     when ``trained`` (the checkout's predictions with a model it trained on ``TRAIN``), train there too and compare."""
     venv, elsewhere = workdir / f"venv-{name}", workdir / f"cwd-{name}"
@@ -102,14 +106,23 @@ def check_setup(name: str, wheel: Path, pins: list[str], expected: str, trained:
     result.update(versions)
     predict = run([str(venv / "bin" / "relclf"), "predict", str(EXAMPLE)], cwd=elsewhere, env=env)
     installed = Path(versions["module"]).is_relative_to(venv) and Path(versions["model"]).is_relative_to(venv)
-    result.update(exit=predict.returncode, stderr=predict.stderr.strip(), same_output=predict.stdout == expected, installed_copy=installed)
+    result.update(
+        exit=predict.returncode,
+        stderr=predict.stderr.strip(),
+        same_output=predict.stdout == expected,
+        installed_copy=installed,
+    )
     result["ok"] = predict.returncode == 0 and predict.stdout == expected and installed
     if not result["ok"]:
-        result["failure"] = predict.stderr.strip().splitlines()[-1] if predict.stderr.strip() else "output differs from the checkout's"
+        result["failure"] = (
+            predict.stderr.strip().splitlines()[-1] if predict.stderr.strip() else "output differs from the checkout's"
+        )
     if trained is not None:
         result["same_training"] = train_and_predict(venv / "bin" / "relclf", elsewhere, env) == trained
         if result["ok"] and not result["same_training"]:
-            result.update(ok=False, failure="a model trained here predicts differently from one trained by the checkout")
+            result.update(
+                ok=False, failure="a model trained here predicts differently from one trained by the checkout"
+            )
     return result
 
 
@@ -120,11 +133,17 @@ def train_and_predict(relclf: Path | list[str], cwd: Path, env: dict[str, str] |
     done = run([*command, "train", str(TRAIN), "-o", str(model)], cwd=cwd, env=env)
     if done.returncode != 0:
         return None
-    return run([*command, "predict", str(EXAMPLE), "-m", str(model), "--threshold", "0.05", "--with-scores"], cwd=cwd, env=env).stdout
+    return run(
+        [*command, "predict", str(EXAMPLE), "-m", str(model), "--threshold", "0.05", "--with-scores"], cwd=cwd, env=env
+    ).stdout
 
 
-def render(results: list[dict], packages: list[str], requirements: list[Requirement], expected: str, record: dict) -> str:
-    relations = sum(1 for line in expected.splitlines() if len(line.split("\t")) >= 4 and not line.split("\t")[1].isdigit())
+def render(
+    results: list[dict], packages: list[str], requirements: list[Requirement], expected: str, record: dict
+) -> str:
+    relations = sum(
+        1 for line in expected.splitlines() if len(line.split("\t")) >= 4 and not line.split("\t")[1].isdigit()
+    )
     lines = [
         "# Install check: the wheel in a fresh venv, at the lowest and the newest dependency versions allowed",
         "",
@@ -132,20 +151,29 @@ def render(results: list[dict], packages: list[str], requirements: list[Requirem
         f"{BINARY_ONLY} as wheels only), then `relclf predict {EXAMPLE.relative_to(ROOT)}` (absolute path) run by the venv's "
         "console script from an empty directory, compared byte for byte with the checkout's own prediction "
         f"({len(expected.splitlines())} lines, {relations} relations, sha256 `{hashlib.sha256(expected.encode()).hexdigest()[:16]}...`). "
-        "\"installed copy\": relclf and its default model were loaded from the venv. \"same training\": `relclf train` on "
+        '"installed copy": relclf and its default model were loaded from the venv. "same training": `relclf train` on '
         "BioRED Dev (100 abstracts) in the venv gives a model whose scored predictions on the example (`--threshold 0.05 "
         "--with-scores`) equal those of the same model trained by the checkout (not run without ../shared).",
         "",
         f"Bounds in pyproject.toml: {', '.join(f'`{r}`' for r in requirements)}.",
         "",
-        "| set-up | Python | pip | " + " | ".join(packages) + " | exit | same output | installed copy | same training | result |",
+        "| set-up | Python | pip | "
+        + " | ".join(packages)
+        + " | exit | same output | installed copy | same training | result |",
         "|---|---|---|" + "---|" * len(packages) + "---:|---|---|---|---|",
     ]
     for r in results:
-        cells = [r["setup"], r.get("python", "?"), r.get("pip", "?"), *(r.get(p, "?") for p in packages),
-                 str(r.get("exit", "")), {True: "yes", False: "no"}.get(r.get("same_output"), ""),
-                 {True: "yes", False: "no"}.get(r.get("installed_copy"), ""), {True: "yes", False: "no"}.get(r.get("same_training"), "not run"),
-                 "pass" if r["ok"] else "FAIL: " + r["failure"]]
+        cells = [
+            r["setup"],
+            r.get("python", "?"),
+            r.get("pip", "?"),
+            *(r.get(p, "?") for p in packages),
+            str(r.get("exit", "")),
+            {True: "yes", False: "no"}.get(r.get("same_output"), ""),
+            {True: "yes", False: "no"}.get(r.get("installed_copy"), ""),
+            {True: "yes", False: "no"}.get(r.get("same_training"), "not run"),
+            "pass" if r["ok"] else "FAIL: " + r["failure"],
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Commands (in the order run):", ""]
     lines += [f"- {r['setup']}: `pip install --only-binary {BINARY_ONLY} {r['pip install']}`" for r in results]
@@ -162,7 +190,10 @@ def summarize_stderr(text: str) -> str:
     if not found:
         return f"{len(text.splitlines())} lines: `{' / '.join(text.splitlines()[:3])}`"
     kinds = {kind: [name for k, name in found if k == kind and name] for kind, _ in found}
-    named = "; ".join(f"{len(names) or ''} {kind}{' (' + ', '.join(names) + ')' if names else ''}".strip() for kind, names in kinds.items())
+    named = "; ".join(
+        f"{len(names) or ''} {kind}{' (' + ', '.join(names) + ')' if names else ''}".strip()
+        for kind, names in kinds.items()
+    )
     return f"{len(text.splitlines())} lines: {named}"
 
 

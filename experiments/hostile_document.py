@@ -48,7 +48,7 @@ def hostile_document(n_entities: int = 1000, pmid: str = "999000001") -> str:
     position = 0
     for sentence in sentences:
         name = sentence.split()[2] if sentence.startswith("We") else sentence.split()[1]
-        k = int(name[len("entity"):-1])
+        k = int(name[len("entity") : -1])
         start = abstract.index(name, position)
         mentions.append((start, k))
         position = start + len(name)
@@ -69,9 +69,21 @@ def _limits(memory_gb: float):  # noqa: ANN202
 def run(document: Path, cap: int, timeout: float, memory_gb: float) -> dict:
     """Run the CLI once; return seconds, peak RSS in MB, exit status and the cap warning (if any)."""
     out = document.with_suffix(f".cap{cap}.pubtator")
-    cmd = [sys.executable, "-m", "relclf", "predict", str(document), "-o", str(out), "--max-pairs-per-doc", str(cap) if cap else "none"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "relclf",
+        "predict",
+        str(document),
+        "-o",
+        str(out),
+        "--max-pairs-per-doc",
+        str(cap) if cap else "none",
+    ]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_limits(memory_gb))
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_limits(memory_gb)
+    )
     status = "ok"
     try:
         _, stderr = proc.communicate(timeout=timeout)
@@ -85,13 +97,21 @@ def run(document: Path, cap: int, timeout: float, memory_gb: float) -> dict:
         status = f"exit {proc.returncode}: {stderr.decode(errors='replace').strip().splitlines()[-1][:120]}"
     lines = out.read_text().count("\n") if out.exists() else 0
     warning = next((line for line in stderr.decode(errors="replace").splitlines() if "candidate pairs" in line), "")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1), "status": status, "output_lines": lines, "warning": warning}
+    return {
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(peak, 1),
+        "status": status,
+        "output_lines": lines,
+        "warning": warning,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per capped setting (the uncapped one runs once)")
-    parser.add_argument("--caps", default="10000,50000,0", help="comma-separated caps; 0 = no cap (--max-pairs-per-doc none)")
+    parser.add_argument(
+        "--caps", default="10000,50000,0", help="comma-separated caps; 0 = no cap (--max-pairs-per-doc none)"
+    )
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--memory-limit", type=float, default=8, help="GB of address space per run")
     parser.add_argument("--documents", type=int, default=1, help="hostile documents in the input file")
@@ -106,17 +126,29 @@ def main() -> None:
             for _ in range(args.runs if cap else 1):
                 # a fresh measuring process per run, so that RUSAGE_CHILDREN is this run's peak
                 probe = subprocess.run(
-                    [sys.executable, __file__, "--single", str(document), str(cap), str(args.timeout), str(args.memory_limit)],
-                    capture_output=True, text=True, check=True,
+                    [
+                        sys.executable,
+                        __file__,
+                        "--single",
+                        str(document),
+                        str(cap),
+                        str(args.timeout),
+                        str(args.memory_limit),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
                 )
                 runs.append(json.loads(probe.stdout))
-            rows.append({
-                "max_pairs_per_doc": cap or None,
-                "runs": len(runs),
-                "seconds_median": statistics.median(r["seconds"] for r in runs),
-                "peak_rss_mb_median": statistics.median(r["peak_rss_mb"] for r in runs),
-                "all": runs,
-            })
+            rows.append(
+                {
+                    "max_pairs_per_doc": cap or None,
+                    "runs": len(runs),
+                    "seconds_median": statistics.median(r["seconds"] for r in runs),
+                    "peak_rss_mb_median": statistics.median(r["peak_rss_mb"] for r in runs),
+                    "all": runs,
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
     what = f"{args.documents} document(s), each 1,000 entities (250 per type), 2,000 mentions"
     record = provenance()
@@ -136,7 +168,9 @@ def main() -> None:
     ]
     for row in rows:
         cap = f"{row['max_pairs_per_doc']:,}" if row["max_pairs_per_doc"] else "none (no cap)"
-        lines.append(f"| {cap} | {row['runs']} | {row['seconds_median']:.1f} | {row['peak_rss_mb_median']:.0f} | {row['all'][0]['status']} |")
+        lines.append(
+            f"| {cap} | {row['runs']} | {row['seconds_median']:.1f} | {row['peak_rss_mb_median']:.0f} | {row['all'][0]['status']} |"
+        )
     warning = next((r["all"][0]["warning"] for r in rows if r["all"][0]["warning"]), "")
     if warning:
         lines += ["", f"Warning printed when capping: `{warning}`"]

@@ -64,13 +64,25 @@ def to_markdown(results: dict, load: tuple[float, float]) -> str:
     for corpus, rows in results.items():
         levels = ("pair", "type", "novelty") if corpus == "biored" else ("pair",)
         label = {"pair": "CID F1" if corpus == "bc5cdr" else "pair F1", "type": "type F1", "novelty": "novelty F1"}
-        cells = [f"{config} {label[lv]}" for config in CONFIGURATIONS for lv in levels] + [f"{config} ECE" for config in CONFIGURATIONS]
-        head = "| share of Train | abstracts | " + " | ".join(cells) + " | default train s |\n|" + "---|" * (len(cells) + 3) + "\n"
+        cells = [f"{config} {label[lv]}" for config in CONFIGURATIONS for lv in levels] + [
+            f"{config} ECE" for config in CONFIGURATIONS
+        ]
+        head = (
+            "| share of Train | abstracts | "
+            + " | ".join(cells)
+            + " | default train s |\n|"
+            + "---|" * (len(cells) + 3)
+            + "\n"
+        )
         lines = []
         for fraction, by_config in rows.items():
             values = [f"{by_config[c]['f1'][lv]:.4f}" for c in CONFIGURATIONS for lv in levels]
             values += [f"{by_config[c]['ece']:.4f}" if by_config[c]["ece"] is not None else "-" for c in CONFIGURATIONS]
-            lines.append(f"| {float(fraction):.0%} | {by_config['default']['documents']} | " + " | ".join(values) + f" | {by_config['default']['train_seconds']} |")
+            lines.append(
+                f"| {float(fraction):.0%} | {by_config['default']['documents']} | "
+                + " | ".join(values)
+                + f" | {by_config['default']['train_seconds']} |"
+            )
         parts.append(f"\n## {'BioRED' if corpus == 'biored' else 'BC5CDR'}\n\n" + head + "\n".join(lines) + "\n")
     parts.append("\nReproduce: `python experiments/learning_curve.py`\n")
     return "".join(parts)
@@ -90,12 +102,16 @@ def main() -> None:
         results[corpus] = {}
         for fraction in (float(f) for f in args.fractions.split(",")):
             documents = subset(train, fraction)
-            results[corpus][str(fraction)] = {name: run(params, documents, dev) for name, params in CONFIGURATIONS.items()}
+            results[corpus][str(fraction)] = {
+                name: run(params, documents, dev) for name, params in CONFIGURATIONS.items()
+            }
             print(corpus, fraction, {k: v["f1"] for k, v in results[corpus][str(fraction)].items()}, flush=True)
     load = (load_start, os.getloadavg()[0])
     record = provenance()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "learning_curve.json").write_text(json.dumps(stamp_json({"load_average": load, "results": results}, record), indent=2) + "\n")
+    (RESULTS / "learning_curve.json").write_text(
+        json.dumps(stamp_json({"load_average": load, "results": results}, record), indent=2) + "\n"
+    )
     (RESULTS / "learning_curve.md").write_text(stamp_markdown(to_markdown(results, load), record))
 
 

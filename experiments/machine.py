@@ -45,7 +45,9 @@ def describe_machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def command_line(argv: Sequence[str] | None = None) -> str:
@@ -77,10 +79,16 @@ def git_state(root: Path = ROOT) -> tuple[str, bool | None]:
         (or without git).
     """
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
         # untracked files are left out: results being rewritten by this very run would count
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, check=True
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown", None
@@ -96,7 +104,9 @@ def library_versions() -> dict[str, str]:
     import relclf  # cheap: the package __init__ is lazy
 
     where = Path(relclf.__file__).resolve().parent
-    versions = {"relclf": relclf.__version__ if where == ROOT / "relclf" else f"{relclf.__version__} (imported from {where})"}
+    versions = {
+        "relclf": relclf.__version__ if where == ROOT / "relclf" else f"{relclf.__version__} (imported from {where})"
+    }
     for name in LIBRARIES:
         try:
             versions[name] = importlib.metadata.version(name)

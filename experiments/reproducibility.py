@@ -43,12 +43,25 @@ def main() -> None:
             model = Path(tmp) / f"m{run}.joblib"
             out = Path(tmp) / f"dev{run}.pubtator"
             _relclf(["train", str(args.data / "Train.PubTator"), "-o", str(model), "--seed", str(args.seed)], hash_seed)
-            _relclf(["predict", str(args.data / "Dev.PubTator"), "-m", str(model), "--with-scores", "-o", str(out)], hash_seed)
+            _relclf(
+                ["predict", str(args.data / "Dev.PubTator"), "-m", str(model), "--with-scores", "-o", str(out)],
+                hash_seed,
+            )
             outputs.append(out.read_bytes())
             digests.append(hashlib.sha256(outputs[-1]).hexdigest())
         identical = outputs[0] == outputs[1]
-        relations = sum(1 for line in outputs[0].decode().splitlines() if line.count("\t") == 5 and not line.split("\t")[1].isdigit())
-    result = {"seed": args.seed, "identical": identical, "sha256": digests, "bytes": len(outputs[0]), "scored_relations": relations}
+        relations = sum(
+            1
+            for line in outputs[0].decode().splitlines()
+            if line.count("\t") == 5 and not line.split("\t")[1].isdigit()
+        )
+    result = {
+        "seed": args.seed,
+        "identical": identical,
+        "sha256": digests,
+        "bytes": len(outputs[0]),
+        "scored_relations": relations,
+    }
     record = provenance()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "reproducibility.json").write_text(json.dumps(stamp_json(result, record), indent=2) + "\n")

@@ -45,8 +45,16 @@ def relclf(*args: str) -> tuple[float, subprocess.CompletedProcess]:
 def without_skipped(original: bytes, skipped: list[tuple[int, str]]) -> bytes:
     """The original file minus what --skip-invalid dropped: the lines skipped alone (``mention``,
     ``relation``), and the blank-line-separated blocks of skipped documents."""
-    lines = [line for number, line in enumerate(original.splitlines(keepends=True), start=1) if (number, "mention") not in skipped and (number, "relation") not in skipped]
-    numbers = [n for n, _ in enumerate(original.splitlines(keepends=True), start=1) if (n, "mention") not in skipped and (n, "relation") not in skipped]
+    lines = [
+        line
+        for number, line in enumerate(original.splitlines(keepends=True), start=1)
+        if (number, "mention") not in skipped and (number, "relation") not in skipped
+    ]
+    numbers = [
+        n
+        for n, _ in enumerate(original.splitlines(keepends=True), start=1)
+        if (n, "mention") not in skipped and (n, "relation") not in skipped
+    ]
     documents = [n for n, scope in skipped if scope == "document"]
     blocks, block, start = [], [], 1
     for number, line in zip(numbers, lines):
@@ -95,23 +103,45 @@ def measure(path: Path, skip: bool, work: Path) -> list[dict]:
         took, _ = relclf("convert", str(current), "-o", str(work / "back.pubtator"))
         seconds += took
         back = (work / "back.pubtator").read_bytes()
-        rows.append({
-            "file": path.name, "chain": chain, "documents": back.count(b"|t|"), "identical": back == reference,
-            "differing_lines": differing_lines(back, reference), "bytes": len(reference),
-            "intermediate_bytes": (work / steps[-1]).stat().st_size, "seconds": round(seconds, 1),
-        })
-    relations = sum(1 for line in reference.decode("utf-8").splitlines() if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit())
+        rows.append(
+            {
+                "file": path.name,
+                "chain": chain,
+                "documents": back.count(b"|t|"),
+                "identical": back == reference,
+                "differing_lines": differing_lines(back, reference),
+                "bytes": len(reference),
+                "intermediate_bytes": (work / steps[-1]).stat().st_size,
+                "seconds": round(seconds, 1),
+            }
+        )
+    relations = sum(
+        1
+        for line in reference.decode("utf-8").splitlines()
+        if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit()
+    )
     for name in ("rows.jsonl", "rows.tsv"):
         took, _ = relclf("convert", str(path), "-o", str(work / name), *skip_args)
         text = (work / name).read_text(encoding="utf-8")
-        count = len(text.splitlines()) if name.endswith("jsonl") else len(list(csv.DictReader(text.splitlines(), delimiter="\t")))
+        count = (
+            len(text.splitlines())
+            if name.endswith("jsonl")
+            else len(list(csv.DictReader(text.splitlines(), delimiter="\t")))
+        )
         if name.endswith("jsonl"):
             assert all(json.loads(line)["label"] for line in text.splitlines())
-        rows.append({
-            "file": path.name, "chain": f"PubTator -> {'JSON Lines' if name.endswith('jsonl') else 'TSV'} (relation rows)",
-            "documents": None, "identical": count == relations, "differing_lines": abs(count - relations), "bytes": relations,
-            "intermediate_bytes": (work / name).stat().st_size, "seconds": round(took, 1),
-        })
+        rows.append(
+            {
+                "file": path.name,
+                "chain": f"PubTator -> {'JSON Lines' if name.endswith('jsonl') else 'TSV'} (relation rows)",
+                "documents": None,
+                "identical": count == relations,
+                "differing_lines": abs(count - relations),
+                "bytes": relations,
+                "intermediate_bytes": (work / name).stat().st_size,
+                "seconds": round(took, 1),
+            }
+        )
     return rows
 
 
@@ -129,7 +159,7 @@ def main() -> None:
         "and compares bytes with the original. bc8_new_900.pubtator is converted with `--skip-invalid` and compared with",
         "the original minus its one malformed mention line (line 14937; its document is kept). gzipped outputs are named `X.gz`",
         "and read back by their content. For JSON Lines / TSV, which hold",
-        "relation rows rather than documents, \"identical\" means one row per relation line (the size column then counts relations).",
+        'relation rows rather than documents, "identical" means one row per relation line (the size column then counts relations).',
         "Seconds: one run, all steps of the chain, process start-up included (not a benchmark);",
         f"load average at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.",
         "",
@@ -138,7 +168,9 @@ def main() -> None:
     ]
     for r in results:
         docs = "" if r["documents"] is None else f"{r['documents']:,}"
-        lines.append(f"| {r['file']} | {r['chain']} | {docs} | {'yes' if r['identical'] else 'NO'} | {r['differing_lines']} | {r['bytes']:,} | {r['intermediate_bytes']:,} | {r['seconds']} |")
+        lines.append(
+            f"| {r['file']} | {r['chain']} | {docs} | {'yes' if r['identical'] else 'NO'} | {r['differing_lines']} | {r['bytes']:,} | {r['intermediate_bytes']:,} | {r['seconds']} |"
+        )
     RESULTS.mkdir(exist_ok=True)
     text = stamp_markdown("\n".join(lines) + "\n", provenance())
     (RESULTS / "roundtrip.md").write_text(text, encoding="utf-8")

@@ -33,9 +33,12 @@ def run(corpus: str, tol: float) -> dict:
     seconds = time.perf_counter() - start
     predicted = list(model.predict_documents(d.with_relations(()) for d in dev))
     levels = score_documents(dev, predicted).as_dict()["levels"]
-    return {"corpus": corpus, "tol": tol, "train_seconds": round(seconds, 2), "threshold": round(model.threshold_, 3)} | {
-        level: round(levels[level]["f1"], 4) for level in ("pair", "type", "novelty")
-    }
+    return {
+        "corpus": corpus,
+        "tol": tol,
+        "train_seconds": round(seconds, 2),
+        "threshold": round(model.threshold_, 3),
+    } | {level: round(levels[level]["f1"], 4) for level in ("pair", "type", "novelty")}
 
 
 def markdown(result: dict) -> str:
@@ -52,14 +55,18 @@ def markdown(result: dict) -> str:
     ]
     for r in result["rows"]:
         novelty = r["novelty"] if r["corpus"] == "biored" else "-"
-        lines.append(f"| {r['corpus']} | {r['tol']:g} | {r['pair']:.4f} | {r['type']:.4f} | {novelty} | {r['threshold']} | {r['train_seconds']} |")
+        lines.append(
+            f"| {r['corpus']} | {r['tol']:g} | {r['pair']:.4f} | {r['type']:.4f} | {novelty} | {r['threshold']} | {r['train_seconds']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tols", default="0.0001,0.3,1,3", help="comma-separated tolerances (default 0.0001,0.3,1,3)")
-    parser.add_argument("--note", default="", help="a remark printed under the table's introduction (e.g. the machine's load)")
+    parser.add_argument(
+        "--note", default="", help="a remark printed under the table's introduction (e.g. the machine's load)"
+    )
     args = parser.parse_args()
     result = {"provenance": provenance(), "note": args.note, "rows": []}
     for corpus in CORPORA:

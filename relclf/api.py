@@ -158,7 +158,11 @@ def input_files(inputs: Sequence[PathLike]) -> list[Path | str]:
 
 
 def read_corpus(
-    paths: Sequence[PathLike], on_error: ErrorHandler | None = None, format: str | None = None, *, progress: bool = False
+    paths: Sequence[PathLike],
+    on_error: ErrorHandler | None = None,
+    format: str | None = None,
+    *,
+    progress: bool = False,
 ) -> list[Document]:
     """Read and concatenate the documents of several files (any input format; detected when ``format``
     is None), with a bar per file if ``progress``. Directories and glob patterns give their document files."""
@@ -313,7 +317,9 @@ def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, trainin
         if seen:
             log.warning(
                 "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on new text",
-                name, seen, len(gold_ids),
+                name,
+                seen,
+                len(gold_ids),
             )
     gold_pairs = scores.levels["pair"]
     if gold_ids and gold_pairs.tp + gold_pairs.fn == 0:
@@ -363,7 +369,13 @@ def evaluate(
     accumulator, calibration = ScoreAccumulator(), CalibrationAccumulator()
     total = None
     if progress:
-        total = count_documents(gold) if isinstance(gold, (str, os.PathLike)) else len(gold) if isinstance(gold, Sequence) else None
+        total = (
+            count_documents(gold)
+            if isinstance(gold, (str, os.PathLike))
+            else len(gold)
+            if isinstance(gold, Sequence)
+            else None
+        )
     gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         original = in_flight.popleft()
@@ -375,7 +387,9 @@ def evaluate(
     return scores
 
 
-def threshold_for_precision(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None, min_precision: float) -> CurvePoint:
+def threshold_for_precision(
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None, min_precision: float
+) -> CurvePoint:
     """The lowest threshold at which grouped cross-validation on the model's training documents reached
     ``min_precision`` (pair and label right), with the precision and recall it saw there.
 
@@ -402,7 +416,9 @@ def _threshold(fitted: RelationModel, threshold: float | None, min_precision: fl
     point = threshold_for_precision(fitted, min_precision)
     log.info(
         "threshold %.3f: cross-validation on the training documents reached precision %.3f there, with recall %.3f",
-        point.threshold, point.precision, point.recall,
+        point.threshold,
+        point.precision,
+        point.recall,
     )
     return point.threshold
 
@@ -479,13 +495,19 @@ def explain(
     if source is None:
         return explain_model(fitted, k)
     if doc is None or pair is None:
-        raise ValueError("explaining a pair needs the document ID (doc) and the pair of entity IDs (pair); see top_pairs")
+        raise ValueError(
+            "explaining a pair needs the document ID (doc) and the pair of entity IDs (pair); see top_pairs"
+        )
     document = find_document(read_documents(source, format), doc, str(source))
     return explain_pair(fitted, document, *pair)
 
 
 def top_pairs(
-    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None, source: PathLike, *, doc: str, format: str | None = None
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None,
+    source: PathLike,
+    *,
+    doc: str,
+    format: str | None = None,
 ) -> list[tuple[str, str, float]]:
     """Every candidate pair of document ``doc`` of ``source`` as (ID1, ID2, score), highest score first."""
     from .evaluation.explain import find_document, scored_pairs
@@ -534,11 +556,20 @@ def predict_file(
     fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
     if min_precision is not None:
         threshold = _threshold(fitted, threshold, min_precision)
-    options = PredictOptions(threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores)
+    options = PredictOptions(
+        threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores
+    )
     total = count_documents(source) if progress else None
     with _dask_client(scheduler) as client:
-        predicted = predicted_documents(source, fitted, input_format=input_format, options=options, on_error=on_error, n_jobs=n_jobs, client=client)
-        return write_documents(track(predicted, enabled=progress, desc="predicting", total=total), output, output_format, with_scores=with_scores)
+        predicted = predicted_documents(
+            source, fitted, input_format=input_format, options=options, on_error=on_error, n_jobs=n_jobs, client=client
+        )
+        return write_documents(
+            track(predicted, enabled=progress, desc="predicting", total=total),
+            output,
+            output_format,
+            with_scores=with_scores,
+        )
 
 
 @contextlib.contextmanager
@@ -565,7 +596,9 @@ class FileResult:
     documents: int
 
 
-def output_paths(inputs: Sequence[PathLike], output_dir: PathLike, output_format: str | None = None) -> list[tuple[Path, Path]]:
+def output_paths(
+    inputs: Sequence[PathLike], output_dir: PathLike, output_format: str | None = None
+) -> list[tuple[Path, Path]]:
     """Pair each input file (see :func:`relclf.io.files.expand_inputs`) with its output in ``output_dir``.
 
     The output keeps the input's file name, or its stem with the extension of ``output_format`` when
@@ -583,7 +616,9 @@ def output_paths(inputs: Sequence[PathLike], output_dir: PathLike, output_format
     for source in files:
         name = source.name if output_format is None else _renamed(source, output_format)
         if name in by_name:
-            raise InputError(str(source), 0, f"has the same output name as {by_name[name]}; their outputs in {directory} would clash")
+            raise InputError(
+                str(source), 0, f"has the same output name as {by_name[name]}; their outputs in {directory} would clash"
+            )
         by_name[name] = source
         pairs.append((source, directory / name))
     check_outputs([t for _, t in pairs], files)
@@ -680,6 +715,7 @@ def score_files(
     if gold_ids and not any(pmid in predictions for pmid in gold_ids):
         log.warning(
             "%s and %s share no document (by ID): every gold relation counts as missed; are they the same documents?",
-            display_name(gold), display_name(predicted),
+            display_name(gold),
+            display_name(predicted),
         )
     return scores

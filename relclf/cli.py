@@ -100,13 +100,27 @@ def _cmd_train(args: argparse.Namespace) -> int:
     params = {"random_state": args.seed, "cv": args.cv, "max_pairs_per_doc": _pair_cap(args), "n_jobs": args.n_jobs}
     if args.threshold is not None:
         params["threshold"] = args.threshold
-    result = api.train(args.files, args.output, dev=args.dev, params=params, on_error=skipper, progress=args.progress, format=args.format)
+    result = api.train(
+        args.files,
+        args.output,
+        dev=args.dev,
+        params=params,
+        on_error=skipper,
+        progress=args.progress,
+        format=args.format,
+    )
     est = result.estimator
     r = result.recall
     print(f"corpus: {result.stats.summary()}")
     print(f"type pairs: {', '.join(est.type_pairs_)}")
-    print(f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of {r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)")
-    print(f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)" if args.threshold is None else f"threshold: {est.threshold_:.3f}")
+    print(
+        f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of {r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)"
+    )
+    print(
+        f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)"
+        if args.threshold is None
+        else f"threshold: {est.threshold_:.3f}"
+    )
     for line in _cross_validation_lines(est.cv_scores_):
         print(line)
     print(f"training time: {result.seconds:.1f} s")
@@ -194,7 +208,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
     check_outputs([args.output], [args.input[0], *api.model_files(args.model)])  # before the model is loaded
     model = _load_model(args)
-    count = api.predict_file(args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper, model))
+    count = api.predict_file(
+        args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper, model)
+    )
     log.info("wrote %d documents", count)
     if skipper:
         skipper.report()
@@ -214,7 +230,9 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
     pairs = api.output_paths(args.input, args.output_dir, args.output_format)
     check_outputs([target for _, target in pairs], api.model_files(args.model))
     model = _load_model(args)
-    results = api.predict_files([source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper, model))
+    results = api.predict_files(
+        [source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper, model)
+    )
     for result in results:
         log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
     if skipper:
@@ -258,8 +276,12 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     if args.file is not None and args.pair is None:
         pairs = api.top_pairs(model, args.file, doc=args.doc, format=args.format)
         top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in pairs[:5])
-        raise ValueError(f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: {top or 'none'}")
-    explanation = api.explain(model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top, format=args.format)
+        raise ValueError(
+            f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: {top or 'none'}"
+        )
+    explanation = api.explain(
+        model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top, format=args.format
+    )
     print(explanation.text(args.top) if args.file else explanation.text())
     return 0
 
@@ -267,7 +289,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_download(args: argparse.Namespace) -> int:
     from .download import download
 
-    result = download(args.corpus, args.dest, sha256=args.sha256, base_url=args.base_url, url=args.url, progress=args.progress)
+    result = download(
+        args.corpus, args.dest, sha256=args.sha256, base_url=args.base_url, url=args.url, progress=args.progress
+    )
     print(f"downloaded {result.url} ({result.size:,} bytes), SHA-256 {result.sha256}")
     if result.verified:
         print("checksum: verified")
@@ -292,7 +316,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
     else:
         print(format_model_card(card))
     if card.get("verified") is False:
-        print(f"relclf: error: {args.model}: does not match the sha256 recorded beside it; it would be refused", file=sys.stderr)
+        print(
+            f"relclf: error: {args.model}: does not match the sha256 recorded beside it; it would be refused",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
@@ -315,7 +342,11 @@ def format_model_card(card: dict[str, Any]) -> str:
     from .persistence import FORMAT_VERSION, version_problem
 
     verified = card.get("verified")
-    check = {True: "matches the recorded sha256", False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}", None: "no sha256 recorded"}[verified]
+    check = {
+        True: "matches the recorded sha256",
+        False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}",
+        None: "no sha256 recorded",
+    }[verified]
     problem = version_problem(card.get("format_version", FORMAT_VERSION), card.get("relclf_version"))
     loadable = f"yes (relclf {__version__})" if problem is None else f"no: {problem}"
     lines = [
@@ -349,10 +380,16 @@ def _cross_validation_lines(found: Any) -> list[str]:
         return []
     parts = []
     context = found.get("context") or {}
-    parts.append(f"context stage ({context.get('inputs', '?').replace('score+', '')})" if context.get("kept") else "no context stage")
+    parts.append(
+        f"context stage ({context.get('inputs', '?').replace('score+', '')})"
+        if context.get("kept")
+        else "no context stage"
+    )
     own = (found.get("labels") or {}).get("own_type_pairs") or {}
     parts.append(f"own labelers for {', '.join(own)}" if own else "one pooled labeler")
-    parts.append(f"score {'probability related x label probability' if (found.get('rule') or {}).get('chosen') == 'detector_x_label' else 'probability related'}")
+    parts.append(
+        f"score {'probability related x label probability' if (found.get('rule') or {}).get('chosen') == 'detector_x_label' else 'probability related'}"
+    )
     parts.append(f"{(found.get('calibration') or {}).get('chosen', '?')} calibration")
     return [f"chosen by cross-validation: {'; '.join(parts)}"]
 
@@ -363,13 +400,19 @@ def _training_documents_line(card: dict[str, Any]) -> str:
     recorded = card.get(TRAINING_DOCUMENTS)
     if not isinstance(recorded, list):
         return "not recorded (evaluate cannot warn about gold documents it was trained on)"
-    return f"{len(recorded):,} (their IDs' SHA-256 prefixes are recorded: evaluate warns about gold documents among them)"
+    return (
+        f"{len(recorded):,} (their IDs' SHA-256 prefixes are recorded: evaluate warns about gold documents among them)"
+    )
 
 
 def _score_lines(scores: dict[str, Any]) -> list[str]:
     lines = []
     for name, value in scores.items():
-        if isinstance(value, dict) and value and all(isinstance(v, dict) and {"precision", "recall", "f1"} <= v.keys() for v in value.values()):
+        if (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(v, dict) and {"precision", "recall", "f1"} <= v.keys() for v in value.values())
+        ):
             for level, c in value.items():
                 lines.append(f"  {name:<28} {level:<22} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}")
         else:
@@ -411,7 +454,9 @@ def _choice(options: Sequence[str]) -> Callable[[str], str]:
     def check(value: str) -> str:
         if value in options:
             return value
-        raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(options)}){_did_you_mean(value, options)}")
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {value!r} (choose from {', '.join(options)}){_did_you_mean(value, options)}"
+        )
 
     return check
 
@@ -481,7 +526,9 @@ def _did_you_mean(word: str, options: Sequence[str]) -> str:
 def _common_options() -> argparse.ArgumentParser:
     """-v and -q, accepted after the command too (relclf predict FILE -q); SUPPRESS keeps the main ones."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress details to stderr")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress details to stderr"
+    )
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
     return common
 
@@ -489,26 +536,46 @@ def _common_options() -> argparse.ArgumentParser:
 def _add_model(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     cut = p.add_mutually_exclusive_group()
-    cut.add_argument("--threshold", type=_probability, help="override the model's decision threshold (0-1): a calibrated score")
     cut.add_argument(
-        "--min-precision", type=_probability, metavar="P",
+        "--threshold", type=_probability, help="override the model's decision threshold (0-1): a calibrated score"
+    )
+    cut.add_argument(
+        "--min-precision",
+        type=_probability,
+        metavar="P",
         help="use the lowest threshold at which cross-validation on the training documents reached precision P (pair and label right); says which, and the recall expected",
     )
-    p.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N", help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a serial run")
+    p.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=1,
+        metavar="N",
+        help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a serial run",
+    )
 
 
 def _add_formats(p: _Parser, *, output: bool) -> None:
-    p.add_argument("--format", type=_choice(INPUT_FORMATS), metavar="{" + ",".join(INPUT_FORMATS) + "}", help="input format (default: from the extension, else the content)")
+    p.add_argument(
+        "--format",
+        type=_choice(INPUT_FORMATS),
+        metavar="{" + ",".join(INPUT_FORMATS) + "}",
+        help="input format (default: from the extension, else the content)",
+    )
     if output:
         p.add_argument(
-            "--output-format", type=_choice(OUTPUT_FORMATS), metavar="{" + ",".join(OUTPUT_FORMATS) + "}",
+            "--output-format",
+            type=_choice(OUTPUT_FORMATS),
+            metavar="{" + ",".join(OUTPUT_FORMATS) + "}",
             help="output format (default: from the output's extension; PubTator for stdout)",
         )
 
 
 def _add_pair_cap(p: _Parser) -> None:
     p.add_argument(
-        "--max-pairs-per-doc", type=_pair_cap_value, default=api.DEFAULT_MAX_PAIRS_PER_DOC, metavar="N",
+        "--max-pairs-per-doc",
+        type=_pair_cap_value,
+        default=api.DEFAULT_MAX_PAIRS_PER_DOC,
+        metavar="N",
         help=f"keep at most N candidate pairs per document, those whose mentions are closest, with a warning "
         f"naming the document (default {api.DEFAULT_MAX_PAIRS_PER_DOC:,}; 'none': no cap)",
     )
@@ -516,19 +583,44 @@ def _add_pair_cap(p: _Parser) -> None:
 
 def _add_skip(p: _Parser) -> None:
     p.add_argument(
-        "--skip-invalid", action="store_true",
+        "--skip-invalid",
+        action="store_true",
         help="skip what is invalid with a warning instead of stopping: a bad mention or relation line alone, else its document",
     )
 
 
 def _train_parser(p: _Parser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="training files (PubTator or BioC with relations; directories and globs give their document files)")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="training files (PubTator or BioC with relations; directories and globs give their document files)",
+    )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model")
     p.add_argument("--dev", metavar="FILE", help="gold file to score the trained model on")
-    p.add_argument("--threshold", type=_probability, help="fixed detector threshold instead of choosing it by cross-validation")
-    p.add_argument("--cv", type=_at_least(2), default=5, metavar="K", help="cross-validation folds for the threshold (default 5; at least 2)")
-    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0); the same files, options and seed give the same model")
-    p.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N", help="processes for cross-validation and fitting (default 1; -1: one per CPU); same model as a serial run")
+    p.add_argument(
+        "--threshold", type=_probability, help="fixed detector threshold instead of choosing it by cross-validation"
+    )
+    p.add_argument(
+        "--cv",
+        type=_at_least(2),
+        default=5,
+        metavar="K",
+        help="cross-validation folds for the threshold (default 5; at least 2)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="random seed (default 0); the same files, options and seed give the same model",
+    )
+    p.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=1,
+        metavar="N",
+        help="processes for cross-validation and fitting (default 1; -1: one per CPU); same model as a serial run",
+    )
     _add_formats(p, output=False)
     _add_pair_cap(p)
     _add_skip(p)
@@ -548,17 +640,33 @@ def _evaluate_parser(p: _Parser) -> None:
 
 def _predict_parser(p: _Parser) -> None:
     p.add_argument(
-        "input", nargs="*", metavar="INPUT",
+        "input",
+        nargs="*",
+        metavar="INPUT",
         help="input file (PubTator, BioC XML or JSON; gzip too), or - for stdin (the default when stdin is not a terminal); "
         "several files, directories or globs with --output-dir",
     )
     _add_model(p)
-    p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); its format follows its extension")
-    p.add_argument("--output-dir", metavar="DIR", help="write one output per input file here, under the input's file name and in its format (with --output-format: that format's extension)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run on this dask.distributed scheduler (e.g. tcp://host:8786; needs relclf[dask])")
+    p.add_argument(
+        "-o", "--output", metavar="OUTPUT", help="output file (default: stdout); its format follows its extension"
+    )
+    p.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="write one output per input file here, under the input's file name and in its format (with --output-format: that format's extension)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on this dask.distributed scheduler (e.g. tcp://host:8786; needs relclf[dask])",
+    )
     p.add_argument("--with-scores", action="store_true", help="add each relation's score as a 6th column")
     p.add_argument("--min-score", type=_probability, metavar="S", help="drop predicted relations scoring below S (0-1)")
-    p.add_argument("--keep-relations", action="store_true", help="keep the input's relation lines; add predictions only for pairs without one")
+    p.add_argument(
+        "--keep-relations",
+        action="store_true",
+        help="keep the input's relation lines; add predictions only for pairs without one",
+    )
     _add_formats(p, output=True)
     _add_pair_cap(p)
     _add_skip(p)
@@ -570,14 +678,26 @@ def _explain_parser(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
     p.add_argument("--doc", metavar="ID", help="document (PMID) of FILE to explain")
     p.add_argument("--pair", nargs=2, metavar=("ID1", "ID2"), help="the entity pair to explain")
-    p.add_argument("-k", "--top", type=_at_least(1), default=10, metavar="K", help="features to show per list (default 10)")
+    p.add_argument(
+        "-k", "--top", type=_at_least(1), default=10, metavar="K", help="features to show per list (default 10)"
+    )
     _add_formats(p, output=False)
     p.set_defaults(run=_cmd_explain)
 
 
 def _convert_parser(p: _Parser) -> None:
-    p.add_argument("input", nargs="?", metavar="INPUT", help="input file (gzip too), or - for stdin (the default when stdin is not a terminal)")
-    p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: stdout); format from its extension (.gz: compressed)")
+    p.add_argument(
+        "input",
+        nargs="?",
+        metavar="INPUT",
+        help="input file (gzip too), or - for stdin (the default when stdin is not a terminal)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTPUT",
+        help="output file (default: stdout); format from its extension (.gz: compressed)",
+    )
     p.add_argument("--with-scores", action="store_true", help="PubTator output: write relation scores as a 6th column")
     _add_formats(p, output=True)
     _add_skip(p)
@@ -588,7 +708,11 @@ def _download_parser(p: _Parser) -> None:
     p.add_argument("corpus", type=_choice(CORPORA), metavar="{" + ",".join(CORPORA) + "}", help="which corpus")
     p.add_argument("--dest", required=True, metavar="DIR", help="directory to unpack into (files go to DIR/CORPUS/)")
     p.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the archive; a mismatch keeps nothing")
-    p.add_argument("--base-url", metavar="URL", help="fetch the archive from this directory URL instead (a mirror); also $RELCLF_DOWNLOAD_BASE")
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="fetch the archive from this directory URL instead (a mirror); also $RELCLF_DOWNLOAD_BASE",
+    )
     p.add_argument("--url", metavar="URL", help="fetch the archive from exactly this URL")
     p.set_defaults(run=_cmd_download)
 
@@ -596,7 +720,12 @@ def _download_parser(p: _Parser) -> None:
 def _score_parser(p: _Parser) -> None:
     p.add_argument("gold", metavar="GOLD")
     p.add_argument("predicted", metavar="PRED")
-    p.add_argument("-m", "--model", metavar="MODEL", help="the model that predicted PRED: warn if GOLD holds documents it was trained on")
+    p.add_argument(
+        "-m",
+        "--model",
+        metavar="MODEL",
+        help="the model that predicted PRED: warn if GOLD holds documents it was trained on",
+    )
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
     _add_formats(p, output=False)
     p.set_defaults(run=_cmd_score)
@@ -633,7 +762,9 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     )
     parser.add_argument("--version", action="version", version=f"relclf {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (they are shown only when stderr is a terminal)")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars (they are shown only when stderr is a terminal)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = _common_options()
     commands = {}
@@ -656,11 +787,17 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser, commands = build_parser()
     word = _command_word(argv)
     if word is not None and not word.startswith("-") and word not in commands:
-        parser.error(f"argument COMMAND: invalid choice: {word!r} (choose from {', '.join(commands)}){_did_you_mean(word, list(commands))}")
+        parser.error(
+            f"argument COMMAND: invalid choice: {word!r} (choose from {', '.join(commands)}){_did_you_mean(word, list(commands))}"
+        )
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         known = parser.option_names + (commands[args.command].option_names if args.command else [])
-        hints = {w: close[0] for w in unknown if w.startswith("-") and (close := difflib.get_close_matches(w.split("=")[0], known, n=1, cutoff=0.6))}
+        hints = {
+            w: close[0]
+            for w in unknown
+            if w.startswith("-") and (close := difflib.get_close_matches(w.split("=")[0], known, n=1, cutoff=0.6))
+        }
         hint = ""
         if len(hints) == 1:
             hint = f"; did you mean {next(iter(hints.values()))!r}?"
@@ -669,7 +806,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")  # as argparse reports them
     if args.command in _READS_STDIN and getattr(args, "input", None) in (None, []):
         if _stdin_is_terminal():
-            commands[args.command].error("the following arguments are required: INPUT (or pipe documents into standard input)")
+            commands[args.command].error(
+                "the following arguments are required: INPUT (or pipe documents into standard input)"
+            )
         args.input = ["-"] if isinstance(args.input, list) else "-"
     return args
 
@@ -798,7 +937,11 @@ def entry_point() -> NoReturn:
 # glibc's malloc tunables (mallopt parameters, and the environment variables that set them at start-up)
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 _MALLOC_TUNING = {_M_MMAP_THRESHOLD: 64 << 20, _M_TRIM_THRESHOLD: 256 << 20, _M_TOP_PAD: 64 << 20}
-_MALLOC_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": _M_MMAP_THRESHOLD, "MALLOC_TRIM_THRESHOLD_": _M_TRIM_THRESHOLD, "MALLOC_TOP_PAD_": _M_TOP_PAD}
+_MALLOC_ENVIRONMENT = {
+    "MALLOC_MMAP_THRESHOLD_": _M_MMAP_THRESHOLD,
+    "MALLOC_TRIM_THRESHOLD_": _M_TRIM_THRESHOLD,
+    "MALLOC_TOP_PAD_": _M_TOP_PAD,
+}
 
 
 def _keep_freed_memory() -> None:

@@ -162,12 +162,16 @@ def download(
         raise
 
 
-def _download_into(name: str, target: str, expected: str | None, dest: Path, out: Path, *, progress: bool, timeout: float) -> DownloadResult:
+def _download_into(
+    name: str, target: str, expected: str | None, dest: Path, out: Path, *, progress: bool, timeout: float
+) -> DownloadResult:
     with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=dest) as work:
         archive = Path(work) / target.rsplit("/", 1)[-1].split("?")[0]
         digest, size = _fetch(target, archive, progress=progress, timeout=timeout)
         if expected is not None and digest != expected:
-            raise DownloadError(f"{target}: SHA-256 mismatch: expected {expected}, got {digest}; the download was deleted")
+            raise DownloadError(
+                f"{target}: SHA-256 mismatch: expected {expected}, got {digest}; the download was deleted"
+            )
         unpacked = unpack_pubtator(archive, Path(work) / "files")
         out.mkdir(exist_ok=True)
         files = []
@@ -225,7 +229,10 @@ def unpack_pubtator(
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as bundle:
             members = [(info.filename, info) for info in bundle.infolist()]
-            _check([(n, not info.is_dir() and (info.external_attr >> 16) & 0o170000 == 0o120000) for n, info in members], archive)
+            _check(
+                [(n, not info.is_dir() and (info.external_attr >> 16) & 0o170000 == 0o120000) for n, info in members],
+                archive,
+            )
             chosen = [(n, info) for n, info in members if not info.is_dir() and _wanted(n)]
             names = _flat_names([n for n, _ in chosen], archive)
             _check_sizes([(n, info.file_size) for n, info in chosen], archive, directory, max_member, max_total)
@@ -249,17 +256,25 @@ def unpack_pubtator(
     return sorted(directory / name for name in names)
 
 
-def _check_sizes(members: list[tuple[str, int]], archive: Path, directory: Path, max_member: int, max_total: int) -> None:
+def _check_sizes(
+    members: list[tuple[str, int]], archive: Path, directory: Path, max_member: int, max_total: int
+) -> None:
     """Refuse, before extracting anything, members too large alone, together, or for the free disk space."""
     for name, size in members:
         if size > max_member:
-            raise DownloadError(f"{archive.name}: member {name!r} unpacks to {size:,} bytes, more than the {max_member:,} allowed; refused")
+            raise DownloadError(
+                f"{archive.name}: member {name!r} unpacks to {size:,} bytes, more than the {max_member:,} allowed; refused"
+            )
     total = sum(size for _, size in members)
     if total > max_total:
-        raise DownloadError(f"{archive.name}: its PubTator files unpack to {total:,} bytes, more than the {max_total:,} allowed; refused")
+        raise DownloadError(
+            f"{archive.name}: its PubTator files unpack to {total:,} bytes, more than the {max_total:,} allowed; refused"
+        )
     free = shutil.disk_usage(directory).free
     if total > free:
-        raise DownloadError(f"{archive.name}: its PubTator files unpack to {total:,} bytes, but only {free:,} are free in {directory}")
+        raise DownloadError(
+            f"{archive.name}: its PubTator files unpack to {total:,} bytes, but only {free:,} are free in {directory}"
+        )
 
 
 def _copy(source, target: Path, declared: int, member: str, archive: Path) -> None:  # noqa: ANN001 - a binary file
@@ -269,7 +284,9 @@ def _copy(source, target: Path, declared: int, member: str, archive: Path) -> No
         for chunk in iter(lambda: source.read(_CHUNK), b""):
             written += len(chunk)
             if written > declared:
-                raise DownloadError(f"{archive.name}: member {member!r} unpacks to more than the {declared:,} bytes it declares; refused")
+                raise DownloadError(
+                    f"{archive.name}: member {member!r} unpacks to more than the {declared:,} bytes it declares; refused"
+                )
             out.write(chunk)
 
 

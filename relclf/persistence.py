@@ -177,7 +177,10 @@ def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
     if model.context is not None:
         arrays["context.coef"] = np.asarray(model.context.coef, dtype=np.float64)
         arrays["context.intercept"] = np.array([model.context.intercept], dtype=np.float64)
-    arrays["calibration.x"], arrays["calibration.y"] = model.calibration.x.astype(np.float64), model.calibration.y.astype(np.float64)
+    arrays["calibration.x"], arrays["calibration.y"] = (
+        model.calibration.x.astype(np.float64),
+        model.calibration.y.astype(np.float64),
+    )
     arrays["curve.thresholds"] = model.curve.thresholds.astype(np.float64)
     arrays["curve.precision"] = model.curve.precision.astype(np.float64)
     arrays["curve.recall"] = model.curve.recall.astype(np.float64)
@@ -209,16 +212,24 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> R
         vocabulary = Vocabulary(words.split("\n") if words else [])
         if len(vocabulary) != meta["n_words"]:
             raise ValueError(f"{len(vocabulary)} vocabulary words where the model expects {meta['n_words']}")
-        vectorizer = PairVectorizer.from_arrays({k[len("vectorizer."):]: v for k, v in arrays.items() if k.startswith("vectorizer.")}, meta["vectorizer"])
+        vectorizer = PairVectorizer.from_arrays(
+            {k[len("vectorizer.") :]: v for k, v in arrays.items() if k.startswith("vectorizer.")}, meta["vectorizer"]
+        )
         n_features = vectorizer.n_features_
         classes = meta["classes"]
-        stages = {stage: LinearStage.from_arrays(arrays, stage, labels, n_features) for stage, labels in classes.items()}
+        stages = {
+            stage: LinearStage.from_arrays(arrays, stage, labels, n_features) for stage, labels in classes.items()
+        }
         own = {int(t): stages[own_stage_name(int(t))] for t in meta["own_labelers"]}
         if any(not 0 <= t < len(meta["type_pairs"]) for t in own):
             raise ValueError("a type pair's own labeler names no type pair of the model")
         context = None
         if meta["context"] is not None:
-            context = ContextStage(tuple(meta["context"]), np.asarray(arrays["context.coef"], dtype=np.float64), float(arrays["context.intercept"][0]))
+            context = ContextStage(
+                tuple(meta["context"]),
+                np.asarray(arrays["context.coef"], dtype=np.float64),
+                float(arrays["context.intercept"][0]),
+            )
             if len(context.coef) != len(context.columns):
                 raise ValueError(f"the context stage has {len(context.coef)} weights for {len(context.columns)} inputs")
         if meta["rule"] not in DECISION_RULES or meta["calibration"] not in CALIBRATION_METHODS:
@@ -235,8 +246,14 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> R
             max_pairs_per_doc=meta["max_pairs_per_doc"],
             context=context,
             rule=meta["rule"],
-            calibration=Calibration(meta["calibration"], np.asarray(arrays["calibration.x"], dtype=np.float64), np.asarray(arrays["calibration.y"], dtype=np.float64)),
-            curve=PrecisionCurve(*(np.asarray(arrays[f"curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall"))),
+            calibration=Calibration(
+                meta["calibration"],
+                np.asarray(arrays["calibration.x"], dtype=np.float64),
+                np.asarray(arrays["calibration.y"], dtype=np.float64),
+            ),
+            curve=PrecisionCurve(
+                *(np.asarray(arrays[f"curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall"))
+            ),
         )
     except ModelError:
         raise
@@ -289,10 +306,14 @@ def _read_json_sidecar(path: Path) -> dict[str, Any] | None:
         return None
     try:
         if sidecar.stat().st_size > MAX_CARD_BYTES:
-            raise ModelError(f"{sidecar}: {sidecar.stat().st_size:,} bytes, too large for a model card; it cannot vouch for {path.name}")
+            raise ModelError(
+                f"{sidecar}: {sidecar.stat().st_size:,} bytes, too large for a model card; it cannot vouch for {path.name}"
+            )
         card = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ModelError(f"{sidecar}: unreadable model card ({type(exc).__name__}); it cannot vouch for {path.name}") from None
+        raise ModelError(
+            f"{sidecar}: unreadable model card ({type(exc).__name__}); it cannot vouch for {path.name}"
+        ) from None
     return check_card(card, str(sidecar))
 
 
@@ -335,9 +356,17 @@ _CARD_FIELDS: dict[str, tuple[str, Any]] = {
     "seed": ("an integer or null", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool))),
     "training_files": (
         "a list of {name, sha256} objects",
-        lambda v: isinstance(v, list) and all(isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("sha256"), str) for f in v),
+        lambda v: (
+            isinstance(v, list)
+            and all(
+                isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("sha256"), str) for f in v
+            )
+        ),
     ),
-    TRAINING_DOCUMENTS: ("a list of 12-digit hex digests", lambda v: isinstance(v, list) and all(_is_hex(d, 12) for d in v)),
+    TRAINING_DOCUMENTS: (
+        "a list of 12-digit hex digests",
+        lambda v: isinstance(v, list) and all(_is_hex(d, 12) for d in v),
+    ),
     "labels": ("a list of strings", _is_strings),
     "novelty_labels": ("a list of strings", _is_strings),
     "type_pairs": ("a list of strings", _is_strings),
@@ -395,14 +424,24 @@ def read_model_card(path: PathLike) -> dict[str, Any]:
     if card is None and _is_npz(path):
         with _open_npz(path) as archive:
             try:
-                card = check_card(json.loads(str(archive[_META])), f"{path} (its metadata)") if _META in archive.files else None
+                card = (
+                    check_card(json.loads(str(archive[_META])), f"{path} (its metadata)")
+                    if _META in archive.files
+                    else None
+                )
             except (ValueError, RecursionError) as exc:
                 raise ModelError(f"{path}: unreadable model metadata ({type(exc).__name__})") from None
     if card is None:
         raise ModelError(f"{path}: no model card ({path.name}.json) beside it and none inside it")
     actual = file_sha256(path)
     recorded = card.get("sha256") or _read_sha256_file(path)
-    return dict(card, file=str(path), file_size=path.stat().st_size, file_sha256=actual, verified=None if recorded is None else actual == recorded)
+    return dict(
+        card,
+        file=str(path),
+        file_size=path.stat().st_size,
+        file_sha256=actual,
+        verified=None if recorded is None else actual == recorded,
+    )
 
 
 def version_problem(format_version: Any, relclf_version: Any = None) -> str | None:
@@ -451,7 +490,9 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     recorded = [d for d in ((card or {}).get("sha256"), _read_sha256_file(path)) if d]
     if not recorded:
         if required:
-            raise ModelError(f"{path}: no {path.name}.json or {path.name}.sha256 beside it to verify it against; refusing to load the default model unverified")
+            raise ModelError(
+                f"{path}: no {path.name}.json or {path.name}.sha256 beside it to verify it against; refusing to load the default model unverified"
+            )
         log.warning("%s has no %s.json or %s.sha256: its integrity cannot be checked", path, path.name, path.name)
         return card
     if len(set(recorded)) > 1:
@@ -460,7 +501,9 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     expected_size = (card or {}).get("size")
     if isinstance(expected_size, int) and size != expected_size:
         what = "truncated or was replaced" if size < expected_size else "damaged or was replaced"
-        raise ModelError(f"{path}: {size:,} bytes where {path.name}.json records {expected_size:,}: the file is {what}; refusing to load")
+        raise ModelError(
+            f"{path}: {size:,} bytes where {path.name}.json records {expected_size:,}: the file is {what}; refusing to load"
+        )
     actual = file_sha256(path)
     if actual != recorded[0]:
         raise ModelError(
@@ -487,7 +530,9 @@ def _open_npz(path: Path) -> Any:
         raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__})") from None
     too_big = [i.filename for i in infos if i.file_size > MAX_MEMBER_BYTES]
     if too_big or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-        raise ModelError(f"{path}: refusing to load: members larger than relclf models ever are ({', '.join(too_big) or 'in total'})")
+        raise ModelError(
+            f"{path}: refusing to load: members larger than relclf models ever are ({', '.join(too_big) or 'in total'})"
+        )
     return np.load(path, allow_pickle=False)
 
 
@@ -510,7 +555,9 @@ def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel
     card = verify_model_file(path, required=require_checksum)
     if not _is_npz(path):
         if card is not None and "format_version" in card:
-            raise ModelError(f"{path}: {version_problem(card['format_version'], card.get('relclf_version')) or 'not a relclf model file'}")
+            raise ModelError(
+                f"{path}: {version_problem(card['format_version'], card.get('relclf_version')) or 'not a relclf model file'}"
+            )
         raise ModelError(
             f"{path}: not a relclf model file (relclf {__version__} reads its data-only .npz models; "
             "a .joblib or .skops model of relclf 0.2 or earlier must be retrained)"

@@ -86,9 +86,13 @@ def predicted_documents(
         documents = read_documents(source, input_format, on_error=on_error)
 
         def predict(stream: Iterable[Document]) -> Iterator[Document]:
-            return model.predict_documents(stream, threshold=options.threshold, n_jobs=n_jobs, client=client, batch_size=batch_size)
+            return model.predict_documents(
+                stream, threshold=options.threshold, n_jobs=n_jobs, client=client, batch_size=batch_size
+            )
 
-        return predict_with_existing(predict, documents, min_score=options.min_score, keep_existing=options.keep_existing)
+        return predict_with_existing(
+            predict, documents, min_score=options.min_score, keep_existing=options.keep_existing
+        )
     task = functools.partial(_predict_chunk, options=options, lenient=on_error is not None)
     chunks = read_chunks(source, batch_size)
     if client is not None:
@@ -98,7 +102,9 @@ def predicted_documents(
     else:
         results = imap_ordered(task, chunks, n_jobs=n_jobs, state=model)
     items = (item for _, chunk_items in results for item in chunk_items)
-    return valid_documents(items, display_name(source), on_error=on_error, empty_reason="empty file or only blank lines")
+    return valid_documents(
+        items, display_name(source), on_error=on_error, empty_reason="empty file or only blank lines"
+    )
 
 
 def _predict_chunk(
@@ -108,17 +114,21 @@ def _predict_chunk(
     of each of its documents, predicted documents (or their text) in place of the documents read."""
     items = parse_chunk(chunk, lenient=lenient)
     read = [item.document if isinstance(item, Repaired) else item for item in items if not isinstance(item, InputError)]
-    predicted = iter(model.predict(
-        [document.with_relations(()) for document in read],  # the model never sees the existing relations
-        threshold=options.threshold,
-    ))
+    predicted = iter(
+        model.predict(
+            [document.with_relations(()) for document in read],  # the model never sees the existing relations
+            threshold=options.threshold,
+        )
+    )
     done: list[Document | Formatted | Repaired | InputError] = []
     for item in items:
         if isinstance(item, InputError):
             done.append(item)
             continue
         document = item.document if isinstance(item, Repaired) else item
-        relations = combine_relations(document.relations, next(predicted), min_score=options.min_score, keep_existing=options.keep_existing)
+        relations = combine_relations(
+            document.relations, next(predicted), min_score=options.min_score, keep_existing=options.keep_existing
+        )
         result: Document | Formatted = document.with_relations(relations)
         if options.render:
             result = Formatted(document.pmid, document.line, format_document(result, with_scores=options.with_scores))

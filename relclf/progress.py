@@ -94,7 +94,16 @@ def _log_done(desc: str, count: int, unit: str, start: float) -> None:
 
 def byte_bar(*, enabled: bool, desc: str, total: int | None) -> Any:
     """A bar counting bytes (``bar.update(n)``); a no-op object when not ``enabled``."""
-    return _Bar(desc=desc, total=total, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, disable=not enabled, **_width())
+    return _Bar(
+        desc=desc,
+        total=total,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=not enabled,
+        **_width(),
+    )
 
 
 def _width() -> dict:

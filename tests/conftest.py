@@ -234,7 +234,11 @@ def run_cli_bytes(argv: Sequence[str], stdin: bytes | None = None) -> CliRun:
     saved = sys.stdin, sys.stdout, sys.stderr
     sys.stdin, sys.stdout, sys.stderr = stdin_stream, stdout, stderr
     try:
-        with _file_descriptor_captured(1, fd_out), _file_descriptor_captured(2, fd_err), _warnings_as_in_a_new_process():
+        with (
+            _file_descriptor_captured(1, fd_out),
+            _file_descriptor_captured(2, fd_err),
+            _warnings_as_in_a_new_process(),
+        ):
             try:
                 status = cli.main(list(argv))
             except SystemExit as exit_:
@@ -252,10 +256,17 @@ def run_cli(*args: str, stdin: str | bytes | None = None, cwd: Path | None = Non
     data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
     with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
         run = run_cli_bytes(args, data)
-    return subprocess.CompletedProcess(["relclf", *args], run.status, run.stdout.decode("utf-8", "surrogateescape"), run.stderr.decode("utf-8", "surrogateescape"))
+    return subprocess.CompletedProcess(
+        ["relclf", *args],
+        run.status,
+        run.stdout.decode("utf-8", "surrogateescape"),
+        run.stderr.decode("utf-8", "surrogateescape"),
+    )
 
 
-def run_relclf(*args: str, stdin: str | None = None, cwd: Path | None = None, preexec_fn=None) -> subprocess.CompletedProcess:
+def run_relclf(
+    *args: str, stdin: str | None = None, cwd: Path | None = None, preexec_fn=None
+) -> subprocess.CompletedProcess:
     """Run ``python -m relclf ARGS`` as a user would and capture its output (text, UTF-8).
 
     ``preexec_fn`` runs in the child before it starts (e.g. to set a resource limit).
@@ -328,4 +339,6 @@ def _shared_model_unchanged(request):
         assert joblib.hash(model) == _FINGERPRINTS[id(model)], "this test changed the shared synthetic model"
     if "synthetic_model_file" in request.fixturenames:
         path = request.getfixturevalue("synthetic_model_file")
-        assert _file_fingerprint(path) == _FINGERPRINTS[path], f"this test changed the shared model files in {path.parent}"
+        assert _file_fingerprint(path) == _FINGERPRINTS[path], (
+            f"this test changed the shared model files in {path.parent}"
+        )

@@ -13,7 +13,7 @@ from relclf.document import Document, Relation
 
 HOSTILE_TITLE = '</script><script>window.__pwned = "title"</script> 🧬 TP53 <b>bold</b> & <!-- comment'
 HOSTILE_ABSTRACT = (
-    '<img src=x onerror="window.__pwned = \'img\'"> 𝛃-catenin binds TP53\u2028here; '
+    "<img src=x onerror=\"window.__pwned = 'img'\"> 𝛃-catenin binds TP53\u2028here; "
     "<script>window.__pwned = 'abstract'</script> \"quoted\" &amp; 😀 TP53 and 𝛃-catenin. "
     "Second sentence: 𝛃𝛃 TP53 again, {{x}} ${y} `z`."
 )
@@ -55,14 +55,23 @@ def hostile_document() -> Document:
 
 # the relations each fixture document gets, with scores: several labels, type pairs and novelty values
 SCORED = {
-    "100": (Relation("Association", "1499", "D012859", "Novel", 0.91), Relation("Positive_Correlation", "D008094", "1499", "No", 0.42)),
-    "200": (Relation("Association", "D014750", "D014786", None, 0.77), Relation("Association", "D014750", "D006311", None, 0.35)),
+    "100": (
+        Relation("Association", "1499", "D012859", "Novel", 0.91),
+        Relation("Positive_Correlation", "D008094", "1499", "No", 0.42),
+    ),
+    "200": (
+        Relation("Association", "D014750", "D014786", None, 0.77),
+        Relation("Association", "D014750", "D006311", None, 0.35),
+    ),
     "300": (
         Relation("Association", "3172", "D003920", "Novel", 0.64),
         Relation("Association", "c|INS|5382|C", "672", "No", 0.58),
         Relation("Negative_Correlation", "D002945", "D034381|D014786", "Novel", 0.99),
     ),
-    "400": (Relation("Negative_Correlation", "D001241", "1956", "No", 0.12), Relation("Association", "1956", "D009369", "Novel", 0.83)),
+    "400": (
+        Relation("Negative_Correlation", "D001241", "1956", "No", 0.12),
+        Relation("Association", "1956", "D009369", "Novel", 0.83),
+    ),
 }
 
 

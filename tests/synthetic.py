@@ -31,10 +31,21 @@ def synthetic_document(pmid: str, rng: random.Random, *, with_novelty: bool = Tr
         if related:
             novelty = "Novel" if i == 0 else "No"
             lead = "We found that " if novelty == "Novel" else "It is known that "
-            sentence = [(lead, None), (chem[0], ("Chemical", chem[1], "")), (f" {CUES[label]} ", None), (target[0], (ttype, target[1], ""))]
+            sentence = [
+                (lead, None),
+                (chem[0], ("Chemical", chem[1], "")),
+                (f" {CUES[label]} ", None),
+                (target[0], (ttype, target[1], "")),
+            ]
             relations.append((label, chem[1], target[1], novelty))
         else:
-            sentence = [("Levels of ", None), (chem[0], ("Chemical", chem[1], "")), (" and ", None), (target[0], (ttype, target[1], "")), (" were recorded", None)]
+            sentence = [
+                ("Levels of ", None),
+                (chem[0], ("Chemical", chem[1], "")),
+                (" and ", None),
+                (target[0], (ttype, target[1], "")),
+                (" were recorded", None),
+            ]
         sentence.append((". ", None))
         sentences.append(sentence)
     abstract_parts: list[tuple[str, tuple[str, str, str] | None]] = [p for s in sentences for p in s]

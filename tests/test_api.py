@@ -120,9 +120,15 @@ def test_streaming_evaluate_equals_scoring_the_whole_corpus(model, inputs):
     assert expected.documents == 6
     # the calibration report reads every relation scoring at least 0.1
     low = list(model.predict_documents(hidden, threshold=0.1))
-    scored = [(r.score, (r.pair, r.label) in {(g.pair, g.label) for g in d.relations}) for d, p in zip(gold, low) for r in p.relations]
+    scored = [
+        (r.score, (r.pair, r.label) in {(g.pair, g.label) for g in d.relations})
+        for d, p in zip(gold, low)
+        for r in p.relations
+    ]
     assert streamed.calibration.pairs == len(scored)
-    assert streamed.calibration.ece == pytest.approx(expected_calibration_error(np.array([s for s, _ in scored]), np.array([c for _, c in scored])))
+    assert streamed.calibration.ece == pytest.approx(
+        expected_calibration_error(np.array([s for s, _ in scored]), np.array([c for _, c in scored]))
+    )
 
 
 def test_a_missing_default_model_says_where_it_should_come_from(tmp_path, monkeypatch):
@@ -130,7 +136,9 @@ def test_a_missing_default_model_says_where_it_should_come_from(tmp_path, monkey
 
     monkeypatch.delenv("RELCLF_MODEL", raising=False)
     monkeypatch.setattr(api, "DEFAULT_MODEL", tmp_path / "absent.npz")
-    with pytest.raises(ModelError, match=r"absent.npz: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"):
+    with pytest.raises(
+        ModelError, match=r"absent.npz: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"
+    ):
         api.resolve_model(None)
     monkeypatch.setenv("RELCLF_MODEL", str(tmp_path / "named.npz"))
     with pytest.raises(ModelError, match=r"named.npz: the model named by RELCLF_MODEL is missing$"):
@@ -142,7 +150,12 @@ def test_the_default_model_is_found_as_a_package_resource():
 
     bundled = resources.files("relclf.models")
     assert api.DEFAULT_MODEL == Path(str(bundled / api.DEFAULT_MODEL_NAME))
-    for name in (api.DEFAULT_MODEL_NAME, f"{api.DEFAULT_MODEL_NAME}.json", f"{api.DEFAULT_MODEL_NAME}.sha256", "MODEL_CARD.md"):
+    for name in (
+        api.DEFAULT_MODEL_NAME,
+        f"{api.DEFAULT_MODEL_NAME}.json",
+        f"{api.DEFAULT_MODEL_NAME}.sha256",
+        "MODEL_CARD.md",
+    ):
         assert (bundled / name).is_file(), name
 
 
@@ -196,7 +209,9 @@ def test_a_bare_estimator_has_no_card_and_the_bundled_model_knows_biored(saved):
 
 def test_gold_without_relations_and_files_without_shared_documents_warn(saved, caplog):
     api.evaluate(saved["norelations"], saved["model"])
-    assert warnings_of(caplog) == [f"{saved['norelations']}: no document has a gold relation: there is nothing to find, and every score is 0"]
+    assert warnings_of(caplog) == [
+        f"{saved['norelations']}: no document has a gold relation: there is nothing to find, and every score is 0"
+    ]
     caplog.clear()
     api.score_files(saved["other"], saved["train"], training_documents=api.training_digests(saved["model"]))
     assert warnings_of(caplog) == [
@@ -288,7 +303,9 @@ def test_every_input_is_opened_before_any_output_is_written(saved, tmp_path):
     dump = tmp_path / "dump"
     dump.mkdir()
     (dump / "a.pubtator").write_text(synthetic_corpus(2, seed=6, start=100))
-    (dump / "b.pubtator.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(20))  # a damaged gzip file, named as a document file
+    (dump / "b.pubtator.gz").write_bytes(
+        b"\x1f\x8b\x08\x00" + bytes(20)
+    )  # a damaged gzip file, named as a document file
     with pytest.raises(InputError, match="b.pubtator.gz:1: damaged gzip data"):
         api.predict_files([dump], tmp_path / "out", saved["model"])
     assert not (tmp_path / "out").exists()
@@ -309,7 +326,9 @@ def test_read_corpus_reads_named_pipes_and_gzip(tmp_path):
     assert documents == parse(text)
 
 
-def test_a_minimum_precision_stands_for_the_threshold_that_reached_it_in_cross_validation(model, inputs, tmp_path, caplog):
+def test_a_minimum_precision_stands_for_the_threshold_that_reached_it_in_cross_validation(
+    model, inputs, tmp_path, caplog
+):
     point = api.threshold_for_precision(model, 0.6)
     curve = model.precision_curve_
     assert point.precision >= 0.6 and point.threshold == curve.thresholds[np.flatnonzero(curve.precision >= 0.6).max()]
@@ -317,7 +336,9 @@ def test_a_minimum_precision_stands_for_the_threshold_that_reached_it_in_cross_v
     assert api.evaluate(gold, model, min_precision=0.6) == api.evaluate(gold, model, threshold=point.threshold)
     with caplog.at_level("INFO", logger="relclf"):
         api.predict_file(inputs / "part1.pubtator", tmp_path / "a.pubtator", model, min_precision=0.6, with_scores=True)
-    api.predict_file(inputs / "part1.pubtator", tmp_path / "b.pubtator", model, threshold=point.threshold, with_scores=True)
+    api.predict_file(
+        inputs / "part1.pubtator", tmp_path / "b.pubtator", model, threshold=point.threshold, with_scores=True
+    )
     assert (tmp_path / "a.pubtator").read_bytes() == (tmp_path / "b.pubtator").read_bytes()
     assert f"threshold {point.threshold:.3f}" in caplog.text and "--" not in caplog.text  # the library names no option
 
@@ -325,8 +346,13 @@ def test_a_minimum_precision_stands_for_the_threshold_that_reached_it_in_cross_v
 def test_a_precision_never_reached_or_given_with_a_threshold_is_refused(model, inputs, tmp_path):
     with pytest.raises(ValueError, match="a minimum precision is a number from 0 to 1, not 1.5"):
         api.threshold_for_precision(model, 1.5)
-    impossible = dataclasses.replace(model.model_, curve=dataclasses.replace(model.model_.curve, precision=np.minimum(model.model_.curve.precision, 0.5)))
-    with pytest.raises(ValueError, match=r"no threshold reached a precision of 0.9 in cross-validation \(the highest seen was 0.500\)"):
+    impossible = dataclasses.replace(
+        model.model_,
+        curve=dataclasses.replace(model.model_.curve, precision=np.minimum(model.model_.curve.precision, 0.5)),
+    )
+    with pytest.raises(
+        ValueError, match=r"no threshold reached a precision of 0.9 in cross-validation \(the highest seen was 0.500\)"
+    ):
         api.predict_file(inputs / "part1.pubtator", tmp_path / "out.pubtator", impossible, min_precision=0.9)
     assert not (tmp_path / "out.pubtator").exists()
     with pytest.raises(ValueError, match="a threshold or a minimum precision, not both"):

@@ -50,7 +50,12 @@ def test_scores_novelty_and_odd_fields_survive(write, read):
 def test_bioc_layout_of_a_document(doc_100):
     converted = document_to_bioc(doc_100)
     title, abstract = converted.passages
-    assert (title.infons["type"], title.offset, abstract.infons["type"], abstract.offset) == ("title", 0, "abstract", len(doc_100.title) + 1)
+    assert (title.infons["type"], title.offset, abstract.infons["type"], abstract.offset) == (
+        "title",
+        0,
+        "abstract",
+        len(doc_100.title) + 1,
+    )
     assert [a.id for a in title.annotations] == ["0", "1"]
     assert abstract.annotations[0].infons == {"type": "ChemicalEntity", "identifier": "D008094"}
     assert abstract.annotations[0].locations[0].offset == 42
@@ -66,9 +71,20 @@ def test_sentence_level_text_and_discontinuous_annotations():
                 "id": "3",
                 "passages": [
                     {"offset": 0, "infons": {}, "sentences": [{"offset": 0, "text": "Title here."}]},
-                    {"offset": 12, "infons": {}, "sentences": [{"offset": 12, "text": "Left and right lung."}, {"offset": 33, "text": "End."}]},
+                    {
+                        "offset": 12,
+                        "infons": {},
+                        "sentences": [{"offset": 12, "text": "Left and right lung."}, {"offset": 33, "text": "End."}],
+                    },
                 ],
-                "annotations": [{"id": "x", "infons": {"type": "Anatomy"}, "text": "Left lung", "locations": [{"offset": 12, "length": 4}, {"offset": 27, "length": 4}]}],
+                "annotations": [
+                    {
+                        "id": "x",
+                        "infons": {"type": "Anatomy"},
+                        "text": "Left lung",
+                        "locations": [{"offset": 12, "length": 4}, {"offset": 27, "length": 4}],
+                    }
+                ],
             }
         ]
     }
@@ -91,7 +107,10 @@ def test_a_bad_mention_names_the_line_of_its_annotation():
     where = Locator("c.xml", 10, annotations=[11, 12, 13, 14], relations=[20, 21])
     with pytest.raises(InputError) as info:
         bioc_to_document(converted, where=where)
-    assert str(info.value) == "c.xml:11: document '200': mention text 'Vinblastine' differs from the text at 0-11: 'Vincristine'"
+    assert (
+        str(info.value)
+        == "c.xml:11: document '200': mention text 'Vinblastine' differs from the text at 0-11: 'Vincristine'"
+    )
 
 
 def test_a_bad_relation_names_the_line_of_its_element():
@@ -100,7 +119,10 @@ def test_a_bad_relation_names_the_line_of_its_element():
     where = Locator("c.xml", 10, prefix="document 1 of the collection: ", relations=[20, 21])
     with pytest.raises(InputError) as info:
         bioc_to_document(converted, where=where)
-    assert str(info.value) == "c.xml:21: document 1 of the collection: relation names ID 'D404', which no mention of document '200' carries"
+    assert (
+        str(info.value)
+        == "c.xml:21: document 1 of the collection: relation names ID 'D404', which no mention of document '200' carries"
+    )
 
 
 def test_offsets_follow_the_rule_of_every_reader():

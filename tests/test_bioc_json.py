@@ -30,13 +30,46 @@ PUBTATOR3_JSON = {
         {
             "id": "9",
             "passages": [
-                {"offset": 0, "infons": {"type": "title"}, "text": "TP53 in cancer.",
-                 "annotations": [{"id": "a", "infons": {"identifier": "7157", "type": "Gene"}, "text": "TP53", "locations": [{"offset": 0, "length": 4}]}]},
-                {"offset": 16, "infons": {"type": "abstract"}, "text": "Cancer  (TP53).",
-                 "annotations": [{"id": "b", "infons": {"identifier": "MESH:D009369", "type": "Disease"}, "text": "Cancer", "locations": [{"offset": 16, "length": 6}]}]},
+                {
+                    "offset": 0,
+                    "infons": {"type": "title"},
+                    "text": "TP53 in cancer.",
+                    "annotations": [
+                        {
+                            "id": "a",
+                            "infons": {"identifier": "7157", "type": "Gene"},
+                            "text": "TP53",
+                            "locations": [{"offset": 0, "length": 4}],
+                        }
+                    ],
+                },
+                {
+                    "offset": 16,
+                    "infons": {"type": "abstract"},
+                    "text": "Cancer  (TP53).",
+                    "annotations": [
+                        {
+                            "id": "b",
+                            "infons": {"identifier": "MESH:D009369", "type": "Disease"},
+                            "text": "Cancer",
+                            "locations": [{"offset": 16, "length": 6}],
+                        }
+                    ],
+                },
                 {"offset": 40, "infons": {"type": "paragraph"}, "text": "More."},
             ],
-            "relations": [{"id": "R1", "infons": {"type": "Association", "role1": "Gene|7157", "role2": "Disease|MESH:D009369", "score": "0.75"}, "nodes": []}],
+            "relations": [
+                {
+                    "id": "R1",
+                    "infons": {
+                        "type": "Association",
+                        "role1": "Gene|7157",
+                        "role2": "Disease|MESH:D009369",
+                        "score": "0.75",
+                    },
+                    "nodes": [],
+                }
+            ],
         }
     ]
 }
@@ -51,13 +84,17 @@ def test_reads_pubtator3_style_json_with_roles_scores_and_extra_passages():
 
 def test_relations_given_only_as_nodes_resolve_through_annotations():
     doc = json.loads(json.dumps(PUBTATOR3_JSON["PubTator3"][0]))
-    doc["relations"] = [{"id": "R1", "infons": {"type": "Bind"}, "nodes": [{"refid": "a", "role": "x"}, {"refid": "b", "role": "y"}]}]
+    doc["relations"] = [
+        {"id": "R1", "infons": {"type": "Bind"}, "nodes": [{"refid": "a", "role": "x"}, {"refid": "b", "role": "y"}]}
+    ]
     (document,) = json_docs(json.dumps([doc]))
     assert (document.relations[0].id1, document.relations[0].id2) == ("7157", "MESH:D009369")
 
 
 def test_collection_errors_name_the_line_of_the_document_id():
-    pretty = json.dumps({"documents": [json.loads(to_json(parse(DOC_100)))["documents"][0], PUBTATOR3_JSON["PubTator3"][0]]}, indent=1)
+    pretty = json.dumps(
+        {"documents": [json.loads(to_json(parse(DOC_100)))["documents"][0], PUBTATOR3_JSON["PubTator3"][0]]}, indent=1
+    )
     bad = pretty.replace('"text": "Cancer"', '"text": "Cancre"')
     with pytest.raises(InputError) as info:
         json_docs(bad)
@@ -85,9 +122,18 @@ def test_json_lines_of_documents_stream_with_line_numbers():
         pytest.param(b'{"documents": [\n{"id": "1",\n', 3, "not valid BioC JSON", id="truncated"),
         pytest.param(b'{"documents": []}', 1, "no documents", id="no-documents"),
         pytest.param(b'"text"', 1, "not a BioC JSON collection", id="a-string"),
-        pytest.param(b'{"documents": [3]}', 0, "document 1 of the collection: expected a BioC document object", id="a-number"),
-        pytest.param(b'{"documents": [{"id": "1", "passages": [{"offset": -4, "text": "a"}]}]}', 1, "passage offset -4", id="negative-offset"),
-        pytest.param(b'{"documents": [{"id": "1", "passages": {}}]}', 1, "invalid BioC document", id="passages-not-a-list"),
+        pytest.param(
+            b'{"documents": [3]}', 0, "document 1 of the collection: expected a BioC document object", id="a-number"
+        ),
+        pytest.param(
+            b'{"documents": [{"id": "1", "passages": [{"offset": -4, "text": "a"}]}]}',
+            1,
+            "passage offset -4",
+            id="negative-offset",
+        ),
+        pytest.param(
+            b'{"documents": [{"id": "1", "passages": {}}]}', 1, "invalid BioC document", id="passages-not-a-list"
+        ),
         pytest.param(b'[{"id": "1", "passages": [{"offset": 0, "text": "\xff"}]}]', 1, "invalid UTF-8", id="bad-utf8"),
     ],
 )

@@ -75,7 +75,11 @@ def test_xml_reader_streams(tmp_path):
 def test_mentions_out_of_passage_order_come_back_in_order_and_errors_name_their_element():
     text = "100|t|Aspirin and cancer.\n100|a|Aspirin helps.\n100\t20\t27\tAspirin\tChemical\tD1\n100\t0\t7\tAspirin\tChemical\tD1\n"
     documents = parse(text)
-    xml = to_xml(documents).replace(b"<document>", b"\n<document>").replace(b'<passage><infon key="type">abstract', b'\n<passage><infon key="type">abstract')
+    xml = (
+        to_xml(documents)
+        .replace(b"<document>", b"\n<document>")
+        .replace(b'<passage><infon key="type">abstract', b'\n<passage><infon key="type">abstract')
+    )
     assert xml_docs(xml) == documents  # mention 0 sits in the abstract passage, mention 1 in the title's
     bad = xml.replace(b'<location offset="0" length="7"/>', b'<location offset="1" length="7"/>')
     with pytest.raises(InputError) as info:
@@ -106,12 +110,29 @@ def test_xml_relation_with_unknown_id_names_its_line():
     ("data", "line", "message"),
     [
         pytest.param(b"", 1, "not well-formed", id="empty"),
-        pytest.param(b"<collection><document><id>1</id>\n<passage>\n</collection>", 3, "not well-formed", id="unclosed"),
+        pytest.param(
+            b"<collection><document><id>1</id>\n<passage>\n</collection>", 3, "not well-formed", id="unclosed"
+        ),
         pytest.param(b"<collection></collection>", 1, "no documents", id="no-documents"),
         pytest.param(b"<collection><document><id>1</id></document></collection>", 1, "no passage", id="no-passage"),
-        pytest.param(b"<collection>\n<document><id>1</id><passage><offset>x</offset></passage></document></collection>", 2, "invalid BioC", id="bad-offset"),
-        pytest.param(b"<collection>\n<document><passage><offset>0</offset><text>a</text></passage></document></collection>", 2, "without an id", id="no-id"),
-        pytest.param(b"<collection><document><id>1</id><passage><offset>0</offset><text>a\xff</text></passage></document></collection>", 1, "not well-formed", id="bad-utf8"),
+        pytest.param(
+            b"<collection>\n<document><id>1</id><passage><offset>x</offset></passage></document></collection>",
+            2,
+            "invalid BioC",
+            id="bad-offset",
+        ),
+        pytest.param(
+            b"<collection>\n<document><passage><offset>0</offset><text>a</text></passage></document></collection>",
+            2,
+            "without an id",
+            id="no-id",
+        ),
+        pytest.param(
+            b"<collection><document><id>1</id><passage><offset>0</offset><text>a\xff</text></passage></document></collection>",
+            1,
+            "not well-formed",
+            id="bad-utf8",
+        ),
     ],
 )
 def test_xml_file_errors(data, line, message):

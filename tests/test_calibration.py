@@ -10,7 +10,9 @@ from relclf.extract.calibration import Calibration, PrecisionCurve, expected_cal
 
 def test_isotonic_map_interpolates_between_knots_and_is_flat_beyond():
     calibration = Calibration("isotonic", np.array([0.2, 0.4, 0.8]), np.array([0.1, 0.5, 0.6]))
-    assert calibration(np.array([0.0, 0.2, 0.3, 0.6, 0.8, 1.0])).tolist() == pytest.approx([0.1, 0.1, 0.3, 0.55, 0.6, 0.6])
+    assert calibration(np.array([0.0, 0.2, 0.3, 0.6, 0.8, 1.0])).tolist() == pytest.approx(
+        [0.1, 0.1, 0.3, 0.55, 0.6, 0.6]
+    )
 
 
 def test_platt_map_is_a_logistic_function_of_the_logit():
@@ -48,14 +50,18 @@ def test_reliability_bins_are_equal_width_and_the_last_holds_one():
 
 
 def test_precision_curve_counts_every_gold_relation_in_recall():
-    curve = PrecisionCurve.from_scores(np.array([0.91, 0.72, 0.55, 0.2]), np.array([True, True, False, True]), total=5, resolution=0.1)
+    curve = PrecisionCurve.from_scores(
+        np.array([0.91, 0.72, 0.55, 0.2]), np.array([True, True, False, True]), total=5, resolution=0.1
+    )
     assert curve.thresholds.tolist() == pytest.approx([0.9, 0.7, 0.5, 0.2])
     assert curve.precision.tolist() == pytest.approx([1.0, 1.0, 2 / 3, 0.75])
     assert curve.recall.tolist() == pytest.approx([0.2, 0.4, 0.4, 0.6])
 
 
 def test_threshold_for_a_precision_is_the_lowest_that_reached_it():
-    curve = PrecisionCurve(np.array([0.9, 0.7, 0.5, 0.2]), np.array([1.0, 0.85, 0.7, 0.81]), np.array([0.1, 0.3, 0.5, 0.7]))
+    curve = PrecisionCurve(
+        np.array([0.9, 0.7, 0.5, 0.2]), np.array([1.0, 0.85, 0.7, 0.81]), np.array([0.1, 0.3, 0.5, 0.7])
+    )
     point = curve.threshold_for(0.8)
     assert (point.threshold, point.precision, point.recall) == (0.2, 0.81, 0.7)  # precision need not fall monotonically
     assert curve.threshold_for(0.9).threshold == 0.9

@@ -131,6 +131,7 @@ def test_pair_order_puts_the_alphabetically_smaller_type_first(doc_100, doc_300)
 
 def test_pair_order_does_not_depend_on_mention_order_for_different_types(doc_100, doc_300):
     for document in (doc_100, doc_300):
+
         def roles(doc):
             return {
                 c.key: (c.a.identifier, c.b.identifier)
@@ -180,7 +181,10 @@ def test_max_pairs_keeps_the_pairs_whose_mentions_are_closest(doc_400, caplog):
     }
     assert [c.key for c in capped] == [c.key for c in everything if c.key in {k.key for k in capped}]  # order kept
     warnings = [r.getMessage() for r in caplog.records]
-    assert len(warnings) == 1 and "document 400 has 10 candidate pairs; kept the 3 whose mentions are closest" in warnings[0]
+    assert (
+        len(warnings) == 1
+        and "document 400 has 10 candidate pairs; kept the 3 whose mentions are closest" in warnings[0]
+    )
     # a tie (8 characters) is broken by pair order: Aspirin-cancer comes before TP53-cancer
     assert [c.key for c in generate_candidates(doc_400, max_pairs=1)] == [frozenset(("D001241", "D009369"))]
     caplog.clear()
@@ -225,8 +229,7 @@ def test_composites_are_split(doc_100, doc_200, doc_300):
 
 def test_gold_relation_index_is_unordered_and_first_line_wins():
     document = parse_one(
-        DOC_300
-        + "300\tBind\tD003920\t3172\tNo\n"  # the same pair as the first relation, reversed
+        DOC_300 + "300\tBind\tD003920\t3172\tNo\n"  # the same pair as the first relation, reversed
     )
     index = gold_relation_index(document)
     assert len(index) == 3

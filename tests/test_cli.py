@@ -36,7 +36,9 @@ def installed_relclf(*args: str) -> subprocess.CompletedProcess:
     command = Path(sys.executable).with_name("relclf")
     if not command.is_file():
         pytest.fail(f"no relclf command at {command}: install the package (pip install -e .) to run this test")
-    return subprocess.run([str(command), *args], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    return subprocess.run(
+        [str(command), *args], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,14 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def model(workdir) -> Path:
-    out = relclf("train", str(workdir / "train.pubtator"), "-o", str(workdir / "model.npz"), "--dev", str(workdir / "test.pubtator"))
+    out = relclf(
+        "train",
+        str(workdir / "train.pubtator"),
+        "-o",
+        str(workdir / "model.npz"),
+        "--dev",
+        str(workdir / "test.pubtator"),
+    )
     assert out.returncode == 0, out.stderr
     assert "candidate recall 1.0000" in out.stdout
     assert "training time:" in out.stdout
@@ -73,12 +82,16 @@ def test_predict_evaluate_and_score(workdir, model):
     assert out.returncode == 0, out.stderr
     text = pred.read_text()
     assert text.count("|t|") == 12
-    relation_lines = [line.split("\t") for line in text.splitlines() if line.count("\t") in (3, 4) and "|" not in line.split("\t")[1]]
+    relation_lines = [
+        line.split("\t") for line in text.splitlines() if line.count("\t") in (3, 4) and "|" not in line.split("\t")[1]
+    ]
     assert relation_lines and all(cols[4] in ("Novel", "No") for cols in relation_lines)
 
     scored = installed_relclf("score", str(workdir / "test.pubtator"), str(pred), "--json", str(workdir / "s.json"))
     assert scored.returncode == 0, scored.stderr
-    evaluated = installed_relclf("evaluate", str(workdir / "test.pubtator"), "-m", str(model), "--json", str(workdir / "e.json"))
+    evaluated = installed_relclf(
+        "evaluate", str(workdir / "test.pubtator"), "-m", str(model), "--json", str(workdir / "e.json")
+    )
     assert evaluated.returncode == 0, evaluated.stderr
     s, e = json.loads((workdir / "s.json").read_text()), json.loads((workdir / "e.json").read_text())
     assert s["levels"] == e["levels"]
@@ -88,7 +101,11 @@ def test_predict_evaluate_and_score(workdir, model):
 def test_predict_stdin_to_stdout_with_scores(workdir, model):
     out = relclf("predict", "-", "-m", str(model), "--with-scores", stdin=(workdir / "test.pubtator").read_text())
     assert out.returncode == 0, out.stderr
-    rows = [line.split("\t") for line in out.stdout.splitlines() if line.count("\t") == 5 and not line.split("\t")[1].isdigit()]
+    rows = [
+        line.split("\t")
+        for line in out.stdout.splitlines()
+        if line.count("\t") == 5 and not line.split("\t")[1].isdigit()
+    ]
     assert rows and all(0.0 <= float(cols[5]) <= 1.0 for cols in rows)
 
 
@@ -157,7 +174,9 @@ def test_biored_train_dev_floor(tmp_path):
     model = tmp_path / "biored.npz"
     out = relclf("train", str(SHARED / "biored" / "Train.PubTator"), "-o", str(model))
     assert out.returncode == 0, out.stderr
-    result = relclf("evaluate", str(SHARED / "biored" / "Dev.PubTator"), "-m", str(model), "--json", str(tmp_path / "dev.json"))
+    result = relclf(
+        "evaluate", str(SHARED / "biored" / "Dev.PubTator"), "-m", str(model), "--json", str(tmp_path / "dev.json")
+    )
     assert result.returncode == 0, result.stderr
     levels = json.loads((tmp_path / "dev.json").read_text())["levels"]
     assert levels["pair"]["f1"] >= 0.65
@@ -177,7 +196,9 @@ def test_real_export_with_malformed_line(tmp_path):
     assert not (tmp_path / "out.pubtator").exists()
     skipping = relclf("predict", str(source), "-o", str(tmp_path / "out.pubtator"), "--skip-invalid")
     assert skipping.returncode == 0, skipping.stderr
-    assert (tmp_path / "out.pubtator").read_text().count("|t|") == 900  # the bad mention line dropped, its document kept
+    assert (tmp_path / "out.pubtator").read_text().count(
+        "|t|"
+    ) == 900  # the bad mention line dropped, its document kept
 
 
 def relclf_in_terminal(*args: str) -> tuple[str, str, int]:
@@ -192,7 +213,9 @@ def relclf_in_terminal(*args: str) -> tuple[str, str, int]:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
     process = subprocess.Popen(
-        [sys.executable, "-m", "relclf", *args], stdout=subprocess.PIPE, stderr=slave,
+        [sys.executable, "-m", "relclf", *args],
+        stdout=subprocess.PIPE,
+        stderr=slave,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     os.close(slave)
@@ -238,7 +261,13 @@ def test_parallel_run_with_a_bar_gives_the_serial_output(workdir, model):
 
 def test_progress_bars_of_training_and_evaluation(workdir, tmp_path):
     out, terminal, status = relclf_in_terminal(
-        "-v", "train", str(workdir / "train.pubtator"), "-o", str(tmp_path / "m.npz"), "--dev", str(workdir / "test.pubtator")
+        "-v",
+        "train",
+        str(workdir / "train.pubtator"),
+        "-o",
+        str(tmp_path / "m.npz"),
+        "--dev",
+        str(workdir / "test.pubtator"),
     )
     assert status == 0, terminal
     assert "reading train.pubtator: 100%" in terminal and "40/40" in terminal
@@ -265,6 +294,8 @@ def test_missing_training_file_is_named(tmp_path):
     out = relclf("train", str(tmp_path / "absent.pubtator"), "-o", str(tmp_path / "m.npz"))
     assert out.returncode == 2
     assert out.stderr.strip() == f"relclf: error: {tmp_path / 'absent.pubtator'}:0: no such file"
+
+
 # --- formats (issue 4) -----------------------------------------------------------------------------
 
 
@@ -302,19 +333,33 @@ def test_predict_to_every_output_format(workdir, model):
     for name in ("p.xml", "p.json"):
         documents = list(read_documents(workdir / name))
         assert [d.with_relations(()) for d in documents] == [d.with_relations(()) for d in reference]
-        assert [[(r.label, r.id1, r.id2, r.novelty) for r in d.relations] for d in documents] == [[(r.label, r.id1, r.id2, r.novelty) for r in d.relations] for d in reference]
+        assert [[(r.label, r.id1, r.id2, r.novelty) for r in d.relations] for d in documents] == [
+            [(r.label, r.id1, r.id2, r.novelty) for r in d.relations] for d in reference
+        ]
         assert all(r.score is not None for d in documents for r in d.relations)
 
 
 def test_predict_min_score_and_default_pubtator_columns(workdir, model):
     source = str(workdir / "test.pubtator")
-    rows = [json.loads(line) for line in relclf("predict", source, "-m", str(model), "--output-format", "jsonl").stdout.splitlines()]
+    rows = [
+        json.loads(line)
+        for line in relclf("predict", source, "-m", str(model), "--output-format", "jsonl").stdout.splitlines()
+    ]
     scores = sorted(r["score"] for r in rows)
     cut = scores[len(scores) // 2]
-    kept = [json.loads(line) for line in relclf("predict", source, "-m", str(model), "--output-format", "jsonl", "--min-score", str(cut)).stdout.splitlines()]
+    kept = [
+        json.loads(line)
+        for line in relclf(
+            "predict", source, "-m", str(model), "--output-format", "jsonl", "--min-score", str(cut)
+        ).stdout.splitlines()
+    ]
     assert kept == [r for r in rows if r["score"] >= cut] and 0 < len(kept) < len(rows)
     plain = relclf("predict", source, "-m", str(model), "--min-score", str(cut)).stdout
-    relation_lines = [line.split("\t") for line in plain.splitlines() if line.count("\t") in (3, 4, 5) and not line.split("\t")[1].isdigit()]
+    relation_lines = [
+        line.split("\t")
+        for line in plain.splitlines()
+        if line.count("\t") in (3, 4, 5) and not line.split("\t")[1].isdigit()
+    ]
     assert len(relation_lines) == len(kept) and all(len(cols) in (4, 5) for cols in relation_lines)
 
 
@@ -322,7 +367,11 @@ def test_predict_keep_relations(workdir, model):
     source = workdir / "test.pubtator"
     replaced = relclf("predict", str(source), "-m", str(model), "--output-format", "jsonl").stdout
     kept = relclf("predict", str(source), "-m", str(model), "--keep-relations", "--output-format", "jsonl").stdout
-    gold_lines = [line for line in source.read_text().splitlines() if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit()]
+    gold_lines = [
+        line
+        for line in source.read_text().splitlines()
+        if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit()
+    ]
     kept_rows = [json.loads(line) for line in kept.splitlines()]
     gold_rows = [r for r in kept_rows if r["score"] is None]
     assert len(gold_rows) == len(gold_lines) > 0
@@ -330,7 +379,9 @@ def test_predict_keep_relations(workdir, model):
     assert len(pairs) == len(set(pairs))  # a pair never twice
     predicted = [json.loads(line) for line in replaced.splitlines()]
     gold_pairs = {(r["document"], frozenset((r["id1"], r["id2"]))) for r in gold_rows}
-    assert [r for r in kept_rows if r["score"] is not None] == [r for r in predicted if (r["document"], frozenset((r["id1"], r["id2"]))) not in gold_pairs]
+    assert [r for r in kept_rows if r["score"] is not None] == [
+        r for r in predicted if (r["document"], frozenset((r["id1"], r["id2"]))) not in gold_pairs
+    ]
 
 
 def test_train_evaluate_score_read_bioc(workdir, model):
@@ -348,10 +399,14 @@ def test_train_evaluate_score_read_bioc(workdir, model):
     predicted = relclf("predict", str(workdir / "test.json"), "-m", str(model), "--output-format", "pubtator")
     assert predicted.returncode == 0, predicted.stderr
     assert predicted.stdout == relclf("predict", str(workdir / "test.pubtator"), "-m", str(model)).stdout
-    scored = relclf("score", str(workdir / "test.json"), str(workdir / "pred.xml"), "--json", str(workdir / "self.json"))
+    scored = relclf(
+        "score", str(workdir / "test.json"), str(workdir / "pred.xml"), "--json", str(workdir / "self.json")
+    )
     assert scored.returncode == 0, scored.stderr
     levels = json.loads((workdir / "self.json").read_text())["levels"]
     assert levels["type"]["f1"] == levels["pair"]["f1"] == 1.0  # gold scored against itself
+
+
 # --- issue 7: reproducible training, model safety, bounded cost ------------------------------------
 
 
@@ -363,7 +418,9 @@ def test_same_files_options_and_seed_give_byte_identical_predictions(workdir, tm
         env_seed = {**os.environ, "PYTHONHASHSEED": str(run)}
         trained = subprocess.run(
             [sys.executable, "-m", "relclf", "train", str(workdir / "train.pubtator"), "-o", str(model), "--seed", "7"],
-            capture_output=True, text=True, env=env_seed,
+            capture_output=True,
+            text=True,
+            env=env_seed,
         )
         assert trained.returncode == 0, trained.stderr
         assert json.loads(Path(f"{model}.json").read_text())["seed"] == 7
@@ -395,7 +452,10 @@ def test_info_checks_the_file_against_its_card(workdir, model, tmp_path):
     copy.write_bytes(copy.read_bytes()[:-1])
     damaged = relclf("info", str(copy))
     assert damaged.returncode == 2 and "DOES NOT MATCH" in damaged.stdout
-    assert damaged.stderr.strip() == f"relclf: error: {copy}: does not match the sha256 recorded beside it; it would be refused"
+    assert (
+        damaged.stderr.strip()
+        == f"relclf: error: {copy}: does not match the sha256 recorded beside it; it would be refused"
+    )
 
 
 def test_an_old_pickled_model_is_refused_with_how_to_retrain(workdir, tmp_path):
@@ -441,13 +501,18 @@ def test_max_pairs_per_doc_caps_with_one_warning_per_document(workdir, model, jo
     assert capped.returncode == 0, capped.stderr
     warnings = capped.stderr.strip().splitlines()
     assert len(warnings) == 12  # every synthetic document has more than one candidate pair
-    assert warnings[0].startswith("relclf: warning: document 500 has ") and "kept the 1 whose mentions are closest" in warnings[0]
+    assert (
+        warnings[0].startswith("relclf: warning: document 500 has ")
+        and "kept the 1 whose mentions are closest" in warnings[0]
+    )
     relations = [line for line in capped.stdout.splitlines() if "Correlation" in line]
     per_doc = [line.split("\t")[0] for line in relations]
     assert len(per_doc) == len(set(per_doc)) > 0  # at most one relation per document
     uncapped = relclf("predict", test, "-m", str(model), "--max-pairs-per-doc", "none")
     assert uncapped.returncode == 0 and uncapped.stderr == ""
     assert uncapped.stdout == relclf("predict", test, "-m", str(model)).stdout  # the default cap is not reached
+
+
 # --- scale: many inputs, parallel training, a dask cluster --------------------------------------
 
 
@@ -457,7 +522,17 @@ def test_predict_directory_and_glob_into_output_dir(workdir, model, tmp_path):
     (dump / "a.pubtator").write_text(synthetic_corpus(4, seed=7, start=800))
     (dump / "b.pubtator").write_text(synthetic_corpus(3, seed=8, start=900))
     (tmp_path / "c.pubtator").write_text(synthetic_corpus(2, seed=9, start=950))
-    out = relclf("predict", str(dump), str(tmp_path / "c*.pubtator"), "-m", str(model), "--output-dir", str(tmp_path / "out"), "--n-jobs", "2")
+    out = relclf(
+        "predict",
+        str(dump),
+        str(tmp_path / "c*.pubtator"),
+        "-m",
+        str(model),
+        "--output-dir",
+        str(tmp_path / "out"),
+        "--n-jobs",
+        "2",
+    )
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.pubtator", "b.pubtator", "c.pubtator"]
     single = relclf("predict", str(dump / "b.pubtator"), "-m", str(model))
@@ -483,7 +558,9 @@ def test_train_with_two_jobs_predicts_like_serial(workdir, model, tmp_path):
     out = relclf("train", str(workdir / "train.pubtator"), "-o", str(parallel_model), "--n-jobs", "2")
     assert out.returncode == 0, out.stderr
     serial = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores")
-    parallel = relclf("predict", str(workdir / "test.pubtator"), "-m", str(parallel_model), "--with-scores", "--n-jobs", "2")
+    parallel = relclf(
+        "predict", str(workdir / "test.pubtator"), "-m", str(parallel_model), "--with-scores", "--n-jobs", "2"
+    )
     assert parallel.returncode == 0, parallel.stderr
     assert parallel.stdout == serial.stdout
 
@@ -491,12 +568,21 @@ def test_train_with_two_jobs_predicts_like_serial(workdir, model, tmp_path):
 def test_predict_on_a_dask_scheduler_equals_local(workdir, model):
     distributed = pytest.importorskip("dask.distributed", reason="needs the dask extra: pip install 'relclf[dask]'")
     # an in-process worker in this test process; the CLI connects to it over TCP like to a real cluster
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None) as cluster:
-        remote = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores", "--scheduler", cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    ) as cluster:
+        remote = relclf(
+            "predict",
+            str(workdir / "test.pubtator"),
+            "-m",
+            str(model),
+            "--with-scores",
+            "--scheduler",
+            cluster.scheduler_address,
+        )
     local = relclf("predict", str(workdir / "test.pubtator"), "-m", str(model), "--with-scores")
     assert remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout and "|t|" in remote.stdout
-
 
 
 # -- issue 14: the parser's checks, standard input by default, exit statuses (in-process) ----------------
@@ -510,24 +596,49 @@ def tiny(tmp_path) -> dict[str, Path]:
 
     (tmp_path / "train.pubtator").write_text(synthetic_corpus(20, seed=1))
     (tmp_path / "in.pubtator").write_text(synthetic_corpus(3, seed=2, start=500))
-    api.train([tmp_path / "train.pubtator"], tmp_path / "m.npz", params={"cv": 2, "vectorizer": PairVectorizer(min_df=1)})
-    return {"dir": tmp_path, "model": tmp_path / "m.npz", "input": tmp_path / "in.pubtator", "train": tmp_path / "train.pubtator"}
+    api.train(
+        [tmp_path / "train.pubtator"], tmp_path / "m.npz", params={"cv": 2, "vectorizer": PairVectorizer(min_df=1)}
+    )
+    return {
+        "dir": tmp_path,
+        "model": tmp_path / "m.npz",
+        "input": tmp_path / "in.pubtator",
+        "train": tmp_path / "train.pubtator",
+    }
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["predict", "x", "--threshold", "1.5"], "relclf predict: error: argument --threshold: '1.5' is not a probability between 0 and 1"),
+        (
+            ["predict", "x", "--threshold", "1.5"],
+            "relclf predict: error: argument --threshold: '1.5' is not a probability between 0 and 1",
+        ),
         (["predict", "x", "--threshold", "nan"], "argument --threshold: 'nan' is not a probability between 0 and 1"),
         (["predict", "x", "--min-score", "-5"], "argument --min-score: '-5' is not a probability between 0 and 1"),
         (["predict", "x", "--min-score", "abc"], "argument --min-score: 'abc' is not a number"),
-        (["predict", "x", "--max-pairs-per-doc", "-1"], "argument --max-pairs-per-doc: '-1': give a whole number >= 1, or 'none' for no cap"),
-        (["predict", "x", "--max-pairs-per-doc", "0"], "argument --max-pairs-per-doc: '0': give a whole number >= 1, or 'none' for no cap"),
-        (["predict", "x", "--n-jobs", "0"], "argument --n-jobs: '0': give a number of worker processes >= 1, or -1 for all CPUs"),
-        (["evaluate", "x", "--n-jobs", "-2"], "argument --n-jobs: '-2': give a number of worker processes >= 1, or -1 for all CPUs"),
+        (
+            ["predict", "x", "--max-pairs-per-doc", "-1"],
+            "argument --max-pairs-per-doc: '-1': give a whole number >= 1, or 'none' for no cap",
+        ),
+        (
+            ["predict", "x", "--max-pairs-per-doc", "0"],
+            "argument --max-pairs-per-doc: '0': give a whole number >= 1, or 'none' for no cap",
+        ),
+        (
+            ["predict", "x", "--n-jobs", "0"],
+            "argument --n-jobs: '0': give a number of worker processes >= 1, or -1 for all CPUs",
+        ),
+        (
+            ["evaluate", "x", "--n-jobs", "-2"],
+            "argument --n-jobs: '-2': give a number of worker processes >= 1, or -1 for all CPUs",
+        ),
         (["train", "x", "-o", "m", "--cv", "1"], "relclf train: error: argument --cv: '1': give a whole number >= 2"),
         (["train", "x", "-o", "m", "--seed", "-1"], "argument --seed: '-1': give a whole number from 0 to 4294967295"),
-        (["train", "x", "-o", "m", "--threshold", "2"], "argument --threshold: '2' is not a probability between 0 and 1"),
+        (
+            ["train", "x", "-o", "m", "--threshold", "2"],
+            "argument --threshold: '2' is not a probability between 0 and 1",
+        ),
         (["explain", "-k", "0"], "relclf explain: error: argument -k/--top: '0': give a whole number >= 1"),
     ],
 )
@@ -570,7 +681,10 @@ def test_input_is_standard_input_unless_it_is_a_terminal(tiny, capsys, monkeypat
     with pytest.raises(SystemExit) as info:
         cli.main(["predict", "-m", str(tiny["model"])])
     assert info.value.code == 2
-    assert "relclf predict: error: the following arguments are required: INPUT (or pipe documents into standard input)" in capsys.readouterr().err
+    assert (
+        "relclf predict: error: the following arguments are required: INPUT (or pipe documents into standard input)"
+        in capsys.readouterr().err
+    )
 
 
 def test_exit_statuses_are_documented_and_kept(tiny, capsys):
@@ -579,10 +693,18 @@ def test_exit_statuses_are_documented_and_kept(tiny, capsys):
     with pytest.raises(SystemExit):
         cli.main(["-h"])
     help_text = capsys.readouterr().out
-    for line in ("0    done", "1    runtime failure", "2    usage error, or invalid input or model", "130  interrupted", "141  the reader of the output went away"):
+    for line in (
+        "0    done",
+        "1    runtime failure",
+        "2    usage error, or invalid input or model",
+        "130  interrupted",
+        "141  the reader of the output went away",
+    ):
         assert line in help_text
     args = ["predict", str(tiny["input"]), "-m", str(tiny["model"])]
-    assert cli.main([*args, "-o", str(tiny["dir"] / "missing" / "out.pubtator")]) == 1  # cannot write: a runtime failure
+    assert (
+        cli.main([*args, "-o", str(tiny["dir"] / "missing" / "out.pubtator")]) == 1
+    )  # cannot write: a runtime failure
     assert cli.main([*args, "-o", str(tiny["input"])]) == 2  # would replace its input: a usage error
     assert cli.main(["predict", str(tiny["dir"] / "nope.pubtator"), "-m", str(tiny["model"])]) == 2
     err = capsys.readouterr().err.splitlines()
@@ -596,7 +718,10 @@ def test_evaluate_and_score_warn_and_refuse_to_replace_inputs(tiny, capsys):
     from relclf import cli
 
     assert cli.main(["evaluate", str(tiny["train"]), "-m", str(tiny["model"])]) == 0
-    assert "relclf: warning: " + str(tiny["train"]) + ": 20 of its 20 documents were in the model's training data" in capsys.readouterr().err
+    assert (
+        "relclf: warning: " + str(tiny["train"]) + ": 20 of its 20 documents were in the model's training data"
+        in capsys.readouterr().err
+    )
     assert cli.main(["score", str(tiny["train"]), str(tiny["train"]), "-m", str(tiny["model"])]) == 0
     assert "20 of its 20 documents were in the model's training data" in capsys.readouterr().err
     assert cli.main(["score", str(tiny["input"]), str(tiny["train"])]) == 0
@@ -632,7 +757,9 @@ def test_parquet_without_pyarrow_fails_before_the_work(tiny, capsys, monkeypatch
 
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    assert cli.main(["predict", str(tiny["input"]), "-m", str(tiny["model"]), "-o", str(tiny["dir"] / "rel.parquet")]) == 2
+    assert (
+        cli.main(["predict", str(tiny["input"]), "-m", str(tiny["model"]), "-o", str(tiny["dir"] / "rel.parquet")]) == 2
+    )
     assert capsys.readouterr().err == "relclf: error: writing Parquet needs pyarrow: pip install 'relclf[parquet]'\n"
     assert not (tiny["dir"] / "rel.parquet").exists()
 
@@ -642,9 +769,15 @@ def test_parquet_without_pyarrow_fails_before_the_work(tiny, capsys, monkeypatch
 
 def test_evaluate_reports_the_calibration_error_and_cut_offs(synthetic_model_file, tmp_path):
     (tmp_path / "test.pubtator").write_text(synthetic_corpus(8, seed=3, start=800))
-    out = run_cli("evaluate", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--json", str(tmp_path / "s.json"))
+    out = run_cli(
+        "evaluate", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--json", str(tmp_path / "s.json")
+    )
     assert out.returncode == 0, out.stderr
-    assert re.search(r"^calibration error \(ECE, 10 bins, relations scoring >= 0.1\): 0\.\d{3} over [\d,]+ relations$", out.stdout, re.M)
+    assert re.search(
+        r"^calibration error \(ECE, 10 bins, relations scoring >= 0.1\): 0\.\d{3} over [\d,]+ relations$",
+        out.stdout,
+        re.M,
+    )
     rows = [line.split() for line in out.stdout.splitlines() if re.match(r"^\s+0\.[13579]0\s", line)]
     assert [r[0] for r in rows] == ["0.10", "0.30", "0.50", "0.70", "0.90"]
     predicted = [int(r[1]) for r in rows]
@@ -658,15 +791,40 @@ def test_min_precision_says_which_threshold_and_predicts_with_it(synthetic_model
 
     (tmp_path / "test.pubtator").write_text(synthetic_corpus(8, seed=3, start=800))
     point = load_model(synthetic_model_file).model.threshold_for_precision(0.7)
-    out = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--min-precision", "0.7", "--with-scores")
+    out = run_cli(
+        "predict",
+        str(tmp_path / "test.pubtator"),
+        "-m",
+        str(synthetic_model_file),
+        "--min-precision",
+        "0.7",
+        "--with-scores",
+    )
     assert out.returncode == 0, out.stderr
     assert out.stderr == (
         f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
         f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
     )
-    fixed = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--threshold", str(point.threshold), "--with-scores")
+    fixed = run_cli(
+        "predict",
+        str(tmp_path / "test.pubtator"),
+        "-m",
+        str(synthetic_model_file),
+        "--threshold",
+        str(point.threshold),
+        "--with-scores",
+    )
     assert out.stdout == fixed.stdout
-    both = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(synthetic_model_file), "--min-precision", "0.7", "--threshold", "0.3")
+    both = run_cli(
+        "predict",
+        str(tmp_path / "test.pubtator"),
+        "-m",
+        str(synthetic_model_file),
+        "--min-precision",
+        "0.7",
+        "--threshold",
+        "0.3",
+    )
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
 
 
@@ -678,17 +836,36 @@ def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tm
     from relclf.persistence import build_metadata, save_model
 
     model = synthetic_model.model_
-    capped = dataclasses.replace(model, curve=dataclasses.replace(model.curve, precision=np.minimum(model.curve.precision, 0.75)))
+    capped = dataclasses.replace(
+        model, curve=dataclasses.replace(model.curve, precision=np.minimum(model.curve.precision, 0.75))
+    )
     save_model(capped, tmp_path / "m.npz", build_metadata(synthetic_model, []))
     (tmp_path / "test.pubtator").write_text(synthetic_corpus(3, seed=3, start=800))
-    out = run_cli("predict", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "m.npz"), "--min-precision", "0.9", "-o", str(tmp_path / "out.pubtator"))
+    out = run_cli(
+        "predict",
+        str(tmp_path / "test.pubtator"),
+        "-m",
+        str(tmp_path / "m.npz"),
+        "--min-precision",
+        "0.9",
+        "-o",
+        str(tmp_path / "out.pubtator"),
+    )
     assert out.returncode == 2
-    assert out.stderr == "relclf: error: no threshold reached a precision of 0.9 in cross-validation (the highest seen was 0.750)\n"
+    assert (
+        out.stderr
+        == "relclf: error: no threshold reached a precision of 0.9 in cross-validation (the highest seen was 0.750)\n"
+    )
     assert not (tmp_path / "out.pubtator").exists()
 
 
-@pytest.mark.parametrize(("raise_signal", "status", "message"), [("_raise_interrupted", 130, "interrupted"), ("_raise_terminated", 143, "terminated")])
-def test_an_import_that_failed_because_of_a_stop_signal_is_that_stop(monkeypatch, tmp_path, raise_signal, status, message):
+@pytest.mark.parametrize(
+    ("raise_signal", "status", "message"),
+    [("_raise_interrupted", 130, "interrupted"), ("_raise_terminated", 143, "terminated")],
+)
+def test_an_import_that_failed_because_of_a_stop_signal_is_that_stop(
+    monkeypatch, tmp_path, raise_signal, status, message
+):
     """Ctrl-C or SIGTERM while a compiled extension initializes surfaces as ImportError("initialization
     failed"); once the signal has reached the command that is the stop it asked for, otherwise a real failure."""
     from relclf import api, cli

@@ -47,7 +47,9 @@ def test_context_inputs_place_each_pair_in_its_document_and_among_its_entities_p
     column = {name: inputs[:, k] for k, name in enumerate(names)}
     assert column["decision"] == pytest.approx(decision)
     # pair (0,2): entity 0's other pair scores 0.9 (higher), entity 2's other pair 0.5 (higher)
-    assert column["a_best_other"][1] == pytest.approx(_logit(0.9)) and column["b_best_other"][1] == pytest.approx(_logit(0.5))
+    assert column["a_best_other"][1] == pytest.approx(_logit(0.9)) and column["b_best_other"][1] == pytest.approx(
+        _logit(0.5)
+    )
     assert column["a_higher"][1] == pytest.approx(np.log(2)) and column["b_higher"][1] == pytest.approx(np.log(2))
     # pair (0,1) is the top pair of its document: nothing higher, gap 0
     assert column["doc_higher"][0] == 0 and column["doc_gap"][0] == pytest.approx(0)

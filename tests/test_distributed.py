@@ -25,7 +25,9 @@ def model(synthetic_model) -> RelationExtractor:
 @pytest.fixture(scope="module")
 def cluster():
     # one in-process worker with two threads: starts in about a second and still runs chunks concurrently
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
         yield cluster
 
 

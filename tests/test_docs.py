@@ -211,7 +211,10 @@ def run_command(text: str, env: dict[str, str]) -> tuple[int, str]:
         if not any(_is_relclf(stage) for stage in stages):  # a plain shell pipeline: bash runs it whole
             done = subprocess.run(
                 ["bash", "-c", f"(exit {status}); " + " | ".join(stages)],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                check=False,
             )
             status = done.returncode
             shown += done.stdout
@@ -239,8 +242,12 @@ def run_command(text: str, env: dict[str, str]) -> tuple[int, str]:
                     data = out
             else:
                 done = subprocess.run(
-                    ["bash", "-c", stage], input=data or b"", stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT if last else subprocess.PIPE, env=env, check=False,
+                    ["bash", "-c", stage],
+                    input=data or b"",
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT if last else subprocess.PIPE,
+                    env=env,
+                    check=False,
                 )
                 status = done.returncode
                 if last:
@@ -271,8 +278,13 @@ def cluster_if_slow():
     distributed = pytest.importorskip("distributed")
     dask = Path(sys.executable).parent / "dask"
     started = [
-        subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "8786", "--no-dashboard"], stderr=subprocess.DEVNULL),
-        subprocess.Popen([dask, "worker", "tcp://127.0.0.1:8786", "--nworkers", "2", "--nthreads", "1", "--no-dashboard"], stderr=subprocess.DEVNULL),
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", "8786", "--no-dashboard"], stderr=subprocess.DEVNULL
+        ),
+        subprocess.Popen(
+            [dask, "worker", "tcp://127.0.0.1:8786", "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+            stderr=subprocess.DEVNULL,
+        ),
     ]
     try:
         with distributed.Client("tcp://127.0.0.1:8786", timeout="60s") as client:
@@ -312,8 +324,12 @@ def test_console_block_shows_what_the_commands_print(block: Block, workspace: Pa
     for command in block.commands:
         status, shown = run_command(command.text, env)
         if not matches(command.expected, shown):
-            diff = "\n".join(difflib.unified_diff(command.expected, shown.splitlines(), "shown", "printed", lineterm=""))
-            pytest.fail(f"{block.page.name}:{command.line}: $ {command.text}\n(exit status {status})\n{diff}", pytrace=False)
+            diff = "\n".join(
+                difflib.unified_diff(command.expected, shown.splitlines(), "shown", "printed", lineterm="")
+            )
+            pytest.fail(
+                f"{block.page.name}:{command.line}: $ {command.text}\n(exit status {status})\n{diff}", pytrace=False
+            )
 
 
 def test_blocks_are_found_and_well_formed() -> None:
@@ -332,7 +348,9 @@ def test_no_transcript_escapes_the_check(page: Path) -> None:
         if line.startswith("```"):
             fence = None if fence is not None else line[3:].strip()
         elif fence is not None and fence != "console":
-            assert not line.startswith("$ "), f"{page.name}:{number}: a '$ ' transcript in a ```{fence} block is not checked"
+            assert not line.startswith("$ "), (
+                f"{page.name}:{number}: a '$ ' transcript in a ```{fence} block is not checked"
+            )
         elif fence is None and line.lstrip().startswith("<!--") and "doc-check" in line:
             following = next((later for later in lines[number:] if later.strip()), "")
             assert _marks_before([line, following], 1) and following.strip() == "```console", (
@@ -359,7 +377,9 @@ def test_elisions_match_runs_of_lines_and_text_within_a_line() -> None:
 def test_commands_split_at_pipes_and_chains_but_not_inside_quotes() -> None:
     assert split_command("relclf score a b | tail -3") == [("", ["relclf score a b", "tail -3"])]
     assert split_command("relclf convert a -o b && cmp b c && echo identical") == [
-        ("", ["relclf convert a -o b"]), ("&&", ["cmp b c"]), ("&&", ["echo identical"])
+        ("", ["relclf convert a -o b"]),
+        ("&&", ["cmp b c"]),
+        ("&&", ["echo identical"]),
     ]
     assert split_command("grep -P '^a|b;c' x  # a comment") == [("", ["grep -P '^a|b;c' x"])]
     assert split_command("relclf predict x 2>&1 | head -1") == [("", ["relclf predict x 2>&1", "head -1"])]
@@ -442,3 +462,13 @@ def test_python_names_in_the_prose_exist(page: Path) -> None:
 
 def test_readme_is_a_front_page() -> None:
     assert len((REPO / "README.md").read_text(encoding="utf-8").splitlines()) <= 250
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """CI (.ci/run) runs, after installing the test extras, the very checks README.md's second set-up command gives."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if 'pip install -e ".[test]"' in line)
+    readme_checks = command.split('pip install -e ".[test]" && ', 1)[1].split(" && ")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    after_install = ci[next(i for i, line in enumerate(ci) if line.startswith("pip install")) + 1 :]
+    assert [line for line in after_install if line.strip() and not line.startswith("#")] == readme_checks

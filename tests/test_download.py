@@ -66,7 +66,10 @@ def test_good_archive_is_verified_unpacked_and_paths_printed(server, tmp_path, c
     assert out[0].startswith(f"downloaded {base}/BIORED.zip (") and out[0].endswith(f"SHA-256 {digest}")
     assert out[1] == "checksum: verified"
     assert out[2:4] == [str(dest / "biored" / "Dev.PubTator"), str(dest / "biored" / "Train.PubTator")]
-    assert out[4] == f"train with: relclf train {dest / 'biored' / 'Train.PubTator'} --dev {dest / 'biored' / 'Dev.PubTator'} -o biored.npz"
+    assert (
+        out[4]
+        == f"train with: relclf train {dest / 'biored' / 'Train.PubTator'} --dev {dest / 'biored' / 'Dev.PubTator'} -o biored.npz"
+    )
     assert (dest / "biored" / "Train.PubTator").read_text() == TRAIN
     assert sorted(p.name for p in dest.rglob("*")) == ["Dev.PubTator", "Train.PubTator", "biored"]  # nothing else kept
 
@@ -78,7 +81,10 @@ def test_checksum_mismatch_is_refused_and_nothing_is_left(server, tmp_path, caps
     status = cli.main(["download", "biored", "--dest", str(dest), "--base-url", base, "--sha256", "0" * 64])
     assert status == 1  # a runtime failure
     err = capsys.readouterr().err
-    assert err.startswith(f"relclf: error: {base}/BIORED.zip: SHA-256 mismatch: expected {'0' * 64}, got ") and err.count("\n") == 1
+    assert (
+        err.startswith(f"relclf: error: {base}/BIORED.zip: SHA-256 mismatch: expected {'0' * 64}, got ")
+        and err.count("\n") == 1
+    )
     assert not dest.exists()
     existing = tmp_path / "existing"
     existing.mkdir()
@@ -143,7 +149,14 @@ def test_download_api_and_urls(server, tmp_path):
 
 def test_same_file_name_in_two_folders_is_kept_apart(tmp_path):
     archive = tmp_path / "two.zip"
-    build_zip(archive, {"DNorm/TestSet.PubTator.txt": "a", "tmChem/TestSet.PubTator.txt": "b", "CDR/CDR_TrainingSet.PubTator.txt": TRAIN})
+    build_zip(
+        archive,
+        {
+            "DNorm/TestSet.PubTator.txt": "a",
+            "tmChem/TestSet.PubTator.txt": "b",
+            "CDR/CDR_TrainingSet.PubTator.txt": TRAIN,
+        },
+    )
     names = [p.name for p in unpack_pubtator(archive, tmp_path / "out")]
     assert names == ["CDR_TrainingSet.PubTator.txt", "DNorm_TestSet.PubTator.txt", "tmChem_TestSet.PubTator.txt"]
     assert (tmp_path / "out" / "tmChem_TestSet.PubTator.txt").read_text() == "b"
@@ -162,7 +175,9 @@ def test_archive_without_pubtator_files_is_refused(tmp_path):
 def test_members_too_large_alone_or_together_are_refused_before_extracting(tmp_path):
     archive = tmp_path / "big.zip"
     build_zip(archive, {"a/Train.PubTator": TRAIN, "a/Dev.PubTator": DEV})
-    with pytest.raises(DownloadError, match=r"member 'a/Train.PubTator' unpacks to [\d,]+ bytes, more than the 100 allowed"):
+    with pytest.raises(
+        DownloadError, match=r"member 'a/Train.PubTator' unpacks to [\d,]+ bytes, more than the 100 allowed"
+    ):
         unpack_pubtator(archive, tmp_path / "one", max_member=100)
     with pytest.raises(DownloadError, match=r"its PubTator files unpack to [\d,]+ bytes, more than the 1,000 allowed"):
         unpack_pubtator(archive, tmp_path / "all", max_total=1_000)
@@ -176,7 +191,9 @@ def test_a_member_larger_than_it_declares_is_stopped(tmp_path):
 
     with pytest.raises(DownloadError, match="'Train.PubTator' unpacks to more than the 10 bytes it declares"):
         module._copy(io.BytesIO(TRAIN.encode()), tmp_path / "out.PubTator", 10, "Train.PubTator", tmp_path / "a.zip")
-    module._copy(io.BytesIO(TRAIN.encode()), tmp_path / "ok.PubTator", len(TRAIN.encode()), "Train.PubTator", tmp_path / "a.zip")
+    module._copy(
+        io.BytesIO(TRAIN.encode()), tmp_path / "ok.PubTator", len(TRAIN.encode()), "Train.PubTator", tmp_path / "a.zip"
+    )
     assert (tmp_path / "ok.PubTator").read_text() == TRAIN
 
 

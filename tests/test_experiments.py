@@ -185,7 +185,10 @@ def test_provenance_records_command_commit_versions_machine_and_date() -> None:
         assert (record["commit"], record["dirty"]) == ("unknown", None)
     assert record["versions"]["relclf"].startswith(relclf.__version__)
     assert {k: v for k, v in record["versions"].items() if k != "relclf"} == {
-        "scikit-learn": sklearn.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__, "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "python": platform.python_version(),
     }
     assert record["machine"] == machine.describe_machine()
     assert f"{platform.python_version()}" in record["machine"]
@@ -205,7 +208,9 @@ def test_git_state_sees_the_commit_and_uncommitted_changes(tmp_path: Path) -> No
     (tmp_path / "a.txt").write_text("one\n")
     subprocess.run([*git, "add", "a.txt"], cwd=tmp_path, check=True)
     subprocess.run([*git, "commit", "-qm", "one"], cwd=tmp_path, check=True)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
     (tmp_path / "results.md").write_text("untracked output\n")
     assert machine.git_state(tmp_path) == (head, False)
     (tmp_path / "a.txt").write_text("two\n")
@@ -215,8 +220,17 @@ def test_git_state_sees_the_commit_and_uncommitted_changes(tmp_path: Path) -> No
 def test_stamps_put_the_record_in_markdown_and_json() -> None:
     machine = load_script(EXPERIMENTS / "machine.py")
     record = {
-        "command": "python experiments/x.py --runs 3", "commit": "0123456789abcdef0123", "dirty": True, "date": "2026-12-01 10:00 UTC",
-        "versions": {"relclf": "0.2.0", "scikit-learn": "1.9.1", "numpy": "2.0.0", "scipy": "1.14.0", "python": "3.11.7"},
+        "command": "python experiments/x.py --runs 3",
+        "commit": "0123456789abcdef0123",
+        "dirty": True,
+        "date": "2026-12-01 10:00 UTC",
+        "versions": {
+            "relclf": "0.2.0",
+            "scikit-learn": "1.9.1",
+            "numpy": "2.0.0",
+            "scipy": "1.14.0",
+            "python": "3.11.7",
+        },
         "machine": "AMD EPYC, 2 cores",
     }
     line = (
@@ -273,7 +287,15 @@ def test_scale_benchmark_stage_costs_run_on_a_fitted_model(tiny, tmp_path) -> No
     # every figure is a measured time, none a difference of two: never negative, however noisy the machine
     assert all(costs[f"{k}_seconds"] >= 0 for k in (*stages, "candidates")) and costs["stage_total_seconds"] > 0
     assert costs["stage_total_seconds"] == round(sum(costs[f"{k}_seconds"] for k in stages), 2)
-    table = benchmark.markdown({"provenance": {"command": "c"}, "predict": [], "startup": [], "training": [], "stages": {"after": {"abstracts": 8, **costs}}})
+    table = benchmark.markdown(
+        {
+            "provenance": {"command": "c"},
+            "predict": [],
+            "startup": [],
+            "training": [],
+            "stages": {"after": {"abstracts": 8, **costs}},
+        }
+    )
     assert "| of which candidates (timed alone) |" in table and "| featurize |" in table
 
 
@@ -281,4 +303,3 @@ def test_hostile_document_is_valid_pubtator() -> None:
     hostile = load_script(EXPERIMENTS / "hostile_document.py")
     (document,) = parse(hostile.hostile_document(n_entities=8))
     assert len({m.identifier for m in document.mentions}) == 8 and len(document.mentions) == 16
-

@@ -36,7 +36,9 @@ def test_strongest_features_per_label_are_the_cue_words(model):
     assert any("inhibits" in w.feature for w in explanation.labels["Negative_Correlation"])
     assert any("induces" in w.feature for w in explanation.labels["Positive_Correlation"])
     assert all(w.weight > 0 for w in explanation.related) and all(w.weight < 0 for w in explanation.unrelated)
-    assert [abs(w.weight) for w in explanation.related] == sorted((abs(w.weight) for w in explanation.related), reverse=True)
+    assert [abs(w.weight) for w in explanation.related] == sorted(
+        (abs(w.weight) for w in explanation.related), reverse=True
+    )
     assert "toward Positive_Correlation:" in explanation.text()
 
 
@@ -56,7 +58,9 @@ def test_pair_contributions_add_up_to_the_model_decision(model, document):
     labeler = model.own_labelers_.get(candidates[row].type_pair, model.labeler_)
     labeler_value = labeler.decision_function(X[row])[0]  # binary: positive toward classes_[1]
     sign = 1 if explanation.label == labeler.classes_[1] else -1
-    assert explanation.labeler is not None and explanation.labeler.total == pytest.approx(sign * labeler_value, abs=1e-4)
+    assert explanation.labeler is not None and explanation.labeler.total == pytest.approx(
+        sign * labeler_value, abs=1e-4
+    )
     assert explanation.labeler.total > 0  # the chosen label is the side the decision falls on
     # the same score as prediction gives
     (predicted,) = model.predict_documents([document.with_relations(())], threshold=0.0)
@@ -76,7 +80,10 @@ def test_pair_top_features_are_present_in_the_pair(model, document):
     cue = "induces" if gold.label == "Positive_Correlation" else "inhibits"
     assert any(cue in c.feature for c in top), [c.feature for c in top]
     pair = next(c for c in candidates if c.key == gold.pair)
-    assert any(f"[A: {pair.a.mentions[0].text}]" in line and f"[B: {pair.b.mentions[0].text}]" in line for line in explanation.contexts)
+    assert any(
+        f"[A: {pair.a.mentions[0].text}]" in line and f"[B: {pair.b.mentions[0].text}]" in line
+        for line in explanation.contexts
+    )
 
 
 def test_pair_errors_name_the_problem(model, document):
@@ -102,11 +109,38 @@ def test_cli_explain(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("detector (related vs no relation") and "labeler - toward Positive_Correlation:" in out
     relation = parse(test_text)[0].relations[0]
-    status = cli.main(["explain", "-m", str(tmp_path / "m.npz"), str(tmp_path / "test.pubtator"), "--doc", "700", "--pair", relation.id1, relation.id2])
+    status = cli.main(
+        [
+            "explain",
+            "-m",
+            str(tmp_path / "m.npz"),
+            str(tmp_path / "test.pubtator"),
+            "--doc",
+            "700",
+            "--pair",
+            relation.id1,
+            relation.id2,
+        ]
+    )
     assert status == 0
     out = capsys.readouterr().out
     assert f"predicted {relation.label}; gold: {relation.label}" in out and "[A: " in out and "[B: " in out
-    assert cli.main(["explain", "-m", str(tmp_path / "m.npz"), str(tmp_path / "test.pubtator"), "--doc", "9", "--pair", "a", "b"]) == 2
+    assert (
+        cli.main(
+            [
+                "explain",
+                "-m",
+                str(tmp_path / "m.npz"),
+                str(tmp_path / "test.pubtator"),
+                "--doc",
+                "9",
+                "--pair",
+                "a",
+                "b",
+            ]
+        )
+        == 2
+    )
     assert capsys.readouterr().err == f"relclf: error: {tmp_path / 'test.pubtator'}:0: no document with ID 9\n"
 
 
@@ -116,7 +150,9 @@ def test_three_labels_one_vs_rest_contributions_add_up(document):
     docs = parse(synthetic_corpus(40, seed=1))
     # a third label (on every third document's induced pairs) makes the labeler one-vs-rest
     docs = [
-        d.with_relations([replace(r, label="Bind") if i % 3 == 0 and r.label == "Positive_Correlation" else r for r in d.relations])
+        d.with_relations(
+            [replace(r, label="Bind") if i % 3 == 0 and r.label == "Positive_Correlation" else r for r in d.relations]
+        )
         for i, d in enumerate(docs)
     ]
     model = RelationExtractor(cv=2, own_labelers=False).fit(docs)  # the pooled labeler explains every pair
@@ -126,7 +162,10 @@ def test_three_labels_one_vs_rest_contributions_add_up(document):
     candidates = model.candidates(document)
     X = model.model_.transform(model.model_.featurize([document]))
     row = X[next(i for i, c in enumerate(candidates) if c.key == gold.pair)]
-    values = {str(label): est.decision_function(row)[0] for label, est in zip(model.labeler_.classes_, model.labeler_.estimators_)}
+    values = {
+        str(label): est.decision_function(row)[0]
+        for label, est in zip(model.labeler_.classes_, model.labeler_.estimators_)
+    }
     assert explanation.label == max(values, key=values.get)
     assert explanation.labeler.total == pytest.approx(values[explanation.label], abs=1e-4)
     assert sorted(explain_model(model.model_).labels) == ["Bind", "Negative_Correlation", "Positive_Correlation"]
@@ -157,11 +196,17 @@ def test_explanation_names_the_sentence_the_features_used():
     text = f"{title} {abstract}"
     mentions = tuple(
         Mention(text.index(word), text.index(word) + len(word), word, kind, identifier)
-        for word, kind, identifier in (("Cisplatin", "Chemical", "D002945"), ("cancer", "Disease", "D009369"), ("cisplatin", "Chemical", "D002945"))
+        for word, kind, identifier in (
+            ("Cisplatin", "Chemical", "D002945"),
+            ("cancer", "Disease", "D009369"),
+            ("cisplatin", "Chemical", "D002945"),
+        )
     )
     document = Document("9", title, abstract, mentions)
     candidate = Candidate("9", *document_entities(document))
     batch = featurize([document], Vocabulary(growing=True), ["Chemical|Disease"])
-    assert batch.shared[1].tolist() == [2]  # the features: title = 0, "Levels rose." = 1, "Ösophagus ... cisplatin." = 2
+    assert batch.shared[1].tolist() == [
+        2
+    ]  # the features: title = 0, "Levels rose." = 1, "Ösophagus ... cisplatin." = 2
     lines = mark_mentions(document, candidate)
     assert lines == ["title: [A: Cisplatin] study.", "sentence 2: Ösophagus [B: cancer] grew after [A: cisplatin]."]

@@ -74,7 +74,13 @@ def setup(tmp_path_factory, synthetic_train, synthetic_model_file) -> dict[str, 
     test.write_text(synthetic_corpus(300, seed=2, start=500))
     expected = relclf("predict", str(test), "-m", str(synthetic_model_file))
     assert expected.returncode == 0, expected.stderr
-    return {"dir": path, "train": synthetic_train, "model": synthetic_model_file, "test": test, "expected": expected.stdout}
+    return {
+        "dir": path,
+        "train": synthetic_train,
+        "model": synthetic_model_file,
+        "test": test,
+        "expected": expected.stdout,
+    }
 
 
 @pytest.fixture
@@ -165,7 +171,10 @@ def test_damaged_model(setup, out_dir):
 # --- outputs that cannot be written ------------------------------------------------------------------
 
 
-@pytest.mark.skipif(IS_ROOT, reason="running as root: file permissions do not stop root from writing (test_read_only_file_system_as_output_directory uses a read-only mount instead)")
+@pytest.mark.skipif(
+    IS_ROOT,
+    reason="running as root: file permissions do not stop root from writing (test_read_only_file_system_as_output_directory uses a read-only mount instead)",
+)
 def test_read_only_output_directory(setup, out_dir):
     out_dir.chmod(0o500)
     try:
@@ -200,7 +209,9 @@ def test_full_device_as_output_and_as_stdout(setup):
     with open("/dev/full", "w") as full:  # a real process: its standard output is the full device
         proc = subprocess.run(
             [sys.executable, "-m", "relclf", "predict", str(setup["test"]), "-m", str(setup["model"])],
-            stdout=full, stderr=subprocess.PIPE, text=True,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
         )
     assert_one_line_error(proc, "<stdout>: cannot write: No space left on device", status=1)
 
@@ -208,7 +219,9 @@ def test_full_device_as_output_and_as_stdout(setup):
 def test_file_size_limit_mid_write_leaves_nothing(setup, out_dir):
     # the predictions are ~150 KB; the limit stops the write after 16 KB, as a full disk would
     target = out_dir / "pred.pubtator"
-    out = relclf_limited("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target), limit_file_size=16_384)
+    out = relclf_limited(
+        "predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target), limit_file_size=16_384
+    )
     assert_one_line_error(out, f"{target}: cannot write: File too large", status=1)
     assert list(out_dir.iterdir()) == []
 
@@ -224,7 +237,13 @@ def test_train_whose_model_cannot_be_written_leaves_no_model(setup, out_dir):
 def _tmpfs(mount_point: Path, options: str, instead: str):
     """Mount a tmpfs with ``options`` at ``mount_point`` (needs root and mount permission), or skip."""
     mount_point.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], capture_output=True, text=True) if IS_ROOT else None
+    made = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount_point)], capture_output=True, text=True
+        )
+        if IS_ROOT
+        else None
+    )
     if made is None or made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root and mount permission); {instead}")
     try:
@@ -236,13 +255,17 @@ def _tmpfs(mount_point: Path, options: str, instead: str):
 @pytest.fixture
 def tiny_tmpfs(tmp_path):
     """A 64 KB tmpfs: a real full disk."""
-    with _tmpfs(tmp_path / "tiny", "size=64k", "the /dev/full and file-size-limit cases cover a full disk") as mount_point:
+    with _tmpfs(
+        tmp_path / "tiny", "size=64k", "the /dev/full and file-size-limit cases cover a full disk"
+    ) as mount_point:
         yield mount_point
 
 
 def test_read_only_file_system_as_output_directory(setup, tmp_path):
     # a read-only mount stops root too, unlike file permissions
-    with _tmpfs(tmp_path / "ro", "ro,size=64k", "test_read_only_output_directory covers it for non-root users") as mount_point:
+    with _tmpfs(
+        tmp_path / "ro", "ro,size=64k", "test_read_only_output_directory covers it for non-root users"
+    ) as mount_point:
         target = mount_point / "pred.pubtator"
         out = relclf("predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(target))
         assert_one_line_error(out, f"{target}: cannot write: Read-only file system", status=1)
@@ -294,12 +317,33 @@ def _start_predicting(setup: dict[str, Path], target: Path, jobs: str, **popen) 
     documents each, at most 4 * n_jobs in flight), its input left open: it writes what it has and
     waits for more. Returns once some predictions sit in the temporary file."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "relclf", "predict", "-", "-m", str(setup["model"]), "-o", str(target), "--n-jobs", jobs],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible, **popen,
+        [
+            sys.executable,
+            "-m",
+            "relclf",
+            "predict",
+            "-",
+            "-m",
+            str(setup["model"]),
+            "-o",
+            str(target),
+            "--n-jobs",
+            jobs,
+        ],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_interruptible,
+        **popen,
     )
     proc.stdin.write(synthetic_corpus(2600, seed=3, start=5000))
     proc.stdin.flush()
-    _wait_for(lambda: any(target.parent.glob(f".{target.name}.*.tmp")) and next(target.parent.glob(f".{target.name}.*.tmp")).stat().st_size > 0)
+    _wait_for(
+        lambda: (
+            any(target.parent.glob(f".{target.name}.*.tmp"))
+            and next(target.parent.glob(f".{target.name}.*.tmp")).stat().st_size > 0
+        )
+    )
     return proc
 
 
@@ -375,7 +419,11 @@ def test_a_killed_worker_ends_the_run_with_a_clear_error(setup, out_dir):
     assert workers, "no worker processes found"
     os.kill(workers[0], signal.SIGKILL)
     _, stderr = _communicate(proc, synthetic_corpus(600, seed=5, start=20000))
-    assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), "a worker process ended unexpectedly", status=1)
+    assert_one_line_error(
+        subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr),
+        "a worker process ended unexpectedly",
+        status=1,
+    )
     assert list(out_dir.iterdir()) == []
 
 
@@ -384,7 +432,11 @@ def test_train_killed_leaves_no_model(setup, out_dir, sig):
     target = out_dir / "m.npz"
     proc = subprocess.Popen(
         [sys.executable, "-m", "relclf", "train", "-", "-o", str(target), "--cv", "2"],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, preexec_fn=_interruptible,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=_interruptible,
     )
     # ~600 KB through a 64 KB pipe: once written, the run is past start-up and reading its input
     proc.stdin.write(synthetic_corpus(1200, seed=4))
@@ -414,8 +466,19 @@ def test_train_killed_leaves_no_model(setup, out_dir, sig):
 def test_two_predictions_into_the_same_directory_do_not_interfere(setup, out_dir):
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "relclf", "predict", str(setup["test"]), "-m", str(setup["model"]), "-o", str(out_dir / f"p{i}.pubtator")],
-            stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "relclf",
+                "predict",
+                str(setup["test"]),
+                "-m",
+                str(setup["model"]),
+                "-o",
+                str(out_dir / f"p{i}.pubtator"),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for i in (1, 2)
     ]
@@ -429,8 +492,22 @@ def test_two_predictions_into_the_same_directory_do_not_interfere(setup, out_dir
 def test_two_trainings_into_the_same_directory_do_not_interfere(setup, out_dir):
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "relclf", "train", str(setup["train"]), "-o", str(out_dir / f"m{i}.npz"), "--cv", "2", "--seed", str(i)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "relclf",
+                "train",
+                str(setup["train"]),
+                "-o",
+                str(out_dir / f"m{i}.npz"),
+                "--cv",
+                "2",
+                "--seed",
+                str(i),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for i in (1, 2)
     ]
@@ -454,7 +531,8 @@ def test_a_closed_stdout_ends_the_run_quietly_and_stops_the_workers(setup, tmp_p
     big.write_text(synthetic_corpus(1500, seed=3, start=5000))
     proc = subprocess.Popen(
         [sys.executable, "-m", "relclf", "predict", str(big), "-m", str(setup["model"]), "--n-jobs", jobs],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     lines = [proc.stdout.readline(), proc.stdout.readline()]
     workers = _children(proc.pid)

@@ -11,7 +11,13 @@ from relclf.extract.features import CATEGORICAL, NUMERIC, FeatureBatch, featuriz
 from relclf.extract.text import Vocabulary
 from relclf.extract.vectorizer import cue_name, signal_name
 
-ALL_TYPE_PAIRS = sorted({"|".join(sorted((x, y))) for x in ("Chemical", "Disease", "Gene", "Species", "Variant") for y in ("Chemical", "Disease", "Gene", "Species", "Variant")})
+ALL_TYPE_PAIRS = sorted(
+    {
+        "|".join(sorted((x, y)))
+        for x in ("Chemical", "Disease", "Gene", "Species", "Variant")
+        for y in ("Chemical", "Disease", "Gene", "Species", "Variant")
+    }
+)
 
 
 class View:
@@ -26,12 +32,17 @@ class View:
         self.between = " ".join(words[i] for i in between.values[between.offsets[index] : between.offsets[index + 1]])
         self.shared = tuple(s for p, s in zip(*batch.shared) if p == index)
         self.far = tuple(s for p, s in zip(*batch.far) if p == index)
-        self.signals = {name: signal_name(int(code), type_pairs)[len(name) + 1 :] for name, code in zip(CATEGORICAL, batch.categorical[index])}
+        self.signals = {
+            name: signal_name(int(code), type_pairs)[len(name) + 1 :]
+            for name, code in zip(CATEGORICAL, batch.categorical[index])
+        }
         self.signals |= dict(zip(NUMERIC, batch.numeric[index].tolist()))
         self.cue_pattern = cue_name(int(batch.cue_pattern[index]), type_pairs)
         self.cue_shares = batch.cue_shares[index].tolist()
         names = batch.names
-        self.names_a = [words[i] for i in names.values[names.offsets[pairs.a[index]] : names.offsets[pairs.a[index] + 1]]]
+        self.names_a = [
+            words[i] for i in names.values[names.offsets[pairs.a[index]] : names.offsets[pairs.a[index] + 1]]
+        ]
 
 
 def views(documents, type_pairs=ALL_TYPE_PAIRS):
@@ -91,7 +102,9 @@ def test_long_gaps_keep_their_first_and_last_twelve_words():
     words = " ".join(f"w{k}" for k in range(30))
     text = f"Lithium {words} fibrosis."
     end = len("Lithium ") + len(words) + 1
-    document = parse_one(f"1|t|T.\n1|a|{text}\n1\t3\t10\tLithium\tChemical\tC1\n1\t{end + 3}\t{end + 11}\tfibrosis\tDisease\tD1\n")
+    document = parse_one(
+        f"1|t|T.\n1|a|{text}\n1\t3\t10\tLithium\tChemical\tC1\n1\t{end + 3}\t{end + 11}\tfibrosis\tDisease\tD1\n"
+    )
     (view,) = views([document])[2]
     tokens = view.between.split()
     assert tokens[:3] == ["@A@", "w0", "w0"] and tokens[12] == "…" and tokens[-2:] == ["@B@", "|"]
@@ -101,7 +114,10 @@ def test_long_gaps_keep_their_first_and_last_twelve_words():
 def test_digits_read_zero_and_words_are_lower_cased(batch_400):
     batch, vocabulary, found = batch_400
     assert pair_of(found, "D001241", "10090").between == "@A@ inhibits @Gene@ via @Gene@ in 0 @B@ |"
-    sentences = [" ".join(vocabulary.words[i] for i in batch.sentences.values[a:b]) for a, b in zip(batch.sentences.offsets[:-1], batch.sentences.offsets[1:])]
+    sentences = [
+        " ".join(vocabulary.words[i] for i in batch.sentences.values[a:b])
+        for a, b in zip(batch.sentences.offsets[:-1], batch.sentences.offsets[1:])
+    ]
     assert sentences[1] == "@Chemical@ inhibits @Gene@ via @Gene@ in 0 @Species@ ."
     assert sentences[2] == "later , @Disease@ was seen ."
     assert "name=tp00" in pair_of(found, "7157", "1956").names_a  # TP53
@@ -169,7 +185,9 @@ def test_counts_ranks_and_partners(batch_400):
     assert aspirin_tp53["n_a"] == pytest.approx(np.log1p(2)) and aspirin_tp53["n_shared"] == pytest.approx(np.log1p(2))
     assert aspirin_tp53["shared_frac"] == 1.0  # title and sentence 1, both
     assert aspirin_tp53["partners_a"] == pytest.approx(np.log1p(4))  # 5 entities, each in 4 pairs
-    assert aspirin_tp53["n_entities"] == pytest.approx(np.log1p(5)) and aspirin_tp53["n_sentences"] == pytest.approx(np.log1p(3))
+    assert aspirin_tp53["n_entities"] == pytest.approx(np.log1p(5)) and aspirin_tp53["n_sentences"] == pytest.approx(
+        np.log1p(3)
+    )
     assert aspirin_tp53["rank_a"] == "1" and aspirin_tp53["a_first"] == 1.0
 
 
@@ -180,13 +198,19 @@ def _one_pair(text: str, a: tuple[int, int, str, str, str], b: tuple[int, int, s
 
 
 def test_direction_cues_and_negation_are_found_near_the_pair():
-    up = _one_pair("Lithium induces fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (16, 24, "fibrosis", "Disease", "D1"))
+    up = _one_pair(
+        "Lithium induces fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (16, 24, "fibrosis", "Disease", "D1")
+    )
     assert up.cue_pattern == "Chemical|Disease&up&neg=False&a=up&b=up"
     assert up.cue_shares[0] == 1.0
-    down = _one_pair("Lithium did not reduce fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (23, 31, "fibrosis", "Disease", "D1"))
+    down = _one_pair(
+        "Lithium did not reduce fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (23, 31, "fibrosis", "Disease", "D1")
+    )
     assert down.cue_pattern == "Chemical|Disease&down&neg=True&a=down&b=down"
     assert down.signals["negated"] == 1.0
-    none = _one_pair("Lithium and fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (12, 20, "fibrosis", "Disease", "D1"))
+    none = _one_pair(
+        "Lithium and fibrosis.", (0, 7, "Lithium", "Chemical", "C1"), (12, 20, "fibrosis", "Disease", "D1")
+    )
     assert none.cue_pattern == "Chemical|Disease&none&neg=False&a=&b="
     assert sum(none.cue_shares) == 0.0
 

@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from relclf.errors import InputError, OutputError
-from relclf.io.files import atomic_writer, check_outputs, check_writable, expand_inputs, inner_suffix, is_gzip_name, open_binary
+from relclf.io.files import (
+    atomic_writer,
+    check_outputs,
+    check_writable,
+    expand_inputs,
+    inner_suffix,
+    is_gzip_name,
+    open_binary,
+)
 
 
 def names(directory: Path) -> list[str]:
@@ -136,10 +144,13 @@ def test_a_compressed_stream_opened_twice_is_read_from_its_start(monkeypatch):
         assert handle.read() == PUBTATOR
 
 
-@pytest.mark.parametrize(("damage", "message"), [
-    (lambda data: data[: len(data) // 2], "gzip data ends early: the compressed file is truncated"),
-    (lambda data: data[:-8] + bytes(8), "damaged gzip data (CRC check failed"),
-])
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda data: data[: len(data) // 2], "gzip data ends early: the compressed file is truncated"),
+        (lambda data: data[:-8] + bytes(8), "damaged gzip data (CRC check failed"),
+    ],
+)
 def test_damaged_gzip_names_the_first_line_it_cannot_give(tmp_path, damage, message):
     text = b"".join(b"%d|t|Title number %d.\n%d|a|x\n\n" % (i, i, i) for i in range(20_000))
     data = damage(gzip.compress(text, mtime=0))
@@ -232,5 +243,10 @@ def test_expand_inputs_asks_about_directory_files_only(tmp_path, caplog):
     def accept(path):
         return "a checksum" if path.suffix == ".md5" else None
 
-    assert expand_inputs([tmp_path / "d", tmp_path / "c.md5"], accept=accept) == [tmp_path / "d" / "a.pubtator", tmp_path / "c.md5"]
-    assert [r.getMessage() for r in caplog.records] == [f"{tmp_path / 'd'}: skipped 1 file(s) that hold no documents: b.md5 (a checksum)"]
+    assert expand_inputs([tmp_path / "d", tmp_path / "c.md5"], accept=accept) == [
+        tmp_path / "d" / "a.pubtator",
+        tmp_path / "c.md5",
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{tmp_path / 'd'}: skipped 1 file(s) that hold no documents: b.md5 (a checksum)"
+    ]

@@ -37,7 +37,10 @@ def test_best_f1_counts_gold_that_no_score_covers():
 def test_one_standard_error_rule_prefers_the_simpler_option_unless_the_gain_is_clear():
     rng = np.random.default_rng(0)
     noise = rng.normal(size=400)
-    assert simplest_within_one_error({"simple": noise + 0.01, "complex": noise + rng.normal(scale=1.0, size=400)}) == "simple"
+    assert (
+        simplest_within_one_error({"simple": noise + 0.01, "complex": noise + rng.normal(scale=1.0, size=400)})
+        == "simple"
+    )
     assert simplest_within_one_error({"simple": noise + 0.5, "complex": noise}) == "complex"
     # the order given is the order of simplicity
     assert simplest_within_one_error({"complex": noise, "simple": noise}) == "complex"
@@ -95,7 +98,10 @@ def test_the_context_stage_is_kept_where_the_abstract_decides():
     pairs, decision, positive = _documents_with_one_related_pair(300, 4)
     choice = fit_context(decision, pairs, positive, _folds(pairs.doc))
     assert choice.stage is not None and "document" in choice.stage.groups
-    assert choice.scores["kept"] and choice.scores["log_loss"][choice.scores["inputs"]] < choice.scores["log_loss"]["score"]
+    assert (
+        choice.scores["kept"]
+        and choice.scores["log_loss"][choice.scores["inputs"]] < choice.scores["log_loss"]["score"]
+    )
     # its out-of-fold probabilities rank the related pair first in almost every document
     top = np.argmax(choice.related.reshape(-1, 6), axis=1)
     assert np.mean(positive.reshape(-1, 6)[np.arange(300), top]) > 0.95

@@ -37,7 +37,7 @@ def written(documents, format: str) -> bytes:
         ("a.json", b"", "bioc-json"),
         ("a.jsonl", b"", "bioc-json"),
         ("a.pubtator", b"\n\n  <?xml version='1.0'?><collection/>", "bioc-xml"),  # other names: the content decides
-        ("a.txt", b"\xef\xbb\xbf{\"documents\": []}", "bioc-json"),
+        ("a.txt", b'\xef\xbb\xbf{"documents": []}', "bioc-json"),
         ("noext", b"[{}]", "bioc-json"),
         ("noext", b"1|t|Title", "pubtator"),
         ("empty.pubtator", b"", "pubtator"),
@@ -83,7 +83,16 @@ def test_detect_format_of_a_missing_file_is_an_input_error(tmp_path):
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [(None, "pubtator"), ("-", "pubtator"), ("o.pubtator", "pubtator"), ("o.XML", "bioc-xml"), ("o.json", "bioc-json"), ("o.jsonl", "jsonl"), ("o.tsv", "tsv"), ("o", "pubtator")],
+    [
+        (None, "pubtator"),
+        ("-", "pubtator"),
+        ("o.pubtator", "pubtator"),
+        ("o.XML", "bioc-xml"),
+        ("o.json", "bioc-json"),
+        ("o.jsonl", "jsonl"),
+        ("o.tsv", "tsv"),
+        ("o", "pubtator"),
+    ],
 )
 def test_detect_output_format(target, expected):
     assert detect_output_format(target) == expected

@@ -115,7 +115,11 @@ def test_the_content_security_policy_names_the_inline_script_and_style_by_hash_a
 # Segments: the page only concatenates them
 
 
-@pytest.mark.parametrize("document", [parse_one(DOC_100), parse_one(DOC_200), parse_one(DOC_300), parse_one(DOC_400), hostile_document()], ids=lambda d: d.pmid)
+@pytest.mark.parametrize(
+    "document",
+    [parse_one(DOC_100), parse_one(DOC_200), parse_one(DOC_300), parse_one(DOC_400), hostile_document()],
+    ids=lambda d: d.pmid,
+)
 def test_segments_rebuild_the_text_each_mention_and_each_sentence(document):
     payload = document_payload(document, 0)
     segments = payload["title"] + payload["abstract"]
@@ -146,7 +150,11 @@ def test_nested_and_overlapping_mentions_split_into_segments_each_naming_all_its
         "1",
         text,
         "",
-        (Mention(0, 13, "Breast cancer", "Disease", "D1"), Mention(7, 19, "cancer genes", "Gene", "G1"), Mention(7, 13, "cancer", "Disease", "D2")),
+        (
+            Mention(0, 13, "Breast cancer", "Disease", "D1"),
+            Mention(7, 19, "cancer genes", "Gene", "G1"),
+            Mention(7, 13, "cancer", "Disease", "D2"),
+        ),
     )
     payload = document_payload(document, 0)
     assert payload["title"] == [["Breast ", 0, [0]], ["cancer", 0, [0, 1, 2]], [" genes", 0, [1]], [" rose.", 0]]
@@ -174,7 +182,10 @@ def test_relation_ids_naming_a_composite_whole_or_its_parts_find_their_entity():
 def test_entities_group_the_mentions_as_document_entities_does():
     document = parse_one(DOC_100)
     payload = document_payload(document, 0)
-    expected = {e.identifier: (e.entity_type, [document.mentions.index(m) for m in e.mentions]) for e in document_entities(document)}
+    expected = {
+        e.identifier: (e.entity_type, [document.mentions.index(m) for m in e.mentions])
+        for e in document_entities(document)
+    }
     assert {e[0]: (e[1], e[2]) for e in payload["entities"]} == expected
 
 
@@ -189,7 +200,9 @@ def _sentences_of(document: Document, identifier: str) -> set[int]:
 
 
 def test_evidence_is_the_sentences_with_both_entities_or_else_the_closest_ones():
-    document = parse_one(DOC_400).with_relations([Relation("Association", "D001241", "7157"), Relation("Association", "1956", "D009369")])
+    document = parse_one(DOC_400).with_relations(
+        [Relation("Association", "D001241", "7157"), Relation("Association", "1956", "D009369")]
+    )
     together, apart = document_payload(document, 0)["relations"]
     # Aspirin and TP53: in the title and in the first abstract sentence
     assert together["ev"] == sorted(_sentences_of(document, "D001241") & _sentences_of(document, "7157")) == [0, 1]
@@ -210,13 +223,21 @@ def test_each_relation_carries_its_pubtator_line_and_tsv_row_as_relclf_writes_th
     documents = scored_corpus() + [hostile_document()]
     for document in documents:
         payload = document_payload(document, 0)
-        pubtator = [line for line in format_document(document.with_relations([Relation(r.label, r.id1, r.id2, r.novelty) for r in document.relations])).splitlines() if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit()]
+        pubtator = [
+            line
+            for line in format_document(
+                document.with_relations([Relation(r.label, r.id1, r.id2, r.novelty) for r in document.relations])
+            ).splitlines()
+            if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit()
+        ]
         assert [r["pubtator"] for r in payload["relations"]] == pubtator
         buffer = io.StringIO()
         write_tsv([document], buffer)
         assert [r["tsv"] for r in payload["relations"]] == buffer.getvalue().splitlines()[1:]
         rows = list(relation_rows(document))
-        assert [(r["text1"], r["label"], r["score"], r["novelty"]) for r in payload["relations"]] == [(row["text1"], row["label"], row["score"], row["novelty"] or None) for row in rows]
+        assert [(r["text1"], r["label"], r["score"], r["novelty"]) for r in payload["relations"]] == [
+            (row["text1"], row["label"], row["score"], row["novelty"] or None) for row in rows
+        ]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -297,7 +318,12 @@ def test_cli_convert_writes_pages_and_no_page_for_bad_input(tmp_path, capsys):
 
 
 def test_a_score_json_cannot_hold_shows_as_no_score():
-    document = parse_one(DOC_400).with_relations([Relation("Association", "D001241", "7157", None, float("nan")), Relation("Association", "D001241", "1956", None, float("inf"))])
+    document = parse_one(DOC_400).with_relations(
+        [
+            Relation("Association", "D001241", "7157", None, float("nan")),
+            Relation("Association", "D001241", "1956", None, float("inf")),
+        ]
+    )
     html, parser = _page([document])
     assert [r["score"] for r in _payloads(parser)[0]["relations"]] == [None, None]
 

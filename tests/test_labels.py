@@ -66,5 +66,7 @@ def test_a_constant_own_labeler_gives_its_label_with_probability_one():
 
 def test_no_rows_no_labels():
     stage = LabelStage(LinearStage(("A", "B"), np.ones((1, 3)), np.zeros(1)))
-    labels, probability = stage.choose(lambda *args: pytest.fail("nothing to decide"), np.zeros(0, dtype=int), np.zeros(0, dtype=int))
+    labels, probability = stage.choose(
+        lambda *args: pytest.fail("nothing to decide"), np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    )
     assert labels == [] and len(probability) == 0

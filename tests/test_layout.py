@@ -76,7 +76,7 @@ def test_module_imports_form_no_cycle():
         state[name] = 1
         for child in sorted(edges.get(name, ())):
             if state.get(child) == 1:
-                cycle = path[path.index(child):] + [child]
+                cycle = path[path.index(child) :] + [child]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if child not in state:
                 visit(child, path + [child])
@@ -91,7 +91,10 @@ def fresh_modules(code: str) -> set[str]:
     """The top-level names in ``sys.modules`` after running ``code`` in a fresh interpreter."""
     done = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True, cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PACKAGE.parent,
     )
     return set(done.stdout.split())
 

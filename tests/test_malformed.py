@@ -66,20 +66,85 @@ TEN_MB = 10 * 1024 * 1024
 
 # name -> (bad document text (str or bytes), relative line of the error, words of the message, what skipping drops)
 INVALID_DOCUMENTS: dict[str, tuple[str | bytes, int, str, str]] = {
-    "abstract line before title line": (template("2", {1: TEMPLATE[1], 2: TEMPLATE[0]}), 1, "abstract line before any title line", "document"),
-    "mention line before any title": (template("2", add=[]).replace("2|t|", "2\t0\t7\tLithium\tChemical\tD008094\n2|t|", 1), 1, "mention or relation line before any title line", "document"),
-    "non-numeric offset": (template("2", {3: "{p}\tx\t7\tLithium\tChemical\tD008094"}), 3, "start offset 'x' is not a non-negative integer", "mention"),
-    "negative offset": (template("2", {3: "{p}\t-1\t7\tLithium\tChemical\tD008094"}), 3, "start offset '-1' is not a non-negative integer", "mention"),
-    "offset of 30 digits": (template("2", {3: "{p}\t" + "9" * 30 + "\t7\tLithium\tChemical\tD008094"}), 3, "start offset '999999999999999999999999999999' is too large for an offset", "mention"),
-    "end before start": (template("2", {3: "{p}\t7\t0\tLithium\tChemical\tD008094"}), 3, "end offset 0 is not after start offset 7", "mention"),
-    "offsets beyond the text": (template("2", {4: "{p}\t34\t99\tmania\tDisease\tD001714"}), 4, "offsets 34-99 beyond the text (length 40)", "mention"),
-    "mention text not the text at its offsets": (template("2", {4: "{p}\t12\t17\tmanic\tDisease\tD001714"}), 4, "mention text 'manic' differs from the text at 12-17: 'mania'", "mention"),
-    "unknown extra columns": (template("2", {4: "{p}\t12\t17\tmania\tDisease\tD001714\tx\ty"}), 4, "unknown extra columns: 8 columns", "mention"),
-    "relation naming an ID no mention carries": (template("2", add=["{p}\tTreatment\tD008094\tD999999"]), 5, "relation names ID 'D999999', which no mention of document '2' carries", "relation"),
-    "relation line with an empty ID": (template("2", add=["{p}\tTreatment\t\tD001714"]), 5, "relation line with an empty label or ID", "relation"),
+    "abstract line before title line": (
+        template("2", {1: TEMPLATE[1], 2: TEMPLATE[0]}),
+        1,
+        "abstract line before any title line",
+        "document",
+    ),
+    "mention line before any title": (
+        template("2", add=[]).replace("2|t|", "2\t0\t7\tLithium\tChemical\tD008094\n2|t|", 1),
+        1,
+        "mention or relation line before any title line",
+        "document",
+    ),
+    "non-numeric offset": (
+        template("2", {3: "{p}\tx\t7\tLithium\tChemical\tD008094"}),
+        3,
+        "start offset 'x' is not a non-negative integer",
+        "mention",
+    ),
+    "negative offset": (
+        template("2", {3: "{p}\t-1\t7\tLithium\tChemical\tD008094"}),
+        3,
+        "start offset '-1' is not a non-negative integer",
+        "mention",
+    ),
+    "offset of 30 digits": (
+        template("2", {3: "{p}\t" + "9" * 30 + "\t7\tLithium\tChemical\tD008094"}),
+        3,
+        "start offset '999999999999999999999999999999' is too large for an offset",
+        "mention",
+    ),
+    "end before start": (
+        template("2", {3: "{p}\t7\t0\tLithium\tChemical\tD008094"}),
+        3,
+        "end offset 0 is not after start offset 7",
+        "mention",
+    ),
+    "offsets beyond the text": (
+        template("2", {4: "{p}\t34\t99\tmania\tDisease\tD001714"}),
+        4,
+        "offsets 34-99 beyond the text (length 40)",
+        "mention",
+    ),
+    "mention text not the text at its offsets": (
+        template("2", {4: "{p}\t12\t17\tmanic\tDisease\tD001714"}),
+        4,
+        "mention text 'manic' differs from the text at 12-17: 'mania'",
+        "mention",
+    ),
+    "unknown extra columns": (
+        template("2", {4: "{p}\t12\t17\tmania\tDisease\tD001714\tx\ty"}),
+        4,
+        "unknown extra columns: 8 columns",
+        "mention",
+    ),
+    "relation naming an ID no mention carries": (
+        template("2", add=["{p}\tTreatment\tD008094\tD999999"]),
+        5,
+        "relation names ID 'D999999', which no mention of document '2' carries",
+        "relation",
+    ),
+    "relation line with an empty ID": (
+        template("2", add=["{p}\tTreatment\t\tD001714"]),
+        5,
+        "relation line with an empty label or ID",
+        "relation",
+    ),
     "duplicate document ID": (GOOD_FIRST, 1, "duplicate document ID '1'", "document"),
-    "invalid UTF-8 in the abstract": (template("2").encode("utf-8").replace(b"treats", b"tr\xe9ats"), 2, "invalid UTF-8", "document"),
-    "invalid UTF-8 in a mention line": (template("2").encode("utf-8").replace(b"\tmania\t", b"\tm\xe9nia\t"), 4, "invalid UTF-8", "mention"),
+    "invalid UTF-8 in the abstract": (
+        template("2").encode("utf-8").replace(b"treats", b"tr\xe9ats"),
+        2,
+        "invalid UTF-8",
+        "document",
+    ),
+    "invalid UTF-8 in a mention line": (
+        template("2").encode("utf-8").replace(b"\tmania\t", b"\tm\xe9nia\t"),
+        4,
+        "invalid UTF-8",
+        "mention",
+    ),
     "NUL byte in the abstract": (template("2").replace("treats", "tr\x00ats"), 2, "NUL byte in line", "document"),
     "NUL byte in the title line": (template("2").replace("and", "a\x00d", 1), 1, "NUL byte in line", "document"),
     "NUL byte in a mention line": (template("2").replace("D001714", "D00\x001714"), 4, "NUL byte in line", "mention"),
@@ -87,7 +152,12 @@ INVALID_DOCUMENTS: dict[str, tuple[str | bytes, int, str, str]] = {
 }
 # These must end the file.
 TRUNCATED: dict[str, tuple[str, int, str, str]] = {
-    "truncated last document (cut in a mention line)": (template("2", {4: "{p}\t12\t1"}).rstrip("\n"), 4, "mention line has 3 columns", "mention"),
+    "truncated last document (cut in a mention line)": (
+        template("2", {4: "{p}\t12\t1"}).rstrip("\n"),
+        4,
+        "mention line has 3 columns",
+        "mention",
+    ),
     "truncated last document (cut after the title)": ("2|t|Lithium and mania.", 1, "has no abstract line", "document"),
 }
 WHOLE_FILE: dict[str, tuple[bytes, str]] = {
@@ -111,8 +181,14 @@ def kept(scope: str, last: bool = False) -> list[str]:
     return ["1"] + (["2"] if scope != "document" else []) + ([] if last else ["3"])
 
 
-CASES = [pytest.param(corpus(text), line, message, scope, kept(scope), id=name) for name, (text, line, message, scope) in INVALID_DOCUMENTS.items()]
-CASES += [pytest.param(corpus(text, last=True), line, message, scope, kept(scope, last=True), id=name) for name, (text, line, message, scope) in TRUNCATED.items()]
+CASES = [
+    pytest.param(corpus(text), line, message, scope, kept(scope), id=name)
+    for name, (text, line, message, scope) in INVALID_DOCUMENTS.items()
+]
+CASES += [
+    pytest.param(corpus(text, last=True), line, message, scope, kept(scope, last=True), id=name)
+    for name, (text, line, message, scope) in TRUNCATED.items()
+]
 
 
 @pytest.mark.parametrize(("data", "line", "message", "scope", "valid"), CASES)
@@ -150,8 +226,16 @@ def test_empty_inputs(tmp_path, data, message):
 
 
 BIOC_NOT_WELL_FORMED = {
-    "bioc-xml": (b"<?xml version='1.0'?>\n<collection>\n<document><id>1</id>\n<passage><offset>0</offset>\n</document>\n</collection>\n", 5, "not well-formed BioC XML"),
-    "bioc-json": (b'{"documents": [\n  {"id": "1", "passages": [\n    {"offset": 0, "text": "x"}\n  ]\n', 5, "not valid BioC JSON"),
+    "bioc-xml": (
+        b"<?xml version='1.0'?>\n<collection>\n<document><id>1</id>\n<passage><offset>0</offset>\n</document>\n</collection>\n",
+        5,
+        "not well-formed BioC XML",
+    ),
+    "bioc-json": (
+        b'{"documents": [\n  {"id": "1", "passages": [\n    {"offset": 0, "text": "x"}\n  ]\n',
+        5,
+        "not valid BioC JSON",
+    ),
 }
 
 
@@ -218,7 +302,13 @@ def model(synthetic_model_file) -> Path:
     return synthetic_model_file
 
 
-CLI_STRICT = ["mention text not the text at its offsets", "invalid UTF-8 in the abstract", "NUL byte in the title line", "10 MB line of garbage", "duplicate document ID"]
+CLI_STRICT = [
+    "mention text not the text at its offsets",
+    "invalid UTF-8 in the abstract",
+    "NUL byte in the title line",
+    "10 MB line of garbage",
+    "duplicate document ID",
+]
 
 
 @pytest.mark.parametrize("name", CLI_STRICT)
@@ -248,7 +338,10 @@ def test_cli_empty_file(tmp_path, model):
     source = tmp_path / "empty.pubtator"
     source.write_bytes(b"")
     out = relclf("predict", str(source), "-m", str(model), "-o", str(tmp_path / "out.pubtator"))
-    assert (out.returncode, out.stderr) == (2, f"relclf: error: {source}:1: no documents found (empty file or only blank lines)\n")
+    assert (out.returncode, out.stderr) == (
+        2,
+        f"relclf: error: {source}:1: no documents found (empty file or only blank lines)\n",
+    )
 
 
 def test_cli_skip_invalid_over_the_whole_corpus(tmp_path, model):
@@ -279,7 +372,9 @@ def test_cli_skip_invalid_over_the_whole_corpus(tmp_path, model):
     seconds = time.perf_counter() - started
     assert out.returncode == 0, out.stderr
     warnings = [w for w in out.stderr.splitlines() if w.startswith("relclf: warning: ")]
-    assert [(int(w.split(":")[3]), w.rsplit("(", 1)[1]) for w in warnings] == [(n, f"{scope} skipped)") for n, scope in expected_errors]
+    assert [(int(w.split(":")[3]), w.rsplit("(", 1)[1]) for w in warnings] == [
+        (n, f"{scope} skipped)") for n, scope in expected_errors
+    ]
     assert all(w.startswith(f"relclf: warning: {source}:") for w in warnings)
     counts = {scope: sum(s == scope for _, s in expected_errors) for scope in ("document", "mention", "relation")}
     assert out.stderr.splitlines()[-1] == (
@@ -306,8 +401,19 @@ def test_cli_ten_megabyte_abstract_is_predicted(tmp_path, model):
 LITHIUM = {
     "id": "2",
     "passages": [
-        {"offset": 0, "text": "Lithium and mania.", "infons": {"type": "title"},
-         "annotations": [{"id": "0", "infons": {"type": "Chemical", "identifier": "D008094"}, "locations": [{"offset": 0, "length": 7}], "text": "Lithium"}]},
+        {
+            "offset": 0,
+            "text": "Lithium and mania.",
+            "infons": {"type": "title"},
+            "annotations": [
+                {
+                    "id": "0",
+                    "infons": {"type": "Chemical", "identifier": "D008094"},
+                    "locations": [{"offset": 0, "length": 7}],
+                    "text": "Lithium",
+                }
+            ],
+        },
         {"offset": 19, "text": "Lithium treats mania.", "infons": {"type": "abstract"}},
     ],
 }
@@ -352,20 +458,90 @@ def _gzip(damage) -> bytes:  # noqa: ANN001 - damages compressed bytes
 
 # name -> (file name, data, line, message)
 HOSTILE: dict[str, tuple[str, bytes, int, str]] = {
-    "BioC JSON: document id an object": ("in.json", bioc_lines(_set("id", {"pmid": 2})), 2, "the document id must be a string, not an object"),
-    "BioC JSON: infon a list": ("in.json", bioc_lines(_set("passages.0.annotations.0.infons.type", ["Chemical"])), 2, "infon 'type' must be a string, not a list"),
-    "BioC JSON: annotation text an object": ("in.json", bioc_lines(_set("passages.0.annotations.0.text", {"t": 1})), 2, "the text of annotation '0' must be a string, not an object"),
-    "BioC JSON: document ID a PubTator title cannot hold": ("in.json", bioc_lines(_set("id", "2|t|x")), 2, "document ID '2|t|x' is empty or holds a '|', tab, line break or NUL"),
-    "BioC XML: document ID with a tab": ("in.xml", bioc_xml("<id>2</id>", "<id>2\t3</id>"), 5, "document ID '2\\t3' is empty or holds a '|', tab, line break or NUL"),
-    "BioC JSON: identifier with a tab": ("in.json", bioc_lines(_set("passages.0.annotations.0.infons.identifier", "D00\t8094")), 2, "infon 'identifier' contains a tab or line break"),
-    "BioC JSON: passage offset 10**9": ("in.json", bioc_lines(_set("passages.1.offset", 10**9)), 2, "passage offset 1,000,000,000 lies far beyond the text the passages hold (39 characters)"),
-    "BioC XML: passage offset 10**9": ("in.xml", bioc_xml("<offset>19</offset>", "<offset>1000000000</offset>"), 5, "passage offset 1,000,000,000 lies far beyond the text"),
-    "BioC XML: offset of 30 digits": ("in.xml", bioc_xml("<offset>19</offset>", "<offset>" + "9" * 30 + "</offset>"), 5, "passage offset '999999999999999999999999999999' is too large for an offset"),
-    "BioC JSON: integer of 5,000 digits": ("in.json", bioc_lines(raw=json.dumps(LITHIUM).replace('"offset": 19', '"offset": ' + "9" * 5000).encode()), 2, "a whole number with 5,000 digits (more than 100 are refused)"),
-    "BioC JSON: lone surrogate": ("in.json", bioc_lines(raw=json.dumps(LITHIUM).replace("treats", "tr\\ud800eats").encode()), 2, "a string holds the lone surrogate"),
-    "BioC JSON: NUL in the title": ("in.json", bioc_lines(raw=json.dumps(LITHIUM).replace("and mania", "and\\u0000mania").encode()), 2, "the title of document '2' holds a NUL character or a line break"),
-    "gzip: truncated": ("in.pubtator.gz", _gzip(lambda data: data[: len(data) // 2]), -1, "gzip data ends early: the compressed file is truncated"),
-    "gzip: damaged": ("in.pubtator.gz", _gzip(lambda data: data[:400] + bytes(40) + data[440:]), -1, "damaged gzip data"),
+    "BioC JSON: document id an object": (
+        "in.json",
+        bioc_lines(_set("id", {"pmid": 2})),
+        2,
+        "the document id must be a string, not an object",
+    ),
+    "BioC JSON: infon a list": (
+        "in.json",
+        bioc_lines(_set("passages.0.annotations.0.infons.type", ["Chemical"])),
+        2,
+        "infon 'type' must be a string, not a list",
+    ),
+    "BioC JSON: annotation text an object": (
+        "in.json",
+        bioc_lines(_set("passages.0.annotations.0.text", {"t": 1})),
+        2,
+        "the text of annotation '0' must be a string, not an object",
+    ),
+    "BioC JSON: document ID a PubTator title cannot hold": (
+        "in.json",
+        bioc_lines(_set("id", "2|t|x")),
+        2,
+        "document ID '2|t|x' is empty or holds a '|', tab, line break or NUL",
+    ),
+    "BioC XML: document ID with a tab": (
+        "in.xml",
+        bioc_xml("<id>2</id>", "<id>2\t3</id>"),
+        5,
+        "document ID '2\\t3' is empty or holds a '|', tab, line break or NUL",
+    ),
+    "BioC JSON: identifier with a tab": (
+        "in.json",
+        bioc_lines(_set("passages.0.annotations.0.infons.identifier", "D00\t8094")),
+        2,
+        "infon 'identifier' contains a tab or line break",
+    ),
+    "BioC JSON: passage offset 10**9": (
+        "in.json",
+        bioc_lines(_set("passages.1.offset", 10**9)),
+        2,
+        "passage offset 1,000,000,000 lies far beyond the text the passages hold (39 characters)",
+    ),
+    "BioC XML: passage offset 10**9": (
+        "in.xml",
+        bioc_xml("<offset>19</offset>", "<offset>1000000000</offset>"),
+        5,
+        "passage offset 1,000,000,000 lies far beyond the text",
+    ),
+    "BioC XML: offset of 30 digits": (
+        "in.xml",
+        bioc_xml("<offset>19</offset>", "<offset>" + "9" * 30 + "</offset>"),
+        5,
+        "passage offset '999999999999999999999999999999' is too large for an offset",
+    ),
+    "BioC JSON: integer of 5,000 digits": (
+        "in.json",
+        bioc_lines(raw=json.dumps(LITHIUM).replace('"offset": 19', '"offset": ' + "9" * 5000).encode()),
+        2,
+        "a whole number with 5,000 digits (more than 100 are refused)",
+    ),
+    "BioC JSON: lone surrogate": (
+        "in.json",
+        bioc_lines(raw=json.dumps(LITHIUM).replace("treats", "tr\\ud800eats").encode()),
+        2,
+        "a string holds the lone surrogate",
+    ),
+    "BioC JSON: NUL in the title": (
+        "in.json",
+        bioc_lines(raw=json.dumps(LITHIUM).replace("and mania", "and\\u0000mania").encode()),
+        2,
+        "the title of document '2' holds a NUL character or a line break",
+    ),
+    "gzip: truncated": (
+        "in.pubtator.gz",
+        _gzip(lambda data: data[: len(data) // 2]),
+        -1,
+        "gzip data ends early: the compressed file is truncated",
+    ),
+    "gzip: damaged": (
+        "in.pubtator.gz",
+        _gzip(lambda data: data[:400] + bytes(40) + data[440:]),
+        -1,
+        "damaged gzip data",
+    ),
 }
 
 
@@ -393,7 +569,11 @@ def test_hostile_input_is_a_one_line_error_with_bounded_memory(tmp_path, capsys,
 
 
 # the hostile value sits in an annotation: skipping drops that annotation alone
-IN_AN_ANNOTATION = {"BioC JSON: infon a list", "BioC JSON: annotation text an object", "BioC JSON: identifier with a tab"}
+IN_AN_ANNOTATION = {
+    "BioC JSON: infon a list",
+    "BioC JSON: annotation text an object",
+    "BioC JSON: identifier with a tab",
+}
 
 
 @pytest.mark.parametrize("name", [n for n in HOSTILE if not n.startswith("gzip")])

@@ -192,7 +192,13 @@ def _details_fixture():
     mentions = (Mention(0, 1, "x", "Gene", "x"), Mention(2, 3, "y", "Gene", "y"), Mention(4, 5, "z", "Chemical", "z"))
     gold = Document("1", "x", "y z", mentions, (Relation("Bind", "x", "y"), Relation("Association", "x", "z")))
     assert gold.text == text
-    scored = gold.with_relations((Relation("Bind", "x", "y", score=0.9), Relation("Bind", "x", "z", score=0.6), Relation("Bind", "y", "z", score=0.2)))
+    scored = gold.with_relations(
+        (
+            Relation("Bind", "x", "y", score=0.9),
+            Relation("Bind", "x", "z", score=0.6),
+            Relation("Bind", "y", "z", score=0.2),
+        )
+    )
     return gold, scored
 
 
@@ -226,6 +232,8 @@ def test_gold_pair_that_is_no_candidate_is_a_miss_without_score():
     details = evaluation_details([gold], [scored.with_relations(scored.relations[:1])], 0.5)
     missing = [o for o in details.outcomes if o.score is None]
     assert len(missing) == 1 and missing[0].gold == "Association" and missing[0].predicted(0.0) is None
+
+
 # --- ScoreAccumulator ---------------------------------------------------------------------------
 
 

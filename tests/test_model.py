@@ -49,7 +49,11 @@ def test_init_only_stores_parameters():
 
 
 def test_fit_clones_its_vectorizer_detector_and_labeler(train_docs):
-    vectorizer, detector, labeler = PairVectorizer(min_df=1), LogisticRegression(C=3.0, solver="liblinear"), LogisticRegression(C=5.0, solver="liblinear")
+    vectorizer, detector, labeler = (
+        PairVectorizer(min_df=1),
+        LogisticRegression(C=3.0, solver="liblinear"),
+        LogisticRegression(C=5.0, solver="liblinear"),
+    )
     model = RelationExtractor(vectorizer=vectorizer, detector=detector, labeler=labeler, cv=2).fit(train_docs)
     assert model.vectorizer_ is not vectorizer and not hasattr(vectorizer, "vectorizers_")
     assert model.detector_ is not detector and not hasattr(detector, "coef_")
@@ -60,7 +64,10 @@ def test_fit_clones_its_vectorizer_detector_and_labeler(train_docs):
 def test_single_label_gets_a_dummy_labeler(train_docs):
     from sklearn.dummy import DummyClassifier
 
-    docs = [d.with_relations(tuple(r.__class__("Association", r.id1, r.id2, r.novelty) for r in d.relations)) for d in train_docs]
+    docs = [
+        d.with_relations(tuple(r.__class__("Association", r.id1, r.id2, r.novelty) for r in d.relations))
+        for d in train_docs
+    ]
     model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), cv=2).fit(docs)
     assert isinstance(model.labeler_, DummyClassifier)
     assert {r.label for rels in model.predict(docs, threshold=0.0) for r in rels} == {"Association"}
@@ -128,7 +135,9 @@ def test_threshold_override(fitted, test_docs):
 def test_clone_and_params_round_trip(fitted):
     copy = clone(fitted)
     assert copy.get_params(deep=True).keys() == fitted.get_params(deep=True).keys()
-    assert {k: v for k, v in copy.get_params().items() if k != "vectorizer"} == {k: v for k, v in fitted.get_params().items() if k != "vectorizer"}
+    assert {k: v for k, v in copy.get_params().items() if k != "vectorizer"} == {
+        k: v for k, v in fitted.get_params().items() if k != "vectorizer"
+    }
     assert copy.vectorizer is not fitted.vectorizer and copy.vectorizer.get_params() == fitted.vectorizer.get_params()
     assert not hasattr(copy, "detector_")
     copy.set_params(cv=3, vectorizer__min_df=2)
@@ -279,13 +288,25 @@ def test_scores_are_the_calibrated_raw_scores_and_the_threshold_only_cuts(fitted
         kept = model.score_batch(batch, threshold=threshold)
         expected = np.flatnonzero(every.scores >= threshold)
         assert kept.rows.tolist() == expected.tolist()
-        assert kept.labels == [every.labels[k] for k in expected] and kept.scores == pytest.approx(every.scores[expected])
+        assert kept.labels == [every.labels[k] for k in expected] and kept.scores == pytest.approx(
+            every.scores[expected]
+        )
 
 
-@pytest.mark.parametrize("params", [
-    {"context": True, "own_labelers": True, "min_type_pair_relations": 2, "class_weight": "balanced", "rule": "detector_x_label", "calibration": "isotonic"},
-    {"context": False, "own_labelers": False, "class_weight": None, "rule": "detector", "calibration": "none"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            "context": True,
+            "own_labelers": True,
+            "min_type_pair_relations": 2,
+            "class_weight": "balanced",
+            "rule": "detector_x_label",
+            "calibration": "isotonic",
+        },
+        {"context": False, "own_labelers": False, "class_weight": None, "rule": "detector", "calibration": "none"},
+    ],
+)
 def test_every_stage_can_be_forced_on_or_off(train_docs, test_docs, params):
     model = RelationExtractor(vectorizer=PairVectorizer(min_df=1), **params).fit(train_docs)
     assert (model.context_ is not None) == params["context"]
@@ -296,7 +317,17 @@ def test_every_stage_can_be_forced_on_or_off(train_docs, test_docs, params):
     assert scores.levels["type"].f1 > 0.8
 
 
-@pytest.mark.parametrize(("name", "value"), [("context", "yes"), ("class_weight", "inverse"), ("rule", "max"), ("calibration", "beta"), ("own_labelers", 1), ("min_type_pair_relations", 1)])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("context", "yes"),
+        ("class_weight", "inverse"),
+        ("rule", "max"),
+        ("calibration", "beta"),
+        ("own_labelers", 1),
+        ("min_type_pair_relations", 1),
+    ],
+)
 def test_choices_outside_the_allowed_values_are_refused(train_docs, name, value):
     with pytest.raises(ValueError, match=name):
         RelationExtractor(**{name: value}).fit(train_docs)

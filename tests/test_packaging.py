@@ -54,10 +54,22 @@ def test_the_wheel_holds_the_package_and_the_default_model_and_nothing_else(whee
     modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "relclf").rglob("*.py")}
     assert modules <= names
     # the review page's assets (relclf.io.html reads them with importlib.resources)
-    assets = {p.relative_to(ROOT).as_posix() for p in (ROOT / "relclf" / "io" / "html_assets").iterdir() if p.suffix in (".html", ".css", ".js")}
-    assert {"relclf/io/html_assets/review.js", "relclf/io/html_assets/review.css", "relclf/io/html_assets/review.html"} <= assets <= names
+    assets = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "relclf" / "io" / "html_assets").iterdir()
+        if p.suffix in (".html", ".css", ".js")
+    }
+    assert (
+        {"relclf/io/html_assets/review.js", "relclf/io/html_assets/review.css", "relclf/io/html_assets/review.html"}
+        <= assets
+        <= names
+    )
     assert {n.split("/")[0] for n in names} == {"relclf", wheel.name.split("-py3")[0] + ".dist-info"}
-    assert not [n for n in names if n.startswith("relclf/") and n not in modules | bundled | assets | {"relclf/models/__init__.py"}]
+    assert not [
+        n
+        for n in names
+        if n.startswith("relclf/") and n not in modules | bundled | assets | {"relclf/models/__init__.py"}
+    ]
 
 
 def test_the_installed_wheel_predicts_from_another_directory_with_its_own_model(wheel, tmp_path):
@@ -73,15 +85,25 @@ def test_the_installed_wheel_predicts_from_another_directory_with_its_own_model(
     expected, errors = reference.communicate(timeout=120)
     assert reference.returncode == 0, errors.decode()
     imports = installed.stderr.decode()
-    assert installed.returncode == 0, [line for line in imports.splitlines() if line.startswith("relclf")] or imports[-3000:]
+    assert installed.returncode == 0, [line for line in imports.splitlines() if line.startswith("relclf")] or imports[
+        -3000:
+    ]
     assert f"{target / 'relclf' / 'api.py'}" in imports and f"{target / 'relclf' / 'models' / '__init__.py'}" in imports
     assert str(ROOT / "relclf") not in imports and str(ROOT / "models") not in imports
     assert installed.stdout == expected
     # the example has relations (PMID, label, id, id[, novelty] lines), so the model really ran
-    assert [line for line in expected.splitlines() if len(line.split(b"\t")) >= 4 and not line.split(b"\t")[1].isdigit()], expected
+    assert [
+        line for line in expected.splitlines() if len(line.split(b"\t")) >= 4 and not line.split(b"\t")[1].isdigit()
+    ], expected
     # the review page's assets are package data of the installed copy
     page = elsewhere / "review.html"
-    written = subprocess.run([sys.executable, "-m", "relclf", "convert", str(EXAMPLE), "-o", str(page)], cwd=elsewhere, env=env, capture_output=True, text=True)
+    written = subprocess.run(
+        [sys.executable, "-m", "relclf", "convert", str(EXAMPLE), "-o", str(page)],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert written.returncode == 0, written.stderr
     assert 'class="relclf-doc"' in page.read_text() and "relclf review page" in page.read_text()
 
@@ -90,6 +112,8 @@ def test_the_readme_test_command_is_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     # the set-up lines only: the shebang, comments, shell options, the cd to the checkout, CI's own scripts
     # (.ci/chromium installs the browser the review page's tests use) and a quiet pip are CI's own
-    steps = [line.replace(" --quiet", "") for line in ci if line and not line.startswith(("#", "set ", "cd ", "bash .ci/"))]
+    steps = [
+        line.replace(" --quiet", "") for line in ci if line and not line.startswith(("#", "set ", "cd ", "bash .ci/"))
+    ]
     readme = [line for line in (ROOT / "README.md").read_text().splitlines() if 'pip install -e ".[test]"' in line]
     assert readme == [" && ".join(steps)]

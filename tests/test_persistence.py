@@ -19,7 +19,15 @@ from relclf.cli import format_model_card
 from relclf.errors import ModelError
 from relclf.extract.model import RelationModel
 from relclf.extract.vectorizer import PairVectorizer
-from relclf.persistence import FORMAT_VERSION, build_metadata, file_sha256, load_model, model_arrays, read_model_card, save_model
+from relclf.persistence import (
+    FORMAT_VERSION,
+    build_metadata,
+    file_sha256,
+    load_model,
+    model_arrays,
+    read_model_card,
+    save_model,
+)
 from synthetic import synthetic_corpus
 
 
@@ -232,7 +240,9 @@ def test_model_without_card_loads_with_a_warning_unless_checksum_required(saved,
 def test_info_reads_the_card_of_a_model_it_cannot_load(saved, tmp_path):
     old = tmp_path / "old.joblib"
     old.write_bytes(b"pickle from another era")
-    card = dict(json.loads(saved[0].with_name(saved[0].name + ".json").read_text()), format_version=1, relclf_version="0.2.0")
+    card = dict(
+        json.loads(saved[0].with_name(saved[0].name + ".json").read_text()), format_version=1, relclf_version="0.2.0"
+    )
     card.update(sha256=file_sha256(old), size=old.stat().st_size)
     old.with_name("old.joblib.json").write_text(json.dumps(card))
     with pytest.raises(ModelError, match=r"format 1 \(relclf 0\.2\.0\).*retrain the model"):
@@ -295,13 +305,19 @@ def test_a_model_of_another_format_version_is_refused_with_what_to_do(saved, tmp
         ('{"scores": [1, 2]}', "model card field 'scores' must be an object of scores"),
         ('{"scores": {"dev": {"pair": {"f1": "high"}}}}', "model card field 'scores' must be an object of scores"),
         ('{"scores": {"dev": [{"f1": 1}]}}', "model card field 'scores' must be an object of scores"),
-        ('{"training_files": ["Train.PubTator"]}', "model card field 'training_files' must be a list of {name, sha256} objects"),
-        ('{"training_documents": "all of them"}', "model card field 'training_documents' must be a list of 12-digit hex digests"),
+        (
+            '{"training_files": ["Train.PubTator"]}',
+            "model card field 'training_files' must be a list of {name, sha256} objects",
+        ),
+        (
+            '{"training_documents": "all of them"}',
+            "model card field 'training_documents' must be a list of 12-digit hex digests",
+        ),
         ('{"sha256": 5}', "model card field 'sha256' must be 64 lower-case hex digits, not 5"),
         ('{"size": "big"}', "model card field 'size' must be a number of bytes"),
         ('{"threshold": 2}', "model card field 'threshold' must be a number from 0 to 1"),
         ('{"format_version": "2"}', "model card field 'format_version' must be an integer"),
-        ('[]', "not a relclf model card"),
+        ("[]", "not a relclf model card"),
         ("[" * 100_000 + "]" * 100_000, "unreadable model card (RecursionError)"),
         ('{"labels": ["a"', "unreadable model card (JSONDecodeError)"),
     ],
@@ -327,11 +343,17 @@ def test_a_card_larger_than_any_model_card_is_not_read(saved, tmp_path, monkeypa
     monkeypatch.setattr(persistence, "MAX_CARD_BYTES", 1000)
     with pytest.raises(ModelError, match="too large for a model card"):
         load_model(model)
+
+
 def test_every_stage_survives_the_round_trip(synthetic_train, tmp_path):
     """A model with a context stage, labelers per type pair, an isotonic map and a precision curve saves and loads whole."""
     docs = list(read_pubtator(synthetic_train))
     model = RelationExtractor(
-        vectorizer=PairVectorizer(min_df=1), context=True, own_labelers=True, min_type_pair_relations=2, calibration="isotonic"
+        vectorizer=PairVectorizer(min_df=1),
+        context=True,
+        own_labelers=True,
+        min_type_pair_relations=2,
+        calibration="isotonic",
     ).fit(docs)
     assert model.context_ is not None and model.own_labelers_
     target = tmp_path / "full.npz"
@@ -363,7 +385,11 @@ def test_older_and_newer_format_versions_are_refused_with_what_to_do(saved, tmp_
     arrays["meta"] = np.array(json.dumps(dict(meta, format_version=version, relclf_version="0.3.0")))
     other = tmp_path / f"v{version}.npz"
     np.savez(other, **arrays)
-    expected = "older format 2 \\(relclf 0.3.0\\).*retrain the model" if version == 2 else "model format 999.*upgrade relclf, or retrain"
+    expected = (
+        "older format 2 \\(relclf 0.3.0\\).*retrain the model"
+        if version == 2
+        else "model format 999.*upgrade relclf, or retrain"
+    )
     with pytest.raises(ModelError, match=expected):
         load_model(other)
 

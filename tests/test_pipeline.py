@@ -28,7 +28,9 @@ def expected(model, path, options: PredictOptions) -> list:
     documents = list(read_pubtator(path))
     predicted = model.predict([d.with_relations(()) for d in documents], threshold=options.threshold)
     combined = [
-        d.with_relations(combine_relations(d.relations, p, min_score=options.min_score, keep_existing=options.keep_existing))
+        d.with_relations(
+            combine_relations(d.relations, p, min_score=options.min_score, keep_existing=options.keep_existing)
+        )
         for d, p in zip(documents, predicted)
     ]
     if options.render:
@@ -60,7 +62,9 @@ def test_a_file_read_here_gives_what_chunks_give(synthetic_model, source, tmp_pa
     # stream), which predicted_documents reads here and predicts by documents
     model = synthetic_model.model_
     stream = io.BytesIO(source.read_bytes())
-    got = list(predicted_documents(stream, model, input_format=None, options=PredictOptions(render=False), batch_size=100))
+    got = list(
+        predicted_documents(stream, model, input_format=None, options=PredictOptions(render=False), batch_size=100)
+    )
     assert got == expected(model, source, PredictOptions())
 
 

@@ -48,7 +48,9 @@ def test_cli_evaluate_plots(tmp_path):
     (tmp_path / "train.pubtator").write_text(synthetic_corpus(40, seed=1))
     (tmp_path / "test.pubtator").write_text(synthetic_corpus(12, seed=2, start=500))
     assert cli.main(["train", str(tmp_path / "train.pubtator"), "-o", str(tmp_path / "m.npz"), "--cv", "2"]) == 0
-    status = cli.main(["evaluate", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "m.npz"), "--plots", str(tmp_path / "out")])
+    status = cli.main(
+        ["evaluate", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "m.npz"), "--plots", str(tmp_path / "out")]
+    )
     assert status == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(PLOTS)
 
@@ -58,7 +60,16 @@ def test_plots_without_matplotlib_is_one_line_error(tmp_path, monkeypatch, capsy
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
-    status = cli.main(["evaluate", str(tmp_path / "test.pubtator"), "-m", str(tmp_path / "absent.npz"), "--plots", str(tmp_path / "out")])
+    status = cli.main(
+        [
+            "evaluate",
+            str(tmp_path / "test.pubtator"),
+            "-m",
+            str(tmp_path / "absent.npz"),
+            "--plots",
+            str(tmp_path / "out"),
+        ]
+    )
     assert status == 2
     assert capsys.readouterr().err == "relclf: error: drawing figures needs matplotlib: pip install relclf[plots]\n"
     assert not (tmp_path / "out").exists()

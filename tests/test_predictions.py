@@ -11,7 +11,11 @@ from relclf.extract.predictions import combine_relations, predict_with_existing
 from synthetic import synthetic_corpus
 
 OLD = (Relation("Bind", "A", "B", "Novel"), Relation("Cause", "C", "D"))
-NEW = (Relation("Association", "B", "A", "No", 0.95), Relation("Association", "A", "C", "No", 0.40), Relation("Drug", "C", "E", None, 0.70))
+NEW = (
+    Relation("Association", "B", "A", "No", 0.95),
+    Relation("Association", "A", "C", "No", 0.40),
+    Relation("Drug", "C", "E", None, 0.70),
+)
 
 
 def test_predictions_replace_existing_by_default():
@@ -26,7 +30,9 @@ def test_keep_existing_first_and_do_not_duplicate_a_pair():
 def test_min_score_filters_predictions_only():
     assert combine_relations(OLD, NEW, min_score=0.5, keep_existing=True) == OLD + (NEW[2],)
     assert combine_relations((), NEW, min_score=0.95) == (NEW[0],)
-    assert combine_relations((), (Relation("X", "A", "B"),), min_score=0.1) == ()  # unscored: cannot pass a score filter
+    assert (
+        combine_relations((), (Relation("X", "A", "B"),), min_score=0.1) == ()
+    )  # unscored: cannot pass a score filter
 
 
 @pytest.fixture
@@ -45,7 +51,9 @@ def test_predict_with_existing_keeps_order_documents_and_existing_relations(mode
     for original, predicted, combined in zip(documents, plain, kept):
         assert combined.mentions == original.mentions
         assert combined.relations[: len(original.relations)] == original.relations
-        assert combined.relations[len(original.relations) :] == tuple(r for r in predicted.relations if r.pair not in {o.pair for o in original.relations})
+        assert combined.relations[len(original.relations) :] == tuple(
+            r for r in predicted.relations if r.pair not in {o.pair for o in original.relations}
+        )
     assert sum(len(d.relations) for d in plain) > 0
 
 

@@ -88,7 +88,10 @@ def test_bioc_xml_round_trip(docs):
 @FAST
 @given(corpora, st.lists(st.floats(0, 1), min_size=3, max_size=3))
 def test_bioc_json_round_trip_with_scores(docs, scores):
-    scored = [d.with_relations([Relation(r.label, r.id1, r.id2, r.novelty, s) for r, s in zip(d.relations, scores)]) for d in docs]
+    scored = [
+        d.with_relations([Relation(r.label, r.id1, r.id2, r.novelty, s) for r, s in zip(d.relations, scores)])
+        for d in docs
+    ]
     buffer = io.StringIO()
     write_bioc_json(scored, buffer)
     back = list(read_bioc_json(io.BytesIO(buffer.getvalue().encode("utf-8"))))

@@ -203,7 +203,9 @@ ERROR_CASES = [
     pytest.param(BASE_LINES[2] + "\n" + BASE, 1, "before any title", id="mention-before-title"),
     pytest.param(with_line(3, "1\tx\t7\tAspirin\tChemical\tD001241"), 3, "start offset 'x'", id="non-numeric-offset"),
     pytest.param(with_line(3, "1\t0\t7.5\tAspirin\tChemical\tD001241"), 3, "end offset '7.5'", id="non-integer-offset"),
-    pytest.param(with_line(3, "1\t-1\t7\tAspirin\tChemical\tD001241"), 3, "not a non-negative integer", id="negative-offset"),
+    pytest.param(
+        with_line(3, "1\t-1\t7\tAspirin\tChemical\tD001241"), 3, "not a non-negative integer", id="negative-offset"
+    ),
     pytest.param(with_line(3, "1\t7\t0\tAspirin\tChemical\tD001241"), 3, "not after start", id="end-before-start"),
     pytest.param(with_line(3, "1\t7\t7\t\tChemical\tD001241"), 3, "not after start", id="empty-span"),
     pytest.param(with_line(4, "1\t30\t36\tcancer\tDisease\tD009369"), 4, "beyond the text", id="offsets-beyond-text"),
@@ -217,7 +219,12 @@ ERROR_CASES = [
     pytest.param(with_line(4, "1\t12\t18\tcancer\tDisease\tD009\x00369"), 4, "NUL", id="nul-byte"),
     pytest.param(BASE + "\n2|t|A truncated document.\n", 7, "no abstract line", id="title-without-abstract"),
     pytest.param(with_line(2, None), 1, "no abstract line", id="no-abstract-at-all"),
-    pytest.param(with_line(4, "2\t12\t18\tcancer\tDisease\tD009369"), 4, "document '2' inside document '1'", id="other-pmid-mention"),
+    pytest.param(
+        with_line(4, "2\t12\t18\tcancer\tDisease\tD009369"),
+        4,
+        "document '2' inside document '1'",
+        id="other-pmid-mention",
+    ),
     pytest.param(with_line(2, "2|a|Aspirin helps."), 2, "belongs to document '2'", id="other-pmid-abstract"),
     pytest.param(with_line(3, "1|a|Again."), 3, "second abstract", id="second-abstract"),
     pytest.param(with_line(3, "just some text"), 3, "not a PubTator line", id="free-text-line"),
@@ -295,9 +302,13 @@ def test_on_error_drops_invalid_lines_and_skips_invalid_documents_in_order():
     text = "\n".join(
         [
             doc_text("1"),
-            doc_text("2").replace("\tcancer\t", "\tcanker\t"),  # lines 7-11, mismatch at 10: that mention dropped, and the relation naming it
+            doc_text("2").replace(
+                "\tcancer\t", "\tcanker\t"
+            ),  # lines 7-11, mismatch at 10: that mention dropped, and the relation naming it
             doc_text("3"),
-            doc_text("4").replace("Treatment\tD001241\tD009369", "Treatment\tD001241\tX"),  # line 23: that relation dropped
+            doc_text("4").replace(
+                "Treatment\tD001241\tD009369", "Treatment\tD001241\tX"
+            ),  # line 23: that relation dropped
             doc_text("5").replace("5|a|", "5|a|\x00"),  # line 26: a broken abstract line, the document skipped
             doc_text("3"),  # duplicate of a valid document, at line 31
             doc_text("6"),
@@ -306,7 +317,13 @@ def test_on_error_drops_invalid_lines_and_skips_invalid_documents_in_order():
     errors: list[InputError] = []
     documents = parse(text, on_error=errors.append)
     assert [d.pmid for d in documents] == ["1", "2", "3", "4", "6"]
-    assert [(e.line, e.scope) for e in errors] == [(10, "mention"), (11, "relation"), (23, "relation"), (26, "document"), (31, "document")]
+    assert [(e.line, e.scope) for e in errors] == [
+        (10, "mention"),
+        (11, "relation"),
+        (23, "relation"),
+        (26, "document"),
+        (31, "document"),
+    ]
     assert "differs" in errors[0].message and "its mentions were dropped as invalid" in errors[1].message
     assert "'X'" in errors[2].message
     assert "NUL" in errors[3].message and "duplicate" in errors[4].message
@@ -344,7 +361,11 @@ def test_on_error_skips_a_document_with_invalid_utf8_or_nul():
     )
     errors: list[InputError] = []
     assert [d.pmid for d in parse(data, on_error=errors.append)] == ["1", "5"]
-    assert [(e.line, e.message) for e in errors] == [(8, "invalid UTF-8"), (14, "NUL byte in line"), (19, "NUL byte in line")]
+    assert [(e.line, e.message) for e in errors] == [
+        (8, "invalid UTF-8"),
+        (14, "NUL byte in line"),
+        (19, "NUL byte in line"),
+    ]
 
 
 def test_on_error_keeps_valid_document_before_undecodable_title_without_blank_line():
@@ -421,7 +442,11 @@ def test_format_document_writes_novelty_and_scores():
         "A b.",
         "C.",
         (Mention(0, 1, "A", "Gene", "7"),),
-        (Relation("Bind", "7", "8", "Novel", 0.91234), Relation("Bind", "7", "9", None, 0.5), Relation("Bind", "7", "10")),
+        (
+            Relation("Bind", "7", "8", "Novel", 0.91234),
+            Relation("Bind", "7", "9", None, 0.5),
+            Relation("Bind", "7", "10"),
+        ),
     )
     assert format_document(document).splitlines() == [
         "9|t|A b.",
@@ -510,11 +535,19 @@ def read_through_chunks(data: bytes, size: int, on_error=None) -> list[Document]
 CHUNK_CASES = {
     "blank-lines": "\n".join(doc_text(str(i)) for i in range(1, 8)),
     "no-blank-lines": "".join(doc_text(str(i)) for i in range(1, 8)),
-    "bom-crlf-and-blank-runs": "\ufeff" + "\r\n\r\n \t\r\n".join(doc_text(str(i)).replace("\n", "\r\n") for i in range(1, 6)),
+    "bom-crlf-and-blank-runs": "\ufeff"
+    + "\r\n\r\n \t\r\n".join(doc_text(str(i)).replace("\n", "\r\n") for i in range(1, 6)),
     # a line of no-break spaces is blank to the reader (str.isspace) but not to the splitter (ASCII)
     "unicode-blank-line": "\u00a0\u00a0\n".join(doc_text(str(i)) for i in range(1, 6)),
     "errors": "\n".join(
-        [doc_text("1"), doc_text("2").replace("\tcancer\t", "\tcanker\t"), doc_text("3"), "2|a|orphan abstract\n", doc_text("3"), doc_text("4")]
+        [
+            doc_text("1"),
+            doc_text("2").replace("\tcancer\t", "\tcanker\t"),
+            doc_text("3"),
+            "2|a|orphan abstract\n",
+            doc_text("3"),
+            doc_text("4"),
+        ]
     ),
 }
 

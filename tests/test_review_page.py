@@ -49,7 +49,8 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1400, "height": 900}
 
 pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="needs Chromium: apt-get install -y chromium (.ci/run installs it), or RELCLF_CHROMIUM=/path/to/chromium"
+    not Path(CHROMIUM).exists(),
+    reason="needs Chromium: apt-get install -y chromium (.ci/run installs it), or RELCLF_CHROMIUM=/path/to/chromium",
 )
 
 
@@ -73,7 +74,10 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     assert cli.main(["predict", str(EXAMPLE), "-o", str(paths["example"])]) == 0
     write_documents(scored_corpus(), paths["scored"])
     # the same relations with other scores, as another model would give: another page, another digest
-    write_documents([d.with_relations([dataclasses.replace(r, score=r.score / 2) for r in d.relations]) for d in scored_corpus()], paths["rescored"])
+    write_documents(
+        [d.with_relations([dataclasses.replace(r, score=r.score / 2) for r in d.relations]) for d in scored_corpus()],
+        paths["rescored"],
+    )
     write_documents([hostile_document()], paths["hostile"])
     write_documents(parse(synthetic_corpus(2000, seed=3)), paths["many"])
     return paths
@@ -90,7 +94,14 @@ class Browsing:
 
     def open(self, path: Path):
         page = self.context.new_page()
-        page.on("console", lambda message: self.problems.append(f"console {message.type}: {message.text}") if message.type in ("error", "warning") else None)
+        page.on(
+            "console",
+            lambda message: (
+                self.problems.append(f"console {message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
         page.on("dialog", lambda dialog: (self.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
         page.goto(path.as_uri())
@@ -146,11 +157,15 @@ def test_the_example_page_shows_the_text_every_mention_and_the_predicted_relatio
     assert page.text_content(f"{article} .doc-title") == document.title
     assert page.text_content(f"{article} .doc-abstract") == document.abstract
     assert mention_texts(page, article) == {i: m.text for i, m in enumerate(document.mentions)}
-    types = page.eval_on_selector_all(f"{article} .m", "spans => spans.map(s => [Number(s.dataset.m.split(' ')[0]), s.dataset.type])")
+    types = page.eval_on_selector_all(
+        f"{article} .m", "spans => spans.map(s => [Number(s.dataset.m.split(' ')[0]), s.dataset.type])"
+    )
     assert all(document.mentions[i].canonical_type == t for i, t in types)
     # the legend names each type with its mention count
     legend = page.eval_on_selector_all("#legend li", "items => items.map(i => i.textContent)")
-    assert sorted(legend) == sorted(f"{t}{n} mention{'s' * (n > 1)}" for t, n in {"Chemical": 4, "Disease": 11, "Species": 9, "Gene": 2}.items())
+    assert sorted(legend) == sorted(
+        f"{t}{n} mention{'s' * (n > 1)}" for t, n in {"Chemical": 4, "Disease": 11, "Species": 9, "Gene": 2}.items()
+    )
     # the table holds what `relclf predict --with-scores -o x.tsv` writes
     assert cli.main(["predict", str(EXAMPLE), "-o", str(tmp_path / "predicted.tsv")]) == 0
     rows = [line.split("\t") for line in (tmp_path / "predicted.tsv").read_text().splitlines()[1:]]
@@ -180,14 +195,20 @@ def test_selecting_a_relation_marks_its_two_entities_and_the_sentences_with_both
     entities = {e.identifier: e for e in document_entities(document)}
 
     def marked(cls: str) -> set[int]:
-        return set(page.eval_on_selector_all(f"article#doc-1 .m.{cls}", "spans => spans.flatMap(s => s.dataset.m.split(' ').map(Number))"))
+        return set(
+            page.eval_on_selector_all(
+                f"article#doc-1 .m.{cls}", "spans => spans.flatMap(s => s.dataset.m.split(' ').map(Number))"
+            )
+        )
 
     assert marked("sel-a") == {document.mentions.index(m) for m in entities[first].mentions}
     assert marked("sel-b") == {document.mentions.index(m) for m in entities[second].mentions}
     expected = sorted(_sentences_with(document, first) & _sentences_with(document, second))
     assert expected
     spans = sentence_spans(document)
-    evidence = page.eval_on_selector_all("article#doc-1 .sent.evidence", "s => s.map(x => [Number(x.dataset.s), x.textContent])")
+    evidence = page.eval_on_selector_all(
+        "article#doc-1 .sent.evidence", "s => s.map(x => [Number(x.dataset.s), x.textContent])"
+    )
     assert evidence == [[n, document.text[spans[n][0] : spans[n][1]]] for n in expected]
     box = page.locator("article#doc-1 .sent.evidence").first.bounding_box()
     assert 0 <= box["y"] and box["y"] + min(box["height"], 100) <= VIEWPORT["height"]
@@ -224,7 +245,12 @@ def test_the_hostile_document_is_shown_as_text_and_runs_nothing(browsing, pages)
 
 def _expected(predicate) -> list[str]:
     """Keys of the scored corpus's relations that ``predicate(pmid, relation)`` keeps, in document order."""
-    return [f"{d}:{i}" for d, (pmid, relations) in enumerate(SCORED.items()) for i, r in enumerate(relations) if predicate(pmid, r)]
+    return [
+        f"{d}:{i}"
+        for d, (pmid, relations) in enumerate(SCORED.items())
+        for i, r in enumerate(relations)
+        if predicate(pmid, r)
+    ]
 
 
 def _types(pmid: str, relation) -> str:
@@ -253,7 +279,13 @@ def test_filters_by_label_type_pair_novelty_score_and_text(browsing, pages):
     assert shown_keys(page) == _expected(lambda p, r: 0.5 <= r.score <= 0.9)
     page.click("#reset")
     # search: entity names (any mention's text, any case), IDs, labels and PMIDs; the texts only when asked
-    for query, keep in [("sjögren", lambda p, r: "D012859" in (r.id1, r.id2)), ("EGFR", lambda p, r: "1956" in (r.id1, r.id2)), ("c|ins", lambda p, r: "c|INS|5382|C" in (r.id1, r.id2)), ("negative_", lambda p, r: r.label == "Negative_Correlation"), ("mice", lambda p, r: False)]:
+    for query, keep in [
+        ("sjögren", lambda p, r: "D012859" in (r.id1, r.id2)),
+        ("EGFR", lambda p, r: "1956" in (r.id1, r.id2)),
+        ("c|ins", lambda p, r: "c|INS|5382|C" in (r.id1, r.id2)),
+        ("negative_", lambda p, r: r.label == "Negative_Correlation"),
+        ("mice", lambda p, r: False),
+    ]:
         page.fill("#query", query)
         page.press("#query", "Enter")
         assert shown_keys(page) == _expected(keep), query
@@ -318,7 +350,9 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
     expected_lines = []
     for key, relation in zip(accepted, chosen):
         document = documents[int(key.split(":")[0])]
-        expected_lines += format_document(document.with_relations([relation])).splitlines()[2 + len(document.mentions) : 3 + len(document.mentions)]
+        expected_lines += format_document(document.with_relations([relation])).splitlines()[
+            2 + len(document.mentions) : 3 + len(document.mentions)
+        ]
     assert text.splitlines() == expected_lines
     name, text = _download(page, "#export-tsv")
     assert name == "scored.accepted.tsv"
@@ -326,7 +360,13 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
     write_tsv([documents[int(k.split(":")[0])].with_relations([r]) for k, r in zip(accepted, chosen)], buffer)
     assert text == buffer.getvalue()
     name, text = _download(page, "#export-decisions")
-    assert [line.rsplit("\t", 1)[1] for line in text.splitlines()] == ["decision", "accepted", "rejected", "accepted", "rejected"]
+    assert [line.rsplit("\t", 1)[1] for line in text.splitlines()] == [
+        "decision",
+        "accepted",
+        "rejected",
+        "accepted",
+        "rejected",
+    ]
     # u undoes the selected relation's decision
     page.locator(f"tr.rel[data-key='{everything[0]}']").click()
     page.keyboard.press("u")
@@ -352,7 +392,10 @@ def test_exported_decisions_import_into_a_page_of_other_predictions(browsing, pa
     # page's Content-Security-Policy refuses whenever the first check comes too early
     other.wait_for_selector("#import-note:not(:empty)")
     assert other.text_content("#import-note") == "Imported 3 decisions; 1 matched no relation of this page."
-    assert other.eval_on_selector_all("tr.rel.accepted", "r => r.map(x => x.dataset.key)") == [everything[2], everything[6]]
+    assert other.eval_on_selector_all("tr.rel.accepted", "r => r.map(x => x.dataset.key)") == [
+        everything[2],
+        everything[6],
+    ]
     assert other.eval_on_selector_all("tr.rel.rejected", "r => r.map(x => x.dataset.key)") == [everything[4]]
     other.reload()
     other.wait_for_selector("body[data-ready='true']")

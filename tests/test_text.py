@@ -19,7 +19,12 @@ def test_title_is_sentence_zero_and_capitals_of_any_script_open_sentences():
     tokens = tokenize(document)
     assert tokens.n_sentences == 4
     spans = sentence_spans(document, tokens)
-    assert [document.text[a:b] for a, b in spans] == ["Title.", "Levels rose.", "Ösophagus cancer grew.", "Then it fell."]
+    assert [document.text[a:b] for a, b in spans] == [
+        "Title.",
+        "Levels rose.",
+        "Ösophagus cancer grew.",
+        "Then it fell.",
+    ]
 
 
 def test_no_break_before_lower_case_or_inside_abbreviations():
@@ -31,7 +36,11 @@ def test_no_break_before_lower_case_or_inside_abbreviations():
 
 def test_mentions_are_one_slot_each_even_inside_one_token():
     text = "Ras-Raf-Erk signalling."
-    mentions = (Mention(0, 3, "Ras", "Gene", "1"), Mention(4, 7, "Raf", "Gene", "2"), Mention(8, 11, "Erk", "Gene", "3"))
+    mentions = (
+        Mention(0, 3, "Ras", "Gene", "1"),
+        Mention(4, 7, "Raf", "Gene", "2"),
+        Mention(8, 11, "Erk", "Gene", "3"),
+    )
     tokens = tokenize(Document("1", text, "", mentions))
     assert tokens.words == ["@Gene@", "-", "@Gene@", "-", "@Gene@", "signalling", "."]
     assert tokens.mention_slots == (0, 2, 4)

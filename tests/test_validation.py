@@ -13,7 +13,10 @@ from relclf.io.bioc_xml import read_bioc_xml, write_bioc_xml
 from relclf.io.pubtator import format_document, read_pubtator
 from relclf.io.validation import parse_offset, shown, valid_documents, validate_document
 
-TITLE, ABSTRACT = "Aspirin and cancer.", "Aspirin prevents cancer."  # the text: "Aspirin and cancer. Aspirin prevents cancer."
+TITLE, ABSTRACT = (
+    "Aspirin and cancer.",
+    "Aspirin prevents cancer.",
+)  # the text: "Aspirin and cancer. Aspirin prevents cancer."
 ASPIRIN = Mention(0, 7, "Aspirin", "Chemical", "D001241")
 CANCER = Mention(12, 18, "cancer", "Disease", "D009369")
 COMPOSITE = Mention(37, 43, "cancer", "Disease", "D009369|D002277")
@@ -52,7 +55,10 @@ def test_parse_offset_accepts_non_negative_integers_and_their_digits(value, expe
         ("1.5", "'1.5'"),
         ("", "''"),
         (" 3", "' 3'"),
-        ("\u0661\u0662", "'\u0661\u0662'"),  # Arabic-Indic digits: int() reads them, a PubTator line could not write them back
+        (
+            "\u0661\u0662",
+            "'\u0661\u0662'",
+        ),  # Arabic-Indic digits: int() reads them, a PubTator line could not write them back
         ("\u00b2", "'\u00b2'"),  # superscript two: a digit to str.isdigit, not to int()
         (-4, "-4"),
         (4.0, "4.0"),
@@ -63,7 +69,11 @@ def test_parse_offset_accepts_non_negative_integers_and_their_digits(value, expe
 )
 def test_parse_offset_rejects_anything_else_naming_value_and_line(value, shown_as):
     error = error_of(lambda: parse_offset(value, "location length", "a.json", 7))
-    assert (error.path, error.line, error.message) == ("a.json", 7, f"location length {shown_as} is not a non-negative integer")
+    assert (error.path, error.line, error.message) == (
+        "a.json",
+        7,
+        f"location length {shown_as} is not a non-negative integer",
+    )
 
 
 def test_parse_offset_cuts_a_long_value_in_its_message():
@@ -112,8 +122,13 @@ def test_the_first_bad_mention_is_reported_and_mentions_come_before_relations():
 def test_a_relation_must_name_ids_that_mentions_carry(relation, unknown):
     mentions = (ASPIRIN, CANCER, Mention(20, 27, "Aspirin", "Chemical", "-"))
     relations = (Relation("Treatment", "D001241", "D009369"), relation)
-    error = error_of(lambda: validate_document(document(mentions, relations, pmid="9"), "a.pubtator", [3, 4, 5], [6, 7]))
-    assert (error.line, error.message) == (7, f"relation names ID {unknown!r}, which no mention of document '9' carries")
+    error = error_of(
+        lambda: validate_document(document(mentions, relations, pmid="9"), "a.pubtator", [3, 4, 5], [6, 7])
+    )
+    assert (error.line, error.message) == (
+        7,
+        f"relation names ID {unknown!r}, which no mention of document '9' carries",
+    )
 
 
 def test_relations_may_name_the_parts_of_a_composite_or_the_whole():
@@ -203,7 +218,11 @@ def as_json(documents) -> bytes:
     return buffer.getvalue().encode()
 
 
-READERS = [(as_pubtator, read_pubtator, ""), (as_xml, read_bioc_xml, "document '2': "), (as_json, read_bioc_json, "document 2 of the collection: ")]
+READERS = [
+    (as_pubtator, read_pubtator, ""),
+    (as_xml, read_bioc_xml, "document '2': "),
+    (as_json, read_bioc_json, "document 2 of the collection: "),
+]
 READER_IDS = ["pubtator", "bioc-xml", "bioc-json"]
 
 
@@ -211,10 +230,22 @@ READER_IDS = ["pubtator", "bioc-xml", "bioc-json"]
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        (document((ASPIRIN, Mention(12, 18, "canker", "Disease", "D9")), pmid="2"), "mention text 'canker' differs from the text at 12-18: 'cancer'"),
-        (document((ASPIRIN, Mention(12, 12, "", "Disease", "D9")), pmid="2"), "end offset 12 is not after start offset 12"),
-        (document((ASPIRIN, Mention(40, 46, "cancer", "Disease", "D9")), pmid="2"), "offsets 40-46 beyond the text (length 44)"),
-        (document((ASPIRIN, CANCER), (Relation("Bind", "D001241", "D404"),), pmid="2"), "relation names ID 'D404', which no mention of document '2' carries"),
+        (
+            document((ASPIRIN, Mention(12, 18, "canker", "Disease", "D9")), pmid="2"),
+            "mention text 'canker' differs from the text at 12-18: 'cancer'",
+        ),
+        (
+            document((ASPIRIN, Mention(12, 12, "", "Disease", "D9")), pmid="2"),
+            "end offset 12 is not after start offset 12",
+        ),
+        (
+            document((ASPIRIN, Mention(40, 46, "cancer", "Disease", "D9")), pmid="2"),
+            "offsets 40-46 beyond the text (length 44)",
+        ),
+        (
+            document((ASPIRIN, CANCER), (Relation("Bind", "D001241", "D404"),), pmid="2"),
+            "relation names ID 'D404', which no mention of document '2' carries",
+        ),
     ],
     ids=["text", "empty-span", "beyond", "relation"],
 )

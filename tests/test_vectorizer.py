@@ -33,7 +33,9 @@ def test_ngram_codes_stay_inside_each_sequence_and_skip_unknown_words():
     grams = sorted(zip(rows.tolist(), codes.tolist()))
     assert (0, 10 + 1 * 10 + 2) in grams and (0, 110 + (1 * 10 + 2) * 10 + 3) in grams  # "1 2" and "1 2 3"
     assert (1, 10 + 4 * 10 + 5) in grams  # "4 5"
-    assert not any(code == 10 + 3 * 10 + 0 or code == 10 + 0 * 10 + 4 for _, code in grams)  # nothing with the unknown 0
+    assert not any(
+        code == 10 + 3 * 10 + 0 or code == 10 + 0 * 10 + 4 for _, code in grams
+    )  # nothing with the unknown 0
     assert not any(row == 0 and code == 10 + 3 * 10 + 4 for row, code in grams)  # "3 | 4" spans two sequences
     assert len(grams) == 3 + 2 + 1 + 2 + 1  # 1-, 2-, 3-grams of [1 2 3], then of [4 5]
 
@@ -101,7 +103,9 @@ def test_new_documents_and_an_empty_batch(training, doc_400):
 
 def test_clone_pickle_and_arrays_round_trip(training):
     batch, vocabulary = training
-    fitted = PairVectorizer(groups=("between", "dense"), ngram_range=(1, 2), min_df=1).fit(batch, vocabulary, len(ALL_TYPE_PAIRS))
+    fitted = PairVectorizer(groups=("between", "dense"), ngram_range=(1, 2), min_df=1).fit(
+        batch, vocabulary, len(ALL_TYPE_PAIRS)
+    )
     copy = clone(fitted)
     assert copy.get_params() == {"groups": ("between", "dense"), "ngram_range": (1, 2), "min_df": 1}
     assert not hasattr(copy, "blocks_")  # clone is unfitted

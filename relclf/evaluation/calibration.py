@@ -63,7 +63,9 @@ class CalibrationReport:
             f"{'score >=':>8} {'pred':>6} {'P':>6} {'R':>6} {'pair P':>7} {'pair R':>7}",
         ]
         for c in self.cutoffs:
-            rows.append(f"{c.threshold:8.2f} {c.predicted:6d} {c.type_precision:6.3f} {c.type_recall:6.3f} {c.pair_precision:7.3f} {c.pair_recall:7.3f}")
+            rows.append(
+                f"{c.threshold:8.2f} {c.predicted:6d} {c.type_precision:6.3f} {c.type_recall:6.3f} {c.pair_precision:7.3f} {c.pair_recall:7.3f}"
+            )
         return "\n".join(rows)
 
 
@@ -102,16 +104,26 @@ class CalibrationAccumulator:
 
     def report(self, *, low: float = ECE_LOW, cutoffs: Sequence[float] = CUTOFFS) -> CalibrationReport:
         """The calibration error of the scores ``>= low`` and precision and recall at each of ``cutoffs``."""
-        scores, right, pair_right = np.array(self._scores), np.array(self._right, dtype=bool), np.array(self._pair_right, dtype=bool)
+        scores, right, pair_right = (
+            np.array(self._scores),
+            np.array(self._right, dtype=bool),
+            np.array(self._pair_right, dtype=bool),
+        )
         rows = []
         for threshold in cutoffs:
             kept = scores >= threshold
             n = int(kept.sum())
             hits, pair_hits = int(right[kept].sum()), int(pair_right[kept].sum())
-            rows.append(Cutoff(
-                float(threshold), n, hits / n if n else 0.0, hits / self.gold_relations if self.gold_relations else 0.0,
-                pair_hits / n if n else 0.0, pair_hits / self.gold_pairs if self.gold_pairs else 0.0,
-            ))
+            rows.append(
+                Cutoff(
+                    float(threshold),
+                    n,
+                    hits / n if n else 0.0,
+                    hits / self.gold_relations if self.gold_relations else 0.0,
+                    pair_hits / n if n else 0.0,
+                    pair_hits / self.gold_pairs if self.gold_pairs else 0.0,
+                )
+            )
         return CalibrationReport(
             expected_calibration_error(scores, right, low=low),
             int((scores >= low).sum()),

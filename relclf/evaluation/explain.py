@@ -110,11 +110,13 @@ def describe_feature(name: str) -> str:
     if block == "cues":
         if feature.startswith("share_"):
             return f"cues: share of the sentences with both that have a '{feature[6:]}' word"
-        return f"cues (type pair & kinds near the pair & negation & near A & near B) = {feature.removeprefix('pattern_')}"
+        return (
+            f"cues (type pair & kinds near the pair & negation & near A & near B) = {feature.removeprefix('pattern_')}"
+        )
     if block == "dense":
         for signal in sorted(CATEGORICAL, key=len, reverse=True):
             if feature.startswith(signal + "_"):
-                return f"{where}: {_SIGNALS.get(signal, signal)} = {feature[len(signal) + 1:]}"
+                return f"{where}: {_SIGNALS.get(signal, signal)} = {feature[len(signal) + 1 :]}"
         return f"{where}: {_SIGNALS.get(feature, feature)}"
     return f'{where}: "{feature}"'
 
@@ -165,7 +167,9 @@ def _feature_names(model: RelationModel) -> np.ndarray:
 def _top(coef: np.ndarray, names: np.ndarray, k: int, sign: int) -> tuple[FeatureWeight, ...]:
     signed = sign * coef
     order = np.argsort(-signed, kind="stable")[:k]
-    return tuple(FeatureWeight(str(names[i]), describe_feature(str(names[i])), float(coef[i])) for i in order if signed[i] > 0)
+    return tuple(
+        FeatureWeight(str(names[i]), describe_feature(str(names[i])), float(coef[i])) for i in order if signed[i] > 0
+    )
 
 
 def _label_coefficients(model: RelationModel, stage: LinearStage | None = None) -> dict[str, tuple[np.ndarray, float]]:
@@ -255,17 +259,24 @@ class PairExplanation:
         verdict = f"predicted {self.predicted}" if self.predicted else f"no relation (the label would be {self.label})"
         lines = [f"document {self.pmid}, pair A={self.a} B={self.b} ({self.type_pair})"]
         lines += [f"  {c}" for c in self.contexts]
-        lines.append(f"score {self.score:.3f} (threshold {self.threshold:.3f}): {verdict}" + (f"; gold: {self.gold}" if self.gold else ""))
+        lines.append(
+            f"score {self.score:.3f} (threshold {self.threshold:.3f}): {verdict}"
+            + (f"; gold: {self.gold}" if self.gold else "")
+        )
         if self.related is not None:
             lines.append(
                 f"score = {self.score_parts}: related {self.related:.3f}, label {self.label} {self.label_probability:.3f}"
             )
-        lines.append(f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; toward related:")
+        lines.append(
+            f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; toward related:"
+        )
         lines += [_contribution_line(c) for c in self.detector.strongest(k)]
         lines.append("detector - against (toward no relation):")
         lines += [_contribution_line(c) for c in self.detector.strongest(k, -1)]
         if self.labeler is not None:
-            lines.append(f"labeler: decision for {self.labeler.toward} {self.labeler.total:+.3f} = intercept {self.labeler.intercept:+.3f} + features; toward {self.labeler.toward}:")
+            lines.append(
+                f"labeler: decision for {self.labeler.toward} {self.labeler.total:+.3f} = intercept {self.labeler.intercept:+.3f} + features; toward {self.labeler.toward}:"
+            )
             lines += [_contribution_line(c) for c in self.labeler.strongest(k)]
         return "\n".join(lines)
 
@@ -298,14 +309,18 @@ def _find_candidate(model: RelationModel, document: Document, id1: str, id2: str
         if candidate.key == frozenset((id1, id2)):
             return candidates, index
     known = {c.a.identifier for c in candidates} | {c.b.identifier for c in candidates}
-    ids = {i for m in document.mentions for i in identifier_parts(m.identifier, split_composites=model.split_composites)}
+    ids = {
+        i for m in document.mentions for i in identifier_parts(m.identifier, split_composites=model.split_composites)
+    }
     for identifier in (id1, id2):
         if identifier not in ids:
             raise ValueError(f"document {document.pmid} has no mention of {identifier}")
     if id1 == id2:
         raise ValueError("a pair needs two different IDs")
     reason = "its type pair is not one the model was trained on" if known else "the model considers no pair in it"
-    raise ValueError(f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs)})")
+    raise ValueError(
+        f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs)})"
+    )
 
 
 def scored_pairs(model: RelationModel, document: Document) -> list[tuple[str, str, float]]:
@@ -318,7 +333,9 @@ def scored_pairs(model: RelationModel, document: Document) -> list[tuple[str, st
     return [(c.a.identifier, c.b.identifier, float(s)) for c, s in ranked]
 
 
-def explain_pair(model: RelationModel, document: Document, id1: str, id2: str, *, max_sentences: int = 6) -> PairExplanation:
+def explain_pair(
+    model: RelationModel, document: Document, id1: str, id2: str, *, max_sentences: int = 6
+) -> PairExplanation:
     """Explain the model's decision on the pair (``id1``, ``id2``) of ``document``.
 
     The pair is featurized together with the document's other candidates, exactly as in prediction, so

@@ -283,7 +283,11 @@ class EvaluationDetails:
         result: dict[str, tuple[Counts, Counts]] = {}
         for o in self.outcomes:
             predicted = o.predicted(self.threshold)
-            pair = Counts(int(bool(o.gold and predicted)), int(bool(predicted and not o.gold)), int(bool(o.gold and not predicted)))
+            pair = Counts(
+                int(bool(o.gold and predicted)),
+                int(bool(predicted and not o.gold)),
+                int(bool(o.gold and not predicted)),
+            )
             hit = o.gold is not None and predicted == o.gold
             typed = Counts(int(hit), int(predicted is not None and not hit), int(o.gold is not None and not hit))
             old_pair, old_typed = result.get(o.type_pair, (Counts(), Counts()))
@@ -302,7 +306,11 @@ class EvaluationDetails:
             np.array([o.gold is not None and o.gold == o.label for o in scored]),
         )
         return [
-            CurvePoint(float(t), Counts(int(p), int(n - p), gold_total - int(p)), Counts(int(h), int(n - h), gold_total - int(h)))
+            CurvePoint(
+                float(t),
+                Counts(int(p), int(n - p), gold_total - int(p)),
+                Counts(int(h), int(n - h), gold_total - int(h)),
+            )
             for t, n, p, h in zip(thresholds, predicted, pair_hits, type_hits)
         ]
 
@@ -344,11 +352,23 @@ def evaluation_details(
         seen = set()
         for r in relations:
             seen.add(r.pair)
-            outcomes.append(PairOutcome(document.pmid, r.id1, r.id2, _type_pair(types, r.id1, r.id2), gold_labels.get(r.pair), None if r.label is None else str(r.label), r.score))
+            outcomes.append(
+                PairOutcome(
+                    document.pmid,
+                    r.id1,
+                    r.id2,
+                    _type_pair(types, r.id1, r.id2),
+                    gold_labels.get(r.pair),
+                    None if r.label is None else str(r.label),
+                    r.score,
+                )
+            )
         for r in document.relations:
             if r.pair not in seen:
                 seen.add(r.pair)
-                outcomes.append(PairOutcome(document.pmid, r.id1, r.id2, _type_pair(types, r.id1, r.id2), r.label, None, None))
+                outcomes.append(
+                    PairOutcome(document.pmid, r.id1, r.id2, _type_pair(types, r.id1, r.id2), r.label, None, None)
+                )
         kept = tuple(r for r in relations if r.score is None or r.score >= threshold)
         predicted_documents.append(document.with_relations(kept))
         calibration.add(document, relations)

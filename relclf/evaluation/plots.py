@@ -67,9 +67,18 @@ def _label_scores(plt: Any, details: EvaluationDetails, title: str):
     height = 0.26
     for k, (metric, color) in enumerate((("precision", "#4C72B0"), ("recall", "#DD8452"), ("f1", "#55A868"))):
         values = [getattr(per_label[label], metric) for label in labels]
-        bars = ax.barh(y + (1 - k) * height, values, height, label="F1" if metric == "f1" else metric.capitalize(), color=color)
+        bars = ax.barh(
+            y + (1 - k) * height, values, height, label="F1" if metric == "f1" else metric.capitalize(), color=color
+        )
         ax.bar_label(bars, fmt="%.2f", padding=2, fontsize=7)
-    ax.set_yticks(y, [f"{label}\n(gold {per_label[label].tp + per_label[label].fn}, predicted {per_label[label].tp + per_label[label].fp})" for label in labels], fontsize=8)
+    ax.set_yticks(
+        y,
+        [
+            f"{label}\n(gold {per_label[label].tp + per_label[label].fn}, predicted {per_label[label].tp + per_label[label].fp})"
+            for label in labels
+        ],
+        fontsize=8,
+    )
     ax.set_xlim(0, 1.12)
     ax.set_xlabel("score (type level: pair and label must both be right)")
     ax.set_title(_heading("Precision, recall and F1 per relation label", title))
@@ -95,7 +104,13 @@ def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str):
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set_xlabel("predicted")
     ax.set_ylabel("gold")
-    ax.set_title(_heading(f"Confusion matrix of entity pairs: gold (rows) against predicted (columns), threshold {details.threshold:.3f}", title), fontsize=10)
+    ax.set_title(
+        _heading(
+            f"Confusion matrix of entity pairs: gold (rows) against predicted (columns), threshold {details.threshold:.3f}",
+            title,
+        ),
+        fontsize=10,
+    )
     colorbar = figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     colorbar.set_label("pairs + 1 (log scale)")
     return figure
@@ -109,7 +124,9 @@ def _precision_recall(plt: Any, details: EvaluationDetails, title: str):
         left.text(0.5, 0.5, "no scored pairs", ha="center")
         return figure
     thresholds = np.array([p.threshold for p in points])
-    current = min(range(len(points)), key=lambda k: (thresholds[k] < details.threshold, abs(thresholds[k] - details.threshold)))
+    current = min(
+        range(len(points)), key=lambda k: (thresholds[k] < details.threshold, abs(thresholds[k] - details.threshold))
+    )
     for level, color in (("pair", "#4C72B0"), ("type", "#DD8452")):
         counts = [getattr(p, level) for p in points]
         recall = [c.recall for c in counts]
@@ -119,8 +136,12 @@ def _precision_recall(plt: Any, details: EvaluationDetails, title: str):
         left.plot(mark.recall, mark.precision, "o", color=color, markersize=8, markeredgecolor="black")
         left.annotate(
             f"threshold {details.threshold:.3f}\nP {mark.precision:.3f}  R {mark.recall:.3f}  F1 {mark.f1:.3f}",
-            (mark.recall, mark.precision), xytext=(-20, 40) if level == "pair" else (-170, -50), textcoords="offset points",
-            fontsize=8, color=color, arrowprops={"arrowstyle": "->", "color": color},
+            (mark.recall, mark.precision),
+            xytext=(-20, 40) if level == "pair" else (-170, -50),
+            textcoords="offset points",
+            fontsize=8,
+            color=color,
+            arrowprops={"arrowstyle": "->", "color": color},
         )
         right.plot(thresholds, [c.f1 for c in counts], color=color, label=f"F1 ({level})")
         right.plot(thresholds, precision, color=color, linestyle=":", label=f"precision ({level})")
@@ -157,15 +178,20 @@ def _type_pairs(plt: Any, details: EvaluationDetails, title: str):
         values = [table[tp][k].f1 for tp in names]
         bars = ax.barh(y + (0.5 - k) * height, values, height, color=color, label=f"F1, {level} level")
         ax.bar_label(bars, fmt="%.2f", padding=2, fontsize=7)
-    ax.set_yticks(y, [f"{tp}\n(gold {table[tp][0].tp + table[tp][0].fn}, predicted {table[tp][0].tp + table[tp][0].fp})" for tp in names], fontsize=8)
+    ax.set_yticks(
+        y,
+        [
+            f"{tp}\n(gold {table[tp][0].tp + table[tp][0].fn}, predicted {table[tp][0].tp + table[tp][0].fp})"
+            for tp in names
+        ],
+        fontsize=8,
+    )
     ax.set_xlim(0, 1.1)
     ax.set_xlabel("F1")
     ax.set_title(_heading(f"F1 per entity type pair (threshold {details.threshold:.3f})", title))
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return figure
-
-
 
 
 def _reliability(plt: Any, details: EvaluationDetails, title: str):
@@ -178,11 +204,30 @@ def _reliability(plt: Any, details: EvaluationDetails, title: str):
         return figure
     width = report.bins[0].high - report.bins[0].low
     centers = [b.low + width / 2 for b in report.bins]
-    top.bar(centers, [b.accuracy for b in report.bins], width=width * 0.9, color="#4C72B0", alpha=0.8, label="share right in the bin")
-    top.plot([b.mean_score for b in report.bins], [b.accuracy for b in report.bins], "o-", color="#DD8452", label="mean score -> share right")
+    top.bar(
+        centers,
+        [b.accuracy for b in report.bins],
+        width=width * 0.9,
+        color="#4C72B0",
+        alpha=0.8,
+        label="share right in the bin",
+    )
+    top.plot(
+        [b.mean_score for b in report.bins],
+        [b.accuracy for b in report.bins],
+        "o-",
+        color="#DD8452",
+        label="mean score -> share right",
+    )
     top.set_ylabel("share of relations right (pair and label)")
     top.set_ylim(0, 1.02)
-    top.set_title(_heading(f"Reliability of the scores: expected calibration error {report.ece:.3f}\n({report.pairs:,} relations scoring >= {report.low:g})", title), fontsize=10)
+    top.set_title(
+        _heading(
+            f"Reliability of the scores: expected calibration error {report.ece:.3f}\n({report.pairs:,} relations scoring >= {report.low:g})",
+            title,
+        ),
+        fontsize=10,
+    )
     top.legend(loc="upper left", fontsize=8)
     top.grid(alpha=0.3)
     bottom.bar(centers, [b.count for b in report.bins], width=width * 0.9, color="#55A868")

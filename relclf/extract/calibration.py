@@ -93,7 +93,9 @@ class ReliabilityBin:
     accuracy: float
 
 
-def reliability(scores: np.ndarray, correct: np.ndarray, *, bins: int = ECE_BINS, low: float = ECE_LOW) -> list[ReliabilityBin]:
+def reliability(
+    scores: np.ndarray, correct: np.ndarray, *, bins: int = ECE_BINS, low: float = ECE_LOW
+) -> list[ReliabilityBin]:
     """Stated score against observed accuracy, in equal-width bins of [0, 1], over the scores ``>= low``.
 
     Parameters
@@ -119,11 +121,17 @@ def reliability(scores: np.ndarray, correct: np.ndarray, *, bins: int = ECE_BINS
     found = []
     for k in np.unique(index).tolist():
         member = index == k
-        found.append(ReliabilityBin(k / bins, (k + 1) / bins, int(member.sum()), float(scores[member].mean()), float(correct[member].mean())))
+        found.append(
+            ReliabilityBin(
+                k / bins, (k + 1) / bins, int(member.sum()), float(scores[member].mean()), float(correct[member].mean())
+            )
+        )
     return found
 
 
-def expected_calibration_error(scores: np.ndarray, correct: np.ndarray, *, bins: int = ECE_BINS, low: float = ECE_LOW) -> float:
+def expected_calibration_error(
+    scores: np.ndarray, correct: np.ndarray, *, bins: int = ECE_BINS, low: float = ECE_LOW
+) -> float:
     """The expected calibration error over the scores ``>= low``: the bins' mean |accuracy - mean score|, weighted by size.
 
     0 when no score is ``>= low``.
@@ -164,7 +172,9 @@ class PrecisionCurve:
         return len(self.thresholds)
 
     @classmethod
-    def from_scores(cls, scores: np.ndarray, correct: np.ndarray, total: int, *, resolution: float = 0.001) -> PrecisionCurve:
+    def from_scores(
+        cls, scores: np.ndarray, correct: np.ndarray, total: int, *, resolution: float = 0.001
+    ) -> PrecisionCurve:
         """The curve of out-of-fold ``scores``, at thresholds on a grid of step ``resolution`` (the scores rounded down to it).
 
         Parameters
@@ -209,7 +219,9 @@ class PrecisionCurve:
         CurvePoint(threshold=0.5, precision=0.8, recall=0.4)
         """
         if not len(self):
-            raise ValueError("this model holds no cross-validated precision curve (it was fitted without cross-validation)")
+            raise ValueError(
+                "this model holds no cross-validated precision curve (it was fitted without cross-validation)"
+            )
         reached = np.flatnonzero(self.precision >= min_precision - 1e-12)
         if not len(reached):
             raise ValueError(

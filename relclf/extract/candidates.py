@@ -133,15 +133,18 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, 
 
 
 def _capped(
-    members: np.ndarray, kind: np.ndarray, allowed: np.ndarray | None, rank: np.ndarray,
-    starts: Callable[[int], list[int]], max_pairs: int, pmid: str,
+    members: np.ndarray,
+    kind: np.ndarray,
+    allowed: np.ndarray | None,
+    rank: np.ndarray,
+    starts: Callable[[int], list[int]],
+    max_pairs: int,
+    pmid: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``max_pairs`` allowed pairs of one document's entities whose mentions are closest (a bounded heap)."""
     offsets = {e: starts(e) for e in members.tolist()}
     pairs = (
-        (x, y)
-        for x, y in itertools.combinations(members.tolist(), 2)
-        if allowed is None or allowed[kind[x], kind[y]]
+        (x, y) for x, y in itertools.combinations(members.tolist(), 2) if allowed is None or allowed[kind[x], kind[y]]
     )
     kept: list[tuple[int, int, int, int]] = []
     total = 0
@@ -153,9 +156,16 @@ def _capped(
         elif kept and item[:2] > kept[0][:2]:
             heapq.heapreplace(kept, item)
     if total > max_pairs:
-        log.warning("document %s has %s candidate pairs; kept the %s whose mentions are closest", pmid, f"{total:,}", f"{max_pairs:,}")
+        log.warning(
+            "document %s has %s candidate pairs; kept the %s whose mentions are closest",
+            pmid,
+            f"{total:,}",
+            f"{max_pairs:,}",
+        )
     chosen = sorted(kept, key=lambda item: -item[1])
-    return np.array([x for _, _, x, _ in chosen], dtype=np.int64), np.array([y for _, _, _, y in chosen], dtype=np.int64)
+    return np.array([x for _, _, x, _ in chosen], dtype=np.int64), np.array(
+        [y for _, _, _, y in chosen], dtype=np.int64
+    )
 
 
 def candidate_indices(

@@ -82,7 +82,9 @@ def group_ranks(group: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.nd
     return higher, top, other
 
 
-def context_inputs(doc: np.ndarray, a: np.ndarray, b: np.ndarray, decision: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+def context_inputs(
+    doc: np.ndarray, a: np.ndarray, b: np.ndarray, decision: np.ndarray, groups: Sequence[str]
+) -> np.ndarray:
     """The context stage's inputs for every pair of a batch, one column per name of the ``groups`` read.
 
     Parameters

@@ -35,7 +35,16 @@ from ..evaluation.metrics import score_documents
 from ..parallel.workers import effective_n_jobs
 from .calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
 from .candidates import Candidate, composites_are_split, related_type_pairs
-from .fitting import Split, best_f1, choose_labelers, choose_rule, fit_calibration, fit_context, grouped_folds, out_of_fold_decisions
+from .fitting import (
+    Split,
+    best_f1,
+    choose_labelers,
+    choose_rule,
+    fit_calibration,
+    fit_context,
+    grouped_folds,
+    out_of_fold_decisions,
+)
 from .labels import LabelStage
 from .model import DECISION_RULES, LinearStage, RelationModel
 from .text import Vocabulary
@@ -230,11 +239,16 @@ class RelationExtractor(BaseEstimator):
         self.labeler_ = self._fit_labeler(X[positive], labels[positive], n_jobs, self.class_weight_)
         pair_type = data.batch.pairs.type_pair
         own_rows = {tp: positive & (pair_type == self.type_pairs_.index(tp)) for tp in self.own_type_pairs_}
-        self.own_labelers_ = {tp: self._fit_labeler(X[rows], labels[rows], n_jobs, self.own_type_pairs_[tp]) for tp, rows in own_rows.items()}
+        self.own_labelers_ = {
+            tp: self._fit_labeler(X[rows], labels[rows], n_jobs, self.own_type_pairs_[tp])
+            for tp, rows in own_rows.items()
+        }
         novelty = np.array([n or "" for n in data.novelty], dtype=object)[positive]
         has_novelty = novelty != ""
         self.novelty_labels_ = sorted(set(novelty[has_novelty]))
-        self.novelty_model_ = self._fit_labeler(X[positive][has_novelty], novelty[has_novelty], n_jobs) if has_novelty.any() else None
+        self.novelty_model_ = (
+            self._fit_labeler(X[positive][has_novelty], novelty[has_novelty], n_jobs) if has_novelty.any() else None
+        )
         self.n_training_candidates_ = len(data)
         self.n_unreachable_ = data.unreachable
         self.model_ = self._compile(X.shape[1])
@@ -310,7 +324,10 @@ class RelationExtractor(BaseEstimator):
 
     def _compile(self, n_features: int) -> RelationModel:
         """The fitted model as data (what predicts, and what a model file holds)."""
-        own = {self.type_pairs_.index(tp): LinearStage.from_estimator(est, n_features) for tp, est in self.own_labelers_.items()}
+        own = {
+            self.type_pairs_.index(tp): LinearStage.from_estimator(est, n_features)
+            for tp, est in self.own_labelers_.items()
+        }
         return RelationModel(
             vocabulary=self.vocabulary_,
             vectorizer=self.vectorizer_,
@@ -318,7 +335,9 @@ class RelationExtractor(BaseEstimator):
             split_composites=bool(self.split_composites_),
             detector=LinearStage.from_estimator(self.detector_, n_features),
             labeler=LabelStage(LinearStage.from_estimator(self.labeler_, n_features), own),
-            novelty=None if self.novelty_model_ is None else LinearStage.from_estimator(self.novelty_model_, n_features),
+            novelty=None
+            if self.novelty_model_ is None
+            else LinearStage.from_estimator(self.novelty_model_, n_features),
             threshold=float(self.threshold_),
             max_pairs_per_doc=self.max_pairs_per_doc,
             context=self.context_,
@@ -352,13 +371,23 @@ class RelationExtractor(BaseEstimator):
             if not any(value is option or (isinstance(option, str) and value == option) for option in allowed):
                 raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
         if not isinstance(self.min_type_pair_relations, int) or self.min_type_pair_relations < 2:
-            raise ValueError(f"min_type_pair_relations must be an integer of at least 2, not {self.min_type_pair_relations!r}")
+            raise ValueError(
+                f"min_type_pair_relations must be an integer of at least 2, not {self.min_type_pair_relations!r}"
+            )
 
     def _logistic(self, C: float, class_weight: str | None = None) -> LogisticRegression:
         # liblinear is many times faster than lbfgs on these wide sparse problems (2 s against 75 s
         # for the multi-class labeler on BioRED Train); its dual solver is again 3-5 times faster than
         # the primal one here, with far more features than pairs
-        return LogisticRegression(C=C, solver="liblinear", dual=True, tol=self.tol, max_iter=1000, random_state=self.random_state, class_weight=class_weight)
+        return LogisticRegression(
+            C=C,
+            solver="liblinear",
+            dual=True,
+            tol=self.tol,
+            max_iter=1000,
+            random_state=self.random_state,
+            class_weight=class_weight,
+        )
 
     def _labeler_maker(self, n_jobs: int):  # noqa: ANN202 - a callable class_weight -> classifier
         """``make(class_weight)``: an unfitted labeler (the ``labeler`` parameter, or the default one-vs-rest logistic regression)."""
@@ -387,7 +416,9 @@ class RelationExtractor(BaseEstimator):
         check_is_fitted(self, "model_")
         return self.model_.candidates(document)
 
-    def predict_batch(self, documents: Sequence[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
+    def predict_batch(
+        self, documents: Sequence[Document], *, threshold: float | None = None
+    ) -> list[tuple[Relation, ...]]:
         """The predicted relations of each of ``documents``, featurized together (one batch, serially)."""
         check_is_fitted(self, "model_")
         return self.model_.predict_batch(documents, threshold=threshold)
@@ -425,7 +456,9 @@ class RelationExtractor(BaseEstimator):
         """
         check_is_fitted(self, "model_")
         jobs = self.n_jobs if n_jobs is None else n_jobs
-        return self.model_.predict_documents(documents, threshold=threshold, batch_size=batch_size, n_jobs=jobs, client=client)
+        return self.model_.predict_documents(
+            documents, threshold=threshold, batch_size=batch_size, n_jobs=jobs, client=client
+        )
 
     def score(self, documents: Iterable[Document], y: None = None) -> float:
         """Type-level F1 (pair and label right) of the predictions on gold documents, relations hidden from the model."""

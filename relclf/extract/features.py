@@ -44,14 +44,44 @@ __all__ = [
 ]
 
 # Feature groups that can be switched off (for ablations).
-FEATURE_GROUPS: tuple[str, ...] = ("between", "between_typed", "sentence", "far", "window", "entity", "document", "cues", "dense")
+FEATURE_GROUPS: tuple[str, ...] = (
+    "between",
+    "between_typed",
+    "sentence",
+    "far",
+    "window",
+    "entity",
+    "document",
+    "cues",
+    "dense",
+)
 # Document-level signals of a pair, in the order of FeatureBatch.categorical / .numeric.
 CATEGORICAL: tuple[str, ...] = (
-    "tp", "tp&cooc", "tp&dist", "dist", "tp&title", "first_shared", "rank_a", "rank_b", "tp&ranks",
+    "tp",
+    "tp&cooc",
+    "tp&dist",
+    "dist",
+    "tp&title",
+    "first_shared",
+    "rank_a",
+    "rank_b",
+    "tp&ranks",
 )
 NUMERIC: tuple[str, ...] = (
-    "n_a", "n_b", "n_shared", "shared_frac", "title_a", "title_b", "title_both", "last_shared",
-    "partners_a", "partners_b", "a_first", "negated", "n_entities", "n_sentences",
+    "n_a",
+    "n_b",
+    "n_shared",
+    "shared_frac",
+    "title_a",
+    "title_b",
+    "title_both",
+    "last_shared",
+    "partners_a",
+    "partners_b",
+    "a_first",
+    "negated",
+    "n_entities",
+    "n_sentences",
 )
 #: bucket edges of the sentence distance, the relative place of the first shared sentence, and ranks
 DIST_EDGES = (0, 1, 2, 4, 8)
@@ -179,7 +209,9 @@ def featurize(
     return _compute(_prepare(documents, vocabulary, type_pairs, split_composites, max_pairs), vocabulary)
 
 
-def _prepare(documents: Sequence[Document], vocabulary: Vocabulary, type_pairs: Sequence[str], split: bool, max_pairs: int | None) -> _Prepared:
+def _prepare(
+    documents: Sequence[Document], vocabulary: Vocabulary, type_pairs: Sequence[str], split: bool, max_pairs: int | None
+) -> _Prepared:
     """Group mentions into entities, pair them, and read the documents that have pairs (the per-document Python work)."""
     kinds: dict[str, int] = {}  # canonical type -> code, in order of appearance
     identifiers: list[str] = []
@@ -205,12 +237,22 @@ def _prepare(documents: Sequence[Document], vocabulary: Vocabulary, type_pairs: 
     doc_of = np.array(entity_doc, dtype=np.int64)
     member_e, member_m = np.array(member_entity, dtype=np.int64), np.array(member_mention, dtype=np.int64)
     starts = np.array(mention_start, dtype=np.int64)
-    first = np.minimum.reduceat(starts[member_m], np.flatnonzero(np.r_[True, member_e[1:] != member_e[:-1]])) if len(member_e) else np.zeros(0, dtype=np.int64)
+    first = (
+        np.minimum.reduceat(starts[member_m], np.flatnonzero(np.r_[True, member_e[1:] != member_e[:-1]]))
+        if len(member_e)
+        else np.zeros(0, dtype=np.int64)
+    )
     kind_names = list(kinds)
     entity_kind = _majority(member_e, np.array(mention_kind, dtype=np.int64)[member_m], len(identifiers))
     a, b = pair_indices(
-        doc_of, [kind_names[k] for k in entity_kind.tolist()], first, identifiers, type_pairs, max_pairs=max_pairs,
-        starts=lambda e: sorted(set(starts[member_m[member_e == e]].tolist())), pmids=[d.pmid for d in documents],
+        doc_of,
+        [kind_names[k] for k in entity_kind.tolist()],
+        first,
+        identifiers,
+        type_pairs,
+        max_pairs=max_pairs,
+        starts=lambda e: sorted(set(starts[member_m[member_e == e]].tolist())),
+        pmids=[d.pmid for d in documents],
     )
     used = np.unique(np.concatenate([a, b]))
     keep = np.zeros(len(identifiers), dtype=bool)
@@ -231,16 +273,39 @@ def _prepare(documents: Sequence[Document], vocabulary: Vocabulary, type_pairs: 
     n_slots = max(len(encoded.words), 1)
     occurrence_key = np.unique(local[member_e[taken]] * n_slots + slot)
     n_mentions = np.bincount(member_e, minlength=len(identifiers))[used]
-    names = _names(member_e[taken], np.array(mention_name, dtype=np.int64)[member_m[taken]], local, [vocabulary.id(f"id={identifiers[e]}") for e in used.tolist()])
+    names = _names(
+        member_e[taken],
+        np.array(mention_name, dtype=np.int64)[member_m[taken]],
+        local,
+        [vocabulary.id(f"id={identifiers[e]}") for e in used.tolist()],
+    )
     used_doc = doc_of[used]
     ranked = np.lexsort((np.arange(len(used)), -n_mentions, used_doc))  # most mentions first, then first mentioned
     rank = np.empty(len(used), dtype=np.int64)
     rank[ranked] = np.arange(len(used)) - np.searchsorted(used_doc[ranked], used_doc[ranked]) + 1
     type_index = {tp: k for k, tp in enumerate(type_pairs)}
-    kind_pairs = np.array([[type_index.get(type_pair(s, t), -1) for t in kind_names] for s in kind_names], dtype=np.int64).reshape(len(kind_names), len(kind_names))
-    pairs = Pairs(doc_of[a], local[a], local[b], kind_pairs[entity_kind[a], entity_kind[b]], [identifiers[e] for e in used.tolist()])
+    kind_pairs = np.array(
+        [[type_index.get(type_pair(s, t), -1) for t in kind_names] for s in kind_names], dtype=np.int64
+    ).reshape(len(kind_names), len(kind_names))
+    pairs = Pairs(
+        doc_of[a],
+        local[a],
+        local[b],
+        kind_pairs[entity_kind[a], entity_kind[b]],
+        [identifiers[e] for e in used.tolist()],
+    )
     return _Prepared(
-        encoded.words, encoded.flags.astype(np.int64), encoded.sentence, doc_slots, doc_sentences, occurrence_key, used_doc, n_mentions, rank, names, pairs,
+        encoded.words,
+        encoded.flags.astype(np.int64),
+        encoded.sentence,
+        doc_slots,
+        doc_sentences,
+        occurrence_key,
+        used_doc,
+        n_mentions,
+        rank,
+        names,
+        pairs,
     )
 
 
@@ -333,16 +398,28 @@ def _compute(prepared: _Prepared, vocabulary: Vocabulary) -> FeatureBatch:
     sentence_last = np.searchsorted(sentence, np.arange(n_sentences_batch), side="right") - 1
     cue_lo = np.maximum(lo - _WINDOW, sentence_first[m_sentence])
     cue_hi = np.minimum(hi + _WINDOW, sentence_last[m_sentence])
-    near = np.stack([_any_in(flags & (1 << (CUE_SHIFT + k)), cue_lo, cue_hi) for k in range(len(CUE_KINDS))], axis=1) if len(lo) else np.zeros((0, len(CUE_KINDS)), dtype=bool)
+    near = (
+        np.stack([_any_in(flags & (1 << (CUE_SHIFT + k)), cue_lo, cue_hi) for k in range(len(CUE_KINDS))], axis=1)
+        if len(lo)
+        else np.zeros((0, len(CUE_KINDS)), dtype=bool)
+    )
 
     n_shared = np.bincount(m_pair, minlength=n_pairs)
     a_first = np.bincount(m_pair, weights=(i_slot < j_slot), minlength=n_pairs)
     negated = np.bincount(m_pair, weights=negation, minlength=n_pairs)
-    cue_counts = np.stack([np.bincount(m_pair, weights=near[:, k], minlength=n_pairs) for k in range(len(CUE_KINDS))], axis=1)
+    cue_counts = np.stack(
+        [np.bincount(m_pair, weights=near[:, k], minlength=n_pairs) for k in range(len(CUE_KINDS))], axis=1
+    )
 
     # pairs that never share a sentence: the sentences of their closest mentions
     lonely = np.flatnonzero(n_shared == 0)
-    fi, fj = _closest(occ_start[pair_a[lonely]], occ_count[pair_a[lonely]], occ_start[pair_b[lonely]], occ_count[pair_b[lonely]], occ_slot)
+    fi, fj = _closest(
+        occ_start[pair_a[lonely]],
+        occ_count[pair_a[lonely]],
+        occ_start[pair_b[lonely]],
+        occ_count[pair_b[lonely]],
+        occ_slot,
+    )
     si, sj = sentence[fi], sentence[fj]
     distance = np.zeros(n_pairs, dtype=np.int64)
     distance[lonely] = np.abs(si - sj)
@@ -358,8 +435,21 @@ def _compute(prepared: _Prepared, vocabulary: Vocabulary) -> FeatureBatch:
 
     cue_pattern, cue_shares = _cues(pair_type, cue_counts, negated, n_shared, entity_cues, pair_a, pair_b)
     categorical, numeric = _signals(
-        entity_doc, prepared.rank, pairs, occ_count, entity_groups, group_entity, group_sentence, m_pair, m_sentence, n_shared,
-        a_first, negated, distance, doc_sentences, n_pairs,
+        entity_doc,
+        prepared.rank,
+        pairs,
+        occ_count,
+        entity_groups,
+        group_entity,
+        group_sentence,
+        m_pair,
+        m_sentence,
+        n_shared,
+        a_first,
+        negated,
+        distance,
+        doc_sentences,
+        n_pairs,
     )
     return FeatureBatch(
         pairs=pairs,
@@ -377,7 +467,9 @@ def _compute(prepared: _Prepared, vocabulary: Vocabulary) -> FeatureBatch:
     )
 
 
-def _closest(a_start: np.ndarray, a_len: np.ndarray, b_start: np.ndarray, b_len: np.ndarray, occ_slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _closest(
+    a_start: np.ndarray, a_len: np.ndarray, b_start: np.ndarray, b_len: np.ndarray, occ_slot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """For each k, the slots (i, j), i among occurrences ``a_start[k]..`` and j among ``b_start[k]..``, with the
     smallest distance (ties: the earlier i, then the earlier j)."""
     if len(a_start) == 0:
@@ -398,8 +490,16 @@ def _any_in(marks: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def _between(
-    words: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray, m_pair: np.ndarray, n_pairs: int,
-    occ_key: np.ndarray, n_slots: int, vocabulary: Vocabulary,
+    words: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    m_pair: np.ndarray,
+    n_pairs: int,
+    occ_key: np.ndarray,
+    n_slots: int,
+    vocabulary: Vocabulary,
 ) -> Ragged:
     """Each pair's stretches between its closest mentions, masked and trimmed, ``|`` after each (module docstring)."""
     mark_a, mark_b, mark_ab, separator, ellipsis = (vocabulary.id(w) for w in SPECIAL_WORDS)
@@ -426,7 +526,9 @@ def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     return sorted_keys[at] == keys
 
 
-def _window_ranges(occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.ndarray, doc_slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _window_ranges(
+    occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.ndarray, doc_slots: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``_WINDOW`` slots on each side of every occurrence, within its document: (occurrence, slot, side)."""
     first = doc_slots[entity_doc[occ_entity]]
     last = doc_slots[entity_doc[occ_entity] + 1] - 1
@@ -438,7 +540,14 @@ def _window_ranges(occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.
     return occurrence[valid], slot[valid], side[valid]
 
 
-def _windows(words: np.ndarray, occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.ndarray, doc_slots: np.ndarray, n_entities: int) -> Ragged:
+def _windows(
+    words: np.ndarray,
+    occ_slot: np.ndarray,
+    occ_entity: np.ndarray,
+    entity_doc: np.ndarray,
+    doc_slots: np.ndarray,
+    n_entities: int,
+) -> Ragged:
     """Per entity, the words around its mentions as ``2 * word + side`` (0 before, 1 after)."""
     occurrence, slot, side = _window_ranges(occ_slot, occ_entity, entity_doc, doc_slots)
     entity = occ_entity[occurrence]
@@ -446,7 +555,14 @@ def _windows(words: np.ndarray, occ_slot: np.ndarray, occ_entity: np.ndarray, en
     return _ragged((2 * words[slot] + side)[order], np.bincount(entity, minlength=n_entities))
 
 
-def _entity_cues(flags: np.ndarray, occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.ndarray, doc_slots: np.ndarray, n_entities: int) -> np.ndarray:
+def _entity_cues(
+    flags: np.ndarray,
+    occ_slot: np.ndarray,
+    occ_entity: np.ndarray,
+    entity_doc: np.ndarray,
+    doc_slots: np.ndarray,
+    n_entities: int,
+) -> np.ndarray:
     """Per entity, the cue kinds (bit k: kind k) among the words around its mentions."""
     occurrence, slot, _ = _window_ranges(occ_slot, occ_entity, entity_doc, doc_slots)
     bits = (flags[slot] >> CUE_SHIFT) & ((1 << len(CUE_KINDS)) - 1)
@@ -456,13 +572,23 @@ def _entity_cues(flags: np.ndarray, occ_slot: np.ndarray, occ_entity: np.ndarray
 
 
 def _cues(
-    tp: np.ndarray, counts: np.ndarray, negated: np.ndarray, n_shared: np.ndarray, entity_cues: np.ndarray, a: np.ndarray, b: np.ndarray
+    tp: np.ndarray,
+    counts: np.ndarray,
+    negated: np.ndarray,
+    n_shared: np.ndarray,
+    entity_cues: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The cue pattern of each pair as one integer, and the share of shared sentences with each cue kind."""
-    kinds = ((counts > 0) * (1 << np.arange(len(CUE_KINDS)))).sum(axis=1) if len(counts) else np.zeros(0, dtype=np.int64)
+    kinds = (
+        ((counts > 0) * (1 << np.arange(len(CUE_KINDS)))).sum(axis=1) if len(counts) else np.zeros(0, dtype=np.int64)
+    )
     width = 1 << len(CUE_KINDS)
     pattern = (((tp * width + kinds) * 2 + (negated > 0)) * width + entity_cues[a]) * width + entity_cues[b]
-    shares = np.divide(counts, n_shared[:, None], out=np.zeros_like(counts, dtype=np.float64), where=n_shared[:, None] > 0)
+    shares = np.divide(
+        counts, n_shared[:, None], out=np.zeros_like(counts, dtype=np.float64), where=n_shared[:, None] > 0
+    )
     return pattern.astype(np.int64), shares
 
 
@@ -476,9 +602,21 @@ def bucket(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
 
 
 def _signals(
-    entity_doc: np.ndarray, rank: np.ndarray, pairs: Pairs, occ_count: np.ndarray, entity_groups: np.ndarray, group_entity: np.ndarray, group_sentence: np.ndarray,
-    m_pair: np.ndarray, m_sentence: np.ndarray, n_shared: np.ndarray, a_first: np.ndarray, negated: np.ndarray,
-    distance: np.ndarray, doc_sentences: np.ndarray, n_pairs: int,
+    entity_doc: np.ndarray,
+    rank: np.ndarray,
+    pairs: Pairs,
+    occ_count: np.ndarray,
+    entity_groups: np.ndarray,
+    group_entity: np.ndarray,
+    group_sentence: np.ndarray,
+    m_pair: np.ndarray,
+    m_sentence: np.ndarray,
+    n_shared: np.ndarray,
+    a_first: np.ndarray,
+    negated: np.ndarray,
+    distance: np.ndarray,
+    doc_sentences: np.ndarray,
+    n_pairs: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The :data:`CATEGORICAL` codes (``feature << 32 | value``) and :data:`NUMERIC` values of each pair."""
     a, b, doc, tp = pairs.a, pairs.b, pairs.doc, pairs.type_pair
@@ -510,24 +648,32 @@ def _signals(
         bucket(rank_b, RANK_EDGES),
         tp * 16 + (np.minimum(rank_a, 4) - 1) * 4 + (np.minimum(rank_b, 4) - 1),
     ]
-    categorical = np.stack([(k << 32) | v.astype(np.int64) for k, v in enumerate(values)], axis=1) if n_pairs else np.zeros((0, len(CATEGORICAL)), dtype=np.int64)
-    numeric = np.stack(
-        [
-            np.log1p(occ_count[a]),
-            np.log1p(occ_count[b]),
-            np.log1p(n_shared),
-            n_shared / np.maximum(union, 1),
-            title_a,
-            title_b,
-            title_both,
-            last_shared,
-            np.log1p(partners[a]),
-            np.log1p(partners[b]),
-            np.where(shared, a_first / np.maximum(n_shared, 1), 0.5),
-            np.where(shared, negated / np.maximum(n_shared, 1), 0.0),
-            np.log1p(n_entities[doc]),
-            np.log1p(doc_sentences[1:][doc] - first_sentence),
-        ],
-        axis=1,
-    ).astype(np.float64) if n_pairs else np.zeros((0, len(NUMERIC)))
+    categorical = (
+        np.stack([(k << 32) | v.astype(np.int64) for k, v in enumerate(values)], axis=1)
+        if n_pairs
+        else np.zeros((0, len(CATEGORICAL)), dtype=np.int64)
+    )
+    numeric = (
+        np.stack(
+            [
+                np.log1p(occ_count[a]),
+                np.log1p(occ_count[b]),
+                np.log1p(n_shared),
+                n_shared / np.maximum(union, 1),
+                title_a,
+                title_b,
+                title_both,
+                last_shared,
+                np.log1p(partners[a]),
+                np.log1p(partners[b]),
+                np.where(shared, a_first / np.maximum(n_shared, 1), 0.5),
+                np.where(shared, negated / np.maximum(n_shared, 1), 0.0),
+                np.log1p(n_entities[doc]),
+                np.log1p(doc_sentences[1:][doc] - first_sentence),
+            ],
+            axis=1,
+        ).astype(np.float64)
+        if n_pairs
+        else np.zeros((0, len(NUMERIC)))
+    )
     return categorical, numeric

@@ -72,8 +72,14 @@ def grouped_folds(groups: np.ndarray, n_splits: int) -> list[Split]:
         fold_of_group[group] = lightest
     fold_of_row = fold_of_group[group_index]
     return [(np.flatnonzero(fold_of_row != fold), np.flatnonzero(fold_of_row == fold)) for fold in range(n_splits)]
+
+
 # Input groups the context stage may read, besides the pair's own score (each tried in turn).
-CONTEXT_CHOICES: tuple[tuple[str, ...], ...] = (("score", "entity"), ("score", "document"), ("score", *CONTEXT_GROUPS[1:]))
+CONTEXT_CHOICES: tuple[tuple[str, ...], ...] = (
+    ("score", "entity"),
+    ("score", "document"),
+    ("score", *CONTEXT_GROUPS[1:]),
+)
 
 
 def best_f1(scores: np.ndarray, correct: np.ndarray, total: int) -> tuple[float, float]:
@@ -118,17 +124,27 @@ def simplest_within_one_error(losses: dict[str, np.ndarray]) -> str:
     return best
 
 
-def _fit_or_constant(estimator: Any, X: Any, y: np.ndarray, rows: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_or_constant(
+    estimator: Any, X: Any, y: np.ndarray, rows: np.ndarray, test: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Fit a clone of ``estimator`` on ``rows``; its probabilities for ``test`` and its classes (a single class: probability 1)."""
     classes = np.unique(y[rows])
-    if len(classes) < 2 or len(test) == 0:  # nothing to learn (no training row: no class, probabilities 0), or nothing to predict
+    if (
+        len(classes) < 2 or len(test) == 0
+    ):  # nothing to learn (no training row: no class, probabilities 0), or nothing to predict
         return np.ones((len(test), len(classes))), classes
     fitted = clone(estimator).fit(X[rows], y[rows])
     return fitted.predict_proba(X[test]), fitted.classes_
 
 
 def fold_probabilities(
-    estimator: Any, X: Any, y: np.ndarray, folds: Sequence[Split], *, train_rows: np.ndarray | None = None, n_jobs: int = 1
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    folds: Sequence[Split],
+    *,
+    train_rows: np.ndarray | None = None,
+    n_jobs: int = 1,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each fold: fit a clone of ``estimator`` on its training rows (those in ``train_rows`` only, when given)
     and return its probabilities for the test rows, with its classes.
@@ -148,7 +164,9 @@ def fold_probabilities(
     return Parallel(n_jobs=n_jobs)(delayed(_fit_or_constant)(estimator, X, y, rows, test) for rows, test in jobs)
 
 
-def out_of_fold_decisions(detector: Any, X: Any, positive: np.ndarray, folds: Sequence[Split], n_jobs: int = 1) -> np.ndarray:
+def out_of_fold_decisions(
+    detector: Any, X: Any, positive: np.ndarray, folds: Sequence[Split], n_jobs: int = 1
+) -> np.ndarray:
     """The detector's out-of-fold decision value (the logit of its probability of being related) for every pair."""
     decision = np.zeros(len(positive))
     for (_, test), (values, classes) in zip(folds, fold_probabilities(detector, X, positive, folds, n_jobs=n_jobs)):
@@ -184,7 +202,9 @@ def _context_stage(groups: tuple[str, ...], inputs: np.ndarray, positive: np.nda
     return ContextStage(groups, coef, intercept)
 
 
-def fit_context(decision: np.ndarray, pairs: Pairs, positive: np.ndarray, folds: Sequence[Split], mode: bool | str = "auto") -> ContextChoice:
+def fit_context(
+    decision: np.ndarray, pairs: Pairs, positive: np.ndarray, folds: Sequence[Split], mode: bool | str = "auto"
+) -> ContextChoice:
     """Choose and fit the document-context stage on the detector's out-of-fold decisions.
 
     Each input set (the pair's own score alone, then :data:`CONTEXT_CHOICES`) gets a logistic
@@ -267,11 +287,19 @@ def _spread(values: np.ndarray, fold_classes: np.ndarray, classes: np.ndarray) -
 
 
 def _oof_probabilities(
-    estimator: Any, X: Any, labels: np.ndarray, classes: np.ndarray, folds: Sequence[Split], train_rows: np.ndarray, n_jobs: int
+    estimator: Any,
+    X: Any,
+    labels: np.ndarray,
+    classes: np.ndarray,
+    folds: Sequence[Split],
+    train_rows: np.ndarray,
+    n_jobs: int,
 ) -> np.ndarray:
     """Out-of-fold probabilities over ``classes`` (one row per pair; rows outside the folds' test parts stay 0)."""
     probabilities = np.zeros((len(labels), len(classes)))
-    for (_, test), (values, fold_classes) in zip(folds, fold_probabilities(estimator, X, labels, folds, train_rows=train_rows, n_jobs=n_jobs)):
+    for (_, test), (values, fold_classes) in zip(
+        folds, fold_probabilities(estimator, X, labels, folds, train_rows=train_rows, n_jobs=n_jobs)
+    ):
         probabilities[test] = _spread(values, fold_classes, classes)
     return probabilities
 
@@ -342,7 +370,10 @@ def choose_labelers(
     pooled_weight = "balanced" if class_weight == "auto" else class_weight
     own_weights = [None, "balanced"] if class_weight == "auto" else [class_weight]
     probabilities = _oof_probabilities(make(pooled_weight), X, labels, classes, folds, rows, n_jobs)
-    scores: dict[str, Any] = {"pooled_class_weight": pooled_weight, "pooled_accuracy": round(_accuracy(probabilities[rows], classes, labels[rows]), 4)}
+    scores: dict[str, Any] = {
+        "pooled_class_weight": pooled_weight,
+        "pooled_accuracy": round(_accuracy(probabilities[rows], classes, labels[rows]), 4),
+    }
     own: dict[int, str | None] = {}
     if own_labelers is not False:
         own_scores = {}
@@ -352,10 +383,24 @@ def choose_labelers(
                 continue
             sub_folds = [(train[type_pairs[train] == t], test[type_pairs[test] == t]) for train, test in folds]
             options = {} if own_labelers is True else {"pooled": probabilities}
-            options.update({f"own, {_weight_name(w)}": _oof_probabilities(make(w), X, labels, classes, sub_folds, members, n_jobs) for w in own_weights})
-            errors = {name: (classes[np.argmax(p[members], axis=1)] != labels[members]).astype(float) for name, p in options.items()}
+            options.update(
+                {
+                    f"own, {_weight_name(w)}": _oof_probabilities(
+                        make(w), X, labels, classes, sub_folds, members, n_jobs
+                    )
+                    for w in own_weights
+                }
+            )
+            errors = {
+                name: (classes[np.argmax(p[members], axis=1)] != labels[members]).astype(float)
+                for name, p in options.items()
+            }
             best = simplest_within_one_error(errors)
-            own_scores[int(t)] = {"relations": len(members), **{k: round(1 - float(v.mean()), 4) for k, v in errors.items()}, "chosen": best}
+            own_scores[int(t)] = {
+                "relations": len(members),
+                **{k: round(1 - float(v.mean()), 4) for k, v in errors.items()},
+                "chosen": best,
+            }
             if best != "pooled":
                 own[int(t)] = own_weights[[f"own, {_weight_name(w)}" for w in own_weights].index(best)]
                 in_type = np.flatnonzero(type_pairs == t)
@@ -371,7 +416,9 @@ def _weight_name(class_weight: str | None) -> str:
 # -- 3. the decision rule ----------------------------------------------------------------------------------
 
 
-def choose_rule(related: np.ndarray, label_probability: np.ndarray, correct: np.ndarray, total: int, mode: str = "auto") -> tuple[str, dict[str, float]]:
+def choose_rule(
+    related: np.ndarray, label_probability: np.ndarray, correct: np.ndarray, total: int, mode: str = "auto"
+) -> tuple[str, dict[str, float]]:
     """``detector`` or ``detector_x_label``: the raw score whose best out-of-fold type-level F1 is higher.
 
     A single label (every probability 1) makes the two the same: ``detector``.
@@ -404,7 +451,9 @@ def calibrate(method: str, raw: np.ndarray, correct: np.ndarray) -> Calibration:
         logit = np.log(np.clip(raw, 1e-9, 1 - 1e-9) / np.clip(1 - raw, 1e-9, 1))
         if correct.min() == correct.max():
             return Calibration("platt", np.zeros(0), np.array([0.0, -20.0 if correct.max() == 0 else 20.0]))
-        model = LogisticRegression(C=1e4, max_iter=1000).fit(logit[:, None], correct.astype(bool))  # ~unregularized: 2 parameters, thousands of scores
+        model = LogisticRegression(C=1e4, max_iter=1000).fit(
+            logit[:, None], correct.astype(bool)
+        )  # ~unregularized: 2 parameters, thousands of scores
         return Calibration("platt", np.zeros(0), np.array([float(model.coef_[0, 0]), float(model.intercept_[0])]))
     fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit_transform(raw, correct)
     steps, step = np.unique(fitted, return_inverse=True)
@@ -412,7 +461,9 @@ def calibrate(method: str, raw: np.ndarray, correct: np.ndarray) -> Calibration:
     return Calibration("isotonic", centroids, steps)
 
 
-def fit_calibration(raw: np.ndarray, correct: np.ndarray, folds: Sequence[Split], method: str = "auto") -> tuple[Calibration, dict[str, Any]]:
+def fit_calibration(
+    raw: np.ndarray, correct: np.ndarray, folds: Sequence[Split], method: str = "auto"
+) -> tuple[Calibration, dict[str, Any]]:
     """Calibrate out-of-fold raw scores; ``method`` "auto" picks Platt or isotonic by cross-validation.
 
     Each method is fitted on the other folds' scores and scored on each fold's by log loss, a proper
@@ -432,6 +483,9 @@ def fit_calibration(raw: np.ndarray, correct: np.ndarray, folds: Sequence[Split]
             for train, test in folds:
                 calibrated[test] = calibrate(m, raw[train], correct[train])(raw[test])
             losses[m] = _log_losses(calibrated, correct)
-            scores[m] = {"log_loss": round(float(losses[m].mean()), 5), "ece": round(expected_calibration_error(calibrated, correct), 4)}
+            scores[m] = {
+                "log_loss": round(float(losses[m].mean()), 5),
+                "ece": round(expected_calibration_error(calibrated, correct), 4),
+            }
     chosen = simplest_within_one_error(losses) if losses else methods[0]
     return calibrate(chosen, raw, correct), scores

@@ -105,10 +105,16 @@ class LinearStage:
         columns = {f"{prefix}.support": support.astype(np.int32)}
         if 4 * len(support) > (n_features + 7) // 8:
             columns = {f"{prefix}.mask": np.packbits(nonzero)}
-        return {**columns, f"{prefix}.weights": self.coef[:, support].astype(np.float32), f"{prefix}.intercept": self.intercept}
+        return {
+            **columns,
+            f"{prefix}.weights": self.coef[:, support].astype(np.float32),
+            f"{prefix}.intercept": self.intercept,
+        }
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str, classes: Sequence[str], n_features: int) -> LinearStage:
+    def from_arrays(
+        cls, arrays: dict[str, np.ndarray], prefix: str, classes: Sequence[str], n_features: int
+    ) -> LinearStage:
         """Rebuild a stage saved by :meth:`to_arrays`."""
         weights = arrays[f"{prefix}.weights"]
         if f"{prefix}.mask" in arrays:
@@ -120,5 +126,3 @@ class LinearStage:
         coef = np.zeros((len(weights), n_features))
         coef[:, support] = weights
         return cls(tuple(classes), coef, np.asarray(arrays[f"{prefix}.intercept"], dtype=np.float64))
-
-

@@ -136,11 +136,19 @@ class RelationModel:
     # -- one batch -----------------------------------------------------------------------------------
     def candidates(self, document: Document) -> list[Candidate]:
         """The candidate pairs this model considers in ``document``, in the order features and predictions use."""
-        return generate_candidates(document, self.type_pairs, split_composites=self.split_composites, max_pairs=self.max_pairs_per_doc)
+        return generate_candidates(
+            document, self.type_pairs, split_composites=self.split_composites, max_pairs=self.max_pairs_per_doc
+        )
 
     def featurize(self, documents: Sequence[Document]) -> FeatureBatch:
         """The candidate pairs of ``documents`` with their features."""
-        return featurize(documents, self.vocabulary, self.type_pairs, split_composites=self.split_composites, max_pairs=self.max_pairs_per_doc)
+        return featurize(
+            documents,
+            self.vocabulary,
+            self.type_pairs,
+            split_composites=self.split_composites,
+            max_pairs=self.max_pairs_per_doc,
+        )
 
     def transform(self, batch: FeatureBatch) -> sparse.csr_matrix:
         """The feature matrix of a batch (one row per pair)."""
@@ -191,7 +199,9 @@ class RelationModel:
         raw = related[rows] * label_probability if self.rule == "detector_x_label" else related[rows]
         scores = self.calibration(raw)
         keep = np.flatnonzero(scores >= cut)
-        return Scored(rows[keep], [labels[k] for k in keep.tolist()], scores[keep], related[rows[keep]], label_probability[keep])
+        return Scored(
+            rows[keep], [labels[k] for k in keep.tolist()], scores[keep], related[rows[keep]], label_probability[keep]
+        )
 
     def scores(self, documents: Sequence[Document]) -> tuple[FeatureBatch, np.ndarray, list[str]]:
         """Every candidate pair of ``documents``: the batch, each pair's score and its label."""
@@ -217,11 +227,16 @@ class RelationModel:
             novelty = list(self.novelty.choose(values + self.novelty.intercept))
         pairs, ids = batch.pairs, batch.pairs.identifiers
         return [
-            (int(pairs.doc[row]), Relation(scored.labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scored.scores[k])))
+            (
+                int(pairs.doc[row]),
+                Relation(scored.labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scored.scores[k])),
+            )
             for k, row in enumerate(scored.rows.tolist())
         ]
 
-    def predict_batch(self, documents: Sequence[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
+    def predict_batch(
+        self, documents: Sequence[Document], *, threshold: float | None = None
+    ) -> list[tuple[Relation, ...]]:
         """The predicted relations of each of ``documents``, featurized together (one batch, in this process)."""
         found: list[list[Relation]] = [[] for _ in documents]
         for doc, relation in self.classify(self.featurize(documents), threshold=threshold):
@@ -272,7 +287,9 @@ class RelationModel:
         return [d.relations for d in self.predict_documents(documents, threshold=threshold)]
 
 
-def _predict_batch(model: RelationModel, documents: list[Document], threshold: float | None) -> list[tuple[Relation, ...]]:
+def _predict_batch(
+    model: RelationModel, documents: list[Document], threshold: float | None
+) -> list[tuple[Relation, ...]]:
     """A worker's task: only the relations travel back (the caller still holds the documents)."""
     return model.predict_batch(documents, threshold=threshold)
 

@@ -40,7 +40,11 @@ def combine_relations(
     """
     kept = tuple(existing) if keep_existing else ()
     pairs = {r.pair for r in kept}
-    chosen = [r for r in predicted if (min_score is None or (r.score is not None and r.score >= min_score)) and r.pair not in pairs]
+    chosen = [
+        r
+        for r in predicted
+        if (min_score is None or (r.score is not None and r.score >= min_score)) and r.pair not in pairs
+    ]
     return kept + tuple(chosen)
 
 
@@ -65,4 +69,6 @@ def predict_with_existing(
 
     for document in predict(remember(documents)):
         existing = waiting.popleft()
-        yield document.with_relations(combine_relations(existing, document.relations, min_score=min_score, keep_existing=keep_existing))
+        yield document.with_relations(
+            combine_relations(existing, document.relations, min_score=min_score, keep_existing=keep_existing)
+        )

@@ -50,11 +50,51 @@ _SENTENCE_END = frozenset(".!?")
 # around a pair's closest mentions and cross them with the type pair, so that the labeler can pool
 # rare words).
 CUES: dict[str, tuple[str, ...]] = {
-    "up": ("increas", "induc", "elevat", "upregulat", "up-regulat", "promot", "enhanc", "activat", "stimulat",
-           "caus", "risk", "trigger", "aggravat", "exacerbat", "worsen", "augment", "potentiat", "accelerat"),
-    "down": ("decreas", "reduc", "inhibit", "suppress", "downregulat", "down-regulat", "attenuat", "prevent",
-             "protect", "treat", "alleviat", "amelior", "improv", "block", "abolish", "lower", "therap", "rescu",
-             "revers", "antagon", "diminish", "impair", "relie"),
+    "up": (
+        "increas",
+        "induc",
+        "elevat",
+        "upregulat",
+        "up-regulat",
+        "promot",
+        "enhanc",
+        "activat",
+        "stimulat",
+        "caus",
+        "risk",
+        "trigger",
+        "aggravat",
+        "exacerbat",
+        "worsen",
+        "augment",
+        "potentiat",
+        "accelerat",
+    ),
+    "down": (
+        "decreas",
+        "reduc",
+        "inhibit",
+        "suppress",
+        "downregulat",
+        "down-regulat",
+        "attenuat",
+        "prevent",
+        "protect",
+        "treat",
+        "alleviat",
+        "amelior",
+        "improv",
+        "block",
+        "abolish",
+        "lower",
+        "therap",
+        "rescu",
+        "revers",
+        "antagon",
+        "diminish",
+        "impair",
+        "relie",
+    ),
     "association": ("associat", "correlat", "link", "polymorphism", "susceptib", "carrier", "genotyp", "allele"),
     "binding": ("bind", "bound", "interact", "complex", "ligand", "receptor"),
 }
@@ -325,17 +365,34 @@ def encode_batch(documents: Sequence[Document], vocabulary: Vocabulary, *, offse
     if offsets:
         starts, ends = np.zeros(len(words), dtype=np.int64), np.zeros(len(words), dtype=np.int64)
         for matches, anchors, outer, first, document in found_offsets:
-            s, e = _original_offsets(matches, anchors, outer, at[(at >= first) & (at < first + len(matches))] - first, document)
+            s, e = _original_offsets(
+                matches, anchors, outer, at[(at >= first) & (at < first + len(matches))] - first, document
+            )
             starts[first : first + len(matches)], ends[first : first + len(matches)] = s, e
-    return EncodedBatch(words, flags.astype(np.uint8), sentence, doc_slots, doc_sentences, at[np.array(mention_outer, dtype=np.int64)], doc_mentions, starts, ends)
+    return EncodedBatch(
+        words,
+        flags.astype(np.uint8),
+        sentence,
+        doc_slots,
+        doc_sentences,
+        at[np.array(mention_outer, dtype=np.int64)],
+        doc_mentions,
+        starts,
+        ends,
+    )
 
 
 def encode(document: Document, vocabulary: Vocabulary, *, offsets: bool = False) -> Encoded:
     """Read one ``document`` into slot arrays (:func:`encode_batch` of one document, indices local to it)."""
     batch = encode_batch([document], vocabulary, offsets=offsets)
     return Encoded(
-        batch.words.astype(np.int32), batch.flags, batch.sentence.astype(np.int32), batch.mention_slots.astype(np.int32),
-        max(int(batch.doc_sentences[1]), 1), batch.starts, batch.ends,
+        batch.words.astype(np.int32),
+        batch.flags,
+        batch.sentence.astype(np.int32),
+        batch.mention_slots.astype(np.int32),
+        max(int(batch.doc_sentences[1]), 1),
+        batch.starts,
+        batch.ends,
     )
 
 
@@ -362,7 +419,11 @@ def _sentences(flags: np.ndarray, doc_slots: np.ndarray, title_tokens: np.ndarra
 
 
 def _original_offsets(
-    matches: list[tuple[str, int, int]], anchors: list[tuple[int, int]], outer: list[int], slot_of_outer: np.ndarray, document: Document
+    matches: list[tuple[str, int, int]],
+    anchors: list[tuple[int, int]],
+    outer: list[int],
+    slot_of_outer: np.ndarray,
+    document: Document,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Map token offsets in the text with mention markers back to ``document.text``."""
     at = np.array([a for a, _ in anchors])
@@ -445,4 +506,8 @@ def sentence_spans(document: Document, tokens: Tokens | None = None) -> list[tup
     """
     tokens = tokenize(document) if tokens is None else tokens
     starts = tokens.sentence_starts()
-    return [(tokens.starts[starts[s]], tokens.ends[starts[s + 1] - 1]) for s in range(tokens.n_sentences) if starts[s] < starts[s + 1]]
+    return [
+        (tokens.starts[starts[s]], tokens.ends[starts[s + 1] - 1])
+        for s in range(tokens.n_sentences)
+        if starts[s] < starts[s + 1]
+    ]

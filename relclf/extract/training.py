@@ -48,8 +48,13 @@ def build_training_set(
     pairs = batch.pairs
     gold = [gold_relation_index(d) for d in documents]
     ids = pairs.identifiers
-    answers = [gold[d].get(frozenset((ids[a], ids[b])), (negative_label, None)) for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist())]
-    covered = {(d, frozenset((ids[a], ids[b]))) for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist())}
+    answers = [
+        gold[d].get(frozenset((ids[a], ids[b])), (negative_label, None))
+        for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist())
+    ]
+    covered = {
+        (d, frozenset((ids[a], ids[b]))) for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist())
+    }
     unreachable = sum(1 for d, index in enumerate(gold) for pair in index if (d, pair) not in covered)
     labels = np.array([label for label, _ in answers], dtype=object)
     return TrainingSet(batch, labels, [novelty for _, novelty in answers], pairs.doc.copy(), unreachable)

@@ -54,7 +54,7 @@ def ngram_codes(sequences: Ragged, n_max: int, n_words: int) -> tuple[np.ndarray
                 part = values[t : t + span]
                 code = code * n_words + part
                 known &= part != 0
-            valid = known & (rows[: span] == rows[n - 1 :])
+            valid = known & (rows[:span] == rows[n - 1 :])
             all_rows.append(rows[:span][valid])
             all_codes.append(code[valid] + base)
         base += n_words**n
@@ -79,7 +79,9 @@ class CodeBlock:
         return len(self.codes)
 
     @classmethod
-    def fit_tfidf(cls, rows: np.ndarray, codes: np.ndarray, n_units: int, min_df: int, direct_below: int = 0) -> CodeBlock:
+    def fit_tfidf(
+        cls, rows: np.ndarray, codes: np.ndarray, n_units: int, min_df: int, direct_below: int = 0
+    ) -> CodeBlock:
         """Keep the codes found in at least ``min_df`` units; idf ``ln((1 + n) / (1 + df)) + 1``."""
         unique, df = _document_frequency(rows, codes)
         keep = df >= min_df
@@ -105,7 +107,9 @@ class CodeBlock:
         columns = self.columns(codes)
         found = columns >= 0
         # counting by building the matrix: scipy sums the duplicates of each (row, column)
-        counts = sparse.csr_matrix((np.ones(int(found.sum())), (rows[found], columns[found])), shape=(n_rows, len(self.codes)))
+        counts = sparse.csr_matrix(
+            (np.ones(int(found.sum())), (rows[found], columns[found])), shape=(n_rows, len(self.codes))
+        )
         counts.sum_duplicates()
         values = (1.0 + np.log(counts.data)) * self.idf[counts.indices]  # type: ignore[index]
         row = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
@@ -206,7 +210,9 @@ def _typed(block: sparse.csr_matrix, type_pair: np.ndarray, n_types: int) -> spa
     """Cross a block with the type pair: one copy of its columns per type pair."""
     width = block.shape[1]
     per_entry = np.repeat(type_pair, np.diff(block.indptr))
-    return sparse.csr_matrix((block.data, block.indices + per_entry * width, block.indptr), shape=(block.shape[0], width * n_types))
+    return sparse.csr_matrix(
+        (block.data, block.indices + per_entry * width, block.indptr), shape=(block.shape[0], width * n_types)
+    )
 
 
 def _one_hot(block: CodeBlock, codes: np.ndarray) -> sparse.csr_matrix:
@@ -240,7 +246,9 @@ class PairVectorizer:
     n_type_pairs_ : int
     """
 
-    def __init__(self, *, groups: Sequence[str] = FEATURE_GROUPS, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2) -> None:
+    def __init__(
+        self, *, groups: Sequence[str] = FEATURE_GROUPS, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2
+    ) -> None:
         self.groups = groups
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -290,7 +298,8 @@ class PairVectorizer:
         self.n_words_ = len(vocabulary)
         self.n_type_pairs_ = n_type_pairs
         self.blocks_ = {
-            name: CodeBlock.fit_tfidf(rows, codes, n, self.min_df, self._direct_below(name)) for name, (rows, codes, n) in self._units(batch, self.n_words_).items()
+            name: CodeBlock.fit_tfidf(rows, codes, n, self.min_df, self._direct_below(name))
+            for name, (rows, codes, n) in self._units(batch, self.n_words_).items()
         }
         if "cues" in self.groups:
             self.blocks_["cues"] = CodeBlock.fit_categories(batch.cue_pattern)
@@ -304,7 +313,11 @@ class PairVectorizer:
 
     def transform(self, batch: FeatureBatch) -> sparse.csr_matrix:
         """Return the sparse matrix (n_pairs, n_features) of ``batch``."""
-        return sparse.hstack([m for _, m in self._blocks(batch)], format="csr") if len(batch) else sparse.csr_matrix((0, self.n_features_))
+        return (
+            sparse.hstack([m for _, m in self._blocks(batch)], format="csr")
+            if len(batch)
+            else sparse.csr_matrix((0, self.n_features_))
+        )
 
     @property
     def n_features_(self) -> int:
@@ -405,24 +418,37 @@ class PairVectorizer:
             arrays[f"{name}.codes"] = block.codes
             if block.idf is not None:
                 arrays[f"{name}.idf"] = block.idf
-        params = {"groups": list(self.groups), "ngram_range": list(self.ngram_range), "min_df": self.min_df,
-                  "n_words": self.n_words_, "n_type_pairs": self.n_type_pairs_, "blocks": list(self.blocks_)}
+        params = {
+            "groups": list(self.groups),
+            "ngram_range": list(self.ngram_range),
+            "min_df": self.min_df,
+            "n_words": self.n_words_,
+            "n_type_pairs": self.n_type_pairs_,
+            "blocks": list(self.blocks_),
+        }
         return arrays, params
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], params: dict[str, Any]) -> PairVectorizer:
         """Rebuild a fitted vectorizer from :meth:`to_arrays` output."""
-        vectorizer = cls(groups=tuple(params["groups"]), ngram_range=tuple(params["ngram_range"]), min_df=params["min_df"])
+        vectorizer = cls(
+            groups=tuple(params["groups"]), ngram_range=tuple(params["ngram_range"]), min_df=params["min_df"]
+        )
         vectorizer.n_words_ = int(params["n_words"])
         vectorizer.n_type_pairs_ = int(params["n_type_pairs"])
-        vectorizer.blocks_ = {name: CodeBlock(arrays[f"{name}.codes"], arrays.get(f"{name}.idf"), vectorizer._direct_below(name)) for name in params["blocks"]}
+        vectorizer.blocks_ = {
+            name: CodeBlock(arrays[f"{name}.codes"], arrays.get(f"{name}.idf"), vectorizer._direct_below(name))
+            for name in params["blocks"]
+        }
         return vectorizer
 
 
 class _Parts:
     """The tf-idf matrices of one batch's units (computed on first use) and the pair-level blocks built on them."""
 
-    def __init__(self, vectorizer: PairVectorizer, batch: FeatureBatch, units: dict[str, tuple[np.ndarray, np.ndarray, int]]) -> None:
+    def __init__(
+        self, vectorizer: PairVectorizer, batch: FeatureBatch, units: dict[str, tuple[np.ndarray, np.ndarray, int]]
+    ) -> None:
         self.vectorizer, self.batch, self.units = vectorizer, batch, units
         self._cache: dict[str, sparse.csr_matrix] = {}
 
@@ -453,7 +479,9 @@ class _Parts:
         """The one-hot pattern or signals, then the numbers, of the ``cues`` or ``dense`` block."""
         if name not in self._cache:
             batch, block = self.batch, self.vectorizer.blocks_[name]
-            codes, numbers = (batch.cue_pattern, batch.cue_shares) if name == "cues" else (batch.categorical, batch.numeric)
+            codes, numbers = (
+                (batch.cue_pattern, batch.cue_shares) if name == "cues" else (batch.categorical, batch.numeric)
+            )
             self._cache[name] = sparse.hstack([_one_hot(block, codes), sparse.csr_matrix(numbers)], format="csr")
         return self._cache[name]
 

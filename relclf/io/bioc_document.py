@@ -40,7 +40,15 @@ from ..document import Document, Mention, Relation, identifier_parts
 from ..errors import InputError
 from .validation import checked_document, parse_offset, shown
 
-__all__ = ["MAX_PADDING", "Locator", "all_annotations", "all_relations", "bioc_to_document", "collection_info", "document_to_bioc"]
+__all__ = [
+    "MAX_PADDING",
+    "Locator",
+    "all_annotations",
+    "all_relations",
+    "bioc_to_document",
+    "collection_info",
+    "document_to_bioc",
+]
 
 #: spaces that may fill the gaps between passages beyond as many as the passages hold characters
 MAX_PADDING = 1_000
@@ -58,14 +66,21 @@ def document_to_bioc(document: Document) -> bioc.BioCDocument:
     """Convert a document to a :class:`bioc.BioCDocument` (layout in the module docstring)."""
     out = bioc.BioCDocument()
     out.id = document.pmid
-    title, abstract = _passage("title", 0, document.title), _passage("abstract", len(document.title) + 1, document.abstract)
+    title, abstract = (
+        _passage("title", 0, document.title),
+        _passage("abstract", len(document.title) + 1, document.abstract),
+    )
     out.add_passage(title)
     out.add_passage(abstract)
     first_annotation: dict[str, str] = {}
     for index, mention in enumerate(document.mentions):
         annotation = _annotation(index, mention)
         (title if mention.start <= len(document.title) else abstract).add_annotation(annotation)
-        for identifier in (mention.identifier or "", *identifier_parts(mention.identifier), *identifier_parts(mention.identifier, split_composites=False)):
+        for identifier in (
+            mention.identifier or "",
+            *identifier_parts(mention.identifier),
+            *identifier_parts(mention.identifier, split_composites=False),
+        ):
             first_annotation.setdefault(identifier.strip(), annotation.id)
     for index, relation in enumerate(document.relations):
         out.add_relation(_relation(index, relation, first_annotation))
@@ -129,7 +144,14 @@ class Locator:
         :func:`all_relations`; the document's line for those not given.
     """
 
-    def __init__(self, name: str, line: int, prefix: str = "", annotations: list[int] | None = None, relations: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        line: int,
+        prefix: str = "",
+        annotations: list[int] | None = None,
+        relations: list[int] | None = None,
+    ) -> None:
         self.name, self.line, self.prefix = name, line, prefix
         self.annotations, self.relations = annotations or [], relations or []
 
@@ -238,7 +260,9 @@ def _text(value: Any, what: str, where: Locator, line: int | None = None) -> str
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", bool: "true/false", float: "a number"}.get(type(value), type(value).__name__)
+    return {dict: "an object", list: "a list", bool: "true/false", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
@@ -246,9 +270,14 @@ def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
     pieces: list[tuple[int, str]] = []
     for passage in source.passages:
         if passage.text or not passage.sentences:
-            pieces.append((_offset(passage.offset, where, "passage offset"), _text(passage.text, "passage text", where)))
+            pieces.append(
+                (_offset(passage.offset, where, "passage offset"), _text(passage.text, "passage text", where))
+            )
         else:  # sentence-level BioC: the text is in the sentences
-            pieces.extend((_offset(s.offset, where, "sentence offset"), _text(s.text, "sentence text", where)) for s in passage.sentences)
+            pieces.extend(
+                (_offset(s.offset, where, "sentence offset"), _text(s.text, "sentence text", where))
+                for s in passage.sentences
+            )
     if not pieces:
         raise where.error("document has no passage")
     # checked before any space is laid down: a wild offset must not allocate gigabytes
@@ -263,7 +292,9 @@ def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
     buffer = ""
     for k, (offset, text) in enumerate(pieces):
         if offset < len(buffer) + (1 if k == 1 else 0):
-            raise where.error(f"passage at offset {offset} overlaps the text before it (which ends at {len(buffer)}; the title needs a separator)")
+            raise where.error(
+                f"passage at offset {offset} overlaps the text before it (which ends at {len(buffer)}; the title needs a separator)"
+            )
         buffer += " " * (offset - len(buffer)) + text
         if k == 0:
             title_end = len(buffer)
@@ -282,7 +313,9 @@ def _annotation_order(annotations: list[bioc.BioCAnnotation]) -> list[int]:
     """Positions of the annotations in mention order: by id when the ids are distinct integers (as
     relclf writes them, so that mentions come back in their PubTator order), else as found."""
     ids = [a.id for a in annotations]
-    if all(isinstance(i, str) and i.isascii() and i.isdigit() and len(i) < 19 for i in ids) and len(set(ids)) == len(ids):
+    if all(isinstance(i, str) and i.isascii() and i.isdigit() and len(i) < 19 for i in ids) and len(set(ids)) == len(
+        ids
+    ):
         return sorted(range(len(annotations)), key=lambda k: int(ids[k]))
     return list(range(len(annotations)))
 
@@ -321,9 +354,16 @@ def _field(infons: dict, key: str, where: Locator, line: int) -> str | None:
 def _mention(annotation: bioc.BioCAnnotation, text: str, where: Locator, line: int) -> Mention:
     if not annotation.locations:
         raise where.error(f"annotation {annotation.id!r} has no location", line)
-    spans = [(_offset(loc.offset, where, "location offset"), _offset(loc.length, where, "location length")) for loc in annotation.locations]
+    spans = [
+        (_offset(loc.offset, where, "location offset"), _offset(loc.length, where, "location length"))
+        for loc in annotation.locations
+    ]
     start, end = min(o for o, _ in spans), max(o + n for o, n in spans)
-    covered = _LINE_BREAKS.sub(" ", _text(annotation.text, f"the text of annotation {annotation.id!r}", where, line)) if len(spans) == 1 else text[start:end]
+    covered = (
+        _LINE_BREAKS.sub(" ", _text(annotation.text, f"the text of annotation {annotation.id!r}", where, line))
+        if len(spans) == 1
+        else text[start:end]
+    )
     entity_type = _field(annotation.infons, "type", where, line)
     if entity_type is None:
         raise where.error(f"annotation {annotation.id!r} has no 'type' infon", line)
@@ -351,7 +391,9 @@ def _relation_of(relation: bioc.BioCRelation, mentions: dict[str, Mention], wher
     return Relation(label, ids[0], ids[1], novelty, score)
 
 
-def _relation_ids(relation: bioc.BioCRelation, mentions: dict[str, Mention], where: Locator, line: int) -> tuple[str, str]:
+def _relation_ids(
+    relation: bioc.BioCRelation, mentions: dict[str, Mention], where: Locator, line: int
+) -> tuple[str, str]:
     infons = relation.infons
     for first, second in (("entity1", "entity2"), ("role1", "role2")):
         if infons.get(first) not in (None, "") and infons.get(second) not in (None, ""):
@@ -362,10 +404,14 @@ def _relation_ids(relation: bioc.BioCRelation, mentions: dict[str, Mention], whe
         for node in relation.nodes:
             mention = mentions.get(node.refid)
             if mention is None or mention.identifier is None:
-                raise where.error(f"relation {relation.id!r} points to annotation {node.refid!r}, which has no identifier", line)
+                raise where.error(
+                    f"relation {relation.id!r} points to annotation {node.refid!r}, which has no identifier", line
+                )
             ids.append(mention.identifier)
         return ids[0], ids[1]
-    raise where.error(f"relation {relation.id!r} names no entities (expected 'entity1'/'entity2' infons or two nodes)", line)
+    raise where.error(
+        f"relation {relation.id!r} names no entities (expected 'entity1'/'entity2' infons or two nodes)", line
+    )
 
 
 def _role_id(value: Any, where: Locator, line: int, typed: bool = False) -> str:
@@ -391,4 +437,3 @@ def collection_info() -> bioc.BioCCollection:
     collection.date = datetime.date.today().isoformat()
     collection.key = "relclf.key"
     return collection
-

@@ -30,7 +30,9 @@ MAX_INT_DIGITS = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def read_bioc_json(source: PathLike | IO[bytes], *, on_error: ErrorHandler | None = None, allow_empty: bool = False) -> Iterator[Document]:
+def read_bioc_json(
+    source: PathLike | IO[bytes], *, on_error: ErrorHandler | None = None, allow_empty: bool = False
+) -> Iterator[Document]:
     """Stream the documents of a BioC JSON file.
 
     Accepts a BioC collection (``{"documents": [...]}``), a list of documents, a single document,
@@ -43,7 +45,9 @@ def read_bioc_json(source: PathLike | IO[bytes], *, on_error: ErrorHandler | Non
     with open_binary(source) as handle:
         data = handle.read()
     converted = _converted_documents(data, name, lenient=on_error is not None)
-    yield from valid_documents(converted, name, on_error=on_error, allow_empty=allow_empty, empty_reason="no <document> in the BioC file")
+    yield from valid_documents(
+        converted, name, on_error=on_error, allow_empty=allow_empty, empty_reason="no <document> in the BioC file"
+    )
 
 
 class _LongInteger(ValueError):
@@ -67,7 +71,9 @@ def _long_integer(data: bytes, name: str, line: int | None = None) -> InputError
     return InputError(name, where, f"a whole number with {digits:,} digits (more than {MAX_INT_DIGITS} are refused)")
 
 
-def _converted_documents(data: bytes, name: str, *, lenient: bool = False) -> Iterator[Document | Repaired | InputError]:
+def _converted_documents(
+    data: bytes, name: str, *, lenient: bool = False
+) -> Iterator[Document | Repaired | InputError]:
     """Each document of the file converted, or why it is invalid; raises if the file is not valid JSON."""
     try:
         whole = _loads(data)
@@ -123,7 +129,9 @@ def _collection_entries(whole: Any, name: str, lines: _IdLines) -> Iterator[tupl
     else:
         items = whole
     if not isinstance(items, list):
-        raise InputError(name, 1, "not a BioC JSON collection (expected an object with 'documents', or a list of documents)")
+        raise InputError(
+            name, 1, "not a BioC JSON collection (expected an object with 'documents', or a list of documents)"
+        )
     for index, item in enumerate(items, start=1):
         yield lines.line_of(item), f"document {index} of the collection: ", item
 
@@ -144,7 +152,9 @@ def _json_lines(data: bytes, name: str) -> Iterator[tuple[int, str, Any]]:
             yield number, "", InputError(name, number, "not valid JSON: nested too deeply")
 
 
-def _json_document(obj: Any, name: str, line: int, prefix: str, *, lenient: bool = False) -> Document | Repaired | InputError:
+def _json_document(
+    obj: Any, name: str, line: int, prefix: str, *, lenient: bool = False
+) -> Document | Repaired | InputError:
     if isinstance(obj, InputError):
         return obj
     where = Locator(name, line, prefix)
@@ -152,12 +162,18 @@ def _json_document(obj: Any, name: str, line: int, prefix: str, *, lenient: bool
         if not isinstance(obj, dict):
             raise where.error(f"expected a BioC document object, found {type(obj).__name__}")
         if "passages" not in obj and {"id1", "id2", "label"} <= set(obj):
-            raise where.error("a relation row (relclf's JSON Lines output), not a BioC document: it holds no text to read")
+            raise where.error(
+                "a relation row (relclf's JSON Lines output), not a BioC document: it holds no text to read"
+            )
         surrogate = _first_surrogate(obj)
         if surrogate is not None:
-            raise where.error(f"a string holds the lone surrogate {surrogate!r}, which is not Unicode text: {shown(_around(surrogate))}")
+            raise where.error(
+                f"a string holds the lone surrogate {surrogate!r}, which is not Unicode text: {shown(_around(surrogate))}"
+            )
         dropped: list[InputError] | None = [] if lenient else None
-        document = bioc_to_document(biocjson.fromJSON(_with_defaults(obj), "BioCDocument"), where=where, dropped=dropped)
+        document = bioc_to_document(
+            biocjson.fromJSON(_with_defaults(obj), "BioCDocument"), where=where, dropped=dropped
+        )
         return Repaired(document, tuple(dropped)) if dropped else document
     except InputError as error:
         return InputError(error.path, error.line, error.message)  # the document goes: its scope
@@ -194,15 +210,22 @@ def _with_defaults(document: dict) -> dict:
         if not isinstance(document[key], list):
             raise TypeError(f"{key!r} is not a list")
     document["passages"] = [
-        {"infons": {}, "sentences": [], "annotations": [], "relations": [], **_dict(p, "passage")} for p in document["passages"]
+        {"infons": {}, "sentences": [], "annotations": [], "relations": [], **_dict(p, "passage")}
+        for p in document["passages"]
     ]
     for passage in document["passages"]:
         passage["sentences"] = [
-            {"infons": {}, "text": "", "annotations": [], "relations": [], **_dict(s, "sentence")} for s in passage["sentences"]
+            {"infons": {}, "text": "", "annotations": [], "relations": [], **_dict(s, "sentence")}
+            for s in passage["sentences"]
         ]
     for holder in [document, *document["passages"], *(s for p in document["passages"] for s in p["sentences"])]:
-        holder["annotations"] = [{"infons": {}, "text": "", "locations": [], "id": "", **_dict(a, "annotation")} for a in holder["annotations"]]
-        holder["relations"] = [{"infons": {}, "nodes": [], "id": "", **_dict(r, "relation")} for r in holder["relations"]]
+        holder["annotations"] = [
+            {"infons": {}, "text": "", "locations": [], "id": "", **_dict(a, "annotation")}
+            for a in holder["annotations"]
+        ]
+        holder["relations"] = [
+            {"infons": {}, "nodes": [], "id": "", **_dict(r, "relation")} for r in holder["relations"]
+        ]
     return document
 
 

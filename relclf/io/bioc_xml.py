@@ -32,7 +32,9 @@ from .validation import Repaired, shown, valid_documents
 __all__ = ["read_bioc_xml", "write_bioc_xml"]
 
 
-def read_bioc_xml(source: PathLike | IO[bytes], *, on_error: ErrorHandler | None = None, allow_empty: bool = False) -> Iterator[Document]:
+def read_bioc_xml(
+    source: PathLike | IO[bytes], *, on_error: ErrorHandler | None = None, allow_empty: bool = False
+) -> Iterator[Document]:
     """Stream the documents of a BioC XML file.
 
     Parameters
@@ -54,10 +56,14 @@ def read_bioc_xml(source: PathLike | IO[bytes], *, on_error: ErrorHandler | None
     name = display_name(source)
     with open_binary(source) as handle:
         converted = _converted_documents(handle, name, lenient=on_error is not None)
-        yield from valid_documents(converted, name, on_error=on_error, allow_empty=allow_empty, empty_reason="no <document> in the BioC file")
+        yield from valid_documents(
+            converted, name, on_error=on_error, allow_empty=allow_empty, empty_reason="no <document> in the BioC file"
+        )
 
 
-def _converted_documents(handle: IO[bytes], name: str, *, lenient: bool = False) -> Iterator[Document | Repaired | InputError]:
+def _converted_documents(
+    handle: IO[bytes], name: str, *, lenient: bool = False
+) -> Iterator[Document | Repaired | InputError]:
     """Each ``<document>`` of the file converted, or why it is invalid; raises if the XML is not well-formed."""
     parser_options = {"resolve_entities": False, "no_network": True, "huge_tree": True}
     try:
@@ -82,7 +88,9 @@ def _xml_document(element: etree._Element, name: str, *, lenient: bool = False) 
     where = Locator(name, line, annotations=annotations, relations=relations)
     try:
         with _parser_for_bioc():
-            collection = bioc.biocxml.loads("<collection>" + etree.tostring(element, encoding="unicode") + "</collection>")
+            collection = bioc.biocxml.loads(
+                "<collection>" + etree.tostring(element, encoding="unicode") + "</collection>"
+            )
         (document,) = collection.documents
         _empty_infons_are_empty_strings(document)
         dropped: list[InputError] | None = [] if lenient else None
@@ -136,7 +144,9 @@ def write_bioc_xml(documents: Iterable[Document], handle: IO[bytes] | IO[str]) -
         try:
             writer.write_document(document_to_bioc(document))
         except ValueError as error:
-            raise RelclfError(f"document {document.pmid!r} cannot be written as BioC XML ({error}); use BioC JSON") from None
+            raise RelclfError(
+                f"document {document.pmid!r} cannot be written as BioC XML ({error}); use BioC JSON"
+            ) from None
         count += 1
     writer.close()
     return count

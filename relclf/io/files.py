@@ -161,7 +161,9 @@ class _GzipReader(io.RawIOBase):
         try:
             count = self._gzip.readinto1(buffer)
         except EOFError:
-            raise InputError(self.name, self._lines + 1, "gzip data ends early: the compressed file is truncated") from None
+            raise InputError(
+                self.name, self._lines + 1, "gzip data ends early: the compressed file is truncated"
+            ) from None
         except (OSError, zlib.error) as exc:
             raise InputError(self.name, self._lines + 1, f"damaged gzip data ({exc})") from None
         self._lines += memoryview(buffer)[:count].tobytes().count(b"\n")
@@ -362,7 +364,13 @@ def _directory_files(directory: Path, accept: Callable[[Path], str | None] | Non
             skipped.append(f"{path.name} ({reason})")
     if skipped:
         more = f" and {len(skipped) - _NAMED} more" if len(skipped) > _NAMED else ""
-        log.warning("%s: skipped %d file(s) that hold no documents: %s%s", directory, len(skipped), ", ".join(skipped[:_NAMED]), more)
+        log.warning(
+            "%s: skipped %d file(s) that hold no documents: %s%s",
+            directory,
+            len(skipped),
+            ", ".join(skipped[:_NAMED]),
+            more,
+        )
     return taken
 
 
@@ -399,7 +407,9 @@ def check_outputs(outputs: Iterable[PathLike | None], inputs: Iterable[PathLike 
         clash = next((known[k] for k in keys if k in known), None)
         if clash is not None:
             how = "" if clash == str(target) else " (the same file by another name)"
-            raise InputError(str(target), 0, f"is the input {clash}{how}; writing it would destroy that input: choose another output")
+            raise InputError(
+                str(target), 0, f"is the input {clash}{how}; writing it would destroy that input: choose another output"
+            )
         if any(k in written for k in keys):
             raise InputError(str(target), 0, "is named twice among the outputs")
         written.update(dict.fromkeys(keys, str(target)))
@@ -429,7 +439,9 @@ def check_writable(target: PathLike | None) -> None:
     if path.exists() and not path.is_file():
         return
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+        fd, name = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else "."
+        )
     except OSError as exc:
         raise OutputError(str(target), exc.strerror or str(exc)) from None
     os.close(fd)

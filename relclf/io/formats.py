@@ -50,12 +50,26 @@ OUTPUT_FORMATS = (*INPUT_FORMATS, "jsonl", "tsv", "parquet", "html")
 
 _INPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "bioc-json"}
 _OUTPUT_EXTENSIONS = {
-    ".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "jsonl", ".tsv": "tsv", ".parquet": "parquet",
-    ".html": "html", ".htm": "html",
+    ".xml": "bioc-xml",
+    ".bioc": "bioc-xml",
+    ".json": "bioc-json",
+    ".jsonl": "jsonl",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".html": "html",
+    ".htm": "html",
 }
 _SNIFF_BYTES = 64 * 1024
 #: the extension an output of each format gets when relclf names it (``predict --output-dir``)
-OUTPUT_EXTENSIONS = {"pubtator": ".pubtator", "bioc-xml": ".xml", "bioc-json": ".json", "jsonl": ".jsonl", "tsv": ".tsv", "parquet": ".parquet", "html": ".html"}
+OUTPUT_EXTENSIONS = {
+    "pubtator": ".pubtator",
+    "bioc-xml": ".xml",
+    "bioc-json": ".json",
+    "jsonl": ".jsonl",
+    "tsv": ".tsv",
+    "parquet": ".parquet",
+    "html": ".html",
+}
 _BINARY_OUTPUTS = ("bioc-xml", "parquet")
 
 
@@ -214,7 +228,11 @@ def _read_pipe(source: PathLike | IO[bytes], **kwargs) -> Iterator[Document]:
 
 # format -> (module of relclf.io, function): imported on first use, so that reading and writing
 # PubTator never loads the BioC libraries (lxml), which would slow every start-up
-_READERS = {"pubtator": ("pubtator", "read_pubtator"), "bioc-xml": ("bioc_xml", "read_bioc_xml"), "bioc-json": ("bioc_json", "read_bioc_json")}
+_READERS = {
+    "pubtator": ("pubtator", "read_pubtator"),
+    "bioc-xml": ("bioc_xml", "read_bioc_xml"),
+    "bioc-json": ("bioc_json", "read_bioc_json"),
+}
 _WRITERS = {
     "pubtator": ("pubtator", "write_pubtator"),
     "bioc-xml": ("bioc_xml", "write_bioc_xml"),

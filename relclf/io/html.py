@@ -48,7 +48,9 @@ __all__ = ["document_payload", "script_json", "write_html"]
 
 # characters that must not appear raw in a script element's text (the HTML parser ends it at "</script",
 # "<!--" changes its state) or in old JavaScript string literals (U+2028/U+2029)
-_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_SCRIPT_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
 _DOCUMENTS_MARK = "<!-- relclf:documents -->"
 _SUMMARY_MARK = "<!-- relclf:summary -->"
 
@@ -93,7 +95,12 @@ def _page() -> _Page:
     # (the exports are downloads of blob: URLs the script makes, which the policy does not govern)
     policy = f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'"
     template = _asset("review.html")
-    filled = template.replace("{{policy}}", policy).replace("{{version}}", __version__).replace("{{style}}", style).replace("{{script}}", script)
+    filled = (
+        template.replace("{{policy}}", policy)
+        .replace("{{version}}", __version__)
+        .replace("{{style}}", style)
+        .replace("{{script}}", script)
+    )
     head, rest = filled.split(_DOCUMENTS_MARK)
     middle, tail = rest.split(_SUMMARY_MARK)
     return _Page(head, middle, tail)
@@ -116,7 +123,13 @@ def write_html(documents: Iterable[Document], handle: IO[str]) -> int:
         count += 1
         relations += len(document.relations)
     handle.write(page.middle)
-    summary = {"digest": digest.hexdigest(), "documents": count, "relations": relations, "version": __version__, "columns": list(COLUMNS)}
+    summary = {
+        "digest": digest.hexdigest(),
+        "documents": count,
+        "relations": relations,
+        "version": __version__,
+        "columns": list(COLUMNS),
+    }
     handle.write(f'<script type="application/json" id="relclf-summary">{script_json(summary)}</script>')
     handle.write(page.tail)
     return count
@@ -182,7 +195,10 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
         "title": title,
         "abstract": abstract,
         "mentions": [[m.canonical_type, m.identifier] for m in document.mentions],
-        "entities": [[identifier, entity.entity_type, mentions] for (identifier, entity), mentions in zip(entities.items(), entity_mentions)],
+        "entities": [
+            [identifier, entity.entity_type, mentions]
+            for (identifier, entity), mentions in zip(entities.items(), entity_mentions)
+        ],
         "relations": relations,
     }
 
@@ -194,7 +210,9 @@ def _segments(document: Document) -> tuple[list[list], list[list], list[int]]:
     each mention (that of its first segment; -1 for an empty mention).
     """
     text, title_end = document.text, len(document.title)
-    numbered = [(n, span) for n, span in enumerate(sentence_spans(document)) if span[0] < span[1]]  # empty sentences hold no text
+    numbered = [
+        (n, span) for n, span in enumerate(sentence_spans(document)) if span[0] < span[1]
+    ]  # empty sentences hold no text
     sentence_numbers = [n for n, _ in numbered]
     spans = [span for _, span in numbered]
     cuts = {0, title_end, title_end + 1, len(text)}
@@ -226,7 +244,9 @@ def _segments(document: Document) -> tuple[list[list], list[list], list[int]]:
     return title, abstract, mention_sentence
 
 
-def _evidence(pair: tuple[int | None, int | None], entity_mentions: list[list[int]], mention_sentence: list[int]) -> tuple[list[int], int | None]:
+def _evidence(
+    pair: tuple[int | None, int | None], entity_mentions: list[list[int]], mention_sentence: list[int]
+) -> tuple[list[int], int | None]:
     """The sentences where both entities are mentioned, else the closest sentences mentioning one each.
 
     Returns the sentence numbers and their distance (0 when the entities co-occur), or ``([], None)``

@@ -61,7 +61,9 @@ def read_pubtator(
     name = display_name(source)
     with open_binary(source) as handle:
         parsed = (_parsed(block, name, lenient=on_error is not None) for block in _blocks(handle))
-        yield from valid_documents(parsed, name, on_error=on_error, allow_empty=allow_empty, empty_reason="empty file or only blank lines")
+        yield from valid_documents(
+            parsed, name, on_error=on_error, allow_empty=allow_empty, empty_reason="empty file or only blank lines"
+        )
 
 
 _Line = tuple[int, "str | bytes"]
@@ -223,7 +225,9 @@ def _parse_block(block: list[_Line], name: str, dropped: list[InputError] | None
         relations=tuple(r for _, r in relations),
         line=first_number,
     )
-    return checked_document(document, name, [number for number, _ in mentions], [number for number, _ in relations], dropped=dropped)
+    return checked_document(
+        document, name, [number for number, _ in mentions], [number for number, _ in relations], dropped=dropped
+    )
 
 
 def _parse_line(name: str, number: int, line: str | bytes, pmid: str) -> tuple[str, str, str] | Mention | Relation:
@@ -306,9 +310,14 @@ def _parse_mention(name: str, number: int, fields: list[str]) -> Mention:
     if len(fields) < 5:
         raise InputError(name, number, f"mention line has {len(fields)} columns; expected 6 (or 7)", "mention")
     if len(fields) > _MAX_MENTION_COLUMNS:
-        raise InputError(name, number, f"unknown extra columns: {len(fields)} columns; a mention line has 6 or 7", "mention")
+        raise InputError(
+            name, number, f"unknown extra columns: {len(fields)} columns; a mention line has 6 or 7", "mention"
+        )
     try:
-        start, end = parse_offset(fields[1], "start offset", name, number), parse_offset(fields[2], "end offset", name, number)
+        start, end = (
+            parse_offset(fields[1], "start offset", name, number),
+            parse_offset(fields[2], "end offset", name, number),
+        )
     except InputError as error:
         raise InputError(name, number, error.message, "mention") from None
     return Mention(
@@ -372,6 +381,8 @@ def write_pubtator(documents: Iterable[Document | Formatted], handle: IO[str], *
     ``handle``; return how many were written."""
     count = 0
     for document in documents:
-        handle.write(document.text if isinstance(document, Formatted) else format_document(document, with_scores=with_scores))
+        handle.write(
+            document.text if isinstance(document, Formatted) else format_document(document, with_scores=with_scores)
+        )
         count += 1
     return count

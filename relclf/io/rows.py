@@ -19,7 +19,15 @@ from typing import IO, Any
 from ..document import Document, Entity, Relation, document_entities
 from ..errors import RelclfError
 
-__all__ = ["COLUMNS", "PARQUET_ROWS_PER_GROUP", "relation_rows", "require_pyarrow", "write_jsonl", "write_parquet", "write_tsv"]
+__all__ = [
+    "COLUMNS",
+    "PARQUET_ROWS_PER_GROUP",
+    "relation_rows",
+    "require_pyarrow",
+    "write_jsonl",
+    "write_parquet",
+    "write_tsv",
+]
 
 COLUMNS = ("document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty")
 #: rows of a Parquet row group: a few MB of memory, and groups large enough to read fast
@@ -105,7 +113,9 @@ def require_pyarrow() -> Any:
     return pq
 
 
-def write_parquet(documents: Iterable[Document], handle: IO[bytes], *, rows_per_group: int = PARQUET_ROWS_PER_GROUP) -> int:
+def write_parquet(
+    documents: Iterable[Document], handle: IO[bytes], *, rows_per_group: int = PARQUET_ROWS_PER_GROUP
+) -> int:
     """Write the relation rows as Parquet to the binary stream ``handle``; return the number of documents.
 
     Columns as :data:`COLUMNS`: strings, and ``score`` a nullable double. Rows are written in groups

@@ -192,19 +192,24 @@ def checked_document(
 def _check_document_fields(document: Document, path: str) -> None:
     if not document.pmid.strip() or _BAD_ID.search(document.pmid):
         raise InputError(
-            path, document.line,
+            path,
+            document.line,
             f"document ID {shown(document.pmid)} is empty or holds a '|', tab, line break or NUL (a PubTator title line 'ID|t|' cannot hold it)",
         )
     for what, text in (("title", document.title), ("abstract", document.abstract)):
         if "\x00" in text or "\n" in text or "\r" in text:
-            raise InputError(path, document.line, f"the {what} of document {document.pmid!r} holds a NUL character or a line break")
+            raise InputError(
+                path, document.line, f"the {what} of document {document.pmid!r} holds a NUL character or a line break"
+            )
 
 
 def _check_mention(mention: Mention, text: str, path: str, line: int) -> None:
     if mention.end <= mention.start:
         raise InputError(path, line, f"end offset {mention.end} is not after start offset {mention.start}", "mention")
     if mention.end > len(text):
-        raise InputError(path, line, f"offsets {mention.start}-{mention.end} beyond the text (length {len(text)})", "mention")
+        raise InputError(
+            path, line, f"offsets {mention.start}-{mention.end} beyond the text (length {len(text)})", "mention"
+        )
     actual = text[mention.start : mention.end]
     if actual != mention.text:
         raise InputError(
@@ -215,9 +220,18 @@ def _check_mention(mention: Mention, text: str, path: str, line: int) -> None:
         )
     if _BAD_TEXT.search(mention.text):
         raise InputError(path, line, f"mention text {shown(mention.text)} holds a line break or NUL", "mention")
-    for what, value in (("type", mention.entity_type), ("identifier", mention.identifier or ""), *(("column", v) for v in mention.extra)):
+    for what, value in (
+        ("type", mention.entity_type),
+        ("identifier", mention.identifier or ""),
+        *(("column", v) for v in mention.extra),
+    ):
         if _BAD_FIELD.search(value):
-            raise InputError(path, line, f"mention {what} {shown(value)} holds a tab, line break or NUL (a PubTator line cannot hold it)", "mention")
+            raise InputError(
+                path,
+                line,
+                f"mention {what} {shown(value)} holds a tab, line break or NUL (a PubTator line cannot hold it)",
+                "mention",
+            )
 
 
 def _known_ids(mentions: Iterable[Mention]) -> set[str]:
@@ -232,13 +246,28 @@ def _known_ids(mentions: Iterable[Mention]) -> set[str]:
 
 
 def _check_relation(pmid: str, relation: Relation, known: set[str], lost: set[str], path: str, line: int) -> None:
-    for what, value in (("label", relation.label), ("ID", relation.id1), ("ID", relation.id2), ("novelty", relation.novelty or "")):
+    for what, value in (
+        ("label", relation.label),
+        ("ID", relation.id1),
+        ("ID", relation.id2),
+        ("novelty", relation.novelty or ""),
+    ):
         if _BAD_FIELD.search(value):
-            raise InputError(path, line, f"relation {what} {shown(value)} holds a tab, line break or NUL (a PubTator line cannot hold it)", "relation")
+            raise InputError(
+                path,
+                line,
+                f"relation {what} {shown(value)} holds a tab, line break or NUL (a PubTator line cannot hold it)",
+                "relation",
+            )
     for identifier in (relation.id1, relation.id2):
         if identifier not in known:
             why = " (its mentions were dropped as invalid)" if identifier in lost else ""
-            raise InputError(path, line, f"relation names ID {shown(identifier)}, which no mention of document {pmid!r} carries{why}", "relation")
+            raise InputError(
+                path,
+                line,
+                f"relation names ID {shown(identifier)}, which no mention of document {pmid!r} carries{why}",
+                "relation",
+            )
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,12 @@ def signals_blocked() -> Iterator[None]:
 
 
 def imap_ordered(
-    function: Callable[[Any, T], R], items: Iterable[T], *, n_jobs: int = 1, state: Any = None, in_flight: int | None = None
+    function: Callable[[Any, T], R],
+    items: Iterable[T],
+    *,
+    n_jobs: int = 1,
+    state: Any = None,
+    in_flight: int | None = None,
 ) -> Iterator[tuple[T, R]]:
     """Yield ``(item, function(state, item))`` for each item, in input order.
 
