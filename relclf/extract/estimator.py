@@ -14,6 +14,11 @@ documents (folds grouped by document; :mod:`relclf.extract.fitting`):
    (:mod:`relclf.extract.calibration`); the threshold maximizes cross-validated F1 of pair and label.
 
 Labels, entity type pairs and the composite-ID convention are all learned from the training data.
+The parameters are checked when :meth:`RelationExtractor.fit` starts, against one table of constraints
+(``RelationExtractor._parameter_constraints``, read by :func:`check_parameters`); the choices made by
+cross-validation come back as one value (:func:`relclf.extract.fitting.cross_validate`). A model holds
+only linear weights, so the pluggable parts are narrow: a ``PairVectorizer``, and linear classifiers
+whose probabilities are the logistic function of their decisions (see the parameters).
 Batching and worker processes are not the estimator's business: :meth:`RelationExtractor.predict_documents`
 hands batches to :mod:`relclf.parallel`.
 """
@@ -351,7 +356,7 @@ class RelationExtractor(BaseEstimator):
         self._check_linear(X, labels, positive, data.novelty)
         self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
         self.labels_ = sorted(set(labels[positive]))
-        folds = training_folds(self.cv if splits is None else splits, data.groups, positive)
+        folds = training_folds(self.cv if splits is None else splits, data.groups)
         choices = cross_validate(
             self.detector_,
             self._labeler_maker(n_jobs=1),
@@ -400,8 +405,13 @@ class RelationExtractor(BaseEstimator):
             max_pairs=self.max_pairs_per_doc,
         )
         self.vocabulary_.freeze()
-        if not (data.labels != self.negative_label).any():
+        related = data.labels != self.negative_label
+        if not related.any():
             raise ValueError("no training relation joins two candidate entities of its document: nothing to learn from")
+        if related.all():
+            raise ValueError(
+                "every candidate pair of the training documents is related: no unrelated pair to learn from"
+            )
         self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else PairVectorizer()
         return data, self.vectorizer_.fit_transform(data.batch, self.vocabulary_, len(self.type_pairs_))
 

@@ -138,8 +138,8 @@ def _document_indices(part: Any, split: int, name: str, n_documents: int) -> np.
     return values
 
 
-def training_folds(cv: int | Sequence[Split], groups: np.ndarray, positive: np.ndarray) -> list[Split]:
-    """The folds of every cross-validated choice, as candidate rows; none when there is nothing to cross-validate.
+def training_folds(cv: int | Sequence[Split], groups: np.ndarray) -> list[Split]:
+    """The folds of every cross-validated choice, as candidate rows (none when a single document has candidates).
 
     Parameters
     ----------
@@ -148,14 +148,10 @@ def training_folds(cv: int | Sequence[Split], groups: np.ndarray, positive: np.n
         have candidates), or splits of document indices checked by :func:`check_document_splits`.
     groups : array of int
         The document (index) of each candidate row.
-    positive : array of bool
-        Whether each row is related: with no unrelated row there is nothing to cross-validate.
 
-    >>> training_folds([([1], [0]), ([0], [1])], np.array([0, 0, 1]), np.array([True, False, True]))
+    >>> training_folds([([1], [0]), ([0], [1])], np.array([0, 0, 1]))
     [(array([2]), array([0, 1])), (array([0, 1]), array([2]))]
     """
-    if positive.all():
-        return []
     if isinstance(cv, (int, np.integer)):
         n_splits = min(int(cv), len(np.unique(groups)))
         return grouped_folds(groups, n_splits) if n_splits >= 2 else []
