@@ -1,6 +1,9 @@
-"""The choices grouped cross-validation makes in training, on constructed data where the right answer is known."""
+"""The choices grouped cross-validation makes in training, on constructed data where the right answer is known,
+the folds they are made on, and :func:`cross_validate`, which makes them all on a small synthetic training set."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -9,18 +12,26 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 
+from relclf.extract.candidates import composites_are_split, related_type_pairs
 from relclf.extract.features import Pairs
 from relclf.extract.fitting import (
+    CrossValidatedChoices,
     best_f1,
     calibrate,
+    check_document_splits,
     choose_labelers,
     choose_rule,
+    cross_validate,
     fit_calibration,
     fit_context,
     grouped_folds,
     out_of_fold_decisions,
     simplest_within_one_error,
+    training_folds,
 )
+from relclf.extract.text import Vocabulary
+from relclf.extract.training import build_training_set
+from relclf.extract.vectorizer import PairVectorizer
 
 
 def _folds(groups: np.ndarray, k: int = 5) -> list:
@@ -202,3 +213,95 @@ def test_grouped_folds_keep_groups_whole_and_match_group_k_fold_of_scikit_learn_
 def test_grouped_folds_refuse_more_folds_than_groups():
     with pytest.raises(ValueError, match="cannot make 3 folds of 2 groups"):
         grouped_folds(np.array([1, 1, 2]), 3)
+
+
+def test_training_folds_of_an_int_are_relclf_grouped_folds_capped_by_the_documents():
+    groups = np.repeat(np.arange(4), [3, 1, 2, 2])
+    assert [t.tolist() for _, t in training_folds(3, groups)] == [t.tolist() for _, t in grouped_folds(groups, 3)]
+    assert len(training_folds(10, groups)) == 4  # no more folds than documents with candidates
+    assert training_folds(5, np.zeros(6, dtype=int)) == []  # a single document: nothing to cross-validate
+
+
+def test_training_folds_of_document_splits_are_their_documents_rows():
+    groups = np.array([0, 0, 1, 2, 2, 2])  # document 3 has no candidate
+    splits = check_document_splits([([1, 2, 3], [0]), ([0], [1, 2, 3])], 4)
+    folds = training_folds(splits, groups)
+    assert [(train.tolist(), test.tolist()) for train, test in folds] == [
+        ([2, 3, 4, 5], [0, 1]),
+        ([0, 1], [2, 3, 4, 5]),
+    ]
+
+
+def test_document_splits_are_returned_as_integer_arrays_and_may_train_on_fewer_documents():
+    (train, test), _ = check_document_splits([((2,), np.array([0], dtype=np.uint8)), ([], [1, 2])], 3)
+    assert train.dtype == test.dtype == np.int64 and train.tolist() == [2] and test.tolist() == [0]
+
+
+@pytest.fixture(scope="module")
+def training():
+    """A synthetic training set of 20 documents, its feature matrix, and everything cross_validate needs."""
+    import io
+
+    from relclf.io.pubtator import read_pubtator
+    from synthetic import synthetic_corpus
+
+    documents = list(read_pubtator(io.BytesIO(synthetic_corpus(20, seed=5).encode())))
+    split = composites_are_split(documents)
+    type_pairs = related_type_pairs(documents, split_composites=split)
+    vocabulary = Vocabulary(growing=True)
+    data = build_training_set(documents, vocabulary, type_pairs, split_composites=split, negative_label="None")
+    X = PairVectorizer(min_df=1).fit_transform(data.batch, vocabulary, len(type_pairs))
+    return data, X, data.labels != "None", type_pairs
+
+
+def _cross_validate(training, folds, **given) -> CrossValidatedChoices:
+    data, X, positive, type_pairs = training
+    detector = LogisticRegression(solver="liblinear")
+    make = lambda weight: OneVsRestClassifier(LogisticRegression(solver="liblinear", class_weight=weight))  # noqa: E731
+    choices = cross_validate(detector, make, X, data, positive, type_pairs, folds, **given)
+    assert not hasattr(detector, "coef_")  # only clones are fitted
+    return choices
+
+
+@pytest.fixture(scope="module")
+def chosen(training) -> CrossValidatedChoices:
+    """Every choice made by cross-validation on ``training`` (4 folds)."""
+    return _cross_validate(training, training_folds(4, training[0].groups))
+
+
+def test_cross_validate_makes_every_choice_and_scores_the_threshold(chosen):
+    choices = chosen
+    assert choices.rule in ("detector", "detector_x_label") and choices.calibration.method in ("platt", "isotonic")
+    assert choices.cv_scores["folds"] == 4 and choices.cv_scores["rule"]["chosen"] == choices.rule
+    assert choices.cv_scores["at_threshold"]["threshold"] == round(choices.threshold, 4)
+    assert choices.cv_scores["at_threshold"]["type_f1"] == choices.cv_scores["at_threshold"]["best_type_f1"] > 0.8
+    assert len(choices.precision_curve) > 0 and choices.class_weight == "balanced"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        choices.threshold = 0.1  # type: ignore[misc]
+
+
+def test_cross_validate_keeps_the_choices_it_is_given(training, chosen):
+    folds = training_folds(4, training[0].groups)
+    fixed = _cross_validate(training, folds, rule="detector", calibration="none", threshold=0.3)
+    assert fixed.rule == "detector" and fixed.calibration.method == "none" and fixed.threshold == 0.3
+    assert fixed.cv_scores["at_threshold"]["threshold"] == 0.3 and fixed.cv_scores["rule"]["f1"] == {}
+    # the same folds, the same out-of-fold fits: the choices made before these come out as before
+    assert fixed.cv_scores["context"] == chosen.cv_scores["context"]
+    assert fixed.cv_scores["labels"] == chosen.cv_scores["labels"]
+    unweighted = _cross_validate(training, folds, context=False, class_weight=None, own_labelers=False)
+    assert unweighted.context is None and unweighted.cv_scores["context"] == {"kept": False}
+    assert unweighted.class_weight is None and unweighted.cv_scores["labels"]["pooled_class_weight"] is None
+    assert unweighted.own_type_pairs == {} and unweighted.cv_scores["labels"]["type_pairs"] == {}
+
+
+def test_cross_validate_with_no_folds_takes_the_simplest_or_given_choices(training):
+    simplest = _cross_validate(training, [])
+    assert (simplest.context, simplest.class_weight, simplest.own_type_pairs, simplest.rule) == (
+        None,
+        None,
+        {},
+        "detector",
+    )
+    assert simplest.calibration.method == "none" and simplest.threshold == 0.5 and simplest.cv_scores == {}
+    given = _cross_validate(training, [], class_weight="balanced", rule="detector_x_label", threshold=0.7)
+    assert (given.class_weight, given.rule, given.threshold) == ("balanced", "detector_x_label", 0.7)

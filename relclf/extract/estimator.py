@@ -14,14 +14,22 @@ documents (folds grouped by document; :mod:`relclf.extract.fitting`):
    (:mod:`relclf.extract.calibration`); the threshold maximizes cross-validated F1 of pair and label.
 
 Labels, entity type pairs and the composite-ID convention are all learned from the training data.
+The parameters are checked when :meth:`RelationExtractor.fit` starts, against one table of constraints
+(``RelationExtractor._parameter_constraints``, read by :func:`check_parameters`); the choices made by
+cross-validation come back as one value (:func:`relclf.extract.fitting.cross_validate`). A model holds
+only linear weights, so the pluggable parts are narrow: a ``PairVectorizer``, and linear classifiers
+whose probabilities are the logistic function of their decisions (see the parameters).
 Batching and worker processes are not the estimator's business: :meth:`RelationExtractor.predict_documents`
 hands batches to :mod:`relclf.parallel`.
 """
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -33,18 +41,9 @@ from sklearn.utils.validation import check_is_fitted
 from ..document import Document, Relation
 from ..evaluation.metrics import score_documents
 from ..parallel.workers import effective_n_jobs
-from .calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
-from .candidates import Candidate, composites_are_split, related_type_pairs
-from .fitting import (
-    Split,
-    best_f1,
-    choose_labelers,
-    choose_rule,
-    fit_calibration,
-    fit_context,
-    grouped_folds,
-    out_of_fold_decisions,
-)
+from .calibration import CALIBRATION_METHODS
+from .candidates import DEFAULT_MAX_PAIRS_PER_DOC, Candidate, composites_are_split, related_type_pairs
+from .fitting import Split, check_document_splits, cross_validate, training_folds
 from .labels import LabelStage
 from .model import DECISION_RULES, LinearStage, RelationModel
 from .text import Vocabulary
@@ -59,29 +58,139 @@ __all__ = ["RelationExtractor"]
 LABELER_C = 1.0
 
 
+# -- parameter constraints: each parameter's allowed values, as data (checked in fit) ---------------------
+@dataclass(frozen=True)
+class Interval:
+    """Numbers of a ``kind`` (``int`` or ``float``: any real) from ``low`` to ``high`` (None: unbounded), both included
+    unless ``low_open``. Booleans are not numbers here.
+
+    >>> 2 in Interval(int, 2), True in Interval(int, 0), str(Interval(float, 0, 1)), str(Interval(float, 0, low_open=True))
+    (True, False, 'a number in [0, 1]', 'a number above 0')
+    """
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+
+    def __contains__(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, Integral if self.kind is int else Real):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):  # type: ignore[operator]
+            return False
+        return self.high is None or value <= self.high  # type: ignore[operator]
+
+    def __str__(self) -> str:
+        noun = "an integer" if self.kind is int else "a number"
+        if self.low is not None and self.high is not None:
+            return f"{noun} in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+        if self.low is not None:
+            return f"{noun} {'above' if self.low_open else 'of at least'} {self.low:g}"
+        return noun if self.high is None else f"{noun} of at most {self.high:g}"
+
+
+@dataclass(frozen=True)
+class InstanceOf:
+    """Instances of ``kind`` (strings excluded unless ``kind`` is ``str``), described as ``description``."""
+
+    kind: type | tuple[type, ...]
+    description: str
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, self.kind) and (self.kind is str or not isinstance(value, str))
+
+    def __str__(self) -> str:
+        return self.description
+
+
+@dataclass(frozen=True)
+class HasMethods:
+    """Objects with each of ``methods`` (what a parameter will call), described as ``description``."""
+
+    methods: tuple[str, ...]
+    description: str
+
+    def __contains__(self, value: object) -> bool:
+        return all(callable(getattr(value, name, None)) for name in self.methods)
+
+    def __str__(self) -> str:
+        return f"{self.description} (with {' and '.join(self.methods)})"
+
+
+def _allows(option: Any, value: Any) -> bool:
+    """Whether ``value`` is ``option``: one of a constraint's values (True, False and None by identity, so 1 is not
+    True), or in a constraint object (:class:`Interval`, :class:`InstanceOf`, :class:`HasMethods`)."""
+    if isinstance(option, (Interval, InstanceOf, HasMethods)):
+        return value in option
+    if isinstance(option, str):
+        return isinstance(value, str) and value == option
+    return value is option
+
+
+def _describe(allowed: Sequence[Any]) -> str:
+    """``'auto', True or False``: the allowed values and kinds of a parameter, in words."""
+    words = [
+        str(option) if isinstance(option, (Interval, InstanceOf, HasMethods)) else repr(option) for option in allowed
+    ]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def check_parameters(estimator: Any) -> None:
+    """Check each parameter of ``estimator`` against its class's ``_parameter_constraints`` (name -> allowed values
+    and kinds); raise ValueError naming the first parameter outside them, what it may be and what it is.
+
+    >>> check_parameters(RelationExtractor(rule="max"))
+    Traceback (most recent call last):
+    ...
+    ValueError: rule must be 'auto', 'detector' or 'detector_x_label', not 'max'
+    """
+    for name, allowed in type(estimator)._parameter_constraints.items():
+        value = getattr(estimator, name)
+        if not any(_allows(option, value) for option in allowed):
+            raise ValueError(f"{name} must be {_describe(allowed)}, not {reprlib.repr(value)}")
+
+
 class RelationExtractor(BaseEstimator):
     """Extract document-level relations between normalized entities of annotated abstracts.
 
     Parameters
     ----------
-    vectorizer : transformer, optional
-        Turns a :class:`~relclf.extract.features.FeatureBatch` into a sparse matrix; cloned in
-        :meth:`fit`. Default: :class:`~relclf.extract.vectorizer.PairVectorizer` with its defaults.
+    vectorizer : PairVectorizer, optional
+        The features of the candidate pairs; cloned in :meth:`fit`. Default:
+        :class:`~relclf.extract.vectorizer.PairVectorizer` with its defaults; any of its parameters
+        can be changed, but no other class is accepted, since a model and a model file rely on its
+        whole protocol: ``fit_transform(batch, vocabulary, n_type_pairs)`` and ``transform(batch)``
+        (the sparse matrix), ``scorer(batch).decisions(weights, rows)`` (prediction without building
+        the matrix), ``n_features_``, ``get_feature_names_out(vocabulary, type_pairs)``
+        (explanations), and ``to_arrays()`` with ``PairVectorizer.from_arrays`` (a model file holds
+        its arrays and is read back as a ``PairVectorizer``, so a subclass is saved as its parent).
     detector : classifier, optional
-        Related vs. no relation; needs ``predict_proba``; cloned in :meth:`fit`. Default: logistic
-        regression, C=1 (liblinear's dual solver, seeded with ``random_state``).
+        Related vs. no relation; cloned in :meth:`fit`. Default: logistic regression, C=1
+        (liblinear's dual solver, seeded with ``random_state``). A model keeps only linear weights
+        (:class:`~relclf.extract.linear.LinearStage`), so it must be a linear classifier: fitted, it
+        has ``coef_`` and ``intercept_``, and its ``predict_proba`` is the logistic function of its
+        decision value (as logistic regression's; not a linear SVM's, nor ``modified_huber``'s).
+        :meth:`fit` checks this first, on a trial fit of a few rows, and refuses anything else.
     labeler : classifier, optional
         Chooses the label of a related pair (pooled and per type pair), and the novelty; cloned in
         :meth:`fit`; with one, ``class_weight`` is not tried. Default: logistic regression, C=1
-        (:data:`LABELER_C`), one-vs-rest. A single label or novelty value needs no model: a ``DummyClassifier``
-        gives it.
+        (:data:`LABELER_C`), one-vs-rest. Linear as the detector, or a one-vs-rest of such
+        classifiers (``OneVsRestClassifier(LogisticRegression())``): its ``predict_proba`` must be the
+        logistic function of each class's decision, normalized over the classes, which a
+        multinomial model's is not; checked the same way. A single label or novelty value needs no
+        model: a ``DummyClassifier`` gives it.
     negative_label : str, default "None"
         Internal class name for candidate pairs with no relation; it must not be a real label.
     threshold : float or "auto", default "auto"
         Calibrated score at or above which a pair is predicted related; "auto" maximizes the
         cross-validated F1 of pair and label (of the pair, with a single label).
-    cv : int, default 5
-        Folds (grouped by document) of every cross-validated choice; at least 2.
+    cv : int or iterable of (train, test), default 5
+        The folds of every cross-validated choice. An int: that many folds, grouped by document,
+        which relclf makes (:func:`relclf.extract.fitting.grouped_folds`; fewer when fewer documents
+        have candidates); at least 2. Or splits of your own: (train, test) arrays of indices into
+        the documents given to :meth:`fit`, every document in exactly one test part, no split
+        training and testing on the same document, at least 2 splits (give a list, not a
+        generator, to fit or clone the estimator again).
     context : "auto", True or False, default "auto"
         The document-context stage (:mod:`relclf.extract.context`): "auto" keeps it when its
         cross-validated log loss beats the detector's alone by more than one standard error; its
@@ -95,7 +204,7 @@ class RelationExtractor(BaseEstimator):
         ("auto": where its cross-validated accuracy on them beats the pooled labeler's); the others
         are labelled by the pooled one (:func:`relclf.extract.fitting.choose_labelers`).
     min_type_pair_relations : int, default 30
-        See ``own_labelers``.
+        See ``own_labelers``; at least 2.
     rule : "auto", "detector" or "detector_x_label", default "auto"
         A pair's raw score: its probability of being related, or that times its label's probability;
         "auto" takes the one with the higher cross-validated F1 of pair and label.
@@ -103,17 +212,23 @@ class RelationExtractor(BaseEstimator):
         How raw scores become probabilities that the relation as written is right, fitted on the
         out-of-fold scores; "auto": Platt's, unless the isotonic one has a lower cross-validated log
         loss by more than one standard error.
-    max_pairs_per_doc : int or None, default None
-        Cap on candidates per document (see :func:`relclf.extract.candidates.generate_candidates`).
+    max_pairs_per_doc : int or None, default 10,000
+        Cap on candidates per document in training and prediction (see
+        :func:`relclf.extract.candidates.generate_candidates` and
+        :data:`~relclf.extract.candidates.DEFAULT_MAX_PAIRS_PER_DOC`: real abstracts are never
+        capped); None: no cap.
     tol : float, default 1.0
         Stopping tolerance of the default detector's and labelers' solver (liblinear's dual; its own
         default is 1e-4). Stopping early costs no accuracy here and saves most of the training time:
         experiments/results/solver_tolerance.md.
-    random_state : int, default 0
+    random_state : int, RandomState or None, default 0
         Seed of the default detector and labeler.
     n_jobs : int or None, default 1
         Worker processes for featurization and cross-validation in training, and the default for
         prediction; ``-1`` means all CPUs (as in joblib). Results are the same as with 1.
+
+    Every parameter is checked when :meth:`fit` starts, against :attr:`_parameter_constraints`
+    (:func:`check_parameters`), never in ``__init__`` (``set_params`` and ``clone`` skip it).
 
     Attributes
     ----------
@@ -155,6 +270,26 @@ class RelationExtractor(BaseEstimator):
     >>> relations = model.predict(read_documents("new.pubtator"))  # doctest: +SKIP
     """
 
+    # Each parameter's allowed values and kinds (checked by check_parameters when fit starts).
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "vectorizer": [None, InstanceOf(PairVectorizer, "a PairVectorizer")],
+        "detector": [None, HasMethods(("fit", "predict_proba"), "a classifier")],
+        "labeler": [None, HasMethods(("fit", "predict_proba"), "a classifier")],
+        "negative_label": [InstanceOf(str, "a string")],
+        "threshold": ["auto", Interval(float, 0, 1)],
+        "cv": [Interval(int, 2), InstanceOf(Iterable, "an iterable of (train, test) arrays of document indices")],
+        "context": ["auto", True, False],
+        "class_weight": ["auto", None, "balanced"],
+        "own_labelers": ["auto", True, False],
+        "min_type_pair_relations": [Interval(int, 2)],
+        "rule": ["auto", *DECISION_RULES],
+        "calibration": ["auto", *CALIBRATION_METHODS],
+        "max_pairs_per_doc": [Interval(int, 1), None],
+        "tol": [Interval(float, 0, low_open=True)],
+        "random_state": [None, Interval(int, 0), InstanceOf(np.random.RandomState, "a numpy RandomState")],
+        "n_jobs": [None, Interval(int)],
+    }
+
     def __init__(
         self,
         *,
@@ -163,14 +298,14 @@ class RelationExtractor(BaseEstimator):
         labeler: Any = None,
         negative_label: str = "None",
         threshold: float | str = "auto",
-        cv: int = 5,
+        cv: int | Iterable[Split] = 5,
         context: bool | str = "auto",
         class_weight: str | None = "auto",
         own_labelers: bool | str = "auto",
         min_type_pair_relations: int = 30,
         rule: str = "auto",
         calibration: str = "auto",
-        max_pairs_per_doc: int | None = None,
+        max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
         tol: float = 1.0,
         random_state: int | None = 0,
         n_jobs: int | None = 1,
@@ -211,8 +346,53 @@ class RelationExtractor(BaseEstimator):
             Ignored; present for scikit-learn compatibility.
         """
         documents = list(documents)
-        self._check_parameters(documents)
+        check_parameters(self)
+        splits = None if isinstance(self.cv, Integral) else check_document_splits(self.cv, len(documents))
+        _check_supervision(documents, self.negative_label)
         n_jobs = effective_n_jobs(self.n_jobs)
+        data, X = self._training_matrix(documents)
+        labels = data.labels
+        positive = labels != self.negative_label
+        self._check_linear(X, labels, positive, data.novelty)
+        self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
+        self.labels_ = sorted(set(labels[positive]))
+        folds = training_folds(self.cv if splits is None else splits, data.groups)
+        choices = cross_validate(
+            self.detector_,
+            self._labeler_maker(n_jobs=1),
+            X,
+            data,
+            positive,
+            self.type_pairs_,
+            folds,
+            context=self.context,
+            class_weight=self.class_weight if self.labeler is None else None,
+            own_labelers=self.own_labelers,
+            min_type_pair_relations=self.min_type_pair_relations,
+            rule=self.rule,
+            calibration=self.calibration,
+            threshold=self.threshold,
+            n_jobs=n_jobs,
+        )
+        self.context_ = choices.context
+        self.class_weight_ = choices.class_weight
+        self.own_type_pairs_ = choices.own_type_pairs
+        self.rule_ = choices.rule
+        self.calibration_ = choices.calibration
+        self.threshold_ = choices.threshold
+        self.precision_curve_ = choices.precision_curve
+        self.cv_scores_ = choices.cv_scores
+        self._fit_stages(X, labels, positive, data.novelty, data.batch.pairs.type_pair, n_jobs)
+        self.n_training_candidates_ = len(data)
+        self.n_unreachable_ = data.unreachable
+        self.model_ = self._compile(X.shape[1])
+        return self
+
+    def _training_matrix(self, documents: list[Document]) -> tuple[TrainingSet, Any]:
+        """The training set of ``documents`` and its feature matrix.
+
+        Sets ``split_composites_``, ``type_pairs_``, ``vocabulary_`` (frozen) and ``vectorizer_`` (fitted).
+        """
         self.split_composites_ = composites_are_split(documents)
         self.type_pairs_ = related_type_pairs(documents, split_composites=self.split_composites_)
         self.vocabulary_ = Vocabulary(growing=True)
@@ -225,102 +405,60 @@ class RelationExtractor(BaseEstimator):
             max_pairs=self.max_pairs_per_doc,
         )
         self.vocabulary_.freeze()
-        labels = data.labels
-        positive = labels != self.negative_label
-        if not positive.any():
+        related = data.labels != self.negative_label
+        if not related.any():
             raise ValueError("no training relation joins two candidate entities of its document: nothing to learn from")
+        if related.all():
+            raise ValueError(
+                "every candidate pair of the training documents is related: no unrelated pair to learn from"
+            )
         self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else PairVectorizer()
-        X = self.vectorizer_.fit_transform(data.batch, self.vocabulary_, len(self.type_pairs_))
-        self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
-        self.labels_ = sorted(set(labels[positive]))
-        folds = self._folds(data.groups, positive)
-        self._cross_validate(X, data, positive, folds, n_jobs)
+        return data, self.vectorizer_.fit_transform(data.batch, self.vocabulary_, len(self.type_pairs_))
+
+    def _fit_stages(
+        self,
+        X: Any,
+        labels: np.ndarray,
+        positive: np.ndarray,
+        novelty: Sequence[str | None],
+        pair_type: np.ndarray,
+        n_jobs: int,
+    ) -> None:
+        """Fit the detector, the pooled labeler, the type pairs' own and the novelty model on every training pair.
+
+        Sets ``detector_`` (fitted), ``labeler_``, ``own_labelers_``, ``novelty_labels_`` and ``novelty_model_``.
+        """
         self.detector_.fit(X, positive)
         self.labeler_ = self._fit_labeler(X[positive], labels[positive], n_jobs, self.class_weight_)
-        pair_type = data.batch.pairs.type_pair
         own_rows = {tp: positive & (pair_type == self.type_pairs_.index(tp)) for tp in self.own_type_pairs_}
         self.own_labelers_ = {
             tp: self._fit_labeler(X[rows], labels[rows], n_jobs, self.own_type_pairs_[tp])
             for tp, rows in own_rows.items()
         }
-        novelty = np.array([n or "" for n in data.novelty], dtype=object)[positive]
-        has_novelty = novelty != ""
-        self.novelty_labels_ = sorted(set(novelty[has_novelty]))
+        values = np.array([n or "" for n in novelty], dtype=object)[positive]
+        has_novelty = values != ""
+        self.novelty_labels_ = sorted(set(values[has_novelty]))
         self.novelty_model_ = (
-            self._fit_labeler(X[positive][has_novelty], novelty[has_novelty], n_jobs) if has_novelty.any() else None
+            self._fit_labeler(X[positive][has_novelty], values[has_novelty], n_jobs) if has_novelty.any() else None
         )
-        self.n_training_candidates_ = len(data)
-        self.n_unreachable_ = data.unreachable
-        self.model_ = self._compile(X.shape[1])
-        return self
 
-    def _folds(self, groups: np.ndarray, positive: np.ndarray) -> list[Split]:
-        """The grouped folds of every cross-validated choice; none when there is nothing to cross-validate."""
-        folds = min(self.cv, len(np.unique(groups)))
-        if folds < 2 or positive.all():
-            return []
-        return grouped_folds(groups, folds)
+    def _check_linear(self, X: Any, labels: np.ndarray, positive: np.ndarray, novelty: Sequence[str | None]) -> None:
+        """Refuse a ``detector`` or ``labeler`` of the user's that a model cannot hold, before the long fits.
 
-    def _cross_validate(self, X, data: TrainingSet, positive: np.ndarray, folds: list[Split], n_jobs: int) -> None:
-        """Make every cross-validated choice (see :mod:`relclf.extract.fitting`) and the threshold.
-
-        Sets ``context_``, ``class_weight_``, ``own_type_pairs_``, ``rule_``, ``calibration_``,
-        ``threshold_``, ``precision_curve_`` and ``cv_scores_``.
+        The labeler is tried on the labels, or on the novelty when there is a single label; the
+        defaults need no trial (they are linear), nor does a single class (no model decides it).
         """
-        labels = data.labels
-        total = int(positive.sum()) + data.unreachable
-        fixed_weight = None if self.class_weight == "auto" or self.labeler is not None else self.class_weight
-        if not folds:  # a single document: nothing to measure a choice on
-            self.context_, self.class_weight_, self.own_type_pairs_ = None, fixed_weight, {}
-            self.rule_ = "detector" if self.rule == "auto" else self.rule
-            self.calibration_, self.precision_curve_ = Calibration.identity(), PrecisionCurve.empty()
-            self.threshold_ = 0.5 if self.threshold == "auto" else float(self.threshold)
-            self.cv_scores_ = {}
-            return
-        decision = out_of_fold_decisions(self.detector_, X, positive, folds, n_jobs)
-        context = fit_context(decision, data.batch.pairs, positive, folds, self.context)
-        self.context_ = context.stage
-        choice = choose_labelers(
-            self._labeler_maker(n_jobs=1),
-            X,
-            labels,
-            positive,
-            data.batch.pairs.type_pair,
-            folds,
-            class_weight="auto" if self.class_weight == "auto" and self.labeler is None else fixed_weight,
-            own_labelers=self.own_labelers,
-            min_relations=self.min_type_pair_relations,
-            n_jobs=n_jobs,
-        )
-        self.class_weight_ = choice.class_weight
-        self.own_type_pairs_ = {self.type_pairs_[t]: weight for t, weight in sorted(choice.own.items())}
-        correct = positive & (choice.labels() == labels)
-        label_probability = choice.probabilities.max(axis=1)
-        self.rule_, rule_scores = choose_rule(context.related, label_probability, correct, total, self.rule)
-        raw = context.related * label_probability if self.rule_ == "detector_x_label" else context.related
-        self.calibration_, calibration_scores = fit_calibration(raw, correct, folds, self.calibration)
-        calibrated = self.calibration_(raw)
-        threshold, f1 = best_f1(calibrated, correct, total)
-        self.threshold_ = threshold if self.threshold == "auto" else float(self.threshold)
-        self.precision_curve_ = PrecisionCurve.from_scores(calibrated, correct, total)
-        kept = calibrated >= self.threshold_
-        self.cv_scores_ = {
-            "folds": len(folds),
-            "context": context.scores,
-            "labels": {
-                **choice.scores,
-                "type_pairs": {self.type_pairs_[int(t)]: v for t, v in choice.scores.get("type_pairs", {}).items()},
-                "own_type_pairs": {tp: str(w).lower() for tp, w in self.own_type_pairs_.items()},
-            },
-            "rule": {"chosen": self.rule_, "f1": rule_scores},
-            "calibration": {"chosen": self.calibration_.method, **calibration_scores},
-            "at_threshold": {
-                "threshold": round(self.threshold_, 4),
-                "pair_f1": round(2 * int((kept & positive).sum()) / (int(kept.sum()) + total), 4),
-                "type_f1": round(2 * int((kept & correct).sum()) / (int(kept.sum()) + total), 4),
-                "best_type_f1": round(f1, 4),
-            },
-        }
+        positive_rows = np.flatnonzero(positive)
+        values = np.array([n or "" for n in novelty], dtype=object)
+        novelty_rows = positive_rows[values[positive_rows] != ""]
+        trials = [
+            ("detector", self.detector, [(np.arange(len(positive)), positive)]),
+            ("labeler", self.labeler, [(positive_rows, labels[positive_rows]), (novelty_rows, values[novelty_rows])]),
+        ]
+        for name, estimator, targets in trials:
+            target = next(((rows, y) for rows, y in targets if len(np.unique(y)) > 1), None)
+            if estimator is not None and target is not None:
+                _check_linear_classifier(name, estimator, X, *target)
 
     def _compile(self, n_features: int) -> RelationModel:
         """The fitted model as data (what predicts, and what a model file holds)."""
@@ -345,35 +483,6 @@ class RelationExtractor(BaseEstimator):
             calibration=self.calibration_,
             curve=self.precision_curve_,
         )
-
-    def _check_parameters(self, documents: list[Document]) -> None:
-        if not any(d.relations for d in documents):
-            raise ValueError("the training documents carry no relation lines: nothing to learn from")
-        if self.negative_label in {r.label for d in documents for r in d.relations}:
-            raise ValueError(f"negative_label {self.negative_label!r} is also a relation label in the data")
-        if not isinstance(self.cv, int) or self.cv < 2:
-            raise ValueError(f"cv must be an integer of at least 2 (folds), not {self.cv!r}")
-        if self.threshold != "auto" and not (isinstance(self.threshold, (int, float)) and 0.0 <= self.threshold <= 1.0):
-            raise ValueError(f"threshold must be 'auto' or a probability in [0, 1], not {self.threshold!r}")
-        if not (isinstance(self.tol, (int, float)) and self.tol > 0):
-            raise ValueError(f"tol must be a positive number, not {self.tol!r}")
-        if self.max_pairs_per_doc is not None and self.max_pairs_per_doc < 1:
-            raise ValueError(f"max_pairs_per_doc must be at least 1 or None, not {self.max_pairs_per_doc!r}")
-        choices = {
-            "context": ("auto", True, False),
-            "class_weight": ("auto", None, "balanced"),
-            "own_labelers": ("auto", True, False),
-            "rule": ("auto", *DECISION_RULES),
-            "calibration": ("auto", *CALIBRATION_METHODS),
-        }
-        for name, allowed in choices.items():
-            value = getattr(self, name)
-            if not any(value is option or (isinstance(option, str) and value == option) for option in allowed):
-                raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
-        if not isinstance(self.min_type_pair_relations, int) or self.min_type_pair_relations < 2:
-            raise ValueError(
-                f"min_type_pair_relations must be an integer of at least 2, not {self.min_type_pair_relations!r}"
-            )
 
     def _logistic(self, C: float, class_weight: str | None = None) -> LogisticRegression:
         # liblinear is many times faster than lbfgs on these wide sparse problems (2 s against 75 s
@@ -465,3 +574,34 @@ class RelationExtractor(BaseEstimator):
         gold = list(documents)
         predicted = self.predict_documents(d.with_relations(()) for d in gold)
         return score_documents(gold, predicted).levels["type"].f1
+
+
+def _check_supervision(documents: Sequence[Document], negative_label: str) -> None:
+    """Raise ValueError when ``documents`` carry no relation, or one labelled ``negative_label``."""
+    if not any(d.relations for d in documents):
+        raise ValueError("the training documents carry no relation lines: nothing to learn from")
+    if negative_label in {r.label for d in documents for r in d.relations}:
+        raise ValueError(f"negative_label {negative_label!r} is also a relation label in the data")
+
+
+def _check_linear_classifier(name: str, estimator: Any, X: Any, rows: np.ndarray, y: np.ndarray) -> None:
+    """Fit a clone of ``estimator`` on a few of ``rows`` (of ``X``; their classes ``y``) of each class, and raise
+    ValueError unless it reads as a :class:`LinearStage` whose probabilities are its own ``predict_proba``
+    (so that what cross-validation measures is what the model computes)."""
+    trial = np.sort(np.concatenate([np.flatnonzero(y == c)[:20] for c in np.unique(y)]))
+    X_trial, y_trial = X[rows[trial]], y[trial]
+    fitted = clone(estimator).fit(X_trial, y_trial)
+    kind = type(estimator).__name__
+    try:
+        stage = LinearStage.from_estimator(fitted, X.shape[1])
+    except (AttributeError, ValueError):
+        raise ValueError(
+            f"{name} must be a linear classifier (fitted, with coef_ and intercept_, or a one-vs-rest of such), "
+            f"since a model keeps only linear weights; {kind} is not one"
+        ) from None
+    if not np.allclose(stage.probabilities(stage.decision(X_trial)), fitted.predict_proba(X_trial), atol=1e-4):
+        raise ValueError(
+            f"{name}'s predict_proba must be the logistic function of its decision values (normalized over the "
+            f"classes of a one-vs-rest), which is what a model computes; {kind}'s is not (a multinomial model? "
+            "wrap it in OneVsRestClassifier)"
+        )

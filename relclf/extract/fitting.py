@@ -12,12 +12,15 @@ document, so that nothing about a corpus is written in the code:
 4. :func:`fit_calibration`: isotonic or Platt calibration of the raw score (expected calibration error
    of calibrators fitted on the other folds), then fitted on all out-of-fold scores.
 
-Each returns its decision with the cross-validated figures behind it, which the model card records.
+Each returns its decision with the cross-validated figures behind it, which the model card records;
+:func:`cross_validate` makes them all, and the threshold, on a training set and returns them as one
+:class:`CrossValidatedChoices`. The folds are relclf's own (:func:`grouped_folds`) or splits of the
+documents given by the user (:func:`check_document_splits`), as candidate rows (:func:`training_folds`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,27 +30,33 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
-from .calibration import Calibration, expected_calibration_error
+from .calibration import Calibration, PrecisionCurve, expected_calibration_error
 from .context import CONTEXT_GROUPS, ContextStage, context_inputs
 from .features import Pairs
 from .threshold import cumulative_hits
+from .training import TrainingSet
 
 __all__ = [
     "CONTEXT_CHOICES",
     "ContextChoice",
+    "CrossValidatedChoices",
     "LabelChoice",
     "Split",
     "best_f1",
+    "check_document_splits",
     "choose_labelers",
     "choose_rule",
+    "cross_validate",
     "fit_calibration",
     "fit_context",
     "fold_probabilities",
+    "grouped_folds",
     "out_of_fold_decisions",
     "simplest_within_one_error",
+    "training_folds",
 ]
 
-# (train rows, test rows) of one fold, as indices of candidate pairs.
+# (train, test) of one fold: indices of candidate pairs (rows), or of documents in splits a user gives.
 Split = tuple[np.ndarray, np.ndarray]
 
 
@@ -72,6 +81,81 @@ def grouped_folds(groups: np.ndarray, n_splits: int) -> list[Split]:
         fold_of_group[group] = lightest
     fold_of_row = fold_of_group[group_index]
     return [(np.flatnonzero(fold_of_row != fold), np.flatnonzero(fold_of_row == fold)) for fold in range(n_splits)]
+
+
+def check_document_splits(splits: Iterable[Any], n_documents: int) -> list[Split]:
+    """Check (train, test) splits of document indices (``0 .. n_documents - 1``) that a user gives; return them as arrays.
+
+    Every document must be in exactly one test part: every choice, the calibration and the threshold
+    are fitted on out-of-fold scores of every training pair, so a document never tested would have
+    none. No split may train and test on the same document, and there must be at least 2 splits.
+    Raises ValueError naming the first problem.
+
+    >>> check_document_splits([([1], [0]), ([0], [1])], 2)
+    [(array([1]), array([0])), (array([0]), array([1]))]
+    """
+    checked: list[Split] = []
+    tested_in = np.full(n_documents, -1)  # the split that tests each document
+    for k, split in enumerate(splits):
+        try:
+            train, test = split
+        except (TypeError, ValueError):
+            raise ValueError(f"cv: split {k} is not a (train, test) pair of arrays of document indices") from None
+        train, test = _document_indices(train, k, "train", n_documents), _document_indices(test, k, "test", n_documents)
+        both = np.intersect1d(train, test)
+        if len(both):
+            raise ValueError(f"cv: split {k} trains and tests on document {both[0]}")
+        again = test[tested_in[test] >= 0]
+        if len(again):
+            raise ValueError(
+                f"cv: document {again[0]} is tested in split {tested_in[again[0]]} and again in split {k}; "
+                "every document must be tested exactly once"
+            )
+        tested_in[test] = k
+        checked.append((train, test))
+    if len(checked) < 2:
+        raise ValueError(f"cv: {len(checked)} split{'' if len(checked) == 1 else 's'} given; at least 2 are needed")
+    untested = np.flatnonzero(tested_in < 0)
+    if len(untested):
+        raise ValueError(
+            f"cv: document {untested[0]} ({len(untested)} of {n_documents} in all) is in no test part; every document "
+            "must be tested exactly once, since every choice is fitted on out-of-fold scores"
+        )
+    return checked
+
+
+def _document_indices(part: Any, split: int, name: str, n_documents: int) -> np.ndarray:
+    """One part of a split as an array of document indices; ValueError when it is not one, or an index is out of range."""
+    values = np.asarray(part)
+    if values.ndim != 1 or (len(values) and values.dtype.kind not in "iu"):
+        raise ValueError(f"cv: the {name} part of split {split} is not a 1-D array of document indices (integers)")
+    values = values.astype(np.int64)
+    outside = values[(values < 0) | (values >= n_documents)]
+    if len(outside):
+        raise ValueError(
+            f"cv: the {name} part of split {split} names document {outside[0]}, out of range for {n_documents} documents"
+        )
+    return values
+
+
+def training_folds(cv: int | Sequence[Split], groups: np.ndarray) -> list[Split]:
+    """The folds of every cross-validated choice, as candidate rows (none when a single document has candidates).
+
+    Parameters
+    ----------
+    cv : int or sequence of (train, test)
+        A number of folds that keep documents whole (:func:`grouped_folds`; fewer when fewer documents
+        have candidates), or splits of document indices checked by :func:`check_document_splits`.
+    groups : array of int
+        The document (index) of each candidate row.
+
+    >>> training_folds([([1], [0]), ([0], [1])], np.array([0, 0, 1]))
+    [(array([2]), array([0, 1])), (array([0, 1]), array([2]))]
+    """
+    if isinstance(cv, (int, np.integer)):
+        n_splits = min(int(cv), len(np.unique(groups)))
+        return grouped_folds(groups, n_splits) if n_splits >= 2 else []
+    return [(np.flatnonzero(np.isin(groups, train)), np.flatnonzero(np.isin(groups, test))) for train, test in cv]
 
 
 # Input groups the context stage may read, besides the pair's own score (each tried in turn).
@@ -489,3 +573,154 @@ def fit_calibration(
             }
     chosen = simplest_within_one_error(losses) if losses else methods[0]
     return calibrate(chosen, raw, correct), scores
+
+
+# -- all of them ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossValidatedChoices:
+    """Every choice cross-validation made for a model, and the figures behind them (the model card's).
+
+    Attributes
+    ----------
+    context : ContextStage or None
+        The document-context stage, when kept (:func:`fit_context`).
+    class_weight : str or None
+        The pooled labeler's class weighting (:func:`choose_labelers`).
+    own_type_pairs : dict of str to str or None
+        The type pairs given their own labeler, with its class weighting.
+    rule : str
+        ``detector`` or ``detector_x_label`` (:func:`choose_rule`).
+    calibration : Calibration
+        Raw score -> calibrated score (:func:`fit_calibration`).
+    threshold : float
+        The calibrated-score threshold: the one of best out-of-fold F1, unless one was given.
+    precision_curve : PrecisionCurve
+        Out-of-fold precision and recall (pair and label right) at each calibrated threshold.
+    cv_scores : dict
+        The cross-validated figures behind each choice (JSON-ready).
+    """
+
+    context: ContextStage | None
+    class_weight: str | None
+    own_type_pairs: dict[str, str | None]
+    rule: str
+    calibration: Calibration
+    threshold: float
+    precision_curve: PrecisionCurve
+    cv_scores: dict[str, Any]
+
+
+def cross_validate(
+    detector: Any,
+    make_labeler: Callable[[str | None], Any],
+    X: Any,
+    data: TrainingSet,
+    positive: np.ndarray,
+    type_pairs: Sequence[str],
+    folds: Sequence[Split],
+    *,
+    context: bool | str = "auto",
+    class_weight: str | None = "auto",
+    own_labelers: bool | str = "auto",
+    min_type_pair_relations: int = 30,
+    rule: str = "auto",
+    calibration: str = "auto",
+    threshold: float | str = "auto",
+    n_jobs: int = 1,
+) -> CrossValidatedChoices:
+    """Make every cross-validated choice of a model (steps 1 to 4 above) and its threshold; fits clones only.
+
+    Parameters
+    ----------
+    detector : classifier
+        Unfitted; a clone is fitted on each fold's training rows.
+    make_labeler : callable
+        ``make_labeler(class_weight)``: an unfitted labeler (see :func:`choose_labelers`).
+    X : sparse matrix
+        Features of every candidate pair of ``data``.
+    data : TrainingSet
+        The candidate pairs, their gold labels, and the gold relations no candidate covers.
+    positive : array of bool
+        Whether each pair is related.
+    type_pairs : sequence of str
+        The model's type pairs (pairs' ``type_pair`` indexes them).
+    folds : sequence of (train, test)
+        Candidate rows (:func:`training_folds`); none: nothing is measured, and each choice is the
+        fixed one given or the simplest (no context stage, the ``detector`` rule, no calibration,
+        threshold 0.5).
+    context, class_weight, own_labelers, min_type_pair_relations, rule, calibration, threshold
+        As the parameters of :class:`~relclf.extract.estimator.RelationExtractor` ("auto": chosen
+        here); ``class_weight`` None when the labeler is the user's (its weighting is not tried).
+    n_jobs : int
+        Worker processes for the fits.
+
+    Returns
+    -------
+    CrossValidatedChoices
+    """
+    labels = data.labels
+    total = int(positive.sum()) + data.unreachable
+    if not folds:  # a single document: nothing to measure a choice on
+        return CrossValidatedChoices(
+            context=None,
+            class_weight=None if class_weight == "auto" else class_weight,
+            own_type_pairs={},
+            rule="detector" if rule == "auto" else rule,
+            calibration=Calibration.identity(),
+            threshold=0.5 if threshold == "auto" else float(threshold),
+            precision_curve=PrecisionCurve.empty(),
+            cv_scores={},
+        )
+    decision = out_of_fold_decisions(detector, X, positive, folds, n_jobs)
+    context_choice = fit_context(decision, data.batch.pairs, positive, folds, context)
+    label_choice = choose_labelers(
+        make_labeler,
+        X,
+        labels,
+        positive,
+        data.batch.pairs.type_pair,
+        folds,
+        class_weight=class_weight,
+        own_labelers=own_labelers,
+        min_relations=min_type_pair_relations,
+        n_jobs=n_jobs,
+    )
+    own_type_pairs = {type_pairs[t]: weight for t, weight in sorted(label_choice.own.items())}
+    correct = positive & (label_choice.labels() == labels)
+    label_probability = label_choice.probabilities.max(axis=1)
+    chosen_rule, rule_scores = choose_rule(context_choice.related, label_probability, correct, total, rule)
+    raw = context_choice.related * label_probability if chosen_rule == "detector_x_label" else context_choice.related
+    calibration_map, calibration_scores = fit_calibration(raw, correct, folds, calibration)
+    calibrated = calibration_map(raw)
+    best_threshold, f1 = best_f1(calibrated, correct, total)
+    chosen_threshold = best_threshold if threshold == "auto" else float(threshold)
+    kept = calibrated >= chosen_threshold
+    cv_scores = {
+        "folds": len(folds),
+        "context": context_choice.scores,
+        "labels": {
+            **label_choice.scores,
+            "type_pairs": {type_pairs[int(t)]: v for t, v in label_choice.scores.get("type_pairs", {}).items()},
+            "own_type_pairs": {tp: str(w).lower() for tp, w in own_type_pairs.items()},
+        },
+        "rule": {"chosen": chosen_rule, "f1": rule_scores},
+        "calibration": {"chosen": calibration_map.method, **calibration_scores},
+        "at_threshold": {
+            "threshold": round(chosen_threshold, 4),
+            "pair_f1": round(2 * int((kept & positive).sum()) / (int(kept.sum()) + total), 4),
+            "type_f1": round(2 * int((kept & correct).sum()) / (int(kept.sum()) + total), 4),
+            "best_type_f1": round(f1, 4),
+        },
+    }
+    return CrossValidatedChoices(
+        context=context_choice.stage,
+        class_weight=label_choice.class_weight,
+        own_type_pairs=own_type_pairs,
+        rule=chosen_rule,
+        calibration=calibration_map,
+        threshold=chosen_threshold,
+        precision_curve=PrecisionCurve.from_scores(calibrated, correct, total),
+        cv_scores=cv_scores,
+    )
