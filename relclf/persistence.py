@@ -44,9 +44,9 @@ from .extract.calibration import CALIBRATION_METHODS, Calibration, PrecisionCurv
 from .extract.context import ContextStage
 from .extract.labels import LabelStage, own_stage_name
 from .extract.model import DECISION_RULES, LinearStage, RelationModel
-from .extract.text import Vocabulary
 from .extract.vectorizer import PairVectorizer
 from .io.files import PathLike, atomic_writer
+from .text import Vocabulary
 
 if TYPE_CHECKING:
     from .extract.estimator import RelationExtractor

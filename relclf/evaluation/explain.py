@@ -23,7 +23,7 @@ from ..extract.candidates import Candidate
 from ..extract.features import CATEGORICAL
 from ..extract.linear import LinearStage
 from ..extract.model import RelationModel
-from ..extract.text import sentence_spans, tokenize
+from ..text import sentence_spans, tokenize
 
 __all__ = [
     "Contribution",

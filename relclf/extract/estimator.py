@@ -31,8 +31,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ..document import Document, Relation
-from ..evaluation.metrics import score_documents
 from ..parallel.workers import effective_n_jobs
+from ..text import Vocabulary
 from .calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
 from .candidates import Candidate, composites_are_split, related_type_pairs
 from .fitting import (
@@ -47,7 +47,6 @@ from .fitting import (
 )
 from .labels import LabelStage
 from .model import DECISION_RULES, LinearStage, RelationModel
-from .text import Vocabulary
 from .training import TrainingSet, build_training_set
 from .vectorizer import PairVectorizer
 
@@ -462,6 +461,8 @@ class RelationExtractor(BaseEstimator):
 
     def score(self, documents: Iterable[Document], y: None = None) -> float:
         """Type-level F1 (pair and label right) of the predictions on gold documents, relations hidden from the model."""
+        from ..evaluation.metrics import score_documents  # as ClassifierMixin.score: extract stays below evaluation
+
         gold = list(documents)
         predicted = self.predict_documents(d.with_relations(()) for d in gold)
         return score_documents(gold, predicted).levels["type"].f1

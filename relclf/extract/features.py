@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..document import Document, canonical_type, mention_groups
+from ..text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode_batch
 from .candidates import expand_ranges, pair_indices, type_pair
-from .text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode_batch
 
 __all__ = [
     "CATEGORICAL",

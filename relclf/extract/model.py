@@ -19,13 +19,13 @@ from scipy import sparse
 from ..document import Document, Relation
 from ..parallel.batching import batched
 from ..parallel.workers import effective_n_jobs, imap_ordered
+from ..text import Vocabulary
 from .calibration import Calibration, CurvePoint, PrecisionCurve
 from .candidates import Candidate, generate_candidates
 from .context import ContextStage
 from .features import FeatureBatch, featurize
 from .labels import LabelStage
 from .linear import LinearStage, sigmoid
-from .text import Vocabulary
 from .vectorizer import PairVectorizer
 
 __all__ = ["DECISION_RULES", "MAX_PAIRS_PER_BATCH", "LabelStage", "LinearStage", "RelationModel", "Scored"]
