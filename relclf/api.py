@@ -22,7 +22,7 @@ from .errors import ErrorHandler, InputError, ModelError
 from .evaluation.calibration import CUTOFFS, CalibrationAccumulator
 from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
 from .extract.calibration import CurvePoint
-from .extract.candidates import CandidateRecall, candidate_recall
+from .extract.candidates import DEFAULT_MAX_PAIRS_PER_DOC, CandidateRecall, candidate_recall
 from .extract.model import RelationModel
 from .io.files import PathLike, check_outputs, check_writable, display_name, expand_inputs, is_gzip_name
 from .io.formats import (
@@ -94,10 +94,6 @@ def _bundled_model() -> Path:
 
 
 DEFAULT_MODEL = _bundled_model()
-# Cap on candidate pairs per document when predicting: 9 times the most pairs of any abstract of
-# BioRED Train/Dev or the 900 BC8 abstracts (1,118), so real abstracts are never capped, while a
-# pathological document costs at most ~0.2 GB and a few seconds instead of growing without bound.
-DEFAULT_MAX_PAIRS_PER_DOC = 10_000
 
 
 def default_model_path() -> Path:

@@ -13,7 +13,6 @@ from sklearn.linear_model import LogisticRegression
 from relclf.document import Document, Mention, Relation
 from relclf.evaluation.metrics import score_documents
 from relclf.extract.estimator import RelationExtractor
-from relclf.extract.threshold import best_f1_threshold
 from relclf.extract.vectorizer import PairVectorizer
 from relclf.io.pubtator import read_pubtator
 from synthetic import synthetic_corpus
@@ -206,15 +205,6 @@ def test_pair_order_is_type_sorted_not_input_order(fitted):
         assert [(c.a.identifier, c.b.identifier) for c in candidates] == [("C1001", "D2001")]
         (decided,) = fitted.predict([doc], threshold=0.0)
         assert [(r.id1, r.id2) for r in decided] == [("C1001", "D2001")]
-
-
-def test_best_f1_threshold_counts_unreachable():
-    scores = np.array([0.9, 0.6, 0.4, 0.2])
-    positive = np.array([True, False, True, False])
-    assert best_f1_threshold(scores, positive) == 0.4
-    # with many unreachable gold items, recall matters more and the same cut stays best
-    assert best_f1_threshold(scores, positive, unreachable=10) == 0.4
-    assert best_f1_threshold(np.array([0.9, 0.1]), np.array([True, False])) == 0.9
 
 
 def test_no_candidates_gives_no_relations(fitted):

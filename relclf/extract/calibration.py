@@ -150,11 +150,18 @@ def expected_calibration_error(
 
 @dataclass(frozen=True, slots=True)
 class CurvePoint:
-    """Predicting every pair scored ``>= threshold``: the precision and recall seen in cross-validation."""
+    """Predicting every pair scored ``>= threshold``: the precision and recall seen there (in
+    cross-validation, :class:`PrecisionCurve`; on gold documents, :meth:`relclf.evaluation.metrics.EvaluationDetails.curve`)."""
 
     threshold: float
     precision: float
     recall: float
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall (0 when both are 0)."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass(frozen=True)

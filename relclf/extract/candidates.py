@@ -28,6 +28,7 @@ from ..document import (
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "DEFAULT_MAX_PAIRS_PER_DOC",
     "Candidate",
     "CandidateRecall",
     "candidate_indices",
@@ -40,6 +41,12 @@ __all__ = [
     "related_type_pairs",
     "type_pair",
 ]
+
+# The default cap on candidate pairs per document (the CLI's and relclf.api's): 9 times the most pairs
+# of any abstract of BioRED Train/Dev or the 900 BC8 abstracts (1,118), so real abstracts are never
+# capped, while a pathological document costs at most ~0.2 GB and a few seconds instead of growing
+# without bound.
+DEFAULT_MAX_PAIRS_PER_DOC = 10_000
 
 
 @dataclass(frozen=True, slots=True)
