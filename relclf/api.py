@@ -54,6 +54,7 @@ __all__ = [
     "DEFAULT_MAX_PAIRS_PER_DOC",
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_NAME",
+    "NOTE",
     "CorpusStats",
     "FileResult",
     "TrainResult",
@@ -79,6 +80,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# The level of what a caller should hear on every run though it is no warning (the threshold that a
+# minimum precision chose): between INFO and WARNING, so that the CLI shows it without -v.
+NOTE = logging.INFO + 5
 
 # The bundled model is the file DEFAULT_MODEL_NAME (beside it NAME.json, NAME.sha256 and MODEL_CARD.md) of
 # the top-level models/ folder, which pyproject.toml installs as the package relclf.models.
@@ -404,16 +408,20 @@ def threshold_for_precision(
 
 
 def _threshold(fitted: RelationModel, threshold: float | None, min_precision: float | None) -> float:
-    """The threshold in use: the one given, the one that reached ``min_precision`` in cross-validation, or the model's."""
+    """The threshold in use: the one given, the one that reached ``min_precision`` in cross-validation
+    (said in a record of level :data:`NOTE`), or the model's. The one place where a minimum precision
+    becomes a threshold."""
     if min_precision is None:
         return fitted.threshold if threshold is None else threshold
     if threshold is not None:
         raise ValueError("give a threshold or a minimum precision, not both")
     point = threshold_for_precision(fitted, min_precision)
-    log.info(
-        "threshold %.3f: cross-validation on the training documents reached precision %.3f there, with recall %.3f",
+    log.log(
+        NOTE,
+        "threshold %.3f: in cross-validation on the training documents it reached precision %.3f (at least %g) with recall %.3f",
         point.threshold,
         point.precision,
+        min_precision,
         point.recall,
     )
     return point.threshold
@@ -653,6 +661,8 @@ def predict_files(
     # every input is opened and its format found before any output is written
     formats = [probe_input(source, input_format)[0] for source, _ in pairs]
     fitted = resolve_model(model)  # loaded once for all inputs
+    if options.get("min_precision") is not None:  # chosen (and said) once for all inputs
+        options["threshold"] = _threshold(fitted, options.get("threshold"), options.pop("min_precision"))
     Path(output_dir).mkdir(parents=True, exist_ok=True)
 
     def one(source: Path, target: Path, in_format: str, client: Any) -> FileResult:

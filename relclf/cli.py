@@ -133,24 +133,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _threshold(args: argparse.Namespace, model: Any) -> float | None:
-    """--threshold, or the threshold --min-precision stands for (said in one line on stderr)."""
-    if args.min_precision is None:
-        return args.threshold
-    point = api.threshold_for_precision(model, args.min_precision)
-    print(
-        f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
-        f"precision {point.precision:.3f} (at least {args.min_precision:g}) with recall {point.recall:.3f}",
-        file=sys.stderr,
-    )
-    return point.threshold
-
-
-def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None, model: Any) -> dict:
+def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
     """The keyword arguments that ``evaluate`` passes to api.evaluate / api.evaluate_details."""
     return {
         "training_documents": api.training_digests(args.model),
-        "threshold": _threshold(args, model),
+        "threshold": args.threshold,
+        "min_precision": args.min_precision,
         "on_error": skipper,
         "n_jobs": args.n_jobs,
         "progress": args.progress,
@@ -171,13 +159,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     check_writable(args.json)
     model = _load_model(args)
     if args.plots:
-        details = api.evaluate_details(args.gold, model, **_evaluate_options(args, skipper, model))
+        details = api.evaluate_details(args.gold, model, **_evaluate_options(args, skipper))
         scores = details.scores
         print(scores.table())
         for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({scores.documents:,} documents)"):
             print(f"wrote {path}")
     else:
-        scores = api.evaluate(args.gold, model, **_evaluate_options(args, skipper, model))
+        scores = api.evaluate(args.gold, model, **_evaluate_options(args, skipper))
         print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -186,10 +174,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None, model: Any) -> dict:
+def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
     """The keyword arguments that ``predict`` passes to api.predict_file / api.predict_files."""
     return {
-        "threshold": _threshold(args, model),
+        "threshold": args.threshold,
+        "min_precision": args.min_precision,
         "with_scores": args.with_scores,
         "on_error": skipper,
         "n_jobs": args.n_jobs,
@@ -209,7 +198,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     check_outputs([args.output], [args.input[0], *api.model_files(args.model)])  # before the model is loaded
     model = _load_model(args)
     count = api.predict_file(
-        args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper, model)
+        args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper)
     )
     log.info("wrote %d documents", count)
     if skipper:
@@ -231,7 +220,7 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
     check_outputs([target for _, target in pairs], api.model_files(args.model))
     model = _load_model(args)
     results = api.predict_files(
-        [source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper, model)
+        [source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper)
     )
     for result in results:
         log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
@@ -841,7 +830,7 @@ def _logging_to_stderr(verbose: bool) -> Iterator[None]:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     saved = logger.level, logger.propagate
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.setLevel(logging.INFO if verbose else api.NOTE)  # notes (the threshold chosen) always
     logger.propagate = False
     logger.addHandler(handler)
     try:

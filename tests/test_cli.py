@@ -828,6 +828,28 @@ def test_min_precision_says_which_threshold_and_predicts_with_it(synthetic_model
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
 
 
+def test_min_precision_over_several_inputs_chooses_and_says_the_threshold_once(synthetic_model_file, tmp_path):
+    from relclf.persistence import load_model
+
+    point = load_model(synthetic_model_file).model.threshold_for_precision(0.7)
+    for k in range(2):
+        (tmp_path / f"in{k}.pubtator").write_text(synthetic_corpus(3, seed=3 + k, start=800 + 10 * k))
+    inputs = [str(tmp_path / f"in{k}.pubtator") for k in range(2)]
+    model = ["-m", str(synthetic_model_file), "--with-scores"]
+    chosen = run_cli("predict", *inputs, *model, "--min-precision", "0.7", "--output-dir", str(tmp_path / "a"))
+    assert chosen.returncode == 0, chosen.stderr
+    assert (
+        chosen.stderr
+        == f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+    )
+    fixed = run_cli(
+        "predict", *inputs, *model, "--threshold", str(point.threshold), "--output-dir", str(tmp_path / "b")
+    )
+    assert fixed.returncode == 0 and fixed.stderr == ""
+    for k in range(2):
+        assert (tmp_path / "a" / f"in{k}.pubtator").read_bytes() == (tmp_path / "b" / f"in{k}.pubtator").read_bytes()
+
+
 def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tmp_path):
     import dataclasses
 
