@@ -168,8 +168,7 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     """
     entities = entity_index(document)
     numbers = {identifier: n for n, identifier in enumerate(entities)}
-    position = {id(m): i for i, m in enumerate(document.mentions)}
-    entity_mentions = [[position[id(m)] for m in entity.mentions] for entity in entities.values()]
+    entity_mentions = [list(entity.mention_indices) for entity in entities.values()]
     title, abstract, mention_sentence = _segments(document)
     relations = []
     for relation in document.relations:
