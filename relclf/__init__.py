@@ -20,7 +20,6 @@ from ._version import __version__
 
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
-    "DEFAULT_MODEL": "relclf.api",
     "evaluate": "relclf.api",
     "predict_file": "relclf.api",
     "train": "relclf.api",
@@ -45,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "RelationExtractor": "relclf.extract.estimator",
     "Scores": "relclf.evaluation.metrics",
     "score_documents": "relclf.evaluation.metrics",
+    "DEFAULT_MODEL": "relclf.persistence",
     "LoadedModel": "relclf.persistence",
     "load_model": "relclf.persistence",
     "save_model": "relclf.persistence",
@@ -98,7 +98,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from .api import DEFAULT_MODEL, evaluate, predict_file, train
+    from .api import evaluate, predict_file, train
     from .document import (
         Document,
         Entity,
@@ -113,4 +113,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .extract.estimator import RelationExtractor
     from .io.formats import read_documents, write_documents
     from .io.pubtator import format_document, read_pubtator, write_pubtator
-    from .persistence import LoadedModel, load_model, save_model
+    from .persistence import DEFAULT_MODEL, LoadedModel, load_model, save_model

@@ -27,6 +27,7 @@ from ._version import __version__
 from .errors import DownloadError, InputError, OutputError, RelclfError, WorkerError
 from .io.files import check_outputs, check_writable
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .persistence import cross_validation_lines
 
 __all__ = ["build_parser", "entry_point", "main"]
 
@@ -121,7 +122,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if args.threshold is None
         else f"threshold: {est.threshold_:.3f}"
     )
-    for line in _cross_validation_lines(est.cv_scores_):
+    for line in cross_validation_lines(est.cv_scores_):
         print(line)
     print(f"training time: {result.seconds:.1f} s")
     if result.dev_scores is not None:
@@ -303,7 +304,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(card, indent=2, sort_keys=True))
     else:
-        print(format_model_card(card))
+        print(api.format_model_card(card))
     if card.get("verified") is False:
         print(
             f"relclf: error: {args.model}: does not match the sha256 recorded beside it; it would be refused",
@@ -323,90 +324,6 @@ def _write_json(path: str, data: dict) -> None:
     with atomic_writer(path, compress=is_gzip_name(path)) as handle:
         json.dump(data, handle, indent=2)
         handle.write("\n")
-
-
-# -- the model card as `relclf info` prints it ------------------------------------------------------
-def format_model_card(card: dict[str, Any]) -> str:
-    """Render a card from :func:`relclf.api.model_info` as the text ``relclf info`` prints."""
-    from .persistence import FORMAT_VERSION, version_problem
-
-    verified = card.get("verified")
-    check = {
-        True: "matches the recorded sha256",
-        False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}",
-        None: "no sha256 recorded",
-    }[verified]
-    problem = version_problem(card.get("format_version", FORMAT_VERSION), card.get("relclf_version"))
-    loadable = f"yes (relclf {__version__})" if problem is None else f"no: {problem}"
-    lines = [
-        f"model: {card['file']} ({card['file_size'] / 1e6:.1f} MB, format {card.get('format_version', '?')})",
-        f"sha256: {card['file_sha256']} ({check})",
-        f"made with: relclf {card.get('relclf_version', '?')}, scikit-learn {card.get('sklearn_version', '?')}, "
-        f"Python {card.get('python_version', '?')}, on {card.get('created', '?')}",
-        f"loadable here: {loadable}",
-        f"seed: {card.get('seed', card.get('parameters', {}).get('random_state', '?'))}",
-        "training data:",
-        *(f"  {f.get('name')}  sha256 {f.get('sha256')}" for f in card.get("training_files", [])),
-        f"training documents: {_training_documents_line(card)}",
-        f"labels ({len(card.get('labels', []))}): {', '.join(card.get('labels', []))}",
-        f"novelty labels: {', '.join(card.get('novelty_labels', [])) or 'none'}",
-        f"type pairs ({len(card.get('type_pairs', []))}): {', '.join(card.get('type_pairs', []))}",
-        f"composite IDs: {'split into their parts' if card.get('split_composites') else 'one entity'}",
-        f"threshold: {card['threshold']:.3f}" if isinstance(card.get("threshold"), (int, float)) else "threshold: ?",
-        *_cross_validation_lines(card.get("cross_validation")),
-        f"max pairs per document in training: {card.get('parameters', {}).get('max_pairs_per_doc') or 'no cap'}",
-    ]
-    if "training_seconds" in card:
-        lines.append(f"training time: {card['training_seconds']} s")
-    scores = _score_lines(card.get("scores") or {})
-    lines += ["scores:", *scores] if scores else ["scores: none recorded"]
-    return "\n".join(lines)
-
-
-def _cross_validation_lines(found: Any) -> list[str]:
-    """What grouped cross-validation chose for the model, in one line (none for a card without it)."""
-    if not isinstance(found, dict) or not found:
-        return []
-    parts = []
-    context = found.get("context") or {}
-    parts.append(
-        f"context stage ({context.get('inputs', '?').replace('score+', '')})"
-        if context.get("kept")
-        else "no context stage"
-    )
-    own = (found.get("labels") or {}).get("own_type_pairs") or {}
-    parts.append(f"own labelers for {', '.join(own)}" if own else "one pooled labeler")
-    parts.append(
-        f"score {'probability related x label probability' if (found.get('rule') or {}).get('chosen') == 'detector_x_label' else 'probability related'}"
-    )
-    parts.append(f"{(found.get('calibration') or {}).get('chosen', '?')} calibration")
-    return [f"chosen by cross-validation: {'; '.join(parts)}"]
-
-
-def _training_documents_line(card: dict[str, Any]) -> str:
-    from .persistence import TRAINING_DOCUMENTS
-
-    recorded = card.get(TRAINING_DOCUMENTS)
-    if not isinstance(recorded, list):
-        return "not recorded (evaluate cannot warn about gold documents it was trained on)"
-    return (
-        f"{len(recorded):,} (their IDs' SHA-256 prefixes are recorded: evaluate warns about gold documents among them)"
-    )
-
-
-def _score_lines(scores: dict[str, Any]) -> list[str]:
-    lines = []
-    for name, value in scores.items():
-        if (
-            isinstance(value, dict)
-            and value
-            and all(isinstance(v, dict) and {"precision", "recall", "f1"} <= v.keys() for v in value.values())
-        ):
-            for level, c in value.items():
-                lines.append(f"  {name:<28} {level:<22} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}")
-        else:
-            lines.append(f"  {name:<28} {value}")
-    return lines
 
 
 # -- the parser ------------------------------------------------------------------------------------
