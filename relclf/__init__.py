@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "InputError": "relclf.errors",
     "ModelError": "relclf.errors",
     "RelclfError": "relclf.errors",
+    "UsageError": "relclf.errors",
     "WorkerError": "relclf.errors",
     "read_documents": "relclf.io.formats",
     "write_documents": "relclf.io.formats",
@@ -64,6 +65,7 @@ __all__ = [
     "RelationExtractor",
     "RelclfError",
     "Scores",
+    "UsageError",
     "WorkerError",
     "candidate_recall",
     "canonical_type",
@@ -107,7 +109,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         canonical_type,
         identifier_parts,
     )
-    from .errors import InputError, ModelError, RelclfError, WorkerError
+    from .errors import InputError, ModelError, RelclfError, UsageError, WorkerError
     from .evaluation.metrics import Scores, score_documents
     from .extract.candidates import Candidate, candidate_recall, generate_candidates
     from .extract.estimator import RelationExtractor

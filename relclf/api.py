@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .document import Document, document_entities
-from .errors import ErrorHandler, InputError
+from .errors import ErrorHandler, InputError, UsageError
 from .evaluation.calibration import CUTOFFS, CalibrationAccumulator
 from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
 from .extract.calibration import CurvePoint
@@ -307,7 +307,7 @@ def threshold_for_precision(
     ``min_precision`` (pair and label right), with the precision and recall it saw there.
 
     ``model`` is a path, a loaded model, a fitted estimator or None (the default model). Raises
-    ValueError when no threshold reached that precision.
+    :class:`~relclf.errors.UsageError` when no threshold reached that precision.
 
     Examples
     --------
@@ -316,7 +316,7 @@ def threshold_for_precision(
     (0.62, 0.801, 0.32)
     """
     if not 0.0 <= min_precision <= 1.0:
-        raise ValueError(f"a minimum precision is a number from 0 to 1, not {min_precision!r}")
+        raise UsageError(f"a minimum precision is a number from 0 to 1, not {min_precision!r}")
     return resolve_model(model).threshold_for_precision(min_precision)
 
 
@@ -327,7 +327,7 @@ def _threshold(fitted: RelationModel, threshold: float | None, min_precision: fl
     if min_precision is None:
         return fitted.threshold if threshold is None else threshold
     if threshold is not None:
-        raise ValueError("give a threshold or a minimum precision, not both")
+        raise UsageError("give a threshold or a minimum precision, not both")
     point = threshold_for_precision(fitted, min_precision)
     log.log(
         NOTE,
@@ -412,7 +412,7 @@ def explain(
     if source is None:
         return explain_model(fitted, k)
     if doc is None or pair is None:
-        raise ValueError(
+        raise UsageError(
             "explaining a pair needs the document ID (doc) and the pair of entity IDs (pair); see top_pairs"
         )
     document = find_document(read_documents(source, format), doc, str(source))

@@ -1,7 +1,10 @@
 """Command-line interface: a thin layer over :mod:`relclf.api`.
 
-Every command checks its arguments, calls one API function and prints what it returns. Errors end
-with one line ``relclf: error: ...`` and the exit status of :data:`EXIT_STATUSES`. Everything that
+Every command checks its arguments, calls one API function and prints what it returns. The errors
+relclf raises for users (:class:`~relclf.errors.RelclfError`) and the I/O errors of the environment
+end with one line ``relclf: error: ...`` and the exit status of :data:`EXIT_STATUSES`; any other
+exception is a bug, reported as one line that says so (status 70), with its traceback under
+``--traceback`` or ``RELCLF_TRACEBACK=1``. Everything that
 concerns the process rather than the work (logging to stderr, signals, exit statuses, ``gc.freeze``,
 option names in messages) is decided here, never in the library.
 """
@@ -19,12 +22,13 @@ import logging
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from . import api
 from ._version import __version__
-from .errors import DownloadError, InputError, OutputError, RelclfError, WorkerError
+from .errors import DownloadError, InputError, OutputError, RelclfError, UsageError, WorkerError
 from .io.files import check_outputs, check_writable
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
 from .persistence import cross_validation_lines
@@ -38,18 +42,23 @@ CORPORA = ("biored", "bc5cdr")
 # The exit statuses, as `relclf -h` and docs/cli.md list them. A runtime failure is one of the
 # environment while the work is done (an output that cannot be written, the network, a worker
 # process killed); usage errors and invalid inputs or models are the user's to fix.
+# An internal error (a bug) exits with EX_SOFTWARE of sysexits.h.
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_CLOSED_PIPE, EXIT_TERMINATED = 0, 1, 2, 130, 141, 143
+EXIT_INTERNAL = 70
 EXIT_STATUSES = f"""exit status:
   {EXIT_OK}    done
   {EXIT_RUNTIME}    runtime failure: an output cannot be written (disk full, read-only), the network,
        a worker process died
   {EXIT_USAGE}    usage error, or invalid input or model (the message names the file and line)
+  {EXIT_INTERNAL}   internal error: a bug in relclf (--traceback shows where; please report it)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
   {EXIT_CLOSED_PIPE}  the reader of the output went away (relclf predict ... | head), as SIGPIPE would;
        0 when everything was written
   {EXIT_TERMINATED}  terminated (SIGTERM)"""
 # errors of the environment rather than of the user's input
 _RUNTIME_ERRORS = (OutputError, WorkerError, DownloadError)
+# the environment variable that asks for tracebacks, as --traceback does
+TRACEBACK_VARIABLE = "RELCLF_TRACEBACK"
 
 log = logging.getLogger("relclf")
 
@@ -259,14 +268,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     if args.file is None and (args.doc or args.pair):
-        raise ValueError("--doc and --pair need a FILE to read the document from")
+        raise UsageError("--doc and --pair need a FILE to read the document from")
     if args.file is not None and args.doc is None:
-        raise ValueError("with a FILE, give --doc ID and --pair ID1 ID2")
+        raise UsageError("with a FILE, give --doc ID and --pair ID1 ID2")
     model = _load_model(args)
     if args.file is not None and args.pair is None:
         pairs = api.top_pairs(model, args.file, doc=args.doc, format=args.format)
         top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in pairs[:5])
-        raise ValueError(
+        raise UsageError(
             f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: {top or 'none'}"
         )
     explanation = api.explain(
@@ -430,12 +439,13 @@ def _did_you_mean(word: str, options: Sequence[str]) -> str:
 
 
 def _common_options() -> argparse.ArgumentParser:
-    """-v and -q, accepted after the command too (relclf predict FILE -q); SUPPRESS keeps the main ones."""
+    """-v, -q and --traceback, accepted after the command too (relclf predict FILE -q); SUPPRESS keeps the main ones."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress details to stderr"
     )
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+    common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS, help=_TRACEBACK_HELP)
     return common
 
 
@@ -655,7 +665,8 @@ COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "info": ("print a model's card (read without loading the model)", _info_parser),
 }
 # options of the main parser, which may come before the command
-_GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quiet")
+_GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quiet", "--traceback")
+_TRACEBACK_HELP = f"print the traceback of an error that ends the run (or set {TRACEBACK_VARIABLE}=1)"
 
 
 def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
@@ -671,6 +682,7 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bars (they are shown only when stderr is a terminal)"
     )
+    parser.add_argument("--traceback", action="store_true", help=_TRACEBACK_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = _common_options()
     commands = {}
@@ -784,6 +796,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .progress import should_show
 
     args.progress = should_show(args.quiet)
+    show = args.traceback or os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0")
     try:
         with _logging_to_stderr(args.verbose), _progress_redirect(args.progress):
             return args.run(args)
@@ -791,26 +804,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CLOSED_PIPE
     except _RUNTIME_ERRORS as error:
         hint = f"; {WORKER_HINT}" if isinstance(error, WorkerError) else ""
-        print(f"relclf: error: {error}{hint}", file=sys.stderr)
-        return EXIT_RUNTIME
-    except (RelclfError, ValueError) as error:  # bad input, model or parameters: one line
-        print(f"relclf: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(error, f"{error}{hint}", EXIT_RUNTIME, show)
+    except RelclfError as error:  # bad input, model or request: one line
+        return _error(error, str(error), EXIT_USAGE, show)
     except OSError as error:  # reading failed under us (a device error, a file that vanished)
         where = f"{error.filename}: " if error.filename else ""
-        print(f"relclf: error: {where}{error.strerror or error}", file=sys.stderr)
-        return EXIT_RUNTIME
-    except MemoryError:
-        print("relclf: error: out of memory; try fewer --n-jobs or a lower --max-pairs-per-doc", file=sys.stderr)
-        return EXIT_RUNTIME
+        return _error(error, f"{where}{error.strerror or error}", EXIT_RUNTIME, show)
+    except MemoryError as error:
+        return _error(error, "out of memory; try fewer --n-jobs or a lower --max-pairs-per-doc", EXIT_RUNTIME, show)
     except KeyboardInterrupt:
         print("relclf: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except ImportError:
+    except ImportError as error:
         # Ctrl-C or SIGTERM while a compiled extension initializes (scipy's, imported as training
         # starts) comes out of the import as "ImportError: initialization failed"
         if not _STOPPED_BY:
-            raise
+            return _internal_error(error, show)
         if _STOPPED_BY[-1] == signal.SIGTERM:
             print("relclf: terminated", file=sys.stderr)
             return EXIT_TERMINATED
@@ -819,8 +828,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         print("relclf: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    except Exception as error:  # anything else is a bug of relclf: said as such, its traceback kept
+        return _internal_error(error, show)
     finally:
         gc.unfreeze()
+
+
+def _error(error: BaseException, message: str, status: int, show: bool) -> int:
+    """Print ``relclf: error: MESSAGE`` (after the traceback of ``error`` when ``show``); return ``status``."""
+    if show:
+        traceback.print_exception(error, file=sys.stderr)
+    print(f"relclf: error: {message}", file=sys.stderr)
+    return status
+
+
+def _internal_error(error: BaseException, show: bool) -> int:
+    """Report an exception relclf did not raise for the user: a bug. One line saying so and how to report
+    it, after the traceback when ``show``; return :data:`EXIT_INTERNAL`."""
+    if show:
+        traceback.print_exception(error, file=sys.stderr)
+        how = "please report it with this traceback"
+    else:
+        how = "please report it with the output of the same command run with --traceback"
+    what = " ".join(f"{type(error).__name__}: {error}".split())  # one line, however many the message has
+    print(f"relclf: internal error: {what} (this is a bug in relclf; {how})", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def entry_point() -> NoReturn:

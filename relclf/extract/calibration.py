@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UsageError
 from .threshold import cumulative_hits
 
 __all__ = [
@@ -217,7 +218,8 @@ class PrecisionCurve:
         """The lowest threshold at which cross-validation saw a precision of at least ``min_precision``.
 
         Of the thresholds that reached it, the lowest predicts the most pairs (the highest recall).
-        Raises ValueError when no threshold reached it, naming the highest precision seen.
+        Raises :class:`~relclf.errors.UsageError` (a ValueError) when no threshold reached it, naming
+        the highest precision seen.
 
         Examples
         --------
@@ -226,12 +228,12 @@ class PrecisionCurve:
         CurvePoint(threshold=0.5, precision=0.8, recall=0.4)
         """
         if not len(self):
-            raise ValueError(
+            raise UsageError(
                 "this model holds no cross-validated precision curve (it was fitted without cross-validation)"
             )
         reached = np.flatnonzero(self.precision >= min_precision - 1e-12)
         if not len(reached):
-            raise ValueError(
+            raise UsageError(
                 f"no threshold reached a precision of {min_precision:g} in cross-validation "
                 f"(the highest seen was {float(self.precision.max()):.3f})"
             )

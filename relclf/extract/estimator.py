@@ -31,6 +31,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ..document import Document, Relation
+from ..errors import UsageError
 from ..parallel.workers import effective_n_jobs
 from ..text import Vocabulary
 from .calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
@@ -227,7 +228,7 @@ class RelationExtractor(BaseEstimator):
         labels = data.labels
         positive = labels != self.negative_label
         if not positive.any():
-            raise ValueError("no training relation joins two candidate entities of its document: nothing to learn from")
+            raise UsageError("no training relation joins two candidate entities of its document: nothing to learn from")
         self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else PairVectorizer()
         X = self.vectorizer_.fit_transform(data.batch, self.vocabulary_, len(self.type_pairs_))
         self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
@@ -347,9 +348,9 @@ class RelationExtractor(BaseEstimator):
 
     def _check_parameters(self, documents: list[Document]) -> None:
         if not any(d.relations for d in documents):
-            raise ValueError("the training documents carry no relation lines: nothing to learn from")
+            raise UsageError("the training documents carry no relation lines: nothing to learn from")
         if self.negative_label in {r.label for d in documents for r in d.relations}:
-            raise ValueError(f"negative_label {self.negative_label!r} is also a relation label in the data")
+            raise UsageError(f"negative_label {self.negative_label!r} is also a relation label in the data")
         if not isinstance(self.cv, int) or self.cv < 2:
             raise ValueError(f"cv must be an integer of at least 2 (folds), not {self.cv!r}")
         if self.threshold != "auto" and not (isinstance(self.threshold, (int, float)) and 0.0 <= self.threshold <= 1.0):
