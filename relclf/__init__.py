@@ -20,7 +20,6 @@ from ._version import __version__
 
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
-    "DEFAULT_MODEL": "relclf.api",
     "evaluate": "relclf.api",
     "predict_file": "relclf.api",
     "train": "relclf.api",
@@ -36,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "InputError": "relclf.errors",
     "ModelError": "relclf.errors",
     "RelclfError": "relclf.errors",
+    "UsageError": "relclf.errors",
     "WorkerError": "relclf.errors",
     "read_documents": "relclf.io.formats",
     "write_documents": "relclf.io.formats",
@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "RelationExtractor": "relclf.extract.estimator",
     "Scores": "relclf.evaluation.metrics",
     "score_documents": "relclf.evaluation.metrics",
+    "DEFAULT_MODEL": "relclf.persistence",
     "LoadedModel": "relclf.persistence",
     "load_model": "relclf.persistence",
     "save_model": "relclf.persistence",
@@ -64,6 +65,7 @@ __all__ = [
     "RelationExtractor",
     "RelclfError",
     "Scores",
+    "UsageError",
     "WorkerError",
     "candidate_recall",
     "canonical_type",
@@ -98,7 +100,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from .api import DEFAULT_MODEL, evaluate, predict_file, train
+    from .api import evaluate, predict_file, train
     from .document import (
         Document,
         Entity,
@@ -107,10 +109,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
         canonical_type,
         identifier_parts,
     )
-    from .errors import InputError, ModelError, RelclfError, WorkerError
+    from .errors import InputError, ModelError, RelclfError, UsageError, WorkerError
     from .evaluation.metrics import Scores, score_documents
     from .extract.candidates import Candidate, candidate_recall, generate_candidates
     from .extract.estimator import RelationExtractor
     from .io.formats import read_documents, write_documents
     from .io.pubtator import format_document, read_pubtator, write_pubtator
-    from .persistence import LoadedModel, load_model, save_model
+    from .persistence import DEFAULT_MODEL, LoadedModel, load_model, save_model

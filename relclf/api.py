@@ -1,6 +1,9 @@
 """The functions behind the CLI: train, evaluate, predict and score, callable from Python.
 
-Each takes paths (or documents) and returns a value; printing is left to :mod:`relclf.cli`.
+Each takes paths (or documents) and returns a value; printing is left to :mod:`relclf.cli`. This
+module is a façade: what the commands need from the layers below (the files that arguments name,
+:mod:`relclf.io.formats`; the model a caller means and its card, :mod:`relclf.persistence`) is
+defined there and re-exported here.
 """
 
 from __future__ import annotations
@@ -13,35 +16,39 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .document import Document, document_entities
-from .errors import ErrorHandler, InputError, ModelError
+from .errors import ErrorHandler, InputError, UsageError
 from .evaluation.calibration import CUTOFFS, CalibrationAccumulator
 from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
 from .extract.calibration import CurvePoint
-from .extract.candidates import CandidateRecall, candidate_recall
+from .extract.candidates import DEFAULT_MAX_PAIRS_PER_DOC, CandidateRecall, candidate_recall
 from .extract.model import RelationModel
-from .io.files import PathLike, check_outputs, check_writable, display_name, expand_inputs, is_gzip_name
+from .io.files import PathLike, check_outputs, check_writable, display_name
 from .io.formats import (
-    OUTPUT_EXTENSIONS,
-    document_file_problem,
+    input_files,
     output_format_of,
+    output_paths,
     probe_input,
     read_documents,
     write_documents,
 )
 from .persistence import (
-    TRAINING_DOCUMENTS,
+    DEFAULT_MODEL,
+    DEFAULT_MODEL_NAME,
     LoadedModel,
     build_metadata,
+    default_model_path,
     document_digest,
-    load_model,
-    read_model_card,
+    format_model_card,
+    model_files,
+    resolve_model,
     save_model,
+    training_digests,
 )
+from .persistence import read_model_card as model_info
 from .pipeline import PredictOptions, predicted_documents
 from .progress import count_documents, stage, track
 
@@ -54,6 +61,7 @@ __all__ = [
     "DEFAULT_MAX_PAIRS_PER_DOC",
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_NAME",
+    "NOTE",
     "CorpusStats",
     "FileResult",
     "TrainResult",
@@ -63,6 +71,7 @@ __all__ = [
     "evaluate",
     "evaluate_details",
     "explain",
+    "format_model_card",
     "input_files",
     "model_files",
     "model_info",
@@ -75,86 +84,12 @@ __all__ = [
     "top_pairs",
     "train",
     "training_digests",
-    "with_pair_cap",
 ]
 
 log = logging.getLogger(__name__)
-
-# The bundled model is the file DEFAULT_MODEL_NAME (beside it NAME.json, NAME.sha256 and MODEL_CARD.md) of
-# the top-level models/ folder, which pyproject.toml installs as the package relclf.models.
-DEFAULT_MODEL_NAME = "relclf-biored.npz"
-
-
-def _bundled_model() -> Path:
-    """The path of DEFAULT_MODEL_NAME in the installed package relclf.models (the checkout's models/ if not installed)."""
-    try:
-        return Path(str(resources.files("relclf.models") / DEFAULT_MODEL_NAME))
-    except ModuleNotFoundError:  # a source tree put on sys.path without installing it
-        return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
-
-
-DEFAULT_MODEL = _bundled_model()
-# Cap on candidate pairs per document when predicting: 9 times the most pairs of any abstract of
-# BioRED Train/Dev or the 900 BC8 abstracts (1,118), so real abstracts are never capped, while a
-# pathological document costs at most ~0.2 GB and a few seconds instead of growing without bound.
-DEFAULT_MAX_PAIRS_PER_DOC = 10_000
-
-
-def default_model_path() -> Path:
-    """The bundled model, or the file named by the ``RELCLF_MODEL`` environment variable."""
-    return Path(os.environ.get("RELCLF_MODEL", DEFAULT_MODEL))
-
-
-def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> RelationModel:
-    """Turn a model argument (None for the default, a path, a loaded model or a fitted estimator) into a :class:`RelationModel`."""
-    if isinstance(model, RelationModel):
-        return model
-    if isinstance(model, LoadedModel):
-        return model.model
-    if hasattr(model, "model_"):  # a fitted RelationExtractor (checked without importing scikit-learn)
-        return model.model_  # type: ignore[union-attr]
-    path = default_model_path() if model is None else Path(model)  # type: ignore[arg-type]
-    if model is None and not path.is_file():
-        if "RELCLF_MODEL" in os.environ:
-            raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")
-        raise ModelError(
-            f"{path}: the default model is missing; reinstall relclf or pass another model"
-            " (models/MODEL_CARD.md in a checkout names the command that rebuilds it)"
-        )
-    # the default model is always verified against its recorded sha256; others when it is recorded
-    return load_model(path, require_checksum=model is None).model
-
-
-def model_files(model: Any) -> list[str]:
-    """The files a model argument reads (the model and its card and checksum), for :func:`relclf.io.files.check_outputs`.
-
-    None (the default model) and models already loaded read nothing more.
-    """
-    if not isinstance(model, (str, os.PathLike)):
-        return []
-    return [str(model), f"{model}.json", f"{model}.sha256"]
-
-
-def with_pair_cap(model: RelationModel, max_pairs_per_doc: int | None) -> RelationModel:
-    """``model`` predicting with at most ``max_pairs_per_doc`` candidates per document (None: no cap)."""
-    return model.with_pair_cap(max_pairs_per_doc)
-
-
-def model_info(path: PathLike) -> dict[str, Any]:
-    """The card of the model at ``path``, read without loading it (see :func:`relclf.persistence.read_model_card`)."""
-    return read_model_card(path)
-
-
-def input_files(inputs: Sequence[PathLike]) -> list[Path | str]:
-    """The files that input arguments name: files, ``-``, and the document files of directories and
-    glob patterns (see :func:`relclf.io.files.expand_inputs` and
-    :func:`relclf.io.formats.document_file_problem`), in order."""
-    files: list[Path | str] = []
-    for item in inputs:
-        files.extend(["-"] if str(item) == "-" else expand_inputs([item], accept=document_file_problem))
-    if not files:
-        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files (no file here holds documents)")
-    return files
+# The level of what a caller should hear on every run though it is no warning (the threshold that a
+# minimum precision chose): between INFO and WARNING, so that the CLI shows it without -v.
+NOTE = logging.INFO + 5
 
 
 def read_corpus(
@@ -287,28 +222,6 @@ def train(
     return TrainResult(loaded, estimator, corpus_stats(documents), recall, seconds, dev_scores)
 
 
-def training_digests(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> frozenset[str] | None:
-    """The digests of the IDs of the documents ``model`` was trained on, as its card records them
-    (:func:`relclf.persistence.document_digest`), or None when unknown.
-
-    ``model`` is a path (its card ``MODEL.json``, or the one inside the model file, is read; the model is not
-    loaded), None for the default model, or a loaded model (its metadata); a bare model or estimator
-    has no card.
-    """
-    if model is not None and not isinstance(model, (LoadedModel, str, os.PathLike)):
-        return None
-    if isinstance(model, LoadedModel):
-        recorded = model.metadata.get(TRAINING_DOCUMENTS)
-    else:
-        try:
-            recorded = read_model_card(default_model_path() if model is None else model).get(TRAINING_DOCUMENTS)
-        except ModelError:  # no card, or an unreadable one: loading the model reports it
-            return None
-    if not isinstance(recorded, list) or not all(isinstance(d, str) for d in recorded):
-        return None
-    return frozenset(recorded)
-
-
 def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, training: frozenset[str] | None) -> None:
     """Log a warning for each reason the scores of ``gold_ids`` could mislead: documents the model was
     trained on, or no gold relation at all."""
@@ -394,7 +307,7 @@ def threshold_for_precision(
     ``min_precision`` (pair and label right), with the precision and recall it saw there.
 
     ``model`` is a path, a loaded model, a fitted estimator or None (the default model). Raises
-    ValueError when no threshold reached that precision.
+    :class:`~relclf.errors.UsageError` when no threshold reached that precision.
 
     Examples
     --------
@@ -403,21 +316,25 @@ def threshold_for_precision(
     (0.62, 0.801, 0.32)
     """
     if not 0.0 <= min_precision <= 1.0:
-        raise ValueError(f"a minimum precision is a number from 0 to 1, not {min_precision!r}")
+        raise UsageError(f"a minimum precision is a number from 0 to 1, not {min_precision!r}")
     return resolve_model(model).threshold_for_precision(min_precision)
 
 
 def _threshold(fitted: RelationModel, threshold: float | None, min_precision: float | None) -> float:
-    """The threshold in use: the one given, the one that reached ``min_precision`` in cross-validation, or the model's."""
+    """The threshold in use: the one given, the one that reached ``min_precision`` in cross-validation
+    (said in a record of level :data:`NOTE`), or the model's. The one place where a minimum precision
+    becomes a threshold."""
     if min_precision is None:
         return fitted.threshold if threshold is None else threshold
     if threshold is not None:
-        raise ValueError("give a threshold or a minimum precision, not both")
+        raise UsageError("give a threshold or a minimum precision, not both")
     point = threshold_for_precision(fitted, min_precision)
-    log.info(
-        "threshold %.3f: cross-validation on the training documents reached precision %.3f there, with recall %.3f",
+    log.log(
+        NOTE,
+        "threshold %.3f: in cross-validation on the training documents it reached precision %.3f (at least %g) with recall %.3f",
         point.threshold,
         point.precision,
+        min_precision,
         point.recall,
     )
     return point.threshold
@@ -431,7 +348,7 @@ def _evaluation_inputs(
     on_error: ErrorHandler | None,
 ) -> tuple[RelationModel, Iterable[Document]]:
     """The model (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
-    fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
+    fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
     documents = read_documents(gold, format, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
     return fitted, documents
 
@@ -495,7 +412,7 @@ def explain(
     if source is None:
         return explain_model(fitted, k)
     if doc is None or pair is None:
-        raise ValueError(
+        raise UsageError(
             "explaining a pair needs the document ID (doc) and the pair of entity IDs (pair); see top_pairs"
         )
     document = find_document(read_documents(source, format), doc, str(source))
@@ -553,7 +470,7 @@ def predict_file(
     """
     check_outputs([output], [source, *model_files(model)])
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
-    fitted = with_pair_cap(resolve_model(model), max_pairs_per_doc)
+    fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
     if min_precision is not None:
         threshold = _threshold(fitted, threshold, min_precision)
     options = PredictOptions(
@@ -596,42 +513,6 @@ class FileResult:
     documents: int
 
 
-def output_paths(
-    inputs: Sequence[PathLike], output_dir: PathLike, output_format: str | None = None
-) -> list[tuple[Path, Path]]:
-    """Pair each input file (see :func:`relclf.io.files.expand_inputs`) with its output in ``output_dir``.
-
-    The output keeps the input's file name, or its stem with the extension of ``output_format`` when
-    one is given (a compressed input, ``a.xml.gz``, gives a compressed output, ``a.tsv.gz``). A
-    directory gives the files that hold documents (:func:`relclf.io.formats.document_file_problem`)
-    and names the others in a warning. Raises :class:`InputError` when two outputs would have the
-    same name or an output would replace an input.
-    """
-    files = expand_inputs(inputs, accept=document_file_problem)
-    if not files:
-        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files (no file here holds documents)")
-    directory = Path(output_dir)
-    by_name: dict[str, Path] = {}
-    pairs = []
-    for source in files:
-        name = source.name if output_format is None else _renamed(source, output_format)
-        if name in by_name:
-            raise InputError(
-                str(source), 0, f"has the same output name as {by_name[name]}; their outputs in {directory} would clash"
-            )
-        by_name[name] = source
-        pairs.append((source, directory / name))
-    check_outputs([t for _, t in pairs], files)
-    return pairs
-
-
-def _renamed(source: Path, output_format: str) -> str:
-    """``source``'s name with the extension of ``output_format``, compressed as it is (``a.xml.gz`` -> ``a.tsv.gz``)."""
-    compressed = is_gzip_name(source)
-    base = Path(source.name[: -len(".gz")] if compressed else source.name)
-    return base.stem + OUTPUT_EXTENSIONS[output_format] + (".gz" if compressed else "")
-
-
 def predict_files(
     inputs: Sequence[PathLike],
     output_dir: PathLike,
@@ -657,6 +538,8 @@ def predict_files(
     # every input is opened and its format found before any output is written
     formats = [probe_input(source, input_format)[0] for source, _ in pairs]
     fitted = resolve_model(model)  # loaded once for all inputs
+    if options.get("min_precision") is not None:  # chosen (and said) once for all inputs
+        options["threshold"] = _threshold(fitted, options.get("threshold"), options.pop("min_precision"))
     Path(output_dir).mkdir(parents=True, exist_ok=True)
 
     def one(source: Path, target: Path, in_format: str, client: Any) -> FileResult:

@@ -1,7 +1,10 @@
 """Command-line interface: a thin layer over :mod:`relclf.api`.
 
-Every command checks its arguments, calls one API function and prints what it returns. Errors end
-with one line ``relclf: error: ...`` and the exit status of :data:`EXIT_STATUSES`. Everything that
+Every command checks its arguments, calls one API function and prints what it returns. The errors
+relclf raises for users (:class:`~relclf.errors.RelclfError`) and the I/O errors of the environment
+end with one line ``relclf: error: ...`` and the exit status of :data:`EXIT_STATUSES`; any other
+exception is a bug, reported as one line that says so (status 70), with its traceback under
+``--traceback`` or ``RELCLF_TRACEBACK=1``. Everything that
 concerns the process rather than the work (logging to stderr, signals, exit statuses, ``gc.freeze``,
 option names in messages) is decided here, never in the library.
 """
@@ -19,14 +22,16 @@ import logging
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from . import api
 from ._version import __version__
-from .errors import DownloadError, InputError, OutputError, RelclfError, WorkerError
+from .errors import DownloadError, InputError, OutputError, RelclfError, UsageError, WorkerError
 from .io.files import check_outputs, check_writable
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .persistence import cross_validation_lines
 
 __all__ = ["build_parser", "entry_point", "main"]
 
@@ -37,18 +42,23 @@ CORPORA = ("biored", "bc5cdr")
 # The exit statuses, as `relclf -h` and docs/cli.md list them. A runtime failure is one of the
 # environment while the work is done (an output that cannot be written, the network, a worker
 # process killed); usage errors and invalid inputs or models are the user's to fix.
+# An internal error (a bug) exits with EX_SOFTWARE of sysexits.h.
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_CLOSED_PIPE, EXIT_TERMINATED = 0, 1, 2, 130, 141, 143
+EXIT_INTERNAL = 70
 EXIT_STATUSES = f"""exit status:
   {EXIT_OK}    done
   {EXIT_RUNTIME}    runtime failure: an output cannot be written (disk full, read-only), the network,
        a worker process died
   {EXIT_USAGE}    usage error, or invalid input or model (the message names the file and line)
+  {EXIT_INTERNAL}   internal error: a bug in relclf (--traceback shows where; please report it)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
   {EXIT_CLOSED_PIPE}  the reader of the output went away (relclf predict ... | head), as SIGPIPE would;
        0 when everything was written
   {EXIT_TERMINATED}  terminated (SIGTERM)"""
 # errors of the environment rather than of the user's input
 _RUNTIME_ERRORS = (OutputError, WorkerError, DownloadError)
+# the environment variable that asks for tracebacks, as --traceback does
+TRACEBACK_VARIABLE = "RELCLF_TRACEBACK"
 
 log = logging.getLogger("relclf")
 
@@ -121,7 +131,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if args.threshold is None
         else f"threshold: {est.threshold_:.3f}"
     )
-    for line in _cross_validation_lines(est.cv_scores_):
+    for line in cross_validation_lines(est.cv_scores_):
         print(line)
     print(f"training time: {result.seconds:.1f} s")
     if result.dev_scores is not None:
@@ -133,24 +143,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _threshold(args: argparse.Namespace, model: Any) -> float | None:
-    """--threshold, or the threshold --min-precision stands for (said in one line on stderr)."""
-    if args.min_precision is None:
-        return args.threshold
-    point = api.threshold_for_precision(model, args.min_precision)
-    print(
-        f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
-        f"precision {point.precision:.3f} (at least {args.min_precision:g}) with recall {point.recall:.3f}",
-        file=sys.stderr,
-    )
-    return point.threshold
-
-
-def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None, model: Any) -> dict:
+def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
     """The keyword arguments that ``evaluate`` passes to api.evaluate / api.evaluate_details."""
     return {
         "training_documents": api.training_digests(args.model),
-        "threshold": _threshold(args, model),
+        "threshold": args.threshold,
+        "min_precision": args.min_precision,
         "on_error": skipper,
         "n_jobs": args.n_jobs,
         "progress": args.progress,
@@ -171,13 +169,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     check_writable(args.json)
     model = _load_model(args)
     if args.plots:
-        details = api.evaluate_details(args.gold, model, **_evaluate_options(args, skipper, model))
+        details = api.evaluate_details(args.gold, model, **_evaluate_options(args, skipper))
         scores = details.scores
         print(scores.table())
         for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({scores.documents:,} documents)"):
             print(f"wrote {path}")
     else:
-        scores = api.evaluate(args.gold, model, **_evaluate_options(args, skipper, model))
+        scores = api.evaluate(args.gold, model, **_evaluate_options(args, skipper))
         print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -186,10 +184,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None, model: Any) -> dict:
+def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
     """The keyword arguments that ``predict`` passes to api.predict_file / api.predict_files."""
     return {
-        "threshold": _threshold(args, model),
+        "threshold": args.threshold,
+        "min_precision": args.min_precision,
         "with_scores": args.with_scores,
         "on_error": skipper,
         "n_jobs": args.n_jobs,
@@ -209,7 +208,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     check_outputs([args.output], [args.input[0], *api.model_files(args.model)])  # before the model is loaded
     model = _load_model(args)
     count = api.predict_file(
-        args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper, model)
+        args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper)
     )
     log.info("wrote %d documents", count)
     if skipper:
@@ -231,7 +230,7 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
     check_outputs([target for _, target in pairs], api.model_files(args.model))
     model = _load_model(args)
     results = api.predict_files(
-        [source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper, model)
+        [source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper)
     )
     for result in results:
         log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
@@ -269,14 +268,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     if args.file is None and (args.doc or args.pair):
-        raise ValueError("--doc and --pair need a FILE to read the document from")
+        raise UsageError("--doc and --pair need a FILE to read the document from")
     if args.file is not None and args.doc is None:
-        raise ValueError("with a FILE, give --doc ID and --pair ID1 ID2")
+        raise UsageError("with a FILE, give --doc ID and --pair ID1 ID2")
     model = _load_model(args)
     if args.file is not None and args.pair is None:
         pairs = api.top_pairs(model, args.file, doc=args.doc, format=args.format)
         top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in pairs[:5])
-        raise ValueError(
+        raise UsageError(
             f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: {top or 'none'}"
         )
     explanation = api.explain(
@@ -314,7 +313,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(card, indent=2, sort_keys=True))
     else:
-        print(format_model_card(card))
+        print(api.format_model_card(card))
     if card.get("verified") is False:
         print(
             f"relclf: error: {args.model}: does not match the sha256 recorded beside it; it would be refused",
@@ -334,90 +333,6 @@ def _write_json(path: str, data: dict) -> None:
     with atomic_writer(path, compress=is_gzip_name(path)) as handle:
         json.dump(data, handle, indent=2)
         handle.write("\n")
-
-
-# -- the model card as `relclf info` prints it ------------------------------------------------------
-def format_model_card(card: dict[str, Any]) -> str:
-    """Render a card from :func:`relclf.api.model_info` as the text ``relclf info`` prints."""
-    from .persistence import FORMAT_VERSION, version_problem
-
-    verified = card.get("verified")
-    check = {
-        True: "matches the recorded sha256",
-        False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}",
-        None: "no sha256 recorded",
-    }[verified]
-    problem = version_problem(card.get("format_version", FORMAT_VERSION), card.get("relclf_version"))
-    loadable = f"yes (relclf {__version__})" if problem is None else f"no: {problem}"
-    lines = [
-        f"model: {card['file']} ({card['file_size'] / 1e6:.1f} MB, format {card.get('format_version', '?')})",
-        f"sha256: {card['file_sha256']} ({check})",
-        f"made with: relclf {card.get('relclf_version', '?')}, scikit-learn {card.get('sklearn_version', '?')}, "
-        f"Python {card.get('python_version', '?')}, on {card.get('created', '?')}",
-        f"loadable here: {loadable}",
-        f"seed: {card.get('seed', card.get('parameters', {}).get('random_state', '?'))}",
-        "training data:",
-        *(f"  {f.get('name')}  sha256 {f.get('sha256')}" for f in card.get("training_files", [])),
-        f"training documents: {_training_documents_line(card)}",
-        f"labels ({len(card.get('labels', []))}): {', '.join(card.get('labels', []))}",
-        f"novelty labels: {', '.join(card.get('novelty_labels', [])) or 'none'}",
-        f"type pairs ({len(card.get('type_pairs', []))}): {', '.join(card.get('type_pairs', []))}",
-        f"composite IDs: {'split into their parts' if card.get('split_composites') else 'one entity'}",
-        f"threshold: {card['threshold']:.3f}" if isinstance(card.get("threshold"), (int, float)) else "threshold: ?",
-        *_cross_validation_lines(card.get("cross_validation")),
-        f"max pairs per document in training: {card.get('parameters', {}).get('max_pairs_per_doc') or 'no cap'}",
-    ]
-    if "training_seconds" in card:
-        lines.append(f"training time: {card['training_seconds']} s")
-    scores = _score_lines(card.get("scores") or {})
-    lines += ["scores:", *scores] if scores else ["scores: none recorded"]
-    return "\n".join(lines)
-
-
-def _cross_validation_lines(found: Any) -> list[str]:
-    """What grouped cross-validation chose for the model, in one line (none for a card without it)."""
-    if not isinstance(found, dict) or not found:
-        return []
-    parts = []
-    context = found.get("context") or {}
-    parts.append(
-        f"context stage ({context.get('inputs', '?').replace('score+', '')})"
-        if context.get("kept")
-        else "no context stage"
-    )
-    own = (found.get("labels") or {}).get("own_type_pairs") or {}
-    parts.append(f"own labelers for {', '.join(own)}" if own else "one pooled labeler")
-    parts.append(
-        f"score {'probability related x label probability' if (found.get('rule') or {}).get('chosen') == 'detector_x_label' else 'probability related'}"
-    )
-    parts.append(f"{(found.get('calibration') or {}).get('chosen', '?')} calibration")
-    return [f"chosen by cross-validation: {'; '.join(parts)}"]
-
-
-def _training_documents_line(card: dict[str, Any]) -> str:
-    from .persistence import TRAINING_DOCUMENTS
-
-    recorded = card.get(TRAINING_DOCUMENTS)
-    if not isinstance(recorded, list):
-        return "not recorded (evaluate cannot warn about gold documents it was trained on)"
-    return (
-        f"{len(recorded):,} (their IDs' SHA-256 prefixes are recorded: evaluate warns about gold documents among them)"
-    )
-
-
-def _score_lines(scores: dict[str, Any]) -> list[str]:
-    lines = []
-    for name, value in scores.items():
-        if (
-            isinstance(value, dict)
-            and value
-            and all(isinstance(v, dict) and {"precision", "recall", "f1"} <= v.keys() for v in value.values())
-        ):
-            for level, c in value.items():
-                lines.append(f"  {name:<28} {level:<22} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}")
-        else:
-            lines.append(f"  {name:<28} {value}")
-    return lines
 
 
 # -- the parser ------------------------------------------------------------------------------------
@@ -524,12 +439,13 @@ def _did_you_mean(word: str, options: Sequence[str]) -> str:
 
 
 def _common_options() -> argparse.ArgumentParser:
-    """-v and -q, accepted after the command too (relclf predict FILE -q); SUPPRESS keeps the main ones."""
+    """-v, -q and --traceback, accepted after the command too (relclf predict FILE -q); SUPPRESS keeps the main ones."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress details to stderr"
     )
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+    common.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS, help=_TRACEBACK_HELP)
     return common
 
 
@@ -749,7 +665,8 @@ COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "info": ("print a model's card (read without loading the model)", _info_parser),
 }
 # options of the main parser, which may come before the command
-_GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quiet")
+_GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quiet", "--traceback")
+_TRACEBACK_HELP = f"print the traceback of an error that ends the run (or set {TRACEBACK_VARIABLE}=1)"
 
 
 def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
@@ -765,6 +682,7 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bars (they are shown only when stderr is a terminal)"
     )
+    parser.add_argument("--traceback", action="store_true", help=_TRACEBACK_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = _common_options()
     commands = {}
@@ -841,7 +759,7 @@ def _logging_to_stderr(verbose: bool) -> Iterator[None]:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     saved = logger.level, logger.propagate
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.setLevel(logging.INFO if verbose else api.NOTE)  # notes (the threshold chosen) always
     logger.propagate = False
     logger.addHandler(handler)
     try:
@@ -878,6 +796,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .progress import should_show
 
     args.progress = should_show(args.quiet)
+    show = args.traceback or os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0")
     try:
         with _logging_to_stderr(args.verbose), _progress_redirect(args.progress):
             return args.run(args)
@@ -885,26 +804,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CLOSED_PIPE
     except _RUNTIME_ERRORS as error:
         hint = f"; {WORKER_HINT}" if isinstance(error, WorkerError) else ""
-        print(f"relclf: error: {error}{hint}", file=sys.stderr)
-        return EXIT_RUNTIME
-    except (RelclfError, ValueError) as error:  # bad input, model or parameters: one line
-        print(f"relclf: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(error, f"{error}{hint}", EXIT_RUNTIME, show)
+    except RelclfError as error:  # bad input, model or request: one line
+        return _error(error, str(error), EXIT_USAGE, show)
     except OSError as error:  # reading failed under us (a device error, a file that vanished)
         where = f"{error.filename}: " if error.filename else ""
-        print(f"relclf: error: {where}{error.strerror or error}", file=sys.stderr)
-        return EXIT_RUNTIME
-    except MemoryError:
-        print("relclf: error: out of memory; try fewer --n-jobs or a lower --max-pairs-per-doc", file=sys.stderr)
-        return EXIT_RUNTIME
+        return _error(error, f"{where}{error.strerror or error}", EXIT_RUNTIME, show)
+    except MemoryError as error:
+        return _error(error, "out of memory; try fewer --n-jobs or a lower --max-pairs-per-doc", EXIT_RUNTIME, show)
     except KeyboardInterrupt:
         print("relclf: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except ImportError:
+    except ImportError as error:
         # Ctrl-C or SIGTERM while a compiled extension initializes (scipy's, imported as training
         # starts) comes out of the import as "ImportError: initialization failed"
         if not _STOPPED_BY:
-            raise
+            return _internal_error(error, show)
         if _STOPPED_BY[-1] == signal.SIGTERM:
             print("relclf: terminated", file=sys.stderr)
             return EXIT_TERMINATED
@@ -913,8 +828,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         print("relclf: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    except Exception as error:  # anything else is a bug of relclf: said as such, its traceback kept
+        return _internal_error(error, show)
     finally:
         gc.unfreeze()
+
+
+def _error(error: BaseException, message: str, status: int, show: bool) -> int:
+    """Print ``relclf: error: MESSAGE`` (after the traceback of ``error`` when ``show``); return ``status``."""
+    if show:
+        traceback.print_exception(error, file=sys.stderr)
+    print(f"relclf: error: {message}", file=sys.stderr)
+    return status
+
+
+def _internal_error(error: BaseException, show: bool) -> int:
+    """Report an exception relclf did not raise for the user: a bug. One line saying so and how to report
+    it, after the traceback when ``show``; return :data:`EXIT_INTERNAL`."""
+    if show:
+        traceback.print_exception(error, file=sys.stderr)
+        how = "please report it with this traceback"
+    else:
+        how = "please report it with the output of the same command run with --traceback"
+    what = " ".join(f"{type(error).__name__}: {error}".split())  # one line, however many the message has
+    print(f"relclf: internal error: {what} (this is a bug in relclf; {how})", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def entry_point() -> NoReturn:

@@ -1,14 +1,39 @@
-"""Errors relclf raises for bad input and bad model files."""
+"""The errors relclf raises with a message for the person running it.
+
+Every one is a :class:`RelclfError`: the CLI prints it as one line and exits with a status that
+says whose it is to fix. Any other exception that ends a run (a ``TypeError`` or a ``ValueError``
+from deep inside, a numpy error) is a bug in relclf, and the CLI keeps its traceback.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["DownloadError", "ErrorHandler", "InputError", "ModelError", "OutputError", "RelclfError", "WorkerError"]
+__all__ = [
+    "DownloadError",
+    "ErrorHandler",
+    "InputError",
+    "ModelError",
+    "OutputError",
+    "RelclfError",
+    "UsageError",
+    "WorkerError",
+]
 
 
 class RelclfError(Exception):
     """Base class of every error relclf reports to users as one line."""
+
+
+class UsageError(RelclfError, ValueError):
+    """A request relclf cannot carry out as given: arguments that contradict each other, a document
+    or ID the input does not hold, a precision the model never reached, training data with nothing
+    to learn from. The message says what to change.
+
+    A ``ValueError`` too, so that callers catching ``ValueError`` keep working. Plain ``ValueError``
+    and ``TypeError`` remain for calls that break a function's contract (a batch size of 0): from
+    the CLI those can only be bugs.
+    """
 
 
 class InputError(RelclfError, ValueError):

@@ -1,4 +1,6 @@
-"""Saving and loading models: a model file is data (numpy arrays and JSON), never code.
+"""Models as files: saving and loading them (a model file is data, numpy arrays and JSON, never code),
+finding the one a caller means (:func:`resolve_model`: the bundled default, ``RELCLF_MODEL``, a path)
+and reading and rendering their cards (:func:`read_model_card`, :func:`format_model_card`).
 
 A model file is an uncompressed ``.npz`` archive (see :func:`numpy.savez`) of plain arrays: the
 vocabulary (UTF-8 words joined by newlines), each feature block's n-gram codes and idf weights, each
@@ -29,10 +31,12 @@ import hashlib
 import io
 import json
 import logging
+import os
 import platform
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,23 +48,31 @@ from .extract.calibration import CALIBRATION_METHODS, Calibration, PrecisionCurv
 from .extract.context import ContextStage
 from .extract.labels import LabelStage, own_stage_name
 from .extract.model import DECISION_RULES, LinearStage, RelationModel
-from .extract.text import Vocabulary
 from .extract.vectorizer import PairVectorizer
 from .io.files import PathLike, atomic_writer
+from .text import Vocabulary
 
 if TYPE_CHECKING:
     from .extract.estimator import RelationExtractor
 
 __all__ = [
+    "DEFAULT_MODEL",
+    "DEFAULT_MODEL_NAME",
     "FORMAT_VERSION",
     "TRAINING_DOCUMENTS",
     "LoadedModel",
     "build_metadata",
+    "cross_validation_lines",
+    "default_model_path",
     "document_digest",
     "file_sha256",
+    "format_model_card",
     "load_model",
+    "model_files",
     "read_model_card",
+    "resolve_model",
     "save_model",
+    "training_digests",
     "verify_model_file",
     "version_problem",
 ]
@@ -572,3 +584,159 @@ def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel
     model = model_from_arrays(arrays, str(path))
     metadata = card if card is not None else json.loads(str(arrays[_META]))
     return LoadedModel(model, {k: v for k, v in metadata.items() if k not in ("sha256", "size")})
+
+
+# -- the model a caller means ------------------------------------------------------------------------
+# The bundled model is the file DEFAULT_MODEL_NAME (beside it NAME.json, NAME.sha256 and MODEL_CARD.md) of
+# the top-level models/ folder, which pyproject.toml installs as the package relclf.models.
+DEFAULT_MODEL_NAME = "relclf-biored.npz"
+
+
+def _bundled_model() -> Path:
+    """The path of DEFAULT_MODEL_NAME in the installed package relclf.models (the checkout's models/ if not installed)."""
+    try:
+        return Path(str(resources.files("relclf.models") / DEFAULT_MODEL_NAME))
+    except ModuleNotFoundError:  # a source tree put on sys.path without installing it
+        return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
+
+
+DEFAULT_MODEL = _bundled_model()
+
+
+def default_model_path() -> Path:
+    """The bundled model, or the file named by the ``RELCLF_MODEL`` environment variable."""
+    return Path(os.environ.get("RELCLF_MODEL", DEFAULT_MODEL))
+
+
+def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> RelationModel:
+    """Turn a model argument (None for the default, a path, a loaded model or a fitted estimator) into a :class:`RelationModel`."""
+    if isinstance(model, RelationModel):
+        return model
+    if isinstance(model, LoadedModel):
+        return model.model
+    if hasattr(model, "model_"):  # a fitted RelationExtractor (checked without importing scikit-learn)
+        return model.model_  # type: ignore[union-attr]
+    path = default_model_path() if model is None else Path(model)  # type: ignore[arg-type]
+    if model is None and not path.is_file():
+        if "RELCLF_MODEL" in os.environ:
+            raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")
+        raise ModelError(
+            f"{path}: the default model is missing; reinstall relclf or pass another model"
+            " (models/MODEL_CARD.md in a checkout names the command that rebuilds it)"
+        )
+    # the default model is always verified against its recorded sha256; others when it is recorded
+    return load_model(path, require_checksum=model is None).model
+
+
+def model_files(model: Any) -> list[str]:
+    """The files a model argument reads (the model and its card and checksum), for :func:`relclf.io.files.check_outputs`
+    (an output must replace none of them).
+
+    None (the default model) and models already loaded read nothing more.
+    """
+    if not isinstance(model, (str, os.PathLike)):
+        return []
+    return [str(model), f"{model}.json", f"{model}.sha256"]
+
+
+def training_digests(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> frozenset[str] | None:
+    """The digests of the IDs of the documents ``model`` was trained on, as its card records them
+    (:func:`document_digest`), or None when unknown.
+
+    ``model`` is a path (its card ``MODEL.json``, or the one inside the model file, is read; the model is not
+    loaded), None for the default model, or a loaded model (its metadata); a bare model or estimator
+    has no card.
+    """
+    if model is not None and not isinstance(model, (LoadedModel, str, os.PathLike)):
+        return None
+    if isinstance(model, LoadedModel):
+        recorded = model.metadata.get(TRAINING_DOCUMENTS)
+    else:
+        try:
+            recorded = read_model_card(default_model_path() if model is None else model).get(TRAINING_DOCUMENTS)
+        except ModelError:  # no card, or an unreadable one: loading the model reports it
+            return None
+    if not isinstance(recorded, list) or not all(isinstance(d, str) for d in recorded):
+        return None
+    return frozenset(recorded)
+
+
+# -- the card as text --------------------------------------------------------------------------------
+def format_model_card(card: dict[str, Any]) -> str:
+    """The card of :func:`read_model_card` as text, one fact per line (what ``relclf info`` prints)."""
+    verified = card.get("verified")
+    check = {
+        True: "matches the recorded sha256",
+        False: f"DOES NOT MATCH the recorded {card.get('sha256') or '(.sha256 file)'}",
+        None: "no sha256 recorded",
+    }[verified]
+    problem = version_problem(card.get("format_version", FORMAT_VERSION), card.get("relclf_version"))
+    loadable = f"yes (relclf {__version__})" if problem is None else f"no: {problem}"
+    lines = [
+        f"model: {card['file']} ({card['file_size'] / 1e6:.1f} MB, format {card.get('format_version', '?')})",
+        f"sha256: {card['file_sha256']} ({check})",
+        f"made with: relclf {card.get('relclf_version', '?')}, scikit-learn {card.get('sklearn_version', '?')}, "
+        f"Python {card.get('python_version', '?')}, on {card.get('created', '?')}",
+        f"loadable here: {loadable}",
+        f"seed: {card.get('seed', card.get('parameters', {}).get('random_state', '?'))}",
+        "training data:",
+        *(f"  {f.get('name')}  sha256 {f.get('sha256')}" for f in card.get("training_files", [])),
+        f"training documents: {_training_documents_line(card)}",
+        f"labels ({len(card.get('labels', []))}): {', '.join(card.get('labels', []))}",
+        f"novelty labels: {', '.join(card.get('novelty_labels', [])) or 'none'}",
+        f"type pairs ({len(card.get('type_pairs', []))}): {', '.join(card.get('type_pairs', []))}",
+        f"composite IDs: {'split into their parts' if card.get('split_composites') else 'one entity'}",
+        f"threshold: {card['threshold']:.3f}" if isinstance(card.get("threshold"), (int, float)) else "threshold: ?",
+        *cross_validation_lines(card.get("cross_validation")),
+        f"max pairs per document in training: {card.get('parameters', {}).get('max_pairs_per_doc') or 'no cap'}",
+    ]
+    if "training_seconds" in card:
+        lines.append(f"training time: {card['training_seconds']} s")
+    scores = _score_lines(card.get("scores") or {})
+    lines += ["scores:", *scores] if scores else ["scores: none recorded"]
+    return "\n".join(lines)
+
+
+def cross_validation_lines(found: Any) -> list[str]:
+    """What grouped cross-validation chose for a model (a card's ``cross_validation``, an estimator's
+    ``cv_scores_``), in one line (none when it holds nothing)."""
+    if not isinstance(found, dict) or not found:
+        return []
+    parts = []
+    context = found.get("context") or {}
+    parts.append(
+        f"context stage ({context.get('inputs', '?').replace('score+', '')})"
+        if context.get("kept")
+        else "no context stage"
+    )
+    own = (found.get("labels") or {}).get("own_type_pairs") or {}
+    parts.append(f"own labelers for {', '.join(own)}" if own else "one pooled labeler")
+    parts.append(
+        f"score {'probability related x label probability' if (found.get('rule') or {}).get('chosen') == 'detector_x_label' else 'probability related'}"
+    )
+    parts.append(f"{(found.get('calibration') or {}).get('chosen', '?')} calibration")
+    return [f"chosen by cross-validation: {'; '.join(parts)}"]
+
+
+def _training_documents_line(card: dict[str, Any]) -> str:
+    recorded = card.get(TRAINING_DOCUMENTS)
+    if not isinstance(recorded, list):
+        return "not recorded (evaluate cannot warn about gold documents it was trained on)"
+    return (
+        f"{len(recorded):,} (their IDs' SHA-256 prefixes are recorded: evaluate warns about gold documents among them)"
+    )
+
+
+def _score_lines(scores: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, value in scores.items():
+        if (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(v, dict) and {"precision", "recall", "f1"} <= v.keys() for v in value.values())
+        ):
+            for level, c in value.items():
+                lines.append(f"  {name:<28} {level:<22} P {c['precision']:.3f}  R {c['recall']:.3f}  F1 {c['f1']:.3f}")
+        else:
+            lines.append(f"  {name:<28} {value}")
+    return lines

@@ -27,7 +27,8 @@ from .io.files import PathLike, display_name
 from .io.formats import known_format, read_documents
 from .io.pubtator import Chunk, Formatted, format_document, parse_chunk, read_chunks
 from .io.validation import Repaired, valid_documents
-from .parallel.workers import effective_n_jobs, imap_ordered
+from .parallel import run_ordered
+from .parallel.workers import effective_n_jobs
 
 __all__ = ["PredictOptions", "predicted_documents"]
 
@@ -94,13 +95,7 @@ def predicted_documents(
             predict, documents, min_score=options.min_score, keep_existing=options.keep_existing
         )
     task = functools.partial(_predict_chunk, options=options, lenient=on_error is not None)
-    chunks = read_chunks(source, batch_size)
-    if client is not None:
-        from .parallel.distributed import imap_ordered_dask  # dask is an optional extra
-
-        results = imap_ordered_dask(task, chunks, client=client, state=model)
-    else:
-        results = imap_ordered(task, chunks, n_jobs=n_jobs, state=model)
+    results = run_ordered(task, read_chunks(source, batch_size), n_jobs=n_jobs, client=client, state=model)
     items = (item for _, chunk_items in results for item in chunk_items)
     return valid_documents(
         items, display_name(source), on_error=on_error, empty_reason="empty file or only blank lines"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import parse
-from relclf import api
+from relclf import api, persistence
 from relclf.errors import InputError
 from relclf.evaluation.metrics import score_documents
 from relclf.extract.calibration import expected_calibration_error
@@ -135,7 +135,7 @@ def test_a_missing_default_model_says_where_it_should_come_from(tmp_path, monkey
     from relclf.errors import ModelError
 
     monkeypatch.delenv("RELCLF_MODEL", raising=False)
-    monkeypatch.setattr(api, "DEFAULT_MODEL", tmp_path / "absent.npz")
+    monkeypatch.setattr(persistence, "DEFAULT_MODEL", tmp_path / "absent.npz")
     with pytest.raises(
         ModelError, match=r"absent.npz: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"
     ):

@@ -828,6 +828,28 @@ def test_min_precision_says_which_threshold_and_predicts_with_it(synthetic_model
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
 
 
+def test_min_precision_over_several_inputs_chooses_and_says_the_threshold_once(synthetic_model_file, tmp_path):
+    from relclf.persistence import load_model
+
+    point = load_model(synthetic_model_file).model.threshold_for_precision(0.7)
+    for k in range(2):
+        (tmp_path / f"in{k}.pubtator").write_text(synthetic_corpus(3, seed=3 + k, start=800 + 10 * k))
+    inputs = [str(tmp_path / f"in{k}.pubtator") for k in range(2)]
+    model = ["-m", str(synthetic_model_file), "--with-scores"]
+    chosen = run_cli("predict", *inputs, *model, "--min-precision", "0.7", "--output-dir", str(tmp_path / "a"))
+    assert chosen.returncode == 0, chosen.stderr
+    assert (
+        chosen.stderr
+        == f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+    )
+    fixed = run_cli(
+        "predict", *inputs, *model, "--threshold", str(point.threshold), "--output-dir", str(tmp_path / "b")
+    )
+    assert fixed.returncode == 0 and fixed.stderr == ""
+    for k in range(2):
+        assert (tmp_path / "a" / f"in{k}.pubtator").read_bytes() == (tmp_path / "b" / f"in{k}.pubtator").read_bytes()
+
+
 def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tmp_path):
     import dataclasses
 
@@ -877,8 +899,9 @@ def test_an_import_that_failed_because_of_a_stop_signal_is_that_stop(
     source.write_text(synthetic_corpus(1, seed=1), encoding="utf-8")
     monkeypatch.setattr(api, "convert", interrupted_import)  # where scipy's import would fail
     monkeypatch.setattr(cli, "_STOPPED_BY", [])
-    with pytest.raises(ImportError):
-        cli.main(["convert", str(source), "-o", str(tmp_path / "out.pubtator")])
+    failed = run_cli("convert", str(source), "-o", str(tmp_path / "out.pubtator"))
+    assert failed.returncode == 70
+    assert failed.stderr.startswith("relclf: internal error: ImportError: initialization failed (this is a bug")
     with pytest.raises(BaseException) as raised:  # the command's signal handler (entry_point installs it)
         getattr(cli, raise_signal)(0, None)
     assert isinstance(raised.value, KeyboardInterrupt) == (status == 130)
@@ -886,3 +909,90 @@ def test_an_import_that_failed_because_of_a_stop_signal_is_that_stop(
     result = run_cli("convert", str(source), "-o", str(tmp_path / "out.pubtator"))
     assert (result.returncode, result.stderr) == (status, f"relclf: {message}\n")
     assert not (tmp_path / "out.pubtator").exists()
+
+
+# -- errors: the user's in one line, relclf's own bugs said as such, with their traceback on request ------------
+
+
+def _broken_numpy(*args, **kwargs):
+    raise ValueError("operands could not be\nbroadcast together")  # as a numpy error deep inside would
+
+
+@pytest.fixture
+def numpy_bug(monkeypatch, synthetic_model_file, tmp_path) -> list[str]:
+    """A prediction run whose numpy fails inside the model (a bug of relclf, not of the input): its argv."""
+    import numpy
+
+    monkeypatch.setattr(numpy, "argmax", _broken_numpy)
+    monkeypatch.delenv("RELCLF_TRACEBACK", raising=False)
+    (tmp_path / "in.pubtator").write_text(synthetic_corpus(2, seed=3, start=800))
+    return ["predict", str(tmp_path / "in.pubtator"), "-m", str(synthetic_model_file), "-o", str(tmp_path / "out.tsv")]
+
+
+HINT = "(this is a bug in relclf; please report it with the output of the same command run with --traceback)"
+
+
+def test_an_exception_relclf_did_not_raise_for_the_user_is_an_internal_error(numpy_bug, tmp_path):
+    out = run_cli(*numpy_bug)
+    assert out.returncode == 70
+    assert out.stderr == f"relclf: internal error: ValueError: operands could not be broadcast together {HINT}\n"
+    assert not (tmp_path / "out.tsv").exists()
+
+
+@pytest.mark.parametrize("ask", [["--traceback"], ["PREFIX", "--traceback"], ["RELCLF_TRACEBACK=1"]])
+def test_traceback_or_its_variable_prints_the_bugs_traceback(numpy_bug, monkeypatch, ask):
+    if ask == ["RELCLF_TRACEBACK=1"]:
+        monkeypatch.setenv("RELCLF_TRACEBACK", "1")
+        argv = numpy_bug
+    else:
+        argv = ["--traceback", *numpy_bug] if ask[0] == "PREFIX" else [*numpy_bug, "--traceback"]
+    out = run_cli(*argv)
+    assert out.returncode == 70
+    assert out.stderr.startswith("Traceback (most recent call last):\n")
+    assert "in _broken_numpy" in out.stderr and "relclf/extract/model.py" in out.stderr  # where it happened
+    assert out.stderr.endswith(
+        "relclf: internal error: ValueError: operands could not be broadcast together "
+        "(this is a bug in relclf; please report it with this traceback)\n"
+    )
+
+
+def test_a_user_error_stays_one_line_and_shows_its_traceback_only_on_request(
+    synthetic_model_file, tmp_path, monkeypatch
+):
+    from relclf.errors import UsageError
+
+    monkeypatch.setenv("RELCLF_TRACEBACK", "0")
+    (tmp_path / "in.pubtator").write_text(synthetic_corpus(2, seed=3, start=800))
+    argv = ["explain", str(tmp_path / "in.pubtator"), "-m", str(synthetic_model_file), "--doc", "800"]
+    argv += ["--pair", "G1", "G1"]
+    out = run_cli(*argv)
+    assert out.returncode == 2
+    assert re.fullmatch(r"relclf: error: document 800 has no mention of G1\n", out.stderr), out.stderr
+    shown = run_cli(*argv, "--traceback")
+    assert shown.returncode == 2 and shown.stderr.startswith("Traceback (most recent call last):\n")
+    assert shown.stderr.endswith(out.stderr) and f"{UsageError.__module__}.UsageError" in shown.stderr
+
+
+def test_the_messages_relclf_raises_for_users_are_usage_errors_and_still_value_errors(synthetic_model, tmp_path):
+    import dataclasses
+
+    import numpy as np
+
+    from relclf import api
+    from relclf.errors import RelclfError, UsageError
+
+    assert issubclass(UsageError, RelclfError) and issubclass(UsageError, ValueError)
+    model = synthetic_model.model_
+    capped = dataclasses.replace(
+        model, curve=dataclasses.replace(model.curve, precision=np.minimum(model.curve.precision, 0.5))
+    )
+    with pytest.raises(UsageError, match="no threshold reached a precision of 0.9"):
+        api.threshold_for_precision(capped, 0.9)
+    with pytest.raises(UsageError, match="not both"):
+        api.evaluate([], model, threshold=0.5, min_precision=0.5)
+    no_relations = tmp_path / "plain.pubtator"
+    no_relations.write_text(
+        "1|t|Aspirin and pain.\n1|a|\n1\t0\t7\tAspirin\tChemical\tD1\n1\t12\t16\tpain\tDisease\tD2\n"
+    )
+    with pytest.raises(UsageError, match="carry no relation lines"):
+        api.train([no_relations])

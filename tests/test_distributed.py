@@ -14,6 +14,7 @@ from synthetic import synthetic_corpus
 
 distributed = pytest.importorskip("dask.distributed", reason="needs the dask extra: pip install 'relclf[dask]'")
 
+from relclf.parallel import run_ordered  # noqa: E402
 from relclf.parallel.distributed import connect, imap_ordered_dask  # noqa: E402
 
 
@@ -49,6 +50,23 @@ def test_results_come_back_in_input_order_with_few_in_flight(cluster):
     with distributed.Client(cluster) as client:
         results = list(imap_ordered_dask(_square, range(20), client=client, state=3, in_flight=3))
     assert results == [(i, 3 * i * i) for i in range(20)]
+
+
+def test_run_ordered_with_a_client_runs_on_the_cluster(cluster):
+    with distributed.Client(cluster) as client:
+        ran_on = list(run_ordered(_where, range(6), n_jobs=2, client=client, state=3))
+    assert [(i, value) for i, (value, _) in ran_on] == [(i, 3 * i) for i in range(6)]
+    assert all(worker for _, (_, worker) in ran_on)  # in a dask worker, whatever n_jobs says
+
+
+def _where(state: int, item: int) -> tuple[int, bool]:
+    from dask.distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return state * item, False
+    return state * item, True
 
 
 def test_small_batches_on_the_cluster_predict_like_serial(model, cluster):

@@ -143,7 +143,7 @@ relclf.extract.estimator.best_f1_threshold
 import relclf
 import relclf.extract.features as features
 from relclf import RelationExtractor, api, read_pubtator
-from relclf.extract.threshold import best_f1_threshold
+from relclf.extract.threshold import cumulative_hits
 relclf.persistence.build_metadata
 api.default_model_path().name
 features.featurize

@@ -189,7 +189,7 @@ def test_document_without_pair_names_the_top_pairs(model, document, tmp_path):
 def test_explanation_names_the_sentence_the_features_used():
     """The sentences of an explanation are the features' sentences ("Ösophagus" opens one, like "Then")."""
     from relclf.extract.features import featurize
-    from relclf.extract.text import Vocabulary
+    from relclf.text import Vocabulary
 
     title = "Cisplatin study."
     abstract = "Levels rose. Ösophagus cancer grew after cisplatin. Then it fell."

@@ -29,9 +29,9 @@ from relclf.extract.fitting import (
     simplest_within_one_error,
     training_folds,
 )
-from relclf.extract.text import Vocabulary
 from relclf.extract.training import build_training_set
 from relclf.extract.vectorizer import PairVectorizer
+from relclf.text import Vocabulary
 
 
 def _folds(groups: np.ndarray, k: int = 5) -> list:

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from conftest import DOC_100, DOC_200, DOC_300, DOC_400, parse_one
 from relclf import cli
 from relclf.document import Document, Mention, Relation, document_entities
-from relclf.extract.text import sentence_spans
 from relclf.io.formats import OUTPUT_EXTENSIONS, OUTPUT_FORMATS, detect_output_format, write_documents
 from relclf.io.html import document_payload, script_json, write_html
 from relclf.io.pubtator import format_document
 from relclf.io.rows import COLUMNS, relation_rows, write_tsv
+from relclf.text import sentence_spans
 from review_pages import HOSTILE_ABSTRACT, HOSTILE_TITLE, hostile_document, scored_corpus
 
 

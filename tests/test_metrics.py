@@ -221,10 +221,15 @@ def test_evaluation_details_scores_match_thresholded_predictions():
 
 def test_evaluation_details_curve_has_one_point_per_distinct_score():
     gold, scored = _details_fixture()
-    points = evaluation_details([gold], [scored], 0.5).curve()
-    assert [p.threshold for p in points] == [0.9, 0.6, 0.2]
-    assert [p.pair for p in points] == [Counts(1, 0, 1), Counts(2, 0, 0), Counts(2, 1, 0)]
-    assert [p.type.tp for p in points] == [1, 1, 1]
+    details = evaluation_details([gold], [scored], 0.5)
+    pair, typed = details.curve("pair"), details.curve()
+    assert [p.threshold for p in pair] == [p.threshold for p in typed] == [0.9, 0.6, 0.2]
+    # gold: x-y Bind, x-z Association; scored: x-y Bind 0.9, x-z Bind 0.6, y-z Bind 0.2
+    assert [(p.precision, p.recall) for p in pair] == [(1.0, 0.5), (1.0, 1.0), (2 / 3, 1.0)]
+    assert [(p.precision, p.recall) for p in typed] == [(1.0, 0.5), (0.5, 0.5), (1 / 3, 0.5)]
+    assert typed[0].f1 == pytest.approx(2 / 3) and pair[1].f1 == 1.0
+    with pytest.raises(ValueError, match="'pair' or 'type', not 'novelty'"):
+        details.curve("novelty")
 
 
 def test_gold_pair_that_is_no_candidate_is_a_miss_without_score():

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from relclf import RelationExtractor, read_pubtator
-from relclf.cli import format_model_card
 from relclf.errors import ModelError
 from relclf.extract.model import RelationModel
 from relclf.extract.vectorizer import PairVectorizer
@@ -23,6 +22,7 @@ from relclf.persistence import (
     FORMAT_VERSION,
     build_metadata,
     file_sha256,
+    format_model_card,
     load_model,
     model_arrays,
     read_model_card,

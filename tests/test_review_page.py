@@ -23,10 +23,10 @@ import pytest
 from conftest import parse
 from relclf import cli
 from relclf.document import document_entities
-from relclf.extract.text import sentence_spans
 from relclf.io.formats import read_documents, write_documents
 from relclf.io.pubtator import format_document
 from relclf.io.rows import write_tsv
+from relclf.text import sentence_spans
 from review_pages import HOSTILE_ABSTRACT, HOSTILE_TITLE, SCORED, hostile_document, scored_corpus
 from synthetic import synthetic_corpus
 

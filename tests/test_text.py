@@ -1,10 +1,10 @@
-"""Tokens and sentences (relclf.extract.text): the one definition features, explanations and pages share."""
+"""Tokens and sentences (relclf.text): the one definition features, explanations and pages share."""
 
 from __future__ import annotations
 
 from conftest import parse_one
 from relclf.document import Document, Mention
-from relclf.extract.text import normal_word, sentence_spans, tokenize
+from relclf.text import normal_word, sentence_spans, tokenize
 
 
 def test_words_are_lower_cased_with_digits_as_zero():

@@ -6,8 +6,8 @@ import numpy as np
 
 from conftest import DOC_100, DOC_200, DOC_400, parse, parse_one
 from relclf.extract.candidates import generate_candidates
-from relclf.extract.text import Vocabulary
 from relclf.extract.training import build_training_set
+from relclf.text import Vocabulary
 
 # DOC_100: Lithium (D008094), beta-catenin (1499), Sjogren syndrome (D012859), mice, whose BioRED types read
 # as Chemical, Gene, Disease, Species; relations: Association 1499-D012859 (Novel), Positive_Correlation

@@ -11,8 +11,8 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from relclf.extract.features import FEATURE_GROUPS, NUMERIC, FeatureBatch, Ragged, featurize
-from relclf.extract.text import Vocabulary
 from relclf.extract.vectorizer import CodeBlock, PairVectorizer, ngram_codes
+from relclf.text import Vocabulary
 from test_features import ALL_TYPE_PAIRS
 
 

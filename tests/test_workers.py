@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from relclf.errors import WorkerError
+from relclf.parallel import run_ordered
 from relclf.parallel.workers import effective_n_jobs, imap_ordered, signals_blocked
 
 
@@ -58,6 +59,12 @@ def test_results_come_in_input_order_with_a_bounded_number_in_flight(n_jobs):
         seen.append(item)
         assert root == 2.0 * math.sqrt(item)
     assert seen == list(range(40))
+
+
+@pytest.mark.parametrize("n_jobs", [None, 1, 2, -1])
+def test_run_ordered_without_a_client_runs_in_local_processes(n_jobs):
+    expected = [(i, 2.0 * math.sqrt(i)) for i in range(12)]
+    assert list(run_ordered(_root, iter(range(12)), n_jobs=n_jobs, state=2.0)) == expected
 
 
 def test_a_worker_that_dies_ends_the_run_with_a_worker_error():

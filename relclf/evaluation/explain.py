@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..document import Document, identifier_parts
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..extract.candidates import Candidate
 from ..extract.features import CATEGORICAL
 from ..extract.linear import LinearStage
 from ..extract.model import RelationModel
-from ..extract.text import sentence_spans, tokenize
+from ..text import sentence_spans, tokenize
 
 __all__ = [
     "Contribution",
@@ -314,11 +314,11 @@ def _find_candidate(model: RelationModel, document: Document, id1: str, id2: str
     }
     for identifier in (id1, id2):
         if identifier not in ids:
-            raise ValueError(f"document {document.pmid} has no mention of {identifier}")
+            raise UsageError(f"document {document.pmid} has no mention of {identifier}")
     if id1 == id2:
-        raise ValueError("a pair needs two different IDs")
+        raise UsageError("a pair needs two different IDs")
     reason = "its type pair is not one the model was trained on" if known else "the model considers no pair in it"
-    raise ValueError(
+    raise UsageError(
         f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs)})"
     )
 
@@ -385,7 +385,7 @@ def _score_parts(model: RelationModel) -> str:
 def mark_mentions(document: Document, candidate: Candidate, *, max_sentences: int = 6) -> list[str]:
     """The sentences mentioning the pair, ``[A: text]`` and ``[B: text]`` marking its mentions.
 
-    Sentences are those of :func:`relclf.extract.text.tokenize`, the ones the features use: a
+    Sentences are those of :func:`relclf.text.tokenize`, the ones the features use: a
     mention belongs to the sentence of its slot. Sentences with both entities come first, then those
     with one, up to ``max_sentences``; each line starts with ``title:`` or ``sentence N:``.
     """

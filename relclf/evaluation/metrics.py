@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..document import Document, Relation, document_entities, gold_relation_index
+from ..extract.calibration import CurvePoint
 from ..extract.candidates import type_pair
 from ..extract.threshold import cumulative_hits
 from .calibration import CalibrationAccumulator, CalibrationReport
@@ -25,7 +26,6 @@ __all__ = [
     "LEVELS",
     "NO_RELATION",
     "Counts",
-    "CurvePoint",
     "EvaluationDetails",
     "PairOutcome",
     "ScoreAccumulator",
@@ -238,15 +238,6 @@ class PairOutcome:
         return self.label if self.score is not None and self.score >= threshold else None
 
 
-@dataclass(frozen=True, slots=True)
-class CurvePoint:
-    """Pair- and type-level precision and recall when predicting every pair scored ``>= threshold``."""
-
-    threshold: float
-    pair: Counts
-    type: Counts
-
-
 @dataclass(frozen=True)
 class EvaluationDetails:
     """Everything an evaluation saw: the scores at the threshold in use and every pair's outcome.
@@ -294,24 +285,20 @@ class EvaluationDetails:
             result[o.type_pair] = (old_pair + pair, old_typed + typed)
         return result
 
-    def curve(self) -> list[CurvePoint]:
-        """Precision and recall at every distinct score, from the highest score down."""
+    def curve(self, level: str = "type") -> list[CurvePoint]:
+        """Precision and recall at every distinct score, from the highest score down, with the pair
+        right (``level="pair"``) or the pair and its label (``"type"``)."""
+        if level not in ("pair", "type"):
+            raise ValueError(f"a curve's level is 'pair' or 'type', not {level!r}")
         scored = [o for o in self.outcomes if o.score is not None]
         if not scored:
             return []
         gold_total = sum(o.gold is not None for o in self.outcomes)
-        thresholds, predicted, (pair_hits, type_hits) = cumulative_hits(
-            np.array([o.score for o in scored]),
-            np.array([o.gold is not None for o in scored]),
-            np.array([o.gold is not None and o.gold == o.label for o in scored]),
-        )
+        hit = [o.gold is not None and (level == "pair" or o.gold == o.label) for o in scored]
+        thresholds, predicted, (hits,) = cumulative_hits(np.array([o.score for o in scored]), np.array(hit))
         return [
-            CurvePoint(
-                float(t),
-                Counts(int(p), int(n - p), gold_total - int(p)),
-                Counts(int(h), int(n - h), gold_total - int(h)),
-            )
-            for t, n, p, h in zip(thresholds, predicted, pair_hits, type_hits)
+            CurvePoint(float(t), int(h) / int(n), int(h) / gold_total if gold_total else 0.0)
+            for t, n, h in zip(thresholds, predicted, hits)
         ]
 
 

@@ -118,17 +118,18 @@ def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str):
 
 def _precision_recall(plt: Any, details: EvaluationDetails, title: str):
     """Left: precision against recall as the threshold moves; right: P, R, F1 against the threshold."""
-    points = details.curve()
+    curves = {level: details.curve(level) for level in ("pair", "type")}
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
-    if not points:
+    if not curves["type"]:
         left.text(0.5, 0.5, "no scored pairs", ha="center")
         return figure
-    thresholds = np.array([p.threshold for p in points])
+    thresholds = np.array([p.threshold for p in curves["type"]])
     current = min(
-        range(len(points)), key=lambda k: (thresholds[k] < details.threshold, abs(thresholds[k] - details.threshold))
+        range(len(thresholds)),
+        key=lambda k: (thresholds[k] < details.threshold, abs(thresholds[k] - details.threshold)),
     )
     for level, color in (("pair", "#4C72B0"), ("type", "#DD8452")):
-        counts = [getattr(p, level) for p in points]
+        counts = curves[level]
         recall = [c.recall for c in counts]
         precision = [c.precision for c in counts]
         mark = counts[current]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UsageError
 from .threshold import cumulative_hits
 
 __all__ = [
@@ -150,11 +151,18 @@ def expected_calibration_error(
 
 @dataclass(frozen=True, slots=True)
 class CurvePoint:
-    """Predicting every pair scored ``>= threshold``: the precision and recall seen in cross-validation."""
+    """Predicting every pair scored ``>= threshold``: the precision and recall seen there (in
+    cross-validation, :class:`PrecisionCurve`; on gold documents, :meth:`relclf.evaluation.metrics.EvaluationDetails.curve`)."""
 
     threshold: float
     precision: float
     recall: float
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall (0 when both are 0)."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass(frozen=True)
@@ -210,7 +218,8 @@ class PrecisionCurve:
         """The lowest threshold at which cross-validation saw a precision of at least ``min_precision``.
 
         Of the thresholds that reached it, the lowest predicts the most pairs (the highest recall).
-        Raises ValueError when no threshold reached it, naming the highest precision seen.
+        Raises :class:`~relclf.errors.UsageError` (a ValueError) when no threshold reached it, naming
+        the highest precision seen.
 
         Examples
         --------
@@ -219,12 +228,12 @@ class PrecisionCurve:
         CurvePoint(threshold=0.5, precision=0.8, recall=0.4)
         """
         if not len(self):
-            raise ValueError(
+            raise UsageError(
                 "this model holds no cross-validated precision curve (it was fitted without cross-validation)"
             )
         reached = np.flatnonzero(self.precision >= min_precision - 1e-12)
         if not len(reached):
-            raise ValueError(
+            raise UsageError(
                 f"no threshold reached a precision of {min_precision:g} in cross-validation "
                 f"(the highest seen was {float(self.precision.max()):.3f})"
             )

@@ -39,14 +39,14 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ..document import Document, Relation
-from ..evaluation.metrics import score_documents
+from ..errors import UsageError
 from ..parallel.workers import effective_n_jobs
+from ..text import Vocabulary
 from .calibration import CALIBRATION_METHODS
 from .candidates import DEFAULT_MAX_PAIRS_PER_DOC, Candidate, composites_are_split, related_type_pairs
 from .fitting import Split, check_document_splits, cross_validate, training_folds
 from .labels import LabelStage
 from .model import DECISION_RULES, LinearStage, RelationModel
-from .text import Vocabulary
 from .training import TrainingSet, build_training_set
 from .vectorizer import PairVectorizer
 
@@ -407,9 +407,9 @@ class RelationExtractor(BaseEstimator):
         self.vocabulary_.freeze()
         related = data.labels != self.negative_label
         if not related.any():
-            raise ValueError("no training relation joins two candidate entities of its document: nothing to learn from")
+            raise UsageError("no training relation joins two candidate entities of its document: nothing to learn from")
         if related.all():
-            raise ValueError(
+            raise UsageError(
                 "every candidate pair of the training documents is related: no unrelated pair to learn from"
             )
         self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else PairVectorizer()
@@ -571,17 +571,19 @@ class RelationExtractor(BaseEstimator):
 
     def score(self, documents: Iterable[Document], y: None = None) -> float:
         """Type-level F1 (pair and label right) of the predictions on gold documents, relations hidden from the model."""
+        from ..evaluation.metrics import score_documents  # as ClassifierMixin.score: extract stays below evaluation
+
         gold = list(documents)
         predicted = self.predict_documents(d.with_relations(()) for d in gold)
         return score_documents(gold, predicted).levels["type"].f1
 
 
 def _check_supervision(documents: Sequence[Document], negative_label: str) -> None:
-    """Raise ValueError when ``documents`` carry no relation, or one labelled ``negative_label``."""
+    """Raise UsageError when ``documents`` carry no relation, or one labelled ``negative_label``."""
     if not any(d.relations for d in documents):
-        raise ValueError("the training documents carry no relation lines: nothing to learn from")
+        raise UsageError("the training documents carry no relation lines: nothing to learn from")
     if negative_label in {r.label for d in documents for r in d.relations}:
-        raise ValueError(f"negative_label {negative_label!r} is also a relation label in the data")
+        raise UsageError(f"negative_label {negative_label!r} is also a relation label in the data")
 
 
 def _check_linear_classifier(name: str, estimator: Any, X: Any, rows: np.ndarray, y: np.ndarray) -> None:

@@ -1,6 +1,6 @@
 """Features of candidate pairs as integer arrays: context text as word ids, and document-level signals.
 
-:func:`featurize` reads a batch of documents (:func:`relclf.extract.text.encode`: one regular-expression
+:func:`featurize` reads a batch of documents (:func:`relclf.text.encode`: one regular-expression
 pass and one dictionary lookup per token), finds each document's candidate pairs, and computes what
 every pair looks like with numpy operations over the whole batch; no string is built per pair.
 :class:`relclf.extract.vectorizer.PairVectorizer` then turns the :class:`FeatureBatch` into a sparse matrix.
@@ -16,7 +16,7 @@ The groups of features (named as in :data:`FEATURE_GROUPS`, so that ablations st
 - ``window``: the 3 words on each side of each mention of either entity (``window_a``, ``window_b``);
 - ``entity``: each entity's identifier and names (``entity_a``, ``entity_b``);
 - ``document``: the document's words, crossed with the type pair;
-- ``cues``: the kinds of direction cue near the pair (:data:`relclf.extract.text.CUES`), negation and
+- ``cues``: the kinds of direction cue near the pair (:data:`relclf.text.CUES`), negation and
   the cues near each entity, as one pattern crossed with the type pair, plus the share of shared
   sentences with each kind;
 - ``dense``: document-level signals (:data:`CATEGORICAL`, :data:`NUMERIC`).
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..document import Document, canonical_type, mention_groups
+from ..text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode_batch
 from .candidates import expand_ranges, pair_indices, type_pair
-from .text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode_batch
 
 __all__ = [
     "CATEGORICAL",

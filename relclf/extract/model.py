@@ -17,15 +17,15 @@ import numpy as np
 from scipy import sparse
 
 from ..document import Document, Relation
+from ..parallel import run_ordered
 from ..parallel.batching import batched
-from ..parallel.workers import effective_n_jobs, imap_ordered
+from ..text import Vocabulary
 from .calibration import Calibration, CurvePoint, PrecisionCurve
 from .candidates import Candidate, generate_candidates
 from .context import ContextStage
 from .features import FeatureBatch, featurize
 from .labels import LabelStage
 from .linear import LinearStage, sigmoid
-from .text import Vocabulary
 from .vectorizer import PairVectorizer
 
 __all__ = ["DECISION_RULES", "MAX_PAIRS_PER_BATCH", "LabelStage", "LinearStage", "RelationModel", "Scored"]
@@ -129,7 +129,7 @@ class RelationModel:
         """The lowest threshold at which cross-validation on the training documents reached ``min_precision``
         (pair and label right), with the precision and recall it saw there.
 
-        Raises ValueError when no threshold reached it (see :meth:`PrecisionCurve.threshold_for`).
+        Raises :class:`~relclf.errors.UsageError` when no threshold reached it (see :meth:`PrecisionCurve.threshold_for`).
         """
         return self.curve.threshold_for(min_precision)
 
@@ -274,12 +274,7 @@ class RelationModel:
         weight = functools.partial(_pair_estimate, cap=self.max_pairs_per_doc)
         batches = batched(documents, batch_size, max_weight=MAX_PAIRS_PER_BATCH, weight=weight)
         task = functools.partial(_predict_batch, threshold=threshold)
-        if client is not None:
-            from ..parallel.distributed import imap_ordered_dask  # dask is an optional extra
-
-            results = imap_ordered_dask(task, batches, client=client, state=self)
-        else:
-            results = imap_ordered(task, batches, n_jobs=effective_n_jobs(n_jobs), state=self)
+        results = run_ordered(task, batches, n_jobs=n_jobs, client=client, state=self)
         return (document.with_relations(r) for batch, relations in results for document, r in zip(batch, relations))
 
     def predict(self, documents: Iterable[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:

@@ -1,14 +1,16 @@
-"""Precision and recall as the score cut-off falls, and the cut-off that maximizes F1.
+"""Hits counted as the score cut-off falls: the one definition under every precision/recall curve.
 
-One definition for the model's choice of threshold (:func:`best_f1_threshold`) and for the curves
-that evaluation reports and plots (:func:`cumulative_hits`).
+The model's choice of threshold (:func:`relclf.extract.fitting.best_f1`), its cross-validated
+precision curve (:class:`relclf.extract.calibration.PrecisionCurve`) and the curves that evaluation
+reports and plots (:meth:`relclf.evaluation.metrics.EvaluationDetails.curve`) all count with
+:func:`cumulative_hits`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["best_f1_threshold", "cumulative_hits"]
+__all__ = ["cumulative_hits"]
 
 
 def cumulative_hits(scores: np.ndarray, *hits: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
@@ -43,31 +45,3 @@ def cumulative_hits(scores: np.ndarray, *hits: np.ndarray) -> tuple[np.ndarray, 
     cuts = np.flatnonzero(np.r_[ranked[1:] < ranked[:-1], True]) if len(ranked) else np.zeros(0, dtype=int)
     counts = [np.cumsum(np.asarray(h, dtype=np.int64)[order])[cuts] for h in hits]
     return ranked[cuts], cuts + 1, counts
-
-
-def best_f1_threshold(scores: np.ndarray, positive: np.ndarray, unreachable: int = 0) -> float:
-    """Return the score cut-off that maximizes F1, counting ``unreachable`` gold items as misses.
-
-    Parameters
-    ----------
-    scores : array of float
-        Out-of-fold probabilities of the positive class.
-    positive : array of bool
-        Gold truth for each score.
-    unreachable : int
-        Gold positives with no score at all (missed whatever the threshold).
-
-    Returns
-    -------
-    float
-        A threshold t; predict positive when score >= t. Of equally good cut-offs, the highest.
-
-    Examples
-    --------
-    >>> best_f1_threshold(np.array([0.9, 0.8, 0.3, 0.1]), np.array([True, True, False, False]))
-    0.8
-    """
-    thresholds, predicted, (tp,) = cumulative_hits(scores, positive)
-    total = int(np.sum(positive)) + unreachable
-    f1 = 2 * tp / (predicted + total)
-    return float(thresholds[int(np.argmax(f1))])

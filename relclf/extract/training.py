@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..document import Document, gold_relation_index
+from ..text import Vocabulary
 from .features import FeatureBatch, featurize
-from .text import Vocabulary
 
 __all__ = ["TrainingSet", "build_training_set"]
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from ..text import CUE_KINDS, Vocabulary
 from .features import CATEGORICAL, DIST_EDGES, FEATURE_GROUPS, FIRST_EDGES, NUMERIC, RANK_EDGES, FeatureBatch, Ragged
-from .text import CUE_KINDS, Vocabulary
 
 __all__ = ["CodeBlock", "PairVectorizer", "cue_name", "ngram_codes", "signal_name"]
 

@@ -15,6 +15,9 @@ gzip: any input may be gzip-compressed (recognized by its content, see
 :func:`relclf.io.files.open_binary`); the extension before ``.gz`` names the format (``x.xml.gz`` is
 BioC XML). An output whose name ends in ``.gz`` is written gzip-compressed, in the format its inner
 extension names (``out.xml.gz``: BioC XML; ``out.gz``: PubTator).
+
+Arguments that name many inputs: :func:`input_files` gives the document files that files, directories
+and glob patterns name, and :func:`output_paths` pairs each with its output in a directory.
 """
 
 from __future__ import annotations
@@ -23,13 +26,22 @@ import importlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from ..document import Document
-from ..errors import ErrorHandler, RelclfError
-from .files import PathLike, atomic_writer, display_name, inner_suffix, is_gzip_name, open_binary
+from ..errors import ErrorHandler, InputError, RelclfError
+from .files import (
+    PathLike,
+    atomic_writer,
+    check_outputs,
+    display_name,
+    expand_inputs,
+    inner_suffix,
+    is_gzip_name,
+    open_binary,
+)
 from .rows import require_pyarrow
 
 __all__ = [
@@ -38,8 +50,11 @@ __all__ = [
     "detect_format",
     "detect_output_format",
     "document_file_problem",
+    "input_files",
     "known_format",
     "output_format_of",
+    "output_name",
+    "output_paths",
     "probe_input",
     "read_documents",
     "write_documents",
@@ -300,6 +315,59 @@ def write_documents(
 def _write(documents: Iterable[Document], handle: IO, format: str, with_scores: bool) -> int:
     writer = _function(_WRITERS, format)
     return writer(documents, handle, with_scores=with_scores) if format == "pubtator" else writer(documents, handle)
+
+
+# -- the files that arguments name ---------------------------------------------------------------
+def input_files(inputs: Sequence[PathLike]) -> list[Path | str]:
+    """The files that input arguments name: files, ``-``, and the document files of directories and
+    glob patterns (see :func:`relclf.io.files.expand_inputs` and :func:`document_file_problem`), in
+    order. Raises :class:`~relclf.errors.InputError` when they name none."""
+    files: list[Path | str] = []
+    for item in inputs:
+        files.extend(["-"] if str(item) == "-" else expand_inputs([item], accept=document_file_problem))
+    if not files:
+        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files (no file here holds documents)")
+    return files
+
+
+def output_paths(
+    inputs: Sequence[PathLike], output_dir: PathLike, output_format: str | None = None
+) -> list[tuple[Path, Path]]:
+    """Pair each input file (see :func:`relclf.io.files.expand_inputs`) with its output in ``output_dir``.
+
+    The output keeps the input's file name, or its stem with the extension of ``output_format`` when
+    one is given (a compressed input, ``a.xml.gz``, gives a compressed output, ``a.tsv.gz``). A
+    directory gives the files that hold documents (:func:`document_file_problem`) and names the
+    others in a warning. Raises :class:`~relclf.errors.InputError` when two outputs would have the
+    same name or an output would replace an input.
+    """
+    files = expand_inputs(inputs, accept=document_file_problem)
+    if not files:
+        raise InputError(str(inputs[0]) if inputs else "-", 0, "no input files (no file here holds documents)")
+    directory = Path(output_dir)
+    by_name: dict[str, Path] = {}
+    pairs = []
+    for source in files:
+        name = source.name if output_format is None else output_name(source, output_format)
+        if name in by_name:
+            raise InputError(
+                str(source), 0, f"has the same output name as {by_name[name]}; their outputs in {directory} would clash"
+            )
+        by_name[name] = source
+        pairs.append((source, directory / name))
+    check_outputs([t for _, t in pairs], files)
+    return pairs
+
+
+def output_name(source: Path, output_format: str) -> str:
+    """``source``'s name with the extension of ``output_format``, compressed as it is.
+
+    >>> output_name(Path("in/a.xml.gz"), "tsv"), output_name(Path("b.pubtator"), "bioc-json")
+    ('a.tsv.gz', 'b.json')
+    """
+    compressed = is_gzip_name(source)
+    base = Path(source.name[: -len(".gz")] if compressed else source.name)
+    return base.stem + OUTPUT_EXTENSIONS[output_format] + (".gz" if compressed else "")
 
 
 def documents_from_bytes(data: bytes, format: str | None = None, **kwargs) -> list[Document]:

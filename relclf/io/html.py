@@ -14,7 +14,7 @@ How it is written:
   documents stays responsive.
 - **Offsets are resolved here**: PubTator offsets count code points, JavaScript strings count UTF-16
   units, so the text is cut into segments in Python (at mention, sentence and title boundaries) and
-  the page only concatenates them. Sentences come from :func:`relclf.extract.text.sentence_spans`,
+  the page only concatenates them. Sentences come from :func:`relclf.text.sentence_spans`,
   the sentences the model's features use.
 - **Escaping**: input text reaches the page only inside JSON in which ``<``, ``>``, ``&``, U+2028 and
   U+2029 are escaped, so no text can close the script element; the page inserts it as text nodes,
@@ -41,8 +41,8 @@ from typing import IO, Any
 
 from .._version import __version__
 from ..document import Document, Relation
-from ..extract.text import sentence_spans
-from .rows import COLUMNS, _entity_index, _row
+from ..text import sentence_spans
+from .rows import COLUMNS, entity_index, relation_row
 
 __all__ = ["document_payload", "script_json", "write_html"]
 
@@ -166,14 +166,14 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     >>> payload["relations"][0]["ev"], payload["relations"][0]["pubtator"]
     ([0], '7\\tAssociation\\t7157\\tD1\\tNovel')
     """
-    entities = _entity_index(document)
+    entities = entity_index(document)
     numbers = {identifier: n for n, identifier in enumerate(entities)}
-    position = {id(m): i for i, m in enumerate(document.mentions)}
-    entity_mentions = [[position[id(m)] for m in entity.mentions] for entity in entities.values()]
+    entity_mentions = [list(entity.mention_indices) for entity in entities.values()]
     title, abstract, mention_sentence = _segments(document)
     relations = []
     for relation in document.relations:
-        row = _row(document.pmid, relation, entities)  # the row relation_rows gives, from the index built once here
+        # the row relation_rows gives, from the index built once here
+        row = relation_row(document.pmid, relation, entities)
         pair = (numbers.get(relation.id1), numbers.get(relation.id2))
         evidence, near = _evidence(pair, entity_mentions, mention_sentence)
         relations.append(

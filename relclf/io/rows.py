@@ -22,6 +22,8 @@ from ..errors import RelclfError
 __all__ = [
     "COLUMNS",
     "PARQUET_ROWS_PER_GROUP",
+    "entity_index",
+    "relation_row",
     "relation_rows",
     "require_pyarrow",
     "write_jsonl",
@@ -50,20 +52,25 @@ def relation_rows(document: Document) -> Iterator[dict[str, Any]]:
     """
     if not document.relations:
         return
-    entities = _entity_index(document)
+    entities = entity_index(document)
     for relation in document.relations:
-        yield _row(document.pmid, relation, entities)
+        yield relation_row(document.pmid, relation, entities)
 
 
-def _entity_index(document: Document) -> dict[str, Entity]:
-    """Entities by ID, whole composite IDs as well as their parts (relations may name either)."""
+def entity_index(document: Document) -> dict[str, Entity]:
+    """The entities of ``document`` by ID, whole composite IDs as well as their parts (relations may name either).
+
+    Whole IDs come first, in the order of :func:`relclf.document.document_entities`.
+    """
     index = {e.identifier: e for e in document_entities(document, split_composites=False)}
     for entity in document_entities(document, split_composites=True):
         index.setdefault(entity.identifier, entity)
     return index
 
 
-def _row(pmid: str, relation: Relation, entities: dict[str, Entity]) -> dict[str, Any]:
+def relation_row(pmid: str, relation: Relation, entities: dict[str, Entity]) -> dict[str, Any]:
+    """The row (keys :data:`COLUMNS`) of ``relation`` of document ``pmid``, its entities looked up in
+    ``entities`` (:func:`entity_index` of the document, built once for all its relations)."""
     row: dict[str, Any] = {"document": pmid}
     for k, identifier in (("1", relation.id1), ("2", relation.id2)):
         entity = entities.get(identifier)

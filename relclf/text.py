@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..document import Document, canonical_type
+from .document import Document, canonical_type
 
 __all__ = [
     "CUE_KINDS",
