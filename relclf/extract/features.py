@@ -5,7 +5,8 @@ pass and one dictionary lookup per token), finds each document's candidate pairs
 every pair looks like with numpy operations over the whole batch; no string is built per pair.
 :class:`relclf.extract.vectorizer.PairVectorizer` then turns the :class:`FeatureBatch` into a sparse matrix.
 
-The groups of features (named as in :data:`FEATURE_GROUPS`, so that ablations stay comparable):
+The groups of features (named as in :data:`relclf.extract.blocks.FEATURE_GROUPS`, so that ablations stay
+comparable; :data:`relclf.extract.blocks.BLOCKS` says how each becomes columns of the pair matrix):
 
 - ``between`` (and ``between_typed``, crossed with the type pair): in each sentence the pair shares,
   the words between its closest mentions, the pair's own mentions read ``@A@``/``@B@`` (``@AB@`` for
@@ -35,26 +36,15 @@ from .text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, enc
 
 __all__ = [
     "CATEGORICAL",
-    "FEATURE_GROUPS",
     "NUMERIC",
     "FeatureBatch",
     "Pairs",
     "Ragged",
+    "cue_name",
     "featurize",
+    "signal_name",
 ]
 
-# Feature groups that can be switched off (for ablations).
-FEATURE_GROUPS: tuple[str, ...] = (
-    "between",
-    "between_typed",
-    "sentence",
-    "far",
-    "window",
-    "entity",
-    "document",
-    "cues",
-    "dense",
-)
 # Document-level signals of a pair, in the order of FeatureBatch.categorical / .numeric.
 CATEGORICAL: tuple[str, ...] = (
     "tp",
@@ -677,3 +667,40 @@ def _signals(
         else np.zeros((0, len(NUMERIC)))
     )
     return categorical, numeric
+
+
+def _bucket_name(index: int, edges: Sequence[float]) -> str:
+    return str(edges[index]) if index < len(edges) else f">{edges[-1]}"
+
+
+def signal_name(code: int, type_pairs: Sequence[str]) -> str:
+    """``signal_value`` for a categorical code of :func:`_signals` (see :data:`CATEGORICAL`)."""
+    feature, value = code >> 32, code & 0xFFFFFFFF
+    name = CATEGORICAL[feature]
+    dist = len(DIST_EDGES) + 1
+    readable = {
+        "tp": lambda v: type_pairs[v],
+        "tp&cooc": lambda v: f"{type_pairs[v // 2]}&{bool(v % 2)}",
+        "tp&dist": lambda v: f"{type_pairs[v // dist]}&{_bucket_name(v % dist, DIST_EDGES)}",
+        "dist": lambda v: _bucket_name(v, DIST_EDGES),
+        "tp&title": lambda v: f"{type_pairs[v // 4]}&{bool(v // 2 % 2)}&{bool(v % 2)}",
+        "first_shared": lambda v: _bucket_name(v, FIRST_EDGES),
+        "rank_a": lambda v: _bucket_name(v, RANK_EDGES),
+        "rank_b": lambda v: _bucket_name(v, RANK_EDGES),
+        "tp&ranks": lambda v: f"{type_pairs[v // 16]}&{v // 4 % 4 + 1}&{v % 4 + 1}",
+    }[name](value)
+    return f"{name}_{readable}"
+
+
+def cue_name(code: int, type_pairs: Sequence[str]) -> str:
+    """``TypePair&kinds&neg=…&a=…&b=…`` for a cue pattern code of :func:`_cues`."""
+    width = 1 << len(CUE_KINDS)
+    b, code = code % width, code // width
+    a, code = code % width, code // width
+    negated, code = code % 2, code // 2
+    kinds, tp = code % width, code // width
+
+    def spell(mask: int) -> str:
+        return "+".join(kind for bit, kind in enumerate(CUE_KINDS) if mask >> bit & 1)
+
+    return f"{type_pairs[tp]}&{spell(kinds) or 'none'}&neg={bool(negated)}&a={spell(a)}&b={spell(b)}"
