@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -26,6 +26,7 @@ __all__ = [
     "BLOCKS",
     "FEATURE_GROUPS",
     "MAX_VOCABULARY",
+    "SIGNALS",
     "BlockSpec",
     "Codes",
     "block_of",
@@ -217,7 +218,7 @@ class Codes:
 
 #: how a pair takes its rows of a code block's units (see BlockSpec.take)
 Take = Literal["pair", "shared", "far", "a", "b", "doc"]
-_TAKES = ("pair", "shared", "far", "a", "b", "doc")
+_TAKES: tuple[str, ...] = get_args(Take)
 
 
 @dataclass(frozen=True)

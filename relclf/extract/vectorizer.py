@@ -263,13 +263,11 @@ class PairVectorizer:
         self.n_type_pairs_ = n_type_pairs
         units = self._units(batch, self.n_words_)
         self.blocks_ = {
-            codes.name: CodeBlock.fit_tfidf(*units[codes.name], self.min_df, codes.direct_below(self.n_words_))
+            codes.name: CodeBlock.fit_categories(getattr(batch, codes.field).ravel())
+            if codes.one_hot
+            else CodeBlock.fit_tfidf(*units[codes.name], self.min_df, codes.direct_below(self.n_words_))
             for codes in self._codes()
-            if not codes.one_hot
         }
-        for codes in self._codes():
-            if codes.one_hot:
-                self.blocks_[codes.name] = CodeBlock.fit_categories(getattr(batch, codes.field).ravel())
         return self
 
     def fit_transform(self, batch: FeatureBatch, vocabulary: Vocabulary, n_type_pairs: int) -> sparse.csr_matrix:
