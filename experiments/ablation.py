@@ -22,7 +22,7 @@ from sklearn.multiclass import OneVsRestClassifier
 
 from machine import provenance, stamp_json, stamp_markdown  # experiments/machine.py
 from relclf import RelationExtractor, read_pubtator, score_documents
-from relclf.extract.features import FEATURE_GROUPS
+from relclf.extract.blocks import FEATURE_GROUPS
 from relclf.extract.vectorizer import PairVectorizer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,8 +7,7 @@ import pytest
 
 from conftest import parse_one
 from relclf.extract.candidates import generate_candidates, related_type_pairs
-from relclf.extract.features import CATEGORICAL, NUMERIC, FeatureBatch, featurize
-from relclf.extract.vectorizer import cue_name, signal_name
+from relclf.extract.features import CATEGORICAL, NUMERIC, FeatureBatch, cue_name, featurize, signal_name
 from relclf.text import Vocabulary
 
 ALL_TYPE_PAIRS = sorted(

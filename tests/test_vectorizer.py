@@ -10,8 +10,9 @@ from scipy import sparse
 from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from relclf.extract.features import FEATURE_GROUPS, NUMERIC, FeatureBatch, Ragged, featurize
-from relclf.extract.vectorizer import CodeBlock, PairVectorizer, ngram_codes
+from relclf.extract.blocks import FEATURE_GROUPS, ngram_codes
+from relclf.extract.features import NUMERIC, FeatureBatch, Ragged, featurize
+from relclf.extract.vectorizer import CodeBlock, PairVectorizer
 from relclf.text import Vocabulary
 from test_features import ALL_TYPE_PAIRS
 

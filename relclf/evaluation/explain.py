@@ -19,8 +19,8 @@ import numpy as np
 
 from ..document import Document, identifier_parts
 from ..errors import InputError, UsageError
+from ..extract.blocks import block_of
 from ..extract.candidates import Candidate
-from ..extract.features import CATEGORICAL
 from ..extract.linear import LinearStage
 from ..extract.model import RelationModel
 from ..text import sentence_spans, tokenize
@@ -40,52 +40,12 @@ __all__ = [
     "sigmoid",
 ]
 
-# What each block of PairVectorizer.get_feature_names_out() means, for people.
-_BLOCKS = {
-    "between": "between the pair",
-    "between_typed": "between the pair",
-    "sentence": "in a sentence with both",
-    "far": "in the nearest sentences (never together)",
-    "window_a": "near A",
-    "window_b": "near B",
-    "entity_a": "A",
-    "entity_b": "B",
-    "document": "in the abstract",
-    "cues": "cues",
-    "dense": "signal",
-}
-
-
-# Document-level signals (features.CATEGORICAL / NUMERIC) in words.
-_SIGNALS = {
-    "tp": "type pair",
-    "tp&cooc": "type pair & in one sentence",
-    "tp&dist": "type pair & sentence distance",
-    "dist": "sentence distance",
-    "tp&title": "type pair & A in title & B in title",
-    "first_shared": "position of the first sentence with both",
-    "rank_a": "rank of A by mentions",
-    "rank_b": "rank of B by mentions",
-    "tp&ranks": "type pair & ranks",
-    "n_a": "mentions of A (log)",
-    "n_b": "mentions of B (log)",
-    "n_shared": "sentences with both (log)",
-    "shared_frac": "share of their sentences that have both",
-    "title_a": "A in the title",
-    "title_b": "B in the title",
-    "title_both": "both in the title",
-    "last_shared": "both in one of the last two sentences",
-    "partners_a": "candidate partners of A (log)",
-    "partners_b": "candidate partners of B (log)",
-    "a_first": "A before B",
-    "negated": "negation between them",
-    "n_entities": "entities in the abstract (log)",
-    "n_sentences": "sentences in the abstract (log)",
-}
-
 
 def describe_feature(name: str) -> str:
     """Turn a vectorizer column name (``block__feature``) into a short readable phrase.
+
+    The phrase is the block's (:data:`relclf.extract.blocks.BLOCKS`); a name of no known block reads
+    ``block: "feature"``.
 
     >>> describe_feature("between_typed__Chemical|Disease:@A@ induces @B@")
     'between the pair [Chemical|Disease]: "@A@ induces @B@"'
@@ -96,29 +56,9 @@ def describe_feature(name: str) -> str:
     >>> describe_feature("dense__tp&cooc_Chemical|Disease&True"), describe_feature("dense__negated")
     ('signal: type pair & in one sentence = Chemical|Disease&True', 'signal: negation between them')
     """
-    block, _, feature = name.partition("__")
-    where = _BLOCKS.get(block, block)
-    if block in ("between_typed", "document"):
-        type_pair, _, words = feature.partition(":")
-        return f'{where} [{type_pair}]: "{words}"'
-    if block in ("window_a", "window_b"):
-        side = {"l": "before", "r": "after"}.get(feature[:1], "")
-        return f'{where} ({side}): "{feature[2:]}"'
-    if block in ("entity_a", "entity_b"):
-        kind, _, value = feature.partition("=")
-        return f"{where} is {value}" if kind == "id" else f'{where} is named "{value}"'
-    if block == "cues":
-        if feature.startswith("share_"):
-            return f"cues: share of the sentences with both that have a '{feature[6:]}' word"
-        return (
-            f"cues (type pair & kinds near the pair & negation & near A & near B) = {feature.removeprefix('pattern_')}"
-        )
-    if block == "dense":
-        for signal in sorted(CATEGORICAL, key=len, reverse=True):
-            if feature.startswith(signal + "_"):
-                return f"{where}: {_SIGNALS.get(signal, signal)} = {feature[len(signal) + 1 :]}"
-        return f"{where}: {_SIGNALS.get(feature, feature)}"
-    return f'{where}: "{feature}"'
+    name, _, feature = name.partition("__")
+    block = block_of(name)
+    return block.description(feature) if block is not None else f'{name}: "{feature}"'
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,23 +3,38 @@
 :func:`featurize` reads a batch of documents (:func:`relclf.text.encode`: one regular-expression
 pass and one dictionary lookup per token), finds each document's candidate pairs, and computes what
 every pair looks like with numpy operations over the whole batch; no string is built per pair.
-:class:`relclf.extract.vectorizer.PairVectorizer` then turns the :class:`FeatureBatch` into a sparse matrix.
+:class:`relclf.extract.vectorizer.PairVectorizer` then turns the :class:`FeatureBatch` into a sparse
+matrix. The rules below are the specification: ``tests/featurizer_oracle.py`` follows them with plain
+loops, pair by pair, and a property test checks that both give the same batch.
 
-The groups of features (named as in :data:`FEATURE_GROUPS`, so that ablations stay comparable):
+A document is read as slots (:mod:`relclf.text`: a word, or one mention, nested mentions
+sharing a slot); only documents with at least one candidate pair are read, and their sentences are
+numbered across the batch. An entity's *occurrences* are the distinct slots of its mentions (entities
+are those of :func:`relclf.document.document_entities`, pairs those of
+:func:`relclf.extract.candidates.generate_candidates`; only entities in a pair are kept). A pair's
+*closest mentions*, in one sentence or in the whole document, are the occurrences ``i`` of A and
+``j`` of B with the smallest ``|i - j|`` (ties: the earlier ``i``, then the earlier ``j``).
+
+The groups of features (named as in :data:`relclf.extract.blocks.FEATURE_GROUPS`, so that ablations stay
+comparable; :data:`relclf.extract.blocks.BLOCKS` says how each becomes columns of the pair matrix):
 
 - ``between`` (and ``between_typed``, crossed with the type pair): in each sentence the pair shares,
-  the words between its closest mentions, the pair's own mentions read ``@A@``/``@B@`` (``@AB@`` for
-  a mention of both), other mentions ``@Type@``; a stretch longer than 24 words keeps its first and
-  last 12 around ``…``; ``|`` ends each sentence's stretch. Word 1- to 3-grams;
+  in sentence order, the slots from one closest mention to the other (both included), the pair's own
+  occurrences read ``@A@``/``@B@`` (``@AB@`` for a slot of both), other slots their word (a mention
+  ``@Type@``); a stretch longer than 24 slots keeps its first and last 12 around ``…``; ``|`` ends
+  each sentence's stretch. Word 1- to 3-grams;
 - ``sentence``: the sentences the pair shares (word 1- and 2-grams, summed, mentions as ``@Type@``);
-- ``far``: for a pair that never shares a sentence, the sentences of its closest mentions;
-- ``window``: the 3 words on each side of each mention of either entity (``window_a``, ``window_b``);
-- ``entity``: each entity's identifier and names (``entity_a``, ``entity_b``);
-- ``document``: the document's words, crossed with the type pair;
-- ``cues``: the kinds of direction cue near the pair (:data:`relclf.text.CUES`), negation and
-  the cues near each entity, as one pattern crossed with the type pair, plus the share of shared
-  sentences with each kind;
-- ``dense``: document-level signals (:data:`CATEGORICAL`, :data:`NUMERIC`).
+- ``far``: for a pair that never shares a sentence, the sentences of its closest mentions in the document;
+- ``window``: the 3 slots on each side of each occurrence of either entity, within its document (not
+  its sentence), as ``2 * word + side`` (0 before, 1 after) (``window_a``, ``window_b``);
+- ``entity``: each entity's ``id=`` token, then the distinct ``name=`` tokens of its mentions (in id order)
+  (``entity_a``, ``entity_b``);
+- ``document``: the document's words (no words for a document without pairs), crossed with the type pair;
+- ``cues``: the kinds of direction cue (:data:`relclf.text.CUES`) within 3 slots of a shared
+  sentence's closest mentions (inside that sentence), whether a negation lies between them (both
+  included), and the cue kinds in each entity's windows, as one pattern crossed with the type pair
+  (:func:`cue_name`), plus the share of shared sentences with each kind;
+- ``dense``: document-level signals, each explained where it is named (:data:`CATEGORICAL`, :data:`NUMERIC`).
 """
 
 from __future__ import annotations
@@ -35,53 +50,43 @@ from .candidates import expand_ranges, pair_indices, type_pair
 
 __all__ = [
     "CATEGORICAL",
-    "FEATURE_GROUPS",
     "NUMERIC",
     "FeatureBatch",
     "Pairs",
     "Ragged",
+    "cue_name",
     "featurize",
+    "signal_name",
 ]
 
-# Feature groups that can be switched off (for ablations).
-FEATURE_GROUPS: tuple[str, ...] = (
-    "between",
-    "between_typed",
-    "sentence",
-    "far",
-    "window",
-    "entity",
-    "document",
-    "cues",
-    "dense",
-)
-# Document-level signals of a pair, in the order of FeatureBatch.categorical / .numeric.
+# Document-level signals of a pair, in the order of FeatureBatch.categorical / .numeric. "Title" is the
+# document's first sentence; a bucket is the number of edges below the value (:func:`bucket`).
 CATEGORICAL: tuple[str, ...] = (
-    "tp",
-    "tp&cooc",
-    "tp&dist",
-    "dist",
-    "tp&title",
-    "first_shared",
-    "rank_a",
-    "rank_b",
-    "tp&ranks",
+    "tp",  # the type pair
+    "tp&cooc",  # the type pair & whether the pair shares a sentence
+    "tp&dist",  # the type pair & dist
+    "dist",  # bucket (DIST_EDGES) of the sentence distance of the closest mentions, 0 when shared
+    "tp&title",  # the type pair & A in the title & B in the title
+    "first_shared",  # bucket (FIRST_EDGES) of the first shared sentence's index / max(last index, 1); 1.0 if none
+    "rank_a",  # bucket (RANK_EDGES) of A's rank among its document's entities (in pairs) by mentions, ties:
+    "rank_b",  # the first mentioned first; B's
+    "tp&ranks",  # the type pair & min(rank of A, 4) & min(rank of B, 4)
 )
 NUMERIC: tuple[str, ...] = (
-    "n_a",
-    "n_b",
-    "n_shared",
-    "shared_frac",
-    "title_a",
-    "title_b",
-    "title_both",
-    "last_shared",
-    "partners_a",
-    "partners_b",
-    "a_first",
-    "negated",
-    "n_entities",
-    "n_sentences",
+    "n_a",  # log(1 + occurrences of A)
+    "n_b",  # log(1 + occurrences of B)
+    "n_shared",  # log(1 + shared sentences)
+    "shared_frac",  # shared sentences / sentences with A or B
+    "title_a",  # A in the title
+    "title_b",  # B in the title
+    "title_both",  # the title is shared
+    "last_shared",  # one of the document's last two sentences is shared
+    "partners_a",  # log(1 + pairs A is in)
+    "partners_b",  # log(1 + pairs B is in)
+    "a_first",  # the share of shared sentences whose closest A comes before B (0.5 when none is shared)
+    "negated",  # the share of shared sentences with a negation between the closest mentions (0 when none)
+    "n_entities",  # log(1 + the document's entities in pairs)
+    "n_sentences",  # log(1 + the document's sentences)
 )
 #: bucket edges of the sentence distance, the relative place of the first shared sentence, and ranks
 DIST_EDGES = (0, 1, 2, 4, 8)
@@ -349,122 +354,177 @@ def _first_per_group(keys: tuple[np.ndarray, ...], group: np.ndarray) -> np.ndar
 
 
 def _compute(prepared: _Prepared, vocabulary: Vocabulary) -> FeatureBatch:
-    """Everything that depends on pairs, computed over the whole batch at once."""
-    words, flags, sentence = prepared.words, prepared.flags, prepared.sentence
-    doc_slots, doc_sentences = prepared.doc_slots, prepared.doc_sentences
-    n_sentences_batch = int(doc_sentences[-1])
-    entity_doc = prepared.entity_doc
-    pairs = prepared.pairs
-    pair_a, pair_b, pair_type = pairs.a, pairs.b, pairs.type_pair
-    n_pairs, n_entities = len(pairs), len(entity_doc)
-
-    # occurrences: the distinct (entity, slot) pairs, entity-major and slot-ordered
-    n_slots = len(words)
-    occ_key = prepared.occurrence_key
-    occ_entity, occ_slot = np.divmod(occ_key, max(n_slots, 1))
-    occ_count = np.bincount(occ_entity, minlength=n_entities)
-    occ_start = np.zeros(n_entities, dtype=np.int64)
-    np.cumsum(occ_count[:-1], out=occ_start[1:])
-    occ_sentence = sentence[occ_slot]
-
-    # (entity, sentence) groups of occurrences
-    new_group = np.ones(len(occ_slot), dtype=bool)
-    new_group[1:] = (occ_entity[1:] != occ_entity[:-1]) | (occ_sentence[1:] != occ_sentence[:-1])
-    group_begin = np.flatnonzero(new_group)
-    group_len = np.diff(np.append(group_begin, len(occ_slot)))
-    group_entity, group_sentence = occ_entity[group_begin], occ_sentence[group_begin]
-    group_key = group_entity * max(n_sentences_batch, 1) + group_sentence  # sorted
-    entity_groups = np.bincount(group_entity, minlength=n_entities)
-    entity_group_start = np.zeros(n_entities, dtype=np.int64)
-    np.cumsum(entity_groups[:-1], out=entity_group_start[1:])
-
-    # the sentences each pair shares: a's groups looked up among b's
-    rep_pair, ga = expand_ranges(entity_group_start[pair_a], entity_groups[pair_a])
-    wanted = pair_b[rep_pair] * max(n_sentences_batch, 1) + group_sentence[ga]
-    gb = np.minimum(np.searchsorted(group_key, wanted), max(len(group_key) - 1, 0))
-    hit = (group_key[gb] == wanted) if len(group_key) else np.zeros(0, dtype=bool)
-    m_pair, m_ga, m_gb = rep_pair[hit], ga[hit], gb[hit]
-    m_sentence = group_sentence[m_ga]
-
-    # each shared sentence's closest mention pair (ties: first of a, then first of b)
-    i_slot, j_slot = _closest(group_begin[m_ga], group_len[m_ga], group_begin[m_gb], group_len[m_gb], occ_slot)
-    lo, hi = np.minimum(i_slot, j_slot), np.maximum(i_slot, j_slot)
-
-    between = _between(words, lo, hi, pair_a[m_pair], pair_b[m_pair], m_pair, n_pairs, occ_key, n_slots, vocabulary)
-
-    # per shared sentence: negation between the mentions, cue kinds around them
-    negation = _any_in(flags & NEGATION, lo, hi)
-    sentence_first = np.searchsorted(sentence, np.arange(n_sentences_batch))
-    sentence_last = np.searchsorted(sentence, np.arange(n_sentences_batch), side="right") - 1
-    cue_lo = np.maximum(lo - _WINDOW, sentence_first[m_sentence])
-    cue_hi = np.minimum(hi + _WINDOW, sentence_last[m_sentence])
-    near = (
-        np.stack([_any_in(flags & (1 << (CUE_SHIFT + k)), cue_lo, cue_hi) for k in range(len(CUE_KINDS))], axis=1)
-        if len(lo)
-        else np.zeros((0, len(CUE_KINDS)), dtype=bool)
-    )
-
-    n_shared = np.bincount(m_pair, minlength=n_pairs)
-    a_first = np.bincount(m_pair, weights=(i_slot < j_slot), minlength=n_pairs)
-    negated = np.bincount(m_pair, weights=negation, minlength=n_pairs)
-    cue_counts = np.stack(
-        [np.bincount(m_pair, weights=near[:, k], minlength=n_pairs) for k in range(len(CUE_KINDS))], axis=1
-    )
-
-    # pairs that never share a sentence: the sentences of their closest mentions
-    lonely = np.flatnonzero(n_shared == 0)
-    fi, fj = _closest(
-        occ_start[pair_a[lonely]],
-        occ_count[pair_a[lonely]],
-        occ_start[pair_b[lonely]],
-        occ_count[pair_b[lonely]],
-        occ_slot,
-    )
-    si, sj = sentence[fi], sentence[fj]
-    distance = np.zeros(n_pairs, dtype=np.int64)
-    distance[lonely] = np.abs(si - sj)
-    far_pair = np.concatenate([lonely, lonely[si != sj]])
-    far_sentence = np.concatenate([np.minimum(si, sj), np.maximum(si, sj)[si != sj]])
-    order = np.lexsort((far_sentence, far_pair))
-
-    entity_cues = _entity_cues(flags, occ_slot, occ_entity, entity_doc, doc_slots, n_entities)
-    windows = _windows(words, occ_slot, occ_entity, entity_doc, doc_slots, n_entities)
-    names = prepared.names
-    documents = Ragged(words, doc_slots)
-    sentences = Ragged(words, np.append(sentence_first, n_slots).astype(np.int64))
-
-    cue_pattern, cue_shares = _cues(pair_type, cue_counts, negated, n_shared, entity_cues, pair_a, pair_b)
-    categorical, numeric = _signals(
-        entity_doc,
-        prepared.rank,
-        pairs,
-        occ_count,
-        entity_groups,
-        group_entity,
-        group_sentence,
-        m_pair,
-        m_sentence,
-        n_shared,
-        a_first,
-        negated,
-        distance,
-        doc_sentences,
-        n_pairs,
-    )
+    """Everything that depends on pairs, computed over the whole batch at once, step by step (each below)."""
+    pairs, words, sentence = prepared.pairs, prepared.words, prepared.sentence
+    n_sentences = int(prepared.doc_sentences[-1])
+    occurrences = _occurrences(prepared)
+    groups = _entity_sentences(occurrences, n_sentences)
+    shared = _shared_sentences(groups, pairs, occurrences, n_sentences)
+    between = _between(words, shared, pairs, occurrences, vocabulary)
+    counts = _shared_counts(prepared.flags, sentence, shared, n_sentences, len(pairs))
+    lonely = _lonely_pairs(occurrences, pairs, counts.n_shared, sentence)
+    around = _Around(occurrences, prepared.entity_doc, prepared.doc_slots)
+    cue_pattern, cue_shares = _cues(pairs, counts, around.cues(prepared.flags))
+    categorical, numeric = _signals(prepared, occurrences, groups, shared, counts, lonely.distance)
+    sentence_first = np.searchsorted(sentence, np.arange(n_sentences))
     return FeatureBatch(
         pairs=pairs,
         between=between,
-        sentences=sentences,
-        shared=(m_pair, m_sentence),
-        far=(far_pair[order], far_sentence[order]),
-        windows=windows,
-        names=names,
-        documents=documents,
+        sentences=Ragged(words, np.append(sentence_first, len(words)).astype(np.int64)),
+        shared=(shared.pair, shared.sentence),
+        far=lonely.far,
+        windows=around.windows(words),
+        names=prepared.names,
+        documents=Ragged(words, prepared.doc_slots),
         cue_pattern=cue_pattern,
         cue_shares=cue_shares,
         categorical=categorical,
         numeric=numeric,
     )
+
+
+def _starts(counts: np.ndarray) -> np.ndarray:
+    """Where each of consecutive runs of ``counts`` items begins."""
+    starts = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    return starts
+
+
+@dataclass(frozen=True)
+class _Occurrences:
+    """The distinct (entity, slot) pairs of the used entities (two mentions in one slot are one occurrence).
+
+    Entity-major and slot-ordered: ``key = entity * n_slots + slot`` is sorted. Entity ``e`` owns
+    occurrences ``start[e] : start[e] + count[e]``.
+    """
+
+    key: np.ndarray
+    entity: np.ndarray
+    slot: np.ndarray
+    sentence: np.ndarray
+    count: np.ndarray
+    start: np.ndarray
+
+
+def _occurrences(prepared: _Prepared) -> _Occurrences:
+    """The batch's occurrences, from the sorted keys :func:`_prepare` made."""
+    entity, slot = np.divmod(prepared.occurrence_key, max(len(prepared.words), 1))
+    count = np.bincount(entity, minlength=len(prepared.entity_doc))
+    return _Occurrences(prepared.occurrence_key, entity, slot, prepared.sentence[slot], count, _starts(count))
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The (entity, sentence) groups of occurrences: the sentences each entity is mentioned in.
+
+    Group ``g`` is occurrences ``begin[g] : begin[g] + length[g]``; ``key = entity * n_sentences +
+    sentence`` is sorted. Entity ``e`` owns groups ``start[e] : start[e] + count[e]``, in sentence order.
+    """
+
+    begin: np.ndarray
+    length: np.ndarray
+    entity: np.ndarray
+    sentence: np.ndarray
+    key: np.ndarray
+    count: np.ndarray
+    start: np.ndarray
+
+
+def _entity_sentences(occurrences: _Occurrences, n_sentences: int) -> _Groups:
+    """Cut the occurrences where the entity or the sentence changes."""
+    entity, sentence = occurrences.entity, occurrences.sentence
+    new_group = np.ones(len(entity), dtype=bool)
+    new_group[1:] = (entity[1:] != entity[:-1]) | (sentence[1:] != sentence[:-1])
+    begin = np.flatnonzero(new_group)
+    length = np.diff(np.append(begin, len(entity)))
+    group_entity, group_sentence = entity[begin], sentence[begin]
+    count = np.bincount(group_entity, minlength=len(occurrences.count))
+    key = group_entity * max(n_sentences, 1) + group_sentence
+    return _Groups(begin, length, group_entity, group_sentence, key, count, _starts(count))
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """Each (pair, sentence both its entities are in), pair-major and sentence-ordered, with the pair's
+    closest mentions there: slots ``i`` (of a) and ``j`` (of b), ``lo``/``hi`` the smaller and larger."""
+
+    pair: np.ndarray
+    sentence: np.ndarray
+    i: np.ndarray
+    j: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _shared_sentences(groups: _Groups, pairs: Pairs, occurrences: _Occurrences, n_sentences: int) -> _Shared:
+    """Look each of a's groups up among b's (same sentence), then find the closest mentions in each match."""
+    pair, a_group = expand_ranges(groups.start[pairs.a], groups.count[pairs.a])
+    wanted = pairs.b[pair] * max(n_sentences, 1) + groups.sentence[a_group]
+    b_group = np.minimum(np.searchsorted(groups.key, wanted), max(len(groups.key) - 1, 0))
+    hit = (groups.key[b_group] == wanted) if len(groups.key) else np.zeros(0, dtype=bool)
+    a_group, b_group = a_group[hit], b_group[hit]
+    i, j = _closest(
+        groups.begin[a_group], groups.length[a_group], groups.begin[b_group], groups.length[b_group], occurrences.slot
+    )
+    return _Shared(pair[hit], groups.sentence[a_group], i, j, np.minimum(i, j), np.maximum(i, j))
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Per pair: shared sentences, those where a comes first, those with a negation between the closest
+    mentions, and those with each cue kind near them (one column per kind of CUE_KINDS)."""
+
+    n_shared: np.ndarray
+    a_first: np.ndarray
+    negated: np.ndarray
+    cue_counts: np.ndarray
+
+
+def _shared_counts(flags: np.ndarray, sentence: np.ndarray, shared: _Shared, n_sentences: int, n_pairs: int) -> _Counts:
+    """Read each shared sentence's stretch between the closest mentions (negation) and around it (cues,
+    ``_WINDOW`` words on each side within the sentence), and count per pair."""
+    lo, hi, pair = shared.lo, shared.hi, shared.pair
+    negation = _any_in(flags & NEGATION, lo, hi)
+    sentence_first = np.searchsorted(sentence, np.arange(n_sentences))
+    sentence_last = np.searchsorted(sentence, np.arange(n_sentences), side="right") - 1
+    cue_lo = np.maximum(lo - _WINDOW, sentence_first[shared.sentence])
+    cue_hi = np.minimum(hi + _WINDOW, sentence_last[shared.sentence])
+    near = (
+        np.stack([_any_in(flags & (1 << (CUE_SHIFT + k)), cue_lo, cue_hi) for k in range(len(CUE_KINDS))], axis=1)
+        if len(lo)
+        else np.zeros((0, len(CUE_KINDS)), dtype=bool)
+    )
+    return _Counts(
+        np.bincount(pair, minlength=n_pairs),
+        np.bincount(pair, weights=(shared.i < shared.j), minlength=n_pairs),
+        np.bincount(pair, weights=negation, minlength=n_pairs),
+        np.stack([np.bincount(pair, weights=near[:, k], minlength=n_pairs) for k in range(len(CUE_KINDS))], axis=1),
+    )
+
+
+@dataclass(frozen=True)
+class _Lonely:
+    """For pairs that never share a sentence: the sentence distance of their closest mentions (0 for the
+    others), and the (pair, sentence) links to those mentions' sentences, sorted."""
+
+    distance: np.ndarray
+    far: tuple[np.ndarray, np.ndarray]
+
+
+def _lonely_pairs(occurrences: _Occurrences, pairs: Pairs, n_shared: np.ndarray, sentence: np.ndarray) -> _Lonely:
+    """The closest mentions (over the whole document) of each pair without a shared sentence, and their sentences."""
+    lonely = np.flatnonzero(n_shared == 0)
+    a, b = pairs.a[lonely], pairs.b[lonely]
+    i, j = _closest(
+        occurrences.start[a], occurrences.count[a], occurrences.start[b], occurrences.count[b], occurrences.slot
+    )
+    si, sj = sentence[i], sentence[j]
+    distance = np.zeros(len(pairs), dtype=np.int64)
+    distance[lonely] = np.abs(si - sj)
+    far_pair = np.concatenate([lonely, lonely[si != sj]])
+    far_sentence = np.concatenate([np.minimum(si, sj), np.maximum(si, sj)[si != sj]])
+    order = np.lexsort((far_sentence, far_pair))
+    return _Lonely(distance, (far_pair[order], far_sentence[order]))
 
 
 def _closest(
@@ -490,105 +550,77 @@ def _any_in(marks: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def _between(
-    words: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-    m_pair: np.ndarray,
-    n_pairs: int,
-    occ_key: np.ndarray,
-    n_slots: int,
-    vocabulary: Vocabulary,
+    words: np.ndarray, shared: _Shared, pairs: Pairs, occurrences: _Occurrences, vocabulary: Vocabulary
 ) -> Ragged:
-    """Each pair's stretches between its closest mentions, masked and trimmed, ``|`` after each (module docstring)."""
+    """Each pair's stretches between its closest mentions, masked and trimmed, ``|`` after each (module docstring).
+
+    A stretch longer than ``_MAX_BETWEEN`` slots keeps its first and last ``_HALF`` around the ellipsis.
+    """
     mark_a, mark_b, mark_ab, separator, ellipsis = (vocabulary.id(w) for w in SPECIAL_WORDS)
+    lo, hi, n_slots = shared.lo, shared.hi, max(len(words), 1)
     length = hi - lo + 1
     kept = np.where(length > _MAX_BETWEEN, 2 * _HALF + 1, length)
-    owner, t = expand_ranges(np.zeros(len(lo), dtype=np.int64), kept + 1)
+    owner, t = expand_ranges(np.zeros(len(lo), dtype=np.int64), kept + 1)  # t: place in the stretch; kept: the "|"
     long = length[owner] > _MAX_BETWEEN
     slot = np.where(long & (t > _HALF), hi[owner] - 2 * _HALF + t, lo[owner] + t)
     inside = t < kept[owner]
     slot = np.where(inside, slot, 0)
-    of_a = _member(a[owner] * max(n_slots, 1) + slot, occ_key)
-    of_b = _member(b[owner] * max(n_slots, 1) + slot, occ_key)
+    pair = shared.pair[owner]
+    of_a = _member(pairs.a[pair] * n_slots + slot, occurrences.key)
+    of_b = _member(pairs.b[pair] * n_slots + slot, occurrences.key)
     values = words[slot] if len(words) else np.zeros(len(slot), dtype=np.int64)
     values = np.where(of_a & of_b, mark_ab, np.where(of_a, mark_a, np.where(of_b, mark_b, values)))
     values = np.where(long & (t == _HALF), ellipsis, values)
     values = np.where(inside, values, separator)
-    return _ragged(values, np.bincount(m_pair, weights=kept + 1, minlength=n_pairs).astype(np.int64))
+    return _ragged(values, np.bincount(shared.pair, weights=kept + 1, minlength=len(pairs)).astype(np.int64))
 
 
 def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Whether each key is among the sorted keys."""
     if len(sorted_keys) == 0:
         return np.zeros(len(keys), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
     return sorted_keys[at] == keys
 
 
-def _window_ranges(
-    occ_slot: np.ndarray, occ_entity: np.ndarray, entity_doc: np.ndarray, doc_slots: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``_WINDOW`` slots on each side of every occurrence, within its document: (occurrence, slot, side)."""
-    first = doc_slots[entity_doc[occ_entity]]
-    last = doc_slots[entity_doc[occ_entity] + 1] - 1
-    offsets = np.array([*range(-_WINDOW, 0), *range(1, _WINDOW + 1)])
-    slot = occ_slot[:, None] + offsets[None, :]
-    valid = (slot >= first[:, None]) & (slot <= last[:, None])
-    occurrence = np.broadcast_to(np.arange(len(occ_slot))[:, None], slot.shape)
-    side = np.broadcast_to((offsets > 0)[None, :], slot.shape)
-    return occurrence[valid], slot[valid], side[valid]
+class _Around:
+    """The ``_WINDOW`` slots on each side of every occurrence, within its document (not its sentence): the
+    windows and the cues near each entity are read from them."""
+
+    def __init__(self, occurrences: _Occurrences, entity_doc: np.ndarray, doc_slots: np.ndarray) -> None:
+        first = doc_slots[entity_doc[occurrences.entity]]
+        last = doc_slots[entity_doc[occurrences.entity] + 1] - 1
+        offsets = np.array([*range(-_WINDOW, 0), *range(1, _WINDOW + 1)])
+        slot = occurrences.slot[:, None] + offsets[None, :]
+        valid = (slot >= first[:, None]) & (slot <= last[:, None])
+        occurrence = np.broadcast_to(np.arange(len(occurrences.slot))[:, None], slot.shape)
+        side = np.broadcast_to((offsets > 0)[None, :], slot.shape)
+        # each window slot's entity, slot and side (0 before, 1 after), in occurrence order (entity-major)
+        self.entity, self.slot, self.side = occurrences.entity[occurrence[valid]], slot[valid], side[valid]
+        self.n_entities = len(entity_doc)
+
+    def windows(self, words: np.ndarray) -> Ragged:
+        """Per entity, the words around its mentions as ``2 * word + side``."""
+        order = np.argsort(self.entity, kind="stable")
+        return _ragged((2 * words[self.slot] + self.side)[order], np.bincount(self.entity, minlength=self.n_entities))
+
+    def cues(self, flags: np.ndarray) -> np.ndarray:
+        """Per entity, the cue kinds (bit k: kind k) among the words around its mentions."""
+        bits = (flags[self.slot] >> CUE_SHIFT) & ((1 << len(CUE_KINDS)) - 1)
+        found = np.zeros(self.n_entities, dtype=np.int64)
+        np.bitwise_or.at(found, self.entity, bits)
+        return found
 
 
-def _windows(
-    words: np.ndarray,
-    occ_slot: np.ndarray,
-    occ_entity: np.ndarray,
-    entity_doc: np.ndarray,
-    doc_slots: np.ndarray,
-    n_entities: int,
-) -> Ragged:
-    """Per entity, the words around its mentions as ``2 * word + side`` (0 before, 1 after)."""
-    occurrence, slot, side = _window_ranges(occ_slot, occ_entity, entity_doc, doc_slots)
-    entity = occ_entity[occurrence]
-    order = np.argsort(entity, kind="stable")
-    return _ragged((2 * words[slot] + side)[order], np.bincount(entity, minlength=n_entities))
-
-
-def _entity_cues(
-    flags: np.ndarray,
-    occ_slot: np.ndarray,
-    occ_entity: np.ndarray,
-    entity_doc: np.ndarray,
-    doc_slots: np.ndarray,
-    n_entities: int,
-) -> np.ndarray:
-    """Per entity, the cue kinds (bit k: kind k) among the words around its mentions."""
-    occurrence, slot, _ = _window_ranges(occ_slot, occ_entity, entity_doc, doc_slots)
-    bits = (flags[slot] >> CUE_SHIFT) & ((1 << len(CUE_KINDS)) - 1)
-    found = np.zeros(n_entities, dtype=np.int64)
-    np.bitwise_or.at(found, occ_entity[occurrence], bits)
-    return found
-
-
-def _cues(
-    tp: np.ndarray,
-    counts: np.ndarray,
-    negated: np.ndarray,
-    n_shared: np.ndarray,
-    entity_cues: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The cue pattern of each pair as one integer, and the share of shared sentences with each cue kind."""
-    kinds = (
-        ((counts > 0) * (1 << np.arange(len(CUE_KINDS)))).sum(axis=1) if len(counts) else np.zeros(0, dtype=np.int64)
-    )
+def _cues(pairs: Pairs, counts: _Counts, entity_cues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cue pattern of each pair as one integer (decoded by :func:`cue_name`), and the share of its
+    shared sentences with each cue kind."""
+    near, n_shared = counts.cue_counts, counts.n_shared
+    kinds = ((near > 0) * (1 << np.arange(len(CUE_KINDS)))).sum(axis=1) if len(near) else np.zeros(0, dtype=np.int64)
     width = 1 << len(CUE_KINDS)
-    pattern = (((tp * width + kinds) * 2 + (negated > 0)) * width + entity_cues[a]) * width + entity_cues[b]
-    shares = np.divide(
-        counts, n_shared[:, None], out=np.zeros_like(counts, dtype=np.float64), where=n_shared[:, None] > 0
-    )
+    pattern = (pairs.type_pair * width + kinds) * 2 + (counts.negated > 0)
+    pattern = (pattern * width + entity_cues[pairs.a]) * width + entity_cues[pairs.b]
+    shares = np.divide(near, n_shared[:, None], out=np.zeros_like(near, dtype=np.float64), where=n_shared[:, None] > 0)
     return pattern.astype(np.int64), shares
 
 
@@ -601,45 +633,52 @@ def bucket(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
     return np.searchsorted(np.asarray(edges, dtype=float), values, side="left")
 
 
+def _in_title(groups: _Groups, entity_doc: np.ndarray, doc_sentences: np.ndarray) -> np.ndarray:
+    """Whether each entity is mentioned in its document's first sentence (the title, unless that is empty)."""
+    in_title = np.zeros(len(groups.count), dtype=bool)
+    in_title[groups.entity[groups.sentence == doc_sentences[:-1][entity_doc[groups.entity]]]] = True
+    return in_title
+
+
+def _shared_places(
+    shared: _Shared, first_sentence: np.ndarray, last: np.ndarray, n_pairs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair: whether it shares its document's first sentence, whether one of its last two, and the
+    index within the document of the first sentence it shares (-1 when none)."""
+    local = shared.sentence - first_sentence[shared.pair]
+    title_both = np.bincount(shared.pair, weights=local == 0, minlength=n_pairs) > 0
+    last_shared = np.bincount(shared.pair, weights=local >= last[shared.pair] - 1, minlength=n_pairs) > 0
+    first_local = np.full(n_pairs, -1, dtype=np.int64)
+    first_local[shared.pair[::-1]] = local[::-1]  # sentence-ordered per pair: the first one is written last
+    return title_both, last_shared, first_local
+
+
 def _signals(
-    entity_doc: np.ndarray,
-    rank: np.ndarray,
-    pairs: Pairs,
-    occ_count: np.ndarray,
-    entity_groups: np.ndarray,
-    group_entity: np.ndarray,
-    group_sentence: np.ndarray,
-    m_pair: np.ndarray,
-    m_sentence: np.ndarray,
-    n_shared: np.ndarray,
-    a_first: np.ndarray,
-    negated: np.ndarray,
+    prepared: _Prepared,
+    occurrences: _Occurrences,
+    groups: _Groups,
+    shared: _Shared,
+    counts: _Counts,
     distance: np.ndarray,
-    doc_sentences: np.ndarray,
-    n_pairs: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The :data:`CATEGORICAL` codes (``feature << 32 | value``) and :data:`NUMERIC` values of each pair."""
-    a, b, doc, tp = pairs.a, pairs.b, pairs.doc, pairs.type_pair
+    pairs, doc_sentences = prepared.pairs, prepared.doc_sentences
+    a, b, doc, tp, n_pairs = pairs.a, pairs.b, pairs.doc, pairs.type_pair, len(pairs)
+    n_shared, together = counts.n_shared, counts.n_shared > 0
     first_sentence = doc_sentences[:-1][doc]
     last = doc_sentences[1:][doc] - 1 - first_sentence  # the last sentence's index within the document
-    in_title = np.zeros(len(occ_count), dtype=bool)  # an entity mentioned in its document's first sentence
-    in_title[group_entity[group_sentence == doc_sentences[:-1][entity_doc[group_entity]]]] = True
+    in_title = _in_title(groups, prepared.entity_doc, doc_sentences)
     title_a, title_b = in_title[a], in_title[b]
-    local = m_sentence - first_sentence[m_pair]
-    title_both = np.bincount(m_pair, weights=local == 0, minlength=n_pairs) > 0
-    last_shared = np.bincount(m_pair, weights=local >= last[m_pair] - 1, minlength=n_pairs) > 0
-    first_local = np.full(n_pairs, -1, dtype=np.int64)
-    first_local[m_pair[::-1]] = local[::-1]  # matches are sentence-ordered per pair: the first one wins
-    shared = n_shared > 0
-    first_shared = np.where(shared, first_local / np.maximum(last, 1), 1.0)
-    dist = bucket(np.where(shared, 0, distance), DIST_EDGES)
-    rank_a, rank_b = rank[a], rank[b]
-    partners = np.bincount(np.concatenate([a, b]), minlength=len(occ_count))
-    n_entities = np.bincount(entity_doc, minlength=len(doc_sentences) - 1)
-    union = entity_groups[a] + entity_groups[b] - n_shared
+    title_both, last_shared, first_local = _shared_places(shared, first_sentence, last, n_pairs)
+    first_shared = np.where(together, first_local / np.maximum(last, 1), 1.0)
+    dist = bucket(np.where(together, 0, distance), DIST_EDGES)
+    rank_a, rank_b = prepared.rank[a], prepared.rank[b]
+    partners = np.bincount(np.concatenate([a, b]), minlength=len(groups.count))
+    n_entities = np.bincount(prepared.entity_doc, minlength=len(doc_sentences) - 1)
+    union = groups.count[a] + groups.count[b] - n_shared
     values = [
         tp,
-        tp * 2 + shared,
+        tp * 2 + together,
         tp * (len(DIST_EDGES) + 1) + dist,
         dist,
         tp * 4 + title_a * 2 + title_b,
@@ -656,8 +695,8 @@ def _signals(
     numeric = (
         np.stack(
             [
-                np.log1p(occ_count[a]),
-                np.log1p(occ_count[b]),
+                np.log1p(occurrences.count[a]),
+                np.log1p(occurrences.count[b]),
                 np.log1p(n_shared),
                 n_shared / np.maximum(union, 1),
                 title_a,
@@ -666,8 +705,8 @@ def _signals(
                 last_shared,
                 np.log1p(partners[a]),
                 np.log1p(partners[b]),
-                np.where(shared, a_first / np.maximum(n_shared, 1), 0.5),
-                np.where(shared, negated / np.maximum(n_shared, 1), 0.0),
+                np.where(together, counts.a_first / np.maximum(n_shared, 1), 0.5),
+                np.where(together, counts.negated / np.maximum(n_shared, 1), 0.0),
                 np.log1p(n_entities[doc]),
                 np.log1p(doc_sentences[1:][doc] - first_sentence),
             ],
@@ -677,3 +716,40 @@ def _signals(
         else np.zeros((0, len(NUMERIC)))
     )
     return categorical, numeric
+
+
+def _bucket_name(index: int, edges: Sequence[float]) -> str:
+    return str(edges[index]) if index < len(edges) else f">{edges[-1]}"
+
+
+def signal_name(code: int, type_pairs: Sequence[str]) -> str:
+    """``signal_value`` for a categorical code of :func:`_signals` (see :data:`CATEGORICAL`)."""
+    feature, value = code >> 32, code & 0xFFFFFFFF
+    name = CATEGORICAL[feature]
+    dist = len(DIST_EDGES) + 1
+    readable = {
+        "tp": lambda v: type_pairs[v],
+        "tp&cooc": lambda v: f"{type_pairs[v // 2]}&{bool(v % 2)}",
+        "tp&dist": lambda v: f"{type_pairs[v // dist]}&{_bucket_name(v % dist, DIST_EDGES)}",
+        "dist": lambda v: _bucket_name(v, DIST_EDGES),
+        "tp&title": lambda v: f"{type_pairs[v // 4]}&{bool(v // 2 % 2)}&{bool(v % 2)}",
+        "first_shared": lambda v: _bucket_name(v, FIRST_EDGES),
+        "rank_a": lambda v: _bucket_name(v, RANK_EDGES),
+        "rank_b": lambda v: _bucket_name(v, RANK_EDGES),
+        "tp&ranks": lambda v: f"{type_pairs[v // 16]}&{v // 4 % 4 + 1}&{v % 4 + 1}",
+    }[name](value)
+    return f"{name}_{readable}"
+
+
+def cue_name(code: int, type_pairs: Sequence[str]) -> str:
+    """``TypePair&kinds&neg=…&a=…&b=…`` for a cue pattern code of :func:`_cues`."""
+    width = 1 << len(CUE_KINDS)
+    b, code = code % width, code // width
+    a, code = code % width, code // width
+    negated, code = code % 2, code // 2
+    kinds, tp = code % width, code // width
+
+    def spell(mask: int) -> str:
+        return "+".join(kind for bit, kind in enumerate(CUE_KINDS) if mask >> bit & 1)
+
+    return f"{type_pairs[tp]}&{spell(kinds) or 'none'}&neg={bool(negated)}&a={spell(a)}&b={spell(b)}"

@@ -1,11 +1,13 @@
 """Feature batches to one sparse matrix: tf-idf n-gram blocks on word ids, one-hot signals, type-pair crossings.
 
-:class:`PairVectorizer` learns, per block, which n-grams occur in at least ``min_df`` training units and
-their idf weights, and turns a :class:`~relclf.extract.features.FeatureBatch` into one sparse matrix,
-one row per candidate pair. An n-gram of word ids is one integer (:func:`ngram_codes`), looked up in the
-block's sorted codes with ``searchsorted``; tf-idf weighting (sublinear tf, smooth idf, l2 rows, as
-scikit-learn's ``TfidfVectorizer``) is array arithmetic. Shared units (sentences, entities, documents)
-are vectorized once per batch and each pair takes its rows. Needs numpy and scipy only.
+:class:`PairVectorizer` learns, per code block, which n-grams occur in at least ``min_df`` training
+units and their idf weights, and turns a :class:`~relclf.extract.features.FeatureBatch` into one sparse
+matrix, one row per candidate pair. Which blocks there are, what each reads and how its columns are
+named is the table :data:`relclf.extract.blocks.BLOCKS`; this module only reads it. An n-gram of word
+ids is one integer (:func:`relclf.extract.blocks.ngram_codes`), looked up in the block's sorted codes
+with a hash table; tf-idf weighting (sublinear tf, smooth idf, l2 rows, as scikit-learn's
+``TfidfVectorizer``) is array arithmetic. Shared units (sentences, entities, documents) are vectorized
+once per batch and each pair takes its rows. Needs numpy and scipy only.
 """
 
 from __future__ import annotations
@@ -18,49 +20,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ..text import CUE_KINDS, Vocabulary
-from .features import CATEGORICAL, DIST_EDGES, FEATURE_GROUPS, FIRST_EDGES, NUMERIC, RANK_EDGES, FeatureBatch, Ragged
+from ..text import Vocabulary
+from .blocks import BLOCKS, FEATURE_GROUPS, BlockSpec, Codes, ngram_codes
+from .features import FeatureBatch
 
-__all__ = ["CodeBlock", "PairVectorizer", "cue_name", "ngram_codes", "signal_name"]
-
-# n-gram codes must fit in int64: V + V**2 + V**3 < 2**63
-MAX_VOCABULARY = 2_000_000
-
-
-def ngram_codes(sequences: Ragged, n_max: int, n_words: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every 1- to ``n_max``-gram of each sequence as one integer: ``(sequence index, code)`` arrays.
-
-    A word id ``w`` (``0 <= w < n_words``) is the 1-gram code ``w``; a 2-gram ``(u, w)`` is
-    ``n_words + u * n_words + w``; a 3-gram ``n_words + n_words**2 + (u * n_words + v) * n_words + w``.
-    N-grams never span two sequences; an n-gram holding the unknown word (id 0) is dropped.
-
-    >>> seqs = Ragged(np.array([3, 4, 5, 6]), np.array([0, 3, 4]))
-    >>> rows, codes = ngram_codes(seqs, 2, 10)
-    >>> rows.tolist(), codes.tolist()
-    ([0, 0, 0, 1, 0, 0], [3, 4, 5, 6, 44, 55])
-    """
-    if n_words >= MAX_VOCABULARY:
-        raise ValueError(f"a vocabulary of {n_words:,} words is too large for n-gram codes (limit {MAX_VOCABULARY:,})")
-    values = sequences.values
-    rows = sequences.rows()
-    all_rows, all_codes = [], []
-    base = 0
-    for n in range(1, n_max + 1):
-        if len(values) >= n:
-            span = len(values) - n + 1
-            code = np.zeros(span, dtype=np.int64)
-            known = np.ones(span, dtype=bool)
-            for t in range(n):
-                part = values[t : t + span]
-                code = code * n_words + part
-                known &= part != 0
-            valid = known & (rows[:span] == rows[n - 1 :])
-            all_rows.append(rows[:span][valid])
-            all_codes.append(code[valid] + base)
-        base += n_words**n
-    if not all_rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(all_rows), np.concatenate(all_codes)
+__all__ = ["CodeBlock", "PairVectorizer"]
 
 
 @dataclass(frozen=True)
@@ -231,7 +195,8 @@ class PairVectorizer:
     Parameters
     ----------
     groups : tuple of str, default all of FEATURE_GROUPS
-        Which feature groups to use (for ablations).
+        Which feature groups to use (for ablations); each switches on its blocks of
+        :data:`~relclf.extract.blocks.BLOCKS`.
     ngram_range : tuple of int, default (1, 3)
         Word n-grams of the between-mention text (only the upper bound is free: n-grams start at 1).
     min_df : int, default 2
@@ -240,7 +205,7 @@ class PairVectorizer:
     Attributes (after :meth:`fit`)
     ------------------------------
     blocks_ : dict of str to CodeBlock
-        The learned columns of each block.
+        The learned columns of each code block (:class:`~relclf.extract.blocks.Codes`), by its name.
     n_words_ : int
         The vocabulary size the codes were computed with.
     n_type_pairs_ : int
@@ -270,41 +235,39 @@ class PairVectorizer:
         changed = {k: v for k, v in self.get_params().items() if v != PairVectorizer().get_params()[k]}
         return f"PairVectorizer({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
-    def _direct_below(self, name: str) -> int:
-        """The codes of a block's 1-grams are below this (see :func:`ngram_codes`); 0 for one-hot blocks."""
-        return {"window": 2 * self.n_words_, "cues": 0, "dense": 0}.get(name, self.n_words_)
+    def _active(self) -> list[BlockSpec]:
+        """The blocks of the chosen groups, in the order of their columns."""
+        return [block for block in BLOCKS if block.group in self.groups]
+
+    def _codes(self) -> list[Codes]:
+        """The code blocks the chosen blocks read, each once, in the order of first use."""
+        return list({block.codes.name: block.codes for block in self._active()}.values())
 
     def _units(self, batch: FeatureBatch, n_words: int) -> dict[str, tuple[np.ndarray, np.ndarray, int]]:
-        """Each text block's (unit, code) occurrences and number of units."""
-        groups = set(self.groups)
+        """Each text code block's (unit, code) occurrences and number of units."""
         units: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
-        if groups & {"between", "between_typed"}:
-            units["between"] = (*ngram_codes(batch.between, self.ngram_range[1], n_words), len(batch.between))
-        if groups & {"sentence", "far"}:
-            units["sentence"] = (*ngram_codes(batch.sentences, 2, n_words), len(batch.sentences))
-        if "window" in groups:
-            units["window"] = (*ngram_codes(batch.windows, 1, 2 * n_words), len(batch.windows))
-        if "entity" in groups:
-            units["entity"] = (*ngram_codes(batch.names, 1, n_words), len(batch.names))
-        if "document" in groups:
-            units["document"] = (*ngram_codes(batch.documents, 1, n_words), len(batch.documents))
+        for codes in self._codes():
+            if not codes.one_hot:
+                sequences = getattr(batch, codes.field)
+                n_max = self.ngram_range[1] if codes.ngram is None else codes.ngram
+                units[codes.name] = (*ngram_codes(sequences, n_max, codes.word_factor * n_words), len(sequences))
         return units
 
     def fit(self, batch: FeatureBatch, vocabulary: Vocabulary, n_type_pairs: int) -> PairVectorizer:
         """Learn each block's columns from a training batch; returns self."""
-        unknown = set(self.groups) - set(FEATURE_GROUPS)
+        known = tuple(dict.fromkeys(block.group for block in BLOCKS))  # FEATURE_GROUPS
+        unknown = set(self.groups) - set(known)
         if unknown:
-            raise ValueError(f"unknown feature groups {sorted(unknown)}; choose from {FEATURE_GROUPS}")
+            raise ValueError(f"unknown feature groups {sorted(unknown)}; choose from {known}")
         self.n_words_ = len(vocabulary)
         self.n_type_pairs_ = n_type_pairs
+        units = self._units(batch, self.n_words_)
         self.blocks_ = {
-            name: CodeBlock.fit_tfidf(rows, codes, n, self.min_df, self._direct_below(name))
-            for name, (rows, codes, n) in self._units(batch, self.n_words_).items()
+            codes.name: CodeBlock.fit_categories(getattr(batch, codes.field).ravel())
+            if codes.one_hot
+            else CodeBlock.fit_tfidf(*units[codes.name], self.min_df, codes.direct_below(self.n_words_))
+            for codes in self._codes()
         }
-        if "cues" in self.groups:
-            self.blocks_["cues"] = CodeBlock.fit_categories(batch.cue_pattern)
-        if "dense" in self.groups:
-            self.blocks_["dense"] = CodeBlock.fit_categories(batch.categorical.ravel())
         return self
 
     def fit_transform(self, batch: FeatureBatch, vocabulary: Vocabulary, n_type_pairs: int) -> sparse.csr_matrix:
@@ -324,23 +287,12 @@ class PairVectorizer:
         """Number of columns of the matrix."""
         return sum(width for _, width in self._widths())
 
-    def _widths(self) -> list[tuple[str, int]]:
-        """(block name, width) of each block of the matrix, in order."""
-        b, groups, t = self.blocks_, self.groups, self.n_type_pairs_
+    def _widths(self) -> list[tuple[BlockSpec, int]]:
+        """Each block of the matrix with its width, in order."""
         widths = []
-        for name in (g for g in FEATURE_GROUPS if g in groups):
-            if name == "between":
-                widths.append((name, len(b["between"])))
-            elif name in ("between_typed", "document"):
-                widths.append((name, len(b["between" if name == "between_typed" else name]) * t))
-            elif name in ("sentence", "far"):
-                widths.append((name, len(b["sentence"])))
-            elif name in ("window", "entity"):
-                widths += [(f"{name}_a", len(b[name])), (f"{name}_b", len(b[name]))]
-            elif name == "cues":
-                widths.append((name, len(b["cues"]) + len(CUE_KINDS)))
-            else:
-                widths.append((name, len(b["dense"]) + len(NUMERIC)))
+        for block in self._active():
+            learned = len(self.blocks_[block.codes.name]) * (self.n_type_pairs_ if block.typed else 1)
+            widths.append((block, learned + len(block.codes.number_names)))
         return widths
 
     def _parts(self, batch: FeatureBatch) -> _Parts:
@@ -348,23 +300,9 @@ class PairVectorizer:
         return _Parts(self, batch, self._units(batch, self.n_words_))
 
     def _blocks(self, batch: FeatureBatch) -> list[tuple[str, sparse.csr_matrix]]:
-        parts, pairs, groups = self._parts(batch), batch.pairs, self.groups
-        blocks = []
-        for name, _ in self._widths():
-            if name == "between":
-                blocks.append((name, parts.between))
-            elif name == "between_typed":
-                blocks.append((name, _typed(parts.between, pairs.type_pair, self.n_type_pairs_)))
-            elif name in ("sentence", "far"):
-                blocks.append((name, parts.pair_sentences(name)))
-            elif name[:-2] in ("window", "entity"):
-                blocks.append((name, parts.entities(name[:-2])[pairs.a if name.endswith("_a") else pairs.b]))
-            elif name == "document":
-                blocks.append((name, _typed(parts.documents[pairs.doc], pairs.type_pair, self.n_type_pairs_)))
-            else:
-                blocks.append((name, parts.signals(name)))
-        assert {name for name, _ in blocks} >= set(groups) - {"window", "entity"}
-        return blocks
+        """(name, pairs x block matrix) of each block, in order."""
+        parts = self._parts(batch)
+        return [(block.name, parts.pair_block(block)) for block, _ in self._widths()]
 
     def decisions(self, batch: FeatureBatch, weights: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """``transform(batch)[rows] @ weights`` (weights: n_features x k), without building the pair matrix.
@@ -386,28 +324,9 @@ class PairVectorizer:
     # -- naming columns (explanations) -------------------------------------------------------------
     def get_feature_names_out(self, vocabulary: Vocabulary, type_pairs: Sequence[str]) -> np.ndarray:
         """Names of the matrix columns, ``block__feature`` (built on demand, for explanations)."""
-        words = vocabulary.words
         names: list[str] = []
-        for name, _ in self._widths():
-            if name == "between":
-                names += [f"between__{_ngram(c, words)}" for c in self.blocks_["between"].codes]
-            elif name == "between_typed":
-                base = [_ngram(c, words) for c in self.blocks_["between"].codes]
-                names += [f"between_typed__{tp}:{w}" for tp in type_pairs for w in base]
-            elif name in ("sentence", "far"):
-                names += [f"{name}__{_ngram(c, words)}" for c in self.blocks_["sentence"].codes]
-            elif name.startswith("window"):
-                names += [f"{name}__{'r' if c % 2 else 'l'}_{words[c // 2]}" for c in self.blocks_["window"].codes]
-            elif name.startswith("entity"):
-                names += [f"{name}__{words[c]}" for c in self.blocks_["entity"].codes]
-            elif name == "document":
-                names += [f"document__{tp}:{words[c]}" for tp in type_pairs for c in self.blocks_["document"].codes]
-            elif name == "cues":
-                names += [f"cues__pattern_{cue_name(c, type_pairs)}" for c in self.blocks_["cues"].codes]
-                names += [f"cues__share_{kind}" for kind in CUE_KINDS]
-            else:
-                names += [f"dense__{signal_name(c, type_pairs)}" for c in self.blocks_["dense"].codes]
-                names += [f"dense__{n}" for n in NUMERIC]
+        for block, _ in self._widths():
+            names += block.feature_names(self.blocks_[block.codes.name].codes, vocabulary.words, type_pairs)
         return np.asarray(names, dtype=object)
 
     # -- persistence ---------------------------------------------------------------------------------
@@ -436,8 +355,14 @@ class PairVectorizer:
         )
         vectorizer.n_words_ = int(params["n_words"])
         vectorizer.n_type_pairs_ = int(params["n_type_pairs"])
+        codes = {block.codes.name: block.codes for block in BLOCKS}
+        unknown = set(params["blocks"]) - set(codes)
+        if unknown:
+            raise ValueError(f"unknown feature blocks {sorted(unknown)}; this version knows {sorted(codes)}")
         vectorizer.blocks_ = {
-            name: CodeBlock(arrays[f"{name}.codes"], arrays.get(f"{name}.idf"), vectorizer._direct_below(name))
+            name: CodeBlock(
+                arrays[f"{name}.codes"], arrays.get(f"{name}.idf"), codes[name].direct_below(vectorizer.n_words_)
+            )
             for name in params["blocks"]
         }
         return vectorizer
@@ -452,120 +377,58 @@ class _Parts:
         self.vectorizer, self.batch, self.units = vectorizer, batch, units
         self._cache: dict[str, sparse.csr_matrix] = {}
 
-    def _tfidf(self, name: str, n_rows: int) -> sparse.csr_matrix:
-        if name not in self._cache:
-            rows, codes, _ = self.units[name]
-            self._cache[name] = self.vectorizer.blocks_[name].tfidf(rows, codes, n_rows)
-        return self._cache[name]
-
-    @property
-    def between(self) -> sparse.csr_matrix:
-        return self._tfidf("between", len(self.batch.pairs))
-
-    @property
-    def documents(self) -> sparse.csr_matrix:
-        return self._tfidf("document", len(self.batch.documents))
-
-    def entities(self, name: str) -> sparse.csr_matrix:
-        return self._tfidf(name, len(self.batch.names))
-
-    def pair_sentences(self, name: str) -> sparse.csr_matrix:
-        """Each pair's shared (``sentence``) or nearest (``far``) sentences, summed and l2-normalized."""
-        S = self._tfidf("sentence", len(self.batch.sentences))
-        links = self.batch.shared if name == "sentence" else self.batch.far
-        return _normalize(_links(links, len(self.batch.pairs), S.shape[0]) @ S)
-
-    def signals(self, name: str) -> sparse.csr_matrix:
-        """The one-hot pattern or signals, then the numbers, of the ``cues`` or ``dense`` block."""
-        if name not in self._cache:
-            batch, block = self.batch, self.vectorizer.blocks_[name]
-            codes, numbers = (
-                (batch.cue_pattern, batch.cue_shares) if name == "cues" else (batch.categorical, batch.numeric)
-            )
-            self._cache[name] = sparse.hstack([_one_hot(block, codes), sparse.csr_matrix(numbers)], format="csr")
-        return self._cache[name]
-
-    def _pair_block(self, name: str) -> sparse.csr_matrix:
-        """A block with one row per pair (kept for later calls)."""
-        key = f"pairs:{name}"
-        if key not in self._cache:
-            pairs, n_types = self.batch.pairs, self.vectorizer.n_type_pairs_
-            if name == "between":
-                self._cache[key] = self.between
-            elif name == "between_typed":
-                self._cache[key] = _typed(self.between, pairs.type_pair, n_types)
-            elif name in ("sentence", "far"):
-                self._cache[key] = self.pair_sentences(name)
+    def units_matrix(self, codes: Codes) -> sparse.csr_matrix:
+        """A code block's matrix: units x columns (tf-idf), or pairs x (one-hot columns, then numbers)."""
+        if codes.name not in self._cache:
+            learned, batch = self.vectorizer.blocks_[codes.name], self.batch
+            if codes.one_hot:
+                numbers = sparse.csr_matrix(getattr(batch, codes.numbers))  # type: ignore[arg-type]
+                matrix = sparse.hstack([_one_hot(learned, getattr(batch, codes.field)), numbers], format="csr")
             else:
-                self._cache[key] = self.signals(name)
+                rows, found, n_units = self.units[codes.name]
+                matrix = learned.tfidf(rows, found, n_units)
+            self._cache[codes.name] = matrix
+        return self._cache[codes.name]
+
+    def pair_block(self, block: BlockSpec) -> sparse.csr_matrix:
+        """A block with one row per pair: the pair's own row, its linked sentences (summed, l2-normalized) or the
+        row of its entity or document; crossed with the type pair when the block is typed. Kept for later calls."""
+        key = f"pairs:{block.name}"
+        if key not in self._cache:
+            units, pairs = self.units_matrix(block.codes), self.batch.pairs
+            if block.linked:
+                matrix = _normalize(_links(getattr(self.batch, block.take), len(pairs), units.shape[0]) @ units)
+            elif block.gathered:
+                matrix = units[getattr(pairs, block.take)]
+            else:
+                matrix = units
+            self._cache[key] = _typed(matrix, pairs.type_pair, self.vectorizer.n_type_pairs_) if block.typed else matrix
         return self._cache[key]
 
     def decisions(self, weights: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """The pairs' matrix (or its ``rows``) times ``weights`` (n_features x k), block by block."""
+        """The pairs' matrix (or its ``rows``) times ``weights`` (n_features x k), block by block.
+
+        A block of shared units (an entity's, a document's) is multiplied once per unit (and type pair),
+        and each pair takes its row of the product.
+        """
         vectorizer, pairs = self.vectorizer, self.batch.pairs
         take = slice(None) if rows is None else rows
         n, k = (len(pairs) if rows is None else len(rows)), weights.shape[1]
         out = np.zeros((n, k))
         offset = 0
-        for name, width in vectorizer._widths():
+        for block, width in vectorizer._widths():
             W = weights[offset : offset + width]
             offset += width
-            if name[:-2] in ("window", "entity"):
-                out += (self.entities(name[:-2]) @ W)[(pairs.a if name.endswith("_a") else pairs.b)[take]]
-            elif name == "document":
-                per_type = W.reshape(vectorizer.n_type_pairs_, -1, k)
-                by_document = np.stack([self.documents @ per_type[t] for t in range(vectorizer.n_type_pairs_)], axis=1)
-                out += by_document[pairs.doc[take], pairs.type_pair[take]]
+            if block.gathered:
+                units, unit = self.units_matrix(block.codes), getattr(pairs, block.take)[take]
+                if block.typed:
+                    n_types = vectorizer.n_type_pairs_
+                    per_type = W.reshape(n_types, -1, k)
+                    by_unit = np.stack([units @ per_type[t] for t in range(n_types)], axis=1)
+                    out += by_unit[unit, pairs.type_pair[take]]
+                else:
+                    out += (units @ W)[unit]
             else:
-                block = self._pair_block(name)
-                out += (block if rows is None else block[rows]) @ W
+                matrix = self.pair_block(block)
+                out += (matrix if rows is None else matrix[rows]) @ W
         return out
-
-
-def _ngram(code: int, words: list[str]) -> str:
-    """The words of an n-gram code (see :func:`ngram_codes`)."""
-    v = len(words)
-    if code < v:
-        return words[code]
-    code -= v
-    if code < v * v:
-        return f"{words[code // v]} {words[code % v]}"
-    code -= v * v
-    return f"{words[code // (v * v)]} {words[code // v % v]} {words[code % v]}"
-
-
-def _bucket_name(index: int, edges: Sequence[float]) -> str:
-    return str(edges[index]) if index < len(edges) else f">{edges[-1]}"
-
-
-def signal_name(code: int, type_pairs: Sequence[str]) -> str:
-    """``signal_value`` for a categorical code (see :data:`relclf.extract.features.CATEGORICAL`)."""
-    feature, value = code >> 32, code & 0xFFFFFFFF
-    name = CATEGORICAL[feature]
-    dist = len(DIST_EDGES) + 1
-    readable = {
-        "tp": lambda v: type_pairs[v],
-        "tp&cooc": lambda v: f"{type_pairs[v // 2]}&{bool(v % 2)}",
-        "tp&dist": lambda v: f"{type_pairs[v // dist]}&{_bucket_name(v % dist, DIST_EDGES)}",
-        "dist": lambda v: _bucket_name(v, DIST_EDGES),
-        "tp&title": lambda v: f"{type_pairs[v // 4]}&{bool(v // 2 % 2)}&{bool(v % 2)}",
-        "first_shared": lambda v: _bucket_name(v, FIRST_EDGES),
-        "rank_a": lambda v: _bucket_name(v, RANK_EDGES),
-        "rank_b": lambda v: _bucket_name(v, RANK_EDGES),
-        "tp&ranks": lambda v: f"{type_pairs[v // 16]}&{v // 4 % 4 + 1}&{v % 4 + 1}",
-    }[name](value)
-    return f"{name}_{readable}"
-
-
-def cue_name(code: int, type_pairs: Sequence[str]) -> str:
-    """``TypePair&kinds&neg=…&a=…&b=…`` for a cue pattern code."""
-    width = 1 << len(CUE_KINDS)
-    b, code = code % width, code // width
-    a, code = code % width, code // width
-    negated, code = code % 2, code // 2
-    kinds, tp = code % width, code // width
-
-    def spell(mask: int) -> str:
-        return "+".join(kind for bit, kind in enumerate(CUE_KINDS) if mask >> bit & 1)
-
-    return f"{type_pairs[tp]}&{spell(kinds) or 'none'}&neg={bool(negated)}&a={spell(a)}&b={spell(b)}"
