@@ -205,7 +205,7 @@ def train(
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
     dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
     scores = {}
-    if dev_scores is not None:
+    if dev is not None and dev_scores is not None:
         scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name}
         if dev_scores.calibration is not None:
             scores["dev_calibration_error"] = round(dev_scores.calibration.ece, 4)
@@ -386,7 +386,7 @@ def evaluate_details(
     cut = _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
-    scored = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
+    scored: Iterable[Document] = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
     details = evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
     _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)

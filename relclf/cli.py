@@ -143,7 +143,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
+def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict[str, Any]:
     """The keyword arguments that ``evaluate`` passes to api.evaluate / api.evaluate_details."""
     return {
         "training_documents": api.training_digests(args.model),
@@ -184,7 +184,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
+def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict[str, Any]:
     """The keyword arguments that ``predict`` passes to api.predict_file / api.predict_files."""
     return {
         "threshold": args.threshold,
@@ -281,7 +281,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     explanation = api.explain(
         model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top, format=args.format
     )
-    print(explanation.text(args.top) if args.file else explanation.text())
+    from .evaluation.explain import PairExplanation  # loaded by api.explain already
+
+    print(explanation.text(args.top) if isinstance(explanation, PairExplanation) else explanation.text())
     return 0
 
 
@@ -327,7 +329,7 @@ def _pair_cap(args: argparse.Namespace) -> int | None:
     return args.max_pairs_per_doc  # None: no cap (the parser turns "none" into None)
 
 
-def _write_json(path: str, data: dict) -> None:
+def _write_json(path: str, data: dict[str, Any]) -> None:
     from .io.files import atomic_writer, is_gzip_name
 
     with atomic_writer(path, compress=is_gzip_name(path)) as handle:
@@ -343,7 +345,7 @@ class _Parser(argparse.ArgumentParser):
         self.option_names: list[str] = []  # before argparse's __init__, which adds -h
         super().__init__(*args, **kwargs)
 
-    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # type: ignore[override]
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         """Add an argument as argparse does, and remember its option strings."""
         action = super().add_argument(*args, **kwargs)
         self.option_names.extend(action.option_strings)
@@ -687,7 +689,8 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     common = _common_options()
     commands = {}
     for name, (help_text, add_arguments) in COMMANDS.items():
-        commands[name] = sub.add_parser(name, help=help_text, parents=[common])
+        # typeshed wants parents of the subparsers' class (_Parser); argparse takes any ArgumentParser
+        commands[name] = sub.add_parser(name, help=help_text, parents=[common])  # type: ignore[list-item]
         add_arguments(commands[name])
     return parser, commands
 
@@ -770,7 +773,7 @@ def _logging_to_stderr(verbose: bool) -> Iterator[None]:
         logger.propagate = saved[1]
 
 
-def _progress_redirect(enabled: bool) -> contextlib.AbstractContextManager:
+def _progress_redirect(enabled: bool) -> contextlib.AbstractContextManager[Any]:
     """While bars are drawn, log lines go above them instead of through them."""
     if not enabled:
         return contextlib.nullcontext()

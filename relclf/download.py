@@ -29,6 +29,7 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from .errors import DownloadError, RelclfError
 from .io.files import PathLike
@@ -241,16 +242,16 @@ def unpack_pubtator(
                     _copy(source, directory / name, info.file_size, member, archive)
     elif tarfile.is_tarfile(archive):
         with tarfile.open(archive) as bundle:
-            members = [(m.name, m) for m in bundle.getmembers()]
-            _check([(n, m.issym() or m.islnk()) for n, m in members], archive)
-            chosen = [(n, m) for n, m in members if m.isfile() and _wanted(n)]
-            names = _flat_names([n for n, _ in chosen], archive)
-            _check_sizes([(n, m.size) for n, m in chosen], archive, directory, max_member, max_total)
-            for (member, info), name in zip(chosen, names):
-                source = bundle.extractfile(info)
-                assert source is not None  # regular files always have content
-                with source:
-                    _copy(source, directory / name, info.size, member, archive)
+            entries = [(m.name, m) for m in bundle.getmembers()]
+            _check([(n, m.issym() or m.islnk()) for n, m in entries], archive)
+            files = [(n, m) for n, m in entries if m.isfile() and _wanted(n)]
+            names = _flat_names([n for n, _ in files], archive)
+            _check_sizes([(n, m.size) for n, m in files], archive, directory, max_member, max_total)
+            for (member, entry), name in zip(files, names):
+                extracted = bundle.extractfile(entry)
+                assert extracted is not None  # regular files always have content
+                with extracted:
+                    _copy(extracted, directory / name, entry.size, member, archive)
     else:
         raise DownloadError(f"{archive.name}: not a zip or tar archive")
     return sorted(directory / name for name in names)
@@ -277,7 +278,7 @@ def _check_sizes(
         )
 
 
-def _copy(source, target: Path, declared: int, member: str, archive: Path) -> None:  # noqa: ANN001 - a binary file
+def _copy(source: IO[bytes], target: Path, declared: int, member: str, archive: Path) -> None:
     """Copy ``source`` to ``target``, stopping with an error past the ``declared`` size."""
     written = 0
     with open(target, "wb") as out:

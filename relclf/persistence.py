@@ -294,7 +294,9 @@ def save_model(model: RelationModel | RelationExtractor, path: PathLike, metadat
     """
     model = getattr(model, "model_", model)
     buffer = io.BytesIO()  # built in memory (~10 MB), so that writing it is one checked write
-    np.savez(buffer, **model_arrays(model))  # uncompressed: members are read straight, and their sizes are known
+    # uncompressed: members are read straight, and their sizes are known. (mypy matches the spread dict
+    # against savez's allow_pickle keyword too; the keys are array names)
+    np.savez(buffer, **model_arrays(model))  # type: ignore[arg-type]
     data = buffer.getvalue()
     with atomic_writer(path, mode="wb") as handle:
         handle.write(data)
@@ -615,8 +617,8 @@ def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathL
     if isinstance(model, LoadedModel):
         return model.model
     if hasattr(model, "model_"):  # a fitted RelationExtractor (checked without importing scikit-learn)
-        return model.model_  # type: ignore[union-attr]
-    path = default_model_path() if model is None else Path(model)  # type: ignore[arg-type]
+        return model.model_  # type: ignore[union-attr]  # mypy's hasattr narrowing keeps None in the union
+    path = default_model_path() if model is None else Path(model)
     if model is None and not path.is_file():
         if "RELCLF_MODEL" in os.environ:
             raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")

@@ -106,7 +106,7 @@ def byte_bar(*, enabled: bool, desc: str, total: int | None) -> Any:
     )
 
 
-def _width() -> dict:
+def _width() -> dict[str, Any]:
     """Follow the terminal's width; a terminal reporting 0 columns (a bare pty) gets 80."""
     try:
         columns = os.get_terminal_size(sys.stderr.fileno()).columns

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class CalibrationReport:
     bins: tuple[ReliabilityBin, ...]
     cutoffs: tuple[Cutoff, ...]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
             "ece": self.ece,

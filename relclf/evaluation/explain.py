@@ -13,7 +13,9 @@ and shows the pair's mentions in context.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -225,7 +227,7 @@ def _contribution_line(c: Contribution) -> str:
     return f"  {c.amount:+8.3f}  {c.description}  (weight {c.weight:+.3f} x value {c.value:.3f})"
 
 
-def _decision(toward: str, coef: np.ndarray, intercept: float, row, names: np.ndarray) -> Decision:
+def _decision(toward: str, coef: np.ndarray, intercept: float, row: Any, names: np.ndarray) -> Decision:
     row = row.tocsr()
     contributions = tuple(
         Contribution(str(names[j]), describe_feature(str(names[j])), float(v), float(coef[j]))
@@ -235,7 +237,7 @@ def _decision(toward: str, coef: np.ndarray, intercept: float, row, names: np.nd
     return Decision(toward, intercept, contributions)
 
 
-def find_document(documents, pmid: str, source: str = "<documents>") -> Document:
+def find_document(documents: Iterable[Document], pmid: str, source: str = "<documents>") -> Document:
     """Return the document with ID ``pmid`` from an iterable, or raise InputError naming ``source``."""
     for document in documents:
         if document.pmid == pmid:

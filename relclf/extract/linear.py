@@ -102,7 +102,7 @@ class LinearStage:
         n_features = self.coef.shape[1]
         nonzero = np.any(self.coef != 0, axis=0) if len(self.coef) else np.zeros(n_features, dtype=bool)
         support = np.flatnonzero(nonzero)
-        columns = {f"{prefix}.support": support.astype(np.int32)}
+        columns: dict[str, np.ndarray] = {f"{prefix}.support": support.astype(np.int32)}
         if 4 * len(support) > (n_features + 7) // 8:
             columns = {f"{prefix}.mask": np.packbits(nonzero)}
         return {

@@ -166,7 +166,7 @@ class RelationModel:
         """Each stage's weights as features x decisions (the layout the block products want)."""
         return {name: np.ascontiguousarray(stage.coef.T) for name, stage in self.stages().items() if len(stage.coef)}
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_weights"}  # derived: rebuilt where used
 
     def related_probability(self, batch: FeatureBatch, scorer: Any = None) -> np.ndarray:

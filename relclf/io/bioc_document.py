@@ -331,8 +331,8 @@ def all_relations(source: bioc.BioCDocument) -> list[bioc.BioCRelation]:
     return _collect(source, "relations")
 
 
-def _collect(source: bioc.BioCDocument, kind: str) -> list:
-    found: list = []
+def _collect(source: bioc.BioCDocument, kind: str) -> list[Any]:
+    found: list[Any] = []
     for passage in source.passages:
         for sentence in passage.sentences:
             found.extend(getattr(sentence, kind))
@@ -341,7 +341,7 @@ def _collect(source: bioc.BioCDocument, kind: str) -> list:
     return found
 
 
-def _field(infons: dict, key: str, where: Locator, line: int) -> str | None:
+def _field(infons: dict[str, Any], key: str, where: Locator, line: int) -> str | None:
     value = infons.get(key)
     if value is None:
         return None

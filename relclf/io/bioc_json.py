@@ -73,7 +73,7 @@ def _long_integer(data: bytes, name: str, line: int | None = None) -> InputError
 
 def _converted_documents(
     data: bytes, name: str, *, lenient: bool = False
-) -> Iterator[Document | Repaired | InputError]:
+) -> Iterator[Document | Repaired[Document] | InputError]:
     """Each document of the file converted, or why it is invalid; raises if the file is not valid JSON."""
     try:
         whole = _loads(data)
@@ -154,7 +154,7 @@ def _json_lines(data: bytes, name: str) -> Iterator[tuple[int, str, Any]]:
 
 def _json_document(
     obj: Any, name: str, line: int, prefix: str, *, lenient: bool = False
-) -> Document | Repaired | InputError:
+) -> Document | Repaired[Document] | InputError:
     if isinstance(obj, InputError):
         return obj
     where = Locator(name, line, prefix)
@@ -203,7 +203,7 @@ def _around(text: str) -> str:
     return text[max(0, k - 20) : k + 20].encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
 
 
-def _with_defaults(document: dict) -> dict:
+def _with_defaults(document: dict[str, Any]) -> dict[str, Any]:
     """Fill in the lists and infons bioc's decoder requires but that exports often omit."""
     document = {"infons": {}, "passages": [], "annotations": [], "relations": [], **document}
     for key in ("passages", "annotations", "relations"):
@@ -229,7 +229,7 @@ def _with_defaults(document: dict) -> dict:
     return document
 
 
-def _dict(value: Any, what: str) -> dict:
+def _dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"{what} is not an object")
     return value

@@ -203,7 +203,7 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     }
 
 
-def _segments(document: Document) -> tuple[list[list], list[list], list[int]]:
+def _segments(document: Document) -> tuple[list[list[Any]], list[list[Any]], list[int]]:
     """Cut the text where a mention, a sentence or the title starts or ends.
 
     Returns the title's and the abstract's segments (see :func:`document_payload`) and the sentence of
@@ -223,8 +223,8 @@ def _segments(document: Document) -> tuple[list[list], list[list], list[int]]:
     by_start = sorted(range(len(document.mentions)), key=lambda i: document.mentions[i].start)
     mention_sentence = [-1] * len(document.mentions)
     active: list[int] = []
-    title: list[list] = []
-    abstract: list[list] = []
+    title: list[list[Any]] = []
+    abstract: list[list[Any]] = []
     next_mention = 0
     for a, b in zip(points, points[1:]):
         while next_mention < len(by_start) and document.mentions[by_start[next_mention]].start <= a:

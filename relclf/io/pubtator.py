@@ -157,7 +157,7 @@ def read_chunks(source: PathLike | IO[bytes], size: int = 256) -> Iterator[Chunk
             yield Chunk(name, first, b"".join(lines), titles)
 
 
-def parse_chunk(chunk: Chunk, *, lenient: bool = False) -> list[Document | Repaired | InputError]:
+def parse_chunk(chunk: Chunk, *, lenient: bool = False) -> list[Document | Repaired[Document] | InputError]:
     """What :func:`read_pubtator` makes of each document of ``chunk``, in order: the document, the
     document without its invalid mention and relation lines (only when ``lenient``), or why it is
     invalid. :func:`~relclf.io.validation.valid_documents` turns these into the documents read."""
@@ -172,7 +172,7 @@ def _title_match(line: str) -> tuple[str, str, str] | None:
     return head, rest[0], rest[2:]
 
 
-def _parsed(block: list[_Line], name: str, *, lenient: bool) -> Document | Repaired | InputError:
+def _parsed(block: list[_Line], name: str, *, lenient: bool) -> Document | Repaired[Document] | InputError:
     """The document of one block, or why it is invalid; when ``lenient``, the document without its
     invalid mention and relation lines, and why each was dropped."""
     dropped: list[InputError] | None = [] if lenient else None

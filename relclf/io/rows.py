@@ -132,7 +132,7 @@ def write_parquet(
     import pyarrow as pa
 
     schema = pa.schema([(c, pa.float64() if c == "score" else pa.string()) for c in COLUMNS])
-    columns: dict[str, list] = {c: [] for c in COLUMNS}
+    columns: dict[str, list[Any]] = {c: [] for c in COLUMNS}
     count = 0
     with pq.ParquetWriter(handle, schema) as writer:
         for document in documents:

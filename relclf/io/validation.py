@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Generic, Protocol, TypeVar
 
 from ..document import Document, Mention, Relation, identifier_parts, is_normalized
 from ..errors import ErrorHandler, InputError
@@ -270,22 +271,35 @@ def _check_relation(pmid: str, relation: Relation, known: set[str], lost: set[st
             )
 
 
+class _Identified(Protocol):
+    """What :func:`valid_documents` needs of a document: its ID and the line it starts on."""
+
+    @property
+    def pmid(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+_D = TypeVar("_D", bound=_Identified)
+
+
 @dataclass(frozen=True)
-class Repaired:
+class Repaired(Generic[_D]):
     """What a reader made of a document it kept after dropping invalid mentions or relations."""
 
-    document: Document
+    document: _D
     dropped: tuple[InputError, ...]
 
 
 def valid_documents(
-    items: Iterable[Document | Repaired | InputError],
+    items: Iterable[_D | Repaired[_D] | InputError],
     path: str,
     *,
     on_error: ErrorHandler | None = None,
     allow_empty: bool = False,
     empty_reason: str,
-) -> Iterator[Document]:
+) -> Iterator[_D]:
     """The loop of every reader: yield the valid documents of ``items``, in order.
 
     Parameters
