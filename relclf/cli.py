@@ -361,7 +361,7 @@ class _Parser(argparse.ArgumentParser):
             self.option_names.extend(action.option_strings)
             return action
 
-        group.add_argument = remembering  # type: ignore[method-assign]
+        group.add_argument = remembering  # type: ignore[method-assign]  # replacing it is the point
         return group
 
 

@@ -10,7 +10,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = [
     "CANONICAL_TYPES",
@@ -82,7 +82,7 @@ def _canonical(name: str) -> str:
     return CANONICAL_TYPES.get(name.lower(), name)
 
 
-def is_normalized(identifier: str | None) -> bool:
+def is_normalized(identifier: str | None) -> TypeGuard[str]:
     """Return True unless ``identifier`` is missing, empty or ``-`` (a mention with no concept)."""
     return identifier is not None and identifier.strip() not in _NOT_NORMALIZED
 
@@ -126,7 +126,7 @@ def identifier_parts(identifier: str | None, *, split_composites: bool = True) -
     if not is_normalized(identifier):
         return ()
     parts: list[str] = []
-    for piece in identifier.split(","):  # type: ignore[union-attr]
+    for piece in identifier.split(","):
         piece = piece.strip()
         if piece in _NOT_NORMALIZED:
             continue
@@ -140,7 +140,7 @@ def is_composite(identifier: str | None) -> bool:
     """Return True when ``identifier`` joins several accessions with ``|`` or ``;``."""
     if not is_normalized(identifier):
         return False
-    return any(len(_split_composite(p.strip())) > 1 for p in identifier.split(","))  # type: ignore[union-attr]
+    return any(len(_split_composite(p.strip())) > 1 for p in identifier.split(","))
 
 
 @dataclass(frozen=True, slots=True)

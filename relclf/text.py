@@ -491,10 +491,11 @@ def tokenize(document: Document) -> Tokens:
     """
     vocabulary = Vocabulary(growing=True)
     encoded = encode(document, vocabulary, offsets=True)
+    assert encoded.starts is not None and encoded.ends is not None, "encoded with offsets"
     return Tokens(
         [vocabulary.words[i] for i in encoded.words],
-        encoded.starts.tolist(),  # type: ignore[union-attr]
-        encoded.ends.tolist(),  # type: ignore[union-attr]
+        encoded.starts.tolist(),
+        encoded.ends.tolist(),
         encoded.sentence.tolist(),
         tuple(int(s) for s in encoded.mention_slots),
         encoded.n_sentences,

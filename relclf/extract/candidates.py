@@ -99,6 +99,8 @@ def pair_indices(
     mentions are closest (``starts(entity)`` gives an entity's sorted mention offsets), found with a
     bounded heap so that memory stays ~``max_pairs``, and says so in one warning naming ``pmids[doc]``.
     """
+    if max_pairs is not None and starts is None:
+        raise ValueError("max_pairs needs starts, the mention offsets of each entity")
     n = len(entity_doc)
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -122,8 +124,10 @@ def pair_indices(
         keep = allowed[kind[i], kind[j]]
         i, j = i[keep], j[keep]
     for doc in np.unique(entity_doc[big]).tolist():  # rare: the pathological documents
+        assert max_pairs is not None and starts is not None  # only a cap makes a document big; checked above
         members = np.flatnonzero(entity_doc == doc)
-        ci, cj = _capped(members, kind, allowed, rank, starts, max_pairs, pmids[doc] if doc < len(pmids) else str(doc))  # type: ignore[arg-type]
+        pmid = pmids[doc] if doc < len(pmids) else str(doc)
+        ci, cj = _capped(members, kind, allowed, rank, starts, max_pairs, pmid)
         i, j = np.concatenate([i, ci]), np.concatenate([j, cj])
     by_doc = np.argsort(entity_doc[i], kind="stable")
     i, j = i[by_doc], j[by_doc]

@@ -199,7 +199,9 @@ def _first_surrogate(obj: Any) -> str | None:
 
 def _around(text: str) -> str:
     """The text around the first surrogate of ``text``, the surrogate escaped."""
-    k = _SURROGATE.search(text).start()  # type: ignore[union-attr]
+    found = _SURROGATE.search(text)
+    assert found is not None, "called for text that holds a surrogate"
+    k = found.start()
     return text[max(0, k - 20) : k + 20].encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
 
 

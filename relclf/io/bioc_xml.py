@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 import bioc
 from bioc.biocxml.encoder import BioCXMLDocumentWriter
@@ -28,6 +28,9 @@ from .bioc_document import (
 )
 from .files import PathLike, display_name, open_binary
 from .validation import Repaired, shown, valid_documents
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13 on
 
 __all__ = ["read_bioc_xml", "write_bioc_xml"]
 
@@ -138,7 +141,7 @@ def write_bioc_xml(documents: Iterable[Document], handle: IO[bytes] | IO[str]) -
     Raises :class:`RelclfError` naming the document when its text holds a character XML 1.0 cannot
     represent (a control character); BioC JSON can carry it.
     """
-    stream = handle if _is_binary(handle) else _TextSink(handle)  # type: ignore[arg-type]
+    stream = handle if _is_binary(handle) else _TextSink(handle)
     writer = BioCXMLDocumentWriter(stream)
     writer.write_collection_info(collection_info())
     count = 0
@@ -154,7 +157,7 @@ def write_bioc_xml(documents: Iterable[Document], handle: IO[bytes] | IO[str]) -
     return count
 
 
-def _is_binary(handle: IO[Any]) -> bool:
+def _is_binary(handle: IO[bytes] | IO[str]) -> TypeIs[IO[bytes]]:
     mode = getattr(handle, "mode", "b")  # a gzip.GzipFile's mode is a number
     return not hasattr(handle, "encoding") and (not isinstance(mode, str) or "b" in mode)
 

@@ -274,10 +274,11 @@ def output_format_of(target: PathLike | IO[Any] | None, format: str | None = Non
     Raises :class:`RelclfError` when that format cannot be written there (unknown, or Parquet without
     pyarrow or under a ``.gz`` name), so that a run can fail before it does any work.
     """
-    is_stream = target is not None and not isinstance(target, (str, os.PathLike))
-    format = _check(format or ("pubtator" if is_stream else detect_output_format(target)), OUTPUT_FORMATS, "output")  # type: ignore[arg-type]
+    path = target if target is None or isinstance(target, (str, os.PathLike)) else None  # None for a stream
+    is_stream = target is not None and path is None
+    format = _check(format or ("pubtator" if is_stream else detect_output_format(path)), OUTPUT_FORMATS, "output")
     if format == "parquet":
-        if not is_stream and is_gzip_name(target):  # type: ignore[arg-type]
+        if not is_stream and is_gzip_name(path):
             raise RelclfError(f"{target}: Parquet compresses its columns itself; name the output without .gz")
         require_pyarrow()
     return format

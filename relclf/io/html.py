@@ -252,9 +252,10 @@ def _evidence(
     Returns the sentence numbers and their distance (0 when the entities co-occur), or ``([], None)``
     when an entity has no mention in a sentence.
     """
-    if None in pair:
+    a, b = pair
+    if a is None or b is None:
         return [], None
-    first, second = ({mention_sentence[m] for m in entity_mentions[e]} - {-1} for e in pair)  # type: ignore[index]
+    first, second = ({mention_sentence[m] for m in entity_mentions[e]} - {-1} for e in (a, b))
     if not first or not second:
         return [], None
     both = first & second

@@ -240,7 +240,7 @@ def _known_ids(mentions: Iterable[Mention]) -> set[str]:
     known: set[str] = set()
     for mention in mentions:
         if is_normalized(mention.identifier):
-            known.add(mention.identifier.strip())  # type: ignore[union-attr]
+            known.add(mention.identifier.strip())
             known.update(identifier_parts(mention.identifier))
             known.update(identifier_parts(mention.identifier, split_composites=False))
     return known
