@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from machine import provenance, stamp_json, stamp_markdown  # experiments/machine.py
@@ -58,7 +59,7 @@ def hostile_document(n_entities: int = 1000, pmid: str = "999000001") -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def _limits(memory_gb: float):  # noqa: ANN202
+def _limits(memory_gb: float) -> Callable[[], None]:
     def apply() -> None:
         limit = int(memory_gb * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _Bar(**options: Any) -> Any:  # noqa: N802 - used like the class it makes
+def _Bar(**options: Any) -> Any:  # capitalized: used like the class it makes
     """A tqdm bar; tqdm is imported here, when a bar is drawn, so runs without bars never load it."""
     from tqdm import tqdm
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def relclf_limited(*args: str, limit_file_size: int) -> subprocess.CompletedProc
     return run_relclf(*args, preexec_fn=_file_size_limit(limit_file_size))
 
 
-def _file_size_limit(size: int):  # noqa: ANN202
+def _file_size_limit(size: int) -> Callable[[], None]:
     def apply() -> None:
         # writes past the limit fail with EFBIG, like a disk that fills up (SIGXFSZ would kill instead)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

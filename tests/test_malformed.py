@@ -24,6 +24,7 @@ import io
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -440,7 +441,9 @@ def bioc_xml(old: str, new: str) -> bytes:
     return data.replace(old, new, 1).encode()
 
 
-def _set(path: str, value):  # noqa: ANN202 - a change for bioc_lines: set a nested key ("passages.1.offset")
+def _set(path: str, value: object) -> Callable[[dict], None]:
+    """A change for bioc_lines: set a nested key (``"passages.1.offset"``)."""
+
     def change(document: dict) -> None:
         *parents, key = path.split(".")
         target = document
@@ -451,7 +454,8 @@ def _set(path: str, value):  # noqa: ANN202 - a change for bioc_lines: set a nes
     return change
 
 
-def _gzip(damage) -> bytes:  # noqa: ANN001 - damages compressed bytes
+def _gzip(damage: Callable[[bytes], bytes]) -> bytes:
+    """A gzip file of many lines, damaged by ``damage``."""
     text = "".join(template(str(k)) + "\n" for k in range(1, 3000)).encode()
     return damage(gzip.compress(text, mtime=0))
 
