@@ -150,12 +150,12 @@ def to_markdown(
     """The results as Markdown, one table per corpus."""
     parts = [
         "# Accuracy pieces of issue #13: ablation on BioRED and BC5CDR (Train -> Dev)\n",
-        "Trained on Train, scored on Dev (gold entities, relations hidden). Every choice inside a row is made by grouped "
-        "5-fold cross-validation on Train; Dev is only measured. ECE: expected calibration error, equal-width bins of 0.1, "
-        "over the relations scoring at least 0.1 (what `relclf predict --threshold 0.1 --with-scores` writes); a relation is "
-        "right when its pair and label are. Training times are single runs, in process "
-        f"(load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end; the machine has 2 cores). "
-        "Accuracy figures do not depend on the load.\n",
+        "Trained on Train, scored on Dev (gold entities, relations hidden). Every choice inside a row is made by "
+        "grouped 5-fold cross-validation on Train; Dev is only measured. ECE: expected calibration error, "
+        "equal-width bins of 0.1, over the relations scoring at least 0.1 (what `relclf predict --threshold 0.1 "
+        "--with-scores` writes); a relation is right when its pair and label are. Training times are single runs, in "
+        f"process (load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end; the machine has "
+        "2 cores). Accuracy figures do not depend on the load.\n",
     ]
     for corpus, rows in results.items():
         n_train, n_dev = sizes[corpus]
@@ -172,7 +172,8 @@ def to_markdown(
             lines.append(
                 f"| {name} | "
                 + " | ".join(cells)
-                + f" | {r['ece']:.4f} ({r['ece_relations']:,}) | {r['threshold']} | {r['train_seconds']} | {r['chosen']} |"
+                + f" | {r['ece']:.4f} ({r['ece_relations']:,}) | {r['threshold']} | {r['train_seconds']} | "
+                f"{r['chosen']} |"
             )
         parts.append(
             f"\n## {corpus.upper() if corpus == 'bc5cdr' else 'BioRED'} (Train {n_train} abstracts -> Dev {n_dev})\n\n"
@@ -181,8 +182,8 @@ def to_markdown(
             + "\n"
         )
     parts.append(
-        "\nReproduce: `python experiments/accuracy_ablation.py --before DIR` (DIR: a checkout of the commit before issue #13, "
-        "e.g. `git archive e4b41ad | tar -x -C DIR`).\n"
+        "\nReproduce: `python experiments/accuracy_ablation.py --before DIR` (DIR: a checkout of the commit before "
+        "issue #13, e.g. `git archive e4b41ad | tar -x -C DIR`).\n"
     )
     return "".join(parts)
 
@@ -213,7 +214,8 @@ def main() -> None:
             results[corpus][name] = run_row(params, train, dev)
             f1 = {k: round(v["f1"], 4) for k, v in results[corpus][name]["levels"].items()}
             print(
-                f"{corpus} {name}: {f1} ECE {results[corpus][name]['ece']} train {results[corpus][name]['train_seconds']} s",
+                f"{corpus} {name}: {f1} ECE {results[corpus][name]['ece']} train "
+                f"{results[corpus][name]['train_seconds']} s",
                 flush=True,
             )
     load = (load_start, os.getloadavg()[0])

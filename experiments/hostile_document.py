@@ -160,7 +160,8 @@ def main() -> None:
         f"# Hostile input: {what}",
         "",
         "`relclf predict DOC -o OUT --max-pairs-per-doc N` with the bundled model, "
-        "fresh process per run (start-up and model loading included). Peak memory is the process's maximum resident set size.",
+        "fresh process per run (start-up and model loading included). Peak memory is the process's maximum resident "
+        "set size.",
         f"Runs without a cap are limited to {args.timeout:.0f} s and {args.memory_limit:g} GB of address space. "
         "Times vary with the load on the 2-core VM; peak memory is stable.",
         "",
@@ -170,7 +171,8 @@ def main() -> None:
     for row in rows:
         cap = f"{row['max_pairs_per_doc']:,}" if row["max_pairs_per_doc"] else "none (no cap)"
         lines.append(
-            f"| {cap} | {row['runs']} | {row['seconds_median']:.1f} | {row['peak_rss_mb_median']:.0f} | {row['all'][0]['status']} |"
+            f"| {cap} | {row['runs']} | {row['seconds_median']:.1f} | {row['peak_rss_mb_median']:.0f} | "
+            f"{row['all'][0]['status']} |"
         )
     warning = next((r["all"][0]["warning"] for r in rows if r["all"][0]["warning"]), "")
     if warning:

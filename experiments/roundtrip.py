@@ -156,20 +156,25 @@ def main() -> None:
         "# Round trips through every format",
         "",
         "Real `relclf convert` runs; each chain ends with `relclf convert X -o back.pubtator`",
-        "and compares bytes with the original. bc8_new_900.pubtator is converted with `--skip-invalid` and compared with",
-        "the original minus its one malformed mention line (line 14937; its document is kept). gzipped outputs are named `X.gz`",
+        "and compares bytes with the original. bc8_new_900.pubtator is converted with `--skip-invalid` and compared "
+        "with",
+        "the original minus its one malformed mention line (line 14937; its document is kept). gzipped outputs are "
+        "named `X.gz`",
         "and read back by their content. For JSON Lines / TSV, which hold",
-        'relation rows rather than documents, "identical" means one row per relation line (the size column then counts relations).',
+        'relation rows rather than documents, "identical" means one row per relation line (the size column then '
+        "counts relations).",
         "Seconds: one run, all steps of the chain, process start-up included (not a benchmark);",
         f"load average at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.",
         "",
-        "| file | chain | documents | identical | differing lines | original bytes / relations | output bytes | seconds |",
+        "| file | chain | documents | identical | differing lines | original bytes / relations | output bytes | "
+        "seconds |",
         "|---|---|---:|---|---:|---:|---:|---:|",
     ]
     for r in results:
         docs = "" if r["documents"] is None else f"{r['documents']:,}"
         lines.append(
-            f"| {r['file']} | {r['chain']} | {docs} | {'yes' if r['identical'] else 'NO'} | {r['differing_lines']} | {r['bytes']:,} | {r['intermediate_bytes']:,} | {r['seconds']} |"
+            f"| {r['file']} | {r['chain']} | {docs} | {'yes' if r['identical'] else 'NO'} | {r['differing_lines']} | "
+            f"{r['bytes']:,} | {r['intermediate_bytes']:,} | {r['seconds']} |"
         )
     RESULTS.mkdir(exist_ok=True)
     text = stamp_markdown("\n".join(lines) + "\n", provenance())

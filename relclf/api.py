@@ -123,7 +123,10 @@ class CorpusStats:
     def summary(self) -> str:
         """One line, e.g. ``400 documents, 13,351 mentions, 3,535 entities, 4,178 relations``."""
         labels = ", ".join(f"{k} {v:,}" for k, v in sorted(self.labels.items(), key=lambda kv: -kv[1]))
-        text = f"{self.documents:,} documents, {self.mentions:,} mentions, {self.entities:,} entities, {self.relations:,} relations"
+        text = (
+            f"{self.documents:,} documents, {self.mentions:,} mentions, {self.entities:,} entities, "
+            f"{self.relations:,} relations"
+        )
         return f"{text} ({labels})" if labels else text
 
 
@@ -229,7 +232,8 @@ def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, trainin
         seen = sum(document_digest(pmid) in training for pmid in gold_ids)
         if seen:
             log.warning(
-                "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on new text",
+                "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on "
+                "new text",
                 name,
                 seen,
                 len(gold_ids),
@@ -331,7 +335,8 @@ def _threshold(fitted: RelationModel, threshold: float | None, min_precision: fl
     point = threshold_for_precision(fitted, min_precision)
     log.log(
         NOTE,
-        "threshold %.3f: in cross-validation on the training documents it reached precision %.3f (at least %g) with recall %.3f",
+        "threshold %.3f: in cross-validation on the training documents it reached precision %.3f (at least %g) with "
+        "recall %.3f",
         point.threshold,
         point.precision,
         min_precision,
@@ -404,7 +409,8 @@ def explain(
 ) -> ModelExplanation | PairExplanation:
     """Explain a model: its ``k`` strongest features per label, or, given a ``source`` file (any input format), a
     document ID ``doc`` and an ID ``pair``, that pair's mentions in context and its decision feature by
-    feature. Returns :class:`~relclf.evaluation.explain.ModelExplanation` or :class:`~relclf.evaluation.explain.PairExplanation`.
+    feature. Returns :class:`~relclf.evaluation.explain.ModelExplanation` or
+    :class:`~relclf.evaluation.explain.PairExplanation`.
     """
     from .evaluation.explain import explain_model, explain_pair, find_document
 
@@ -491,7 +497,7 @@ def predict_file(
 
 @contextlib.contextmanager
 def _dask_client(scheduler: str | Any | None) -> Iterator[Any]:
-    """None for a local run; an open ``dask.distributed.Client`` as given; or a connection to an address, closed at the end."""
+    """None for a local run; an open ``dask.distributed.Client`` as given; or a client of an address, closed after."""
     if scheduler is None or not isinstance(scheduler, str):
         yield scheduler
         return
@@ -526,8 +532,8 @@ def predict_files(
     """Predict every input file into a file of the same name in ``output_dir``, the way bulk dumps are processed.
 
     ``inputs`` are files, directories or glob patterns (see :func:`output_paths`); every clash is
-    reported, and every input opened and its format found, before anything is written. Each output is in its input's format unless
-    ``output_format`` is given (then it takes that format's extension). Each input goes through
+    reported, and every input opened and its format found, before anything is written. Each output is in its input's
+    format unless ``output_format`` is given (then it takes that format's extension). Each input goes through
     :func:`predict_file` with ``options`` (``threshold``, ``min_precision``, ``with_scores``, ``min_score``,
     ``keep_relations``, ``max_pairs_per_doc``, ``on_error``, ``n_jobs``), so each output is written
     atomically and is identical to a single-file run's. ``output_dir`` is created if needed. Returns
@@ -581,7 +587,7 @@ def score_files(
     format: str | None = None,
     training_documents: frozenset[str] | None = None,
 ) -> Scores:
-    """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed.
+    """Score a prediction file against a gold file (any input format; ``format`` None: detected); no model needed.
 
     Warnings are logged when the scores could mislead: no gold document has a relation; gold and
     predictions share no document (by ID); gold documents are among ``training_documents`` (the

@@ -124,7 +124,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print(f"corpus: {result.stats.summary()}")
     print(f"type pairs: {', '.join(est.type_pairs_)}")
     print(
-        f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of {r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)"
+        f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of "
+        f"{r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)"
     )
     print(
         f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)"
@@ -276,7 +277,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         pairs = api.top_pairs(model, args.file, doc=args.doc, format=args.format)
         top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in pairs[:5])
         raise UsageError(
-            f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: {top or 'none'}"
+            f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: "
+            f"{top or 'none'}"
         )
     explanation = api.explain(
         model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top, format=args.format
@@ -461,14 +463,16 @@ def _add_model(p: _Parser) -> None:
         "--min-precision",
         type=_probability,
         metavar="P",
-        help="use the lowest threshold at which cross-validation on the training documents reached precision P (pair and label right); says which, and the recall expected",
+        help="use the lowest threshold at which cross-validation on the training documents reached precision P (pair "
+        "and label right); says which, and the recall expected",
     )
     p.add_argument(
         "--n-jobs",
         type=_n_jobs,
         default=1,
         metavar="N",
-        help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a serial run",
+        help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a "
+        "serial run",
     )
 
 
@@ -503,7 +507,8 @@ def _add_skip(p: _Parser) -> None:
     p.add_argument(
         "--skip-invalid",
         action="store_true",
-        help="skip what is invalid with a warning instead of stopping: a bad mention or relation line alone, else its document",
+        help="skip what is invalid with a warning instead of stopping: a bad mention or relation line alone, else its "
+        "document",
     )
 
 
@@ -561,8 +566,8 @@ def _predict_parser(p: _Parser) -> None:
         "input",
         nargs="*",
         metavar="INPUT",
-        help="input file (PubTator, BioC XML or JSON; gzip too), or - for stdin (the default when stdin is not a terminal); "
-        "several files, directories or globs with --output-dir",
+        help="input file (PubTator, BioC XML or JSON; gzip too), or - for stdin (the default when stdin is not a "
+        "terminal); several files, directories or globs with --output-dir",
     )
     _add_model(p)
     p.add_argument(
@@ -571,7 +576,8 @@ def _predict_parser(p: _Parser) -> None:
     p.add_argument(
         "--output-dir",
         metavar="DIR",
-        help="write one output per input file here, under the input's file name and in its format (with --output-format: that format's extension)",
+        help="write one output per input file here, under the input's file name and in its format (with "
+        "--output-format: that format's extension)",
     )
     p.add_argument(
         "--scheduler",
@@ -709,7 +715,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     word = _command_word(argv)
     if word is not None and not word.startswith("-") and word not in commands:
         parser.error(
-            f"argument COMMAND: invalid choice: {word!r} (choose from {', '.join(commands)}){_did_you_mean(word, list(commands))}"
+            f"argument COMMAND: invalid choice: {word!r} (choose from "
+            f"{', '.join(commands)}){_did_you_mean(word, list(commands))}"
         )
     args, unknown = parser.parse_known_args(argv)
     if unknown:

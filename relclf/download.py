@@ -264,12 +264,14 @@ def _check_sizes(
     for name, size in members:
         if size > max_member:
             raise DownloadError(
-                f"{archive.name}: member {name!r} unpacks to {size:,} bytes, more than the {max_member:,} allowed; refused"
+                f"{archive.name}: member {name!r} unpacks to {size:,} bytes, more than the {max_member:,} allowed; "
+                "refused"
             )
     total = sum(size for _, size in members)
     if total > max_total:
         raise DownloadError(
-            f"{archive.name}: its PubTator files unpack to {total:,} bytes, more than the {max_total:,} allowed; refused"
+            f"{archive.name}: its PubTator files unpack to {total:,} bytes, more than the {max_total:,} allowed; "
+            "refused"
         )
     free = shutil.disk_usage(directory).free
     if total > free:
@@ -286,7 +288,8 @@ def _copy(source: IO[bytes], target: Path, declared: int, member: str, archive: 
             written += len(chunk)
             if written > declared:
                 raise DownloadError(
-                    f"{archive.name}: member {member!r} unpacks to more than the {declared:,} bytes it declares; refused"
+                    f"{archive.name}: member {member!r} unpacks to more than the {declared:,} bytes it declares; "
+                    "refused"
                 )
             out.write(chunk)
 

@@ -482,7 +482,8 @@ def tokenize(document: Document) -> Tokens:
     Examples
     --------
     >>> from relclf.document import Document, Mention
-    >>> doc = Document("1", "Title.", "Levels rose. Ösophagus cancer grew. Then it fell.", (Mention(30, 36, "cancer", "Disease", "D1"),))
+    >>> doc = Document("1", "Title.", "Levels rose. Ösophagus cancer grew. Then it fell.",
+    ...                (Mention(30, 36, "cancer", "Disease", "D1"),))
     >>> tokens = tokenize(doc)
     >>> tokens.words[:8], tokens.n_sentences
     (['title', '.', 'levels', 'rose', '.', 'ösophagus', '@Disease@', 'grew'], 4)

@@ -207,17 +207,20 @@ class PairExplanation:
         )
         if self.related is not None:
             lines.append(
-                f"score = {self.score_parts}: related {self.related:.3f}, label {self.label} {self.label_probability:.3f}"
+                f"score = {self.score_parts}: related {self.related:.3f}, label {self.label} "
+                f"{self.label_probability:.3f}"
             )
         lines.append(
-            f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; toward related:"
+            f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; "
+            "toward related:"
         )
         lines += [_contribution_line(c) for c in self.detector.strongest(k)]
         lines.append("detector - against (toward no relation):")
         lines += [_contribution_line(c) for c in self.detector.strongest(k, -1)]
         if self.labeler is not None:
             lines.append(
-                f"labeler: decision for {self.labeler.toward} {self.labeler.total:+.3f} = intercept {self.labeler.intercept:+.3f} + features; toward {self.labeler.toward}:"
+                f"labeler: decision for {self.labeler.toward} {self.labeler.total:+.3f} = intercept "
+                f"{self.labeler.intercept:+.3f} + features; toward {self.labeler.toward}:"
             )
             lines += [_contribution_line(c) for c in self.labeler.strongest(k)]
         return "\n".join(lines)
@@ -261,7 +264,8 @@ def _find_candidate(model: RelationModel, document: Document, id1: str, id2: str
         raise UsageError("a pair needs two different IDs")
     reason = "its type pair is not one the model was trained on" if known else "the model considers no pair in it"
     raise UsageError(
-        f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs)})"
+        f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} "
+        f"({', '.join(model.type_pairs)})"
     )
 
 

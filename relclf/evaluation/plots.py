@@ -77,7 +77,8 @@ def _label_scores(plt: Any, details: EvaluationDetails, title: str) -> Figure:
     ax.set_yticks(
         y,
         [
-            f"{label}\n(gold {per_label[label].tp + per_label[label].fn}, predicted {per_label[label].tp + per_label[label].fp})"
+            f"{label}\n(gold {per_label[label].tp + per_label[label].fn}, predicted "
+            f"{per_label[label].tp + per_label[label].fp})"
             for label in labels
         ],
         fontsize=8,
@@ -109,7 +110,8 @@ def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str) -> Figur
     ax.set_ylabel("gold")
     ax.set_title(
         _heading(
-            f"Confusion matrix of entity pairs: gold (rows) against predicted (columns), threshold {details.threshold:.3f}",
+            "Confusion matrix of entity pairs: gold (rows) against predicted (columns), threshold "
+            f"{details.threshold:.3f}",
             title,
         ),
         fontsize=10,
@@ -199,7 +201,7 @@ def _type_pairs(plt: Any, details: EvaluationDetails, title: str) -> Figure:
 
 
 def _reliability(plt: Any, details: EvaluationDetails, title: str) -> Figure:
-    """The reliability diagram: observed accuracy (pair and label right) against the stated score, per bin, with bin sizes."""
+    """The reliability diagram: observed accuracy (pair and label right) against score per bin, with bin sizes."""
     report = details.scores.calibration
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 7.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     top.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
@@ -227,7 +229,8 @@ def _reliability(plt: Any, details: EvaluationDetails, title: str) -> Figure:
     top.set_ylim(0, 1.02)
     top.set_title(
         _heading(
-            f"Reliability of the scores: expected calibration error {report.ece:.3f}\n({report.pairs:,} relations scoring >= {report.low:g})",
+            f"Reliability of the scores: expected calibration error {report.ece:.3f}\n({report.pairs:,} relations "
+            f"scoring >= {report.low:g})",
             title,
         ),
         fontsize=10,

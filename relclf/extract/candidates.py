@@ -182,7 +182,7 @@ def _capped(
 def candidate_indices(
     entities: Sequence[Entity], type_pairs: Iterable[str] | None = None, *, max_pairs: int | None = None, pmid: str = ""
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs among the ``entities`` of one document, as entity indices ``(a, b)`` (see :func:`pair_indices`)."""
+    """The candidate pairs among one document's ``entities``, as entity indices ``(a, b)`` (:func:`pair_indices`)."""
     return pair_indices(
         np.zeros(len(entities), dtype=np.int64),
         [e.entity_type for e in entities],

@@ -65,7 +65,8 @@ class Interval:
     """Numbers of a ``kind`` (``int`` or ``float``: any real) from ``low`` to ``high`` (None: unbounded), both included
     unless ``low_open``. Booleans are not numbers here.
 
-    >>> 2 in Interval(int, 2), True in Interval(int, 0), str(Interval(float, 0, 1)), str(Interval(float, 0, low_open=True))
+    >>> (2 in Interval(int, 2), True in Interval(int, 0),
+    ...  str(Interval(float, 0, 1)), str(Interval(float, 0, low_open=True)))
     (True, False, 'a number in [0, 1]', 'a number above 0')
     """
 
@@ -501,7 +502,7 @@ class RelationExtractor(BaseEstimator):
         )
 
     def _labeler_maker(self, n_jobs: int) -> Callable[[str | None], ClassifierMixin]:
-        """``make(class_weight)``: an unfitted labeler (the ``labeler`` parameter, or the default one-vs-rest logistic regression)."""
+        """``make(class_weight)``: an unfitted labeler (``labeler``, or the default one-vs-rest logistic regression)."""
 
         def make(class_weight: str | None) -> ClassifierMixin:
             if self.labeler is not None:
@@ -572,7 +573,7 @@ class RelationExtractor(BaseEstimator):
         )
 
     def score(self, documents: Iterable[Document], y: None = None) -> float:
-        """Type-level F1 (pair and label right) of the predictions on gold documents, relations hidden from the model."""
+        """Type-level F1 (pair and label right) of the predictions on gold documents, their relations hidden from it."""
         from ..evaluation.metrics import score_documents  # as ClassifierMixin.score: extract stays below evaluation
 
         gold = list(documents)

@@ -75,7 +75,7 @@ class LinearStage:
 
     @classmethod
     def from_estimator(cls, estimator: Any, n_features: int) -> LinearStage:
-        """Read a fitted scikit-learn classifier: linear (``coef_``/``intercept_``), one-vs-rest of linear ones, or constant.
+        """Read a fitted scikit-learn classifier: linear (``coef_``/``intercept_``), one-vs-rest of linear, constant.
 
         Coefficients are rounded to float32, as a model file stores them, so that a model predicts the
         same before and after it is saved.

@@ -129,7 +129,8 @@ class RelationModel:
         """The lowest threshold at which cross-validation on the training documents reached ``min_precision``
         (pair and label right), with the precision and recall it saw there.
 
-        Raises :class:`~relclf.errors.UsageError` when no threshold reached it (see :meth:`PrecisionCurve.threshold_for`).
+        Raises :class:`~relclf.errors.UsageError` when no threshold reached it (see
+        :meth:`PrecisionCurve.threshold_for`).
         """
         return self.curve.threshold_for(min_precision)
 

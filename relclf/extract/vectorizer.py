@@ -313,7 +313,7 @@ class PairVectorizer:
         return self.scorer(batch).decisions(weights, rows)
 
     def scorer(self, batch: FeatureBatch) -> _Parts:
-        """The batch's blocks, built on first use and kept, to multiply with weights (``.decisions(weights, rows=None)``).
+        """The batch's blocks, built on first use and kept, to multiply with weights (``.decisions(weights, rows)``).
 
         Blocks that repeat a shared unit for many pairs are multiplied once per unit: an entity's
         window or names once per entity, a document's words once per document and type pair. This

@@ -168,7 +168,8 @@ def _json_document(
         surrogate = _first_surrogate(obj)
         if surrogate is not None:
             raise where.error(
-                f"a string holds the lone surrogate {surrogate!r}, which is not Unicode text: {shown(_around(surrogate))}"
+                f"a string holds the lone surrogate {surrogate!r}, which is not Unicode text: "
+                f"{shown(_around(surrogate))}"
             )
         dropped: list[InputError] | None = [] if lenient else None
         document = bioc_to_document(
@@ -182,7 +183,7 @@ def _json_document(
 
 
 def _first_surrogate(obj: Any) -> str | None:
-    """The first string of ``obj`` (keys included) holding a lone surrogate, or None; iterative, so depth costs no stack."""
+    """The first string of ``obj`` (keys included) holding a lone surrogate, or None (iterative: no recursion)."""
     stack = [obj]
     while stack:
         item = stack.pop()

@@ -93,7 +93,10 @@ def _page() -> _Page:
         raise AssertionError("an HTML asset contains '</'")
     # no network at all: 'none' for everything but the page's own style and script, named by their hash
     # (the exports are downloads of blob: URLs the script makes, which the policy does not govern)
-    policy = f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'"
+    policy = (
+        f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; base-uri 'none'; "
+        "form-action 'none'"
+    )
     template = _asset("review.html")
     filled = (
         template.replace("{{policy}}", policy)
@@ -158,8 +161,9 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     Examples
     --------
     >>> from relclf.document import Mention
-    >>> doc = Document("7", "TP53 in cancer.", "It binds.", (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D1")),
-    ...                (Relation("Association", "7157", "D1", "Novel", 0.9),))
+    >>> mentions = (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D1"))
+    >>> relations = (Relation("Association", "7157", "D1", "Novel", 0.9),)
+    >>> doc = Document("7", "TP53 in cancer.", "It binds.", mentions, relations)
     >>> payload = document_payload(doc, 0)
     >>> payload["title"], payload["abstract"]
     ([['TP53', 0, [0]], [' in ', 0], ['cancer', 0, [1]], ['.', 0]], [['It binds.', 1]])

@@ -348,8 +348,9 @@ def format_document(document: Document, *, with_scores: bool = False) -> str:
     for m in document.mentions:
         if "\t" in m.text:  # BioC carries it; a tab-separated line cannot
             raise RelclfError(
-                f"document {document.pmid!r} (line {document.line} of its input): mention text {shown(m.text)} at {m.start}-{m.end} "
-                "holds a tab, which a PubTator mention line cannot hold; write BioC XML or JSON instead"
+                f"document {document.pmid!r} (line {document.line} of its input): mention text {shown(m.text)} at "
+                f"{m.start}-{m.end} holds a tab, which a PubTator mention line cannot hold; write BioC XML or JSON "
+                "instead"
             )
         columns = [document.pmid, str(m.start), str(m.end), m.text, m.entity_type]
         if m.identifier is not None:

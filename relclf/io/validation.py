@@ -195,7 +195,8 @@ def _check_document_fields(document: Document, path: str) -> None:
         raise InputError(
             path,
             document.line,
-            f"document ID {shown(document.pmid)} is empty or holds a '|', tab, line break or NUL (a PubTator title line 'ID|t|' cannot hold it)",
+            f"document ID {shown(document.pmid)} is empty or holds a '|', tab, line break or NUL (a PubTator title "
+            "line 'ID|t|' cannot hold it)",
         )
     for what, text in (("title", document.title), ("abstract", document.abstract)):
         if "\x00" in text or "\n" in text or "\r" in text:
@@ -216,7 +217,8 @@ def _check_mention(mention: Mention, text: str, path: str, line: int) -> None:
         raise InputError(
             path,
             line,
-            f"mention text {shown(mention.text)} differs from the text at {mention.start}-{mention.end}: {shown(actual)}",
+            f"mention text {shown(mention.text)} differs from the text at {mention.start}-{mention.end}: "
+            f"{shown(actual)}",
             "mention",
         )
     if _BAD_TEXT.search(mention.text):

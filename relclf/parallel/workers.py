@@ -174,7 +174,7 @@ def _computed_here(function: Callable[[Any, T], R], state: Any, item: T) -> _Don
 
 @contextlib.contextmanager
 def _executor(n_jobs: int, state: Any) -> Iterator[Any]:
-    """A loky executor of ``n_jobs`` worker processes holding ``state``; its workers killed at once if the block raises."""
+    """A loky executor of ``n_jobs`` worker processes holding ``state``; workers killed at once if the block fails."""
     from joblib.externals.loky import ProcessPoolExecutor
 
     log.info("this process and %d worker process%s", n_jobs, "" if n_jobs == 1 else "es")
