@@ -125,10 +125,12 @@ def run_before(checkout: Path, data: Path, corpus: str, dev: list) -> dict:
     if not done.stderr.strip().startswith(str(checkout.resolve())):
         raise RuntimeError(f"the relclf of {checkout} was not the one imported: {done.stderr.strip()[:200]}")
     result = json.loads(done.stdout)
-    predicted = [d.with_relations(tuple(Relation(*r) for r in rels)) for d, rels in zip(dev, result["relations"])]
+    predicted = [
+        d.with_relations(tuple(Relation(*r) for r in rels)) for d, rels in zip(dev, result["relations"], strict=True)
+    ]
     kept = [d.with_relations(tuple(r for r in d.relations if r.score >= result["threshold"])) for d in predicted]
     scores, right = [], []
-    for gold, document in zip(dev, predicted):
+    for gold, document in zip(dev, predicted, strict=True):
         typed = {(r.pair, r.label) for r in gold.relations}
         scores += [r.score for r in document.relations]
         right += [(r.pair, r.label) in typed for r in document.relations]

@@ -103,7 +103,7 @@ def replicate(copies: int, target: Path) -> int:
     errors: list = []
     documents = list(read_pubtator(UNLABELED, on_error=errors.append))
     ends = [d.line for d in documents[1:]] + [float("inf")]
-    documents = [d for d, end in zip(documents, ends) if not any(d.line <= e.line < end for e in errors)]
+    documents = [d for d, end in zip(documents, ends, strict=True) if not any(d.line <= e.line < end for e in errors)]
     with target.open("w", encoding="utf-8") as handle:
         for copy in range(copies):
             for document in documents:

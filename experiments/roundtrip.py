@@ -57,7 +57,7 @@ def without_skipped(original: bytes, skipped: list[tuple[int, str]]) -> bytes:
     ]
     documents = [n for n, scope in skipped if scope == "document"]
     blocks, block, start = [], [], 1
-    for number, line in zip(numbers, lines):
+    for number, line in zip(numbers, lines, strict=True):
         if not line.strip():
             if block:
                 blocks.append((start, number - 1, block))
@@ -72,7 +72,7 @@ def without_skipped(original: bytes, skipped: list[tuple[int, str]]) -> bytes:
 
 def differing_lines(a: bytes, b: bytes) -> int:
     x, y = a.splitlines(), b.splitlines()
-    return sum(p != q for p, q in zip(x, y)) + abs(len(x) - len(y))
+    return sum(p != q for p, q in zip(x, y, strict=False)) + abs(len(x) - len(y))
 
 
 def measure(path: Path, skip: bool, work: Path) -> list[dict]:

@@ -556,7 +556,7 @@ def predict_files(
         return FileResult(source, target, count)
 
     with _dask_client(scheduler) as client:  # one connection for all inputs
-        return [one(s, t, f, client) for (s, t), f in zip(pairs, formats)]
+        return [one(s, t, f, client) for (s, t), f in zip(pairs, formats, strict=True)]
 
 
 def convert(

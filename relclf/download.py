@@ -237,7 +237,7 @@ def unpack_pubtator(
             chosen = [(n, info) for n, info in members if not info.is_dir() and _wanted(n)]
             names = _flat_names([n for n, _ in chosen], archive)
             _check_sizes([(n, info.file_size) for n, info in chosen], archive, directory, max_member, max_total)
-            for (member, info), name in zip(chosen, names):
+            for (member, info), name in zip(chosen, names, strict=True):
                 with bundle.open(info) as source:
                     _copy(source, directory / name, info.file_size, member, archive)
     elif tarfile.is_tarfile(archive):
@@ -247,7 +247,7 @@ def unpack_pubtator(
             files = [(n, m) for n, m in entries if m.isfile() and _wanted(n)]
             names = _flat_names([n for n, _ in files], archive)
             _check_sizes([(n, m.size) for n, m in files], archive, directory, max_member, max_total)
-            for (member, entry), name in zip(files, names):
+            for (member, entry), name in zip(files, names, strict=True):
                 extracted = bundle.extractfile(entry)
                 assert extracted is not None  # regular files always have content
                 with extracted:
@@ -307,4 +307,4 @@ def _flat_names(members: list[str], archive: Path) -> list[str]:
     if not members:
         raise DownloadError(f"{archive.name}: no PubTator file in the archive")
     base = [PurePosixPath(m).name for m in members]
-    return [b if base.count(b) == 1 else "_".join(PurePosixPath(m).parts) for m, b in zip(members, base)]
+    return [b if base.count(b) == 1 else "_".join(PurePosixPath(m).parts) for m, b in zip(members, base, strict=True)]

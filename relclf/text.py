@@ -348,7 +348,7 @@ def encode_batch(documents: Sequence[Document], vocabulary: Vocabulary, *, offse
             title, tokens = len(head), head + tail
         found = list(map(cache.get, tokens))  # the common case, at C speed
         if None in found:
-            found = [code if code is not None else code_of(token) for code, token in zip(found, tokens)]
+            found = [code if code is not None else code_of(token) for code, token in zip(found, tokens, strict=True)]
         codes.extend(cast(list[int], found))  # no None is left
         lengths.append(len(tokens))
         title_tokens.append(title)
@@ -439,7 +439,7 @@ def _original_offsets(
     ends = np.array([e for _, _, e in matches], dtype=np.int64)
     piece = np.searchsorted(at, starts, side="right") - 1
     starts, ends = starts + shift[piece], ends + shift[piece]
-    for slot, index in zip(slot_of_outer, outer):
+    for slot, index in zip(slot_of_outer, outer, strict=True):
         starts[slot], ends[slot] = document.mentions[index].start, document.mentions[index].end
     return starts, ends
 

@@ -122,7 +122,7 @@ def test_streaming_evaluate_equals_scoring_the_whole_corpus(model, inputs):
     low = list(model.predict_documents(hidden, threshold=0.1))
     scored = [
         (r.score, (r.pair, r.label) in {(g.pair, g.label) for g in d.relations})
-        for d, p in zip(gold, low)
+        for d, p in zip(gold, low, strict=True)
         for r in p.relations
     ]
     assert streamed.calibration.pairs == len(scored)

@@ -300,7 +300,10 @@ def test_filters_by_label_type_pair_novelty_score_and_text(browsing, pages):
 
 def test_sort_by_score_orders_documents_and_their_relations(browsing, pages):
     page = browsing.open(pages["scored"])
-    scores = {key: r.score for key, r in zip(_expected(lambda p, r: True), [r for rs in SCORED.values() for r in rs])}
+    scores = {
+        key: r.score
+        for key, r in zip(_expected(lambda p, r: True), [r for rs in SCORED.values() for r in rs], strict=True)
+    }
 
     def by_document(keys: list[str], reverse: bool) -> list[str]:
         groups: dict[str, list[str]] = {}
@@ -352,7 +355,7 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
     name, text = _download(page, "#export-pubtator")
     assert name == "scored.accepted.pubtator"
     expected_lines = []
-    for key, relation in zip(accepted, chosen):
+    for key, relation in zip(accepted, chosen, strict=True):
         document = documents[int(key.split(":")[0])]
         expected_lines += format_document(document.with_relations([relation])).splitlines()[
             2 + len(document.mentions) : 3 + len(document.mentions)
@@ -361,7 +364,9 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
     name, text = _download(page, "#export-tsv")
     assert name == "scored.accepted.tsv"
     buffer = io.StringIO()
-    write_tsv([documents[int(k.split(":")[0])].with_relations([r]) for k, r in zip(accepted, chosen)], buffer)
+    write_tsv(
+        [documents[int(k.split(":")[0])].with_relations([r]) for k, r in zip(accepted, chosen, strict=True)], buffer
+    )
     assert text == buffer.getvalue()
     name, text = _download(page, "#export-decisions")
     assert [line.rsplit("\t", 1)[1] for line in text.splitlines()] == [

@@ -234,7 +234,7 @@ def _decision(toward: str, coef: np.ndarray, intercept: float, row: Any, names: 
     row = row.tocsr()
     contributions = tuple(
         Contribution(str(names[j]), describe_feature(str(names[j])), float(v), float(coef[j]))
-        for j, v in zip(row.indices, row.data)
+        for j, v in zip(row.indices, row.data, strict=True)
         if v != 0 and coef[j] != 0
     )
     return Decision(toward, intercept, contributions)
@@ -275,7 +275,7 @@ def scored_pairs(model: RelationModel, document: Document) -> list[tuple[str, st
     if not candidates:
         return []
     _, scores, _ = model.scores([document])
-    ranked = sorted(zip(candidates, scores), key=lambda cs: -cs[1])
+    ranked = sorted(zip(candidates, scores, strict=True), key=lambda cs: -cs[1])
     return [(c.a.identifier, c.b.identifier, float(s)) for c, s in ranked]
 
 

@@ -299,7 +299,7 @@ class EvaluationDetails:
         thresholds, predicted, (hits,) = cumulative_hits(np.array([o.score for o in scored]), np.array(hit))
         return [
             CurvePoint(float(t), int(h) / int(n), int(h) / gold_total if gold_total else 0.0)
-            for t, n, h in zip(thresholds, predicted, hits)
+            for t, n, h in zip(thresholds, predicted, hits, strict=True)
         ]
 
 

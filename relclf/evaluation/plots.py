@@ -47,7 +47,7 @@ def write_plots(details: EvaluationDetails, directory: PathLike, *, title: str =
     out.mkdir(parents=True, exist_ok=True)
     drawers = (_label_scores, _confusion_matrix, _precision_recall, _type_pairs, _reliability)
     paths = []
-    for name, draw in zip(PLOTS, drawers):
+    for name, draw in zip(PLOTS, drawers, strict=True):
         figure = draw(plt, details, title)
         path = out / name
         with atomic_writer(path, mode="wb") as handle:

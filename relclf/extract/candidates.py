@@ -226,7 +226,7 @@ def generate_candidates(
     """
     entities = document_entities(document, split_composites=split_composites)
     a, b = candidate_indices(entities, type_pairs, max_pairs=max_pairs, pmid=document.pmid)
-    return [Candidate(document.pmid, entities[x], entities[y]) for x, y in zip(a.tolist(), b.tolist())]
+    return [Candidate(document.pmid, entities[x], entities[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
 
 
 def closest_pair(xs: Sequence[int], ys: Sequence[int]) -> tuple[int, int]:

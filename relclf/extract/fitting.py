@@ -254,7 +254,9 @@ def out_of_fold_decisions(
 ) -> np.ndarray:
     """The detector's out-of-fold decision value (the logit of its probability of being related) for every pair."""
     decision = np.zeros(len(positive))
-    for (_, test), (values, classes) in zip(folds, fold_probabilities(detector, X, positive, folds, n_jobs=n_jobs)):
+    for (_, test), (values, classes) in zip(
+        folds, fold_probabilities(detector, X, positive, folds, n_jobs=n_jobs), strict=True
+    ):
         p = values[:, list(classes).index(True)] if len(classes) == 2 else np.full(len(test), float(classes[0]))
         p = np.clip(p, 1e-12, 1 - 1e-12)
         decision[test] = np.log(p / (1 - p))
@@ -383,7 +385,7 @@ def _oof_probabilities(
     """Out-of-fold probabilities over ``classes`` (one row per pair; rows outside the folds' test parts stay 0)."""
     probabilities = np.zeros((len(labels), len(classes)))
     for (_, test), (values, fold_classes) in zip(
-        folds, fold_probabilities(estimator, X, labels, folds, train_rows=train_rows, n_jobs=n_jobs)
+        folds, fold_probabilities(estimator, X, labels, folds, train_rows=train_rows, n_jobs=n_jobs), strict=True
     ):
         probabilities[test] = _spread(values, fold_classes, classes)
     return probabilities

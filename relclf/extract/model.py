@@ -276,7 +276,11 @@ class RelationModel:
         batches = batched(documents, batch_size, max_weight=MAX_PAIRS_PER_BATCH, weight=weight)
         task = functools.partial(_predict_batch, threshold=threshold)
         results = run_ordered(task, batches, n_jobs=n_jobs, client=client, state=self)
-        return (document.with_relations(r) for batch, relations in results for document, r in zip(batch, relations))
+        return (
+            document.with_relations(r)
+            for batch, relations in results
+            for document, r in zip(batch, relations, strict=True)
+        )
 
     def predict(self, documents: Iterable[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
         """The predicted relations of each document, in input order."""

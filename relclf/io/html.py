@@ -201,7 +201,7 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
         "mentions": [[m.canonical_type, m.identifier] for m in document.mentions],
         "entities": [
             [identifier, entity.entity_type, mentions]
-            for (identifier, entity), mentions in zip(entities.items(), entity_mentions)
+            for (identifier, entity), mentions in zip(entities.items(), entity_mentions, strict=True)
         ],
         "relations": relations,
     }
@@ -230,7 +230,7 @@ def _segments(document: Document) -> tuple[list[list[Any]], list[list[Any]], lis
     title: list[list[Any]] = []
     abstract: list[list[Any]] = []
     next_mention = 0
-    for a, b in zip(points, points[1:]):
+    for a, b in zip(points, points[1:], strict=False):
         while next_mention < len(by_start) and document.mentions[by_start[next_mention]].start <= a:
             active.append(by_start[next_mention])
             next_mention += 1
