@@ -43,7 +43,18 @@ EXAMPLE = ROOT / "examples" / "36727001.pubtator"
 TRAIN = ROOT.parent / "shared" / "data" / "biored" / "Dev.PubTator"
 OUT = ROOT / "experiments" / "results" / "install_check.md"
 # what a checkout holds besides the source: never copied into the build
-NOT_SOURCE = {".git", ".venv", "build", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", "tmp"}
+NOT_SOURCE = {
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+    ".mypy_cache",
+    "tmp",
+}
 # compiled dependencies come as wheels only: a source build would take an hour and test nothing of ours
 BINARY_ONLY = "numpy,scipy,scikit-learn"
 
