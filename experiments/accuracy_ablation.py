@@ -125,10 +125,12 @@ def run_before(checkout: Path, data: Path, corpus: str, dev: list) -> dict:
     if not done.stderr.strip().startswith(str(checkout.resolve())):
         raise RuntimeError(f"the relclf of {checkout} was not the one imported: {done.stderr.strip()[:200]}")
     result = json.loads(done.stdout)
-    predicted = [d.with_relations(tuple(Relation(*r) for r in rels)) for d, rels in zip(dev, result["relations"])]
+    predicted = [
+        d.with_relations(tuple(Relation(*r) for r in rels)) for d, rels in zip(dev, result["relations"], strict=True)
+    ]
     kept = [d.with_relations(tuple(r for r in d.relations if r.score >= result["threshold"])) for d in predicted]
     scores, right = [], []
-    for gold, document in zip(dev, predicted):
+    for gold, document in zip(dev, predicted, strict=True):
         typed = {(r.pair, r.label) for r in gold.relations}
         scores += [r.score for r in document.relations]
         right += [(r.pair, r.label) in typed for r in document.relations]
@@ -150,12 +152,12 @@ def to_markdown(
     """The results as Markdown, one table per corpus."""
     parts = [
         "# Accuracy pieces of issue #13: ablation on BioRED and BC5CDR (Train -> Dev)\n",
-        "Trained on Train, scored on Dev (gold entities, relations hidden). Every choice inside a row is made by grouped "
-        "5-fold cross-validation on Train; Dev is only measured. ECE: expected calibration error, equal-width bins of 0.1, "
-        "over the relations scoring at least 0.1 (what `relclf predict --threshold 0.1 --with-scores` writes); a relation is "
-        "right when its pair and label are. Training times are single runs, in process "
-        f"(load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end; the machine has 2 cores). "
-        "Accuracy figures do not depend on the load.\n",
+        "Trained on Train, scored on Dev (gold entities, relations hidden). Every choice inside a row is made by "
+        "grouped 5-fold cross-validation on Train; Dev is only measured. ECE: expected calibration error, "
+        "equal-width bins of 0.1, over the relations scoring at least 0.1 (what `relclf predict --threshold 0.1 "
+        "--with-scores` writes); a relation is right when its pair and label are. Training times are single runs, in "
+        f"process (load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end; the machine has "
+        "2 cores). Accuracy figures do not depend on the load.\n",
     ]
     for corpus, rows in results.items():
         n_train, n_dev = sizes[corpus]
@@ -172,7 +174,8 @@ def to_markdown(
             lines.append(
                 f"| {name} | "
                 + " | ".join(cells)
-                + f" | {r['ece']:.4f} ({r['ece_relations']:,}) | {r['threshold']} | {r['train_seconds']} | {r['chosen']} |"
+                + f" | {r['ece']:.4f} ({r['ece_relations']:,}) | {r['threshold']} | {r['train_seconds']} | "
+                f"{r['chosen']} |"
             )
         parts.append(
             f"\n## {corpus.upper() if corpus == 'bc5cdr' else 'BioRED'} (Train {n_train} abstracts -> Dev {n_dev})\n\n"
@@ -181,8 +184,8 @@ def to_markdown(
             + "\n"
         )
     parts.append(
-        "\nReproduce: `python experiments/accuracy_ablation.py --before DIR` (DIR: a checkout of the commit before issue #13, "
-        "e.g. `git archive e4b41ad | tar -x -C DIR`).\n"
+        "\nReproduce: `python experiments/accuracy_ablation.py --before DIR` (DIR: a checkout of the commit before "
+        "issue #13, e.g. `git archive e4b41ad | tar -x -C DIR`).\n"
     )
     return "".join(parts)
 
@@ -213,7 +216,8 @@ def main() -> None:
             results[corpus][name] = run_row(params, train, dev)
             f1 = {k: round(v["f1"], 4) for k, v in results[corpus][name]["levels"].items()}
             print(
-                f"{corpus} {name}: {f1} ECE {results[corpus][name]['ece']} train {results[corpus][name]['train_seconds']} s",
+                f"{corpus} {name}: {f1} ECE {results[corpus][name]['ece']} train "
+                f"{results[corpus][name]['train_seconds']} s",
                 flush=True,
             )
     load = (load_start, os.getloadavg()[0])

@@ -72,7 +72,9 @@ documents = list(read_pubtator(sys.argv[2], on_error=lambda error: None))
 list(model.predict_documents(documents[:256]))
 times = []
 for _ in range(int(sys.argv[3])):
-    start = time.perf_counter(); list(model.predict_documents(documents, n_jobs=1)); times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    list(model.predict_documents(documents, n_jobs=1))
+    times.append(time.perf_counter() - start)
 print(json.dumps({"documents": len(documents), "seconds": times}))
 """
 # Time one serial fit on files (run with either relclf first on the path).
@@ -80,17 +82,22 @@ _TRAIN = """
 import json, sys, time
 from relclf import RelationExtractor, read_pubtator
 documents = [d for f in sys.argv[2:] for d in read_pubtator(f)]
-start = time.perf_counter(); RelationExtractor(**json.loads(sys.argv[1])).fit(documents); print(time.perf_counter() - start)
+start = time.perf_counter()
+RelationExtractor(**json.loads(sys.argv[1])).fit(documents)
+print(time.perf_counter() - start)
 """
 
 
 def python(code: str, *args: str, checkout: Path | None = None) -> str:
-    """Run ``code`` in a fresh Python with ``args``, with ``checkout`` first on the path when given; return its stdout."""
+    """Run ``code`` in a fresh Python with ``args`` (``checkout`` first on the path when given); return its stdout."""
     env = dict(os.environ)
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout)
     # run from the checkout: a `python -c` puts its working directory first on the path, before PYTHONPATH
-    check = f"import relclf, sys; assert relclf.__file__.startswith({str((checkout or ROOT).resolve())!r}), relclf.__file__\n"
+    check = (
+        f"import relclf, sys; assert relclf.__file__.startswith({str((checkout or ROOT).resolve())!r}), "
+        "relclf.__file__\n"
+    )
     done = subprocess.run(
         [sys.executable, "-c", check + code, *args],
         env=env,
@@ -103,7 +110,7 @@ def python(code: str, *args: str, checkout: Path | None = None) -> str:
 
 
 def before_and_after(checkout: Path | None, rounds: int, runs: int, tmp: Path) -> dict:
-    """Median µs per abstract of in-process prediction, this relclf ("after") against ``checkout``'s ("before"), alternating."""
+    """Median µs per abstract of in-process prediction: this relclf ("after") and ``checkout``'s ("before") in turn."""
     versions = {"after": None} if checkout is None else {"before": checkout, "after": None}
     models = {}
     for name, where in versions.items():
@@ -126,7 +133,7 @@ def before_and_after(checkout: Path | None, rounds: int, runs: int, tmp: Path) -
 
 
 def piece_costs(runs: int, tmp: Path) -> dict:
-    """Median µs per abstract of the default model and of it with each piece taken out (interleaved runs, one process)."""
+    """Median µs per abstract of the default model and of it without each piece (interleaved runs, one process)."""
     model = RelationExtractor().fit(read_pubtator(BIORED / "Train.PubTator")).model_
     save_model(model, tmp / "default.npz", {})
     model = load_model(tmp / "default.npz").model
@@ -189,8 +196,8 @@ def to_markdown(result: dict) -> str:
         "# Speed cost of issue #13's accuracy pieces\n",
         f"Load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end (2 cores). "
         + (
-            "**The machine was busy while these timings were taken** (other jobs ran beside): compare the rows of one table, "
-            "which were measured in alternation, rather than figures across runs.\n"
+            "**The machine was busy while these timings were taken** (other jobs ran beside): compare the rows of one "
+            "table, which were measured in alternation, rather than figures across runs.\n"
             if busy
             else "The machine was otherwise idle.\n"
         ),
@@ -205,7 +212,8 @@ def to_markdown(result: dict) -> str:
             before, after = speed["us_per_abstract"]["before"], speed["us_per_abstract"]["after"]
             ratio = f"\nSpeed after / before: **{before / after:.0%}** (abstracts per second).\n"
         parts.append(
-            f"\n## Prediction before and after (in process, serial, {speed['documents']} abstracts, models trained on BioRED Train)\n\n"
+            f"\n## Prediction before and after (in process, serial, {speed['documents']} abstracts, models trained on "
+            "BioRED Train)\n\n"
             "| relclf | µs per abstract (median) | all runs, s |\n|---|---|---|\n" + rows + "\n" + ratio
         )
     costs = result.get("pieces")
@@ -215,20 +223,20 @@ def to_markdown(result: dict) -> str:
             f"| {name} | {value} | {value / base:.0%} |" for name, value in costs["us_per_abstract"].items()
         )
         parts.append(
-            f"\n## Prediction cost of each piece (the default model with the piece taken out; {costs['documents']} abstracts)\n\n"
-            f"The default model (BioRED Train) has: {json.dumps(costs['chosen'])}.\n\n"
+            f"\n## Prediction cost of each piece (the default model with the piece taken out; {costs['documents']} "
+            f"abstracts)\n\nThe default model (BioRED Train) has: {json.dumps(costs['chosen'])}.\n\n"
             "| model | µs per abstract (median) | of the default's time |\n|---|---|---|\n" + rows + "\n"
         )
     train = result.get("training")
     if train:
         rows = "\n".join(f"| {name} | {value['median']} | {value['runs']} |" for name, value in train.items())
         parts.append(
-            "\n## Training on BioRED Train + Dev (500 abstracts), serial, fresh processes\n\n| configuration | seconds (median) | all runs |\n|---|---|---|\n"
-            + rows
-            + "\n"
+            "\n## Training on BioRED Train + Dev (500 abstracts), serial, fresh processes\n\n| configuration | "
+            "seconds (median) | all runs |\n|---|---|---|\n" + rows + "\n"
         )
     parts.append(
-        "\nReproduce: `python experiments/accuracy_speed.py --before DIR` (DIR: a checkout of the commit before issue #13).\n"
+        "\nReproduce: `python experiments/accuracy_speed.py --before DIR` (DIR: a checkout of the commit before issue "
+        "#13).\n"
     )
     return "".join(parts)
 

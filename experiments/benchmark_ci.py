@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def import_time(checkout: Path | None, runs: int) -> dict:
-    """Median cumulative import time (ms) of ``relclf.document`` in fresh processes, and whether scikit-learn came with it."""
+    """Median cumulative import time (ms) of ``relclf.document`` in fresh processes, and whether scikit-learn came."""
     env = dict(os.environ) if checkout is None else {**os.environ, "PYTHONPATH": str(checkout)}
     code = "import sys, relclf.document; print('sklearn' in sys.modules)"
     times, pulls_sklearn = [], None
@@ -87,7 +87,8 @@ def markdown(result: dict) -> str:
             "",
             "| wall time | exit | tests |",
             "|---|---|---|",
-            f"| {ci['seconds'] // 60:.0f} min {ci['seconds'] % 60:.0f} s ({ci['seconds']} s) | {ci['exit']} | {ci['summary']} |",
+            f"| {ci['seconds'] // 60:.0f} min {ci['seconds'] % 60:.0f} s ({ci['seconds']} s) | {ci['exit']} | "
+            f"{ci['summary']} |",
             "",
             *[f"- `{line}`" for line in ci.get("failed", [])],
             *([""] if ci.get("failed") else []),
@@ -101,7 +102,8 @@ def markdown(result: dict) -> str:
     ]
     for row in result["imports"]:
         lines.append(
-            f"| {row['checkout']} | {row['ms_median']} | {row['ms_all']} | {'yes' if row['imports_scikit_learn'] else 'no'} |"
+            f"| {row['checkout']} | {row['ms_median']} | {row['ms_all']} | "
+            f"{'yes' if row['imports_scikit_learn'] else 'no'} |"
         )
     return "\n".join(lines) + "\n"
 

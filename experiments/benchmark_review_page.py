@@ -139,7 +139,7 @@ def measure_writers(source: Path, runs: int) -> dict:
 
 
 def measure_browser(pages: dict[str, Path], runs: int) -> dict | None:
-    """Seconds until each page is rendered in headless Chromium, and its JavaScript heap (MB); None without a browser."""
+    """Seconds until each page renders in headless Chromium, and its JavaScript heap (MB); None without a browser."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -232,9 +232,10 @@ def markdown(report: dict) -> str:
     lines = [
         "# Review page benchmark",
         "",
-        f"Machine: {report['machine']}. Commit {report['commit']}; `python experiments/benchmark_review_page.py --runs {report['runs']}`. "
-        f"Medians of {report['runs']} runs; each CLI run a fresh process (start-up and model loading included); peak RSS from GNU time. "
-        f"Load average (1, 5, 15 min) before: {report['load_before']}, after: {report['load_after']}.",
+        f"Machine: {report['machine']}. Commit {report['commit']}; `python experiments/benchmark_review_page.py "
+        f"--runs {report['runs']}`. Medians of {report['runs']} runs; each CLI run a fresh process (start-up and "
+        "model loading included); peak RSS from GNU time. Load average (1, 5, 15 min) before: "
+        f"{report['load_before']}, after: {report['load_after']}.",
         "",
         *([f"**Note:** {report['note']}", ""] if report.get("note") else []),
         f"## The {n1} valid abstracts of bc8_new_900.pubtator ({report['relations']:,} predicted relations)",
@@ -244,7 +245,8 @@ def markdown(report: dict) -> str:
     ]
     for result in report["predict"].values():
         lines.append(
-            f"| `{result['command']}` | {result['seconds']} | {result['peak_rss_mb']} | {result['size_mb']} | {result['runs']} |"
+            f"| `{result['command']}` | {result['seconds']} | {result['peak_rss_mb']} | {result['size_mb']} | "
+            f"{result['runs']} |"
         )
     lines += [
         "",
@@ -256,7 +258,8 @@ def markdown(report: dict) -> str:
     for key, result in report["convert"].items():
         size, fmt = key.split()
         lines.append(
-            f"| {n1 if size == '1x' else n10:,} | {fmt} | {result['seconds']} | {result['peak_rss_mb']} | {result['size_mb']} | {result['runs']} |"
+            f"| {n1 if size == '1x' else n10:,} | {fmt} | {result['seconds']} | {result['peak_rss_mb']} | "
+            f"{result['size_mb']} | {result['runs']} |"
         )
     lines += [
         "",
@@ -273,7 +276,8 @@ def markdown(report: dict) -> str:
         lines.append("Skipped: Playwright or Chromium missing.")
     else:
         lines += [
-            f"Chromium {browser['chromium']}, 1400x900 viewport: seconds from navigation until the documents near the view are rendered, and the JavaScript heap then.",
+            f"Chromium {browser['chromium']}, 1400x900 viewport: seconds from navigation until the documents near the "
+            "view are rendered, and the JavaScript heap then.",
             "",
             "| page | seconds | JS heap MB | all runs s |",
             "|---|---|---|---|",

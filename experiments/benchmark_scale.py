@@ -103,7 +103,7 @@ def replicate(copies: int, target: Path) -> int:
     errors: list = []
     documents = list(read_pubtator(UNLABELED, on_error=errors.append))
     ends = [d.line for d in documents[1:]] + [float("inf")]
-    documents = [d for d, end in zip(documents, ends) if not any(d.line <= e.line < end for e in errors)]
+    documents = [d for d, end in zip(documents, ends, strict=True) if not any(d.line <= e.line < end for e in errors)]
     with target.open("w", encoding="utf-8") as handle:
         for copy in range(copies):
             for document in documents:
@@ -281,11 +281,11 @@ def markdown(result: dict) -> str:
     lines = [
         "# Speed and scale benchmark",
         "",
-        "Medians of the runs in each row; every run a fresh CLI process (start-up and model loading included); "
-        "rows of one table measured interleaved in one session. Peak RSS: the largest resident set among a run's processes. "
-        "`--n-jobs 2`: this process and one worker. Each checkout's relclf is byte-compiled first (`python -m compileall`), "
-        "as `pip install` does: with PYTHONDONTWRITEBYTECODE set, as on this machine, every run would otherwise compile "
-        "relclf's sources again (about 0.1 s).",
+        "Medians of the runs in each row; every run a fresh CLI process (start-up and model loading included); rows "
+        "of one table measured interleaved in one session. Peak RSS: the largest resident set among a run's "
+        "processes. `--n-jobs 2`: this process and one worker. Each checkout's relclf is byte-compiled first "
+        "(`python -m compileall`), as `pip install` does: with PYTHONDONTWRITEBYTECODE set, as on this machine, "
+        "every run would otherwise compile relclf's sources again (about 0.1 s).",
         "",
         *([f"**Note:** {result['note']}", ""] if result.get("note") else []),
         "## Prediction against parsing (`relclf convert`: read + write PubTator)",
@@ -301,7 +301,8 @@ def markdown(result: dict) -> str:
     for r in result["predict"]:
         share = r["abstracts_per_second"] / convert[(r["version"], r["abstracts"])]
         lines.append(
-            f"| {r['version']} | {r['abstracts']:,} | `relclf {r['command']}` | {r['seconds_median']} | {r['abstracts_per_second']:,} | "
+            f"| {r['version']} | {r['abstracts']:,} | `relclf {r['command']}` | {r['seconds_median']} | "
+            f"{r['abstracts_per_second']:,} | "
             f"{share:.2f} | {r['peak_rss_mb_median']} | {r['seconds_all']} |"
         )
     lines += [
@@ -324,7 +325,8 @@ def markdown(result: dict) -> str:
     ]
     for r in result["training"]:
         lines.append(
-            f"| {r['version']} | {r['n_jobs']} | {r['seconds_median']} | {r['peak_rss_mb_median']} | {r['seconds_all']} |"
+            f"| {r['version']} | {r['n_jobs']} | {r['seconds_median']} | {r['peak_rss_mb_median']} | "
+            f"{r['seconds_all']} |"
         )
     for name, stages in result["stages"].items():
         lines += [

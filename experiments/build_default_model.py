@@ -42,7 +42,8 @@ def _calibration_rows(calibration: dict) -> str:
     ]
     for c in calibration["cutoffs"]:
         rows.append(
-            f"| {c['threshold']:.1f} | {c['predicted']} | {c['type_precision']:.3f} | {c['type_recall']:.3f} | {c['pair_precision']:.3f} | {c['pair_recall']:.3f} |"
+            f"| {c['threshold']:.1f} | {c['predicted']} | {c['type_precision']:.3f} | {c['type_recall']:.3f} | "
+            f"{c['pair_precision']:.3f} | {c['pair_recall']:.3f} |"
         )
     return "\n".join(rows)
 
@@ -63,20 +64,24 @@ def _choices(cv: dict) -> str:
     """What cross-validation chose for the bundled model, as a list."""
     context, labels, rule, calibration = cv["context"], cv["labels"], cv["rule"], cv["calibration"]
     own = labels.get("own_type_pairs") or {}
+    score = "probability of being related"
+    if rule["chosen"] == "detector_x_label":
+        score += " x probability of the label"
     lines = [
         f"- document-context stage: {'kept, reading ' + context['inputs'] if context['kept'] else 'not kept'} "
         f"(cross-validated log loss {json.dumps(context['log_loss'])})",
-        f"- labelers: the pooled one {'balanced' if labels.get('pooled_class_weight') == 'balanced' else 'unweighted'}; own labelers for "
+        "- labelers: the pooled one "
+        f"{'balanced' if labels.get('pooled_class_weight') == 'balanced' else 'unweighted'}; own labelers for "
         + (
             ", ".join(f"{tp} ({'balanced' if w != 'none' else 'unweighted'})" for tp, w in own.items())
             or "no type pair"
         ),
-        f"- score: {'probability of being related x probability of the label' if rule['chosen'] == 'detector_x_label' else 'probability of being related'} "
-        f"(cross-validated type-level F1 {json.dumps(rule['f1'])})",
+        f"- score: {score} (cross-validated type-level F1 {json.dumps(rule['f1'])})",
         f"- calibration: {calibration['chosen']} (cross-validated log loss and calibration error: "
         + json.dumps({k: v for k, v in calibration.items() if k != "chosen"})
         + ")",
-        f"- threshold {cv['at_threshold']['threshold']}: cross-validated F1 {cv['at_threshold']['pair_f1']} (pair), {cv['at_threshold']['type_f1']} (pair and label)",
+        f"- threshold {cv['at_threshold']['threshold']}: cross-validated F1 {cv['at_threshold']['pair_f1']} (pair), "
+        f"{cv['at_threshold']['type_f1']} (pair and label)",
     ]
     return "\n".join(lines)
 
@@ -96,7 +101,8 @@ The default model of relclf, used by `relclf predict` when no `-m` is given.
 
 - File: `models/{MODEL.name}` ({MODEL.stat().st_size / 1e6:.1f} MB), sha256 `{file_sha256(MODEL)}`;
   installed with relclf as `relclf/models/{MODEL.name}`
-- Made with relclf {metadata["relclf_version"]}, scikit-learn {metadata["sklearn_version"]}, Python {metadata["python_version"]}, on {metadata["created"]}
+- Made with relclf {metadata["relclf_version"]}, scikit-learn {metadata["sklearn_version"]}, \
+Python {metadata["python_version"]}, on {metadata["created"]}
 - {provenance_markdown(metadata["provenance"])}
 - Rebuild, from the root of a checkout of relclf: `python experiments/build_default_model.py` (needs the BioRED corpus
   at `../shared/data/biored`, or name its folder with `--data`)
@@ -109,7 +115,8 @@ BioRED (Luo et al., Briefings in Bioinformatics 2022), Train + Dev, gold entitie
 
 Labels: {", ".join(metadata["labels"])}. Novelty: {", ".join(metadata["novelty_labels"]) or "none"}.
 Entity type pairs that become candidates: {", ".join(metadata["type_pairs"])}.
-Composite IDs (`A|B`) are treated as {"their parts" if metadata["split_composites"] else "one entity (as BioRED relation lines name them)"}.
+Composite IDs (`A|B`) are treated as \
+{"their parts" if metadata["split_composites"] else "one entity (as BioRED relation lines name them)"}.
 Training time {metadata["training_seconds"]} s.
 
 ## How a score is made
@@ -118,7 +125,8 @@ on out-of-fold scores of the training documents. What 5-fold grouped cross-valid
 
 {_choices(metadata["cross_validation"])}
 
-Pairs scoring at least the threshold, {metadata["threshold"]:.3f}, are predicted. `relclf predict --min-precision P` uses
+Pairs scoring at least the threshold, {metadata["threshold"]:.3f}, are predicted. \
+`relclf predict --min-precision P` uses
 the lowest threshold at which cross-validation reached precision P (pair and label right) instead:
 
 {_precision_rows(model)}
@@ -128,7 +136,8 @@ The same configuration trained on **Train only**, scored on **Dev** (gold entiti
 
 {_level_rows(dev_levels)}
 
-Calibration on Dev (the relations scoring at least 0.1): expected calibration error **{dev_calibration["ece"]:.3f}** over
+Calibration on Dev (the relations scoring at least 0.1): expected calibration error \
+**{dev_calibration["ece"]:.3f}** over
 {dev_calibration["pairs"]:,} relations (equal-width bins of 0.1). Precision and recall at score cut-offs:
 
 {_calibration_rows(dev_calibration)}
@@ -163,7 +172,8 @@ def main() -> None:
     assert dev_run.dev_scores is not None
     dev = dev_run.dev_scores.as_dict()
     print(
-        f"Train -> Dev: {json.dumps({k: round(v['f1'], 4) for k, v in dev['levels'].items()})}, calibration error {dev['calibration']['ece']:.4f}"
+        f"Train -> Dev: {json.dumps({k: round(v['f1'], 4) for k, v in dev['levels'].items()})}, calibration error "
+        f"{dev['calibration']['ece']:.4f}"
     )
     MODEL.parent.mkdir(exist_ok=True)
     scores = {

@@ -43,7 +43,18 @@ EXAMPLE = ROOT / "examples" / "36727001.pubtator"
 TRAIN = ROOT.parent / "shared" / "data" / "biored" / "Dev.PubTator"
 OUT = ROOT / "experiments" / "results" / "install_check.md"
 # what a checkout holds besides the source: never copied into the build
-NOT_SOURCE = {".git", ".venv", "build", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", "tmp"}
+NOT_SOURCE = {
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+    ".mypy_cache",
+    "tmp",
+}
 # compiled dependencies come as wheels only: a source build would take an hour and test nothing of ours
 BINARY_ONLY = "numpy,scipy,scikit-learn"
 
@@ -147,13 +158,15 @@ def render(
     lines = [
         "# Install check: the wheel in a fresh venv, at the lowest and the newest dependency versions allowed",
         "",
-        "Each set-up: a fresh venv, `pip install` of the wheel built from the checkout (dependencies from the package index; "
-        f"{BINARY_ONLY} as wheels only), then `relclf predict {EXAMPLE.relative_to(ROOT)}` (absolute path) run by the venv's "
-        "console script from an empty directory, compared byte for byte with the checkout's own prediction "
-        f"({len(expected.splitlines())} lines, {relations} relations, sha256 `{hashlib.sha256(expected.encode()).hexdigest()[:16]}...`). "
+        "Each set-up: a fresh venv, `pip install` of the wheel built from the checkout (dependencies from the package "
+        "index; "
+        f"{BINARY_ONLY} as wheels only), then `relclf predict {EXAMPLE.relative_to(ROOT)}` (absolute path) run by the "
+        "venv's console script from an empty directory, compared byte for byte with the checkout's own prediction "
+        f"({len(expected.splitlines())} lines, {relations} relations, sha256 "
+        f"`{hashlib.sha256(expected.encode()).hexdigest()[:16]}...`). "
         '"installed copy": relclf and its default model were loaded from the venv. "same training": `relclf train` on '
-        "BioRED Dev (100 abstracts) in the venv gives a model whose scored predictions on the example (`--threshold 0.05 "
-        "--with-scores`) equal those of the same model trained by the checkout (not run without ../shared).",
+        "BioRED Dev (100 abstracts) in the venv gives a model whose scored predictions on the example (`--threshold "
+        "0.05 --with-scores`) equal those of the same model trained by the checkout (not run without ../shared).",
         "",
         f"Bounds in pyproject.toml: {', '.join(f'`{r}`' for r in requirements)}.",
         "",

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from machine import provenance, stamp_json, stamp_markdown  # experiments/machine.py
@@ -58,7 +59,7 @@ def hostile_document(n_entities: int = 1000, pmid: str = "999000001") -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def _limits(memory_gb: float):  # noqa: ANN202
+def _limits(memory_gb: float) -> Callable[[], None]:
     def apply() -> None:
         limit = int(memory_gb * 2**30)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -159,7 +160,8 @@ def main() -> None:
         f"# Hostile input: {what}",
         "",
         "`relclf predict DOC -o OUT --max-pairs-per-doc N` with the bundled model, "
-        "fresh process per run (start-up and model loading included). Peak memory is the process's maximum resident set size.",
+        "fresh process per run (start-up and model loading included). Peak memory is the process's maximum resident "
+        "set size.",
         f"Runs without a cap are limited to {args.timeout:.0f} s and {args.memory_limit:g} GB of address space. "
         "Times vary with the load on the 2-core VM; peak memory is stable.",
         "",
@@ -169,7 +171,8 @@ def main() -> None:
     for row in rows:
         cap = f"{row['max_pairs_per_doc']:,}" if row["max_pairs_per_doc"] else "none (no cap)"
         lines.append(
-            f"| {cap} | {row['runs']} | {row['seconds_median']:.1f} | {row['peak_rss_mb_median']:.0f} | {row['all'][0]['status']} |"
+            f"| {cap} | {row['runs']} | {row['seconds_median']:.1f} | {row['peak_rss_mb_median']:.0f} | "
+            f"{row['all'][0]['status']} |"
         )
     warning = next((r["all"][0]["warning"] for r in rows if r["all"][0]["warning"]), "")
     if warning:

@@ -56,10 +56,10 @@ def to_markdown(results: dict, load: tuple[float, float]) -> str:
     """One table per corpus: a row per fraction, default and base side by side."""
     parts = [
         "# Learning curve on BioRED and BC5CDR (fractions of Train -> Dev)\n",
-        "The training documents are the first fraction of one random order of Train (seed 0). `default`: every piece of "
-        "issue #13 as grouped cross-validation on the training documents decides; `base`: every piece off. ECE: expected "
-        "calibration error over the relations scoring at least 0.1 (bins of 0.1). Training times are single runs "
-        f"(load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end; 2 cores).\n",
+        "The training documents are the first fraction of one random order of Train (seed 0). `default`: every piece "
+        "of issue #13 as grouped cross-validation on the training documents decides; `base`: every piece off. ECE: "
+        "expected calibration error over the relations scoring at least 0.1 (bins of 0.1). Training times are single "
+        f"runs (load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end; 2 cores).\n",
     ]
     for corpus, rows in results.items():
         levels = ("pair", "type", "novelty") if corpus == "biored" else ("pair",)

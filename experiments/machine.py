@@ -180,7 +180,7 @@ def stamp_json(data: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, 
 
 
 def write_results(stem: str, data: Mapping[str, Any], markdown: str, record: Mapping[str, Any]) -> None:
-    """Write ``experiments/results/STEM.json`` (``data``) and ``STEM.md`` (``markdown``), both stamped with ``record``."""
+    """Write ``experiments/results/STEM.json`` (``data``) and ``STEM.md`` (``markdown``), stamped with ``record``."""
     results = ROOT / "experiments" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / f"{stem}.json").write_text(json.dumps(stamp_json(data, record), indent=2) + "\n")

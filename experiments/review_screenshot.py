@@ -18,11 +18,15 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from relclf import api  # noqa: E402
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 EXAMPLE = ROOT / "examples" / "36727001.pubtator"
 CHROMIUM = os.environ.get("RELCLF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -39,7 +43,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1400, "height": 860}
 
 
-def make_screenshot(output: Path, browser=None) -> Path:  # noqa: ANN001 - a Playwright Browser
+def make_screenshot(output: Path, browser: Browser | None = None) -> Path:
     """Write the screenshot of the example's review page to ``output`` (PNG) and return it.
 
     ``browser`` is an open Playwright browser to use (the tests pass theirs); by default the system's
@@ -60,7 +64,7 @@ def make_screenshot(output: Path, browser=None) -> Path:  # noqa: ANN001 - a Pla
                 chromium.close()
 
 
-def _shoot(browser, page_path: Path, output: Path) -> Path:  # noqa: ANN001
+def _shoot(browser: Browser, page_path: Path, output: Path) -> Path:
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()

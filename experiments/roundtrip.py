@@ -57,7 +57,7 @@ def without_skipped(original: bytes, skipped: list[tuple[int, str]]) -> bytes:
     ]
     documents = [n for n, scope in skipped if scope == "document"]
     blocks, block, start = [], [], 1
-    for number, line in zip(numbers, lines):
+    for number, line in zip(numbers, lines, strict=True):
         if not line.strip():
             if block:
                 blocks.append((start, number - 1, block))
@@ -72,7 +72,7 @@ def without_skipped(original: bytes, skipped: list[tuple[int, str]]) -> bytes:
 
 def differing_lines(a: bytes, b: bytes) -> int:
     x, y = a.splitlines(), b.splitlines()
-    return sum(p != q for p, q in zip(x, y)) + abs(len(x) - len(y))
+    return sum(p != q for p, q in zip(x, y, strict=False)) + abs(len(x) - len(y))
 
 
 def measure(path: Path, skip: bool, work: Path) -> list[dict]:
@@ -156,20 +156,25 @@ def main() -> None:
         "# Round trips through every format",
         "",
         "Real `relclf convert` runs; each chain ends with `relclf convert X -o back.pubtator`",
-        "and compares bytes with the original. bc8_new_900.pubtator is converted with `--skip-invalid` and compared with",
-        "the original minus its one malformed mention line (line 14937; its document is kept). gzipped outputs are named `X.gz`",
+        "and compares bytes with the original. bc8_new_900.pubtator is converted with `--skip-invalid` and compared "
+        "with",
+        "the original minus its one malformed mention line (line 14937; its document is kept). gzipped outputs are "
+        "named `X.gz`",
         "and read back by their content. For JSON Lines / TSV, which hold",
-        'relation rows rather than documents, "identical" means one row per relation line (the size column then counts relations).',
+        'relation rows rather than documents, "identical" means one row per relation line (the size column then '
+        "counts relations).",
         "Seconds: one run, all steps of the chain, process start-up included (not a benchmark);",
         f"load average at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.",
         "",
-        "| file | chain | documents | identical | differing lines | original bytes / relations | output bytes | seconds |",
+        "| file | chain | documents | identical | differing lines | original bytes / relations | output bytes | "
+        "seconds |",
         "|---|---|---:|---|---:|---:|---:|---:|",
     ]
     for r in results:
         docs = "" if r["documents"] is None else f"{r['documents']:,}"
         lines.append(
-            f"| {r['file']} | {r['chain']} | {docs} | {'yes' if r['identical'] else 'NO'} | {r['differing_lines']} | {r['bytes']:,} | {r['intermediate_bytes']:,} | {r['seconds']} |"
+            f"| {r['file']} | {r['chain']} | {docs} | {'yes' if r['identical'] else 'NO'} | {r['differing_lines']} | "
+            f"{r['bytes']:,} | {r['intermediate_bytes']:,} | {r['seconds']} |"
         )
     RESULTS.mkdir(exist_ok=True)
     text = stamp_markdown("\n".join(lines) + "\n", provenance())

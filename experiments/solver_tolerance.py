@@ -56,7 +56,8 @@ def markdown(result: dict) -> str:
     for r in result["rows"]:
         novelty = r["novelty"] if r["corpus"] == "biored" else "-"
         lines.append(
-            f"| {r['corpus']} | {r['tol']:g} | {r['pair']:.4f} | {r['type']:.4f} | {novelty} | {r['threshold']} | {r['train_seconds']} |"
+            f"| {r['corpus']} | {r['tol']:g} | {r['pair']:.4f} | {r['type']:.4f} | {novelty} | {r['threshold']} | "
+            f"{r['train_seconds']} |"
         )
     return "\n".join(lines) + "\n"
 

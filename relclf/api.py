@@ -123,7 +123,10 @@ class CorpusStats:
     def summary(self) -> str:
         """One line, e.g. ``400 documents, 13,351 mentions, 3,535 entities, 4,178 relations``."""
         labels = ", ".join(f"{k} {v:,}" for k, v in sorted(self.labels.items(), key=lambda kv: -kv[1]))
-        text = f"{self.documents:,} documents, {self.mentions:,} mentions, {self.entities:,} entities, {self.relations:,} relations"
+        text = (
+            f"{self.documents:,} documents, {self.mentions:,} mentions, {self.entities:,} entities, "
+            f"{self.relations:,} relations"
+        )
         return f"{text} ({labels})" if labels else text
 
 
@@ -205,7 +208,7 @@ def train(
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
     dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
     scores = {}
-    if dev_scores is not None:
+    if dev is not None and dev_scores is not None:
         scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name}
         if dev_scores.calibration is not None:
             scores["dev_calibration_error"] = round(dev_scores.calibration.ece, 4)
@@ -229,7 +232,8 @@ def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, trainin
         seen = sum(document_digest(pmid) in training for pmid in gold_ids)
         if seen:
             log.warning(
-                "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on new text",
+                "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on "
+                "new text",
                 name,
                 seen,
                 len(gold_ids),
@@ -331,7 +335,8 @@ def _threshold(fitted: RelationModel, threshold: float | None, min_precision: fl
     point = threshold_for_precision(fitted, min_precision)
     log.log(
         NOTE,
-        "threshold %.3f: in cross-validation on the training documents it reached precision %.3f (at least %g) with recall %.3f",
+        "threshold %.3f: in cross-validation on the training documents it reached precision %.3f (at least %g) with "
+        "recall %.3f",
         point.threshold,
         point.precision,
         min_precision,
@@ -386,7 +391,7 @@ def evaluate_details(
     cut = _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
-    scored = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
+    scored: Iterable[Document] = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
     details = evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
     _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
@@ -404,7 +409,8 @@ def explain(
 ) -> ModelExplanation | PairExplanation:
     """Explain a model: its ``k`` strongest features per label, or, given a ``source`` file (any input format), a
     document ID ``doc`` and an ID ``pair``, that pair's mentions in context and its decision feature by
-    feature. Returns :class:`~relclf.evaluation.explain.ModelExplanation` or :class:`~relclf.evaluation.explain.PairExplanation`.
+    feature. Returns :class:`~relclf.evaluation.explain.ModelExplanation` or
+    :class:`~relclf.evaluation.explain.PairExplanation`.
     """
     from .evaluation.explain import explain_model, explain_pair, find_document
 
@@ -491,7 +497,7 @@ def predict_file(
 
 @contextlib.contextmanager
 def _dask_client(scheduler: str | Any | None) -> Iterator[Any]:
-    """None for a local run; an open ``dask.distributed.Client`` as given; or a connection to an address, closed at the end."""
+    """None for a local run; an open ``dask.distributed.Client`` as given; or a client of an address, closed after."""
     if scheduler is None or not isinstance(scheduler, str):
         yield scheduler
         return
@@ -526,8 +532,8 @@ def predict_files(
     """Predict every input file into a file of the same name in ``output_dir``, the way bulk dumps are processed.
 
     ``inputs`` are files, directories or glob patterns (see :func:`output_paths`); every clash is
-    reported, and every input opened and its format found, before anything is written. Each output is in its input's format unless
-    ``output_format`` is given (then it takes that format's extension). Each input goes through
+    reported, and every input opened and its format found, before anything is written. Each output is in its input's
+    format unless ``output_format`` is given (then it takes that format's extension). Each input goes through
     :func:`predict_file` with ``options`` (``threshold``, ``min_precision``, ``with_scores``, ``min_score``,
     ``keep_relations``, ``max_pairs_per_doc``, ``on_error``, ``n_jobs``), so each output is written
     atomically and is identical to a single-file run's. ``output_dir`` is created if needed. Returns
@@ -550,7 +556,7 @@ def predict_files(
         return FileResult(source, target, count)
 
     with _dask_client(scheduler) as client:  # one connection for all inputs
-        return [one(s, t, f, client) for (s, t), f in zip(pairs, formats)]
+        return [one(s, t, f, client) for (s, t), f in zip(pairs, formats, strict=True)]
 
 
 def convert(
@@ -581,7 +587,7 @@ def score_files(
     format: str | None = None,
     training_documents: frozenset[str] | None = None,
 ) -> Scores:
-    """Score a prediction file against a gold file (any input formats, detected when ``format`` is None); no model needed.
+    """Score a prediction file against a gold file (any input format; ``format`` None: detected); no model needed.
 
     Warnings are logged when the scores could mislead: no gold document has a relation; gold and
     predictions share no document (by ID); gold documents are among ``training_documents`` (the

@@ -124,7 +124,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     print(f"corpus: {result.stats.summary()}")
     print(f"type pairs: {', '.join(est.type_pairs_)}")
     print(
-        f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of {r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)"
+        f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of "
+        f"{r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)"
     )
     print(
         f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)"
@@ -143,7 +144,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
+def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict[str, Any]:
     """The keyword arguments that ``evaluate`` passes to api.evaluate / api.evaluate_details."""
     return {
         "training_documents": api.training_digests(args.model),
@@ -184,7 +185,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict:
+def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> dict[str, Any]:
     """The keyword arguments that ``predict`` passes to api.predict_file / api.predict_files."""
     return {
         "threshold": args.threshold,
@@ -276,12 +277,15 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         pairs = api.top_pairs(model, args.file, doc=args.doc, format=args.format)
         top = ", ".join(f"{a} {b} ({score:.3f})" for a, b, score in pairs[:5])
         raise UsageError(
-            f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: {top or 'none'}"
+            f"give the pair to explain with --pair ID1 ID2; the top-scored pairs of document {args.doc}: "
+            f"{top or 'none'}"
         )
     explanation = api.explain(
         model, args.file, doc=args.doc, pair=tuple(args.pair) if args.pair else None, k=args.top, format=args.format
     )
-    print(explanation.text(args.top) if args.file else explanation.text())
+    from .evaluation.explain import PairExplanation  # loaded by api.explain already
+
+    print(explanation.text(args.top) if isinstance(explanation, PairExplanation) else explanation.text())
     return 0
 
 
@@ -327,7 +331,7 @@ def _pair_cap(args: argparse.Namespace) -> int | None:
     return args.max_pairs_per_doc  # None: no cap (the parser turns "none" into None)
 
 
-def _write_json(path: str, data: dict) -> None:
+def _write_json(path: str, data: dict[str, Any]) -> None:
     from .io.files import atomic_writer, is_gzip_name
 
     with atomic_writer(path, compress=is_gzip_name(path)) as handle:
@@ -343,7 +347,7 @@ class _Parser(argparse.ArgumentParser):
         self.option_names: list[str] = []  # before argparse's __init__, which adds -h
         super().__init__(*args, **kwargs)
 
-    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # type: ignore[override]
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         """Add an argument as argparse does, and remember its option strings."""
         action = super().add_argument(*args, **kwargs)
         self.option_names.extend(action.option_strings)
@@ -359,7 +363,7 @@ class _Parser(argparse.ArgumentParser):
             self.option_names.extend(action.option_strings)
             return action
 
-        group.add_argument = remembering  # type: ignore[method-assign]
+        group.add_argument = remembering  # type: ignore[method-assign]  # replacing it is the point
         return group
 
 
@@ -459,14 +463,16 @@ def _add_model(p: _Parser) -> None:
         "--min-precision",
         type=_probability,
         metavar="P",
-        help="use the lowest threshold at which cross-validation on the training documents reached precision P (pair and label right); says which, and the recall expected",
+        help="use the lowest threshold at which cross-validation on the training documents reached precision P (pair "
+        "and label right); says which, and the recall expected",
     )
     p.add_argument(
         "--n-jobs",
         type=_n_jobs,
         default=1,
         metavar="N",
-        help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a serial run",
+        help="processes sharing the work, this one included (default 1; -1: one per CPU); output identical to a "
+        "serial run",
     )
 
 
@@ -501,7 +507,8 @@ def _add_skip(p: _Parser) -> None:
     p.add_argument(
         "--skip-invalid",
         action="store_true",
-        help="skip what is invalid with a warning instead of stopping: a bad mention or relation line alone, else its document",
+        help="skip what is invalid with a warning instead of stopping: a bad mention or relation line alone, else its "
+        "document",
     )
 
 
@@ -559,8 +566,8 @@ def _predict_parser(p: _Parser) -> None:
         "input",
         nargs="*",
         metavar="INPUT",
-        help="input file (PubTator, BioC XML or JSON; gzip too), or - for stdin (the default when stdin is not a terminal); "
-        "several files, directories or globs with --output-dir",
+        help="input file (PubTator, BioC XML or JSON; gzip too), or - for stdin (the default when stdin is not a "
+        "terminal); several files, directories or globs with --output-dir",
     )
     _add_model(p)
     p.add_argument(
@@ -569,7 +576,8 @@ def _predict_parser(p: _Parser) -> None:
     p.add_argument(
         "--output-dir",
         metavar="DIR",
-        help="write one output per input file here, under the input's file name and in its format (with --output-format: that format's extension)",
+        help="write one output per input file here, under the input's file name and in its format (with "
+        "--output-format: that format's extension)",
     )
     p.add_argument(
         "--scheduler",
@@ -687,7 +695,8 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     common = _common_options()
     commands = {}
     for name, (help_text, add_arguments) in COMMANDS.items():
-        commands[name] = sub.add_parser(name, help=help_text, parents=[common])
+        # typeshed wants parents of the subparsers' class (_Parser); argparse takes any ArgumentParser
+        commands[name] = sub.add_parser(name, help=help_text, parents=[common])  # type: ignore[list-item]
         add_arguments(commands[name])
     return parser, commands
 
@@ -706,7 +715,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     word = _command_word(argv)
     if word is not None and not word.startswith("-") and word not in commands:
         parser.error(
-            f"argument COMMAND: invalid choice: {word!r} (choose from {', '.join(commands)}){_did_you_mean(word, list(commands))}"
+            f"argument COMMAND: invalid choice: {word!r} (choose from "
+            f"{', '.join(commands)}){_did_you_mean(word, list(commands))}"
         )
     args, unknown = parser.parse_known_args(argv)
     if unknown:
@@ -770,7 +780,7 @@ def _logging_to_stderr(verbose: bool) -> Iterator[None]:
         logger.propagate = saved[1]
 
 
-def _progress_redirect(enabled: bool) -> contextlib.AbstractContextManager:
+def _progress_redirect(enabled: bool) -> contextlib.AbstractContextManager[Any]:
     """While bars are drawn, log lines go above them instead of through them."""
     if not enabled:
         return contextlib.nullcontext()

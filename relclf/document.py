@@ -10,6 +10,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeGuard
 
 __all__ = [
     "CANONICAL_TYPES",
@@ -81,7 +82,7 @@ def _canonical(name: str) -> str:
     return CANONICAL_TYPES.get(name.lower(), name)
 
 
-def is_normalized(identifier: str | None) -> bool:
+def is_normalized(identifier: str | None) -> TypeGuard[str]:
     """Return True unless ``identifier`` is missing, empty or ``-`` (a mention with no concept)."""
     return identifier is not None and identifier.strip() not in _NOT_NORMALIZED
 
@@ -125,7 +126,7 @@ def identifier_parts(identifier: str | None, *, split_composites: bool = True) -
     if not is_normalized(identifier):
         return ()
     parts: list[str] = []
-    for piece in identifier.split(","):  # type: ignore[union-attr]
+    for piece in identifier.split(","):
         piece = piece.strip()
         if piece in _NOT_NORMALIZED:
             continue
@@ -139,7 +140,7 @@ def is_composite(identifier: str | None) -> bool:
     """Return True when ``identifier`` joins several accessions with ``|`` or ``;``."""
     if not is_normalized(identifier):
         return False
-    return any(len(_split_composite(p.strip())) > 1 for p in identifier.split(","))  # type: ignore[union-attr]
+    return any(len(_split_composite(p.strip())) > 1 for p in identifier.split(","))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,7 @@ class Mention:
         """The mention's type in the canonical set (see :func:`canonical_type`)."""
         return canonical_type(self.entity_type)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         # pickled as the constructor's arguments: three times faster than the slots' state (worker processes)
         return (Mention, (self.start, self.end, self.text, self.entity_type, self.identifier, self.extra))
 
@@ -187,7 +188,7 @@ class Relation:
         """The unordered identifier pair."""
         return frozenset((self.id1, self.id2))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score))
 
 
@@ -214,7 +215,7 @@ class Document:
         """Return a copy of this document whose relations are ``relations``."""
         return replace(self, relations=tuple(relations))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (Document, (self.pmid, self.title, self.abstract, self.mentions, self.relations, self.line))
 
 

@@ -29,6 +29,7 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from .errors import DownloadError, RelclfError
 from .io.files import PathLike
@@ -236,21 +237,21 @@ def unpack_pubtator(
             chosen = [(n, info) for n, info in members if not info.is_dir() and _wanted(n)]
             names = _flat_names([n for n, _ in chosen], archive)
             _check_sizes([(n, info.file_size) for n, info in chosen], archive, directory, max_member, max_total)
-            for (member, info), name in zip(chosen, names):
+            for (member, info), name in zip(chosen, names, strict=True):
                 with bundle.open(info) as source:
                     _copy(source, directory / name, info.file_size, member, archive)
     elif tarfile.is_tarfile(archive):
         with tarfile.open(archive) as bundle:
-            members = [(m.name, m) for m in bundle.getmembers()]
-            _check([(n, m.issym() or m.islnk()) for n, m in members], archive)
-            chosen = [(n, m) for n, m in members if m.isfile() and _wanted(n)]
-            names = _flat_names([n for n, _ in chosen], archive)
-            _check_sizes([(n, m.size) for n, m in chosen], archive, directory, max_member, max_total)
-            for (member, info), name in zip(chosen, names):
-                source = bundle.extractfile(info)
-                assert source is not None  # regular files always have content
-                with source:
-                    _copy(source, directory / name, info.size, member, archive)
+            entries = [(m.name, m) for m in bundle.getmembers()]
+            _check([(n, m.issym() or m.islnk()) for n, m in entries], archive)
+            files = [(n, m) for n, m in entries if m.isfile() and _wanted(n)]
+            names = _flat_names([n for n, _ in files], archive)
+            _check_sizes([(n, m.size) for n, m in files], archive, directory, max_member, max_total)
+            for (member, entry), name in zip(files, names, strict=True):
+                extracted = bundle.extractfile(entry)
+                assert extracted is not None  # regular files always have content
+                with extracted:
+                    _copy(extracted, directory / name, entry.size, member, archive)
     else:
         raise DownloadError(f"{archive.name}: not a zip or tar archive")
     return sorted(directory / name for name in names)
@@ -263,12 +264,14 @@ def _check_sizes(
     for name, size in members:
         if size > max_member:
             raise DownloadError(
-                f"{archive.name}: member {name!r} unpacks to {size:,} bytes, more than the {max_member:,} allowed; refused"
+                f"{archive.name}: member {name!r} unpacks to {size:,} bytes, more than the {max_member:,} allowed; "
+                "refused"
             )
     total = sum(size for _, size in members)
     if total > max_total:
         raise DownloadError(
-            f"{archive.name}: its PubTator files unpack to {total:,} bytes, more than the {max_total:,} allowed; refused"
+            f"{archive.name}: its PubTator files unpack to {total:,} bytes, more than the {max_total:,} allowed; "
+            "refused"
         )
     free = shutil.disk_usage(directory).free
     if total > free:
@@ -277,7 +280,7 @@ def _check_sizes(
         )
 
 
-def _copy(source, target: Path, declared: int, member: str, archive: Path) -> None:  # noqa: ANN001 - a binary file
+def _copy(source: IO[bytes], target: Path, declared: int, member: str, archive: Path) -> None:
     """Copy ``source`` to ``target``, stopping with an error past the ``declared`` size."""
     written = 0
     with open(target, "wb") as out:
@@ -285,7 +288,8 @@ def _copy(source, target: Path, declared: int, member: str, archive: Path) -> No
             written += len(chunk)
             if written > declared:
                 raise DownloadError(
-                    f"{archive.name}: member {member!r} unpacks to more than the {declared:,} bytes it declares; refused"
+                    f"{archive.name}: member {member!r} unpacks to more than the {declared:,} bytes it declares; "
+                    "refused"
                 )
             out.write(chunk)
 
@@ -303,4 +307,4 @@ def _flat_names(members: list[str], archive: Path) -> list[str]:
     if not members:
         raise DownloadError(f"{archive.name}: no PubTator file in the archive")
     base = [PurePosixPath(m).name for m in members]
-    return [b if base.count(b) == 1 else "_".join(PurePosixPath(m).parts) for m, b in zip(members, base)]
+    return [b if base.count(b) == 1 else "_".join(PurePosixPath(m).parts) for m, b in zip(members, base, strict=True)]

@@ -64,7 +64,8 @@ class InputError(RelclfError, ValueError):
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
 
-    def __reduce__(self):  # noqa: ANN204 - keep the scope through pickling (worker processes)
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, int, str, str]]:
+        # keep the scope through pickling (worker processes)
         return (type(self), (self.path, self.line, self.message, self.scope))
 
 

@@ -158,7 +158,7 @@ def build_metadata(
 
 
 def _json_ready(value: Any) -> Any:
-    """Nested dicts and lists of numbers and strings as JSON holds them (numpy numbers as Python numbers, keys as strings)."""
+    """Nested dicts and lists of numbers and strings as JSON holds them (numpy numbers as Python ones, string keys)."""
     if isinstance(value, dict):
         return {str(k): _json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -217,7 +217,7 @@ def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
 
 
 def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> RelationModel:
-    """Rebuild a :class:`RelationModel` from :func:`model_arrays`; raises :class:`ModelError` when they do not fit together."""
+    """Rebuild a :class:`RelationModel` from :func:`model_arrays`; :class:`ModelError` when they do not fit together."""
     try:
         meta = _meta(arrays, name)
         words = bytes(arrays["vocabulary"]).decode("utf-8")
@@ -294,7 +294,9 @@ def save_model(model: RelationModel | RelationExtractor, path: PathLike, metadat
     """
     model = getattr(model, "model_", model)
     buffer = io.BytesIO()  # built in memory (~10 MB), so that writing it is one checked write
-    np.savez(buffer, **model_arrays(model))  # uncompressed: members are read straight, and their sizes are known
+    # uncompressed: members are read straight, and their sizes are known. (mypy matches the spread dict
+    # against savez's allow_pickle keyword too; the keys are array names)
+    np.savez(buffer, **model_arrays(model))  # type: ignore[arg-type]
     data = buffer.getvalue()
     with atomic_writer(path, mode="wb") as handle:
         handle.write(data)
@@ -319,7 +321,8 @@ def _read_json_sidecar(path: Path) -> dict[str, Any] | None:
     try:
         if sidecar.stat().st_size > MAX_CARD_BYTES:
             raise ModelError(
-                f"{sidecar}: {sidecar.stat().st_size:,} bytes, too large for a model card; it cannot vouch for {path.name}"
+                f"{sidecar}: {sidecar.stat().st_size:,} bytes, too large for a model card; it cannot vouch for "
+                f"{path.name}"
             )
         card = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -472,15 +475,19 @@ def version_problem(format_version: Any, relclf_version: Any = None) -> str | No
         )
     if type(format_version) is int and format_version > FORMAT_VERSION:
         return (
-            f"model format {format_version}{made_by} is newer than relclf {__version__} reads (format {FORMAT_VERSION}): "
-            "upgrade relclf, or retrain the model with this one"
+            f"model format {format_version}{made_by} is newer than relclf {__version__} reads (format "
+            f"{FORMAT_VERSION}): upgrade relclf, or retrain the model with this one"
         )
     if type(format_version) is int and 0 < format_version < FORMAT_VERSION:
         return (
-            f"a model of the older format {format_version}{made_by}, without the calibrated scores of format {FORMAT_VERSION}: "
-            f"relclf {__version__} reads format {FORMAT_VERSION} only; retrain the model with this relclf (relclf train)"
+            f"a model of the older format {format_version}{made_by}, without the calibrated scores of format "
+            f"{FORMAT_VERSION}: relclf {__version__} reads format {FORMAT_VERSION} only; retrain the model with this "
+            "relclf (relclf train)"
         )
-    return f"model format {_short(format_version)}{made_by} cannot be read by relclf {__version__} (format {FORMAT_VERSION}); retrain it"
+    return (
+        f"model format {_short(format_version)}{made_by} cannot be read by relclf {__version__} (format "
+        f"{FORMAT_VERSION}); retrain it"
+    )
 
 
 def _short(value: Any) -> str:
@@ -503,7 +510,8 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     if not recorded:
         if required:
             raise ModelError(
-                f"{path}: no {path.name}.json or {path.name}.sha256 beside it to verify it against; refusing to load the default model unverified"
+                f"{path}: no {path.name}.json or {path.name}.sha256 beside it to verify it against; refusing to load "
+                "the default model unverified"
             )
         log.warning("%s has no %s.json or %s.sha256: its integrity cannot be checked", path, path.name, path.name)
         return card
@@ -514,7 +522,8 @@ def verify_model_file(path: PathLike, *, required: bool = False) -> dict[str, An
     if isinstance(expected_size, int) and size != expected_size:
         what = "truncated or was replaced" if size < expected_size else "damaged or was replaced"
         raise ModelError(
-            f"{path}: {size:,} bytes where {path.name}.json records {expected_size:,}: the file is {what}; refusing to load"
+            f"{path}: {size:,} bytes where {path.name}.json records {expected_size:,}: the file is {what}; refusing "
+            "to load"
         )
     actual = file_sha256(path)
     if actual != recorded[0]:
@@ -568,7 +577,8 @@ def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel
     if not _is_npz(path):
         if card is not None and "format_version" in card:
             raise ModelError(
-                f"{path}: {version_problem(card['format_version'], card.get('relclf_version')) or 'not a relclf model file'}"
+                f"{path}: "
+                f"{version_problem(card['format_version'], card.get('relclf_version')) or 'not a relclf model file'}"
             )
         raise ModelError(
             f"{path}: not a relclf model file (relclf {__version__} reads its data-only .npz models; "
@@ -593,7 +603,7 @@ DEFAULT_MODEL_NAME = "relclf-biored.npz"
 
 
 def _bundled_model() -> Path:
-    """The path of DEFAULT_MODEL_NAME in the installed package relclf.models (the checkout's models/ if not installed)."""
+    """The path of DEFAULT_MODEL_NAME in the installed package relclf.models (in a checkout not installed: models/)."""
     try:
         return Path(str(resources.files("relclf.models") / DEFAULT_MODEL_NAME))
     except ModuleNotFoundError:  # a source tree put on sys.path without installing it
@@ -609,14 +619,14 @@ def default_model_path() -> Path:
 
 
 def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> RelationModel:
-    """Turn a model argument (None for the default, a path, a loaded model or a fitted estimator) into a :class:`RelationModel`."""
+    """A model argument (None: the default; a path, loaded model or fitted estimator) as a :class:`RelationModel`."""
     if isinstance(model, RelationModel):
         return model
     if isinstance(model, LoadedModel):
         return model.model
     if hasattr(model, "model_"):  # a fitted RelationExtractor (checked without importing scikit-learn)
-        return model.model_  # type: ignore[union-attr]
-    path = default_model_path() if model is None else Path(model)  # type: ignore[arg-type]
+        return model.model_  # type: ignore[union-attr]  # mypy's hasattr narrowing keeps None in the union
+    path = default_model_path() if model is None else Path(model)
     if model is None and not path.is_file():
         if "RELCLF_MODEL" in os.environ:
             raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")
@@ -711,9 +721,8 @@ def cross_validation_lines(found: Any) -> list[str]:
     )
     own = (found.get("labels") or {}).get("own_type_pairs") or {}
     parts.append(f"own labelers for {', '.join(own)}" if own else "one pooled labeler")
-    parts.append(
-        f"score {'probability related x label probability' if (found.get('rule') or {}).get('chosen') == 'detector_x_label' else 'probability related'}"
-    )
+    product = (found.get("rule") or {}).get("chosen") == "detector_x_label"
+    parts.append("score " + ("probability related x label probability" if product else "probability related"))
     parts.append(f"{(found.get('calibration') or {}).get('chosen', '?')} calibration")
     return [f"chosen by cross-validation: {'; '.join(parts)}"]
 

@@ -104,7 +104,7 @@ def predicted_documents(
 
 def _predict_chunk(
     model: RelationModel, chunk: Chunk, options: PredictOptions, lenient: bool
-) -> list[Document | Formatted | Repaired | InputError]:
+) -> list[Document | Formatted | Repaired[Document | Formatted] | InputError]:
     """A worker's task: parse ``chunk``, predict its valid documents, and return what the reader made
     of each of its documents, predicted documents (or their text) in place of the documents read."""
     items = parse_chunk(chunk, lenient=lenient)
@@ -115,7 +115,7 @@ def _predict_chunk(
             threshold=options.threshold,
         )
     )
-    done: list[Document | Formatted | Repaired | InputError] = []
+    done: list[Document | Formatted | Repaired[Document | Formatted] | InputError] = []
     for item in items:
         if isinstance(item, InputError):
             done.append(item)
@@ -124,8 +124,11 @@ def _predict_chunk(
         relations = combine_relations(
             document.relations, next(predicted), min_score=options.min_score, keep_existing=options.keep_existing
         )
-        result: Document | Formatted = document.with_relations(relations)
+        relabeled = document.with_relations(relations)
+        result: Document | Formatted = relabeled
         if options.render:
-            result = Formatted(document.pmid, document.line, format_document(result, with_scores=options.with_scores))
-        done.append(Repaired(result, item.dropped) if isinstance(item, Repaired) else result)  # type: ignore[arg-type]
+            result = Formatted(
+                document.pmid, document.line, format_document(relabeled, with_scores=options.with_scores)
+            )
+        done.append(Repaired(result, item.dropped) if isinstance(item, Repaired) else result)
     return done

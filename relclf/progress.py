@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _Bar(**options: Any) -> Any:  # noqa: N802 - used like the class it makes
+def _Bar(**options: Any) -> Any:  # capitalized: used like the class it makes
     """A tqdm bar; tqdm is imported here, when a bar is drawn, so runs without bars never load it."""
     from tqdm import tqdm
 
@@ -106,7 +106,7 @@ def byte_bar(*, enabled: bool, desc: str, total: int | None) -> Any:
     )
 
 
-def _width() -> dict:
+def _width() -> dict[str, Any]:
     """Follow the terminal's width; a terminal reporting 0 columns (a bare pty) gets 80."""
     try:
         columns = os.get_terminal_size(sys.stderr.fileno()).columns

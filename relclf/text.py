@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
@@ -171,11 +172,11 @@ class Vocabulary:
         """Ids in use, 0 included (so every id is below it)."""
         return len(self.words)
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {"words": self.words, "growing": self.growing}  # the caches are rebuilt
 
-    def __setstate__(self, state: dict) -> None:
-        self.__init__(state["words"][1:], growing=state["growing"])
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Vocabulary.__init__(self, state["words"][1:], growing=state["growing"])
 
     def id(self, word: str) -> int:
         """The id of ``word`` (0 when unknown and the vocabulary is frozen)."""
@@ -325,7 +326,13 @@ def encode_batch(documents: Sequence[Document], vocabulary: Vocabulary, *, offse
         Also compute each slot's character offsets (for explanations and pages; slower).
     """
     codes: list[int] = []
-    lengths, title_tokens, mention_outer, outer_codes, outer_flags, found_offsets = [], [], [], [], [], []
+    lengths: list[int] = []
+    title_tokens: list[int] = []
+    mention_outer: list[int] = []
+    outer_codes: list[int] = []
+    outer_flags: list[int] = []
+    # per document when offsets are asked for: its tokens with their offsets, anchors, outer mentions, first slot
+    found_offsets: list[tuple[list[tuple[str, int, int]], list[tuple[int, int]], list[int], int, Document]] = []
     n_outer = 0
     cache, code_of, type_id = vocabulary._tokens, vocabulary.token_code, vocabulary.type_id
     for document in documents:
@@ -341,8 +348,8 @@ def encode_batch(documents: Sequence[Document], vocabulary: Vocabulary, *, offse
             title, tokens = len(head), head + tail
         found = list(map(cache.get, tokens))  # the common case, at C speed
         if None in found:
-            found = [code if code is not None else code_of(token) for code, token in zip(found, tokens)]
-        codes.extend(found)
+            found = [code if code is not None else code_of(token) for code, token in zip(found, tokens, strict=True)]
+        codes.extend(cast(list[int], found))  # no None is left
         lengths.append(len(tokens))
         title_tokens.append(title)
         mentions = document.mentions
@@ -432,7 +439,7 @@ def _original_offsets(
     ends = np.array([e for _, _, e in matches], dtype=np.int64)
     piece = np.searchsorted(at, starts, side="right") - 1
     starts, ends = starts + shift[piece], ends + shift[piece]
-    for slot, index in zip(slot_of_outer, outer):
+    for slot, index in zip(slot_of_outer, outer, strict=True):
         starts[slot], ends[slot] = document.mentions[index].start, document.mentions[index].end
     return starts, ends
 
@@ -475,7 +482,8 @@ def tokenize(document: Document) -> Tokens:
     Examples
     --------
     >>> from relclf.document import Document, Mention
-    >>> doc = Document("1", "Title.", "Levels rose. Ösophagus cancer grew. Then it fell.", (Mention(30, 36, "cancer", "Disease", "D1"),))
+    >>> doc = Document("1", "Title.", "Levels rose. Ösophagus cancer grew. Then it fell.",
+    ...                (Mention(30, 36, "cancer", "Disease", "D1"),))
     >>> tokens = tokenize(doc)
     >>> tokens.words[:8], tokens.n_sentences
     (['title', '.', 'levels', 'rose', '.', 'ösophagus', '@Disease@', 'grew'], 4)
@@ -484,10 +492,11 @@ def tokenize(document: Document) -> Tokens:
     """
     vocabulary = Vocabulary(growing=True)
     encoded = encode(document, vocabulary, offsets=True)
+    assert encoded.starts is not None and encoded.ends is not None, "encoded with offsets"
     return Tokens(
         [vocabulary.words[i] for i in encoded.words],
-        encoded.starts.tolist(),  # type: ignore[union-attr]
-        encoded.ends.tolist(),  # type: ignore[union-attr]
+        encoded.starts.tolist(),
+        encoded.ends.tolist(),
         encoded.sentence.tolist(),
         tuple(int(s) for s in encoded.mention_slots),
         encoded.n_sentences,

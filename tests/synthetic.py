@@ -24,7 +24,7 @@ def synthetic_document(pmid: str, rng: random.Random, *, with_novelty: bool = Tr
     relations: list[tuple[str, str, str, str]] = []
     chems = rng.sample(CHEMICALS, 3)
     targets = rng.sample(DISEASES, 2) + rng.sample(GENES, 1)
-    for i, (chem, target) in enumerate(zip(chems, targets)):
+    for i, (chem, target) in enumerate(zip(chems, targets, strict=True)):
         ttype = "Disease" if target in DISEASES else "Gene"
         label = rng.choice(sorted(CUES))
         related = i < 2

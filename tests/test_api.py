@@ -1,4 +1,4 @@
-"""The Python API the CLI calls: one-call functions on paths and documents; many-file prediction and streaming evaluation."""
+"""The Python API the CLI calls: one-call functions on paths and documents, many-file prediction, streamed scoring."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_streaming_evaluate_equals_scoring_the_whole_corpus(model, inputs):
     low = list(model.predict_documents(hidden, threshold=0.1))
     scored = [
         (r.score, (r.pair, r.label) in {(g.pair, g.label) for g in d.relations})
-        for d, p in zip(gold, low)
+        for d, p in zip(gold, low, strict=True)
         for r in p.relations
     ]
     assert streamed.calibration.pairs == len(scored)
@@ -193,7 +193,8 @@ def test_the_card_records_the_training_documents_and_evaluate_warns_about_them(s
     assert api.training_digests(saved["model"]) == frozenset(card["training_documents"])
     api.evaluate(saved["train"], saved["model"])
     assert warnings_of(caplog) == [
-        f"{saved['train']}: 30 of its 30 documents were in the model's training data: these scores overstate how it does on new text"
+        f"{saved['train']}: 30 of its 30 documents were in the model's training data: these scores overstate how it "
+        "does on new text"
     ]
     caplog.clear()
     api.evaluate(saved["other"], saved["model"])
@@ -215,7 +216,8 @@ def test_gold_without_relations_and_files_without_shared_documents_warn(saved, c
     caplog.clear()
     api.score_files(saved["other"], saved["train"], training_documents=api.training_digests(saved["model"]))
     assert warnings_of(caplog) == [
-        f"{saved['other']} and {saved['train']} share no document (by ID): every gold relation counts as missed; are they the same documents?"
+        f"{saved['other']} and {saved['train']} share no document (by ID): every gold relation counts as missed; are "
+        "they the same documents?"
     ]
     caplog.clear()
     api.score_files(saved["train"], saved["train"], training_documents=api.training_digests(saved["model"]))
@@ -294,7 +296,8 @@ def test_a_directory_gives_its_document_files_and_names_the_others(saved, tmp_pa
     assert [(r.output.name, r.documents) for r in results] == [("part-0001.pubtator", 3), ("part-0002.pubtator.gz", 2)]
     assert gzip.decompress((tmp_path / "out" / "part-0002.pubtator.gz").read_bytes()).count(b"|t|") == 2
     assert warnings_of(caplog) == [
-        f"{dump}: skipped 3 file(s) that hold no documents: README (not PubTator or BioC), empty.txt (empty), part-0001.pubtator.md5 (not PubTator or BioC)"
+        f"{dump}: skipped 3 file(s) that hold no documents: README (not PubTator or BioC), empty.txt (empty), "
+        "part-0001.pubtator.md5 (not PubTator or BioC)"
     ]
     assert [d.pmid for d in api.read_corpus([dump])][:1] == ["100"]  # train reads directories the same way
 

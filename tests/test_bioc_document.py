@@ -121,7 +121,8 @@ def test_a_bad_relation_names_the_line_of_its_element():
         bioc_to_document(converted, where=where)
     assert (
         str(info.value)
-        == "c.xml:21: document 1 of the collection: relation names ID 'D404', which no mention of document '200' carries"
+        == "c.xml:21: document 1 of the collection: relation names ID 'D404', which no mention of document '200' "
+        "carries"
     )
 
 

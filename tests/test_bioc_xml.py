@@ -50,7 +50,8 @@ BIORED_XML = """<?xml version='1.0' encoding='UTF-8'?>
 </passage>
 <passage><infon key="type">abstract</infon><offset>20</offset><text>Aspirin
 helps.</text></passage>
-<relation id="R0"><infon key="entity1">D001241</infon><infon key="entity2">D009369</infon><infon key="novel">Novel</infon><infon key="type">Negative_Correlation</infon></relation>
+<relation id="R0"><infon key="entity1">D001241</infon><infon key="entity2">D009369</infon>
+<infon key="novel">Novel</infon><infon key="type">Negative_Correlation</infon></relation>
 </document>
 </collection>
 """
@@ -73,7 +74,10 @@ def test_xml_reader_streams(tmp_path):
 
 
 def test_mentions_out_of_passage_order_come_back_in_order_and_errors_name_their_element():
-    text = "100|t|Aspirin and cancer.\n100|a|Aspirin helps.\n100\t20\t27\tAspirin\tChemical\tD1\n100\t0\t7\tAspirin\tChemical\tD1\n"
+    text = (
+        "100|t|Aspirin and cancer.\n100|a|Aspirin "
+        "helps.\n100\t20\t27\tAspirin\tChemical\tD1\n100\t0\t7\tAspirin\tChemical\tD1\n"
+    )
     documents = parse(text)
     xml = (
         to_xml(documents)
@@ -128,7 +132,8 @@ def test_xml_relation_with_unknown_id_names_its_line():
             id="no-id",
         ),
         pytest.param(
-            b"<collection><document><id>1</id><passage><offset>0</offset><text>a\xff</text></passage></document></collection>",
+            b"<collection><document><id>1</id><passage><offset>0</offset>"
+            b"<text>a\xff</text></passage></document></collection>",
             1,
             "not well-formed",
             id="bad-utf8",

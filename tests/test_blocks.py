@@ -69,7 +69,7 @@ def test_ngram_text_reads_back_every_code():
     words = ["", "a", "b", "c", "d"]
     sequences = Ragged(np.array([1, 2, 3, 4, 2, 1]), np.array([0, 4, 6]))
     rows, codes = ngram_codes(sequences, 3, len(words))
-    spelled = sorted(zip(rows.tolist(), (ngram_text(int(c), words) for c in codes)))
+    spelled = sorted(zip(rows.tolist(), (ngram_text(int(c), words) for c in codes), strict=True))
     assert spelled == sorted(
         [(0, g) for g in ("a", "b", "c", "d", "a b", "b c", "c d", "a b c", "b c d")]
         + [(1, g) for g in ("b", "a", "b a")]

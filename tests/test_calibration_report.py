@@ -1,4 +1,4 @@
-"""The calibration report of an evaluation: calibration error and precision and recall at cut-offs, on hand-made documents."""
+"""The calibration report of an evaluation (calibration error, precision and recall by cut-off), hand-made documents."""
 
 from __future__ import annotations
 

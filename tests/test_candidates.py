@@ -6,6 +6,7 @@ import itertools
 import logging
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from conftest import DOC_300, NEEDS_TRAIN_DEV, parse_one
@@ -16,6 +17,7 @@ from relclf.extract.candidates import (
     composites_are_split,
     document_entities,
     generate_candidates,
+    pair_indices,
     related_type_pairs,
     type_pair,
 )
@@ -192,6 +194,14 @@ def test_max_pairs_keeps_the_pairs_whose_mentions_are_closest(doc_400, caplog):
         assert generate_candidates(doc_400, max_pairs=10) == everything
     assert caplog.records == []  # nothing dropped, nothing said
     assert generate_candidates(doc_400, max_pairs=0) == []
+
+
+def test_a_cap_needs_the_mention_offsets_to_choose_by():
+    entity_doc, kinds, first = np.zeros(3, dtype=np.int64), ["Gene", "Gene", "Disease"], np.array([0, 5, 9])
+    a, b = pair_indices(entity_doc, kinds, first, ["1", "2", "D1"], max_pairs=1, starts=lambda e: [int(first[e])])
+    assert len(a) == len(b) == 1
+    with pytest.raises(ValueError, match="max_pairs needs starts"):
+        pair_indices(entity_doc, kinds, first, ["1", "2", "D1"], max_pairs=1)
 
 
 # --- learning type pairs and composite handling -------------------------------------------------

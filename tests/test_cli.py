@@ -710,7 +710,8 @@ def test_exit_statuses_are_documented_and_kept(tiny, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].endswith("out.pubtator: cannot write: No such file or directory")
     assert err[1] == (
-        f"relclf: error: {tiny['input']}:0: is the input {tiny['input']}; writing it would destroy that input: choose another output"
+        f"relclf: error: {tiny['input']}:0: is the input {tiny['input']}; writing it would destroy that input: choose "
+        "another output"
     )
 
 
@@ -840,7 +841,8 @@ def test_min_precision_over_several_inputs_chooses_and_says_the_threshold_once(s
     assert chosen.returncode == 0, chosen.stderr
     assert (
         chosen.stderr
-        == f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+        == f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
+        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
     )
     fixed = run_cli(
         "predict", *inputs, *model, "--threshold", str(point.threshold), "--output-dir", str(tmp_path / "b")

@@ -68,7 +68,8 @@ def test_good_archive_is_verified_unpacked_and_paths_printed(server, tmp_path, c
     assert out[2:4] == [str(dest / "biored" / "Dev.PubTator"), str(dest / "biored" / "Train.PubTator")]
     assert (
         out[4]
-        == f"train with: relclf train {dest / 'biored' / 'Train.PubTator'} --dev {dest / 'biored' / 'Dev.PubTator'} -o biored.npz"
+        == f"train with: relclf train {dest / 'biored' / 'Train.PubTator'} --dev {dest / 'biored' / 'Dev.PubTator'} "
+        "-o biored.npz"
     )
     assert (dest / "biored" / "Train.PubTator").read_text() == TRAIN
     assert sorted(p.name for p in dest.rglob("*")) == ["Dev.PubTator", "Train.PubTator", "biored"]  # nothing else kept

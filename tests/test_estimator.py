@@ -354,7 +354,7 @@ def test_the_pair_cap_defaults_to_the_one_the_command_line_uses_and_reaches_trai
     kept = [capped.candidates(d) for d in docs]
     assert [len(pairs) for pairs in kept] == [3] * len(docs) and capped.model_.max_pairs_per_doc == 3
     assert capped.n_training_candidates_ == 3 * len(docs)
-    covered = sum(c.key in {r.pair for r in d.relations} for d, pairs in zip(docs, kept) for c in pairs)
+    covered = sum(c.key in {r.pair for r in d.relations} for d, pairs in zip(docs, kept, strict=True) for c in pairs)
     assert capped.n_unreachable_ == sum(len(d.relations) for d in docs) - covered
 
 

@@ -53,7 +53,7 @@ def _private(name: str) -> bool:
 
 
 def _is_public(module: ModuleType, name: str) -> bool:
-    """Whether ``module.name`` is public: listed in the module's __all__, a public submodule, or a dunder (``__file__``)."""
+    """Whether ``module.name`` is public: in the module's __all__, a public submodule, or a dunder (``__file__``)."""
     if _private(name):
         return False
     if name.startswith("__") and name.endswith("__"):
@@ -234,15 +234,17 @@ def test_stamps_put_the_record_in_markdown_and_json() -> None:
         "machine": "AMD EPYC, 2 cores",
     }
     line = (
-        "Made by: `python experiments/x.py --runs 3`; commit: `0123456789ab` with uncommitted changes; date: 2026-12-01 10:00 UTC; "
-        "versions: relclf 0.2.0, scikit-learn 1.9.1, numpy 2.0.0, scipy 1.14.0, Python 3.11.7; machine: AMD EPYC, 2 cores."
+        "Made by: `python experiments/x.py --runs 3`; commit: `0123456789ab` with uncommitted changes; date: "
+        "2026-12-01 10:00 UTC; versions: relclf 0.2.0, scikit-learn 1.9.1, numpy 2.0.0, scipy 1.14.0, Python 3.11.7; "
+        "machine: AMD EPYC, 2 cores."
     )
     assert machine.stamp_markdown("# Title\n\nBody.\n", record) == f"# Title\n\n{line}\n\nBody.\n"
     stamped = machine.stamp_json({"rows": [1, 2]}, record)
     assert list(stamped) == ["provenance", "rows"] and stamped["provenance"] == record and stamped["rows"] == [1, 2]
     legacy = {"command": "python experiments/x.py", "commit": "unknown", "note": "before provenance stamping"}
     assert machine.provenance_markdown(legacy) == (
-        "Made by: `python experiments/x.py`; commit: unknown (before provenance stamping); date: unknown; versions: unknown; machine: unknown."
+        "Made by: `python experiments/x.py`; commit: unknown (before provenance stamping); date: unknown; versions: "
+        "unknown; machine: unknown."
     )
 
 

@@ -164,7 +164,7 @@ def test_three_labels_one_vs_rest_contributions_add_up(document):
     row = X[next(i for i, c in enumerate(candidates) if c.key == gold.pair)]
     values = {
         str(label): est.decision_function(row)[0]
-        for label, est in zip(model.labeler_.classes_, model.labeler_.estimators_)
+        for label, est in zip(model.labeler_.classes_, model.labeler_.estimators_, strict=True)
     }
     assert explanation.label == max(values, key=values.get)
     assert explanation.labeler.total == pytest.approx(values[explanation.label], abs=1e-4)

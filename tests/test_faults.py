@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def relclf_limited(*args: str, limit_file_size: int) -> subprocess.CompletedProc
     return run_relclf(*args, preexec_fn=_file_size_limit(limit_file_size))
 
 
-def _file_size_limit(size: int):  # noqa: ANN202
+def _file_size_limit(size: int) -> Callable[[], None]:
     def apply() -> None:
         # writes past the limit fail with EFBIG, like a disk that fills up (SIGXFSZ would kill instead)
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -173,7 +174,8 @@ def test_damaged_model(setup, out_dir):
 
 @pytest.mark.skipif(
     IS_ROOT,
-    reason="running as root: file permissions do not stop root from writing (test_read_only_file_system_as_output_directory uses a read-only mount instead)",
+    reason="running as root: file permissions do not stop root from writing "
+    "(test_read_only_file_system_as_output_directory uses a read-only mount instead)",
 )
 def test_read_only_output_directory(setup, out_dir):
     out_dir.chmod(0o500)
@@ -548,6 +550,9 @@ def test_a_closed_stdout_ends_the_run_quietly_and_stops_the_workers(setup, tmp_p
 def test_head_in_a_shell_pipeline(setup, tmp_path):
     big = tmp_path / "big.pubtator"
     big.write_text(synthetic_corpus(1500, seed=3, start=5000))
-    script = f'"{sys.executable}" -m relclf predict "{big}" -m "{setup["model"]}" | head -2; echo "status ${{PIPESTATUS[0]}}"'
+    script = (
+        f'"{sys.executable}" -m relclf predict "{big}" -m "{setup["model"]}" | head -2; echo "status '
+        '${PIPESTATUS[0]}"'
+    )
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines()[2] == "status 141" and done.stderr == ""

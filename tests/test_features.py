@@ -29,13 +29,13 @@ class View:
         self.type_pair = type_pairs[pairs.type_pair[index]]
         between = batch.between
         self.between = " ".join(words[i] for i in between.values[between.offsets[index] : between.offsets[index + 1]])
-        self.shared = tuple(s for p, s in zip(*batch.shared) if p == index)
-        self.far = tuple(s for p, s in zip(*batch.far) if p == index)
+        self.shared = tuple(s for p, s in zip(*batch.shared, strict=True) if p == index)
+        self.far = tuple(s for p, s in zip(*batch.far, strict=True) if p == index)
         self.signals = {
             name: signal_name(int(code), type_pairs)[len(name) + 1 :]
-            for name, code in zip(CATEGORICAL, batch.categorical[index])
+            for name, code in zip(CATEGORICAL, batch.categorical[index], strict=True)
         }
-        self.signals |= dict(zip(NUMERIC, batch.numeric[index].tolist()))
+        self.signals |= dict(zip(NUMERIC, batch.numeric[index].tolist(), strict=True))
         self.cue_pattern = cue_name(int(batch.cue_pattern[index]), type_pairs)
         self.cue_shares = batch.cue_shares[index].tolist()
         names = batch.names
@@ -115,7 +115,7 @@ def test_digits_read_zero_and_words_are_lower_cased(batch_400):
     assert pair_of(found, "D001241", "10090").between == "@A@ inhibits @Gene@ via @Gene@ in 0 @B@ |"
     sentences = [
         " ".join(vocabulary.words[i] for i in batch.sentences.values[a:b])
-        for a, b in zip(batch.sentences.offsets[:-1], batch.sentences.offsets[1:])
+        for a, b in zip(batch.sentences.offsets[:-1], batch.sentences.offsets[1:], strict=True)
     ]
     assert sentences[1] == "@Chemical@ inhibits @Gene@ via @Gene@ in 0 @Species@ ."
     assert sentences[2] == "later , @Disease@ was seen ."

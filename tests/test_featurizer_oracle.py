@@ -102,9 +102,9 @@ def batches(draw) -> tuple[list[Document], list[str], bool]:
 def _rows(field: Ragged | np.ndarray | tuple[np.ndarray, np.ndarray]) -> list:
     """A field as one plain list per unit (a Ragged's sequences, an array's rows, a link array's pairs)."""
     if isinstance(field, Ragged):
-        return [field.values[x:y].tolist() for x, y in zip(field.offsets[:-1], field.offsets[1:])]
+        return [field.values[x:y].tolist() for x, y in zip(field.offsets[:-1], field.offsets[1:], strict=True)]
     if isinstance(field, tuple):
-        return list(zip(*(x.tolist() for x in field)))
+        return list(zip(*(x.tolist() for x in field), strict=True))
     return field.tolist()
 
 
@@ -132,17 +132,17 @@ def assert_same_batch(ours: FeatureBatch, oracle: FeatureBatch, documents: list[
     assert ours.pairs.identifiers == pairs.identifiers, "pairs.identifiers"
     for name in ("between", "sentences", "shared", "far", "windows", "names", "documents", "cue_pattern", "cue_shares"):
         mine, theirs = _rows(getattr(ours, name)), _rows(getattr(oracle, name))
-        for k, (x, y) in enumerate(zip(mine, theirs)):
+        for k, (x, y) in enumerate(zip(mine, theirs, strict=True)):
             assert x == y, f"{name}, {unit(name, k)}: vectorized {spelled(name, x)!r}, oracle {spelled(name, y)!r}"
         assert len(mine) == len(theirs), f"{name}: {len(mine)} units, the oracle {len(theirs)}"
-    for k, (x, y) in enumerate(zip(_rows(ours.categorical), _rows(oracle.categorical))):
-        for code, other, signal in zip(x, y, CATEGORICAL):
+    for k, (x, y) in enumerate(zip(_rows(ours.categorical), _rows(oracle.categorical), strict=True)):
+        for code, other, signal in zip(x, y, CATEGORICAL, strict=True):
             assert code == other, (
                 f"categorical {signal}, {unit('categorical', k)}: vectorized {code:#x}, oracle {other:#x}"
             )
     assert ours.categorical.shape == oracle.categorical.shape, "categorical"
     assert ours.numeric.shape == oracle.numeric.shape, "numeric"
-    for k, (x, y) in enumerate(zip(ours.numeric, oracle.numeric)):
+    for k, (x, y) in enumerate(zip(ours.numeric, oracle.numeric, strict=True)):
         np.testing.assert_allclose(x, y, rtol=1e-13, atol=0, err_msg=f"numeric {NUMERIC}, {unit('numeric', k)}")
 
 

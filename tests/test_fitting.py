@@ -207,7 +207,7 @@ def test_grouped_folds_keep_groups_whole_and_match_group_k_fold_of_scikit_learn_
     assert max(sizes) - min(sizes) <= np.bincount(np.unique(groups, return_inverse=True)[1]).max()
     if tuple(int(p) for p in sklearn.__version__.split(".")[:2]) >= (1, 9):  # the assignment relclf keeps
         expected = list(GroupKFold(5).split(np.zeros(len(groups)), groups=groups))
-        assert all((test == want).all() for (_, test), (_, want) in zip(folds, expected))
+        assert all((test == want).all() for (_, test), (_, want) in zip(folds, expected, strict=True))
 
 
 def test_grouped_folds_refuse_more_folds_than_groups():

@@ -24,6 +24,7 @@ import io
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,7 @@ from relclf.io.formats import read_documents, write_documents
 
 # Document 1: 7 lines, then a blank line; the bad document therefore starts at line 9.
 GOOD_FIRST = (
-    "1|t|Aspirin and cancer.\n"
-    "1|a|Aspirin prevents cancer.\n"
+    "1|t|Aspirin and cancer.\n1|a|Aspirin prevents cancer.\n"
     "1\t0\t7\tAspirin\tChemical\tD001241\n"
     "1\t12\t18\tcancer\tDisease\tD009369\n"
     "1\t20\t27\tAspirin\tChemical\tD001241\n"
@@ -227,7 +227,8 @@ def test_empty_inputs(tmp_path, data, message):
 
 BIOC_NOT_WELL_FORMED = {
     "bioc-xml": (
-        b"<?xml version='1.0'?>\n<collection>\n<document><id>1</id>\n<passage><offset>0</offset>\n</document>\n</collection>\n",
+        b"<?xml "
+        b"version='1.0'?>\n<collection>\n<document><id>1</id>\n<passage><offset>0</offset>\n</document>\n</collection>\n",
         5,
         "not well-formed BioC XML",
     ),
@@ -270,8 +271,10 @@ def entity_document(pmid: str, n: int) -> str:
 
 VALID_UNUSUAL = {
     "no mentions": "4|t|Nothing annotated.\n4|a|Really nothing.\n",
-    "one entity": "5|t|TP53 and TP53.\n5|a|Again TP53.\n5\t0\t4\tTP53\tGene\t7157\n5\t9\t13\tTP53\tGene\t7157\n5\t21\t25\tTP53\tGene\t7157\n",
-    "seventh column (BC5CDR composite)": "6|t|Visual and auditory loss.\n6|a|x\n6\t0\t24\tVisual and auditory loss\tDisease\tD1|D2\tvisual loss|auditory loss\n",
+    "one entity": "5|t|TP53 and TP53.\n5|a|Again "
+    "TP53.\n5\t0\t4\tTP53\tGene\t7157\n5\t9\t13\tTP53\tGene\t7157\n5\t21\t25\tTP53\tGene\t7157\n",
+    "seventh column (BC5CDR composite)": "6|t|Visual and auditory loss.\n6|a|x\n6\t0\t24\tVisual and auditory "
+    "loss\tDisease\tD1|D2\tvisual loss|auditory loss\n",
     "empty title and abstract": "7|t|\n7|a|\n",
     "1,000 entities": entity_document("8", 1000),
     "10 MB abstract": "9|t|Long.\n9|a|" + "word " * (TEN_MB // 5) + "end\n9\t0\t4\tLong\tDisease\tD2\n",
@@ -345,7 +348,7 @@ def test_cli_empty_file(tmp_path, model):
 
 
 def test_cli_skip_invalid_over_the_whole_corpus(tmp_path, model):
-    """Every invalid document of the corpus in one file, between valid and unusual ones: all valid ones predicted, in order."""
+    """The corpus's invalid documents in one file, among valid and unusual ones: the valid ones predicted in order."""
     parts, expected_errors, valid = [as_bytes(GOOD_FIRST)], [], ["1"]
     line = GOOD_FIRST.count("\n") + 2
     for k, (_name, (text, relative, _message, scope)) in enumerate(INVALID_DOCUMENTS.items()):
@@ -378,7 +381,8 @@ def test_cli_skip_invalid_over_the_whole_corpus(tmp_path, model):
     assert all(w.startswith(f"relclf: warning: {source}:") for w in warnings)
     counts = {scope: sum(s == scope for _, s in expected_errors) for scope in ("document", "mention", "relation")}
     assert out.stderr.splitlines()[-1] == (
-        f"relclf: skipped {counts['document']} invalid document(s), {counts['mention']} invalid mention(s), {counts['relation']} invalid relation(s)"
+        f"relclf: skipped {counts['document']} invalid document(s), {counts['mention']} invalid mention(s), "
+        f"{counts['relation']} invalid relation(s)"
     )
     written = list(read_documents(target))
     assert [d.pmid for d in written] == valid
@@ -440,7 +444,9 @@ def bioc_xml(old: str, new: str) -> bytes:
     return data.replace(old, new, 1).encode()
 
 
-def _set(path: str, value):  # noqa: ANN202 - a change for bioc_lines: set a nested key ("passages.1.offset")
+def _set(path: str, value: object) -> Callable[[dict], None]:
+    """A change for bioc_lines: set a nested key (``"passages.1.offset"``)."""
+
     def change(document: dict) -> None:
         *parents, key = path.split(".")
         target = document
@@ -451,7 +457,8 @@ def _set(path: str, value):  # noqa: ANN202 - a change for bioc_lines: set a nes
     return change
 
 
-def _gzip(damage) -> bytes:  # noqa: ANN001 - damages compressed bytes
+def _gzip(damage: Callable[[bytes], bytes]) -> bytes:
+    """A gzip file of many lines, damaged by ``damage``."""
     text = "".join(template(str(k)) + "\n" for k in range(1, 3000)).encode()
     return damage(gzip.compress(text, mtime=0))
 

@@ -254,8 +254,8 @@ def test_accumulator_fed_document_by_document_equals_score_documents(scores):
 def test_accumulator_add_all_zips_streams_and_checks_their_order():
     gold = [doc("1", R("Bind", "a", "b")), doc("2", R("Bind", "c", "d"))]
     predicted = [doc("1", R("Bind", "a", "b")), doc("2")]
-    scores = ScoreAccumulator().add_all(zip(gold, predicted)).scores()
+    scores = ScoreAccumulator().add_all(zip(gold, predicted, strict=True)).scores()
     assert scores.levels["type"] == Counts(tp=1, fp=0, fn=1)
     assert scores.documents == 2
     with pytest.raises(ValueError, match="document 2 was predicted where 1 was expected"):
-        ScoreAccumulator().add_all(zip(gold, reversed(predicted)))
+        ScoreAccumulator().add_all(zip(gold, reversed(predicted), strict=True))

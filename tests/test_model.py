@@ -129,7 +129,7 @@ def test_classify_novelty_is_none_without_a_novelty_stage_and_constant_with_one_
 def test_the_novelty_of_the_synthetic_cues(model, test_docs):
     """``We found that`` states a novel finding, ``It is known that`` a known one (tests/synthetic.py)."""
     right = 0
-    for gold, predicted in zip(test_docs, model.predict(_hidden(test_docs))):
+    for gold, predicted in zip(test_docs, model.predict(_hidden(test_docs)), strict=True):
         truth = {r.pair: r.novelty for r in gold.relations}
         found = [r for r in predicted if r.pair in truth]
         assert [r.novelty for r in found] == [truth[r.pair] for r in found]

@@ -21,7 +21,18 @@ from relclf.api import DEFAULT_MODEL_NAME
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "36727001.pubtator"
 # what a checkout holds besides the source: never copied into the build
-NOT_SOURCE = {".git", ".venv", "build", "dist", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", "tmp"}
+NOT_SOURCE = {
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+    ".mypy_cache",
+    "tmp",
+}
 
 
 def _pip(*args: str, cwd: Path | None = None) -> None:

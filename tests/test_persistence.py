@@ -346,7 +346,7 @@ def test_a_card_larger_than_any_model_card_is_not_read(saved, tmp_path, monkeypa
 
 
 def test_every_stage_survives_the_round_trip(synthetic_train, tmp_path):
-    """A model with a context stage, labelers per type pair, an isotonic map and a precision curve saves and loads whole."""
+    """A model with a context stage, labelers per type pair, isotonic map and precision curve saves and loads whole."""
     docs = list(read_pubtator(synthetic_train))
     model = RelationExtractor(
         vectorizer=PairVectorizer(min_df=1),

@@ -31,7 +31,7 @@ def expected(model, path, options: PredictOptions) -> list:
         d.with_relations(
             combine_relations(d.relations, p, min_score=options.min_score, keep_existing=options.keep_existing)
         )
-        for d, p in zip(documents, predicted)
+        for d, p in zip(documents, predicted, strict=True)
     ]
     if options.render:
         return [Formatted(d.pmid, d.line, format_document(d, with_scores=options.with_scores)) for d in combined]

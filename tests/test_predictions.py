@@ -48,7 +48,7 @@ def test_predict_with_existing_keeps_order_documents_and_existing_relations(mode
     kept = list(predict_with_existing(model.predict_documents, documents, keep_existing=True))
     assert [d.pmid for d in kept] == [d.pmid for d in documents]
     assert kept[1] == empty
-    for original, predicted, combined in zip(documents, plain, kept):
+    for original, predicted, combined in zip(documents, plain, kept, strict=True):
         assert combined.mentions == original.mentions
         assert combined.relations[: len(original.relations)] == original.relations
         assert combined.relations[len(original.relations) :] == tuple(

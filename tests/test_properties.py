@@ -89,7 +89,9 @@ def test_bioc_xml_round_trip(docs):
 @given(corpora, st.lists(st.floats(0, 1), min_size=3, max_size=3))
 def test_bioc_json_round_trip_with_scores(docs, scores):
     scored = [
-        d.with_relations([Relation(r.label, r.id1, r.id2, r.novelty, s) for r, s in zip(d.relations, scores)])
+        d.with_relations(
+            [Relation(r.label, r.id1, r.id2, r.novelty, s) for r, s in zip(d.relations, scores, strict=False)]
+        )
         for d in docs
     ]
     buffer = io.StringIO()

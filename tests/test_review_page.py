@@ -68,7 +68,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, Path]:
-    """The pages the tests open: the bundled example predicted by the CLI, a scored corpus, a hostile document, many documents."""
+    """The pages the tests open: the bundled example predicted by the CLI, a scored corpus, a hostile document, many."""
     folder = tmp_path_factory.mktemp("pages")
     paths = {name: folder / f"{name}.html" for name in ("example", "scored", "rescored", "hostile", "many")}
     assert cli.main(["predict", str(EXAMPLE), "-o", str(paths["example"])]) == 0
@@ -132,7 +132,9 @@ def mention_texts(page, article: str) -> dict[int, str]:
             article,
             """article => {
                 const texts = {};
-                for (const span of article.querySelectorAll('.m')) for (const m of span.dataset.m.split(' ')) texts[m] = (texts[m] || '') + span.textContent;
+                for (const span of article.querySelectorAll('.m')) {
+                    for (const m of span.dataset.m.split(' ')) texts[m] = (texts[m] || '') + span.textContent;
+                }
                 return texts;
             }""",
         ).items()
@@ -171,9 +173,11 @@ def test_the_example_page_shows_the_text_every_mention_and_the_predicted_relatio
     rows = [line.split("\t") for line in (tmp_path / "predicted.tsv").read_text().splitlines()[1:]]
     cells = page.eval_on_selector_all(
         f"{article} tr.rel",
-        "rows => rows.map(r => [r.querySelector('td:nth-child(1) .ename').textContent, r.querySelector('td:nth-child(1) .eid').textContent,"
+        "rows => rows.map(r => [r.querySelector('td:nth-child(1) .ename').textContent, "
+        "r.querySelector('td:nth-child(1) .eid').textContent,"
         " r.querySelector('td:nth-child(2) .ename').textContent, r.querySelector('td:nth-child(2) .eid').textContent,"
-        " r.querySelector('.label').textContent, r.querySelector('.novelty').textContent, r.querySelector('.score').textContent])",
+        " r.querySelector('.label').textContent, r.querySelector('.novelty').textContent, "
+        "r.querySelector('.score').textContent])",
     )
     assert cells == [[r[3], r[1], r[6], r[4], r[7], f"novelty: {r[9]}", f"{float(r[8]):.3f}"] for r in rows]
     assert len(cells) == 3
@@ -296,7 +300,10 @@ def test_filters_by_label_type_pair_novelty_score_and_text(browsing, pages):
 
 def test_sort_by_score_orders_documents_and_their_relations(browsing, pages):
     page = browsing.open(pages["scored"])
-    scores = {key: r.score for key, r in zip(_expected(lambda p, r: True), [r for rs in SCORED.values() for r in rs])}
+    scores = {
+        key: r.score
+        for key, r in zip(_expected(lambda p, r: True), [r for rs in SCORED.values() for r in rs], strict=True)
+    }
 
     def by_document(keys: list[str], reverse: bool) -> list[str]:
         groups: dict[str, list[str]] = {}
@@ -348,7 +355,7 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
     name, text = _download(page, "#export-pubtator")
     assert name == "scored.accepted.pubtator"
     expected_lines = []
-    for key, relation in zip(accepted, chosen):
+    for key, relation in zip(accepted, chosen, strict=True):
         document = documents[int(key.split(":")[0])]
         expected_lines += format_document(document.with_relations([relation])).splitlines()[
             2 + len(document.mentions) : 3 + len(document.mentions)
@@ -357,7 +364,9 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
     name, text = _download(page, "#export-tsv")
     assert name == "scored.accepted.tsv"
     buffer = io.StringIO()
-    write_tsv([documents[int(k.split(":")[0])].with_relations([r]) for k, r in zip(accepted, chosen)], buffer)
+    write_tsv(
+        [documents[int(k.split(":")[0])].with_relations([r]) for k, r in zip(accepted, chosen, strict=True)], buffer
+    )
     assert text == buffer.getvalue()
     name, text = _download(page, "#export-decisions")
     assert [line.rsplit("\t", 1)[1] for line in text.splitlines()] == [

@@ -19,8 +19,11 @@ CHEMICAL_DISEASE = "Chemical|Disease"
 
 def _answers(data) -> dict[frozenset[str], tuple[str, str | None]]:
     ids = data.batch.pairs.identifiers
-    pairs = zip(data.batch.pairs.a.tolist(), data.batch.pairs.b.tolist())
-    return {frozenset((ids[a], ids[b])): (label, n) for (a, b), label, n in zip(pairs, data.labels, data.novelty)}
+    pairs = zip(data.batch.pairs.a.tolist(), data.batch.pairs.b.tolist(), strict=True)
+    return {
+        frozenset((ids[a], ids[b])): (label, n)
+        for (a, b), label, n in zip(pairs, data.labels, data.novelty, strict=True)
+    }
 
 
 def test_every_candidate_gets_its_gold_label_and_novelty_or_the_negative_label():

@@ -31,7 +31,7 @@ def same_matrix(x, y) -> bool:
 def test_ngram_codes_stay_inside_each_sequence_and_skip_unknown_words():
     sequences = Ragged(np.array([1, 2, 3, 0, 4, 5]), np.array([0, 3, 6]))
     rows, codes = ngram_codes(sequences, 3, 10)
-    grams = sorted(zip(rows.tolist(), codes.tolist()))
+    grams = sorted(zip(rows.tolist(), codes.tolist(), strict=True))
     assert (0, 10 + 1 * 10 + 2) in grams and (0, 110 + (1 * 10 + 2) * 10 + 3) in grams  # "1 2" and "1 2 3"
     assert (1, 10 + 4 * 10 + 5) in grams  # "4 5"
     assert not any(

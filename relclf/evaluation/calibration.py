@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class Cutoff:
 
 @dataclass(frozen=True)
 class CalibrationReport:
-    """The calibration error of the scores ``>= low`` (``pairs`` of them), its bins, and precision and recall at cut-offs."""
+    """The calibration error of the ``pairs`` scores ``>= low``, its bins, and precision and recall at cut-offs."""
 
     ece: float
     pairs: int
@@ -46,7 +47,7 @@ class CalibrationReport:
     bins: tuple[ReliabilityBin, ...]
     cutoffs: tuple[Cutoff, ...]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
             "ece": self.ece,
@@ -59,12 +60,14 @@ class CalibrationReport:
     def table(self) -> str:
         """Plain text: the calibration error, then one row per cut-off."""
         rows = [
-            f"calibration error (ECE, {ECE_BINS} bins, relations scoring >= {self.low:g}): {self.ece:.3f} over {self.pairs:,} relations",
+            f"calibration error (ECE, {ECE_BINS} bins, relations scoring >= {self.low:g}): {self.ece:.3f} over "
+            f"{self.pairs:,} relations",
             f"{'score >=':>8} {'pred':>6} {'P':>6} {'R':>6} {'pair P':>7} {'pair R':>7}",
         ]
         for c in self.cutoffs:
             rows.append(
-                f"{c.threshold:8.2f} {c.predicted:6d} {c.type_precision:6.3f} {c.type_recall:6.3f} {c.pair_precision:7.3f} {c.pair_recall:7.3f}"
+                f"{c.threshold:8.2f} {c.predicted:6d} {c.type_precision:6.3f} {c.type_recall:6.3f} "
+                f"{c.pair_precision:7.3f} {c.pair_recall:7.3f}"
             )
         return "\n".join(rows)
 
@@ -90,7 +93,7 @@ class CalibrationAccumulator:
         self.gold_pairs = 0
 
     def add(self, gold: Document, predicted: Iterable[Relation]) -> None:
-        """Count one gold document and the scored relations predicted for it (relations without a score are left out)."""
+        """Count one gold document and the scored relations predicted for it (relations without a score left out)."""
         typed = {(r.pair, r.label) for r in gold.relations}
         pairs = {r.pair for r in gold.relations}
         self.gold_relations += len(typed)

@@ -13,7 +13,9 @@ and shows the pair's mentions in context.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -205,17 +207,20 @@ class PairExplanation:
         )
         if self.related is not None:
             lines.append(
-                f"score = {self.score_parts}: related {self.related:.3f}, label {self.label} {self.label_probability:.3f}"
+                f"score = {self.score_parts}: related {self.related:.3f}, label {self.label} "
+                f"{self.label_probability:.3f}"
             )
         lines.append(
-            f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; toward related:"
+            f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; "
+            "toward related:"
         )
         lines += [_contribution_line(c) for c in self.detector.strongest(k)]
         lines.append("detector - against (toward no relation):")
         lines += [_contribution_line(c) for c in self.detector.strongest(k, -1)]
         if self.labeler is not None:
             lines.append(
-                f"labeler: decision for {self.labeler.toward} {self.labeler.total:+.3f} = intercept {self.labeler.intercept:+.3f} + features; toward {self.labeler.toward}:"
+                f"labeler: decision for {self.labeler.toward} {self.labeler.total:+.3f} = intercept "
+                f"{self.labeler.intercept:+.3f} + features; toward {self.labeler.toward}:"
             )
             lines += [_contribution_line(c) for c in self.labeler.strongest(k)]
         return "\n".join(lines)
@@ -225,17 +230,17 @@ def _contribution_line(c: Contribution) -> str:
     return f"  {c.amount:+8.3f}  {c.description}  (weight {c.weight:+.3f} x value {c.value:.3f})"
 
 
-def _decision(toward: str, coef: np.ndarray, intercept: float, row, names: np.ndarray) -> Decision:
+def _decision(toward: str, coef: np.ndarray, intercept: float, row: Any, names: np.ndarray) -> Decision:
     row = row.tocsr()
     contributions = tuple(
         Contribution(str(names[j]), describe_feature(str(names[j])), float(v), float(coef[j]))
-        for j, v in zip(row.indices, row.data)
+        for j, v in zip(row.indices, row.data, strict=True)
         if v != 0 and coef[j] != 0
     )
     return Decision(toward, intercept, contributions)
 
 
-def find_document(documents, pmid: str, source: str = "<documents>") -> Document:
+def find_document(documents: Iterable[Document], pmid: str, source: str = "<documents>") -> Document:
     """Return the document with ID ``pmid`` from an iterable, or raise InputError naming ``source``."""
     for document in documents:
         if document.pmid == pmid:
@@ -259,7 +264,8 @@ def _find_candidate(model: RelationModel, document: Document, id1: str, id2: str
         raise UsageError("a pair needs two different IDs")
     reason = "its type pair is not one the model was trained on" if known else "the model considers no pair in it"
     raise UsageError(
-        f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} ({', '.join(model.type_pairs)})"
+        f"{id1} and {id2} are not a candidate pair in document {document.pmid}: {reason} "
+        f"({', '.join(model.type_pairs)})"
     )
 
 
@@ -269,7 +275,7 @@ def scored_pairs(model: RelationModel, document: Document) -> list[tuple[str, st
     if not candidates:
         return []
     _, scores, _ = model.scores([document])
-    ranked = sorted(zip(candidates, scores), key=lambda cs: -cs[1])
+    ranked = sorted(zip(candidates, scores, strict=True), key=lambda cs: -cs[1])
     return [(c.a.identifier, c.b.identifier, float(s)) for c, s in ranked]
 
 

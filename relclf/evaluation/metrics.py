@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,7 @@ class Scores:
     novelty_in_gold: bool
     calibration: CalibrationReport | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ``{"levels": {...}, "per_label": {...}, "documents": n, ...}``."""
         found = {
             "levels": {k: v.as_dict() for k, v in self.levels.items()},
@@ -113,8 +114,8 @@ def _row(name: str, c: Counts) -> str:
     return f"{name:24} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} {c.tp:6d} {c.fp:6d} {c.fn:6d}"
 
 
-def _keys(relations: Iterable[Relation], level: str) -> set[tuple]:
-    keys: set[tuple] = set()
+def _keys(relations: Iterable[Relation], level: str) -> set[tuple[Any, ...]]:
+    keys: set[tuple[Any, ...]] = set()
     for r in relations:
         pair = tuple(sorted((r.id1, r.id2)))
         if level == "pair":
@@ -126,7 +127,7 @@ def _keys(relations: Iterable[Relation], level: str) -> set[tuple]:
     return keys
 
 
-def _count(gold: set[tuple], predicted: set[tuple]) -> Counts:
+def _count(gold: set[tuple[Any, ...]], predicted: set[tuple[Any, ...]]) -> Counts:
     tp = len(gold & predicted)
     return Counts(tp, len(predicted) - tp, len(gold) - tp)
 
@@ -298,7 +299,7 @@ class EvaluationDetails:
         thresholds, predicted, (hits,) = cumulative_hits(np.array([o.score for o in scored]), np.array(hit))
         return [
             CurvePoint(float(t), int(h) / int(n), int(h) / gold_total if gold_total else 0.0)
-            for t, n, h in zip(thresholds, predicted, hits)
+            for t, n, h in zip(thresholds, predicted, hits, strict=True)
         ]
 
 

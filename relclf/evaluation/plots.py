@@ -7,13 +7,16 @@ with the non-interactive Agg backend so that no display is needed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import RelclfError
 from ..io.files import PathLike, atomic_writer
 from .metrics import EvaluationDetails
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["PLOTS", "require_matplotlib", "write_plots"]
 
@@ -44,7 +47,7 @@ def write_plots(details: EvaluationDetails, directory: PathLike, *, title: str =
     out.mkdir(parents=True, exist_ok=True)
     drawers = (_label_scores, _confusion_matrix, _precision_recall, _type_pairs, _reliability)
     paths = []
-    for name, draw in zip(PLOTS, drawers):
+    for name, draw in zip(PLOTS, drawers, strict=True):
         figure = draw(plt, details, title)
         path = out / name
         with atomic_writer(path, mode="wb") as handle:
@@ -58,7 +61,7 @@ def _heading(text: str, title: str) -> str:
     return f"{text}\n{title}" if title else text
 
 
-def _label_scores(plt: Any, details: EvaluationDetails, title: str):
+def _label_scores(plt: Any, details: EvaluationDetails, title: str) -> Figure:
     """Horizontal grouped bars: precision, recall and F1 per label, with the gold count of each."""
     per_label = details.scores.per_label
     labels = sorted(per_label, key=lambda k: per_label[k].tp + per_label[k].fn)
@@ -74,7 +77,8 @@ def _label_scores(plt: Any, details: EvaluationDetails, title: str):
     ax.set_yticks(
         y,
         [
-            f"{label}\n(gold {per_label[label].tp + per_label[label].fn}, predicted {per_label[label].tp + per_label[label].fp})"
+            f"{label}\n(gold {per_label[label].tp + per_label[label].fn}, predicted "
+            f"{per_label[label].tp + per_label[label].fp})"
             for label in labels
         ],
         fontsize=8,
@@ -87,7 +91,7 @@ def _label_scores(plt: Any, details: EvaluationDetails, title: str):
     return figure
 
 
-def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str):
+def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str) -> Figure:
     """Gold label (rows) against predicted label (columns), no relation included, counts in cells."""
     from matplotlib.colors import LogNorm
 
@@ -106,7 +110,8 @@ def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str):
     ax.set_ylabel("gold")
     ax.set_title(
         _heading(
-            f"Confusion matrix of entity pairs: gold (rows) against predicted (columns), threshold {details.threshold:.3f}",
+            "Confusion matrix of entity pairs: gold (rows) against predicted (columns), threshold "
+            f"{details.threshold:.3f}",
             title,
         ),
         fontsize=10,
@@ -116,7 +121,7 @@ def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str):
     return figure
 
 
-def _precision_recall(plt: Any, details: EvaluationDetails, title: str):
+def _precision_recall(plt: Any, details: EvaluationDetails, title: str) -> Figure:
     """Left: precision against recall as the threshold moves; right: P, R, F1 against the threshold."""
     curves = {level: details.curve(level) for level in ("pair", "type")}
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
@@ -168,7 +173,7 @@ def _precision_recall(plt: Any, details: EvaluationDetails, title: str):
     return figure
 
 
-def _type_pairs(plt: Any, details: EvaluationDetails, title: str):
+def _type_pairs(plt: Any, details: EvaluationDetails, title: str) -> Figure:
     """F1 per entity type pair, pair and type level, with gold counts; pairs without gold omitted."""
     table = {tp: counts for tp, counts in details.per_type_pair().items() if counts[0].tp + counts[0].fn + counts[0].fp}
     names = sorted(table, key=lambda tp: table[tp][0].tp + table[tp][0].fn)
@@ -195,8 +200,8 @@ def _type_pairs(plt: Any, details: EvaluationDetails, title: str):
     return figure
 
 
-def _reliability(plt: Any, details: EvaluationDetails, title: str):
-    """The reliability diagram: observed accuracy (pair and label right) against the stated score, per bin, with bin sizes."""
+def _reliability(plt: Any, details: EvaluationDetails, title: str) -> Figure:
+    """The reliability diagram: observed accuracy (pair and label right) against score per bin, with bin sizes."""
     report = details.scores.calibration
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 7.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     top.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
@@ -224,7 +229,8 @@ def _reliability(plt: Any, details: EvaluationDetails, title: str):
     top.set_ylim(0, 1.02)
     top.set_title(
         _heading(
-            f"Reliability of the scores: expected calibration error {report.ece:.3f}\n({report.pairs:,} relations scoring >= {report.low:g})",
+            f"Reliability of the scores: expected calibration error {report.ece:.3f}\n({report.pairs:,} relations "
+            f"scoring >= {report.low:g})",
             title,
         ),
         fontsize=10,

@@ -133,7 +133,7 @@ def reliability(
 def expected_calibration_error(
     scores: np.ndarray, correct: np.ndarray, *, bins: int = ECE_BINS, low: float = ECE_LOW
 ) -> float:
-    """The expected calibration error over the scores ``>= low``: the bins' mean |accuracy - mean score|, weighted by size.
+    """The expected calibration error of the scores ``>= low``: the bins' |accuracy - mean score|, weighted by size.
 
     0 when no score is ``>= low``.
 
@@ -152,7 +152,8 @@ def expected_calibration_error(
 @dataclass(frozen=True, slots=True)
 class CurvePoint:
     """Predicting every pair scored ``>= threshold``: the precision and recall seen there (in
-    cross-validation, :class:`PrecisionCurve`; on gold documents, :meth:`relclf.evaluation.metrics.EvaluationDetails.curve`)."""
+    cross-validation, :class:`PrecisionCurve`; on gold documents,
+    :meth:`relclf.evaluation.metrics.EvaluationDetails.curve`)."""
 
     threshold: float
     precision: float
@@ -183,7 +184,7 @@ class PrecisionCurve:
     def from_scores(
         cls, scores: np.ndarray, correct: np.ndarray, total: int, *, resolution: float = 0.001
     ) -> PrecisionCurve:
-        """The curve of out-of-fold ``scores``, at thresholds on a grid of step ``resolution`` (the scores rounded down to it).
+        """The curve of out-of-fold ``scores`` at thresholds on a grid of step ``resolution`` (scores rounded down).
 
         Parameters
         ----------

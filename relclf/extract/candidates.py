@@ -99,6 +99,8 @@ def pair_indices(
     mentions are closest (``starts(entity)`` gives an entity's sorted mention offsets), found with a
     bounded heap so that memory stays ~``max_pairs``, and says so in one warning naming ``pmids[doc]``.
     """
+    if max_pairs is not None and starts is None:
+        raise ValueError("max_pairs needs starts, the mention offsets of each entity")
     n = len(entity_doc)
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -122,8 +124,10 @@ def pair_indices(
         keep = allowed[kind[i], kind[j]]
         i, j = i[keep], j[keep]
     for doc in np.unique(entity_doc[big]).tolist():  # rare: the pathological documents
+        assert max_pairs is not None and starts is not None  # only a cap makes a document big; checked above
         members = np.flatnonzero(entity_doc == doc)
-        ci, cj = _capped(members, kind, allowed, rank, starts, max_pairs, pmids[doc] if doc < len(pmids) else str(doc))  # type: ignore[arg-type]
+        pmid = pmids[doc] if doc < len(pmids) else str(doc)
+        ci, cj = _capped(members, kind, allowed, rank, starts, max_pairs, pmid)
         i, j = np.concatenate([i, ci]), np.concatenate([j, cj])
     by_doc = np.argsort(entity_doc[i], kind="stable")
     i, j = i[by_doc], j[by_doc]
@@ -178,7 +182,7 @@ def _capped(
 def candidate_indices(
     entities: Sequence[Entity], type_pairs: Iterable[str] | None = None, *, max_pairs: int | None = None, pmid: str = ""
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate pairs among the ``entities`` of one document, as entity indices ``(a, b)`` (see :func:`pair_indices`)."""
+    """The candidate pairs among one document's ``entities``, as entity indices ``(a, b)`` (:func:`pair_indices`)."""
     return pair_indices(
         np.zeros(len(entities), dtype=np.int64),
         [e.entity_type for e in entities],
@@ -222,7 +226,7 @@ def generate_candidates(
     """
     entities = document_entities(document, split_composites=split_composites)
     a, b = candidate_indices(entities, type_pairs, max_pairs=max_pairs, pmid=document.pmid)
-    return [Candidate(document.pmid, entities[x], entities[y]) for x, y in zip(a.tolist(), b.tolist())]
+    return [Candidate(document.pmid, entities[x], entities[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
 
 
 def closest_pair(xs: Sequence[int], ys: Sequence[int]) -> tuple[int, int]:

@@ -136,6 +136,6 @@ class ContextStage:
         return [name for group in CONTEXT_GROUPS if group in self.groups for name in CONTEXT_INPUTS[group]]
 
     def probability(self, doc: np.ndarray, a: np.ndarray, b: np.ndarray, decision: np.ndarray) -> np.ndarray:
-        """The probability that each pair is related, given the detector decisions of its batch (see :func:`context_inputs`)."""
+        """The probability that each pair is related, given its batch's detector decisions (:func:`context_inputs`)."""
         inputs = context_inputs(doc, a, b, decision, self.groups)
         return 1.0 / (1.0 + np.exp(-(inputs @ self.coef + self.intercept)))

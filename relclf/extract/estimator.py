@@ -26,7 +26,7 @@ hands batches to :mod:`relclf.parallel`.
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -36,6 +36,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
+from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
 from ..document import Document, Relation
@@ -64,7 +65,8 @@ class Interval:
     """Numbers of a ``kind`` (``int`` or ``float``: any real) from ``low`` to ``high`` (None: unbounded), both included
     unless ``low_open``. Booleans are not numbers here.
 
-    >>> 2 in Interval(int, 2), True in Interval(int, 0), str(Interval(float, 0, 1)), str(Interval(float, 0, low_open=True))
+    >>> (2 in Interval(int, 2), True in Interval(int, 0),
+    ...  str(Interval(float, 0, 1)), str(Interval(float, 0, low_open=True)))
     (True, False, 'a number in [0, 1]', 'a number above 0')
     """
 
@@ -76,9 +78,9 @@ class Interval:
     def __contains__(self, value: object) -> bool:
         if isinstance(value, bool) or not isinstance(value, Integral if self.kind is int else Real):
             return False
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):  # type: ignore[operator]
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             return False
-        return self.high is None or value <= self.high  # type: ignore[operator]
+        return self.high is None or value <= self.high
 
     def __str__(self) -> str:
         noun = "an integer" if self.kind is int else "a number"
@@ -327,7 +329,7 @@ class RelationExtractor(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn.utils.Tags
+    def __sklearn_tags__(self) -> Tags:
         """Documents in, relations out: no 2-D array input, and the supervision is inside the documents."""
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
@@ -347,7 +349,8 @@ class RelationExtractor(BaseEstimator):
         """
         documents = list(documents)
         check_parameters(self)
-        splits = None if isinstance(self.cv, Integral) else check_document_splits(self.cv, len(documents))
+        # int as well as Integral: mypy does not know that every int is an Integral
+        cv = self.cv if isinstance(self.cv, (int, Integral)) else check_document_splits(self.cv, len(documents))
         _check_supervision(documents, self.negative_label)
         n_jobs = effective_n_jobs(self.n_jobs)
         data, X = self._training_matrix(documents)
@@ -356,7 +359,7 @@ class RelationExtractor(BaseEstimator):
         self._check_linear(X, labels, positive, data.novelty)
         self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
         self.labels_ = sorted(set(labels[positive]))
-        folds = training_folds(self.cv if splits is None else splits, data.groups)
+        folds = training_folds(cv, data.groups)
         choices = cross_validate(
             self.detector_,
             self._labeler_maker(n_jobs=1),
@@ -498,8 +501,8 @@ class RelationExtractor(BaseEstimator):
             class_weight=class_weight,
         )
 
-    def _labeler_maker(self, n_jobs: int):  # noqa: ANN202 - a callable class_weight -> classifier
-        """``make(class_weight)``: an unfitted labeler (the ``labeler`` parameter, or the default one-vs-rest logistic regression)."""
+    def _labeler_maker(self, n_jobs: int) -> Callable[[str | None], ClassifierMixin]:
+        """``make(class_weight)``: an unfitted labeler (``labeler``, or the default one-vs-rest logistic regression)."""
 
         def make(class_weight: str | None) -> ClassifierMixin:
             if self.labeler is not None:
@@ -508,7 +511,7 @@ class RelationExtractor(BaseEstimator):
 
         return make
 
-    def _fit_labeler(self, X, y: np.ndarray, n_jobs: int, class_weight: str | None = None) -> ClassifierMixin:
+    def _fit_labeler(self, X: Any, y: np.ndarray, n_jobs: int, class_weight: str | None = None) -> ClassifierMixin:
         """Fit a labeler on ``y``; a single class gets a DummyClassifier (nothing to learn)."""
         classes = sorted(set(y))
         if len(classes) == 1:
@@ -570,7 +573,7 @@ class RelationExtractor(BaseEstimator):
         )
 
     def score(self, documents: Iterable[Document], y: None = None) -> float:
-        """Type-level F1 (pair and label right) of the predictions on gold documents, relations hidden from the model."""
+        """Type-level F1 (pair and label right) of the predictions on gold documents, their relations hidden from it."""
         from ..evaluation.metrics import score_documents  # as ClassifierMixin.score: extract stays below evaluation
 
         gold = list(documents)

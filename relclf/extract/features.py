@@ -217,7 +217,7 @@ def featurize(
 def _prepare(
     documents: Sequence[Document], vocabulary: Vocabulary, type_pairs: Sequence[str], split: bool, max_pairs: int | None
 ) -> _Prepared:
-    """Group mentions into entities, pair them, and read the documents that have pairs (the per-document Python work)."""
+    """Group mentions into entities, pair them, and read the documents with pairs (the per-document Python work)."""
     kinds: dict[str, int] = {}  # canonical type -> code, in order of appearance
     identifiers: list[str] = []
     entity_doc: list[int] = []
@@ -267,7 +267,8 @@ def _prepare(
     encoded = encode_batch([documents[d] for d in encoded_docs.tolist()], vocabulary)
     doc_slots = _spread(np.diff(encoded.doc_slots), encoded_docs, len(documents))
     doc_sentences = _spread(np.diff(encoded.doc_sentences), encoded_docs, len(documents))
-    # each used entity's mentions -> their slots (a mention's place in the encoded batch: its document's first mention + its index)
+    # each used entity's mentions -> their slots (a mention's place in the encoded batch: its document's first
+    # mention + its index)
     mention_doc_first = np.zeros(len(documents) + 1, dtype=np.int64)
     np.cumsum([len(d.mentions) for d in documents], out=mention_doc_first[1:])
     encoded_mention_first = np.zeros(len(documents), dtype=np.int64)
@@ -346,7 +347,7 @@ def _names(member: np.ndarray, name: np.ndarray, local: np.ndarray, id_tokens: l
 
 
 def _first_per_group(keys: tuple[np.ndarray, ...], group: np.ndarray) -> np.ndarray:
-    """Index of the element of each group that sorts first by ``keys`` (the last key the most significant, as in np.lexsort)."""
+    """Index of each group's element that sorts first by ``keys`` (the last key the most significant, as np.lexsort)."""
     order = np.lexsort((*keys, group))
     first = np.ones(len(order), dtype=bool)
     first[1:] = group[order][1:] != group[order][:-1]

@@ -84,7 +84,7 @@ def grouped_folds(groups: np.ndarray, n_splits: int) -> list[Split]:
 
 
 def check_document_splits(splits: Iterable[Any], n_documents: int) -> list[Split]:
-    """Check (train, test) splits of document indices (``0 .. n_documents - 1``) that a user gives; return them as arrays.
+    """Check a user's (train, test) splits of document indices (``0 .. n_documents - 1``); return them as arrays.
 
     Every document must be in exactly one test part: every choice, the calibration and the threshold
     are fitted on out-of-fold scores of every training pair, so a document never tested would have
@@ -125,7 +125,7 @@ def check_document_splits(splits: Iterable[Any], n_documents: int) -> list[Split
 
 
 def _document_indices(part: Any, split: int, name: str, n_documents: int) -> np.ndarray:
-    """One part of a split as an array of document indices; ValueError when it is not one, or an index is out of range."""
+    """One part of a split as an array of document indices; ValueError when it is not, or an index is out of range."""
     values = np.asarray(part)
     if values.ndim != 1 or (len(values) and values.dtype.kind not in "iu"):
         raise ValueError(f"cv: the {name} part of split {split} is not a 1-D array of document indices (integers)")
@@ -133,7 +133,8 @@ def _document_indices(part: Any, split: int, name: str, n_documents: int) -> np.
     outside = values[(values < 0) | (values >= n_documents)]
     if len(outside):
         raise ValueError(
-            f"cv: the {name} part of split {split} names document {outside[0]}, out of range for {n_documents} documents"
+            f"cv: the {name} part of split {split} names document {outside[0]}, out of range for {n_documents} "
+            "documents"
         )
     return values
 
@@ -211,7 +212,7 @@ def simplest_within_one_error(losses: dict[str, np.ndarray]) -> str:
 def _fit_or_constant(
     estimator: Any, X: Any, y: np.ndarray, rows: np.ndarray, test: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fit a clone of ``estimator`` on ``rows``; its probabilities for ``test`` and its classes (a single class: probability 1)."""
+    """Fit a clone of ``estimator`` on ``rows``; its ``test`` probabilities and classes (one class: probability 1)."""
     classes = np.unique(y[rows])
     if (
         len(classes) < 2 or len(test) == 0
@@ -253,7 +254,9 @@ def out_of_fold_decisions(
 ) -> np.ndarray:
     """The detector's out-of-fold decision value (the logit of its probability of being related) for every pair."""
     decision = np.zeros(len(positive))
-    for (_, test), (values, classes) in zip(folds, fold_probabilities(detector, X, positive, folds, n_jobs=n_jobs)):
+    for (_, test), (values, classes) in zip(
+        folds, fold_probabilities(detector, X, positive, folds, n_jobs=n_jobs), strict=True
+    ):
         p = values[:, list(classes).index(True)] if len(classes) == 2 else np.full(len(test), float(classes[0]))
         p = np.clip(p, 1e-12, 1 - 1e-12)
         decision[test] = np.log(p / (1 - p))
@@ -265,7 +268,7 @@ def out_of_fold_decisions(
 
 @dataclass(frozen=True)
 class ContextChoice:
-    """The context stage (None when not kept), the out-of-fold probabilities of being related that follow, and the CV figures."""
+    """The context stage (None when not kept), the out-of-fold probabilities of being related after it, CV figures."""
 
     stage: ContextStage | None
     related: np.ndarray
@@ -382,7 +385,7 @@ def _oof_probabilities(
     """Out-of-fold probabilities over ``classes`` (one row per pair; rows outside the folds' test parts stay 0)."""
     probabilities = np.zeros((len(labels), len(classes)))
     for (_, test), (values, fold_classes) in zip(
-        folds, fold_probabilities(estimator, X, labels, folds, train_rows=train_rows, n_jobs=n_jobs)
+        folds, fold_probabilities(estimator, X, labels, folds, train_rows=train_rows, n_jobs=n_jobs), strict=True
     ):
         probabilities[test] = _spread(values, fold_classes, classes)
     return probabilities

@@ -94,6 +94,6 @@ class LabelStage:
                 chosen = np.argmax(probabilities, axis=1)
                 p = probabilities[np.arange(len(where)), chosen]
             probability[where] = p
-            for k, c in zip(where.tolist(), chosen.tolist()):
+            for k, c in zip(where.tolist(), chosen.tolist(), strict=True):
                 labels[k] = stage.classes[c]
         return labels, probability

@@ -75,7 +75,7 @@ class LinearStage:
 
     @classmethod
     def from_estimator(cls, estimator: Any, n_features: int) -> LinearStage:
-        """Read a fitted scikit-learn classifier: linear (``coef_``/``intercept_``), one-vs-rest of linear ones, or constant.
+        """Read a fitted scikit-learn classifier: linear (``coef_``/``intercept_``), one-vs-rest of linear, constant.
 
         Coefficients are rounded to float32, as a model file stores them, so that a model predicts the
         same before and after it is saved.
@@ -102,7 +102,7 @@ class LinearStage:
         n_features = self.coef.shape[1]
         nonzero = np.any(self.coef != 0, axis=0) if len(self.coef) else np.zeros(n_features, dtype=bool)
         support = np.flatnonzero(nonzero)
-        columns = {f"{prefix}.support": support.astype(np.int32)}
+        columns: dict[str, np.ndarray] = {f"{prefix}.support": support.astype(np.int32)}
         if 4 * len(support) > (n_features + 7) // 8:
             columns = {f"{prefix}.mask": np.packbits(nonzero)}
         return {

@@ -129,7 +129,8 @@ class RelationModel:
         """The lowest threshold at which cross-validation on the training documents reached ``min_precision``
         (pair and label right), with the precision and recall it saw there.
 
-        Raises :class:`~relclf.errors.UsageError` when no threshold reached it (see :meth:`PrecisionCurve.threshold_for`).
+        Raises :class:`~relclf.errors.UsageError` when no threshold reached it (see
+        :meth:`PrecisionCurve.threshold_for`).
         """
         return self.curve.threshold_for(min_precision)
 
@@ -166,7 +167,7 @@ class RelationModel:
         """Each stage's weights as features x decisions (the layout the block products want)."""
         return {name: np.ascontiguousarray(stage.coef.T) for name, stage in self.stages().items() if len(stage.coef)}
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_weights"}  # derived: rebuilt where used
 
     def related_probability(self, batch: FeatureBatch, scorer: Any = None) -> np.ndarray:
@@ -275,7 +276,11 @@ class RelationModel:
         batches = batched(documents, batch_size, max_weight=MAX_PAIRS_PER_BATCH, weight=weight)
         task = functools.partial(_predict_batch, threshold=threshold)
         results = run_ordered(task, batches, n_jobs=n_jobs, client=client, state=self)
-        return (document.with_relations(r) for batch, relations in results for document, r in zip(batch, relations))
+        return (
+            document.with_relations(r)
+            for batch, relations in results
+            for document, r in zip(batch, relations, strict=True)
+        )
 
     def predict(self, documents: Iterable[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
         """The predicted relations of each document, in input order."""

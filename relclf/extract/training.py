@@ -50,10 +50,11 @@ def build_training_set(
     ids = pairs.identifiers
     answers = [
         gold[d].get(frozenset((ids[a], ids[b])), (negative_label, None))
-        for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist())
+        for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist(), strict=True)
     ]
     covered = {
-        (d, frozenset((ids[a], ids[b]))) for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist())
+        (d, frozenset((ids[a], ids[b])))
+        for d, a, b in zip(pairs.doc.tolist(), pairs.a.tolist(), pairs.b.tolist(), strict=True)
     }
     unreachable = sum(1 for d, index in enumerate(gold) for pair in index if (d, pair) not in covered)
     labels = np.array([label for label, _ in answers], dtype=object)

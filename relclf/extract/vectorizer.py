@@ -75,7 +75,8 @@ class CodeBlock:
             (np.ones(int(found.sum())), (rows[found], columns[found])), shape=(n_rows, len(self.codes))
         )
         counts.sum_duplicates()
-        values = (1.0 + np.log(counts.data)) * self.idf[counts.indices]  # type: ignore[index]
+        assert self.idf is not None, "a text block has idf weights once fitted"
+        values = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
         row = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(row, weights=values * values, minlength=n_rows))
         counts.data = values / norms[row]
@@ -312,7 +313,7 @@ class PairVectorizer:
         return self.scorer(batch).decisions(weights, rows)
 
     def scorer(self, batch: FeatureBatch) -> _Parts:
-        """The batch's blocks, built on first use and kept, to multiply with weights (``.decisions(weights, rows=None)``).
+        """The batch's blocks, built on first use and kept, to multiply with weights (``.decisions(weights, rows)``).
 
         Blocks that repeat a shared unit for many pairs are multiplied once per unit: an entity's
         window or names once per entity, a document's words once per document and type pair. This
@@ -382,8 +383,10 @@ class _Parts:
         if codes.name not in self._cache:
             learned, batch = self.vectorizer.blocks_[codes.name], self.batch
             if codes.one_hot:
-                numbers = sparse.csr_matrix(getattr(batch, codes.numbers))  # type: ignore[arg-type]
-                matrix = sparse.hstack([_one_hot(learned, getattr(batch, codes.field)), numbers], format="csr")
+                parts = [_one_hot(learned, getattr(batch, codes.field))]
+                if codes.numbers is not None:  # the block's numbers follow its one-hot columns
+                    parts.append(sparse.csr_matrix(getattr(batch, codes.numbers)))
+                matrix = sparse.hstack(parts, format="csr")
             else:
                 rows, found, n_units = self.units[codes.name]
                 matrix = learned.tfidf(rows, found, n_units)

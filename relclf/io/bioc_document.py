@@ -238,7 +238,7 @@ def bioc_to_document(
 
 
 def _part(convert: Any, scope: str, where: Locator, dropped: list[InputError] | None) -> Any:
-    """``convert()``; when it raises and ``dropped`` is a list, the error (as of ``scope``) goes there and None is returned."""
+    """``convert()``; when it raises and ``dropped`` is a list, the error (as of ``scope``) goes there: None."""
     try:
         return convert()
     except InputError as error:
@@ -293,7 +293,8 @@ def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
     for k, (offset, text) in enumerate(pieces):
         if offset < len(buffer) + (1 if k == 1 else 0):
             raise where.error(
-                f"passage at offset {offset} overlaps the text before it (which ends at {len(buffer)}; the title needs a separator)"
+                f"passage at offset {offset} overlaps the text before it (which ends at {len(buffer)}; the title "
+                "needs a separator)"
             )
         buffer += " " * (offset - len(buffer)) + text
         if k == 0:
@@ -331,8 +332,8 @@ def all_relations(source: bioc.BioCDocument) -> list[bioc.BioCRelation]:
     return _collect(source, "relations")
 
 
-def _collect(source: bioc.BioCDocument, kind: str) -> list:
-    found: list = []
+def _collect(source: bioc.BioCDocument, kind: str) -> list[Any]:
+    found: list[Any] = []
     for passage in source.passages:
         for sentence in passage.sentences:
             found.extend(getattr(sentence, kind))
@@ -341,7 +342,7 @@ def _collect(source: bioc.BioCDocument, kind: str) -> list:
     return found
 
 
-def _field(infons: dict, key: str, where: Locator, line: int) -> str | None:
+def _field(infons: dict[str, Any], key: str, where: Locator, line: int) -> str | None:
     value = infons.get(key)
     if value is None:
         return None
@@ -415,7 +416,7 @@ def _relation_ids(
 
 
 def _role_id(value: Any, where: Locator, line: int, typed: bool = False) -> str:
-    """An identifier from an ``entity1`` infon (a plain ID) or a ``role1`` infon (``Type|ID`` or ``{"identifier": ID}``)."""
+    """An identifier from an ``entity1`` infon (a plain ID) or ``role1`` infon (``Type|ID``, ``{"identifier": ID}``)."""
     if isinstance(value, dict):
         value = value.get("identifier", value.get("accession"))
     text = _text(value, "a relation entity", where, line).strip()

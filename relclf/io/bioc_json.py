@@ -73,7 +73,7 @@ def _long_integer(data: bytes, name: str, line: int | None = None) -> InputError
 
 def _converted_documents(
     data: bytes, name: str, *, lenient: bool = False
-) -> Iterator[Document | Repaired | InputError]:
+) -> Iterator[Document | Repaired[Document] | InputError]:
     """Each document of the file converted, or why it is invalid; raises if the file is not valid JSON."""
     try:
         whole = _loads(data)
@@ -154,7 +154,7 @@ def _json_lines(data: bytes, name: str) -> Iterator[tuple[int, str, Any]]:
 
 def _json_document(
     obj: Any, name: str, line: int, prefix: str, *, lenient: bool = False
-) -> Document | Repaired | InputError:
+) -> Document | Repaired[Document] | InputError:
     if isinstance(obj, InputError):
         return obj
     where = Locator(name, line, prefix)
@@ -168,7 +168,8 @@ def _json_document(
         surrogate = _first_surrogate(obj)
         if surrogate is not None:
             raise where.error(
-                f"a string holds the lone surrogate {surrogate!r}, which is not Unicode text: {shown(_around(surrogate))}"
+                f"a string holds the lone surrogate {surrogate!r}, which is not Unicode text: "
+                f"{shown(_around(surrogate))}"
             )
         dropped: list[InputError] | None = [] if lenient else None
         document = bioc_to_document(
@@ -182,7 +183,7 @@ def _json_document(
 
 
 def _first_surrogate(obj: Any) -> str | None:
-    """The first string of ``obj`` (keys included) holding a lone surrogate, or None; iterative, so depth costs no stack."""
+    """The first string of ``obj`` (keys included) holding a lone surrogate, or None (iterative: no recursion)."""
     stack = [obj]
     while stack:
         item = stack.pop()
@@ -199,11 +200,13 @@ def _first_surrogate(obj: Any) -> str | None:
 
 def _around(text: str) -> str:
     """The text around the first surrogate of ``text``, the surrogate escaped."""
-    k = _SURROGATE.search(text).start()  # type: ignore[union-attr]
+    found = _SURROGATE.search(text)
+    assert found is not None, "called for text that holds a surrogate"
+    k = found.start()
     return text[max(0, k - 20) : k + 20].encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
 
 
-def _with_defaults(document: dict) -> dict:
+def _with_defaults(document: dict[str, Any]) -> dict[str, Any]:
     """Fill in the lists and infons bioc's decoder requires but that exports often omit."""
     document = {"infons": {}, "passages": [], "annotations": [], "relations": [], **document}
     for key in ("passages", "annotations", "relations"):
@@ -229,7 +232,7 @@ def _with_defaults(document: dict) -> dict:
     return document
 
 
-def _dict(value: Any, what: str) -> dict:
+def _dict(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"{what} is not an object")
     return value

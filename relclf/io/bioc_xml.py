@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import bioc
 from bioc.biocxml.encoder import BioCXMLDocumentWriter
@@ -28,6 +28,9 @@ from .bioc_document import (
 )
 from .files import PathLike, display_name, open_binary
 from .validation import Repaired, shown, valid_documents
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13 on
 
 __all__ = ["read_bioc_xml", "write_bioc_xml"]
 
@@ -63,7 +66,7 @@ def read_bioc_xml(
 
 def _converted_documents(
     handle: IO[bytes], name: str, *, lenient: bool = False
-) -> Iterator[Document | Repaired | InputError]:
+) -> Iterator[Document | Repaired[Document] | InputError]:
     """Each ``<document>`` of the file converted, or why it is invalid; raises if the XML is not well-formed."""
     parser_options = {"resolve_entities": False, "no_network": True, "huge_tree": True}
     try:
@@ -78,7 +81,9 @@ def _converted_documents(
         raise InputError(name, line, f"not well-formed BioC XML: {message.split(', line ')[0]}") from None
 
 
-def _xml_document(element: etree._Element, name: str, *, lenient: bool = False) -> Document | Repaired | InputError:
+def _xml_document(
+    element: etree._Element, name: str, *, lenient: bool = False
+) -> Document | Repaired[Document] | InputError:
     """Decode one ``<document>`` element with bioc's decoder and convert it; errors are returned.
 
     When ``lenient``, invalid annotations and relations are dropped (a :class:`Repaired` says which)."""
@@ -136,7 +141,7 @@ def write_bioc_xml(documents: Iterable[Document], handle: IO[bytes] | IO[str]) -
     Raises :class:`RelclfError` naming the document when its text holds a character XML 1.0 cannot
     represent (a control character); BioC JSON can carry it.
     """
-    stream = handle if _is_binary(handle) else _TextSink(handle)  # type: ignore[arg-type]
+    stream = handle if _is_binary(handle) else _TextSink(handle)
     writer = BioCXMLDocumentWriter(stream)
     writer.write_collection_info(collection_info())
     count = 0
@@ -152,7 +157,7 @@ def write_bioc_xml(documents: Iterable[Document], handle: IO[bytes] | IO[str]) -
     return count
 
 
-def _is_binary(handle: IO) -> bool:
+def _is_binary(handle: IO[bytes] | IO[str]) -> TypeIs[IO[bytes]]:
     mode = getattr(handle, "mode", "b")  # a gzip.GzipFile's mode is a number
     return not hasattr(handle, "encoding") and (not isinstance(mode, str) or "b" in mode)
 

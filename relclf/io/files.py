@@ -21,9 +21,12 @@ import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from ..errors import InputError, OutputError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 __all__ = [
     "CheckedWriter",
@@ -75,7 +78,7 @@ def display_name(source: PathLike | IO[bytes]) -> str:
 
 
 @contextlib.contextmanager
-def open_binary(source: PathLike | IO[bytes]) -> Iterator[BinaryIO]:
+def open_binary(source: PathLike | IO[bytes]) -> Iterator[IO[bytes]]:
     """Open ``source`` for binary reading: a path, ``-`` for standard input, or an open binary file.
 
     gzip data (recognized by its first two bytes, not by the name) is decompressed as it is read;
@@ -106,10 +109,10 @@ def open_binary(source: PathLike | IO[bytes]) -> Iterator[BinaryIO]:
 
 # The decompressing reader of each open stream, so that a stream opened twice (standard input: once
 # to detect its format, once to read it) is decompressed by one reader, from its start.
-_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_READERS: weakref.WeakKeyDictionary[IO[bytes], IO[bytes]] = weakref.WeakKeyDictionary()
 
 
-def _decompressed(handle: IO[bytes], name: str, *, shared: bool) -> BinaryIO:
+def _decompressed(handle: IO[bytes], name: str, *, shared: bool) -> IO[bytes]:
     """``handle`` itself, or a reader of its decompressed bytes when it starts with the gzip magic bytes.
 
     A ``shared`` stream (standard input, a stream passed in) may be opened again: its reader is kept
@@ -121,12 +124,12 @@ def _decompressed(handle: IO[bytes], name: str, *, shared: bool) -> BinaryIO:
             if handle in _READERS:
                 return _READERS[handle]
     if _head(handle, len(GZIP_MAGIC)) != GZIP_MAGIC:
-        return handle  # type: ignore[return-value]
+        return handle
     reader = io.BufferedReader(_GzipReader(handle, name), buffer_size=_READ_BUFFER)
     if shared:
         with contextlib.suppress(TypeError):
             _READERS[handle] = reader
-    return reader  # type: ignore[return-value]
+    return reader
 
 
 def _head(handle: IO[bytes], size: int) -> bytes:
@@ -157,7 +160,7 @@ class _GzipReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - a writable buffer
+    def readinto(self, buffer: WriteableBuffer) -> int:
         try:
             count = self._gzip.readinto1(buffer)
         except EOFError:
@@ -188,11 +191,11 @@ class CheckedWriter:
     ``write``/``flush`` is delegated to the wrapped file.
     """
 
-    def __init__(self, handle: IO, name: str) -> None:
+    def __init__(self, handle: IO[Any], name: str) -> None:
         self._handle = handle
         self._name = name
 
-    def write(self, data):  # noqa: ANN001 - str or bytes, as the wrapped file takes
+    def write(self, data: Any) -> int:  # str or bytes, as the wrapped file takes
         """Write ``data``; an OS error is raised as :class:`OutputError`."""
         try:
             return self._handle.write(data)
@@ -206,7 +209,7 @@ class CheckedWriter:
         except OSError as exc:
             raise _output_error(self._name, exc) from None
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - delegation
+    def __getattr__(self, name: str) -> Any:  # delegation
         return getattr(self._handle, name)
 
 
@@ -219,7 +222,7 @@ def _output_error(name: str, exc: OSError) -> OutputError | BrokenPipeError:
 
 
 @contextlib.contextmanager
-def atomic_writer(target: PathLike | None, *, mode: str = "w", compress: bool = False) -> Iterator[IO]:
+def atomic_writer(target: PathLike | None, *, mode: str = "w", compress: bool = False) -> Iterator[IO[Any]]:
     """Write to ``target`` through a temporary file renamed into place only on success.
 
     ``target`` of None or ``-`` writes to standard output; an existing target that is not a regular
@@ -238,7 +241,7 @@ def atomic_writer(target: PathLike | None, *, mode: str = "w", compress: bool = 
     if target is None or str(target) == "-":
         stream = sys.stdout.buffer if "b" in mode else sys.stdout
         writer = CheckedWriter(stream, "<stdout>")
-        yield writer
+        yield cast(IO[Any], writer)  # it delegates everything else to the file
         writer.flush()
         return
     path = Path(target)
@@ -254,7 +257,7 @@ def atomic_writer(target: PathLike | None, *, mode: str = "w", compress: bool = 
     layers = _Layers(raw, mode, compress)
     try:
         writer = CheckedWriter(layers.top, str(target))
-        yield writer
+        yield cast(IO[Any], writer)  # it delegates everything else to the file
         try:
             layers.finish(sync=True)
         except OSError as exc:
@@ -277,8 +280,9 @@ class _Layers:
     def __init__(self, raw: IO[bytes], mode: str, compress: bool) -> None:
         self.raw = raw
         self.gzip = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") if compress else None
+        # typeshed's GzipFile is a BufferedIOBase, not an IO[bytes], although it is a binary file
         binary: IO[bytes] = self.gzip if self.gzip is not None else raw  # type: ignore[assignment]
-        self.top: IO = binary if "b" in mode else io.TextIOWrapper(binary, encoding="utf-8", newline="")  # type: ignore[arg-type]
+        self.top: IO[Any] = binary if "b" in mode else io.TextIOWrapper(binary, encoding="utf-8", newline="")
 
     def finish(self, *, sync: bool) -> None:
         """Flush every layer (the gzip trailer included), sync the file to disk if ``sync``, and close it."""
@@ -298,7 +302,7 @@ class _Layers:
                     stream.close()
 
 
-def _write_in_place(path: Path, mode: str, compress: bool) -> Iterator[IO]:
+def _write_in_place(path: Path, mode: str, compress: bool) -> Iterator[IO[Any]]:
     """Write directly to a device or FIFO (no temporary file can replace it)."""
     try:
         raw = open(path, "wb")
@@ -307,7 +311,7 @@ def _write_in_place(path: Path, mode: str, compress: bool) -> Iterator[IO]:
     layers = _Layers(raw, mode, compress)
     try:
         writer = CheckedWriter(layers.top, str(path))
-        yield writer
+        yield cast(IO[Any], writer)  # it delegates everything else to the file
         try:
             layers.finish(sync=False)
         except OSError as exc:

@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..document import Document
 from ..errors import ErrorHandler, InputError, RelclfError
@@ -43,6 +43,9 @@ from .files import (
     open_binary,
 )
 from .rows import require_pyarrow
+
+if TYPE_CHECKING:
+    from .pubtator import Formatted
 
 __all__ = [
     "INPUT_FORMATS",
@@ -235,7 +238,7 @@ def _read_once(source: PathLike | IO[bytes]) -> bool:
     return path.exists() and not path.is_file() and not path.is_dir()
 
 
-def _read_pipe(source: PathLike | IO[bytes], **kwargs) -> Iterator[Document]:
+def _read_pipe(source: PathLike | IO[bytes], **kwargs: Any) -> Iterator[Document]:
     # open once, detect the format from the buffered head, and read on from the same handle
     with open_binary(source) as handle:
         yield from _function(_READERS, _sniff(_peek(handle)))(handle, **kwargs)
@@ -264,25 +267,26 @@ def _function(table: dict[str, tuple[str, str]], format: str) -> Callable[..., A
     return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
-def output_format_of(target: PathLike | IO | None, format: str | None = None) -> str:
+def output_format_of(target: PathLike | IO[Any] | None, format: str | None = None) -> str:
     """The output format for ``target``: ``format`` if given, else from the target's name (see
     :func:`detect_output_format`; PubTator for an open stream).
 
     Raises :class:`RelclfError` when that format cannot be written there (unknown, or Parquet without
     pyarrow or under a ``.gz`` name), so that a run can fail before it does any work.
     """
-    is_stream = target is not None and not isinstance(target, (str, os.PathLike))
-    format = _check(format or ("pubtator" if is_stream else detect_output_format(target)), OUTPUT_FORMATS, "output")  # type: ignore[arg-type]
+    path = target if target is None or isinstance(target, (str, os.PathLike)) else None  # None for a stream
+    is_stream = target is not None and path is None
+    format = _check(format or ("pubtator" if is_stream else detect_output_format(path)), OUTPUT_FORMATS, "output")
     if format == "parquet":
-        if not is_stream and is_gzip_name(target):  # type: ignore[arg-type]
+        if not is_stream and is_gzip_name(path):
             raise RelclfError(f"{target}: Parquet compresses its columns itself; name the output without .gz")
         require_pyarrow()
     return format
 
 
 def write_documents(
-    documents: Iterable[Document],
-    target: PathLike | IO | None,
+    documents: Iterable[Document | Formatted],
+    target: PathLike | IO[Any] | None,
     format: str | None = None,
     *,
     with_scores: bool = False,
@@ -312,7 +316,7 @@ def write_documents(
         return _write(documents, handle, format, with_scores)
 
 
-def _write(documents: Iterable[Document], handle: IO, format: str, with_scores: bool) -> int:
+def _write(documents: Iterable[Document | Formatted], handle: IO[Any], format: str, with_scores: bool) -> int:
     writer = _function(_WRITERS, format)
     return writer(documents, handle, with_scores=with_scores) if format == "pubtator" else writer(documents, handle)
 
@@ -370,6 +374,6 @@ def output_name(source: Path, output_format: str) -> str:
     return base.stem + OUTPUT_EXTENSIONS[output_format] + (".gz" if compressed else "")
 
 
-def documents_from_bytes(data: bytes, format: str | None = None, **kwargs) -> list[Document]:
+def documents_from_bytes(data: bytes, format: str | None = None, **kwargs: Any) -> list[Document]:
     """Read all documents from bytes in memory (handy in tests and notebooks)."""
     return list(read_documents(io.BytesIO(data), format, **kwargs))

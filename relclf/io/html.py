@@ -93,7 +93,10 @@ def _page() -> _Page:
         raise AssertionError("an HTML asset contains '</'")
     # no network at all: 'none' for everything but the page's own style and script, named by their hash
     # (the exports are downloads of blob: URLs the script makes, which the policy does not govern)
-    policy = f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; base-uri 'none'; form-action 'none'"
+    policy = (
+        f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; base-uri 'none'; "
+        "form-action 'none'"
+    )
     template = _asset("review.html")
     filled = (
         template.replace("{{policy}}", policy)
@@ -158,8 +161,9 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     Examples
     --------
     >>> from relclf.document import Mention
-    >>> doc = Document("7", "TP53 in cancer.", "It binds.", (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D1")),
-    ...                (Relation("Association", "7157", "D1", "Novel", 0.9),))
+    >>> mentions = (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D1"))
+    >>> relations = (Relation("Association", "7157", "D1", "Novel", 0.9),)
+    >>> doc = Document("7", "TP53 in cancer.", "It binds.", mentions, relations)
     >>> payload = document_payload(doc, 0)
     >>> payload["title"], payload["abstract"]
     ([['TP53', 0, [0]], [' in ', 0], ['cancer', 0, [1]], ['.', 0]], [['It binds.', 1]])
@@ -197,13 +201,13 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
         "mentions": [[m.canonical_type, m.identifier] for m in document.mentions],
         "entities": [
             [identifier, entity.entity_type, mentions]
-            for (identifier, entity), mentions in zip(entities.items(), entity_mentions)
+            for (identifier, entity), mentions in zip(entities.items(), entity_mentions, strict=True)
         ],
         "relations": relations,
     }
 
 
-def _segments(document: Document) -> tuple[list[list], list[list], list[int]]:
+def _segments(document: Document) -> tuple[list[list[Any]], list[list[Any]], list[int]]:
     """Cut the text where a mention, a sentence or the title starts or ends.
 
     Returns the title's and the abstract's segments (see :func:`document_payload`) and the sentence of
@@ -223,10 +227,10 @@ def _segments(document: Document) -> tuple[list[list], list[list], list[int]]:
     by_start = sorted(range(len(document.mentions)), key=lambda i: document.mentions[i].start)
     mention_sentence = [-1] * len(document.mentions)
     active: list[int] = []
-    title: list[list] = []
-    abstract: list[list] = []
+    title: list[list[Any]] = []
+    abstract: list[list[Any]] = []
     next_mention = 0
-    for a, b in zip(points, points[1:]):
+    for a, b in zip(points, points[1:], strict=False):
         while next_mention < len(by_start) and document.mentions[by_start[next_mention]].start <= a:
             active.append(by_start[next_mention])
             next_mention += 1
@@ -252,9 +256,10 @@ def _evidence(
     Returns the sentence numbers and their distance (0 when the entities co-occur), or ``([], None)``
     when an entity has no mention in a sentence.
     """
-    if None in pair:
+    a, b = pair
+    if a is None or b is None:
         return [], None
-    first, second = ({mention_sentence[m] for m in entity_mentions[e]} - {-1} for e in pair)  # type: ignore[index]
+    first, second = ({mention_sentence[m] for m in entity_mentions[e]} - {-1} for e in (a, b))
     if not first or not second:
         return [], None
     both = first & second

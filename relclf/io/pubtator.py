@@ -157,7 +157,7 @@ def read_chunks(source: PathLike | IO[bytes], size: int = 256) -> Iterator[Chunk
             yield Chunk(name, first, b"".join(lines), titles)
 
 
-def parse_chunk(chunk: Chunk, *, lenient: bool = False) -> list[Document | Repaired | InputError]:
+def parse_chunk(chunk: Chunk, *, lenient: bool = False) -> list[Document | Repaired[Document] | InputError]:
     """What :func:`read_pubtator` makes of each document of ``chunk``, in order: the document, the
     document without its invalid mention and relation lines (only when ``lenient``), or why it is
     invalid. :func:`~relclf.io.validation.valid_documents` turns these into the documents read."""
@@ -172,7 +172,7 @@ def _title_match(line: str) -> tuple[str, str, str] | None:
     return head, rest[0], rest[2:]
 
 
-def _parsed(block: list[_Line], name: str, *, lenient: bool) -> Document | Repaired | InputError:
+def _parsed(block: list[_Line], name: str, *, lenient: bool) -> Document | Repaired[Document] | InputError:
     """The document of one block, or why it is invalid; when ``lenient``, the document without its
     invalid mention and relation lines, and why each was dropped."""
     dropped: list[InputError] | None = [] if lenient else None
@@ -348,8 +348,9 @@ def format_document(document: Document, *, with_scores: bool = False) -> str:
     for m in document.mentions:
         if "\t" in m.text:  # BioC carries it; a tab-separated line cannot
             raise RelclfError(
-                f"document {document.pmid!r} (line {document.line} of its input): mention text {shown(m.text)} at {m.start}-{m.end} "
-                "holds a tab, which a PubTator mention line cannot hold; write BioC XML or JSON instead"
+                f"document {document.pmid!r} (line {document.line} of its input): mention text {shown(m.text)} at "
+                f"{m.start}-{m.end} holds a tab, which a PubTator mention line cannot hold; write BioC XML or JSON "
+                "instead"
             )
         columns = [document.pmid, str(m.start), str(m.end), m.text, m.entity_type]
         if m.identifier is not None:

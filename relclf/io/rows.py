@@ -45,10 +45,12 @@ def relation_rows(document: Document) -> Iterator[dict[str, Any]]:
     Examples
     --------
     >>> from relclf.document import Mention
-    >>> doc = Document("9", "TP53 in cancer.", "", (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D009369")),
-    ...                (Relation("Association", "7157", "D009369", "Novel", 0.91),))
-    >>> next(relation_rows(doc))
-    {'document': '9', 'id1': '7157', 'type1': 'Gene', 'text1': 'TP53', 'id2': 'D009369', 'type2': 'Disease', 'text2': 'cancer', 'label': 'Association', 'score': 0.91, 'novelty': 'Novel'}
+    >>> mentions = (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D009369"))
+    >>> relations = (Relation("Association", "7157", "D009369", "Novel", 0.91),)
+    >>> doc = Document("9", "TP53 in cancer.", "", mentions, relations)
+    >>> next(relation_rows(doc))  # doctest: +NORMALIZE_WHITESPACE
+    {'document': '9', 'id1': '7157', 'type1': 'Gene', 'text1': 'TP53', 'id2': 'D009369', 'type2': 'Disease', 'text2':
+    'cancer', 'label': 'Association', 'score': 0.91, 'novelty': 'Novel'}
     """
     if not document.relations:
         return
@@ -97,7 +99,7 @@ def write_jsonl(documents: Iterable[Document], handle: IO[str]) -> int:
 
 
 def write_tsv(documents: Iterable[Document], handle: IO[str]) -> int:
-    """Write a header and one tab-separated row per relation (``score`` empty when unknown); return the number of documents.
+    """Write a header and a tab-separated row per relation (``score`` empty when unknown); return the documents written.
 
     Fields holding a tab, quote or line break are quoted as the ``csv`` module (and pandas) expect.
     """
@@ -132,7 +134,7 @@ def write_parquet(
     import pyarrow as pa
 
     schema = pa.schema([(c, pa.float64() if c == "score" else pa.string()) for c in COLUMNS])
-    columns: dict[str, list] = {c: [] for c in COLUMNS}
+    columns: dict[str, list[Any]] = {c: [] for c in COLUMNS}
     count = 0
     with pq.ParquetWriter(handle, schema) as writer:
         for document in documents:

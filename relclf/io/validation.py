@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Generic, Protocol, TypeVar
 
 from ..document import Document, Mention, Relation, identifier_parts, is_normalized
 from ..errors import ErrorHandler, InputError
@@ -194,7 +195,8 @@ def _check_document_fields(document: Document, path: str) -> None:
         raise InputError(
             path,
             document.line,
-            f"document ID {shown(document.pmid)} is empty or holds a '|', tab, line break or NUL (a PubTator title line 'ID|t|' cannot hold it)",
+            f"document ID {shown(document.pmid)} is empty or holds a '|', tab, line break or NUL (a PubTator title "
+            "line 'ID|t|' cannot hold it)",
         )
     for what, text in (("title", document.title), ("abstract", document.abstract)):
         if "\x00" in text or "\n" in text or "\r" in text:
@@ -215,7 +217,8 @@ def _check_mention(mention: Mention, text: str, path: str, line: int) -> None:
         raise InputError(
             path,
             line,
-            f"mention text {shown(mention.text)} differs from the text at {mention.start}-{mention.end}: {shown(actual)}",
+            f"mention text {shown(mention.text)} differs from the text at {mention.start}-{mention.end}: "
+            f"{shown(actual)}",
             "mention",
         )
     if _BAD_TEXT.search(mention.text):
@@ -239,7 +242,7 @@ def _known_ids(mentions: Iterable[Mention]) -> set[str]:
     known: set[str] = set()
     for mention in mentions:
         if is_normalized(mention.identifier):
-            known.add(mention.identifier.strip())  # type: ignore[union-attr]
+            known.add(mention.identifier.strip())
             known.update(identifier_parts(mention.identifier))
             known.update(identifier_parts(mention.identifier, split_composites=False))
     return known
@@ -270,22 +273,35 @@ def _check_relation(pmid: str, relation: Relation, known: set[str], lost: set[st
             )
 
 
+class _Identified(Protocol):
+    """What :func:`valid_documents` needs of a document: its ID and the line it starts on."""
+
+    @property
+    def pmid(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+
+_D = TypeVar("_D", bound=_Identified)
+
+
 @dataclass(frozen=True)
-class Repaired:
+class Repaired(Generic[_D]):
     """What a reader made of a document it kept after dropping invalid mentions or relations."""
 
-    document: Document
+    document: _D
     dropped: tuple[InputError, ...]
 
 
 def valid_documents(
-    items: Iterable[Document | Repaired | InputError],
+    items: Iterable[_D | Repaired[_D] | InputError],
     path: str,
     *,
     on_error: ErrorHandler | None = None,
     allow_empty: bool = False,
     empty_reason: str,
-) -> Iterator[Document]:
+) -> Iterator[_D]:
     """The loop of every reader: yield the valid documents of ``items``, in order.
 
     Parameters

@@ -50,7 +50,7 @@ def batched(
     batch: list[T] = []
     total = 0.0
     for item in items:
-        load = weight(item) if max_weight is not None else 0.0  # type: ignore[misc]
+        load = weight(item) if max_weight is not None and weight is not None else 0.0
         if batch and max_weight is not None and total + load > max_weight:
             yield batch
             batch, total = [], 0.0

@@ -133,7 +133,7 @@ def imap_ordered(
     workers = n_jobs - 1
     limit = in_flight or 4 * n_jobs
     with _executor(workers, state) as executor:
-        pending: collections.deque[tuple[T, Future | _Done]] = collections.deque()
+        pending: collections.deque[tuple[T, Future[Any] | _Done]] = collections.deque()
         for item in items:
             busy = sum(1 for _, f in pending if isinstance(f, Future) and not f.done())
             if busy >= 2 * workers:  # every worker has an item and the next one: this process takes this one
@@ -174,7 +174,7 @@ def _computed_here(function: Callable[[Any, T], R], state: Any, item: T) -> _Don
 
 @contextlib.contextmanager
 def _executor(n_jobs: int, state: Any) -> Iterator[Any]:
-    """A loky executor of ``n_jobs`` worker processes holding ``state``; its workers killed at once if the block raises."""
+    """A loky executor of ``n_jobs`` worker processes holding ``state``; workers killed at once if the block fails."""
     from joblib.externals.loky import ProcessPoolExecutor
 
     log.info("this process and %d worker process%s", n_jobs, "" if n_jobs == 1 else "es")
@@ -202,7 +202,7 @@ def _executor(n_jobs: int, state: Any) -> Iterator[Any]:
 # Executors whose generator was left suspended (an interruption raised while the caller was writing,
 # not waiting for a result): killed at interpreter exit, before multiprocessing's own exit handler
 # (registered earlier, so run later) would wait for their idle workers forever.
-_LIVE: weakref.WeakSet = weakref.WeakSet()
+_LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @atexit.register
@@ -239,7 +239,7 @@ def _quiet_manager_thread() -> Iterator[None]:
         threading.excepthook = previous
 
 
-def _submit(executor: Any, function: Callable[[Any, T], R], item: T) -> Future:
+def _submit(executor: Any, function: Callable[[Any, T], R], item: T) -> Future[Any]:
     try:
         with signals_blocked():  # the executor's threads start during a submit
             return executor.submit(_call, function, item)
@@ -247,7 +247,7 @@ def _submit(executor: Any, function: Callable[[Any, T], R], item: T) -> Future:
         raise _worker_died() from error
 
 
-def _result(future: Future | _Done) -> Any:
+def _result(future: Future[Any] | _Done) -> Any:
     if isinstance(future, _Done):
         result, records = future.value, future.records
     else:
