@@ -1,15 +1,17 @@
 """CI time from a fresh clone, and the import time of ``relclf.document``, before and after.
 
-- CI: ``git clone`` of this checkout's HEAD into a temporary directory beside ``../shared`` (so the
-  corpora resolve as in CI), then ``bash .ci/run`` there, timed as a whole (Chromium set-up, a fresh
-  virtual environment, ``pip install -e ".[test]"`` from the local package cache, ruff, the tests).
+- CI: ``git clone`` of this checkout's HEAD (and, with ``--before DIR``, of that checkout's HEAD) into a
+  temporary directory beside ``../shared`` (so the corpora resolve as in CI), then ``bash .ci/run`` there,
+  timed as a whole (Chromium set-up, a fresh virtual environment, ``pip install -e ".[test]"`` from the
+  local package cache, the checks and the tests that checkout's .ci/run names); ``--ci-runs`` runs of
+  each, interleaved, so that both are measured on the same machine in the same session.
 - Import: ``python -X importtime -c "import relclf.document"`` in a fresh process, the cumulative
   microseconds of ``relclf.document`` (median of ``--runs``), for this checkout and, with
   ``--before DIR``, for another checkout (run with ``PYTHONPATH=DIR``), and the modules each import
   pulls in (scikit-learn or not).
 
-Usage (from the project root, on a quiet machine; the CI run takes a few minutes):
-    python experiments/benchmark_ci.py --runs 5 --before ../wt-pre11 [--skip-ci] [--note "..."]
+Usage (from the project root, on a quiet machine; each CI run takes a few minutes):
+    python experiments/benchmark_ci.py --runs 5 --ci-runs 1 --before ../wt-pre11 [--skip-ci] [--note "..."]
 Writes experiments/results/ci_and_import.{md,json}.
 """
 
@@ -59,20 +61,33 @@ def import_time(checkout: Path | None, runs: int) -> dict:
     }
 
 
-def ci_time() -> dict:
-    """Clone HEAD beside ../shared and run .ci/run there; its wall time and the tests' summary line."""
+def ci_time(checkout: Path) -> dict:
+    """Clone ``checkout``'s HEAD beside ../shared and run its .ci/run there: wall time, exit, tests, checks."""
+    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=checkout, capture_output=True, text=True)
     with tempfile.TemporaryDirectory(prefix="relclf-ci-", dir=ROOT.parent) as tmp:
         clone = Path(tmp) / "relclf"
-        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        subprocess.run(["git", "clone", "-q", str(checkout), str(clone)], check=True)
         # the clone is a sibling of this checkout: ../shared resolves from it only at the same depth
         link = Path(tmp) / "shared"
         link.symlink_to(ROOT.parent / "shared")
+        checks = [
+            line
+            for line in (clone / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+            if line.startswith(("ruff", "mypy", "python -m pytest"))
+        ]
         start = time.perf_counter()
         done = subprocess.run(["bash", ".ci/run"], cwd=clone, capture_output=True, text=True)
         seconds = time.perf_counter() - start
     summary = next((line for line in reversed(done.stdout.splitlines()) if " passed" in line or " failed" in line), "")
     failed = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
-    return {"seconds": round(seconds, 1), "exit": done.returncode, "summary": summary.strip("= "), "failed": failed}
+    return {
+        "commit": commit.stdout.strip(),
+        "checks": checks,
+        "seconds": round(seconds, 1),
+        "exit": done.returncode,
+        "summary": summary.strip("= "),
+        "failed": failed,
+    }
 
 
 def markdown(result: dict) -> str:
@@ -80,19 +95,23 @@ def markdown(result: dict) -> str:
     if result["note"]:
         lines += [f"Note: {result['note']}", ""]
     if "ci" in result:
-        ci = result["ci"]
         lines += [
-            "`bash .ci/run` in a fresh `git clone` of the commit below (Chromium install, virtual environment, "
-            '`pip install -e ".[test]"`, `ruff check`, `python -m pytest -q -n 2`), one run:',
+            "`bash .ci/run` in a fresh `git clone` of each commit (Chromium install, virtual environment, "
+            '`pip install -e ".[test]"`, then the checks its .ci/run names), runs interleaved:',
             "",
-            "| wall time | exit | tests |",
-            "|---|---|---|",
-            f"| {ci['seconds'] // 60:.0f} min {ci['seconds'] % 60:.0f} s ({ci['seconds']} s) | {ci['exit']} | "
-            f"{ci['summary']} |",
-            "",
-            *[f"- `{line}`" for line in ci.get("failed", [])],
-            *([""] if ci.get("failed") else []),
+            "| checkout | checks | wall time (median) | all runs s | exit | tests (last run) |",
+            "|---|---|---|---|---|---|",
         ]
+        for row in result["ci"]:
+            median = statistics.median(r["seconds"] for r in row["runs"])
+            last = row["runs"][-1]
+            lines.append(
+                f"| {row['checkout']} (`{last['commit']}`) | {'; '.join(f'`{c}`' for c in last['checks'])} | "
+                f"{median // 60:.0f} min {median % 60:.0f} s | {[r['seconds'] for r in row['runs']]} | "
+                f"{[r['exit'] for r in row['runs']]} | {last['summary']} |"
+            )
+        failed = [line for row in result["ci"] for r in row["runs"] for line in r.get("failed", [])]
+        lines += ["", *[f"- `{line}`" for line in failed], *([""] if failed else [])]
     lines += [
         '`python -X importtime -c "import relclf.document"`, cumulative time of `relclf.document` in a fresh process '
         f"(median of {result['runs']}):",
@@ -113,6 +132,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="import-time runs per checkout (median reported)")
     parser.add_argument("--before", type=Path, help="another checkout to measure the import time of")
     parser.add_argument("--skip-ci", action="store_true", help="measure the import times only")
+    parser.add_argument("--ci-runs", type=int, default=1, help="CI runs per checkout, interleaved (median reported)")
     parser.add_argument("--note", default="", help="a remark printed under the title (e.g. the machine's load)")
     args = parser.parse_args()
     result: dict = {"provenance": provenance(), "note": args.note, "runs": args.runs, "imports": []}
@@ -120,7 +140,12 @@ def main() -> None:
         result["imports"].append(import_time(args.before.resolve(), args.runs))
     result["imports"].append(import_time(None, args.runs))
     if not args.skip_ci:
-        result["ci"] = ci_time()
+        checkouts = [("before", args.before.resolve())] if args.before is not None else []
+        checkouts.append(("this checkout", ROOT))
+        result["ci"] = [{"checkout": name, "runs": []} for name, _ in checkouts]
+        for _ in range(args.ci_runs):
+            for row, (_, path) in zip(result["ci"], checkouts, strict=True):
+                row["runs"].append(ci_time(path))
     write_results("ci_and_import", result, markdown(result), result["provenance"])
     print(markdown(result))
 
