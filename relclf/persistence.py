@@ -45,9 +45,11 @@ import numpy as np
 from ._version import __version__
 from .errors import ModelError
 from .extract.calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
-from .extract.context import ContextStage
+from .extract.context import CONTEXT_GROUPS, ContextStage
 from .extract.labels import LabelStage, own_stage_name
 from .extract.model import DECISION_RULES, LinearStage, RelationModel
+from .extract.priors import CorpusPriors
+from .extract.trees import TreeEnsemble
 from .extract.vectorizer import PairVectorizer
 from .io.files import PathLike, atomic_writer
 from .text import Vocabulary
@@ -80,9 +82,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FORMAT = "relclf-model"
-# 3: a document-context stage, labelers per type pair, a decision rule, a calibration map and a
-# precision curve; 2: the integer featurizer's first data-only format.
-FORMAT_VERSION = 3
+# 4: corpus priors, a context stage of trees, the pair rule; 3: a document-context stage, labelers per type
+# pair, a decision rule, a calibration map and a precision curve; 2: the integer featurizer's first data-only
+# format. Format 4 is format 3 with members of its own, so relclf reads both.
+FORMAT_VERSION = 4
+READABLE_FORMATS = (3, 4)
 # A model member larger than this is refused before it is read (the bundled model's largest is ~5 MB).
 MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 4 << 30
@@ -189,6 +193,10 @@ def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
     if model.context is not None:
         arrays["context.coef"] = np.asarray(model.context.coef, dtype=np.float64)
         arrays["context.intercept"] = np.array([model.context.intercept], dtype=np.float64)
+        if model.context.trees is not None:
+            arrays.update(model.context.trees.to_arrays("context.trees"))
+    if model.priors is not None:
+        arrays.update(model.priors.to_arrays("priors"))
     arrays["calibration.x"], arrays["calibration.y"] = (
         model.calibration.x.astype(np.float64),
         model.calibration.y.astype(np.float64),
@@ -209,6 +217,8 @@ def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
         "classes": {name: list(stage.classes) for name, stage in model.stages().items()},
         "own_labelers": sorted(model.labeler.own),
         "context": None if model.context is None else list(model.context.groups),
+        "context_kind": None if model.context is None else model.context.kind,
+        "priors": model.priors is not None,
         "rule": model.rule,
         "calibration": model.calibration.method,
     }
@@ -235,15 +245,12 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> R
         own = {int(t): stages[own_stage_name(int(t))] for t in meta["own_labelers"]}
         if any(not 0 <= t < len(meta["type_pairs"]) for t in own):
             raise ValueError("a type pair's own labeler names no type pair of the model")
-        context = None
-        if meta["context"] is not None:
-            context = ContextStage(
-                tuple(meta["context"]),
-                np.asarray(arrays["context.coef"], dtype=np.float64),
-                float(arrays["context.intercept"][0]),
-            )
-            if len(context.coef) != len(context.columns):
-                raise ValueError(f"the context stage has {len(context.coef)} weights for {len(context.columns)} inputs")
+        context = _context_from_arrays(arrays, meta)
+        priors = CorpusPriors.from_arrays(arrays, "priors") if meta.get("priors") else None
+        if context is not None and ("priors" in context.groups) != (priors is not None):
+            raise ValueError("the context stage and the corpus priors do not go together")
+        if priors is not None and priors.type_seen.shape[1] != len(meta["type_pairs"]):
+            raise ValueError("the corpus priors count other type pairs than the model's")
         if meta["rule"] not in DECISION_RULES or meta["calibration"] not in CALIBRATION_METHODS:
             raise ValueError(f"unknown decision rule {meta['rule']!r} or calibration {meta['calibration']!r}")
         return RelationModel(
@@ -266,11 +273,34 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> R
             curve=PrecisionCurve(
                 *(np.asarray(arrays[f"curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall"))
             ),
+            priors=priors,
         )
     except ModelError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError, RecursionError, AttributeError) as exc:
         raise ModelError(f"{name}: not a usable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def _context_from_arrays(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> ContextStage | None:
+    """The context stage of a model file (a logistic regression, or trees from format 4 on), None when it has none."""
+    if meta["context"] is None:
+        return None
+    groups = tuple(meta["context"])
+    if any(group not in CONTEXT_GROUPS for group in groups) or groups[:1] != ("score",):
+        raise ValueError(f"unknown context inputs {list(groups)}")
+    kind = meta.get("context_kind") or "logistic"
+    if kind not in ("logistic", "trees"):
+        raise ValueError(f"unknown kind of context stage {kind!r}")
+    stage = ContextStage(
+        groups, np.asarray(arrays["context.coef"], dtype=np.float64), float(arrays["context.intercept"][0])
+    )
+    if kind == "trees":
+        stage = ContextStage(
+            groups, np.zeros(0), 0.0, TreeEnsemble.from_arrays(arrays, "context.trees", len(stage.columns))
+        )
+    elif len(stage.coef) != len(stage.columns):
+        raise ValueError(f"the context stage has {len(stage.coef)} weights for {len(stage.columns)} inputs")
+    return stage
 
 
 def _meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
@@ -465,7 +495,7 @@ def version_problem(format_version: Any, relclf_version: Any = None) -> str | No
     >>> version_problem(FORMAT_VERSION) is None
     True
     """
-    if type(format_version) is int and format_version == FORMAT_VERSION:
+    if type(format_version) is int and format_version in READABLE_FORMATS:
         return None
     made_by = f" (relclf {relclf_version})" if relclf_version else ""
     if format_version is None or (type(format_version) is int and format_version == 1):
@@ -478,11 +508,11 @@ def version_problem(format_version: Any, relclf_version: Any = None) -> str | No
             f"model format {format_version}{made_by} is newer than relclf {__version__} reads (format "
             f"{FORMAT_VERSION}): upgrade relclf, or retrain the model with this one"
         )
-    if type(format_version) is int and 0 < format_version < FORMAT_VERSION:
+    if type(format_version) is int and 0 < format_version < READABLE_FORMATS[0]:
         return (
             f"a model of the older format {format_version}{made_by}, without the calibrated scores of format "
-            f"{FORMAT_VERSION}: relclf {__version__} reads format {FORMAT_VERSION} only; retrain the model with this "
-            "relclf (relclf train)"
+            f"{READABLE_FORMATS[0]}: relclf {__version__} reads formats {READABLE_FORMATS[0]}-{FORMAT_VERSION} only; "
+            "retrain the model with this relclf (relclf train)"
         )
     return (
         f"model format {_short(format_version)}{made_by} cannot be read by relclf {__version__} (format "

@@ -45,18 +45,18 @@ from ..parallel.workers import effective_n_jobs
 from ..text import Vocabulary
 from .calibration import CALIBRATION_METHODS
 from .candidates import DEFAULT_MAX_PAIRS_PER_DOC, Candidate, composites_are_split, related_type_pairs
-from .fitting import Split, check_document_splits, cross_validate, training_folds
+from .fitting import FoldPriors, Split, check_document_splits, cross_validate, training_folds
 from .labels import LabelStage
 from .model import DECISION_RULES, LinearStage, RelationModel
+from .priors import TrainingPairs, nested_inputs, out_of_fold_inputs
 from .training import TrainingSet, build_training_set
 from .vectorizer import PairVectorizer
 
 __all__ = ["RelationExtractor"]
-# The default labelers' regularization. C=1: with every cross-validated choice made as fit() makes
-# them, grouped 5-fold cross-validation on BioRED Train gave a type-level F1 of 0.540 with C=1 and
-# 0.543 with C=10 (within noise), and the labelers train 2.4 times faster with C=1 (fit() trains
-# them about a dozen times: once per fold and class weighting, and per type pair).
-LABELER_C = 1.0
+# The default labelers' regularization. C=3: under the pair rule (labels no longer decide which pairs are
+# predicted), grouped 5-fold cross-validation on BioRED Train gave a type-level F1 of 0.527 with C=1, 0.532
+# with C=3 and 0.530 with C=10, every other choice made as fit() makes them (experiments/accuracy_ablation.py).
+LABELER_C = 3.0
 
 
 # -- parameter constraints: each parameter's allowed values, as data (checked in fit) ---------------------
@@ -194,9 +194,17 @@ class RelationExtractor(BaseEstimator):
         training and testing on the same document, at least 2 splits (give a list, not a
         generator, to fit or clone the estimator again).
     context : "auto", True or False, default "auto"
-        The document-context stage (:mod:`relclf.extract.context`): "auto" keeps it when its
-        cross-validated log loss beats the detector's alone by more than one standard error; its
-        inputs are chosen the same way (:func:`relclf.extract.fitting.fit_context`).
+        The context stage (:mod:`relclf.extract.context`): "auto" keeps it when its cross-validated
+        log loss beats the detector's alone by more than one standard error; its inputs and its
+        model are chosen the same way (:func:`relclf.extract.fitting.fit_context`).
+    priors : "auto" or False, default "auto"
+        The corpus priors (:mod:`relclf.extract.priors`: how often each entity and ID pair is related
+        in the other training documents) as inputs the context stage may read ("auto": where
+        cross-validation finds they help); False: never.
+    nonlinear : "auto", True or False, default "auto"
+        Whether the context stage may be gradient-boosted trees over its inputs instead of a
+        logistic regression ("auto": where cross-validation finds they predict better by more than
+        noise; True: only trees are tried; False: never).
     class_weight : "auto", None or "balanced", default "auto"
         The labelers' class weighting; "auto": balanced for the pooled labeler (see
         :func:`relclf.extract.fitting.choose_labelers`), and each type pair's own labeler with or
@@ -207,9 +215,13 @@ class RelationExtractor(BaseEstimator):
         are labelled by the pooled one (:func:`relclf.extract.fitting.choose_labelers`).
     min_type_pair_relations : int, default 30
         See ``own_labelers``; at least 2.
-    rule : "auto", "detector" or "detector_x_label", default "auto"
-        A pair's raw score: its probability of being related, or that times its label's probability;
-        "auto" takes the one with the higher cross-validated F1 of pair and label.
+    rule : "pair", "detector", "detector_x_label" or "auto", default "pair"
+        Which pairs are predicted (:class:`~relclf.extract.model.RelationModel`): ``pair``, those whose
+        probability of being related reaches a threshold of its own, chosen for the best
+        cross-validated pair F1, whatever their label's probability; ``detector``, those whose
+        calibrated score reaches the threshold of best type-level F1; ``detector_x_label``, the same,
+        the score made from the probability of being related times the label's; "auto" takes the
+        rule of highest cross-validated type-level F1.
     calibration : "auto", "isotonic", "platt" or "none", default "auto"
         How raw scores become probabilities that the relation as written is right, fitted on the
         out-of-fold scores; "auto": Platt's, unless the isotonic one has a lower cross-validated log
@@ -241,11 +253,14 @@ class RelationExtractor(BaseEstimator):
     own_type_pairs_ : dict of str to str or None
         The type pairs given their own labeler, with its class weighting.
     context_ : ContextStage or None
-        The document-context stage, when kept.
+        The context stage, when kept.
+    priors_ : CorpusPriors or None
+        The training documents' counts (None when ``priors`` is False); the model keeps them when its
+        context stage reads them.
     class_weight_ : str or None
         The pooled labeler's class weighting.
     rule_ : str
-        ``detector`` or ``detector_x_label``.
+        One of :data:`relclf.extract.model.DECISION_RULES`.
     calibration_ : Calibration
         Raw score -> calibrated score.
     precision_curve_ : PrecisionCurve
@@ -281,6 +296,8 @@ class RelationExtractor(BaseEstimator):
         "threshold": ["auto", Interval(float, 0, 1)],
         "cv": [Interval(int, 2), InstanceOf(Iterable, "an iterable of (train, test) arrays of document indices")],
         "context": ["auto", True, False],
+        "priors": ["auto", False],
+        "nonlinear": ["auto", True, False],
         "class_weight": ["auto", None, "balanced"],
         "own_labelers": ["auto", True, False],
         "min_type_pair_relations": [Interval(int, 2)],
@@ -302,10 +319,12 @@ class RelationExtractor(BaseEstimator):
         threshold: float | str = "auto",
         cv: int | Iterable[Split] = 5,
         context: bool | str = "auto",
+        priors: bool | str = "auto",
+        nonlinear: bool | str = "auto",
         class_weight: str | None = "auto",
         own_labelers: bool | str = "auto",
         min_type_pair_relations: int = 30,
-        rule: str = "auto",
+        rule: str = "pair",
         calibration: str = "auto",
         max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
         tol: float = 1.0,
@@ -319,6 +338,8 @@ class RelationExtractor(BaseEstimator):
         self.threshold = threshold
         self.cv = cv
         self.context = context
+        self.priors = priors
+        self.nonlinear = nonlinear
         self.class_weight = class_weight
         self.own_labelers = own_labelers
         self.min_type_pair_relations = min_type_pair_relations
@@ -360,6 +381,7 @@ class RelationExtractor(BaseEstimator):
         self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
         self.labels_ = sorted(set(labels[positive]))
         folds = training_folds(cv, data.groups)
+        prior_inputs = self._count_priors(documents, data, positive, folds)
         choices = cross_validate(
             self.detector_,
             self._labeler_maker(n_jobs=1),
@@ -375,6 +397,9 @@ class RelationExtractor(BaseEstimator):
             rule=self.rule,
             calibration=self.calibration,
             threshold=self.threshold,
+            priors=prior_inputs,
+            nonlinear=self.nonlinear,
+            random_state=self.random_state,
             n_jobs=n_jobs,
         )
         self.context_ = choices.context
@@ -390,6 +415,30 @@ class RelationExtractor(BaseEstimator):
         self.n_unreachable_ = data.unreachable
         self.model_ = self._compile(X.shape[1])
         return self
+
+    def _count_priors(
+        self, documents: list[Document], data: TrainingSet, positive: np.ndarray, folds: list[Split]
+    ) -> FoldPriors | None:
+        """Count the corpus priors of the training documents, and what each pair reads of them out of fold.
+
+        Sets ``priors_`` (None when ``priors`` is False, or without folds). Documents are told apart by PMID,
+        so that one abstract that appears twice counts once.
+        """
+        self.priors_ = None
+        if self.priors is False or not folds:
+            return None
+        pairs, ids = data.batch.pairs, data.batch.pairs.identifiers
+        pmid_group = np.unique([d.pmid for d in documents], return_inverse=True)[1]
+        training = TrainingPairs(
+            group=np.asarray(pmid_group, dtype=np.int64)[pairs.doc],
+            id_a=[ids[a] for a in pairs.a],
+            id_b=[ids[b] for b in pairs.b],
+            type_pair=pairs.type_pair,
+            related=positive,
+            n_type_pairs=len(self.type_pairs_),
+        )
+        self.priors_ = training.count(np.arange(len(positive)))
+        return FoldPriors(out_of_fold_inputs(training, folds), nested_inputs(training, folds))
 
     def _training_matrix(self, documents: list[Document]) -> tuple[TrainingSet, Any]:
         """The training set of ``documents`` and its feature matrix.
@@ -485,6 +534,7 @@ class RelationExtractor(BaseEstimator):
             rule=self.rule_,
             calibration=self.calibration_,
             curve=self.precision_curve_,
+            priors=self.priors_ if self.context_ is not None and "priors" in self.context_.groups else None,
         )
 
     def _logistic(self, C: float, class_weight: str | None = None) -> LogisticRegression:

@@ -26,6 +26,7 @@ from .context import ContextStage
 from .features import FeatureBatch, featurize
 from .labels import LabelStage
 from .linear import LinearStage, sigmoid
+from .priors import CorpusPriors
 from .vectorizer import PairVectorizer
 
 __all__ = ["DECISION_RULES", "MAX_PAIRS_PER_BATCH", "LabelStage", "LinearStage", "RelationModel", "Scored"]
@@ -35,8 +36,8 @@ __all__ = ["DECISION_RULES", "MAX_PAIRS_PER_BATCH", "LabelStage", "LinearStage",
 MAX_PAIRS_PER_BATCH = 50_000
 
 
-# How a pair's score is made from the stages (see RelationModel.rule).
-DECISION_RULES = ("detector", "detector_x_label")
+# How a model decides which pairs are related (see RelationModel.rule), simplest first.
+DECISION_RULES = ("pair", "detector", "detector_x_label")
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,18 @@ class Scored:
 class RelationModel:
     """Everything a fitted model needs to predict relations, as data.
 
-    A pair's score is made in four steps: the detector's decision value; the probability that the
-    pair is related (the ``context`` stage's, else the detector's logistic function); the raw score
-    (that probability, times the label's probability under the ``detector_x_label`` rule); and its
-    ``calibration``, the probability that the relation as written (pair and label) is right. Pairs
-    scoring at least ``threshold`` are predicted.
+    A pair is scored in four steps: the detector's decision value; the probability that the pair is
+    related (the ``context`` stage's, else the detector's logistic function); its label, the labeler's
+    choice, with that label's probability; and its score, the ``calibration`` of the probability of
+    being related times the label's (of the probability alone under the ``detector`` rule): the
+    probability that the relation as written (pair and label) is right. Which pairs are predicted
+    follows the ``rule``:
+
+    - ``pair``: those whose probability of being related is at least ``threshold`` (whether a pair is
+      related is decided on its own; an uncertain label does not drop it);
+    - ``detector``, ``detector_x_label``: those whose score is at least ``threshold``.
+
+    A threshold given at prediction (``--threshold``, ``--min-precision``) is always one on the score.
 
     Attributes
     ----------
@@ -81,18 +89,19 @@ class RelationModel:
     novelty : LinearStage or None
         Novel / No, when the training relations carried novelty.
     threshold : float
-        Calibrated score at or above which a pair is predicted related.
+        The decision threshold of the ``rule`` (above).
     max_pairs_per_doc : int or None
         Cap on candidates per document.
     context : ContextStage or None
-        The document-context stage, when cross-validation kept it.
+        The context stage, when cross-validation kept it.
     rule : str
-        ``detector`` (the raw score is the probability of being related) or ``detector_x_label``
-        (times the probability of the label chosen).
+        One of :data:`DECISION_RULES` (above).
     calibration : Calibration
         Raw score -> probability that the relation as written is right.
     curve : PrecisionCurve
-        Cross-validated precision and recall (pair and label right) at each threshold.
+        Cross-validated precision and recall (pair and label right) at each score threshold.
+    priors : CorpusPriors or None
+        The training corpus's counts, when the context stage reads them.
     """
 
     vocabulary: Vocabulary
@@ -108,6 +117,7 @@ class RelationModel:
     rule: str = "detector"
     calibration: Calibration = dataclasses.field(default_factory=Calibration.identity)
     curve: PrecisionCurve = dataclasses.field(default_factory=PrecisionCurve.empty)
+    priors: CorpusPriors | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -177,29 +187,40 @@ class RelationModel:
         if self.context is None:
             return sigmoid(decision)
         pairs = batch.pairs
-        return self.context.probability(pairs.doc, pairs.a, pairs.b, decision)
+        return self.context.probability(
+            pairs.doc, pairs.a, pairs.b, decision, priors=self.prior_inputs(batch), signals=batch.numeric
+        )
+
+    def prior_inputs(self, batch: FeatureBatch) -> np.ndarray | None:
+        """The corpus priors of each pair of ``batch`` (:meth:`CorpusPriors.inputs`), None without priors."""
+        if self.priors is None:
+            return None
+        pairs, ids = batch.pairs, batch.pairs.identifiers
+        return self.priors.inputs([ids[a] for a in pairs.a], [ids[b] for b in pairs.b], pairs.type_pair)
 
     def score_batch(self, batch: FeatureBatch, *, threshold: float | None = None, scorer: Any = None) -> Scored:
-        """The pairs of a featurized batch scoring at least ``threshold`` (default: the model's), in pair order.
+        """The pairs of a featurized batch that are predicted, in pair order: by the model's rule, or, with
+        ``threshold``, those whose score reaches it.
 
-        Every pair gets its probability of being related; only the pairs that could reach the
-        threshold are labelled (a label's probability is at most 1, and the calibration never falls).
+        Every pair gets its probability of being related; only the pairs that could be predicted are
+        labelled (a label's probability is at most 1, and the calibration never falls).
         ``scorer`` is the batch's ``vectorizer.scorer(batch)`` when the caller has it already.
         """
-        cut = self.threshold if threshold is None else threshold
         if not len(batch):
             return Scored(np.zeros(0, dtype=np.int64), [], np.zeros(0), np.zeros(0), np.zeros(0))
         scorer = scorer if scorer is not None else self.vectorizer.scorer(batch)
         related = self.related_probability(batch, scorer)
-        rows = np.flatnonzero(self.calibration(related) >= cut)
+        by_pair = threshold is None and self.rule == "pair"
+        cut = self.threshold if threshold is None else threshold
+        rows = np.flatnonzero(related >= cut) if by_pair else np.flatnonzero(self.calibration(related) >= cut)
 
         def decide(name: str, stage: LinearStage, chosen: np.ndarray) -> np.ndarray:
             return scorer.decisions(self._weights[name], chosen)
 
         labels, label_probability = self.labeler.choose(decide, rows, batch.pairs.type_pair[rows])
-        raw = related[rows] * label_probability if self.rule == "detector_x_label" else related[rows]
+        raw = related[rows] if self.rule == "detector" else related[rows] * label_probability
         scores = self.calibration(raw)
-        keep = np.flatnonzero(scores >= cut)
+        keep = np.arange(len(rows)) if by_pair else np.flatnonzero(scores >= cut)
         return Scored(
             rows[keep], [labels[k] for k in keep.tolist()], scores[keep], related[rows[keep]], label_probability[keep]
         )
