@@ -61,6 +61,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_NAME",
     "FORMAT_VERSION",
+    "READABLE_FORMATS",
     "TRAINING_DOCUMENTS",
     "LoadedModel",
     "build_metadata",

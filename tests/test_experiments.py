@@ -271,7 +271,7 @@ def test_ablation_rows_run_and_its_default_models_are_the_estimators(tiny) -> No
     # ablation.logistic writes out the library's (private) default detector and labeler
     assert model.detector_.get_params() == ablation.logistic(1.0).get_params()
     labeler = getattr(model.labeler_, "estimator", model.labeler_)  # one-vs-rest with more than two labels
-    assert labeler.get_params() == ablation.logistic(1.0, class_weight="balanced").get_params()
+    assert labeler.get_params() == ablation.logistic(3.0, class_weight="balanced").get_params()
     for name, params in ablation.configurations().items():
         row = ablation.run_row(params, train, dev)
         assert set(row["levels"]) == {"pair", "type", "novelty"}, name

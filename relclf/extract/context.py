@@ -37,7 +37,7 @@ from .features import NUMERIC
 from .priors import PRIOR_INPUTS
 from .trees import TreeEnsemble
 
-__all__ = ["CONTEXT_GROUPS", "CONTEXT_INPUTS", "ContextStage", "context_inputs", "group_ranks"]
+__all__ = ["CONTEXT_DESCRIPTIONS", "CONTEXT_GROUPS", "CONTEXT_INPUTS", "ContextStage", "context_inputs", "group_ranks"]
 
 _CLIP = 1e-4  # probabilities of other pairs are clipped to [_CLIP, 1 - _CLIP] before their logit
 
@@ -50,6 +50,29 @@ CONTEXT_INPUTS: dict[str, tuple[str, ...]] = {
     "signals": tuple(f"signal_{name}" for name in NUMERIC),
 }
 CONTEXT_GROUPS: tuple[str, ...] = tuple(CONTEXT_INPUTS)
+# Each input in words (explanations).
+CONTEXT_DESCRIPTIONS: dict[str, str] = {
+    "decision": "the detector's decision",
+    "a_best_other": "the best other pair of A (logit)",
+    "b_best_other": "the best other pair of B (logit)",
+    "a_higher": "other pairs of A scoring higher (log)",
+    "b_higher": "other pairs of B scoring higher (log)",
+    "doc_higher": "pairs of the abstract scoring higher (log)",
+    "doc_top": "the abstract's best pair (logit)",
+    "doc_gap": "the decision's distance to the abstract's best pair",
+    "doc_pairs": "pairs in the abstract (log)",
+    "prior_pair_seen": "training documents where the pair is a candidate (log)",
+    "prior_pair_related": "training documents where the pair is related (log)",
+    "prior_pair_rate": "the pair's smoothed rate of being related in training",
+    "prior_a_seen": "training documents where A is a candidate (log)",
+    "prior_a_related": "training documents where A is related (log)",
+    "prior_a_rate": "A's smoothed rate of being related in training",
+    "prior_a_type_rate": "A's smoothed rate of being related in training, with this type pair",
+    "prior_b_seen": "training documents where B is a candidate (log)",
+    "prior_b_related": "training documents where B is related (log)",
+    "prior_b_rate": "B's smoothed rate of being related in training",
+    "prior_b_type_rate": "B's smoothed rate of being related in training, with this type pair",
+}
 
 
 def group_ranks(group: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -144,7 +144,7 @@ def check_parameters(estimator: Any) -> None:
     >>> check_parameters(RelationExtractor(rule="max"))
     Traceback (most recent call last):
     ...
-    ValueError: rule must be 'auto', 'detector' or 'detector_x_label', not 'max'
+    ValueError: rule must be 'pair', 'detector', 'detector_x_label' or 'auto', not 'max'
     """
     for name, allowed in type(estimator)._parameter_constraints.items():
         value = getattr(estimator, name)
@@ -301,7 +301,7 @@ class RelationExtractor(BaseEstimator):
         "class_weight": ["auto", None, "balanced"],
         "own_labelers": ["auto", True, False],
         "min_type_pair_relations": [Interval(int, 2)],
-        "rule": ["auto", *DECISION_RULES],
+        "rule": [*DECISION_RULES, "auto"],
         "calibration": ["auto", *CALIBRATION_METHODS],
         "max_pairs_per_doc": [Interval(int, 1), None],
         "tol": [Interval(float, 0, low_open=True)],
