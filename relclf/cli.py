@@ -211,7 +211,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     count = api.predict_file(
         args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper)
     )
-    log.info("wrote %d documents", count)
+    log.info("wrote %s", _plural(count, "document"))
     if skipper:
         skipper.report()
     return 0
@@ -234,7 +234,7 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
         [source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper)
     )
     for result in results:
-        log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
+        log.info("%s -> %s: %s", result.source, result.output, _plural(result.documents, "document"))
     if skipper:
         skipper.report()
     return 0
@@ -250,7 +250,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         with_scores=args.with_scores,
         on_error=skipper,
     )
-    log.info("wrote %d documents", count)
+    log.info("wrote %s", _plural(count, "document"))
     if skipper:
         skipper.report()
     return 0
@@ -438,8 +438,17 @@ def _seed(text: str) -> int:
 
 
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    """``; did you mean 'OPTION'?`` for the option ``word`` was likely meant as, or nothing.
+
+    An option whose last part is the word (``xml`` for ``bioc-xml``) is meant before a close spelling.
+    """
+    close = [o for o in options if o.endswith(f"-{word}")] or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _plural(count: int, noun: str) -> str:
+    """``1 document``, ``2 documents``: a count and its noun, in the singular or the plural."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -554,7 +563,7 @@ def _evaluate_parser(p: _Parser) -> None:
     p.add_argument("gold", metavar="GOLD")
     _add_model(p)
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
-    p.add_argument("--plots", metavar="DIR", help="also draw PNG figures into DIR (needs: pip install relclf[plots])")
+    p.add_argument("--plots", metavar="DIR", help='also draw PNG figures into DIR (needs: pip install "relclf[plots]")')
     _add_formats(p, output=False)
     _add_pair_cap(p)
     _add_skip(p)
@@ -582,7 +591,7 @@ def _predict_parser(p: _Parser) -> None:
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run on this dask.distributed scheduler (e.g. tcp://host:8786; needs relclf[dask])",
+        help='run on this dask.distributed scheduler (e.g. tcp://host:8786; needs: pip install "relclf[dask]")',
     )
     p.add_argument("--with-scores", action="store_true", help="add each relation's score as a 6th column")
     p.add_argument("--min-score", type=_probability, metavar="S", help="drop predicted relations scoring below S (0-1)")
