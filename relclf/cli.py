@@ -30,7 +30,7 @@ from . import api
 from ._version import __version__
 from .errors import DownloadError, InputError, OutputError, RelclfError, UsageError, WorkerError
 from .io.files import check_outputs, check_writable
-from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS, output_format_of
 from .persistence import cross_validation_lines
 
 __all__ = ["build_parser", "entry_point", "main"]
@@ -207,6 +207,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         return _cmd_predict_many(args)
     skipper = _error_handler(args)
     check_outputs([args.output], [args.input[0], *api.model_files(args.model)])  # before the model is loaded
+    output_format_of(args.output, args.output_format)  # an output relclf cannot write, too
     model = _load_model(args)
     count = api.predict_file(
         args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper)

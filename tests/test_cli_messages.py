@@ -42,3 +42,29 @@ def test_the_extras_hints_are_quoted_for_shells_that_expand_brackets():
     _, commands = cli.build_parser()
     helps = {a.dest: a.help for name in ("evaluate", "predict") for a in commands[name]._actions}
     assert 'pip install "relclf[plots]"' in helps["plots"] and 'pip install "relclf[dask]"' in helps["scheduler"]
+
+
+def test_an_output_extension_relclf_does_not_know_is_refused_unless_the_format_is_given(tmp_path):
+    for name in ("out.csv", "out.csv.gz", "out.2"):
+        out = run_cli("convert", str(EXAMPLE), "-o", str(tmp_path / name))
+        assert out.returncode == 2 and not (tmp_path / name).exists()
+        suffix = ".csv" if "csv" in name else ".2"
+        assert out.stderr.startswith(f"relclf: error: {tmp_path / name}: unknown output extension '{suffix}'; relclf ")
+        assert ".jsonl/.ndjson (jsonl)" in out.stderr and out.stderr.count("\n") == 1
+    model = Path(__file__).resolve().parents[1] / "models" / "relclf-biored.npz"
+    refused = run_cli("predict", str(EXAMPLE), "-m", str(model), "-o", str(tmp_path / "p.csv"))
+    assert refused.returncode == 2 and "unknown output extension '.csv'" in refused.stderr
+    assert run_cli("convert", str(EXAMPLE), "-o", str(tmp_path / "r.csv"), "--output-format", "tsv").returncode == 0
+    assert (tmp_path / "r.csv").read_text().startswith("document\tid1\t")
+
+
+def test_the_obvious_synonyms_of_output_extensions_are_understood(tmp_path):
+    import json
+
+    assert run_cli("convert", str(EXAMPLE), "-o", str(tmp_path / "r.ndjson")).returncode == 0
+    rows = [json.loads(line) for line in (tmp_path / "r.ndjson").read_text().splitlines()]
+    assert len(rows) == 3 and rows[0]["document"] == "36727001"
+    assert run_cli("convert", str(EXAMPLE), "-o", str(tmp_path / "r.txt")).returncode == 0
+    assert (tmp_path / "r.txt").read_bytes() == EXAMPLE.read_bytes()
+    assert run_cli("convert", str(EXAMPLE), "-o", str(tmp_path / "r.tab")).returncode == 0
+    assert (tmp_path / "r.tab").read_text().startswith("document\tid1\t")
