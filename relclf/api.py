@@ -209,7 +209,9 @@ def train(
     dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
     scores = {}
     if dev is not None and dev_scores is not None:
-        scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name}
+        # the levels that mean something for the dev file: no novelty line for gold without novelty
+        dev_levels = {level: counts.as_dict() for level, counts in dev_scores.reported_levels.items()}
+        scores = {"dev": dev_levels, "dev_file": Path(dev).name}
         if dev_scores.calibration is not None:
             scores["dev_calibration_error"] = round(dev_scores.calibration.ece, 4)
     metadata = build_metadata(

@@ -96,15 +96,21 @@ class Scores:
             found["calibration"] = self.calibration.as_dict()
         return found
 
+    @property
+    def reported_levels(self) -> dict[str, Counts]:
+        """The levels that mean something for this gold: all of :data:`LEVELS`, but ``novelty`` only when
+        the gold carries novelty (without it the novelty level merely repeats the type level). What
+        :meth:`table` shows and what a model card records."""
+        return {level: self.levels[level] for level in LEVELS if level != "novelty" or self.novelty_in_gold}
+
     def table(self) -> str:
-        """A plain-text table: one row per label (type level), then one per level; then the calibration report."""
+        """A plain-text table: one row per label (type level), then one per reported level; then the
+        calibration report."""
         rows = [f"{'':24} {'P':>6} {'R':>6} {'F1':>6} {'TP':>6} {'FP':>6} {'FN':>6}"]
         for name, counts in sorted(self.per_label.items()):
             rows.append(_row(f"  {name}", counts))
-        for level in LEVELS:
-            if level == "novelty" and not self.novelty_in_gold:
-                continue
-            rows.append(_row(f"{level} (micro)", self.levels[level]))
+        for level, counts in self.reported_levels.items():
+            rows.append(_row(f"{level} (micro)", counts))
         if self.calibration is not None:
             rows.append(self.calibration.table())
         return "\n".join(rows)
