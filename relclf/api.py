@@ -38,6 +38,7 @@ from .io.formats import (
 from .persistence import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_NAME,
+    DEV_IN_TRAINING,
     LoadedModel,
     build_metadata,
     default_model_path,
@@ -80,6 +81,7 @@ __all__ = [
     "predict_files",
     "read_corpus",
     "score_files",
+    "seen_in_training",
     "threshold_for_precision",
     "top_pairs",
     "train",
@@ -206,14 +208,22 @@ def train(
         estimator.fit(documents)
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
-    dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
-    scores = {}
-    if dev is not None and dev_scores is not None:
+    scores: dict[str, Any] = {}
+    dev_scores = None
+    if dev is not None and dev_documents is not None:
+        # dev documents that are training documents are said (a warning now, a line of the card later)
+        digests = frozenset(document_digest(d.pmid) for d in documents)
+        dev_scores = evaluate(
+            dev_documents, estimator, progress=progress, training_documents=digests, name=display_name(dev)
+        )
         # the levels that mean something for the dev file: no novelty line for gold without novelty
         dev_levels = {level: counts.as_dict() for level, counts in dev_scores.reported_levels.items()}
         scores = {"dev": dev_levels, "dev_file": Path(dev).name}
         if dev_scores.calibration is not None:
             scores["dev_calibration_error"] = round(dev_scores.calibration.ece, 4)
+        seen = seen_in_training([d.pmid for d in dev_documents], digests)
+        if seen:
+            scores[DEV_IN_TRAINING] = {"documents": seen, "of": len(dev_documents)}
     metadata = build_metadata(
         estimator,
         list(paths),
@@ -227,11 +237,19 @@ def train(
     return TrainResult(loaded, estimator, corpus_stats(documents), recall, seconds, dev_scores)
 
 
+def seen_in_training(gold_ids: Sequence[str], training: frozenset[str] | None) -> int:
+    """How many of the documents ``gold_ids`` are among a model's training documents (``training``: the
+    digests of their IDs, as :func:`training_digests` returns them; None or empty: unknown, 0)."""
+    if not training:
+        return 0
+    return sum(document_digest(pmid) in training for pmid in gold_ids)
+
+
 def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, training: frozenset[str] | None) -> None:
     """Log a warning for each reason the scores of ``gold_ids`` could mislead: documents the model was
     trained on, or no gold relation at all."""
     if training:
-        seen = sum(document_digest(pmid) in training for pmid in gold_ids)
+        seen = seen_in_training(gold_ids, training)
         if seen:
             log.warning(
                 "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on "
@@ -261,6 +279,7 @@ def evaluate(
     progress: bool = False,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     training_documents: frozenset[str] | None = None,
+    name: str | None = None,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
@@ -274,7 +293,8 @@ def evaluate(
 
     Warnings are logged when the scores could mislead: when gold documents are among the model's
     training documents (``training_documents``, digests as :func:`training_digests` returns them;
-    read from the model's card when None), and when no gold document has a relation.
+    read from the model's card when None), and when no gold document has a relation; they name the
+    gold by ``name`` (default: its path, or "the gold documents").
     """
     if training_documents is None:
         training_documents = training_digests(model)
@@ -302,7 +322,7 @@ def evaluate(
         calibration.add(original, document.relations)
         gold_ids.append(document.pmid)
     scores = dataclasses.replace(accumulator.scores(), calibration=calibration.report())
-    _warn_about_gold(_gold_name(gold), gold_ids, scores, training_documents)
+    _warn_about_gold(name or _gold_name(gold), gold_ids, scores, training_documents)
     return scores
 
 

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_NAME",
+    "DEV_IN_TRAINING",
     "FORMAT_VERSION",
     "TRAINING_DOCUMENTS",
     "LoadedModel",
@@ -92,6 +93,9 @@ _META = "meta"
 # a bounded size per document whatever its ID (~15 bytes of JSON), and one line of any language
 # recomputes a digest (hashing is no secrecy: PMIDs are few enough to enumerate).
 TRAINING_DOCUMENTS = "training_documents"
+# Card key (under "scores") of the dev documents that were training documents too, when some were:
+# {"documents": n, "of": total}. Their dev scores are not held out, and the card says so.
+DEV_IN_TRAINING = "dev_in_training"
 
 
 @dataclass(frozen=True)
@@ -737,8 +741,18 @@ def _training_documents_line(card: dict[str, Any]) -> str:
 
 
 def _score_lines(scores: dict[str, Any]) -> list[str]:
+    """The card's scores, one per line; first, when the dev file was not held out, a line that says so."""
     lines = []
+    overlap = scores.get(DEV_IN_TRAINING)
+    if isinstance(overlap, dict):
+        lines.append(
+            f"  NOT HELD OUT: {overlap.get('documents', '?')} of the {overlap.get('of', '?')} documents of "
+            f"{scores.get('dev_file', 'the dev file')} were training documents: the dev scores overstate how the "
+            "model does on new text"
+        )
     for name, value in scores.items():
+        if name == DEV_IN_TRAINING:
+            continue
         if (
             isinstance(value, dict)
             and value
