@@ -41,6 +41,7 @@ from .persistence import (
     DEV_IN_TRAINING,
     LoadedModel,
     build_metadata,
+    card_labels,
     default_model_path,
     document_digest,
     format_model_card,
@@ -66,6 +67,7 @@ __all__ = [
     "CorpusStats",
     "FileResult",
     "TrainResult",
+    "card_labels",
     "convert",
     "corpus_stats",
     "default_model_path",
@@ -263,6 +265,43 @@ def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, trainin
         log.warning("%s: no document has a gold relation: there is nothing to find, and every score is 0", name)
 
 
+def _warn_about_labels(name: str, scores: Scores, known: Iterable[str], who: str, *, some: bool = True) -> None:
+    """Warn once when the gold relation labels of ``scores`` are none of ``known``, the labels that ``who``
+    predicts (the model, a prediction file), and, if ``some``, when only some of them are: a model used on
+    another schema (BC5CDR's CID for a BioRED model) scores 0 at the type level, not for being wrong."""
+    gold = {label: c.tp + c.fn for label, c in sorted(scores.per_label.items()) if c.tp + c.fn}
+    known = sorted(set(known))
+    unknown = {label: n for label, n in gold.items() if label not in known}
+    if not unknown or not known:
+        return
+    listed = ", ".join(f"{label} {n:,}" for label, n in list(unknown.items())[:_LISTED])
+    listed += f" and {len(unknown) - _LISTED} more" if len(unknown) > _LISTED else ""
+    theirs = ", ".join(known[:_LISTED]) + (", ..." if len(known) > _LISTED else "")
+    if len(unknown) == len(gold):
+        log.warning(
+            "%s: none of its relation labels (%s) is one %s predicts (%s): another schema, so every relation counts "
+            "as wrong at the type level",
+            name,
+            listed,
+            who,
+            theirs,
+        )
+    elif some:
+        log.warning(
+            "%s: %d of its %d relation labels (%s) are none %s predicts (%s): those relations count as missed at the "
+            "type level",
+            name,
+            len(unknown),
+            len(gold),
+            listed,
+            who,
+            theirs,
+        )
+
+
+_LISTED = 8  # labels named in a warning; the rest are counted
+
+
 def _gold_name(gold: Any) -> str:
     return display_name(gold) if isinstance(gold, (str, os.PathLike)) else "the gold documents"
 
@@ -323,6 +362,7 @@ def evaluate(
         gold_ids.append(document.pmid)
     scores = dataclasses.replace(accumulator.scores(), calibration=calibration.report())
     _warn_about_gold(name or _gold_name(gold), gold_ids, scores, training_documents)
+    _warn_about_labels(name or _gold_name(gold), scores, fitted.labels, "the model")
     return scores
 
 
@@ -417,6 +457,7 @@ def evaluate_details(
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
     details = evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
     _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
+    _warn_about_labels(_gold_name(gold), details.scores, fitted.labels, "the model")
     return details
 
 
@@ -608,12 +649,15 @@ def score_files(
     on_error: ErrorHandler | None = None,
     format: str | None = None,
     training_documents: frozenset[str] | None = None,
+    labels: Iterable[str] | None = None,
 ) -> Scores:
     """Score a prediction file against a gold file (any input format; ``format`` None: detected); no model needed.
 
     Warnings are logged when the scores could mislead: no gold document has a relation; gold and
     predictions share no document (by ID); gold documents are among ``training_documents`` (the
-    digests of the training documents of the model that predicted, see :func:`training_digests`).
+    digests of the training documents of the model that predicted, see :func:`training_digests`);
+    the gold relation labels are none of ``labels`` (those of the model that predicted, see
+    :func:`card_labels`), or only some; without ``labels``, when they are none of the labels predicted.
     """
     predictions = {d.pmid: d.relations for d in read_documents(predicted, format, on_error=on_error, allow_empty=True)}
     accumulator = ScoreAccumulator()
@@ -623,6 +667,11 @@ def score_files(
         gold_ids.append(document.pmid)
     scores = accumulator.scores()
     _warn_about_gold(display_name(gold), gold_ids, scores, training_documents)
+    if labels is not None:
+        _warn_about_labels(display_name(gold), scores, labels, "the model")
+    else:
+        predicted_labels = {r.label for relations in predictions.values() for r in relations}
+        _warn_about_labels(display_name(gold), scores, predicted_labels, display_name(predicted), some=False)
     if gold_ids and not any(pmid in predictions for pmid in gold_ids):
         log.warning(
             "%s and %s share no document (by ID): every gold relation counts as missed; are they the same documents?",

@@ -261,7 +261,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     check_outputs([args.json], [args.gold, args.predicted])
     check_writable(args.json)
     training = api.training_digests(args.model) if args.model else None
-    scores = api.score_files(args.gold, args.predicted, format=args.format, training_documents=training)
+    labels = api.card_labels(args.model) if args.model else None
+    scores = api.score_files(args.gold, args.predicted, format=args.format, training_documents=training, labels=labels)
     print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())

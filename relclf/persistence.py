@@ -63,6 +63,7 @@ __all__ = [
     "TRAINING_DOCUMENTS",
     "LoadedModel",
     "build_metadata",
+    "card_labels",
     "cross_validation_lines",
     "default_model_path",
     "document_digest",
@@ -673,6 +674,20 @@ def training_digests(model: LoadedModel | RelationModel | RelationExtractor | Pa
     if not isinstance(recorded, list) or not all(isinstance(d, str) for d in recorded):
         return None
     return frozenset(recorded)
+
+
+def card_labels(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> list[str] | None:
+    """The relation labels ``model`` predicts: a loaded or bare model's own, a path's (or the default
+    model's, for None) as its card records them (the model is not loaded); None when unknown."""
+    if isinstance(model, (LoadedModel, RelationModel)) or hasattr(model, "model_"):
+        return resolve_model(model).labels
+    try:
+        recorded = read_model_card(default_model_path() if model is None else model).get("labels")
+    except ModelError:  # no card, or an unreadable one: loading the model reports it
+        return None
+    if not isinstance(recorded, list) or not all(isinstance(label, str) for label in recorded):
+        return None
+    return list(recorded)
 
 
 # -- the card as text --------------------------------------------------------------------------------
