@@ -26,6 +26,7 @@ from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, eva
 from .extract.calibration import CurvePoint
 from .extract.candidates import DEFAULT_MAX_PAIRS_PER_DOC, CandidateRecall, candidate_recall
 from .extract.model import RelationModel
+from .io.corpus import merge_documents, merged, read_inputs
 from .io.files import PathLike, check_outputs, check_writable, display_name
 from .io.formats import (
     input_files,
@@ -35,6 +36,7 @@ from .io.formats import (
     read_documents,
     write_documents,
 )
+from .io.pubtator import Formatted
 from .persistence import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_NAME,
@@ -55,6 +57,8 @@ from .pipeline import PredictOptions, predicted_documents
 from .progress import count_documents, stage, track
 
 if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13 on
+
     from .evaluation.explain import ModelExplanation, PairExplanation
     from .extract.estimator import RelationExtractor
 
@@ -103,15 +107,21 @@ def read_corpus(
     *,
     progress: bool = False,
 ) -> list[Document]:
-    """Read and concatenate the documents of several files (any input format; detected when ``format``
-    is None), with a bar per file if ``progress``. Directories and glob patterns give their document files."""
-    documents: list[Document] = []
-    paths = input_files(paths)
-    for path in paths:
+    """Read the documents of several files as one corpus (any input format; detected when ``format`` is
+    None), with a bar per file if ``progress``. Directories and glob patterns give their document files.
+
+    A document ID in several files is kept once, from the last file that holds it, and a file without
+    documents is said, with warnings (the rule of :mod:`relclf.io.corpus`; files of different corpora
+    are read by one call each).
+    """
+    inputs = []
+    for path in input_files(paths):
         total = count_documents(path) if progress else None
-        stream = read_documents(path, format, on_error=on_error)
-        documents.extend(track(stream, enabled=progress, desc=f"reading {Path(path).name}", total=total))
-    return documents
+        stream = read_inputs([path], format, on_error=on_error)
+        inputs.append(
+            (display_name(path), list(track(stream, enabled=progress, desc=f"reading {Path(path).name}", total=total)))
+        )
+    return merge_documents(inputs)
 
 
 @dataclass(frozen=True)
@@ -201,7 +211,7 @@ def train(
     if not documents:
         raise InputError(str(paths[0]), 0, "no valid training documents")
     # the dev file is read before fitting, so that a mistake in it costs no training time
-    dev_documents = list(read_documents(dev, format, on_error=on_error)) if dev is not None else None
+    dev_documents = list(read_inputs(input_files([dev]), format, on_error=on_error)) if dev is not None else None
     from .extract.estimator import RelationExtractor  # scikit-learn: only training needs it
 
     estimator = RelationExtractor(**(params or {}))
@@ -302,12 +312,36 @@ def _warn_about_labels(name: str, scores: Scores, known: Iterable[str], who: str
 _LISTED = 8  # labels named in a warning; the rest are counted
 
 
+def _sources(inputs: PathLike | Sequence[PathLike]) -> list[PathLike]:
+    """The input files that a path, or a sequence of paths, names (see :func:`input_files`)."""
+    return list(input_files([inputs] if isinstance(inputs, (str, os.PathLike)) else inputs))
+
+
+def _names_paths(inputs: object) -> TypeIs[PathLike | Sequence[PathLike]]:
+    """Whether ``inputs`` (gold: paths or documents) is a path or a non-empty sequence of paths."""
+    if isinstance(inputs, (str, os.PathLike)):
+        return True
+    return isinstance(inputs, Sequence) and bool(inputs) and all(isinstance(i, (str, os.PathLike)) for i in inputs)
+
+
+def _inputs_name(sources: Sequence[PathLike]) -> str:
+    """How warnings name several inputs: ``a.pubtator``, ``a.pubtator, b.pubtator`` or ``a.pubtator and 4 more``."""
+    names = [display_name(source) for source in sources]
+    return ", ".join(names) if len(names) <= 2 else f"{names[0]} and {len(names) - 1} more"
+
+
 def _gold_name(gold: Any) -> str:
-    return display_name(gold) if isinstance(gold, (str, os.PathLike)) else "the gold documents"
+    return _inputs_name(_sources(gold)) if _names_paths(gold) else "the gold documents"
+
+
+def _total(sources: Sequence[PathLike]) -> int | None:
+    """The documents of ``sources`` for a bar's total, when they can be counted cheaply (PubTator files)."""
+    counts = [count_documents(source) for source in sources]
+    return None if any(n is None for n in counts) else sum(n for n in counts if n is not None)
 
 
 def evaluate(
-    gold: PathLike | Sequence[Document],
+    gold: PathLike | Sequence[PathLike] | Sequence[Document],
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
@@ -322,7 +356,8 @@ def evaluate(
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
-    ``gold`` is a path (any input format; ``format`` or detection decides) or a list of documents;
+    ``gold`` is a path or several (any input format; ``format`` or detection decides; directories and
+    globs give their document files, read as one corpus, see :mod:`relclf.io.corpus`) or a list of documents;
     ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
     ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). ``threshold``
     overrides the model's; ``min_precision`` sets it instead to the lowest at which cross-validation
@@ -347,13 +382,7 @@ def evaluate(
     accumulator, calibration = ScoreAccumulator(), CalibrationAccumulator()
     total = None
     if progress:
-        total = (
-            count_documents(gold)
-            if isinstance(gold, (str, os.PathLike))
-            else len(gold)
-            if isinstance(gold, Sequence)
-            else None
-        )
+        total = _total(_sources(gold)) if _names_paths(gold) else len(gold) if isinstance(gold, Sequence) else None
     gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         original = in_flight.popleft()
@@ -408,16 +437,17 @@ def _threshold(fitted: RelationModel, threshold: float | None, min_precision: fl
 
 
 def _evaluation_inputs(
-    gold: PathLike | Iterable[Document],
+    gold: PathLike | Sequence[PathLike] | Iterable[Document],
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None,
     max_pairs_per_doc: int | None,
     format: str | None,
     on_error: ErrorHandler | None,
 ) -> tuple[RelationModel, Iterable[Document]]:
-    """The model (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
+    """The model (with its pair cap) and the gold documents (a stream when ``gold`` names files) of an evaluation."""
     fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
-    documents = read_documents(gold, format, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
-    return fitted, documents
+    if _names_paths(gold):
+        return fitted, read_inputs(_sources(gold), format, on_error=on_error)
+    return fitted, gold
 
 
 def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterator[Document]:
@@ -428,7 +458,7 @@ def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterat
 
 
 def evaluate_details(
-    gold: PathLike | Sequence[Document],
+    gold: PathLike | Sequence[PathLike] | Sequence[Document],
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
@@ -502,7 +532,7 @@ def top_pairs(
 
 
 def predict_file(
-    source: PathLike,
+    source: PathLike | Sequence[PathLike],
     output: PathLike | None = None,
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
@@ -521,7 +551,9 @@ def predict_file(
 ) -> int:
     """Predict relations for every document of ``source`` and write them to ``output``.
 
-    ``source`` may be ``-`` (standard input); ``output`` None or ``-`` writes standard output. The
+    ``source`` may be ``-`` (standard input), or several files, directories or glob patterns, read as one
+    corpus (:mod:`relclf.io.corpus`: a document ID once, from the last input holding it; an input
+    without documents said in a warning); ``output`` None or ``-`` writes standard output. The
     output is written to a temporary file and renamed only when every document succeeded. ``n_jobs``
     worker processes share the work; ``scheduler`` (a dask scheduler address or an open
     ``dask.distributed.Client``) runs it on a dask cluster instead. Either way the output is
@@ -537,7 +569,8 @@ def predict_file(
     to the lowest at which cross-validation on the training documents reached that precision (see
     :func:`threshold_for_precision`; logged). Returns the number of documents written.
     """
-    check_outputs([output], [source, *model_files(model)])
+    sources = _sources(source)
+    check_outputs([output], [*sources, *model_files(model)])
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
     fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
     if min_precision is not None:
@@ -545,17 +578,33 @@ def predict_file(
     options = PredictOptions(
         threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores
     )
-    total = count_documents(source) if progress else None
+    total = _total(sources) if progress else None
     with _dask_client(scheduler) as client:
-        predicted = predicted_documents(
-            source, fitted, input_format=input_format, options=options, on_error=on_error, n_jobs=n_jobs, client=client
-        )
+
+        def predict(path: PathLike) -> Iterator[Document | Formatted]:
+            return predicted_documents(
+                path,
+                fitted,
+                input_format=input_format,
+                options=options,
+                on_error=on_error,
+                n_jobs=n_jobs,
+                client=client,
+                allow_empty=True,
+            )
+
+        predicted = merged(sources, predict, format=input_format, on_error=on_error, content=_content)
         return write_documents(
             track(predicted, enabled=progress, desc="predicting", total=total),
             output,
             output_format,
             with_scores=with_scores,
         )
+
+
+def _content(item: Document | Formatted) -> object:
+    """What tells two copies of a predicted document apart: the document, or the text it was rendered to."""
+    return item.text if isinstance(item, Formatted) else item
 
 
 @contextlib.contextmanager
@@ -623,7 +672,7 @@ def predict_files(
 
 
 def convert(
-    source: PathLike,
+    source: PathLike | Sequence[PathLike],
     output: PathLike | None = None,
     *,
     input_format: str | None = None,
@@ -634,17 +683,19 @@ def convert(
     """Convert ``source`` to ``output`` between formats (no model involved); return the number of documents.
 
     Formats are detected when None (see :mod:`relclf.io.formats`); the output is written atomically.
-    PubTator converted to BioC XML or JSON and back is byte-identical.
+    PubTator converted to BioC XML or JSON and back is byte-identical. ``source`` may be several files,
+    directories or glob patterns, read as one corpus (:mod:`relclf.io.corpus`).
     """
-    check_outputs([output], [source])
+    sources = _sources(source)
+    check_outputs([output], sources)
     output_format = output_format_of(output, output_format)
-    documents = read_documents(source, input_format, on_error=on_error)
+    documents = read_inputs(sources, input_format, on_error=on_error)
     return write_documents(documents, output, output_format, with_scores=with_scores)
 
 
 def score_files(
-    gold: PathLike,
-    predicted: PathLike,
+    gold: PathLike | Sequence[PathLike],
+    predicted: PathLike | Sequence[PathLike],
     *,
     on_error: ErrorHandler | None = None,
     format: str | None = None,
@@ -653,29 +704,34 @@ def score_files(
 ) -> Scores:
     """Score a prediction file against a gold file (any input format; ``format`` None: detected); no model needed.
 
+    Each of ``gold`` and ``predicted`` may be several files, directories or glob patterns, read as one
+    corpus (:mod:`relclf.io.corpus`).
+
     Warnings are logged when the scores could mislead: no gold document has a relation; gold and
     predictions share no document (by ID); gold documents are among ``training_documents`` (the
     digests of the training documents of the model that predicted, see :func:`training_digests`);
     the gold relation labels are none of ``labels`` (those of the model that predicted, see
     :func:`card_labels`), or only some; without ``labels``, when they are none of the labels predicted.
     """
-    predictions = {d.pmid: d.relations for d in read_documents(predicted, format, on_error=on_error, allow_empty=True)}
+    gold_files, predicted_files = _sources(gold), _sources(predicted)
+    gold_name, predicted_name = _inputs_name(gold_files), _inputs_name(predicted_files)
+    predictions = {d.pmid: d.relations for d in read_inputs(predicted_files, format, on_error=on_error)}
     accumulator = ScoreAccumulator()
     gold_ids = []
-    for document in read_documents(gold, format, on_error=on_error):
+    for document in read_inputs(gold_files, format, on_error=on_error):
         accumulator.add(document, predictions.get(document.pmid, ()))
         gold_ids.append(document.pmid)
     scores = accumulator.scores()
-    _warn_about_gold(display_name(gold), gold_ids, scores, training_documents)
+    _warn_about_gold(gold_name, gold_ids, scores, training_documents)
     if labels is not None:
-        _warn_about_labels(display_name(gold), scores, labels, "the model")
+        _warn_about_labels(gold_name, scores, labels, "the model")
     else:
         predicted_labels = {r.label for relations in predictions.values() for r in relations}
-        _warn_about_labels(display_name(gold), scores, predicted_labels, display_name(predicted), some=False)
+        _warn_about_labels(gold_name, scores, predicted_labels, predicted_name, some=False)
     if gold_ids and not any(pmid in predictions for pmid in gold_ids):
         log.warning(
             "%s and %s share no document (by ID): every gold relation counts as missed; are they the same documents?",
-            display_name(gold),
-            display_name(predicted),
+            gold_name,
+            predicted_name,
         )
     return scores

@@ -166,14 +166,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
         plots.require_matplotlib()  # before the work, so that a missing extra fails at once
         plot_files = [os.path.join(args.plots, name) for name in plots.PLOTS]
-    check_outputs([args.json, *plot_files], [args.gold, *api.model_files(args.model)])
+    check_outputs([args.json, *plot_files], [*args.gold, *api.model_files(args.model)])
     check_writable(args.json)
     model = _load_model(args)
     if args.plots:
         details = api.evaluate_details(args.gold, model, **_evaluate_options(args, skipper))
         scores = details.scores
         print(scores.table())
-        for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({scores.documents:,} documents)"):
+        title = f"{', '.join(args.gold)} ({_plural(scores.documents, 'document')})"
+        for path in plots.write_plots(details, args.plots, title=title):
             print(f"wrote {path}")
     else:
         scores = api.evaluate(args.gold, model, **_evaluate_options(args, skipper))
@@ -203,15 +204,14 @@ def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> 
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    if args.output_dir is not None or len(args.input) > 1:
+    if args.output_dir is not None:
         return _cmd_predict_many(args)
     skipper = _error_handler(args)
-    check_outputs([args.output], [args.input[0], *api.model_files(args.model)])  # before the model is loaded
+    sources = api.input_files(args.input)  # the files of directories and globs, found (and said) once
+    check_outputs([args.output], [*sources, *api.model_files(args.model)])  # before the model is loaded
     output_format_of(args.output, args.output_format)  # an output relclf cannot write, too
     model = _load_model(args)
-    count = api.predict_file(
-        args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper)
-    )
+    count = api.predict_file(sources, args.output, model, progress=args.progress, **_predict_options(args, skipper))
     log.info("wrote %s", _plural(count, "document"))
     if skipper:
         skipper.report()
@@ -219,9 +219,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict_many(args: argparse.Namespace) -> int:
-    """Several inputs (files, directories, globs): one output per input in --output-dir."""
-    if args.output_dir is None:
-        raise InputError(args.input[1], 0, "several inputs need --output-dir DIR (one output file per input)")
+    """Inputs (files, directories, globs): one output per input file in --output-dir."""
     if args.output is not None:
         raise InputError(args.output, 0, "-o/--output names one file; with --output-dir leave it out")
     if "-" in args.input:
@@ -562,7 +560,12 @@ def _train_parser(p: _Parser) -> None:
 
 
 def _evaluate_parser(p: _Parser) -> None:
-    p.add_argument("gold", metavar="GOLD")
+    p.add_argument(
+        "gold",
+        nargs="+",
+        metavar="GOLD",
+        help="gold files with relation lines (directories and globs give their document files; several are one corpus)",
+    )
     _add_model(p)
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
     p.add_argument("--plots", metavar="DIR", help='also draw PNG figures into DIR (needs: pip install "relclf[plots]")')
@@ -577,8 +580,8 @@ def _predict_parser(p: _Parser) -> None:
         "input",
         nargs="*",
         metavar="INPUT",
-        help="input file (PubTator, BioC XML or JSON; gzip too), or - for stdin (the default when stdin is not a "
-        "terminal); several files, directories or globs with --output-dir",
+        help="input files (PubTator, BioC XML or JSON; gzip too), directories or globs, predicted into one output; "
+        "or - for stdin (the default when stdin is not a terminal); with --output-dir: one output per input file",
     )
     _add_model(p)
     p.add_argument(
@@ -623,9 +626,10 @@ def _explain_parser(p: _Parser) -> None:
 def _convert_parser(p: _Parser) -> None:
     p.add_argument(
         "input",
-        nargs="?",
+        nargs="*",
         metavar="INPUT",
-        help="input file (gzip too), or - for stdin (the default when stdin is not a terminal)",
+        help="input files (gzip too), directories or globs, converted into one output; or - for stdin (the default "
+        "when stdin is not a terminal)",
     )
     p.add_argument(
         "-o",
@@ -653,8 +657,9 @@ def _download_parser(p: _Parser) -> None:
 
 
 def _score_parser(p: _Parser) -> None:
-    p.add_argument("gold", metavar="GOLD")
-    p.add_argument("predicted", metavar="PRED")
+    # one argument each, so that it is clear which is which: several files are a directory or a quoted glob
+    p.add_argument("gold", metavar="GOLD", help="gold file, directory or quoted glob")
+    p.add_argument("predicted", metavar="PRED", help="prediction file, directory or quoted glob")
     p.add_argument(
         "-m",
         "--model",

@@ -56,6 +56,7 @@ __all__ = [
     "detect_output_format",
     "document_file_problem",
     "input_files",
+    "is_single_pass",
     "known_format",
     "output_format_of",
     "output_name",
@@ -262,6 +263,19 @@ def _read_once(source: PathLike | IO[bytes]) -> bool:
         return True
     if inner_suffix(source) in _INPUT_EXTENSIONS:
         return False
+    path = Path(source)
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
+def is_single_pass(source: PathLike | IO[bytes]) -> bool:
+    """True for an input that can be read only once: standard input (``-``), an open stream, a named pipe
+    or a device.
+
+    >>> is_single_pass("-"), is_single_pass("examples/36727001.pubtator")
+    (True, False)
+    """
+    if not isinstance(source, (str, os.PathLike)) or str(source) == "-":
+        return True
     path = Path(source)
     return path.exists() and not path.is_file() and not path.is_dir()
 
