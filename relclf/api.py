@@ -92,6 +92,8 @@ __all__ = [
     "top_pairs",
     "train",
     "training_digests",
+    "write_errors",
+    "write_outcome_page",
 ]
 
 log = logging.getLogger(__name__)
@@ -489,6 +491,25 @@ def evaluate_details(
     _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
     _warn_about_labels(_gold_name(gold), details.scores, fitted.labels, "the model")
     return details
+
+
+def write_errors(details: EvaluationDetails, path: PathLike) -> int:
+    """Write every error of an evaluation (:func:`evaluate_details`) as TSV rows to ``path``: each gold
+    relation missed, prediction the gold does not have, wrong label or wrong novelty, with the names,
+    labels, score and the sentence where the entities meet (see :mod:`relclf.evaluation.errors`).
+    Returns the number of errors."""
+    from .evaluation.errors import write_errors as write
+
+    return write(details, path)
+
+
+def write_outcome_page(details: EvaluationDetails, path: PathLike) -> int:
+    """Write a review page of gold versus predictions of an evaluation (:func:`evaluate_details`) to
+    ``path``: every prediction and every missed gold relation, each marked with its outcome (see
+    :mod:`relclf.evaluation.errors`). Returns the number of documents."""
+    from .evaluation.errors import write_outcome_page as write
+
+    return write(details, path)
 
 
 def explain(

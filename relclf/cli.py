@@ -166,16 +166,28 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
         plots.require_matplotlib()  # before the work, so that a missing extra fails at once
         plot_files = [os.path.join(args.plots, name) for name in plots.PLOTS]
-    check_outputs([args.json, *plot_files], [*args.gold, *api.model_files(args.model)])
-    check_writable(args.json)
+    if args.output is not None and output_format_of(args.output) != "html":
+        raise UsageError(
+            f"{args.output}: -o/--output writes a review page of gold versus predictions: name it .html (predictions "
+            "in other formats: relclf predict)"
+        )
+    outputs = [args.json, args.errors, args.output]
+    check_outputs([*outputs, *plot_files], [*args.gold, *api.model_files(args.model)])
+    for output in outputs:
+        check_writable(output)
     model = _load_model(args)
-    if args.plots:
+    if args.plots or args.errors or args.output:  # every pair's outcome is needed
         details = api.evaluate_details(args.gold, model, **_evaluate_options(args, skipper))
         scores = details.scores
         print(scores.table())
         title = f"{', '.join(args.gold)} ({_plural(scores.documents, 'document')})"
-        for path in plots.write_plots(details, args.plots, title=title):
+        for path in plots.write_plots(details, args.plots, title=title) if args.plots else []:
             print(f"wrote {path}")
+        if args.errors:
+            print(f"wrote {args.errors}: {_plural(api.write_errors(details, args.errors), 'error')}")
+        if args.output:
+            api.write_outcome_page(details, args.output)
+            print(f"wrote {args.output}: gold versus predictions, each relation marked right, wrong or missed")
     else:
         scores = api.evaluate(args.gold, model, **_evaluate_options(args, skipper))
         print(scores.table())
@@ -568,6 +580,19 @@ def _evaluate_parser(p: _Parser) -> None:
     )
     _add_model(p)
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
+    p.add_argument(
+        "--errors",
+        metavar="TSV",
+        help="also write every error (missed, spurious, wrong label or novelty) as TSV rows with the entities' names, "
+        "the labels, the score and the sentence where the entities meet",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="HTML",
+        help="also write a review page of gold versus predictions, each relation marked right, wrong label or "
+        "novelty, missed or spurious",
+    )
     p.add_argument("--plots", metavar="DIR", help='also draw PNG figures into DIR (needs: pip install "relclf[plots]")')
     _add_formats(p, output=False)
     _add_pair_cap(p)
