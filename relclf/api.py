@@ -374,6 +374,8 @@ def evaluate(
     """
     if training_documents is None:
         training_documents = training_digests(model)
+    if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
+        gold = _sources(gold)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     cut = _threshold(fitted, threshold, min_precision)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
@@ -481,6 +483,8 @@ def evaluate_details(
     """
     if training_documents is None:
         training_documents = training_digests(model)
+    if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
+        gold = _sources(gold)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     cut = _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
