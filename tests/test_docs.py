@@ -400,7 +400,7 @@ def test_a_wrong_transcript_fails(workspace: Path) -> None:
 def test_verbose_lines_appear_on_every_in_process_run(workspace: Path) -> None:
     for _ in range(2):
         status, _, err, _ = run_relclf(["-v", "convert", "examples/36727001.pubtator", "-o", "x.xml"], None)
-        assert status == 0 and b"relclf: wrote 1 documents" in err
+        assert status == 0 and b"relclf: wrote 1 document\n" in err
 
 
 # ---------------------------------------------------------------------------------------------------
