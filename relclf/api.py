@@ -175,6 +175,7 @@ def train(
     paths: Sequence[PathLike],
     output: PathLike | None = None,
     *,
+    corpora: dict[str, Sequence[PathLike]] | None = None,
     dev: PathLike | None = None,
     params: dict[str, Any] | None = None,
     on_error: ErrorHandler | None = None,
@@ -189,11 +190,17 @@ def train(
     Parameters
     ----------
     paths : sequence of path
-        Training files with gold relation lines (directories and glob patterns give their document files).
+        Training files with gold relation lines (directories and glob patterns give their document files),
+        one corpus; empty when ``corpora`` is given.
     output : path, optional
         Where to save the model (with ``OUTPUT.json`` metadata beside it).
+    corpora : dict of str to sequence of path, optional
+        Several corpora, each annotated in its own schema: name -> its files. The model learns one schema per
+        corpus on the evidence they share (:mod:`relclf.extract.schemas`); the first is its default. Each
+        corpus's files are read as one corpus (a document ID in two files of one corpus is kept once), and
+        the same document in two corpora is kept in both.
     dev : path, optional
-        A gold file to score the trained model on.
+        A gold file to score the trained model on (its default schema).
     params : dict, optional
         Parameters of :class:`~relclf.extract.estimator.RelationExtractor`.
     on_error : callable, optional
@@ -206,12 +213,19 @@ def train(
     -------
     TrainResult
     """
-    paths = input_files(paths)
+    if bool(corpora) == bool(paths):
+        raise UsageError("train on files, or on corpora (name -> files), not both and not neither")
+    groups = [(name, input_files(files)) for name, files in corpora.items()] if corpora else [("", input_files(paths))]
+    paths = [path for _, files in groups for path in files]
     check_outputs(model_files(output) if output is not None else [], [*paths, *([dev] if dev is not None else [])])
     check_writable(output)
-    documents = read_corpus(paths, on_error, format, progress=progress)
-    if not documents:
-        raise InputError(str(paths[0]), 0, "no valid training documents")
+    documents, corpus = [], []
+    for name, files in groups:
+        found = read_corpus(files, on_error, format, progress=progress)
+        if not found:
+            raise InputError(str(files[0]), 0, "no valid training documents" + (f" of corpus {name}" if name else ""))
+        documents += found
+        corpus += [name] * len(found)
     # the dev file is read before fitting, so that a mistake in it costs no training time
     dev_documents = list(read_inputs(input_files([dev]), format, on_error=on_error)) if dev is not None else None
     from .extract.estimator import RelationExtractor  # scikit-learn: only training needs it
@@ -219,9 +233,10 @@ def train(
     estimator = RelationExtractor(**(params or {}))
     start = time.perf_counter()
     with stage(f"fitting on {len(documents):,} documents", enabled=progress):
-        estimator.fit(documents)
+        estimator.fit(documents, corpus=corpus if corpora else None)
     seconds = time.perf_counter() - start
-    recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
+    first = [d for d, name in zip(documents, corpus, strict=True) if name == corpus[0]]
+    recall = candidate_recall(first, estimator.model_.allowed_type_pairs, split_composites=estimator.split_composites_)
     scores: dict[str, Any] = {}
     dev_scores = None
     if dev is not None and dev_documents is not None:
@@ -245,9 +260,9 @@ def train(
         scores=scores,
         extra={"training_seconds": round(seconds, 2), "candidate_recall": round(recall.recall, 4)},
     )
-    loaded = LoadedModel(estimator.model_, metadata)
+    loaded = LoadedModel(estimator.model_, metadata, tuple(estimator.models_))
     if output is not None:
-        save_model(estimator.model_, output, metadata)
+        save_model(estimator, output, metadata)
     return TrainResult(loaded, estimator, corpus_stats(documents), recall, seconds, dev_scores)
 
 

@@ -94,13 +94,26 @@ def _error_handler(args: argparse.Namespace) -> _SkipCounter | None:
     return _SkipCounter() if getattr(args, "skip_invalid", False) else None
 
 
+def _corpora(specs: list[str] | None) -> dict[str, Sequence[str | os.PathLike[str]]] | None:
+    """``--corpus NAME=FILE`` options as name -> files, in the order the names first come (None without any)."""
+    if not specs:
+        return None
+    corpora: dict[str, list[str | os.PathLike[str]]] = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if not name.strip() or not path:
+            raise UsageError(f"--corpus takes NAME=FILE (a corpus name, then its file), not {spec!r}")
+        corpora.setdefault(name.strip(), []).append(path)
+    return dict(corpora)
+
+
 def _load_model(args: argparse.Namespace) -> Any:
     """Load (and verify) the model a command names, then take it out of the garbage collector's reach.
 
     The model lives as long as the process: freezing it (and the imported libraries) stops full
     collections from rescanning its large vocabularies again and again (about 10% of prediction time).
     """
-    model = api.resolve_model(args.model)
+    model = api.resolve_model(args.model, schema=getattr(args, "schema", None))
     gc.freeze()
     return model
 
@@ -113,6 +126,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     result = api.train(
         args.files,
         args.output,
+        corpora=_corpora(args.corpus),
         dev=args.dev,
         params=params,
         on_error=skipper,
@@ -134,6 +148,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     )
     for line in cross_validation_lines(est.cv_scores_):
         print(line)
+    if len(est.schemas_) > 1:
+        for name, fitted in est.schemas_.items():
+            print(
+                f"schema {name}: labels {', '.join(fitted.labels)}; type pairs {', '.join(fitted.type_pairs)}; "
+                f"threshold {fitted.threshold:.3f}"
+            )
     print(f"training time: {result.seconds:.1f} s")
     if result.dev_scores is not None:
         print(f"scores on {args.dev}:")
@@ -474,8 +494,17 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
+def _add_schema(p: _Parser) -> None:
+    p.add_argument(
+        "--schema",
+        metavar="NAME",
+        help="answer in this schema of a model trained on several corpora (default: its first; relclf info lists them)",
+    )
+
+
 def _add_model(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
+    _add_schema(p)
     cut = p.add_mutually_exclusive_group()
     cut.add_argument(
         "--threshold", type=_probability, help="override the model's decision threshold (0-1): a calibrated score"
@@ -536,9 +565,17 @@ def _add_skip(p: _Parser) -> None:
 def _train_parser(p: _Parser) -> None:
     p.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         help="training files (PubTator or BioC with relations; directories and globs give their document files)",
+    )
+    p.add_argument(
+        "--corpus",
+        action="append",
+        metavar="NAME=FILE",
+        help="train on several corpora, each in its own schema (labels, type pairs): a file of corpus NAME "
+        "(repeat it for every file of every corpus; no FILE arguments then); the first corpus is the model's "
+        "default schema, --dev scores it",
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model")
     p.add_argument("--dev", metavar="FILE", help="gold file to score the trained model on")
@@ -639,6 +676,7 @@ def _predict_parser(p: _Parser) -> None:
 def _explain_parser(p: _Parser) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="file holding the document (with --doc and --pair)")
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
+    _add_schema(p)
     p.add_argument("--doc", metavar="ID", help="document (PMID) of FILE to explain")
     p.add_argument("--pair", nargs=2, metavar=("ID1", "ID2"), help="the entity pair to explain")
     p.add_argument(

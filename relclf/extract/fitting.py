@@ -36,7 +36,7 @@ from .calibration import Calibration, PrecisionCurve, expected_calibration_error
 from .context import ContextStage, context_inputs
 from .features import NUMERIC, Pairs
 from .threshold import cumulative_hits
-from .training import TrainingSet
+from .training import TrainingView
 from .trees import TreeEnsemble
 
 __all__ = [
@@ -289,6 +289,10 @@ class FoldPriors:
 
     final: np.ndarray
     per_fold: list[np.ndarray]
+
+    def rows(self, rows: np.ndarray) -> FoldPriors:
+        """The priors of the pairs ``rows`` only (the folds being the same folds, restricted to them)."""
+        return FoldPriors(self.final[rows], [inputs[rows] for inputs in self.per_fold])
 
 
 @dataclass(frozen=True)
@@ -721,10 +725,10 @@ class CrossValidatedChoices:
 
 
 def cross_validate(
-    detector: Any,
+    decision: np.ndarray,
     make_labeler: Callable[[str | None], Any],
     X: Any,
-    data: TrainingSet,
+    data: TrainingView,
     positive: np.ndarray,
     type_pairs: Sequence[str],
     folds: Sequence[Split],
@@ -745,21 +749,21 @@ def cross_validate(
 
     Parameters
     ----------
-    detector : classifier
-        Unfitted; a clone is fitted on each fold's training rows.
+    decision : array of float
+        The detector's out-of-fold decision value of every candidate pair (:func:`out_of_fold_decisions`).
     make_labeler : callable
         ``make_labeler(class_weight)``: an unfitted labeler (see :func:`choose_labelers`).
     X : sparse matrix
         Features of every candidate pair of ``data``.
-    data : TrainingSet
-        The candidate pairs, their gold labels, and the gold relations no candidate covers.
+    data : TrainingView
+        The candidate pairs, their signals and gold labels, and the gold relations no candidate covers.
     positive : array of bool
         Whether each pair is related.
     type_pairs : sequence of str
         The model's type pairs (pairs' ``type_pair`` indexes them).
     folds : sequence of (train, test)
         Candidate rows (:func:`training_folds`); none: nothing is measured, and each choice is the
-        fixed one given or the simplest (no context stage, the ``detector`` rule, no calibration,
+        fixed one given or the simplest (no context stage, the ``pair`` rule, no calibration,
         threshold 0.5).
     context, class_weight, own_labelers, min_type_pair_relations, rule, calibration, threshold, nonlinear
         As the parameters of :class:`~relclf.extract.estimator.RelationExtractor` ("auto": chosen
@@ -788,15 +792,14 @@ def cross_validate(
             precision_curve=PrecisionCurve.empty(),
             cv_scores={},
         )
-    decision = out_of_fold_decisions(detector, X, positive, folds, n_jobs)
     context_choice = fit_context(
         decision,
-        data.batch.pairs,
+        data.pairs,
         positive,
         folds,
         context,
         priors=priors,
-        signals=data.batch.numeric,
+        signals=data.signals,
         nonlinear=nonlinear,
         random_state=random_state,
     )
@@ -805,7 +808,7 @@ def cross_validate(
         X,
         labels,
         positive,
-        data.batch.pairs.type_pair,
+        data.pairs.type_pair,
         folds,
         class_weight=class_weight,
         own_labelers=own_labelers,

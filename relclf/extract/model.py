@@ -27,6 +27,7 @@ from .features import FeatureBatch, featurize
 from .labels import LabelStage
 from .linear import LinearStage, sigmoid
 from .priors import CorpusPriors
+from .schemas import DEFAULT_SCHEMA
 from .vectorizer import PairVectorizer
 
 __all__ = ["DECISION_RULES", "MAX_PAIRS_PER_BATCH", "LabelStage", "LinearStage", "RelationModel", "Scored"]
@@ -102,6 +103,11 @@ class RelationModel:
         Cross-validated precision and recall (pair and label right) at each score threshold.
     priors : CorpusPriors or None
         The training corpus's counts, when the context stage reads them.
+    schema : str
+        The schema (corpus) whose labels the model gives (:mod:`relclf.extract.schemas`).
+    candidate_type_pairs : tuple of str or None
+        The type pairs that make candidates in this schema, when not all of ``type_pairs`` do (a model
+        trained on several corpora: ``type_pairs`` are every corpus's).
     """
 
     vocabulary: Vocabulary
@@ -118,6 +124,8 @@ class RelationModel:
     calibration: Calibration = dataclasses.field(default_factory=Calibration.identity)
     curve: PrecisionCurve = dataclasses.field(default_factory=PrecisionCurve.empty)
     priors: CorpusPriors | None = None
+    schema: str = DEFAULT_SCHEMA
+    candidate_type_pairs: tuple[str, ...] | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -148,8 +156,13 @@ class RelationModel:
     def candidates(self, document: Document) -> list[Candidate]:
         """The candidate pairs this model considers in ``document``, in the order features and predictions use."""
         return generate_candidates(
-            document, self.type_pairs, split_composites=self.split_composites, max_pairs=self.max_pairs_per_doc
+            document, self.allowed_type_pairs, split_composites=self.split_composites, max_pairs=self.max_pairs_per_doc
         )
+
+    @property
+    def allowed_type_pairs(self) -> tuple[str, ...]:
+        """The type pairs that make candidates (in this schema)."""
+        return self.type_pairs if self.candidate_type_pairs is None else self.candidate_type_pairs
 
     def featurize(self, documents: Sequence[Document]) -> FeatureBatch:
         """The candidate pairs of ``documents`` with their features."""
@@ -159,6 +172,7 @@ class RelationModel:
             self.type_pairs,
             split_composites=self.split_composites,
             max_pairs=self.max_pairs_per_doc,
+            allowed_type_pairs=self.candidate_type_pairs,
         )
 
     def transform(self, batch: FeatureBatch) -> sparse.csr_matrix:
