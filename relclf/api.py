@@ -25,7 +25,7 @@ from .evaluation.calibration import CUTOFFS, CalibrationAccumulator
 from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
 from .extract.calibration import CurvePoint
 from .extract.candidates import DEFAULT_MAX_PAIRS_PER_DOC, CandidateRecall, candidate_recall
-from .extract.model import RelationModel
+from .extract.model import Cut, RelationModel
 from .io.corpus import merge_documents, merged, read_inputs
 from .io.files import PathLike, check_outputs, check_writable, display_name
 from .io.formats import (
@@ -392,12 +392,17 @@ def evaluate(
     if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
         gold = _sources(gold)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
-    cut = _threshold(fitted, threshold, min_precision)
+    cut = _cut(fitted, threshold, min_precision)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
-    # worker or so), then counted and dropped. The model predicts down to the lowest score the
-    # calibration report reads; the scores count the relations at or above the threshold in use.
+    # worker or so), then counted and dropped. The model predicts what the decision in use keeps and
+    # everything down to the lowest score the calibration report reads; the scores count the first.
     in_flight: deque[Document] = deque()
-    predicted = fitted.predict_documents(_hidden(documents, in_flight), threshold=min(cut, min(CUTOFFS)), n_jobs=n_jobs)
+    predicted = fitted.predict_documents(
+        _hidden(documents, in_flight),
+        threshold=cut.threshold if cut.on == "score" else None,
+        floor=min(CUTOFFS),
+        n_jobs=n_jobs,
+    )
     accumulator, calibration = ScoreAccumulator(), CalibrationAccumulator()
     total = None
     if progress:
@@ -405,7 +410,7 @@ def evaluate(
     gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         original = in_flight.popleft()
-        accumulator.add(original, [r for r in document.relations if r.score is None or r.score >= cut])
+        accumulator.add(original, [r for r in document.relations if r.score is None or cut.keeps(r.score, r.related)])
         calibration.add(original, document.relations)
         gold_ids.append(document.pmid)
     scores = dataclasses.replace(accumulator.scores(), calibration=calibration.report())
@@ -434,25 +439,28 @@ def threshold_for_precision(
     return resolve_model(model).threshold_for_precision(min_precision)
 
 
-def _threshold(fitted: RelationModel, threshold: float | None, min_precision: float | None) -> float:
-    """The threshold in use: the one given, the one that reached ``min_precision`` in cross-validation
-    (said in a record of level :data:`NOTE`), or the model's. The one place where a minimum precision
-    becomes a threshold."""
+def _cut(fitted: RelationModel, threshold: float | None, min_precision: float | None) -> Cut:
+    """The decision in use: the relations scoring at least the threshold given, or the threshold that reached
+    ``min_precision`` in cross-validation (said in a record of level :data:`NOTE`), else the model's own rule
+    (:meth:`~relclf.extract.model.RelationModel.cut`). The one place where a minimum precision becomes a threshold."""
     if min_precision is None:
-        return fitted.threshold if threshold is None else threshold
+        return fitted.cut(threshold)
     if threshold is not None:
         raise UsageError("give a threshold or a minimum precision, not both")
     point = threshold_for_precision(fitted, min_precision)
     log.log(
         NOTE,
         "threshold %.3f: in cross-validation on the training documents it reached precision %.3f (at least %g) with "
-        "recall %.3f",
+        "recall %.3f%s",
         point.threshold,
         point.precision,
         min_precision,
         point.recall,
+        ""
+        if point.held_out is None
+        else f"; chosen this way, it kept precision {point.held_out:.3f} on documents left out of the choice",
     )
-    return point.threshold
+    return Cut(point.threshold)
 
 
 def _evaluation_inputs(
@@ -501,7 +509,7 @@ def evaluate_details(
     if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
         gold = _sources(gold)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
-    cut = _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
+    cut = _cut(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
     scored: Iterable[Document] = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
@@ -614,7 +622,7 @@ def predict_file(
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
     fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
     if min_precision is not None:
-        threshold = _threshold(fitted, threshold, min_precision)
+        threshold = _cut(fitted, threshold, min_precision).threshold
     options = PredictOptions(
         threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores
     )
@@ -697,7 +705,7 @@ def predict_files(
     formats = [probe_input(source, input_format)[0] for source, _ in pairs]
     fitted = resolve_model(model)  # loaded once for all inputs
     if options.get("min_precision") is not None:  # chosen (and said) once for all inputs
-        options["threshold"] = _threshold(fitted, options.get("threshold"), options.pop("min_precision"))
+        options["threshold"] = _cut(fitted, options.get("threshold"), options.pop("min_precision")).threshold
     Path(output_dir).mkdir(parents=True, exist_ok=True)
 
     def one(source: Path, target: Path, in_format: str, client: Any) -> FileResult:

@@ -141,10 +141,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of "
         f"{r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)"
     )
+    on = "the probability of being related" if est.rule_ == "pair" and args.threshold is None else "the score"
     print(
-        f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)"
+        f"threshold: {est.threshold_:.3f} on {on} (chosen by {args.cv}-fold cross-validation)"
         if args.threshold is None
-        else f"threshold: {est.threshold_:.3f}"
+        else f"threshold: {est.threshold_:.3f} on {on}"
     )
     for line in cross_validation_lines(est.cv_scores_):
         print(line)

@@ -174,7 +174,8 @@ class Relation:
     """A document-level relation between two entity identifiers.
 
     The pair is unordered for scoring; ``novelty`` is ``Novel``/``No`` or None; ``score`` is the model's
-    probability for predicted relations and None for gold ones.
+    probability that a predicted relation is right as written (pair and label), None for gold ones;
+    ``related`` the model's probability that the pair is related at all, whatever its label.
     """
 
     label: str
@@ -182,6 +183,7 @@ class Relation:
     id2: str
     novelty: str | None = None
     score: float | None = None
+    related: float | None = None
 
     @property
     def pair(self) -> frozenset[str]:
@@ -189,7 +191,7 @@ class Relation:
         return frozenset((self.id1, self.id2))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score))
+        return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score, self.related))
 
 
 @dataclass(frozen=True, slots=True)

@@ -235,7 +235,7 @@ def model_arrays(model: RelationModel, others: Sequence[RelationModel] = ()) -> 
             "n_words": len(model.vocabulary),
             "type_pairs": list(model.type_pairs),
             "max_pairs_per_doc": model.max_pairs_per_doc,
-            "schemas": [],
+            "other_schemas": [],
         }
     )
     for k, other in enumerate(others, start=1):
@@ -243,7 +243,7 @@ def model_arrays(model: RelationModel, others: Sequence[RelationModel] = ()) -> 
             raise ValueError("the schemas of one model file share its vocabulary and vectorizer")
         other_arrays, other_meta = _schema_arrays(other, f"schema.{k}.")
         arrays.update(other_arrays)
-        meta["schemas"].append(dict(other_meta, prefix=f"schema.{k}."))
+        meta["other_schemas"].append(dict(other_meta, prefix=f"schema.{k}."))
     arrays[_META] = np.array(json.dumps(meta, sort_keys=True))
     return arrays
 
@@ -262,6 +262,8 @@ def _schema_arrays(model: RelationModel, prefix: str) -> tuple[dict[str, np.ndar
     arrays[f"{prefix}calibration.y"] = model.calibration.y.astype(np.float64)
     for k in ("thresholds", "precision", "recall"):
         arrays[f"{prefix}curve.{k}"] = getattr(model.curve, k).astype(np.float64)
+    for k in ("fold_predicted", "fold_hits"):
+        arrays[f"{prefix}curve.{k}"] = getattr(model.curve, k).astype(np.int64)
     meta = {
         "schema": model.schema,
         "candidate_type_pairs": None if model.candidate_type_pairs is None else list(model.candidate_type_pairs),
@@ -281,7 +283,7 @@ def _schema_arrays(model: RelationModel, prefix: str) -> tuple[dict[str, np.ndar
 def schema_names(arrays: dict[str, np.ndarray]) -> list[str]:
     """The schemas of a model file's arrays, the default first (a file of format 3 has one, ``default``)."""
     meta = json.loads(str(arrays[_META]))
-    return [meta.get("schema", DEFAULT_SCHEMA), *(s["schema"] for s in meta.get("schemas", []))]
+    return [meta.get("schema", DEFAULT_SCHEMA), *(s["schema"] for s in meta.get("other_schemas", []))]
 
 
 def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>", schema: str | None = None) -> RelationModel:
@@ -291,7 +293,7 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>", sche
         meta = _meta(arrays, name)
         chosen = dict(meta)
         if schema is not None and schema != meta.get("schema", DEFAULT_SCHEMA):
-            found = [s for s in meta.get("schemas", []) if s.get("schema") == schema]
+            found = [s for s in meta.get("other_schemas", []) if s.get("schema") == schema]
             if not found:
                 raise ModelError(
                     f"{name}: no schema {schema!r} in this model (its schemas: {', '.join(schema_names(arrays))})"
@@ -352,13 +354,28 @@ def _schema_from_arrays(
             np.asarray(arrays[f"{prefix}calibration.x"], dtype=np.float64),
             np.asarray(arrays[f"{prefix}calibration.y"], dtype=np.float64),
         ),
-        curve=PrecisionCurve(
-            *(np.asarray(arrays[f"{prefix}curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall"))
-        ),
+        curve=_curve_from_arrays(arrays, prefix),
         priors=priors,
         schema=str(meta.get("schema", DEFAULT_SCHEMA)),
         candidate_type_pairs=None if allowed is None else tuple(allowed),
     )
+
+
+def _curve_from_arrays(arrays: dict[str, np.ndarray], prefix: str) -> PrecisionCurve:
+    """A schema's precision curve, with its per-fold counts when the file has them (from format 4 on)."""
+    pooled = [np.asarray(arrays[f"{prefix}curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall")]
+    if len({len(a) for a in pooled}) != 1:
+        raise ValueError("the precision curve's arrays differ in length")
+    if f"{prefix}curve.fold_predicted" not in arrays:
+        return PrecisionCurve(*pooled)
+    folds = [np.asarray(arrays[f"{prefix}curve.{k}"], dtype=np.int64) for k in ("fold_predicted", "fold_hits")]
+    if (
+        folds[0].shape != folds[1].shape
+        or folds[0].ndim != 2
+        or (len(folds[0]) and folds[0].shape[1] != len(pooled[0]))
+    ):
+        raise ValueError("the precision curve's fold counts do not fit its thresholds")
+    return PrecisionCurve(*pooled, *folds)
 
 
 def _context_from_arrays(arrays: dict[str, np.ndarray], meta: dict[str, Any], prefix: str = "") -> ContextStage | None:

@@ -856,6 +856,6 @@ def cross_validate(
         rule=chosen_rule,
         calibration=calibration_map,
         threshold=chosen_threshold,
-        precision_curve=PrecisionCurve.from_scores(calibrated, correct, total),
+        precision_curve=PrecisionCurve.from_scores(calibrated, correct, total, folds=[test for _, test in folds]),
         cv_scores=cv_scores,
     )
