@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 from . import api
 from ._version import __version__
 from .errors import DownloadError, InputError, OutputError, RelclfError, UsageError, WorkerError
+from .extract.model import DECISION_RULES
 from .io.files import check_outputs, check_writable
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS, output_format_of
 from .persistence import cross_validation_lines
@@ -120,7 +121,13 @@ def _load_model(args: argparse.Namespace) -> Any:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    params = {"random_state": args.seed, "cv": args.cv, "max_pairs_per_doc": _pair_cap(args), "n_jobs": args.n_jobs}
+    params = {
+        "random_state": args.seed,
+        "cv": args.cv,
+        "max_pairs_per_doc": _pair_cap(args),
+        "n_jobs": args.n_jobs,
+        "rule": args.rule,
+    }
     if args.threshold is not None:
         params["threshold"] = args.threshold
     result = api.train(
@@ -400,6 +407,10 @@ class _Parser(argparse.ArgumentParser):
         return group
 
 
+# train --rule: the model's decision rules, or the one of best cross-validated type F1
+RULES = (*DECISION_RULES, "auto")
+
+
 def _choice(options: Sequence[str]) -> Callable[[str], str]:
     """An argparse ``type`` accepting one of ``options`` and suggesting the closest on a typo."""
 
@@ -595,6 +606,14 @@ def _train_parser(p: _Parser) -> None:
         type=_seed,
         default=0,
         help="random seed (default 0); the same files, options and seed give the same model",
+    )
+    p.add_argument(
+        "--rule",
+        type=_choice(RULES),
+        default="pair",
+        help="which pairs are predicted: pair (default: those whose probability of being related reaches a threshold "
+        "chosen for pair F1, whatever their label), detector_x_label or detector (those whose score reaches a "
+        "threshold chosen for type F1), auto (the rule of best cross-validated type F1)",
     )
     p.add_argument(
         "--n-jobs",

@@ -809,7 +809,8 @@ def test_min_precision_says_which_threshold_and_predicts_with_it(synthetic_model
     assert out.returncode == 0, out.stderr
     assert out.stderr == (
         f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
-        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}; chosen this way, it kept "
+        f"precision {point.held_out:.3f} on documents left out of the choice\n"
     )
     fixed = run_cli(
         "predict",
@@ -847,7 +848,8 @@ def test_min_precision_over_several_inputs_chooses_and_says_the_threshold_once(s
     assert (
         chosen.stderr
         == f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
-        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}; chosen this way, it kept "
+        f"precision {point.held_out:.3f} on documents left out of the choice\n"
     )
     fixed = run_cli(
         "predict", *inputs, *model, "--threshold", str(point.threshold), "--output-dir", str(tmp_path / "b")
@@ -883,7 +885,8 @@ def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tm
     assert out.returncode == 2
     assert (
         out.stderr
-        == "relclf: error: no threshold reached a precision of 0.9 in cross-validation (the highest seen was 0.750)\n"
+        == "relclf: error: no threshold reached a precision of 0.9 in cross-validation on documents left out of "
+        "choosing it (the highest seen was 0.750)\n"
     )
     assert not (tmp_path / "out.pubtator").exists()
 

@@ -261,8 +261,9 @@ def training():
 def _cross_validate(training, folds, **given) -> CrossValidatedChoices:
     data, X, positive, type_pairs = training
     detector = LogisticRegression(solver="liblinear")
+    decision = out_of_fold_decisions(detector, X, positive, folds) if folds else np.zeros(len(positive))
     make = lambda weight: OneVsRestClassifier(LogisticRegression(solver="liblinear", class_weight=weight))  # noqa: E731
-    choices = cross_validate(detector, make, X, data, positive, type_pairs, folds, **given)
+    choices = cross_validate(decision, make, X, data.view(), positive, type_pairs, folds, **given)
     assert not hasattr(detector, "coef_")  # only clones are fitted
     return choices
 

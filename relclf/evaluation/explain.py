@@ -91,10 +91,12 @@ class ModelExplanation:
     unrelated: tuple[FeatureWeight, ...]
     labels: dict[str, tuple[FeatureWeight, ...]]
     threshold: float
+    decided_on: str = "score"
 
     def text(self) -> str:
         """A plain-text report, one feature per line."""
-        lines = [f"detector (related vs no relation; threshold {self.threshold:.3f}) - toward related:"]
+        what = "probability of being related" if self.decided_on == "related" else "score"
+        lines = [f"detector (related vs no relation; predicted: {what} >= {self.threshold:.3f}) - toward related:"]
         lines += [_weight_line(w) for w in self.related]
         lines.append("detector - toward no relation:")
         lines += [_weight_line(w) for w in self.unrelated]
@@ -137,7 +139,8 @@ def explain_model(model: RelationModel, k: int = 10) -> ModelExplanation:
     names = _feature_names(model)
     coef = model.detector.coef[0]
     labels = {label: _top(c, names, k, +1) if c.size else () for label, (c, _) in _label_coefficients(model).items()}
-    return ModelExplanation(_top(coef, names, k, +1), _top(coef, names, k, -1), labels, float(model.threshold))
+    cut = model.cut()
+    return ModelExplanation(_top(coef, names, k, +1), _top(coef, names, k, -1), labels, cut.threshold, cut.on)
 
 
 # -- one pair ----------------------------------------------------------------------------------------
@@ -257,7 +260,7 @@ class PairExplanation:
             f"score {self.score:.3f} (the probability that the relation as written is right) = "
             f"{self.calibration} calibration of {self.raw:.3f} = {product}"
         )
-        lines += self._related_lines()
+        lines += self._related_lines(k)
         if self.priors:
             lines.append("corpus priors (training documents): " + "; ".join(_prior_phrases(self.priors)))
         lines.append(
@@ -294,22 +297,27 @@ class PairExplanation:
             return f"predicted {self.predicted}: {compared} >= threshold {self.threshold:.3f} ({rule})"
         return f"no relation: {compared} < threshold {self.threshold:.3f} ({rule}; the label would be {self.label})"
 
-    def _related_lines(self) -> list[str]:
+    def _related_lines(self, k: int) -> list[str]:
+        """How the probability of being related is made; of the context stage's inputs, the ``k`` that weigh most."""
         if self.context is None:
             return [f"related {self.related:.3f} = sigmoid({self.detector.total:+.3f}), the detector's decision"]
         context = self.context
         if context.kind == "trees":
             head = f"related {self.related:.3f} = sigmoid({context.logit:+.3f}), the context stage's trees, reading:"
-            return [head, *(f"  {i.value:+8.3f}  {i.description}" for i in context.inputs)]
+            return [head, *(f"  {i.value:+8.3f}  {i.description}" for i in context.inputs[:k])]
         head = (
             f"related {self.related:.3f} = sigmoid({context.logit:+.3f}), the context stage: intercept "
             f"{context.intercept:+.3f} + inputs:"
         )
         ranked = sorted(context.inputs, key=lambda i: -abs(i.amount))
-        return [
+        shown, rest = ranked[:k], ranked[k:]
+        lines = [
             head,
-            *(f"  {i.amount:+8.3f}  {i.description}  (weight {i.weight:+.3f} x value {i.value:+.3f})" for i in ranked),
+            *(f"  {i.amount:+8.3f}  {i.description}  (weight {i.weight:+.3f} x value {i.value:+.3f})" for i in shown),
         ]
+        if rest:
+            lines.append(f"  {sum(i.amount for i in rest):+8.3f}  the other {len(rest)} inputs")
+        return lines
 
 
 def _prior_phrases(priors: tuple[Input, ...]) -> list[str]:

@@ -305,8 +305,8 @@ class PrecisionCurve:
                         return self._point(k, held_out)
                 target += step
             raise UsageError(
-                f"no threshold keeps a precision of {min_precision:g} on documents left out of choosing it, in "
-                f"cross-validation (the highest precision seen was {float(self.precision.max()):.3f})"
+                f"no threshold reached a precision of {min_precision:g} in cross-validation on documents left out of "
+                f"choosing it (the highest seen was {float(self.precision.max()):.3f})"
             )
         k = self._lowest_reaching(self.precision, min_precision)
         if k is None:
