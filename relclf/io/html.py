@@ -186,6 +186,7 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
                 # JSON has no NaN or infinity (a BioC score infon may hold them): such a score shows as none
                 "score": row["score"] if row["score"] is None or math.isfinite(row["score"]) else None,
                 "novelty": relation.novelty,
+                "source": row["source"],
                 "e": None if None in pair else list(pair),
                 "ev": evidence,
                 "near": near,
