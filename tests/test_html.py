@@ -337,6 +337,9 @@ def test_a_document_without_mentions_or_text_still_renders():
 
 
 @pytest.mark.parametrize("text", [DOC_100, DOC_200, DOC_300, DOC_400])
-def test_mentions_are_listed_with_their_canonical_type_and_raw_id(text):
+def test_mentions_are_listed_with_their_canonical_type_raw_id_and_pubtator_columns(text):
     document = parse_one(text)
-    assert document_payload(document, 0)["mentions"] == [[m.canonical_type, m.identifier] for m in document.mentions]
+    assert document_payload(document, 0)["mentions"] == [
+        [m.canonical_type, m.identifier, m.start, m.end, m.entity_type, m.text, list(m.extra)]
+        for m in document.mentions
+    ]

@@ -34,17 +34,17 @@ import io
 import json
 import math
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import IO, Any
 
 from .._version import __version__
-from ..document import Document, Relation
+from ..document import Document, Relation, identifier_parts
 from ..text import sentence_spans
-from .rows import COLUMNS, entity_index, relation_row
+from .rows import COLUMNS, DECISION_COLUMNS, entity_index, entity_text, relation_row
 
-__all__ = ["document_payload", "script_json", "write_html"]
+__all__ = ["Annotated", "document_payload", "script_json", "write_html"]
 
 # characters that must not appear raw in a script element's text (the HTML parser ends it at "</script",
 # "<!--" changes its state) or in old JavaScript string literals (U+2028/U+2029)
@@ -66,6 +66,15 @@ def script_json(value: Any) -> str:
     {'t': '</script>'}
     """
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(_SCRIPT_ESCAPES)
+
+
+@dataclass(frozen=True, slots=True)
+class Annotated:
+    """A document with a note the page shows in its header and sorts by: ``rank`` (1 first), ``value`` and
+    ``why`` (the reason it was chosen, in words), ``strategy``."""
+
+    document: Document
+    note: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,18 +118,30 @@ def _page() -> _Page:
     return _Page(head, middle, tail)
 
 
-def write_html(documents: Iterable[Document], handle: IO[str]) -> int:
+def write_html(
+    documents: Iterable[Document | Annotated],
+    handle: IO[str],
+    *,
+    labels: Sequence[str] = (),
+    novelty: Sequence[str] = (),
+) -> int:
     """Write ``documents`` as a review page to the text stream ``handle``; return how many were written.
 
     Documents are consumed lazily and written one at a time (see the module docstring); the page
-    carries every relation with its score (None for gold relations).
+    carries every relation with its score (None for gold relations). An :class:`Annotated` document
+    carries its note (its rank and why it was chosen). ``labels`` and ``novelty`` are values the page
+    offers for corrections besides those on the page (the model's labels and novelty values).
     """
     page = _page()
     handle.write(page.head)
     digest = hashlib.sha256()
     count = relations = 0
-    for document in documents:
-        payload = script_json(document_payload(document, count))
+    for item in documents:
+        document, note = (item.document, item.note) if isinstance(item, Annotated) else (item, None)
+        data = document_payload(document, count)
+        if note is not None:
+            data["note"] = note
+        payload = script_json(data)
         digest.update(payload.encode("utf-8"))
         handle.write(f'<script type="application/json" class="relclf-doc">{payload}</script>\n')
         count += 1
@@ -132,6 +153,9 @@ def write_html(documents: Iterable[Document], handle: IO[str]) -> int:
         "relations": relations,
         "version": __version__,
         "columns": list(COLUMNS),
+        "decision_columns": list(DECISION_COLUMNS),
+        "labels": list(labels),
+        "novelty": list(novelty),
     }
     handle.write(f'<script type="application/json" id="relclf-summary">{script_json(summary)}</script>')
     handle.write(page.tail)
@@ -152,11 +176,15 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     dict
         ``pmid``; ``title`` and ``abstract``: segments ``[text, sentence]`` or ``[text, sentence,
         [mention, ...]]`` that concatenate to the title and the abstract (sentence -1 between
-        sentences); ``mentions``: ``[type, ID]`` per mention, in document order; ``entities``:
-        ``[ID, type, [mention, ...]]``; ``relations``: one object per relation with the table's
-        columns, the entity numbers ``e`` (None for an ID no mention carries), the evidence sentences
-        ``ev`` and their distance ``near`` (0 when the entities co-occur, None without evidence), and
-        its exports ``pubtator`` and ``tsv`` (one line each, as relclf's writers format them).
+        sentences); ``tl``: the title's length (in code points, as offsets count); ``mentions``:
+        ``[type, ID, start, end, type as written, text, [further columns]]`` per mention, in document
+        order, and ``ms`` the sentence of each; ``entities``: ``[ID, type, [mention, ...], anchor,
+        text]`` (``anchor`` the mention a BioC relation node points to, ``text`` the one rows show);
+        ``relations``: one object per relation with the table's columns, its ``source``, the entity
+        numbers ``e`` (None for an ID no mention carries), the evidence sentences ``ev`` and their
+        distance ``near`` (0 when the entities co-occur, None without evidence), the anchors ``n`` of
+        its IDs, and its exports ``pubtator`` and ``tsv`` (one line each, as relclf's writers format
+        them).
 
     Examples
     --------
@@ -174,6 +202,7 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     numbers = {identifier: n for n, identifier in enumerate(entities)}
     entity_mentions = [list(entity.mention_indices) for entity in entities.values()]
     title, abstract, mention_sentence = _segments(document)
+    anchors = _anchors(document)
     relations = []
     for relation in document.relations:
         # the row relation_rows gives, from the index built once here
@@ -190,6 +219,7 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
                 "e": None if None in pair else list(pair),
                 "ev": evidence,
                 "near": near,
+                "n": [anchors.get(relation.id1), anchors.get(relation.id2)],
                 "pubtator": _pubtator_line(document.pmid, relation),
                 "tsv": _tsv_line(row),
             }
@@ -199,13 +229,33 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
         "index": index,
         "title": title,
         "abstract": abstract,
-        "mentions": [[m.canonical_type, m.identifier] for m in document.mentions],
+        "tl": len(document.title),
+        "mentions": [
+            [m.canonical_type, m.identifier, m.start, m.end, m.entity_type, m.text, list(m.extra)]
+            for m in document.mentions
+        ],
+        "ms": mention_sentence,
         "entities": [
-            [identifier, entity.entity_type, mentions]
+            [identifier, entity.entity_type, mentions, anchors.get(identifier), entity_text(entity)]
             for (identifier, entity), mentions in zip(entities.items(), entity_mentions, strict=True)
         ],
         "relations": relations,
     }
+
+
+def _anchors(document: Document) -> dict[str, int]:
+    """The first mention naming each ID (whole, part of a composite, or the ID column as written): the
+    annotation a BioC relation's node points to, as :func:`relclf.io.bioc_document.document_to_bioc` finds
+    it (the page writes BioC JSON itself, and this module does not load the BioC libraries)."""
+    first: dict[str, int] = {}
+    for index, mention in enumerate(document.mentions):
+        for identifier in (
+            mention.identifier or "",
+            *identifier_parts(mention.identifier),
+            *identifier_parts(mention.identifier, split_composites=False),
+        ):
+            first.setdefault(identifier.strip(), index)
+    return first
 
 
 def _segments(document: Document) -> tuple[list[list[Any]], list[list[Any]], list[int]]:

@@ -24,9 +24,12 @@ from ..errors import RelclfError
 
 __all__ = [
     "COLUMNS",
+    "CURATOR_SOURCE",
+    "DECISION_COLUMNS",
     "INPUT_SOURCE",
     "PARQUET_ROWS_PER_GROUP",
     "entity_index",
+    "entity_text",
     "relation_row",
     "relation_rows",
     "require_pyarrow",
@@ -38,6 +41,10 @@ __all__ = [
 COLUMNS = ("document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty", "source")
 #: the ``source`` of a relation that names none: read from the input
 INPUT_SOURCE = "input"
+#: the ``source`` of a relation a curator added on the review page
+CURATOR_SOURCE = "curator"
+#: the columns a decisions file (the review page's export, :mod:`relclf.curation.decisions`) adds to :data:`COLUMNS`
+DECISION_COLUMNS = ("decision", "curated_label", "curated_novelty")
 #: rows of a Parquet row group: a few MB of memory, and groups large enough to read fast
 PARQUET_ROWS_PER_GROUP = 50_000
 
@@ -84,7 +91,7 @@ def relation_row(pmid: str, relation: Relation, entities: dict[str, Entity]) -> 
         entity = entities.get(identifier)
         row[f"id{k}"] = identifier
         row[f"type{k}"] = entity.entity_type if entity else ""
-        row[f"text{k}"] = _most_frequent_text(entity) if entity else ""
+        row[f"text{k}"] = entity_text(entity) if entity else ""
     row.update(
         label=relation.label,
         score=relation.score,
@@ -94,8 +101,8 @@ def relation_row(pmid: str, relation: Relation, entities: dict[str, Entity]) -> 
     return row
 
 
-def _most_frequent_text(entity: Entity) -> str:
-    """The entity's most frequent mention text; ties go to the text mentioned first."""
+def entity_text(entity: Entity) -> str:
+    """The text a row shows for ``entity``: its most frequent mention text; ties go to the text mentioned first."""
     return Counter(m.text for m in entity.mentions).most_common(1)[0][0]
 
 
