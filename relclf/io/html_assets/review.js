@@ -129,8 +129,11 @@
   // Every change goes through set() inside a transaction, which records it for undo and redo.
 
   const STORES = ['decisions', 'edits', 'added', 'reviewed', 'meta'];
+  const HISTORY = 100; // undoable steps kept (in local storage too, so that undo works after a reload)
   const storageKey = STORAGE_PREFIX + summary.digest;
   let storageProblem = null;
+  const history = [];
+  const future = [];
   let store = loadStore();
 
   function emptyStore() {
@@ -140,7 +143,11 @@
   function loadStore() {
     try {
       const saved = JSON.parse(window.localStorage.getItem(storageKey) || 'null');
-      return checkedStore(saved);
+      const checked = checkedStore(saved);
+      history.length = future.length = 0;
+      history.push(...checkedSteps(saved && saved.history));
+      future.push(...checkedSteps(saved && saved.future));
+      return checked;
     } catch (error) {
       storageProblem = error;
       return emptyStore();
@@ -165,9 +172,16 @@
     return kept;
   }
 
+  // undo steps as saved: {what, changes: [[store name, key, before, after]]}; anything else is dropped
+  function checkedSteps(steps) {
+    if (!Array.isArray(steps)) return [];
+    return steps.filter((step) => step && typeof step.what === 'string' && Array.isArray(step.changes) && step.changes.every((c) => Array.isArray(c) && STORES.includes(c[0]) && typeof c[1] === 'string')).slice(-HISTORY);
+  }
+
   function saveStore() {
     try {
-      window.localStorage.setItem(storageKey, JSON.stringify({ format: 2, documents: summary.documents, saved: new Date().toISOString(), ...store }));
+      const saved = { format: 2, documents: summary.documents, saved: new Date().toISOString(), ...store, history: history.slice(-HISTORY), future: future.slice(-HISTORY) };
+      window.localStorage.setItem(storageKey, JSON.stringify(saved));
       storageProblem = null;
     } catch (error) {
       storageProblem = error;
@@ -185,9 +199,7 @@
     }
   }
 
-  const clone = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
-  const history = [];
-  const future = [];
+  const clone = (value) => (value === undefined || value === null ? undefined : JSON.parse(JSON.stringify(value)));
   let pending = null;
 
   // set store[name][key] to value (undefined deletes it), recording the change in the open transaction
@@ -210,7 +222,7 @@
       pending = null;
       if (done.changes.length) {
         history.push(done);
-        if (history.length > 500) history.shift();
+        if (history.length > HISTORY) history.shift();
         future.length = 0;
         changed(done.changes);
       }
@@ -218,13 +230,16 @@
     return result;
   }
 
+  // a value of a step (null when it was saved: JSON has no undefined) back into the store
+  function put(name, key, value) {
+    if (value === undefined || value === null) delete store[name][key];
+    else store[name][key] = clone(value);
+  }
+
   function undo() {
     const step = history.pop();
     if (!step) return flash('Nothing to undo.');
-    for (const [name, key, before] of step.changes.slice().reverse()) {
-      if (before === undefined) delete store[name][key];
-      else store[name][key] = clone(before);
-    }
+    for (const [name, key, before] of step.changes.slice().reverse()) put(name, key, before);
     future.push(step);
     changed(step.changes);
     flash(`Undone: ${step.what}.`);
@@ -234,10 +249,7 @@
   function redo() {
     const step = future.pop();
     if (!step) return flash('Nothing to redo.');
-    for (const [name, key, , after] of step.changes) {
-      if (after === undefined) delete store[name][key];
-      else store[name][key] = clone(after);
-    }
+    for (const [name, key, , after] of step.changes) put(name, key, after);
     history.push(step);
     changed(step.changes);
     flash(`Redone: ${step.what}.`);
@@ -1808,7 +1820,6 @@
     window.addEventListener('storage', (event) => {
       if (event.key !== storageKey) return;
       store = loadStore();
-      history.length = future.length = 0;
       for (const doc of docs) syncAdded(doc);
       showProgress();
       showUndo();
