@@ -696,13 +696,15 @@ def select(
     n_jobs: int = 1,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     progress: bool = False,
+    training_documents: frozenset[str] | None = None,
 ) -> SelectionResult:
     """Choose the ``n`` documents of ``pool`` whose annotation should teach ``model`` most, and write them to
     ``output`` with the model's predictions, most valuable first, ready for review.
 
     ``strategy`` is ``margin``, ``uncertainty`` or ``random`` and ``diversity`` keeps near-duplicates apart
     (see :mod:`relclf.curation.selection`); ``seed`` draws ``random``. Documents the model was trained on
-    (as its card records them) and those of the ``exclude`` files (by ID) are never chosen. A review page
+    (``training_documents``, digests as :func:`training_digests` returns them; read from the model's card
+    when None) and those of the ``exclude`` files (by ID) are never chosen. A review page
     (``output`` ``.html``) shows each document's rank and reason and sorts by them. ``threshold``
     overrides the model's for the predictions written (``min_precision`` chooses it as
     :func:`predict_file` does); ``n_jobs`` processes score the pool. Returns a
@@ -717,7 +719,7 @@ def select(
     fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
     if min_precision is not None:
         threshold = _threshold(fitted, threshold, min_precision)
-    trained = training_digests(model) or frozenset()
+    trained = (training_digests(model) if training_documents is None else training_documents) or frozenset()
     excluded_ids = (
         {d.pmid for path in input_files(exclude) for d in read_documents(path, on_error=on_error)} if exclude else set()
     )

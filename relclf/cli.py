@@ -318,6 +318,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
         n_jobs=args.n_jobs,
         max_pairs_per_doc=_pair_cap(args),
         progress=args.progress,
+        training_documents=api.training_digests(args.model),
     )
     how = f"{args.strategy} sampling{' with diversity' if result.diversity else ''}"
     left = []
