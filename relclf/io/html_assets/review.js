@@ -807,8 +807,8 @@
     reject.title = r.added ? 'remove this added relation (r)' : 'reject (r)';
     accept.setAttribute('aria-label', 'accept');
     reject.setAttribute('aria-label', r.added ? 'remove' : 'reject');
-    decide.append(accept, reject, el('span', 'state'), el('span', 'curators'));
-    relation.append(el('span', 'ev', evidence));
+    decide.append(accept, reject, el('span', 'state'));
+    relation.append(el('span', 'ev', evidence), el('span', 'curators'));
     row.append(score, decide);
     r.row = row;
     updateRow(r);
