@@ -396,5 +396,8 @@ def test_the_documentation_screenshot_script_still_works(browser, tmp_path):
     spec = importlib.util.spec_from_file_location("review_screenshot", ROOT / "experiments" / "review_screenshot.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    picture = script.make_screenshot(tmp_path / "review.png", browser=browser)
-    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and picture.stat().st_size > 50_000
+    pictures = script.make_screenshots(tmp_path, browser=browser)
+    assert [p.name for p in pictures] == ["review.png", "review-curation.png", "review-curators.png"]
+    for picture in pictures:
+        assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and picture.stat().st_size > 50_000
+        assert (ROOT / "docs" / picture.name).exists()  # docs/review.md shows each

@@ -266,18 +266,19 @@
     const touched = new Set(changes.map(([name, key]) => docs[parseInt(key, 10)]).filter(Boolean));
     let structural = false;
     for (const doc of touched) structural = syncAdded(doc) || structural;
-    for (const doc of touched) {
-      if (doc.rendered) {
-        if (structural) render(doc);
-        else {
-          for (const r of doc.rels) updateRow(r);
-          renderHead(doc, doc.head);
-        }
+    if (structural || !isDefault()) {
+      // relations came or went, or the filters may now hide or show some: place them again (only the touched
+      // documents and those whose shown relations changed are drawn again)
+      refresh(touched);
+    } else {
+      for (const doc of touched) {
+        if (!doc.rendered) continue;
+        for (const r of doc.rels) updateRow(r);
+        renderHead(doc, doc.head);
       }
     }
     showProgress();
     showUndo();
-    if (structural || !isDefault()) refresh();
     if (selected && !relationByKey.has(selected.key)) select(null, false);
     else showSelection();
   }
@@ -460,11 +461,16 @@
   }
   const rank = (doc) => (doc.data.note && Number.isFinite(doc.data.note.rank) ? doc.data.note.rank : Infinity);
 
-  function refresh() {
+  // apply the filters and the sort. Every rendered document is drawn again, unless only some documents changed
+  // (``touched``, after a decision): then only those and the ones whose shown relations changed are
+  function refresh(touched) {
     const active = !isDefault();
+    const redraw = new Set();
     for (const doc of docs) {
+      const before = doc.shown;
       doc.shown = doc.rels.filter(passes).sort(compareRelations);
       doc.hidden = active && doc.shown.length === 0 && !(state.status === 'disagree' && proposalsDisagree(doc));
+      if (!touched || touched.has(doc) || before.length !== doc.shown.length || before.some((r, i) => r !== doc.shown[i])) redraw.add(doc);
     }
     const visible = docs.filter((d) => !d.hidden);
     if (state.sort === 'desc') visible.sort((a, b) => docScore(b) - docScore(a) || a.position - b.position);
@@ -475,6 +481,7 @@
     layoutWidth = null;
     for (const doc of docs) {
       if (doc.hidden !== doc.el.hidden) doc.el.hidden = doc.hidden;
+      if (!redraw.has(doc)) continue;
       if (doc.rendered) render(doc);
       else placeholder(doc);
     }
@@ -1145,9 +1152,12 @@
 
   function showProgress() {
     const counts = { todo: 0, accepted: 0, corrected: 0, added: 0, rejected: 0 };
-    for (const r of allRelations()) counts[status(r)] += 1;
     let complete = 0;
-    for (const doc of docs) if (tally(doc).complete) complete += 1;
+    for (const doc of docs) {
+      const t = tally(doc);
+      for (const name of Object.keys(counts)) counts[name] += t[name];
+      if (t.complete) complete += 1;
+    }
     const total = predictedRelations.length;
     const decided = counts.accepted + counts.corrected + counts.rejected;
     const width = total || 1;
