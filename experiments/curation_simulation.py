@@ -92,10 +92,10 @@ def run_sequence(task: dict) -> list[dict]:
     while True:
         path = round_file(cache, corpus, strategy, seed, k)
         if path.exists():
-            result = json.loads(path.read_text())
+            result = {**json.loads(path.read_text()), "cached": True}
             reviewed.update((pmid, _document(by_pmid[pmid], rows)) for pmid, rows in result["reviewed"].items())
         else:
-            result = one_round(task, k, annotated, reviewed, by_pmid, train, dev, path)
+            result = {**one_round(task, k, annotated, reviewed, by_pmid, train, dev, path), "cached": False}
         rounds.append(result)
         print(
             f"{corpus} {strategy} seed {seed} round {k}: {result['documents']} documents, type F1 "
@@ -181,14 +181,16 @@ def target(curve_by_strategy: dict) -> dict | None:
     }
 
 
-def to_markdown(results: dict, load: tuple[float, float], elapsed: float) -> str:
+def to_markdown(results: dict, load: tuple[float, float], elapsed: float, computed: tuple[int, int]) -> str:
+    """The tables and the target of ``results``; ``computed``: (rounds computed by this run, all rounds)."""
     parts = [
         "# Simulated curation: documents chosen by relclf select against documents chosen at random\n\n",
         "Each strategy starts from the same random documents of Train (per seed), adds the documents it chooses "
         "round after round (the gold relations play the curator, through the decisions file's rules), retrains and "
         "is scored on Dev. Type F1 (BC5CDR: CID F1), mean and standard deviation over the seeds; `margin` and "
         "`uncertainty` choose with diversity, as `relclf select` does by default. "
-        f"Load average {load[0]:.2f} at the start, {load[1]:.2f} at the end; {elapsed / 60:.0f} minutes.\n",
+        f"This run computed {computed[0]} of the {computed[1]} rounds (the others were read from the cache) in "
+        f"{elapsed / 60:.0f} minutes; load average {load[0]:.2f} at the start, {load[1]:.2f} at the end (2 cores).\n",
     ]
     summary = curves(results)
     for corpus, by_strategy in summary.items():
@@ -285,9 +287,12 @@ def main() -> None:
         done = [run_sequence(task) for task in tasks]
     results: dict = {}
     for task, rounds in zip(tasks, done, strict=True):
-        results.setdefault(task["corpus"], {}).setdefault(task["strategy"], {})[str(task["seed"])] = rounds
+        # the documents chosen and their reviewed relations stay in the cache; the results keep the scores
+        kept = [{k: v for k, v in r.items() if k not in ("next", "reviewed", "cached")} for r in rounds]
+        results.setdefault(task["corpus"], {}).setdefault(task["strategy"], {})[str(task["seed"])] = kept
     load = (load_start, os.getloadavg()[0])
     elapsed = time.perf_counter() - started
+    computed = sum(not r["cached"] for rounds in done for r in rounds)
     summary = curves(results)
     record = provenance()
     output = Path(args.output)
@@ -295,11 +300,14 @@ def main() -> None:
     report = {
         "settings": {k: getattr(args, k) for k in ("corpora", "strategies", "seeds", "start", "step", "rounds")},
         "load_average": load,
+        "rounds_computed": computed,
         "targets": {corpus: target(by_strategy) for corpus, by_strategy in summary.items()},
         "results": results,
     }
     output.with_suffix(".json").write_text(json.dumps(stamp_json(report, record), indent=2) + "\n")
-    output.with_suffix(".md").write_text(stamp_markdown(to_markdown(results, load, elapsed), record))
+    output.with_suffix(".md").write_text(
+        stamp_markdown(to_markdown(results, load, elapsed, (computed, sum(map(len, done)))), record)
+    )
     for corpus in summary:
         plot(summary, corpus, Path(args.plots) / f"curation_{corpus}.png")
 

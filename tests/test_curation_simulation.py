@@ -66,7 +66,9 @@ def test_rounds_add_the_chosen_documents_until_all_of_train_and_resume_from_the_
         raise AssertionError("a cached round was computed again")
 
     monkeypatch.setattr(simulation, "one_round", no_training)
-    assert simulation.run_sequence(task) == rounds
+    again = simulation.run_sequence(task)
+    assert [r.pop("cached") for r in again] == [True] * 3 and [r.pop("cached") for r in rounds] == [False] * 3
+    assert again == rounds
 
 
 def test_a_run_stops_after_the_rounds_asked_for(simulation, task):
@@ -93,7 +95,8 @@ def test_the_summary_the_target_and_the_plot(simulation, tmp_path):
         "random_needs": 187.5,
     }
     assert simulation.documents_needed(summary["biored"]["random"], 2.0) is None
-    text = simulation.to_markdown(results, (1.0, 2.0), 60.0)
+    text = simulation.to_markdown(results, (1.0, 2.0), 60.0, (3, 20))
+    assert "This run computed 3 of the 20 rounds" in text
     assert "| 150 | 0.6000 ± 0.0000 | 0.7500 ± 0.0000 |" in text
     assert "random selection reaches it at about 188 documents (the target: at least 250)" in text
     pytest.importorskip("matplotlib", reason="needs matplotlib (pip install 'relclf[plots]')")
