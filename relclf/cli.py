@@ -320,6 +320,7 @@ def _cmd_select(args: argparse.Namespace) -> int:
         progress=args.progress,
         training_documents=api.training_digests(args.model),
     )
+    report = sys.stderr if args.output == "-" else sys.stdout  # the documents themselves may go to stdout
     how = f"{args.strategy} sampling{' with diversity' if result.diversity else ''}"
     left = []
     if result.trained_on:
@@ -329,11 +330,12 @@ def _cmd_select(args: argparse.Namespace) -> int:
     print(
         f"chose {len(result.selections):,} of {result.pool:,} documents by {how}"
         + (f" (left out: {', '.join(left)})" if left else "")
-        + f"; wrote them with the model's predictions to {args.output}"
+        + f"; wrote them with the model's predictions to {'standard output' if report is sys.stderr else args.output}",
+        file=report,
     )
-    print("rank\tdocument\tvalue\twhy")
+    print("rank\tdocument\tvalue\twhy", file=report)
     for s in result.selections:
-        print(f"{s.rank}\t{s.document.pmid}\t{s.value:.3f}\t{s.reason}")
+        print(f"{s.rank}\t{s.document.pmid}\t{s.value:.3f}\t{s.reason}", file=report)
     if skipper:
         skipper.report()
     return 0
@@ -736,7 +738,7 @@ def _select_parser(p: _Parser) -> None:
         required=True,
         metavar="OUTPUT",
         help="the chosen documents with the model's predictions, most informative first (.html: a review page "
-        "that shows why each was chosen)",
+        "that shows why each was chosen; -: stdout, PubTator, the report then on stderr)",
     )
     p.add_argument("-n", type=_at_least(1), default=50, metavar="N", help="how many documents to choose (default 50)")
     p.add_argument(

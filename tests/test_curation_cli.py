@@ -82,6 +82,16 @@ def test_select_random_and_the_other_strategies_by_name(pool, synthetic_model_fi
     assert none.returncode == 2 and "'0': give a whole number >= 1" in none.stderr
 
 
+def test_select_to_standard_output_reports_on_standard_error(pool, synthetic_model_file):
+    run = run_cli("select", str(pool), "-m", str(synthetic_model_file), "-n", "2", "-o", "-")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("|t|") == 2
+    assert run.stderr.startswith(
+        "chose 2 of 30 documents by margin sampling with diversity; wrote them with the model's "
+        "predictions to standard output\nrank\tdocument\tvalue\twhy\n"
+    )
+
+
 def test_select_with_every_document_excluded_says_so(pool, synthetic_model_file, tmp_path):
     run = run_cli(
         "select", str(pool), "-m", str(synthetic_model_file), "--exclude", str(pool), "-o", str(tmp_path / "z")

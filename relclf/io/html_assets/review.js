@@ -1133,7 +1133,7 @@
       set('added', key, { id1, id2, label, novelty: novelty || null, serial });
     });
     const rel = relationByKey.get(key);
-    if (rel && sequence.includes(rel)) select(rel, true);
+    if (rel && sequence.includes(rel)) select(rel, false); // its row is where the form is: no need to scroll
     return null;
   }
 
