@@ -343,3 +343,20 @@ def test_mentions_are_listed_with_their_canonical_type_raw_id_and_pubtator_colum
         [m.canonical_type, m.identifier, m.start, m.end, m.entity_type, m.text, list(m.extra)]
         for m in document.mentions
     ]
+
+
+@pytest.mark.parametrize("text", [DOC_100, DOC_200, DOC_300, DOC_400])
+def test_the_anchors_are_the_annotations_bioc_relation_nodes_point_to(text):
+    """The page writes BioC JSON itself: the anchors it gets must be where relclf's BioC writer points nodes."""
+    from relclf.io.bioc_document import document_to_bioc
+
+    document = parse_one(text)
+    payload = document_payload(document, 0)
+    bioc = document_to_bioc(document)
+    nodes = [[int(n.refid) for n in r.nodes] for r in bioc.relations]
+    assert [[a for a in r["n"] if a is not None] for r in payload["relations"]] == nodes
+    # an added relation between any two entities points where the writer would point it
+    for identifier, _, _, anchor, _ in payload["entities"]:
+        with_it = document.with_relations([Relation("Bind", identifier, identifier)])
+        (relation,) = document_to_bioc(with_it).relations
+        assert [int(n.refid) for n in relation.nodes] == [anchor, anchor]
