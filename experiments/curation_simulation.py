@@ -46,6 +46,7 @@ from relclf.document import Relation
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "experiments" / "results"
+CACHE = ROOT / "experiments" / "cache" / "curation"  # ignored by git
 PLOTS = ROOT / "docs" / "plots"
 STRATEGIES = ("random", "margin", "uncertainty")
 NAMES = {"biored": "BioRED", "bc5cdr": "BC5CDR"}
@@ -216,7 +217,7 @@ def to_markdown(results: dict, load: tuple[float, float], elapsed: float, comput
             )
     parts.append(
         "\nReproduce: `python experiments/curation_simulation.py --corpora biored,bc5cdr --jobs 2` (rounds cached in "
-        "experiments/results/curation_cache/, so an interrupted run resumes).\n"
+        "experiments/cache/curation/, so an interrupted run resumes).\n"
     )
     return "".join(parts)
 
@@ -260,7 +261,7 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=25, help="documents chosen per round")
     parser.add_argument("--rounds", type=int, default=None, help="stop after this many rounds (default: all of Train)")
     parser.add_argument("--jobs", type=int, default=1, help="(strategy, seed) sequences run in parallel")
-    parser.add_argument("--cache", default=str(RESULTS / "curation_cache"))
+    parser.add_argument("--cache", default=str(CACHE), help="where each round's result is kept (not committed)")
     parser.add_argument("--output", default=str(RESULTS / "curation_simulation"), help="results: OUTPUT.{json,md}")
     parser.add_argument("--plots", default=str(PLOTS), help="directory of the plots (curation_CORPUS.png)")
     args = parser.parse_args()
