@@ -61,6 +61,7 @@ def predicted_documents(
     n_jobs: int | None = 1,
     client: Any = None,
     batch_size: int = 256,
+    allow_empty: bool = False,
 ) -> Iterator[Document | Formatted]:
     """Stream the documents of ``source`` with predicted relations, in input order.
 
@@ -80,11 +81,13 @@ def predicted_documents(
         Run on this dask cluster.
     batch_size : int, default 256
         Documents per unit of work.
+    allow_empty : bool, default False
+        Accept a source without documents (as the readers take it).
     """
     n_jobs = effective_n_jobs(n_jobs)
     # chunks pay off only where documents would otherwise be pickled: in a parallel run
     if (client is None and n_jobs == 1) or known_format(source, input_format) != "pubtator":
-        documents = read_documents(source, input_format, on_error=on_error)
+        documents = read_documents(source, input_format, on_error=on_error, allow_empty=allow_empty)
 
         def predict(stream: Iterable[Document]) -> Iterator[Document]:
             return model.predict_documents(
@@ -98,7 +101,11 @@ def predicted_documents(
     results = run_ordered(task, read_chunks(source, batch_size), n_jobs=n_jobs, client=client, state=model)
     items = (item for _, chunk_items in results for item in chunk_items)
     return valid_documents(
-        items, display_name(source), on_error=on_error, empty_reason="empty file or only blank lines"
+        items,
+        display_name(source),
+        on_error=on_error,
+        allow_empty=allow_empty,
+        empty_reason="empty file or only blank lines",
     )
 
 

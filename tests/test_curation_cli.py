@@ -177,14 +177,9 @@ def test_apply_decisions_errors_and_warnings_name_the_file_and_line(reviewed, tm
 # -- training on reviewed documents --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="needs the rule for documents in several training files (issue 20, item 3; branch i20-defects): the later "
-    "file wins, with a warning naming them; until it is merged, training counts such a document twice",
-    strict=True,
-)
 def test_the_reviewed_document_wins_over_the_same_document_in_an_earlier_training_file(synthetic_train, tmp_path):
     """`relclf train base.pubtator reviewed.pubtator`: a document in both is trained on as reviewed (the later file
-    wins, with a warning naming both files; issue 20, item 3 sets the rule for every training run)."""
+    wins, with a warning naming both files: the rule of issue 20, item 3, for every training run)."""
     base = parse(synthetic_train.read_text())
     first = base[0]
     reviewed = tmp_path / "reviewed.pubtator"

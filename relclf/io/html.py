@@ -34,7 +34,7 @@ import io
 import json
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import IO, Any
@@ -124,6 +124,7 @@ def write_html(
     *,
     labels: Sequence[str] = (),
     novelty: Sequence[str] = (),
+    relation_fields: Mapping[str, Mapping[frozenset[str], dict[str, Any]]] | None = None,
 ) -> int:
     """Write ``documents`` as a review page to the text stream ``handle``; return how many were written.
 
@@ -131,6 +132,8 @@ def write_html(
     carries every relation with its score (None for gold relations). An :class:`Annotated` document
     carries its note (its rank and why it was chosen). ``labels`` and ``novelty`` are values the page
     offers for corrections besides those on the page (the model's labels and novelty values).
+    ``relation_fields`` (by document ID, then by the relation's ID pair) adds fields to relations: an
+    evaluation's ``outcome``.
     """
     page = _page()
     handle.write(page.head)
@@ -138,7 +141,8 @@ def write_html(
     count = relations = 0
     for item in documents:
         document, note = (item.document, item.note) if isinstance(item, Annotated) else (item, None)
-        data = document_payload(document, count)
+        fields = relation_fields.get(document.pmid) if relation_fields is not None else None
+        data = document_payload(document, count, fields)
         if note is not None:
             data["note"] = note
         payload = script_json(data)
@@ -162,7 +166,9 @@ def write_html(
     return count
 
 
-def document_payload(document: Document, index: int) -> dict[str, Any]:
+def document_payload(
+    document: Document, index: int, fields: Mapping[frozenset[str], dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The JSON object the page renders one document from.
 
     Parameters
@@ -170,6 +176,8 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     document : Document
     index : int
         The document's position in the page (part of each relation's key in saved decisions).
+    fields : mapping, optional
+        More fields for the relation of each ID pair (an evaluation's ``outcome``, ``gold``, ``gold_novelty``).
 
     Returns
     -------
@@ -222,6 +230,7 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
                 "n": [anchors.get(relation.id1), anchors.get(relation.id2)],
                 "pubtator": _pubtator_line(document.pmid, relation),
                 "tsv": _tsv_line(row),
+                **(fields.get(relation.pair, {}) if fields else {}),
             }
         )
     return {

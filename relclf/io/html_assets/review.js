@@ -91,7 +91,7 @@
   // what filters and the search read of a relation
   function describe(rel) {
     rel.pair = typePair(rel.type1, rel.type2);
-    const texts = [rel.text1, rel.id1, rel.text2, rel.id2, rel.label, rel.doc.pmid];
+    const texts = [rel.text1, rel.id1, rel.text2, rel.id2, rel.label, rel.doc.pmid, outcomeText(rel)];
     if (rel.e) for (const e of rel.e) for (const m of rel.doc.data.entities[e][2]) texts.push(rel.doc.mentionText[m]);
     rel.haystack = texts.join('\n').toLowerCase();
   }
@@ -770,6 +770,18 @@
     }));
   }
 
+  // an evaluation's page (relclf evaluate -o): what became of each relation, against the gold
+  function outcomeText(r) {
+    switch (r.outcome) {
+      case 'right': return 'right';
+      case 'wrong_label': return `wrong label (gold: ${r.gold})`;
+      case 'wrong_novelty': return `wrong novelty (gold: ${r.gold_novelty})`;
+      case 'missed': return 'missed (gold, not predicted)';
+      case 'spurious': return 'spurious (not in the gold)';
+      default: return '';
+    }
+  }
+
   function relationRow(r) {
     const row = el('tr', 'rel');
     row.dataset.key = r.key;
@@ -786,6 +798,7 @@
     const noveltyBox = el('span', 'choice-box novelty-box');
     noveltyBox.append(el('span', 'novelty'), novelty);
     relation.append(labelBox, el('span', 'was'), noveltyBox);
+    if (r.outcome) relation.append(el('span', `outcome oc-${r.outcome}`, outcomeText(r)));
     row.append(entityCell(r.text1, r.type1, r.id1), entityCell(r.text2, r.type2, r.id2), relation);
     const score = el('td', 'score');
     if (r.score === null || r.score === undefined) {
