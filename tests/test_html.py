@@ -339,10 +339,17 @@ def test_a_document_without_mentions_or_text_still_renders():
 @pytest.mark.parametrize("text", [DOC_100, DOC_200, DOC_300, DOC_400])
 def test_mentions_are_listed_with_their_canonical_type_raw_id_and_pubtator_columns(text):
     document = parse_one(text)
-    assert document_payload(document, 0)["mentions"] == [
-        [m.canonical_type, m.identifier, m.start, m.end, m.entity_type, m.text, list(m.extra)]
-        for m in document.mentions
+    payload = document_payload(document, 0)
+    # the type as written by its position in the document's types; the text None: the segments spell it
+    assert [[*m[:4], payload["types"][m[4]], *m[5:]] for m in payload["mentions"]] == [
+        [m.canonical_type, m.identifier, m.start, m.end, m.entity_type, None, list(m.extra)] for m in document.mentions
     ]
+    assert len(set(payload["types"])) == len(payload["types"])
+
+
+def test_a_mention_whose_text_the_segments_do_not_spell_carries_it():
+    document = Document("1", "TP53 here.", "", (Mention(0, 4, "p53", "Gene", "7157"),))  # built in Python, unchecked
+    assert document_payload(document, 0)["mentions"][0][5] == "p53"
 
 
 @pytest.mark.parametrize("text", [DOC_100, DOC_200, DOC_300, DOC_400])

@@ -40,7 +40,7 @@ from importlib import resources
 from typing import IO, Any
 
 from .._version import __version__
-from ..document import Document, Relation, identifier_parts
+from ..document import PREDICTED_BY, Document, Relation, identifier_parts
 from ..text import sentence_spans
 from .rows import COLUMNS, DECISION_COLUMNS, entity_index, entity_text, relation_row
 
@@ -186,9 +186,11 @@ def document_payload(
         [mention, ...]]`` that concatenate to the title and the abstract (sentence -1 between
         sentences); ``tl``: the title's length (in code points, as offsets count); ``mentions``:
         ``[type, ID, start, end, type as written, text, [further columns]]`` per mention, in document
-        order, and ``ms`` the sentence of each; ``entities``: ``[ID, type, [mention, ...], anchor,
+        order, the type as written by its position in ``types`` and the text None when the segments
+        spell it, and ``ms`` the sentence of each; ``entities``: ``[ID, type, [mention, ...], anchor,
         text]`` (``anchor`` the mention a BioC relation node points to, ``text`` the one rows show);
-        ``relations``: one object per relation with the table's columns, its ``source``, the entity
+        ``relations``: one object per relation with the table's columns, its ``source`` (left out for
+        relclf's predictions), the entity
         numbers ``e`` (None for an ID no mention carries), the evidence sentences ``ev`` and their
         distance ``near`` (0 when the entities co-occur, None without evidence), the anchors ``n`` of
         its IDs, and its exports ``pubtator`` and ``tsv`` (one line each, as relclf's writers format
@@ -211,6 +213,7 @@ def document_payload(
     entity_mentions = [list(entity.mention_indices) for entity in entities.values()]
     title, abstract, mention_sentence = _segments(document)
     anchors = _anchors(document)
+    types: list[str] = []
     relations = []
     for relation in document.relations:
         # the row relation_rows gives, from the index built once here
@@ -223,7 +226,7 @@ def document_payload(
                 # JSON has no NaN or infinity (a BioC score infon may hold them): such a score shows as none
                 "score": row["score"] if row["score"] is None or math.isfinite(row["score"]) else None,
                 "novelty": relation.novelty,
-                "source": row["source"],
+                **({} if relation.source == PREDICTED_BY else {"source": row["source"]}),
                 "e": None if None in pair else list(pair),
                 "ev": evidence,
                 "near": near,
@@ -239,10 +242,8 @@ def document_payload(
         "title": title,
         "abstract": abstract,
         "tl": len(document.title),
-        "mentions": [
-            [m.canonical_type, m.identifier, m.start, m.end, m.entity_type, m.text, list(m.extra)]
-            for m in document.mentions
-        ],
+        "mentions": _mentions(document, title + abstract, types),
+        "types": types,
         "ms": mention_sentence,
         "entities": [
             [identifier, entity.entity_type, mentions, anchors.get(identifier), entity_text(entity)]
@@ -250,6 +251,33 @@ def document_payload(
         ],
         "relations": relations,
     }
+
+
+def _mentions(document: Document, segments: list[list[Any]], types: list[str]) -> list[list[Any]]:
+    """Each mention as ``[type, ID, start, end, type as written, text, [further columns]]`` (see
+    :func:`document_payload`), compactly: the type as written by its position in ``types`` (filled
+    here), the text None when the segments covering the mention spell it (as they do for every mention
+    a reader checked)."""
+    spelled = [""] * len(document.mentions)
+    for segment in segments:
+        for m in segment[2] if len(segment) > 2 else ():
+            spelled[m] += segment[0]
+    rows = []
+    for m, text in zip(document.mentions, spelled, strict=True):
+        if m.entity_type not in types:
+            types.append(m.entity_type)
+        rows.append(
+            [
+                m.canonical_type,
+                m.identifier,
+                m.start,
+                m.end,
+                types.index(m.entity_type),
+                None if m.text == text else m.text,
+                list(m.extra),
+            ]
+        )
+    return rows
 
 
 def _anchors(document: Document) -> dict[str, int]:

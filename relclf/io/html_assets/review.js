@@ -77,8 +77,10 @@
       typeCounts.set(mention[0], (typeCounts.get(mention[0]) || 0) + 1);
       styleOf(mention[0]);
     }
+    // the compact mention rows of the writer: the type as written by its position, the text when the segments do not spell it
+    doc.mentionRows = data.mentions.map(([type, identifier, start, end, written, text, extra], m) => [type, identifier, start, end, data.types[written], text === null ? mentionText[m] : text, extra]);
     data.relations.forEach((r, i) => {
-      const rel = Object.assign({}, r, { doc, i, key: `${data.index}:${i}`, added: false });
+      const rel = Object.assign({ source: PREDICTED_BY }, r, { doc, i, key: `${data.index}:${i}`, added: false });
       describe(rel);
       doc.predicted.push(rel);
       relationByKey.set(rel.key, rel);
@@ -1246,7 +1248,7 @@
   // relclf.io.pubtator.format_document
   function pubtatorOf(doc, gold) {
     const out = [`${doc.pmid}|t|${doc.titleText}`, `${doc.pmid}|a|${doc.abstractText}`];
-    for (const [, identifier, start, end, type, text, extra] of doc.data.mentions) {
+    for (const [, identifier, start, end, type, text, extra] of doc.mentionRows) {
       if (text.includes('\t')) throw new Error(`${documentName(doc.pmid)}: the mention \u201c${text}\u201d holds a tab, which PubTator cannot hold; export BioC JSON instead`);
       const columns = [doc.pmid, String(start), String(end), text, type];
       if (identifier !== null) columns.push(identifier);
@@ -1270,7 +1272,7 @@
     const passage = (type, offset, text) => ({ bioctype: 'BioCPassage', offset, infons: { type }, text, sentences: [], annotations: [], relations: [] });
     const title = passage('title', 0, doc.titleText);
     const abstract = passage('abstract', doc.data.tl + 1, doc.abstractText);
-    doc.data.mentions.forEach(([, identifier, start, end, type, text, extra], index) => {
+    doc.mentionRows.forEach(([, identifier, start, end, type, text, extra], index) => {
       const infons = { type };
       if (identifier !== null) infons.identifier = identifier;
       extra.forEach((value, k) => {
