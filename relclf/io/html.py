@@ -263,20 +263,21 @@ def _mentions(document: Document, segments: list[list[Any]], types: list[str]) -
         for m in segment[2] if len(segment) > 2 else ():
             spelled[m] += segment[0]
     rows = []
+    positions: dict[str, int] = {}
     for m, text in zip(document.mentions, spelled, strict=True):
-        if m.entity_type not in types:
-            types.append(m.entity_type)
+        position = positions.setdefault(m.entity_type, len(positions))
         rows.append(
             [
                 m.canonical_type,
                 m.identifier,
                 m.start,
                 m.end,
-                types.index(m.entity_type),
+                position,
                 None if m.text == text else m.text,
                 list(m.extra),
             ]
         )
+    types.extend(positions)
     return rows
 
 
@@ -285,7 +286,11 @@ def _anchors(document: Document) -> dict[str, int]:
     annotation a BioC relation's node points to, as :func:`relclf.io.bioc_document.document_to_bioc` finds
     it (the page writes BioC JSON itself, and this module does not load the BioC libraries)."""
     first: dict[str, int] = {}
+    seen: set[str | None] = set()
     for index, mention in enumerate(document.mentions):
+        if mention.identifier in seen:  # its IDs have their first mention already
+            continue
+        seen.add(mention.identifier)
         for identifier in (
             mention.identifier or "",
             *identifier_parts(mention.identifier),

@@ -77,8 +77,6 @@
       typeCounts.set(mention[0], (typeCounts.get(mention[0]) || 0) + 1);
       styleOf(mention[0]);
     }
-    // the compact mention rows of the writer: the type as written by its position, the text when the segments do not spell it
-    doc.mentionRows = data.mentions.map(([type, identifier, start, end, written, text, extra], m) => [type, identifier, start, end, data.types[written], text === null ? mentionText[m] : text, extra]);
     data.relations.forEach((r, i) => {
       const rel = Object.assign({ source: PREDICTED_BY }, r, { doc, i, key: `${data.index}:${i}`, added: false });
       describe(rel);
@@ -1245,10 +1243,17 @@
     return docs.filter((doc) => all || tally(doc).complete).map((doc) => ({ doc, gold: goldRelations(doc) }));
   }
 
+  // the writer's compact mention rows in full (for the exports only): the type as written from its position in the
+  // document's types, the text from the segments when they spell it
+  function mentionRows(doc) {
+    const { mentions, types } = doc.data;
+    return mentions.map(([type, identifier, start, end, written, text, extra], m) => [type, identifier, start, end, types[written], text === null ? doc.mentionText[m] : text, extra]);
+  }
+
   // relclf.io.pubtator.format_document
   function pubtatorOf(doc, gold) {
     const out = [`${doc.pmid}|t|${doc.titleText}`, `${doc.pmid}|a|${doc.abstractText}`];
-    for (const [, identifier, start, end, type, text, extra] of doc.mentionRows) {
+    for (const [, identifier, start, end, type, text, extra] of mentionRows(doc)) {
       if (text.includes('\t')) throw new Error(`${documentName(doc.pmid)}: the mention \u201c${text}\u201d holds a tab, which PubTator cannot hold; export BioC JSON instead`);
       const columns = [doc.pmid, String(start), String(end), text, type];
       if (identifier !== null) columns.push(identifier);
@@ -1272,7 +1277,7 @@
     const passage = (type, offset, text) => ({ bioctype: 'BioCPassage', offset, infons: { type }, text, sentences: [], annotations: [], relations: [] });
     const title = passage('title', 0, doc.titleText);
     const abstract = passage('abstract', doc.data.tl + 1, doc.abstractText);
-    doc.mentionRows.forEach(([, identifier, start, end, type, text, extra], index) => {
+    mentionRows(doc).forEach(([, identifier, start, end, type, text, extra], index) => {
       const infons = { type };
       if (identifier !== null) infons.identifier = identifier;
       extra.forEach((value, k) => {
