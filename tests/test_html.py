@@ -19,7 +19,6 @@ from relclf import cli
 from relclf.document import Document, Mention, Relation, document_entities
 from relclf.io.formats import OUTPUT_EXTENSIONS, OUTPUT_FORMATS, detect_output_format, write_documents
 from relclf.io.html import document_payload, script_json, write_html
-from relclf.io.pubtator import format_document
 from relclf.io.rows import COLUMNS, relation_rows, write_tsv
 from relclf.text import sentence_spans
 from review_pages import HOSTILE_ABSTRACT, HOSTILE_TITLE, hostile_document, scored_corpus
@@ -219,18 +218,10 @@ def test_a_relation_naming_an_id_without_mentions_has_no_entities_and_no_evidenc
     assert (relation["text2"], relation["type2"]) == ("", "")
 
 
-def test_each_relation_carries_its_pubtator_line_and_tsv_row_as_relclf_writes_them():
+def test_each_relation_carries_its_tsv_row_as_relclf_writes_it():
     documents = scored_corpus() + [hostile_document()]
     for document in documents:
         payload = document_payload(document, 0)
-        pubtator = [
-            line
-            for line in format_document(
-                document.with_relations([Relation(r.label, r.id1, r.id2, r.novelty) for r in document.relations])
-            ).splitlines()
-            if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit()
-        ]
-        assert [r["pubtator"] for r in payload["relations"]] == pubtator
         buffer = io.StringIO()
         write_tsv([document], buffer)
         assert [r["tsv"] for r in payload["relations"]] == buffer.getvalue().splitlines()[1:]

@@ -40,7 +40,7 @@ from importlib import resources
 from typing import IO, Any
 
 from .._version import __version__
-from ..document import PREDICTED_BY, Document, Relation, identifier_parts
+from ..document import PREDICTED_BY, Document, identifier_parts
 from ..text import sentence_spans
 from .rows import COLUMNS, DECISION_COLUMNS, entity_index, entity_text, relation_row
 
@@ -193,20 +193,19 @@ def document_payload(
         relclf's predictions), the entity
         numbers ``e`` (None for an ID no mention carries), the evidence sentences ``ev`` and their
         distance ``near`` (0 when the entities co-occur, None without evidence), the anchors ``n`` of
-        its IDs, and its exports ``pubtator`` and ``tsv`` (one line each, as relclf's writers format
-        them).
+        its IDs, and its row ``tsv`` (one line, as relclf's TSV writer formats it).
 
     Examples
     --------
-    >>> from relclf.document import Mention
+    >>> from relclf.document import Mention, Relation
     >>> mentions = (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D1"))
     >>> relations = (Relation("Association", "7157", "D1", "Novel", 0.9),)
     >>> doc = Document("7", "TP53 in cancer.", "It binds.", mentions, relations)
     >>> payload = document_payload(doc, 0)
     >>> payload["title"], payload["abstract"]
     ([['TP53', 0, [0]], [' in ', 0], ['cancer', 0, [1]], ['.', 0]], [['It binds.', 1]])
-    >>> payload["relations"][0]["ev"], payload["relations"][0]["pubtator"]
-    ([0], '7\\tAssociation\\t7157\\tD1\\tNovel')
+    >>> payload["relations"][0]["ev"], payload["relations"][0]["tsv"].split("\\t")[7:]
+    ([0], ['Association', '0.9', 'Novel', 'input'])
     """
     entities = entity_index(document)
     numbers = {identifier: n for n, identifier in enumerate(entities)}
@@ -231,7 +230,6 @@ def document_payload(
                 "ev": evidence,
                 "near": near,
                 "n": [anchors.get(relation.id1), anchors.get(relation.id2)],
-                "pubtator": _pubtator_line(document.pmid, relation),
                 "tsv": _tsv_line(row),
                 **(fields.get(relation.pair, {}) if fields else {}),
             }
@@ -361,14 +359,6 @@ def _evidence(
     distance = min(abs(a - b) for a in first for b in second)
     closest = {s for a in first for b in second if abs(a - b) == distance for s in (a, b)}
     return sorted(closest), distance
-
-
-def _pubtator_line(pmid: str, relation: Relation) -> str:
-    """The relation line :func:`relclf.io.pubtator.format_document` writes (without a score)."""
-    columns = [pmid, relation.label, relation.id1, relation.id2]
-    if relation.novelty is not None:
-        columns.append(relation.novelty)
-    return "\t".join(columns)
 
 
 def _tsv_line(row: dict[str, Any]) -> str:
