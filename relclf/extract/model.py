@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ..document import Document, Relation
+from ..document import PREDICTED_BY, Document, Relation
 from ..parallel import run_ordered
 from ..parallel.batching import batched
 from ..text import Vocabulary
@@ -230,7 +230,14 @@ class RelationModel:
         return [
             (
                 int(pairs.doc[row]),
-                Relation(scored.labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scored.scores[k])),
+                Relation(
+                    scored.labels[k],
+                    ids[pairs.a[row]],
+                    ids[pairs.b[row]],
+                    novelty[k],
+                    float(scored.scores[k]),
+                    PREDICTED_BY,
+                ),
             )
             for k, row in enumerate(scored.rows.tolist())
         ]
