@@ -60,9 +60,7 @@ def _precision_rows(model: RelationModel) -> str:
             rows.append(f"| {target} | (not reached) | | | |")
             continue
         held_out = "-" if point.held_out is None else f"{point.held_out:.3f}"
-        rows.append(
-            f"| {target} | {point.threshold:.3f} | {point.precision:.3f} | {point.recall:.3f} | {held_out} |"
-        )
+        rows.append(f"| {target} | {point.threshold:.3f} | {point.precision:.3f} | {point.recall:.3f} | {held_out} |")
     return "\n".join(rows)
 
 

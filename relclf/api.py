@@ -59,6 +59,8 @@ from .progress import count_documents, stage, track
 if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
     from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13 on
 
+    from .curation.decisions import CurationCounts
+    from .curation.selection import Selection
     from .evaluation.explain import ModelExplanation, PairExplanation
     from .extract.estimator import RelationExtractor
 
@@ -70,7 +72,9 @@ __all__ = [
     "NOTE",
     "CorpusStats",
     "FileResult",
+    "SelectionResult",
     "TrainResult",
+    "apply_decisions",
     "card_labels",
     "convert",
     "corpus_stats",
@@ -87,6 +91,7 @@ __all__ = [
     "predict_files",
     "read_corpus",
     "score_files",
+    "select",
     "seen_in_training",
     "threshold_for_precision",
     "top_pairs",
@@ -642,12 +647,20 @@ def predict_file(
             )
 
         predicted = merged(sources, predict, format=input_format, on_error=on_error, content=_content)
-        return write_documents(
-            track(predicted, enabled=progress, desc="predicting", total=total),
-            output,
-            output_format,
-            with_scores=with_scores,
-        )
+        tracked = track(predicted, enabled=progress, desc="predicting", total=total)
+        if output_format == "html":  # the page offers the model's labels for corrections
+            return _write_page(tracked, output, labels=fitted.labels, novelty=fitted.novelty_labels)
+        return write_documents(tracked, output, output_format, with_scores=with_scores)
+
+
+def _write_page(documents: Iterable[Any], output: PathLike | None, **known: Any) -> int:
+    """Write a review page (:func:`relclf.io.html.write_html`, with ``known`` labels and novelty values) to
+    ``output`` atomically, as :func:`write_documents` writes files; return the documents written."""
+    from .io.files import atomic_writer, is_gzip_name
+    from .io.html import write_html
+
+    with atomic_writer(output, compress=is_gzip_name(output)) as handle:
+        return write_html(documents, handle, **known)
 
 
 def _content(item: Document | Formatted) -> object:
@@ -783,3 +796,136 @@ def score_files(
             predicted_name,
         )
     return scores
+
+
+# -- curation: the decisions of the review page, and what to annotate next ----------------------------
+
+
+def apply_decisions(
+    predictions: PathLike,
+    decisions: PathLike,
+    output: PathLike | None = None,
+    *,
+    undecided_as_rejected: bool = False,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    on_error: ErrorHandler | None = None,
+) -> CurationCounts:
+    """Write the gold documents a curator's decisions make of ``predictions`` (the file the review page showed).
+
+    ``decisions`` is a decisions file the review page exported (see :mod:`relclf.curation.decisions`:
+    accepted, corrected, rejected and added relations); each complete document of ``predictions`` (every
+    relation decided) is written to ``output`` (any output format, atomically) with exactly the curator's
+    relations, ready for :func:`train`. With ``undecided_as_rejected`` every document is written, its
+    undecided relations left out. Returns the counts; rows that decided nothing (their document or
+    relation is not in ``predictions``) are counted and named in a warning.
+    """
+    from .curation.decisions import Decisions
+
+    check_outputs([output], [predictions, decisions])
+    output_format = output_format_of(output, output_format)
+    curator = Decisions.read(decisions)  # a bad decisions file fails before anything is written
+    documents = read_documents(predictions, input_format, on_error=on_error)
+    write_documents(curator.apply(documents, undecided_as_rejected=undecided_as_rejected), output, output_format)
+    counts = curator.counts
+    if counts.unmatched:
+        lines = ", ".join(map(str, counts.unmatched[:5])) + (", ..." if len(counts.unmatched) > 5 else "")
+        log.warning(
+            "%s: %d decision row(s) matched no relation of %s (line %s): decisions about other documents or other "
+            "predictions",
+            display_name(decisions),
+            len(counts.unmatched),
+            display_name(predictions),
+            lines,
+        )
+    return counts
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    """What :func:`select` chose: the selections in order, the pool's size and the documents left out of it."""
+
+    selections: list[Selection]
+    pool: int
+    trained_on: int
+    excluded: int
+    strategy: str
+    diversity: bool
+
+
+def select(
+    pool: PathLike | Sequence[PathLike],
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
+    output: PathLike | None = None,
+    *,
+    n: int = 50,
+    strategy: str = "margin",
+    diversity: bool = True,
+    seed: int = 0,
+    exclude: Sequence[PathLike] = (),
+    threshold: float | None = None,
+    min_precision: float | None = None,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    on_error: ErrorHandler | None = None,
+    n_jobs: int = 1,
+    max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
+    progress: bool = False,
+    training_documents: frozenset[str] | None = None,
+) -> SelectionResult:
+    """Choose the ``n`` documents of ``pool`` whose annotation should teach ``model`` most, and write them to
+    ``output`` with the model's predictions, most valuable first, ready for review.
+
+    ``strategy`` is ``margin``, ``uncertainty`` or ``random`` and ``diversity`` keeps near-duplicates apart
+    (see :mod:`relclf.curation.selection`); ``seed`` draws ``random``. Documents the model was trained on
+    (``training_documents``, digests as :func:`training_digests` returns them; read from the model's card
+    when None) and those of the ``exclude`` files (by ID) are never chosen. A review page
+    (``output`` ``.html``) shows each document's rank and reason and sorts by them. ``threshold``
+    overrides the model's for the predictions written (``min_precision`` chooses it as
+    :func:`predict_file` does); ``n_jobs`` processes score the pool. Returns a
+    :class:`SelectionResult` (each selection's reason in words).
+    """
+    from .curation.selection import select_documents
+    from .io.html import Annotated
+
+    pools = input_files([pool] if isinstance(pool, (str, os.PathLike)) else pool)
+    check_outputs([output], [*pools, *exclude, *model_files(model)])
+    output_format = output_format_of(output, output_format)
+    fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
+    if min_precision is not None:
+        threshold = _cut(fitted, threshold, min_precision).threshold
+    trained = (training_digests(model) if training_documents is None else training_documents) or frozenset()
+    excluded_ids = (
+        {d.pmid for path in input_files(exclude) for d in read_documents(path, on_error=on_error)} if exclude else set()
+    )
+    documents = read_corpus(pools, on_error, input_format, progress=progress)
+    candidates = []
+    trained_on = left_out = 0
+    for document in documents:
+        if document.pmid in excluded_ids:
+            left_out += 1
+        elif trained and document_digest(document.pmid) in trained:
+            trained_on += 1
+        else:
+            candidates.append(document.with_relations(()))
+    if not candidates:
+        raise UsageError(
+            f"{display_name(pools[0])}: no document left to choose from (the model was trained on "
+            f"{trained_on:,} of them, {left_out:,} are excluded)"
+        )
+    with stage(f"scoring {len(candidates):,} documents", enabled=progress):
+        selections = select_documents(
+            fitted, candidates, n, strategy=strategy, diversity=diversity, seed=seed, n_jobs=n_jobs
+        )
+    predicted = fitted.predict_documents([s.document for s in selections], threshold=threshold)
+    if output_format == "html":
+        notes = (
+            Annotated(document, {"rank": s.rank, "value": s.value, "why": s.reason, "strategy": strategy})
+            for s, document in zip(selections, predicted, strict=True)
+        )
+        _write_page(notes, output, labels=fitted.labels, novelty=fitted.novelty_labels)
+    else:
+        write_documents(predicted, output, output_format)
+    return SelectionResult(
+        selections, len(documents), trained_on, left_out, strategy, diversity and strategy != "random"
+    )

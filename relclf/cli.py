@@ -307,6 +307,80 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_apply_decisions(args: argparse.Namespace) -> int:
+    skipper = _error_handler(args)
+    counts = api.apply_decisions(
+        args.predictions,
+        args.decisions,
+        args.output,
+        undecided_as_rejected=args.undecided_as_rejected,
+        input_format=args.format,
+        output_format=args.output_format,
+        on_error=skipper,
+    )
+    where = "standard output" if args.output in (None, "-") else args.output
+    undecided = f", {counts.undecided:,} undecided left out as rejected" if args.undecided_as_rejected else ""
+    print(
+        f"wrote {counts.documents:,} reviewed document{'s' * (counts.documents != 1)} to {where}: "
+        f"{counts.relations:,} relation{'s' * (counts.relations != 1)} ({counts.accepted:,} accepted, "
+        f"{counts.corrected:,} corrected, {counts.added:,} added; {counts.rejected:,} rejected{undecided})",
+        file=sys.stderr if args.output in (None, "-") else sys.stdout,
+    )
+    if counts.incomplete:
+        print(
+            f"relclf: warning: left out {counts.incomplete:,} document(s) with undecided relations (decide them on the "
+            "page, or write them with --undecided-as-rejected)",
+            file=sys.stderr,
+        )
+    if skipper:
+        skipper.report()
+    return 0
+
+
+def _cmd_select(args: argparse.Namespace) -> int:
+    skipper = _error_handler(args)
+    check_outputs([args.output], [*args.pool, *args.exclude, *api.model_files(args.model)])
+    model = _load_model(args)
+    result = api.select(
+        args.pool,
+        model,
+        args.output,
+        n=args.n,
+        strategy=args.strategy,
+        diversity=not args.no_diversity,
+        seed=args.seed,
+        exclude=args.exclude,
+        threshold=args.threshold,
+        min_precision=args.min_precision,
+        input_format=args.format,
+        output_format=args.output_format,
+        on_error=skipper,
+        n_jobs=args.n_jobs,
+        max_pairs_per_doc=_pair_cap(args),
+        progress=args.progress,
+        training_documents=api.training_digests(args.model),
+    )
+    report = sys.stderr if args.output == "-" else sys.stdout  # the documents themselves may go to stdout
+    how = f"{args.strategy} sampling{' with diversity' if result.diversity else ''}"
+    left = []
+    if result.trained_on:
+        left.append(f"{result.trained_on:,} the model was trained on")
+    if result.excluded:
+        left.append(f"{result.excluded:,} excluded")
+    print(
+        f"chose {len(result.selections):,} of {result.pool:,} documents by {how}"
+        + (f" (left out: {', '.join(left)})" if left else "")
+        + f"; wrote them with the model's predictions to {'standard output' if report is sys.stderr else args.output}",
+        file=report,
+    )
+    print("rank\tdocument\tvalue\twhy", file=report)
+    for s in result.selections:
+        print(f"{s.rank}\t{s.document.pmid}\t{s.value:.3f}\t{s.reason}", file=report)
+    if skipper:
+        skipper.report()
+    return 0
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     if args.file is None and (args.doc or args.pair):
         raise UsageError("--doc and --pair need a FILE to read the document from")
@@ -726,6 +800,73 @@ def _convert_parser(p: _Parser) -> None:
     p.set_defaults(run=_cmd_convert)
 
 
+def _apply_decisions_parser(p: _Parser) -> None:
+    p.add_argument("predictions", metavar="PREDICTIONS", help="the file the review page was made from")
+    p.add_argument("decisions", metavar="DECISIONS", help="the page's decisions file (All decisions as TSV)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTPUT",
+        help="the reviewed documents (default: stdout, PubTator); its format follows its extension",
+    )
+    p.add_argument(
+        "--undecided-as-rejected",
+        action="store_true",
+        help="write every document, leaving out its undecided relations as rejected ones (default: only the "
+        "documents whose every relation is decided)",
+    )
+    _add_formats(p, output=True)
+    _add_skip(p)
+    p.set_defaults(run=_cmd_apply_decisions)
+
+
+def _select_parser(p: _Parser) -> None:
+    from .curation.selection import STRATEGIES
+
+    p.add_argument(
+        "pool",
+        nargs="+",
+        metavar="POOL",
+        help="documents to choose from (files, directories or globs; PubTator or BioC)",
+    )
+    _add_model(p)
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="the chosen documents with the model's predictions, most informative first (.html: a review page "
+        "that shows why each was chosen; -: stdout, PubTator, the report then on stderr)",
+    )
+    p.add_argument("-n", type=_at_least(1), default=50, metavar="N", help="how many documents to choose (default 50)")
+    p.add_argument(
+        "--strategy",
+        type=_choice(STRATEGIES),
+        default="margin",
+        metavar="{" + ",".join(STRATEGIES) + "}",
+        help="margin (default): pairs whose two likeliest outcomes are close; uncertainty: pairs whose score is "
+        "near 0.5; random: a baseline",
+    )
+    p.add_argument(
+        "--no-diversity",
+        action="store_true",
+        help="choose by value alone (default: keep near-duplicate documents apart)",
+    )
+    p.add_argument("--seed", type=_seed, default=0, help="random seed of --strategy random and of ties (default 0)")
+    p.add_argument(
+        "--exclude",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="never choose documents whose IDs are in these files (those annotated already); documents the model "
+        "was trained on are never chosen",
+    )
+    _add_formats(p, output=True)
+    _add_pair_cap(p)
+    _add_skip(p)
+    p.set_defaults(run=_cmd_select)
+
+
 def _download_parser(p: _Parser) -> None:
     p.add_argument("corpus", type=_choice(CORPORA), metavar="{" + ",".join(CORPORA) + "}", help="which corpus")
     p.add_argument("--dest", required=True, metavar="DIR", help="directory to unpack into (files go to DIR/CORPUS/)")
@@ -770,6 +911,11 @@ COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "download": ("fetch a public corpus (BioRED, BC5CDR) and unpack its PubTator files", _download_parser),
     "score": ("score a prediction file against a gold file", _score_parser),
     "info": ("print a model's card (read without loading the model)", _info_parser),
+    "select": ("choose the documents to annotate next (uncertainty or margin sampling)", _select_parser),
+    "apply-decisions": (
+        "write the reviewed documents a review page's decisions file makes of its predictions",
+        _apply_decisions_parser,
+    ),
 }
 # options of the main parser, which may come before the command
 _GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quiet", "--traceback")

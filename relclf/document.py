@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 
 __all__ = [
     "CANONICAL_TYPES",
+    "PREDICTED_BY",
     "Document",
     "Mention",
     "Relation",
@@ -25,6 +26,9 @@ __all__ = [
     "is_normalized",
     "mention_groups",
 ]
+
+#: The ``source`` of the relations relclf's model predicts (and of their rows, BioC infons and page entries).
+PREDICTED_BY = "relclf"
 
 # Source type names -> one canonical set, so that a model trained on one source (BioRED) predicts on
 # another (PubTator3, BC5CDR). Types not listed here are kept as they are.
@@ -175,7 +179,9 @@ class Relation:
 
     The pair is unordered for scoring; ``novelty`` is ``Novel``/``No`` or None; ``score`` is the model's
     probability that a predicted relation is right as written (pair and label), None for gold ones;
-    ``related`` the model's probability that the pair is related at all, whatever its label.
+    ``related`` the model's probability that the pair is related at all, whatever its label. ``source``
+    says who made the relation: :data:`PREDICTED_BY` for relclf's predictions, None for relations read
+    from an input (unless a BioC ``source`` infon names one); it does not take part in comparisons.
     """
 
     label: str
@@ -183,6 +189,7 @@ class Relation:
     id2: str
     novelty: str | None = None
     score: float | None = None
+    source: str | None = field(default=None, compare=False)
     related: float | None = None
 
     @property
@@ -191,7 +198,7 @@ class Relation:
         return frozenset((self.id1, self.id2))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score, self.related))
+        return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score, self.source, self.related))
 
 
 @dataclass(frozen=True, slots=True)

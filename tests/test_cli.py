@@ -323,7 +323,7 @@ def test_predict_to_every_output_format(workdir, model):
         outputs[name] = (workdir / name).read_text()
     rows = [json.loads(line) for line in outputs["p.jsonl"].splitlines()]
     tsv = [line.split("\t") for line in outputs["p.tsv"].splitlines()]
-    assert tsv[0] == ["document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty"]
+    assert tsv[0] == "document id1 type1 text1 id2 type2 text2 label score novelty source".split()
     assert len(rows) == len(tsv) - 1 > 0
     assert all(0.0 <= r["score"] <= 1.0 and r["type1"] and r["text1"] for r in rows)
     assert [float(t[8]) for t in tsv[1:]] == [r["score"] for r in rows]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ..document import Document, Relation
+from ..document import PREDICTED_BY, Document, Relation
 from ..parallel import run_ordered
 from ..parallel.batching import batched
 from ..text import Vocabulary
@@ -306,7 +306,8 @@ class RelationModel:
                     ids[pairs.b[row]],
                     novelty[k],
                     float(scored.scores[k]),
-                    float(scored.related[k]),
+                    source=PREDICTED_BY,
+                    related=float(scored.related[k]),
                 ),
             )
             for k, row in enumerate(scored.rows.tolist())
