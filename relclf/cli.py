@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 from . import api
 from ._version import __version__
 from .errors import DownloadError, InputError, OutputError, RelclfError, UsageError, WorkerError
+from .extract.model import DECISION_RULES
 from .io.files import check_outputs, check_writable
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS, output_format_of
 from .persistence import cross_validation_lines
@@ -94,25 +95,45 @@ def _error_handler(args: argparse.Namespace) -> _SkipCounter | None:
     return _SkipCounter() if getattr(args, "skip_invalid", False) else None
 
 
+def _corpora(specs: list[str] | None) -> dict[str, Sequence[str | os.PathLike[str]]] | None:
+    """``--corpus NAME=FILE`` options as name -> files, in the order the names first come (None without any)."""
+    if not specs:
+        return None
+    corpora: dict[str, list[str | os.PathLike[str]]] = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if not name.strip() or not path:
+            raise UsageError(f"--corpus takes NAME=FILE (a corpus name, then its file), not {spec!r}")
+        corpora.setdefault(name.strip(), []).append(path)
+    return dict(corpora)
+
+
 def _load_model(args: argparse.Namespace) -> Any:
     """Load (and verify) the model a command names, then take it out of the garbage collector's reach.
 
     The model lives as long as the process: freezing it (and the imported libraries) stops full
     collections from rescanning its large vocabularies again and again (about 10% of prediction time).
     """
-    model = api.resolve_model(args.model)
+    model = api.resolve_model(args.model, schema=getattr(args, "schema", None))
     gc.freeze()
     return model
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    params = {"random_state": args.seed, "cv": args.cv, "max_pairs_per_doc": _pair_cap(args), "n_jobs": args.n_jobs}
+    params = {
+        "random_state": args.seed,
+        "cv": args.cv,
+        "max_pairs_per_doc": _pair_cap(args),
+        "n_jobs": args.n_jobs,
+        "rule": args.rule,
+    }
     if args.threshold is not None:
         params["threshold"] = args.threshold
     result = api.train(
         args.files,
         args.output,
+        corpora=_corpora(args.corpus),
         dev=args.dev,
         params=params,
         on_error=skipper,
@@ -127,13 +148,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of "
         f"{r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)"
     )
+    on = "the probability of being related" if est.rule_ == "pair" and args.threshold is None else "the score"
     print(
-        f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)"
+        f"threshold: {est.threshold_:.3f} on {on} (chosen by {args.cv}-fold cross-validation)"
         if args.threshold is None
-        else f"threshold: {est.threshold_:.3f}"
+        else f"threshold: {est.threshold_:.3f} on {on}"
     )
     for line in cross_validation_lines(est.cv_scores_):
         print(line)
+    if len(est.schemas_) > 1:
+        for name, fitted in est.schemas_.items():
+            print(
+                f"schema {name}: labels {', '.join(fitted.labels)}; type pairs {', '.join(fitted.type_pairs)}; "
+                f"threshold {fitted.threshold:.3f}"
+            )
     print(f"training time: {result.seconds:.1f} s")
     if result.dev_scores is not None:
         print(f"scores on {args.dev}:")
@@ -453,6 +481,10 @@ class _Parser(argparse.ArgumentParser):
         return group
 
 
+# train --rule: the model's decision rules, or the one of best cross-validated type F1
+RULES = (*DECISION_RULES, "auto")
+
+
 def _choice(options: Sequence[str]) -> Callable[[str], str]:
     """An argparse ``type`` accepting one of ``options`` and suggesting the closest on a typo."""
 
@@ -548,8 +580,17 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
+def _add_schema(p: _Parser) -> None:
+    p.add_argument(
+        "--schema",
+        metavar="NAME",
+        help="answer in this schema of a model trained on several corpora (default: its first; relclf info lists them)",
+    )
+
+
 def _add_model(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
+    _add_schema(p)
     cut = p.add_mutually_exclusive_group()
     cut.add_argument(
         "--threshold", type=_probability, help="override the model's decision threshold (0-1): a calibrated score"
@@ -610,9 +651,17 @@ def _add_skip(p: _Parser) -> None:
 def _train_parser(p: _Parser) -> None:
     p.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         help="training files (PubTator or BioC with relations; directories and globs give their document files)",
+    )
+    p.add_argument(
+        "--corpus",
+        action="append",
+        metavar="NAME=FILE",
+        help="train on several corpora, each in its own schema (labels, type pairs): a file of corpus NAME "
+        "(repeat it for every file of every corpus; no FILE arguments then); the first corpus is the model's "
+        "default schema, --dev scores it",
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model")
     p.add_argument("--dev", metavar="FILE", help="gold file to score the trained model on")
@@ -631,6 +680,14 @@ def _train_parser(p: _Parser) -> None:
         type=_seed,
         default=0,
         help="random seed (default 0); the same files, options and seed give the same model",
+    )
+    p.add_argument(
+        "--rule",
+        type=_choice(RULES),
+        default="pair",
+        help="which pairs are predicted: pair (default: those whose probability of being related reaches a threshold "
+        "chosen for pair F1, whatever their label), detector_x_label or detector (those whose score reaches a "
+        "threshold chosen for type F1), auto (the rule of best cross-validated type F1)",
     )
     p.add_argument(
         "--n-jobs",
@@ -713,6 +770,7 @@ def _predict_parser(p: _Parser) -> None:
 def _explain_parser(p: _Parser) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="file holding the document (with --doc and --pair)")
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
+    _add_schema(p)
     p.add_argument("--doc", metavar="ID", help="document (PMID) of FILE to explain")
     p.add_argument("--pair", nargs=2, metavar=("ID1", "ID2"), help="the entity pair to explain")
     p.add_argument(

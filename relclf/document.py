@@ -178,9 +178,10 @@ class Relation:
     """A document-level relation between two entity identifiers.
 
     The pair is unordered for scoring; ``novelty`` is ``Novel``/``No`` or None; ``score`` is the model's
-    probability for predicted relations and None for gold ones. ``source`` says who made the relation:
-    :data:`PREDICTED_BY` for relclf's predictions, None for relations read from an input (unless a BioC
-    ``source`` infon names one); it does not take part in comparisons.
+    probability that a predicted relation is right as written (pair and label), None for gold ones;
+    ``related`` the model's probability that the pair is related at all, whatever its label. ``source``
+    says who made the relation: :data:`PREDICTED_BY` for relclf's predictions, None for relations read
+    from an input (unless a BioC ``source`` infon names one); it does not take part in comparisons.
     """
 
     label: str
@@ -189,6 +190,7 @@ class Relation:
     novelty: str | None = None
     score: float | None = None
     source: str | None = field(default=None, compare=False)
+    related: float | None = None
 
     @property
     def pair(self) -> frozenset[str]:
@@ -196,7 +198,7 @@ class Relation:
         return frozenset((self.id1, self.id2))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score, self.source))
+        return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score, self.source, self.related))
 
 
 @dataclass(frozen=True, slots=True)
