@@ -14,6 +14,7 @@ from relclf.document import Relation, gold_relation_index
 from relclf.extract.candidates import (
     CandidateRecall,
     candidate_recall,
+    closest_positions,
     composites_are_split,
     document_entities,
     generate_candidates,
@@ -202,6 +203,46 @@ def test_a_cap_needs_the_mention_offsets_to_choose_by():
     assert len(a) == len(b) == 1
     with pytest.raises(ValueError, match="max_pairs needs starts"):
         pair_indices(entity_doc, kinds, first, ["1", "2", "D1"], max_pairs=1)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_closest_positions_agree_with_trying_every_pair(seed):
+    rng = np.random.default_rng(seed)
+    span = 60  # small, so that distances tie often
+    runs = [np.unique(rng.integers(0, span, size=rng.integers(1, 12))) for _ in range(6)]  # owner k's sorted values
+    values = np.concatenate(runs)
+    keys = np.concatenate([k * span + run for k, run in enumerate(runs)])
+    start = np.r_[0, np.cumsum([len(r) for r in runs])[:-1]]
+    # whole runs and slices of runs (as a sentence's mentions are a slice of an entity's)
+    ranges = [(int(start[k]), len(runs[k])) for k in range(6)] + [
+        (int(start[k]) + 1, len(runs[k]) - 1) for k in range(6)
+    ]
+    ranges = [(s, n) for s, n in ranges if n > 0]
+    a, b = zip(*[(x, y) for x in ranges for y in ranges], strict=True)
+    a_start, a_len = (np.array(v) for v in zip(*a, strict=True))
+    b_start, b_len = (np.array(v) for v in zip(*b, strict=True))
+    p, q = closest_positions(values, keys, a_start, a_len, b_start, b_len)
+    for k in range(len(a)):
+        xs, ys = values[a_start[k] : a_start[k] + a_len[k]], values[b_start[k] : b_start[k] + b_len[k]]
+        _, x, y = min((abs(int(x) - int(y)), int(x), int(y)) for x in xs for y in ys)
+        assert (values[p[k]], values[q[k]]) == (x, y)
+        assert a_start[k] <= p[k] < a_start[k] + a_len[k] and b_start[k] <= q[k] < b_start[k] + b_len[k]
+
+
+def test_closest_positions_of_long_runs_stay_small():
+    import tracemalloc
+
+    n = 200_000  # two runs of n: all pairs would be 4 * 10^10
+    values = np.concatenate([np.arange(0, 2 * n, 2), np.arange(1, 2 * n, 2) + 10**7])
+    keys = np.concatenate([values[:n], values[n:] + 10**8])
+    tracemalloc.start()
+    try:
+        p, q = closest_positions(values, keys, np.array([0]), np.array([n]), np.array([n]), np.array([n]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (values[p[0]], values[q[0]]) == (2 * n - 2, 10**7 + 1)
+    assert peak < 30 * n * 8  # linear: about 13 words per value (n * n would be 320 GB)
 
 
 # --- learning type pairs and composite handling -------------------------------------------------

@@ -36,6 +36,7 @@ __all__ = [
     "candidate_recall",
     "pair_indices",
     "closest_pair",
+    "closest_positions",
     "composites_are_split",
     "generate_candidates",
     "related_type_pairs",
@@ -141,6 +142,41 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, 
     begin = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1], out=begin[1:])
     return owner, np.asarray(starts)[owner] + np.arange(len(owner)) - begin[owner]
+
+
+def closest_positions(
+    values: np.ndarray,
+    keys: np.ndarray,
+    a_start: np.ndarray,
+    a_len: np.ndarray,
+    b_start: np.ndarray,
+    b_len: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each k, the positions ``p`` in run ``a_start[k] : a_start[k] + a_len[k]`` of ``values`` and ``q`` in run
+    ``b_start[k] : b_start[k] + b_len[k]`` whose values are closest (ties: the smaller ``values[p]``, then the
+    smaller ``values[q]``). Every run is non-empty.
+
+    ``keys`` is sorted, and within a run the values ascend, are distinct, and ``keys - values`` is constant (a run
+    is a slice of one owner's values keyed ``owner * span + value``). Each value of the shorter run is looked up in
+    the longer one: the closest pair is among each value's nearest neighbours on either side there, so the work
+    and memory grow with the shorter run, not with the product of both lengths.
+    """
+    if len(a_start) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    swap = a_len > b_len  # x: the shorter run, looked up in y
+    x_start, x_len = np.where(swap, b_start, a_start), np.where(swap, b_len, a_len)
+    y_start, y_len = np.where(swap, a_start, b_start), np.where(swap, a_len, b_len)
+    owner, x = expand_ranges(x_start, x_len)
+    y_lo, y_hi = y_start[owner], y_start[owner] + y_len[owner]
+    target = keys[y_lo] - values[y_lo] + values[x]  # x's value as a key of y's run
+    after = np.clip(np.searchsorted(keys, target), y_lo, y_hi)  # y's first value at or after x's
+    y = np.concatenate([after - 1, after])  # the nearest below and the nearest at or above
+    valid = np.concatenate([after > y_lo, after < y_hi])
+    owner, x, y = np.concatenate([owner, owner])[valid], np.concatenate([x, x])[valid], y[valid]
+    p, q = np.where(swap[owner], y, x), np.where(swap[owner], x, y)
+    order = np.lexsort((values[q], values[p], np.abs(values[p] - values[q]), owner))
+    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    return p[first], q[first]
 
 
 def _capped(
