@@ -261,6 +261,8 @@ def _prepare(
         else np.zeros(0, dtype=np.int64)
     )
     kind_names = list(kinds)
+    # entity e's memberships are bounds[e]:bounds[e + 1] (member_e is sorted)
+    bounds = np.searchsorted(member_e, np.arange(len(identifiers) + 1))
     entity_kind = _majority(member_e, np.array(mention_kind, dtype=np.int64)[member_m], len(identifiers))
     a, b = pair_indices(
         doc_of,
@@ -269,7 +271,7 @@ def _prepare(
         identifiers,
         allowed,
         max_pairs=max_pairs,
-        starts=lambda e: sorted(set(starts[member_m[member_e == e]].tolist())),
+        starts=lambda e: sorted(set(starts[member_m[bounds[e] : bounds[e + 1]]].tolist())),
         pmids=[d.pmid for d in documents],
     )
     used = np.unique(np.concatenate([a, b]))
