@@ -14,6 +14,8 @@ from relclf.document import Relation, gold_relation_index
 from relclf.extract.candidates import (
     CandidateRecall,
     candidate_recall,
+    closest_distances,
+    closest_positions,
     composites_are_split,
     document_entities,
     generate_candidates,
@@ -196,12 +198,87 @@ def test_max_pairs_keeps_the_pairs_whose_mentions_are_closest(doc_400, caplog):
     assert generate_candidates(doc_400, max_pairs=0) == []
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_the_capped_pairs_are_the_closest_by_the_plain_rule(seed, monkeypatch, caplog):
+    from relclf.extract import candidates
+
+    monkeypatch.setattr(candidates, "_BLOCK", 5)  # many blocks: the best pairs must survive from block to block
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 30))
+    kinds = [["Gene", "Disease", "Chemical"][k] for k in rng.integers(0, 3, size=n)]
+    offsets = [sorted({int(v) for v in rng.integers(0, 80, size=rng.integers(1, 5))}) for _ in range(n)]
+    first = np.array([o[0] for o in offsets])
+    allowed = ["Disease|Gene", "Chemical|Disease", "Gene|Gene"]
+    max_pairs = int(rng.integers(0, n * (n - 1) // 2))
+    with caplog.at_level(logging.WARNING, logger="relclf"):
+        a, b = pair_indices(
+            np.zeros(n, dtype=np.int64),
+            kinds,
+            first,
+            [f"E{k}" for k in range(n)],
+            allowed,
+            max_pairs=max_pairs,
+            starts=lambda e: offsets[e],
+        )
+    # the plain rule: every allowed pair in combinations order, the max_pairs nearest (ties: the earlier pair)
+    every = [(x, y) for x, y in itertools.combinations(range(n), 2) if type_pair(kinds[x], kinds[y]) in allowed]
+    gap = {(x, y): min(abs(u - v) for u in offsets[x] for v in offsets[y]) for x, y in every}
+    chosen = sorted(sorted(range(len(every)), key=lambda k: (gap[every[k]], k))[:max_pairs])
+    assert list(map(frozenset, zip(a.tolist(), b.tolist(), strict=True))) == [frozenset(every[k]) for k in chosen]
+    assert [r.getMessage() for r in caplog.records] == (
+        [f"document 0 has {len(every):,} candidate pairs; kept the {max_pairs:,} whose mentions are closest"]
+        if len(every) > max_pairs
+        else []
+    )
+
+
 def test_a_cap_needs_the_mention_offsets_to_choose_by():
     entity_doc, kinds, first = np.zeros(3, dtype=np.int64), ["Gene", "Gene", "Disease"], np.array([0, 5, 9])
     a, b = pair_indices(entity_doc, kinds, first, ["1", "2", "D1"], max_pairs=1, starts=lambda e: [int(first[e])])
     assert len(a) == len(b) == 1
     with pytest.raises(ValueError, match="max_pairs needs starts"):
         pair_indices(entity_doc, kinds, first, ["1", "2", "D1"], max_pairs=1)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_closest_positions_and_distances_agree_with_trying_every_pair(seed):
+    rng = np.random.default_rng(seed)
+    span = 60  # small, so that distances tie often
+    runs = [np.unique(rng.integers(0, span, size=rng.integers(1, 12))) for _ in range(6)]  # owner k's sorted values
+    values = np.concatenate(runs)
+    keys = np.concatenate([k * span + run for k, run in enumerate(runs)])
+    start = np.r_[0, np.cumsum([len(r) for r in runs])[:-1]]
+    # whole runs and slices of runs (as a sentence's mentions are a slice of an entity's)
+    ranges = [(int(start[k]), len(runs[k])) for k in range(6)] + [
+        (int(start[k]) + 1, len(runs[k]) - 1) for k in range(6)
+    ]
+    ranges = [(s, n) for s, n in ranges if n > 0]
+    a, b = zip(*[(x, y) for x in ranges for y in ranges], strict=True)
+    a_start, a_len = (np.array(v) for v in zip(*a, strict=True))
+    b_start, b_len = (np.array(v) for v in zip(*b, strict=True))
+    p, q = closest_positions(values, keys, a_start, a_len, b_start, b_len)
+    distances = closest_distances(values, keys, a_start, a_len, b_start, b_len)
+    for k in range(len(a)):
+        xs, ys = values[a_start[k] : a_start[k] + a_len[k]], values[b_start[k] : b_start[k] + b_len[k]]
+        _, x, y = min((abs(int(x) - int(y)), int(x), int(y)) for x in xs for y in ys)
+        assert (values[p[k]], values[q[k]]) == (x, y) and distances[k] == abs(x - y)
+        assert a_start[k] <= p[k] < a_start[k] + a_len[k] and b_start[k] <= q[k] < b_start[k] + b_len[k]
+
+
+def test_closest_positions_of_long_runs_stay_small():
+    import tracemalloc
+
+    n = 200_000  # two runs of n: all pairs would be 4 * 10^10
+    values = np.concatenate([np.arange(0, 2 * n, 2), np.arange(1, 2 * n, 2) + 10**7])
+    keys = np.concatenate([values[:n], values[n:] + 10**8])
+    tracemalloc.start()
+    try:
+        p, q = closest_positions(values, keys, np.array([0]), np.array([n]), np.array([n]), np.array([n]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (values[p[0]], values[q[0]]) == (2 * n - 2, 10**7 + 1)
+    assert peak < 30 * n * 8  # linear: about 13 words per value (n * n would be 320 GB)
 
 
 # --- learning type pairs and composite handling -------------------------------------------------

@@ -8,10 +8,9 @@ several, is learned from the training documents (:func:`related_type_pairs`,
 from __future__ import annotations
 
 import bisect
-import heapq
 import itertools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +35,8 @@ __all__ = [
     "candidate_recall",
     "pair_indices",
     "closest_pair",
+    "closest_distances",
+    "closest_positions",
     "composites_are_split",
     "generate_candidates",
     "related_type_pairs",
@@ -143,6 +144,84 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, 
     return owner, np.asarray(starts)[owner] + np.arange(len(owner)) - begin[owner]
 
 
+def closest_positions(
+    values: np.ndarray,
+    keys: np.ndarray,
+    a_start: np.ndarray,
+    a_len: np.ndarray,
+    b_start: np.ndarray,
+    b_len: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each k, the positions ``p`` in run ``a_start[k] : a_start[k] + a_len[k]`` of ``values`` and ``q`` in run
+    ``b_start[k] : b_start[k] + b_len[k]`` whose values are closest (ties: the smaller ``values[p]``, then the
+    smaller ``values[q]``). Every run is non-empty.
+
+    ``keys`` is sorted, and within a run the values ascend, are distinct, and ``keys - values`` is constant (a run
+    is a slice of one owner's values keyed ``owner * span + value``). Each value of the shorter run is looked up in
+    the longer one: the closest pair is among each value's nearest neighbours on either side there, so the work
+    and memory grow with the shorter run, not with the product of both lengths.
+    """
+    if len(a_start) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    found = _Neighbours(values, keys, a_start, a_len, b_start, b_len)
+    owner = np.concatenate([found.owner, found.owner])
+    x, y = np.concatenate([found.x, found.x]), np.concatenate([found.after - 1, found.after])
+    valid = np.concatenate([found.below, found.above])
+    owner, x, y = owner[valid], x[valid], y[valid]
+    p, q = np.where(found.swap[owner], y, x), np.where(found.swap[owner], x, y)
+    order = np.lexsort((values[q], values[p], np.abs(values[p] - values[q]), owner))
+    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    return p[first], q[first]
+
+
+def closest_distances(
+    values: np.ndarray,
+    keys: np.ndarray,
+    a_start: np.ndarray,
+    a_len: np.ndarray,
+    b_start: np.ndarray,
+    b_len: np.ndarray,
+) -> np.ndarray:
+    """For each k, the smallest ``|values[p] - values[q]|`` of :func:`closest_positions` (the same runs), found
+    with less work: no tie to break."""
+    if len(a_start) == 0:
+        return np.zeros(0, dtype=np.int64)
+    found = _Neighbours(values, keys, a_start, a_len, b_start, b_len)
+    x_value = values[found.x]
+    far = np.iinfo(np.int64).max
+    below = np.where(found.below, x_value - values[np.maximum(found.after - 1, 0)], far)
+    above = np.where(found.above, values[np.minimum(found.after, len(values) - 1)] - x_value, far)
+    runs = np.zeros(len(a_start), dtype=np.int64)  # each k's first looked-up value (every run is non-empty)
+    np.cumsum(np.minimum(a_len, b_len)[:-1], out=runs[1:])
+    return np.minimum.reduceat(np.minimum(below, above), runs)
+
+
+class _Neighbours:
+    """For each value of the shorter of runs a[k] and b[k] (x, of ``owner`` k), where the longer run (y) has its
+    first value at or after it (``after``), and whether y has a value below it / at or above it."""
+
+    def __init__(
+        self,
+        values: np.ndarray,
+        keys: np.ndarray,
+        a_start: np.ndarray,
+        a_len: np.ndarray,
+        b_start: np.ndarray,
+        b_len: np.ndarray,
+    ) -> None:
+        self.swap = a_len > b_len  # x is b's run
+        x_start, x_len = np.where(self.swap, b_start, a_start), np.where(self.swap, b_len, a_len)
+        y_start, y_len = np.where(self.swap, a_start, b_start), np.where(self.swap, a_len, b_len)
+        self.owner, self.x = expand_ranges(x_start, x_len)
+        y_lo, y_hi = y_start[self.owner], y_start[self.owner] + y_len[self.owner]
+        target = keys[y_lo] - values[y_lo] + values[self.x]  # x's value as a key of y's run
+        self.after = np.clip(np.searchsorted(keys, target), y_lo, y_hi)
+        self.below, self.above = self.after > y_lo, self.after < y_hi
+
+
+_BLOCK = 1 << 18  # pairs of a capped document scored at once: bounds the memory, not the result
+
+
 def _capped(
     members: np.ndarray,
     kind: np.ndarray,
@@ -152,20 +231,37 @@ def _capped(
     max_pairs: int,
     pmid: str,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The ``max_pairs`` allowed pairs of one document's entities whose mentions are closest (a bounded heap)."""
-    offsets = {e: starts(e) for e in members.tolist()}
-    pairs = (
-        (x, y) for x, y in itertools.combinations(members.tolist(), 2) if allowed is None or allowed[kind[x], kind[y]]
-    )
-    kept: list[tuple[int, int, int, int]] = []
+    """The ``max_pairs`` allowed pairs of one document's entities whose mentions are closest (ties: the earlier
+    pair in ``itertools.combinations`` order of ``members``), in that order.
+
+    The pairs are scored with numpy a block of rows at a time, and the best ``max_pairs`` so far kept
+    between blocks, so memory stays ~``max_pairs`` plus one block of :data:`_BLOCK` pairs.
+    """
+    n = len(members)
+    offsets = [starts(e) for e in members.tolist()]
+    length = np.array([len(o) for o in offsets], dtype=np.int64)
+    first = np.zeros(n, dtype=np.int64)
+    np.cumsum(length[:-1], out=first[1:])
+    values = np.fromiter(itertools.chain.from_iterable(offsets), dtype=np.int64, count=int(length.sum()))
+    keys = np.repeat(np.arange(n), length) * (int(values.max(initial=0)) + 1) + values  # entity-major, sorted
+    member_kind = kind[members]
+    gap = x = y = np.zeros(0, dtype=np.int64)
     total = 0
-    for k, (x, y) in enumerate(pairs):
-        total += 1
-        item = (-_gap(offsets[x], offsets[y]), -k, x, y)
-        if len(kept) < max_pairs:
-            heapq.heappush(kept, item)
-        elif kept and item[:2] > kept[0][:2]:
-            heapq.heapreplace(kept, item)
+    for lo, hi in _row_blocks(n, _BLOCK):
+        rows = np.arange(lo, hi)
+        owner, block_y = expand_ranges(rows + 1, n - 1 - rows)  # (x, y) in combinations order
+        block_x = rows[owner]
+        if allowed is not None:
+            ok = allowed[member_kind[block_x], member_kind[block_y]]
+            block_x, block_y = block_x[ok], block_y[ok]
+        total += len(block_x)
+        block_gap = closest_distances(values, keys, first[block_x], length[block_x], first[block_y], length[block_y])
+        if len(gap) == max_pairs:  # full: a later pair must be nearer than the farthest kept (ties keep the earlier)
+            near = block_gap < gap.max(initial=0)
+            block_gap, block_x, block_y = block_gap[near], block_x[near], block_y[near]
+        gap, x, y = (np.concatenate(v) for v in ((gap, block_gap), (x, block_x), (y, block_y)))
+        best = np.lexsort((y, x, gap))[:max_pairs]
+        gap, x, y = gap[best], x[best], y[best]
     if total > max_pairs:
         log.warning(
             "document %s has %s candidate pairs; kept the %s whose mentions are closest",
@@ -173,10 +269,21 @@ def _capped(
             f"{total:,}",
             f"{max_pairs:,}",
         )
-    chosen = sorted(kept, key=lambda item: -item[1])
-    return np.array([x for _, _, x, _ in chosen], dtype=np.int64), np.array(
-        [y for _, _, _, y in chosen], dtype=np.int64
-    )
+    order = np.lexsort((y, x))
+    return members[x[order]], members[y[order]]
+
+
+def _row_blocks(n: int, size: int) -> Iterator[tuple[int, int]]:
+    """Consecutive rows ``lo:hi`` of the pairs of ``n`` items (row x: the pairs (x, y > x)), about ``size`` pairs
+    per block and at least one row."""
+    per_row = n - 1 - np.arange(n)
+    before = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(per_row, out=before[1:])  # pairs in the rows before each row
+    lo = 0
+    while lo < n - 1:
+        hi = max(lo + 1, int(np.searchsorted(before, before[lo] + size, side="right")) - 1)
+        yield lo, min(hi, n - 1)
+        lo = hi
 
 
 def candidate_indices(
@@ -215,8 +322,9 @@ def generate_candidates(
         Keep at most this many candidates, so that a document with thousands of entities cannot
         exhaust memory: the pairs whose closest mentions are nearest in the text (ties: earlier
         pairs first), which are also the cheapest to featurize. One warning naming the document is
-        logged when pairs are dropped. Memory stays proportional to ``max_pairs``; time still grows
-        with the number of pairs considered (about 0.5 s per million on a laptop).
+        logged when pairs are dropped. Memory stays proportional to ``max_pairs`` (plus a block of pairs
+        scored at once); time still grows with the number of pairs considered, scored with numpy
+        (about 0.4 s per million on a 2-core VM).
 
     Returns
     -------
@@ -242,12 +350,6 @@ def closest_pair(xs: Sequence[int], ys: Sequence[int]) -> tuple[int, int]:
             if abs(x - y) < best[0]:
                 best = (abs(x - y), x, y)
     return best[1], best[2]
-
-
-def _gap(xs: Sequence[int], ys: Sequence[int]) -> int:
-    """The smallest distance between a position of sorted ``xs`` and one of sorted ``ys``."""
-    x, y = closest_pair(xs, ys)
-    return abs(x - y)
 
 
 def related_type_pairs(documents: Iterable[Document], *, split_composites: bool = True) -> list[str]:

@@ -46,7 +46,7 @@ import numpy as np
 
 from ..document import Document, canonical_type, mention_groups
 from ..text import CUE_KINDS, CUE_SHIFT, NEGATION, SPECIAL_WORDS, Vocabulary, encode_batch
-from .candidates import expand_ranges, pair_indices, type_pair
+from .candidates import closest_positions, expand_ranges, pair_indices, type_pair
 
 __all__ = [
     "CATEGORICAL",
@@ -261,6 +261,8 @@ def _prepare(
         else np.zeros(0, dtype=np.int64)
     )
     kind_names = list(kinds)
+    # entity e's memberships are bounds[e]:bounds[e + 1] (member_e is sorted)
+    bounds = np.searchsorted(member_e, np.arange(len(identifiers) + 1))
     entity_kind = _majority(member_e, np.array(mention_kind, dtype=np.int64)[member_m], len(identifiers))
     a, b = pair_indices(
         doc_of,
@@ -269,7 +271,7 @@ def _prepare(
         identifiers,
         allowed,
         max_pairs=max_pairs,
-        starts=lambda e: sorted(set(starts[member_m[member_e == e]].tolist())),
+        starts=lambda e: sorted(set(starts[member_m[bounds[e] : bounds[e + 1]]].tolist())),
         pmids=[d.pmid for d in documents],
     )
     used = np.unique(np.concatenate([a, b]))
@@ -357,14 +359,6 @@ def _names(member: np.ndarray, name: np.ndarray, local: np.ndarray, id_tokens: l
     owner = np.concatenate([np.arange(len(id_tokens)), named])
     order = np.argsort(owner, kind="stable")
     return _ragged(values[order], np.bincount(owner, minlength=len(id_tokens)))
-
-
-def _first_per_group(keys: tuple[np.ndarray, ...], group: np.ndarray) -> np.ndarray:
-    """Index of each group's element that sorts first by ``keys`` (the last key the most significant, as np.lexsort)."""
-    order = np.lexsort((*keys, group))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = group[order][1:] != group[order][:-1]
-    return order[first]
 
 
 def _compute(prepared: _Prepared, vocabulary: Vocabulary) -> FeatureBatch:
@@ -471,16 +465,20 @@ class _Shared:
 
 
 def _shared_sentences(groups: _Groups, pairs: Pairs, occurrences: _Occurrences, n_sentences: int) -> _Shared:
-    """Look each of a's groups up among b's (same sentence), then find the closest mentions in each match."""
-    pair, a_group = expand_ranges(groups.start[pairs.a], groups.count[pairs.a])
-    wanted = pairs.b[pair] * max(n_sentences, 1) + groups.sentence[a_group]
-    b_group = np.minimum(np.searchsorted(groups.key, wanted), max(len(groups.key) - 1, 0))
-    hit = (groups.key[b_group] == wanted) if len(groups.key) else np.zeros(0, dtype=bool)
-    a_group, b_group = a_group[hit], b_group[hit]
+    """Look each group of the pair's entity in fewer sentences up among the other's (same sentence), then find
+    the closest mentions in each match (so a pair costs its rarer entity's sentences, not both)."""
+    flip = groups.count[pairs.a] > groups.count[pairs.b]
+    x, y = np.where(flip, pairs.b, pairs.a), np.where(flip, pairs.a, pairs.b)
+    pair, x_group = expand_ranges(groups.start[x], groups.count[x])  # in sentence order, so the matches are too
+    wanted = y[pair] * max(n_sentences, 1) + groups.sentence[x_group]
+    y_group = np.minimum(np.searchsorted(groups.key, wanted), max(len(groups.key) - 1, 0))
+    hit = (groups.key[y_group] == wanted) if len(groups.key) else np.zeros(0, dtype=bool)
+    pair, x_group, y_group = pair[hit], x_group[hit], y_group[hit]
+    a_group, b_group = np.where(flip[pair], y_group, x_group), np.where(flip[pair], x_group, y_group)
     i, j = _closest(
-        groups.begin[a_group], groups.length[a_group], groups.begin[b_group], groups.length[b_group], occurrences.slot
+        groups.begin[a_group], groups.length[a_group], groups.begin[b_group], groups.length[b_group], occurrences
     )
-    return _Shared(pair[hit], groups.sentence[a_group], i, j, np.minimum(i, j), np.maximum(i, j))
+    return _Shared(pair, groups.sentence[a_group], i, j, np.minimum(i, j), np.maximum(i, j))
 
 
 @dataclass(frozen=True)
@@ -529,9 +527,7 @@ def _lonely_pairs(occurrences: _Occurrences, pairs: Pairs, n_shared: np.ndarray,
     """The closest mentions (over the whole document) of each pair without a shared sentence, and their sentences."""
     lonely = np.flatnonzero(n_shared == 0)
     a, b = pairs.a[lonely], pairs.b[lonely]
-    i, j = _closest(
-        occurrences.start[a], occurrences.count[a], occurrences.start[b], occurrences.count[b], occurrences.slot
-    )
+    i, j = _closest(occurrences.start[a], occurrences.count[a], occurrences.start[b], occurrences.count[b], occurrences)
     si, sj = sentence[i], sentence[j]
     distance = np.zeros(len(pairs), dtype=np.int64)
     distance[lonely] = np.abs(si - sj)
@@ -542,18 +538,13 @@ def _lonely_pairs(occurrences: _Occurrences, pairs: Pairs, n_shared: np.ndarray,
 
 
 def _closest(
-    a_start: np.ndarray, a_len: np.ndarray, b_start: np.ndarray, b_len: np.ndarray, occ_slot: np.ndarray
+    a_start: np.ndarray, a_len: np.ndarray, b_start: np.ndarray, b_len: np.ndarray, occurrences: _Occurrences
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each k, the slots (i, j), i among occurrences ``a_start[k]..`` and j among ``b_start[k]..``, with the
-    smallest distance (ties: the earlier i, then the earlier j)."""
-    if len(a_start) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    combos = a_len * b_len
-    owner, k = expand_ranges(np.zeros(len(combos), dtype=np.int64), combos)
-    i = occ_slot[a_start[owner] + k // b_len[owner]]
-    j = occ_slot[b_start[owner] + k % b_len[owner]]
-    best = _first_per_group((j, i, np.abs(i - j)), owner)
-    return i[best], j[best]
+    smallest distance (ties: the earlier i, then the earlier j); the work grows with the shorter of the two
+    runs (:func:`~relclf.extract.candidates.closest_positions`), never with their product."""
+    p, q = closest_positions(occurrences.slot, occurrences.key, a_start, a_len, b_start, b_len)
+    return occurrences.slot[p], occurrences.slot[q]
 
 
 def _any_in(marks: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
