@@ -983,8 +983,10 @@ def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -
         start = handle.tell()
     if dtype.hasobject:
         raise ValueError(f"member {name!r} holds Python objects (a pickle), which relclf never reads")
+    if any(d > MAX_MEMBER_BYTES for d in shape):  # an array of no elements may still declare one
+        raise ValueError(f"member {name!r} declares shape {shape}, a dimension larger than any model has")
     declared = math.prod(shape) * dtype.itemsize
-    if declared != info.file_size - start or any(d > MAX_MEMBER_BYTES for d in shape):
+    if declared != info.file_size - start:
         raise ValueError(
             f"member {name!r} declares shape {shape} of {dtype.str}, {declared:,} bytes, where it holds "
             f"{info.file_size - start:,}"
