@@ -7,9 +7,10 @@ vocabulary (UTF-8 words joined by newlines), each feature block's n-gram codes a
 linear stage's non-zero weights (the detector, the pooled labeler and each type pair's own, the
 novelty stage), the context stage's weights, the calibration map, the cross-validated precision
 curve, and one JSON document (``meta``) with relclf's format version, the parameters, labels, type
-pairs, decision rule and threshold. It is read with ``allow_pickle=False``, after checking
-every member's declared size, so loading a model cannot run code and cannot claim unbounded memory:
-a model file from anyone is safe to load (whether it is a *good* model is what its card says).
+pairs, decision rule and threshold. It is read with ``allow_pickle=False``, after checking every
+member's header (dtype and shape) against what the format says it is (:data:`_MEMBERS`), so loading a
+model cannot run code, cannot claim unbounded memory and reads only the arrays the format names: a
+model file from anyone is safe to load (whether it is a *good* model is what its card says).
 
 Beside every model two small files are written:
 
@@ -35,7 +36,7 @@ import math
 import os
 import platform
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -514,9 +515,9 @@ class _Scope:
 
 
 # Which files have a member: each ``when`` of :data:`_MEMBERS`.
-_WHEN: dict[str, Any] = {
+_WHEN: dict[str, Callable[[_Scope], bool]] = {
     "always": lambda s: True,
-    "tfidf": lambda s: not _CODES[s.block].one_hot,
+    "tfidf": lambda s: not _CODES[str(s.block)].one_hot,
     "priors": lambda s: any(schema.get("priors") for _, schema in _schemas(s.meta)),
     "folds": lambda s: s.meta["format_version"] >= 4,  # per-fold counts came with format 4
     "context": lambda s: s.schema["context"] is not None,
