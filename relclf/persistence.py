@@ -7,9 +7,10 @@ vocabulary (UTF-8 words joined by newlines), each feature block's n-gram codes a
 linear stage's non-zero weights (the detector, the pooled labeler and each type pair's own, the
 novelty stage), the context stage's weights, the calibration map, the cross-validated precision
 curve, and one JSON document (``meta``) with relclf's format version, the parameters, labels, type
-pairs, decision rule and threshold. It is read with ``allow_pickle=False``, after checking
-every member's declared size, so loading a model cannot run code and cannot claim unbounded memory:
-a model file from anyone is safe to load (whether it is a *good* model is what its card says).
+pairs, decision rule and threshold. It is read with ``allow_pickle=False``, after checking every
+member's header (dtype and shape) against what the format says it is (:data:`_MEMBERS`), so loading a
+model cannot run code, cannot claim unbounded memory and reads only the arrays the format names: a
+model file from anyone is safe to load (whether it is a *good* model is what its card says).
 
 Beside every model two small files are written:
 
@@ -31,10 +32,11 @@ import hashlib
 import io
 import json
 import logging
+import math
 import os
 import platform
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -44,6 +46,7 @@ import numpy as np
 
 from ._version import __version__
 from .errors import ModelError
+from .extract.blocks import BLOCKS
 from .extract.calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
 from .extract.context import CONTEXT_GROUPS, ContextStage
 from .extract.labels import LabelStage, own_stage_name
@@ -299,6 +302,7 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>", sche
                     f"{name}: no schema {schema!r} in this model (its schemas: {', '.join(schema_names(arrays))})"
                 )
             chosen = dict(meta, **found[0])
+        check_members({k: (v.shape, v.dtype) for k, v in arrays.items()}, meta)
         words = bytes(arrays["vocabulary"]).decode("utf-8")
         vocabulary = Vocabulary(words.split("\n") if words else [])
         if len(vocabulary) != meta["n_words"]:
@@ -310,7 +314,7 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>", sche
     except ModelError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError, RecursionError, AttributeError) as exc:
-        raise ModelError(f"{name}: not a usable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
+        raise ModelError(f"{name}: damaged or incompatible model ({_reason(exc)})") from None
 
 
 def _schema_from_arrays(
@@ -412,6 +416,244 @@ def _meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
     if problem is not None:
         raise ModelError(f"{name}: {problem}")
     return meta
+
+
+# -- every member of a model file, checked before it is read ---------------------------------------------
+# What the format says each array member is. A member's .npy header (dtype, shape) is checked against this
+# table before its data is read (:func:`_read_members`): a header declaring 10**12 elements, weights stored
+# as text or an array of Python objects is refused in one line, and every array read is the one the format
+# names. Names and dimensions are templates: {p} is a schema's prefix ("" for the default schema,
+# "schema.K." for the K-th other one), {stage} each of its linear stages (meta "classes"), {block} each
+# feature block (meta "vectorizer"). A dimension is a number or a name: the members naming it must agree,
+# and meta fixes some (:func:`_dimensions`). The next array of the format is one row here.
+
+
+# A model file's members as their headers declare them: name -> (shape, dtype).
+_Headers = dict[str, tuple[tuple[int, ...], np.dtype]]
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A row of :data:`_MEMBERS`: a member's name, dtype, shape, and which files have it.
+
+    ``dtype`` is a numpy kind (``f`` floating point, ``i`` signed integers, ``U`` text), with the item
+    size where the bytes are read as such (``u1``: bytes). ``when`` is a key of :data:`_WHEN`.
+    ``or_empty``: an array whose every dimension is 0 is accepted too (a curve without fold counts).
+    """
+
+    name: str
+    dtype: str
+    shape: tuple[int | str, ...]
+    when: str = "always"
+    or_empty: bool = False
+
+
+_MEMBERS: tuple[_Member, ...] = (
+    _Member("meta", "U", ()),
+    _Member("vocabulary", "u1", ("vocabulary bytes",)),
+    _Member("vectorizer.{block}.codes", "i", ("{block} codes",)),
+    _Member("vectorizer.{block}.idf", "f", ("{block} codes",), "tfidf"),
+    _Member("priors.identifiers", "u1", ("identifier bytes",), "priors"),
+    _Member("priors.entity_seen", "i", ("entities",), "priors"),
+    _Member("priors.entity_related", "i", ("entities",), "priors"),
+    _Member("priors.type_seen", "i", ("entities", "type pairs"), "priors"),
+    _Member("priors.type_related", "i", ("entities", "type pairs"), "priors"),
+    _Member("priors.pair_keys", "i", ("entity pairs",), "priors"),
+    _Member("priors.pair_seen", "i", ("entity pairs",), "priors"),
+    _Member("priors.pair_related", "i", ("entity pairs",), "priors"),
+    _Member("priors.base_rate", "f", (1,), "priors"),
+    # each schema's own, after its prefix
+    _Member("{p}{stage}.mask", "u1", ("mask bytes",), "mask"),
+    _Member("{p}{stage}.support", "i", ("{p}{stage} columns",), "support"),
+    _Member("{p}{stage}.weights", "f", ("{p}{stage} rows", "{p}{stage} columns")),
+    _Member("{p}{stage}.intercept", "f", ("{p}{stage} rows",)),
+    _Member("{p}context.coef", "f", ("{p}context inputs",), "context"),
+    _Member("{p}context.intercept", "f", (1,), "context"),
+    _Member("{p}context.trees.feature", "i", ("{p}tree nodes",), "trees"),
+    _Member("{p}context.trees.threshold", "f", ("{p}tree nodes",), "trees"),
+    _Member("{p}context.trees.left", "i", ("{p}tree nodes",), "trees"),
+    _Member("{p}context.trees.right", "i", ("{p}tree nodes",), "trees"),
+    _Member("{p}context.trees.value", "f", ("{p}tree nodes",), "trees"),
+    _Member("{p}context.trees.roots", "i", ("{p}trees",), "trees"),
+    _Member("{p}context.trees.shape", "i", (1,), "trees"),
+    _Member("{p}context.trees.init", "f", (1,), "trees"),
+    _Member("{p}calibration.x", "f", ("{p}knots",)),
+    _Member("{p}calibration.y", "f", ("{p}calibration values",)),
+    _Member("{p}curve.thresholds", "f", ("{p}thresholds",)),
+    _Member("{p}curve.precision", "f", ("{p}thresholds",)),
+    _Member("{p}curve.recall", "f", ("{p}thresholds",)),
+    _Member("{p}curve.fold_predicted", "i", ("{p}folds", "{p}thresholds"), "folds", or_empty=True),
+    _Member("{p}curve.fold_hits", "i", ("{p}folds", "{p}thresholds"), "folds", or_empty=True),
+)
+# what a member holds, by numpy kind, in messages
+_KIND_WORDS = {
+    "f": "floating-point numbers",
+    "i": "integers",
+    "u": "unsigned integers",
+    "u1": "bytes (uint8)",
+    "U": "text",
+    "S": "byte strings",
+    "O": "Python objects",
+    "b": "booleans",
+    "c": "complex numbers",
+    "V": "records",
+}
+_CODES = {block.codes.name: block.codes for block in BLOCKS}
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where a row of :data:`_MEMBERS` is expanded: the file's meta and headers, a schema (its meta and
+    prefix), a stage and a feature block (None where the row names none)."""
+
+    meta: dict[str, Any]
+    headers: _Headers
+    schema: dict[str, Any]
+    p: str
+    stage: str | None
+    block: str | None
+
+
+# Which files have a member: each ``when`` of :data:`_MEMBERS`.
+_WHEN: dict[str, Callable[[_Scope], bool]] = {
+    "always": lambda s: True,
+    "tfidf": lambda s: not _CODES[str(s.block)].one_hot,
+    "priors": lambda s: any(schema.get("priors") for _, schema in _schemas(s.meta)),
+    "folds": lambda s: s.meta["format_version"] >= 4,  # per-fold counts came with format 4
+    "context": lambda s: s.schema["context"] is not None,
+    "trees": lambda s: s.schema["context"] is not None and s.schema.get("context_kind") == "trees",
+    # a stage's columns are a bit mask or a list, whichever was smaller (LinearStage.to_arrays)
+    "mask": lambda s: f"{s.p}{s.stage}.mask" in s.headers,
+    "support": lambda s: f"{s.p}{s.stage}.mask" not in s.headers,
+}
+
+
+def _schemas(meta: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(prefix, meta) of each schema of a file: the default one's is the file's, the others' the file's with
+    their own keys. ValueError when another schema's prefix is not the one :func:`model_arrays` gives it."""
+    schemas = [("", meta)]
+    for k, other in enumerate(meta.get("other_schemas", []), start=1):
+        if not isinstance(other, dict) or other.get("prefix") != f"schema.{k}.":
+            raise ValueError(f"schema {k} of meta is not stored under 'schema.{k}.'")
+        schemas.append((other["prefix"], dict(meta, **other)))
+    return schemas
+
+
+def _expected_members(
+    meta: dict[str, Any], headers: _Headers
+) -> dict[str, tuple[_Member, tuple[tuple[str, int | str], ...]]]:
+    """Each member a file of this ``meta`` must have: its row and its shape, each dimension a
+    (label, number or dimension name) pair; ``headers`` (name -> (shape, dtype)) decides between
+    members that are one or the other."""
+    unknown = set(meta["vectorizer"]["blocks"]) - set(_CODES)
+    if unknown:
+        raise ValueError(f"unknown feature blocks {sorted(unknown)}; this version knows {sorted(_CODES)}")
+    expected: dict[str, tuple[_Member, tuple[tuple[str, int | str], ...]]] = {}
+    for row in _MEMBERS:
+        for p, schema in _schemas(meta) if "{p}" in row.name else [("", meta)]:
+            for stage in list(schema["classes"]) if "{stage}" in row.name else [None]:
+                for block in list(meta["vectorizer"]["blocks"]) if "{block}" in row.name else [None]:
+                    if not _WHEN[row.when](_Scope(meta, headers, schema, p, stage, block)):
+                        continue
+                    fields = {"p": p, "stage": stage, "block": block}
+                    shape = tuple(
+                        (str(d), d) if isinstance(d, int) else (d.format(**dict(fields, p="")), d.format(**fields))
+                        for d in row.shape
+                    )
+                    expected[row.name.format(**fields)] = (row, shape)
+    return expected
+
+
+def _dimensions(meta: dict[str, Any], headers: _Headers) -> tuple[dict[str, int | str], dict[str, int]]:
+    """The dimensions that meta fixes (a number, or the name of a dimension it equals) and those it bounds
+    (the most a stage's columns may be)."""
+    # the matrix's width, from the code blocks' lengths as their headers declare them: the vectorizer
+    # computes it (one definition), given arrays of those lengths that take no memory
+    codes = {
+        f"{block}.codes": np.broadcast_to(np.zeros(1, dtype=np.int64), headers[f"vectorizer.{block}.codes"][0])
+        for block in meta["vectorizer"]["blocks"]
+    }
+    n_features = PairVectorizer.from_arrays(codes, meta["vectorizer"]).n_features_
+    known: dict[str, int | str] = {"type pairs": len(meta["type_pairs"]), "mask bytes": (n_features + 7) // 8}
+    limits: dict[str, int] = {}
+    for p, schema in _schemas(meta):
+        for stage, classes in schema["classes"].items():
+            if not classes:
+                raise ValueError(f"stage {p}{stage} has no classes")
+            # a constant has no row of weights, a binary stage one, a stage of more classes one per class
+            known[f"{p}{stage} rows"] = {1: 0, 2: 1}.get(len(classes), len(classes))
+            limits[f"{p}{stage} columns"] = n_features
+        if schema["context"] is not None:
+            logistic = (schema.get("context_kind") or "logistic") == "logistic"
+            inputs = len(ContextStage(tuple(schema["context"]), np.zeros(0), 0.0).columns)
+            known[f"{p}context inputs"] = inputs if logistic else 0  # trees keep no weights
+        method = schema["calibration"]
+        if method in ("platt", "none"):  # Platt's map is two numbers (y) and no knots; none has neither
+            known[f"{p}knots"], known[f"{p}calibration values"] = 0, 2 if method == "platt" else 0
+        elif method == "isotonic":  # the knots' x and y
+            known[f"{p}calibration values"] = f"{p}knots"
+    return known, limits
+
+
+def check_members(headers: _Headers, meta: dict[str, Any]) -> None:
+    """Check a model file's members (name -> (shape, dtype), as their headers declare them) against the format.
+
+    ``meta`` is the file's, of a format version relclf reads. Raises ValueError naming the first member
+    that is missing or unknown, holds another dtype or number of dimensions, or whose shape does not fit
+    meta or the other members.
+    """
+    expected = _expected_members(meta, headers)
+    missing = [name for name in expected if name not in headers]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ValueError(f"member {missing[0]!r} is missing{more}")
+    unknown = sorted(set(headers) - set(expected))
+    if unknown:
+        raise ValueError(f"unknown member {unknown[0]!r}, which model format {meta['format_version']} has not")
+    for name, (row, dims) in expected.items():  # kinds and dimensions first: the sizes below rely on them
+        shape, dtype = headers[name]
+        if dtype.kind != row.dtype[0] or (len(row.dtype) > 1 and dtype.itemsize != int(row.dtype[1:])):
+            raise ValueError(
+                f"member {name!r} holds {_KIND_WORDS.get(dtype.kind, 'values')} ({dtype.str}) where the format has "
+                f"{_KIND_WORDS[row.dtype]}"
+            )
+        if len(shape) != len(dims):
+            raise ValueError(f"member {name!r} has {len(shape)} dimensions where the format has {len(dims)}")
+    known, limits = _dimensions(meta, headers)
+    bound: dict[str, tuple[int, str]] = {}  # a dimension -> (its size, the member that set it)
+    for name, (row, dims) in expected.items():
+        shape = headers[name][0]
+        if not (row.or_empty and not any(shape)):
+            _check_shape(name, shape, dims, known, limits, bound)
+
+
+def _check_shape(
+    name: str,
+    shape: tuple[int, ...],
+    dims: tuple[tuple[str, int | str], ...],
+    known: dict[str, int | str],
+    limits: dict[str, int],
+    bound: dict[str, tuple[int, str]],
+) -> None:
+    """Check a member's shape against its dimensions (``dims``: (label, number or name) pairs): the numbers,
+    those meta fixes (``known``) or bounds (``limits``), and those other members set (``bound``, which
+    records the ones this member sets first). Raises ValueError."""
+    for size, (label, dim) in zip(shape, dims, strict=True):
+        while isinstance(dim, str) and isinstance(known.get(dim), str):
+            dim = known[dim]  # a dimension that meta makes equal to another
+        if isinstance(dim, int):
+            expected, source = dim, "the format says"
+        elif isinstance(known.get(dim), int):
+            expected, source = int(known[dim]), "the model's meta says"
+        elif dim in bound:
+            expected, source = bound[dim][0], f"member {bound[dim][1]!r} has"
+        elif size > limits.get(dim, size):
+            raise ValueError(f"member {name!r} has {size:,} {label} where the model has {limits[dim]:,} features")
+        else:
+            bound[dim] = (size, name)
+            continue
+        if size != expected:
+            raise ValueError(f"member {name!r} has {size:,} {label} (shape {shape}) where {source} {expected:,}")
 
 
 # -- saving ------------------------------------------------------------------------------------------
@@ -579,15 +821,7 @@ def read_model_card(path: PathLike) -> dict[str, Any]:
         raise ModelError(f"{path}: no such model file")
     card = _read_json_sidecar(path)
     if card is None and _is_npz(path):
-        with _open_npz(path) as archive:
-            try:
-                card = (
-                    check_card(json.loads(str(archive[_META])), f"{path} (its metadata)")
-                    if _META in archive.files
-                    else None
-                )
-            except (ValueError, RecursionError) as exc:
-                raise ModelError(f"{path}: unreadable model metadata ({type(exc).__name__})") from None
+        card = check_card(_read_meta(path), f"{path} (its metadata)")
     if card is None:
         raise ModelError(f"{path}: no model card ({path.name}.json) beside it and none inside it")
     actual = file_sha256(path)
@@ -684,19 +918,110 @@ def _is_npz(path: Path) -> bool:
         return False
 
 
-def _open_npz(path: Path) -> Any:
-    """``np.load`` of a model file, after checking every member's size (no zip bomb, no huge array)."""
+def _read_members(path: Path) -> dict[str, np.ndarray]:
+    """Every array of a model file, each read only after its header is checked against the format.
+
+    The archive's members are checked first (their sizes, names), then each member's .npy header
+    (:func:`_member_header`), then meta (read when its header says it is text of a card's size), then every
+    header against meta and each other (:func:`check_members`); only then is any other array read, with
+    ``allow_pickle=False``. Raises :class:`ModelError`: ``damaged or incompatible model (...)`` naming the
+    member that does not fit, ``not a readable relclf model`` when the archive cannot be read.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__})") from None
+            infos = _archive_members(archive, path)
+            try:
+                headers = {name: _member_header(archive, info, name) for name, info in infos.items()}
+                if _META not in headers:
+                    raise ModelError(f"{path}: not a relclf model (no '{_META}' member)")
+                meta = _meta({_META: np.array(_meta_text(archive, infos[_META], headers[_META]))}, str(path))
+                check_members(headers, meta)
+                arrays = {}
+                for name, info in infos.items():
+                    with archive.open(info) as handle:
+                        arrays[name] = np.lib.format.read_array(handle, allow_pickle=False)
+                return arrays
+            except (KeyError, TypeError, ValueError, IndexError, RecursionError, AttributeError) as exc:
+                raise ModelError(f"{path}: damaged or incompatible model ({_reason(exc)})") from None
+    except ModelError:
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def _archive_members(archive: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
+    """The members of a model file by array name (their names without ``.npy``), after checking their sizes
+    (no zip bomb, no huge array), that each is a ``.npy`` member and that none is there twice."""
+    infos = archive.infolist()
     too_big = [i.filename for i in infos if i.file_size > MAX_MEMBER_BYTES]
     if too_big or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
         raise ModelError(
             f"{path}: refusing to load: members larger than relclf models ever are ({', '.join(too_big) or 'in total'})"
         )
-    return np.load(path, allow_pickle=False)
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        name = info.filename.removesuffix(".npy")
+        if name == info.filename or name in members:
+            what = "is there twice" if name in members else "is no .npy array"
+            raise ModelError(f"{path}: damaged or incompatible model (member {info.filename!r} {what})")
+        members[name] = info
+    return members
+
+
+def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[tuple[int, ...], np.dtype]:
+    """(shape, dtype) as a member's .npy header declares them, read without its data.
+
+    ValueError when it is no .npy header, holds Python objects (a pickle), or declares more or fewer
+    bytes than the member holds: a header declaring 10**12 elements is refused here, before anything
+    is allocated for it.
+    """
+    with archive.open(info) as handle:
+        version = np.lib.format.read_magic(handle)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"member {name!r} is an .npy array of format {version}, which numpy does not write here")
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(handle)
+        start = handle.tell()
+    if dtype.hasobject:
+        raise ValueError(f"member {name!r} holds Python objects (a pickle), which relclf never reads")
+    if any(d > MAX_MEMBER_BYTES for d in shape):  # an array of no elements may still declare one
+        raise ValueError(f"member {name!r} declares shape {shape}, a dimension larger than any model has")
+    declared = math.prod(shape) * dtype.itemsize
+    if declared != info.file_size - start:
+        raise ValueError(
+            f"member {name!r} declares shape {shape} of {dtype.str}, {declared:,} bytes, where it holds "
+            f"{info.file_size - start:,}"
+        )
+    return shape, dtype
+
+
+def _meta_text(archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: tuple[tuple[int, ...], np.dtype]) -> str:
+    """The JSON text of a model file's ``meta`` member, read once its header says it is one string of a
+    card's size at most. ValueError otherwise."""
+    shape, dtype = header
+    if dtype.kind != "U" or shape != () or info.file_size > MAX_CARD_BYTES:
+        raise ValueError(f"member {_META!r} holds {dtype.str} of shape {shape}, not the text of a model's metadata")
+    with archive.open(info) as handle:
+        return str(np.lib.format.read_array(handle, allow_pickle=False))
+
+
+def _read_meta(path: Path) -> Any:
+    """The JSON of a model file's ``meta`` member (its header checked first), without reading the rest."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = _archive_members(archive, path)
+            info = infos[_META]
+            return json.loads(_meta_text(archive, info, _member_header(archive, info, _META)))
+    except ModelError:
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError, RecursionError) as exc:
+        raise ModelError(f"{path}: unreadable model metadata ({type(exc).__name__})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a model file is refused, in a message: a ValueError's own words, another error's name too."""
+    text = str(exc)[:200]
+    return text if type(exc) is ValueError else f"{type(exc).__name__}: {text}"
 
 
 def load_model(path: PathLike, *, require_checksum: bool = False, schema: str | None = None) -> LoadedModel:
@@ -727,13 +1052,7 @@ def load_model(path: PathLike, *, require_checksum: bool = False, schema: str | 
             f"{path}: not a relclf model file (relclf {__version__} reads its data-only .npz models; "
             "a .joblib or .skops model of relclf 0.2 or earlier must be retrained)"
         )
-    try:
-        with _open_npz(path) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except ModelError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
+    arrays = _read_members(path)
     model = model_from_arrays(arrays, str(path), schema)
     metadata = card if card is not None else json.loads(str(arrays[_META]))
     return LoadedModel(

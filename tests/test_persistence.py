@@ -117,7 +117,7 @@ def test_a_pickle_inside_the_archive_is_refused_without_running_it(saved, tmp_pa
     arrays["vocabulary"] = np.array([object()], dtype=object)  # an object array is stored as a pickle
     hostile = tmp_path / "hostile.npz"
     np.savez(hostile, **arrays)
-    with pytest.raises(ModelError, match="not a readable relclf model"):
+    with pytest.raises(ModelError, match=r"damaged or incompatible model \(member 'vocabulary' holds Python objects"):
         load_model(hostile)
 
 
@@ -134,7 +134,7 @@ def test_a_model_whose_arrays_disagree_is_refused(saved, tmp_path):
     arrays["vocabulary"] = arrays["vocabulary"][:10]  # fewer words than the model counts
     broken = tmp_path / "broken.npz"
     np.savez(broken, **arrays)
-    with pytest.raises(ModelError, match="not a usable relclf model"):
+    with pytest.raises(ModelError, match="damaged or incompatible model"):
         load_model(broken)
 
 
@@ -401,8 +401,11 @@ def test_a_context_stage_whose_weights_do_not_fit_its_inputs_is_refused(saved, t
     arrays["meta"] = np.array(
         json.dumps(dict(meta, context=["score", "entity", "document"], context_kind="logistic", priors=False))
     )
+    arrays = {k: v for k, v in arrays.items() if not k.startswith(("context.trees.", "priors."))}
     arrays["context.coef"], arrays["context.intercept"] = np.ones(3), np.zeros(1)
     broken = tmp_path / "context.npz"
     np.savez(broken, **arrays)
-    with pytest.raises(ModelError, match="context stage has 3 weights for 9 inputs"):
+    with pytest.raises(
+        ModelError, match=r"member 'context.coef' has 3 context inputs .* where the model's meta says 9"
+    ):
         load_model(broken)
