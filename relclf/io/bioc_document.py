@@ -43,6 +43,13 @@ from .validation import checked_document, parse_offset, shown
 __all__ = [
     "MAX_PADDING",
     "Locator",
+    "RawAnnotation",
+    "RawDocument",
+    "RawLocation",
+    "RawNode",
+    "RawPassage",
+    "RawRelation",
+    "RawSentence",
     "all_annotations",
     "all_relations",
     "bioc_to_document",
@@ -57,6 +64,96 @@ SOURCE = "relclf"
 _LINE_BREAKS = re.compile(r"[\r\n]")
 _BAD_FIELD = re.compile(r"[\t\r\n]")
 _EXTRA_KEY = re.compile(r"column(\d+)")
+_MAX_OFFSET = 10**18  # offsets at or above it are refused by parse_offset (too large for an offset)
+
+
+# --- raw BioC ------------------------------------------------------------------------------------
+# What the readers build from an XML element or a JSON object: the attributes of bioc's classes
+# (so that bioc_to_document converts either), without bioc's decoders, which parse XML twice and
+# copy JSON objects. ``line`` is the line of the element in its file (XML), 0 when unknown.
+
+
+class RawLocation:
+    """A location of an annotation: ``offset`` and ``length`` as read (checked when converted)."""
+
+    __slots__ = ("length", "offset")
+
+    def __init__(self, offset: Any, length: Any) -> None:
+        self.offset, self.length = offset, length
+
+
+class RawNode:
+    """A node of a relation: the id of the annotation it points to, and its role."""
+
+    __slots__ = ("refid", "role")
+
+    def __init__(self, refid: Any, role: Any) -> None:
+        self.refid, self.role = refid, role
+
+
+class RawAnnotation:
+    """An annotation as read: id, infons, text, locations, and the line of its element."""
+
+    __slots__ = ("id", "infons", "line", "locations", "text")
+
+    def __init__(self, id: Any, infons: Any, text: Any, locations: list[RawLocation], line: int = 0) -> None:
+        self.id, self.infons, self.text, self.locations, self.line = id, infons, text, locations, line
+
+
+class RawRelation:
+    """A relation as read: id, infons, nodes, and the line of its element."""
+
+    __slots__ = ("id", "infons", "line", "nodes")
+
+    def __init__(self, id: Any, infons: Any, nodes: list[RawNode], line: int = 0) -> None:
+        self.id, self.infons, self.nodes, self.line = id, infons, nodes, line
+
+
+class RawSentence:
+    """A sentence as read (sentence-level BioC)."""
+
+    __slots__ = ("annotations", "infons", "offset", "relations", "text")
+
+    def __init__(
+        self, offset: Any, infons: Any, text: Any, annotations: list[RawAnnotation], relations: list[RawRelation]
+    ) -> None:
+        self.offset, self.infons, self.text = offset, infons, text
+        self.annotations, self.relations = annotations, relations
+
+
+class RawPassage:
+    """A passage as read: offset, infons, text, and what it holds."""
+
+    __slots__ = ("annotations", "infons", "offset", "relations", "sentences", "text")
+
+    def __init__(
+        self,
+        offset: Any,
+        infons: Any,
+        text: Any,
+        sentences: list[RawSentence],
+        annotations: list[RawAnnotation],
+        relations: list[RawRelation],
+    ) -> None:
+        self.offset, self.infons, self.text = offset, infons, text
+        self.sentences, self.annotations, self.relations = sentences, annotations, relations
+
+
+class RawDocument:
+    """A document as read: id, infons, passages, and the annotations and relations at document level."""
+
+    __slots__ = ("annotations", "id", "infons", "passages", "relations")
+
+    def __init__(
+        self,
+        id: Any,
+        infons: Any,
+        passages: list[RawPassage],
+        annotations: list[RawAnnotation],
+        relations: list[RawRelation],
+    ) -> None:
+        self.id, self.infons, self.passages = id, infons, passages
+        self.annotations, self.relations = annotations, relations
 
 
 # --- Document -> BioC ----------------------------------------------------------------------------
@@ -214,18 +311,24 @@ def bioc_to_document(
     mentions, mention_lines, by_id = [], [], {}
     for index in order:
         annotation, line = found[index], where.annotation_line(index)
-        mention = _part(lambda: _mention(annotation, text, where, line), "mention", where, dropped)
-        if mention is not None:
-            mentions.append(mention)
-            mention_lines.append(line)
-            by_id[annotation.id] = mention
+        try:
+            mention = _mention(annotation, text, where, line)
+        except InputError as error:
+            _drop(error, "mention", dropped)
+            continue
+        mentions.append(mention)
+        mention_lines.append(line)
+        by_id[annotation.id] = mention
     relations, relation_lines = [], []
     for index, relation in enumerate(all_relations(source)):
         line = where.relation_line(index)
-        converted = _part(lambda: _relation_of(relation, by_id, where, line), "relation", where, dropped)
-        if converted is not None:
-            relations.append(converted)
-            relation_lines.append(line)
+        try:
+            converted = _relation_of(relation, by_id, where, line)
+        except InputError as error:
+            _drop(error, "relation", dropped)
+            continue
+        relations.append(converted)
+        relation_lines.append(line)
     document = Document(pmid, title, abstract, tuple(mentions), tuple(relations), line=where.line)
     invalid: list[InputError] | None = None if dropped is None else []
     try:
@@ -237,15 +340,11 @@ def bioc_to_document(
     return document
 
 
-def _part(convert: Any, scope: str, where: Locator, dropped: list[InputError] | None) -> Any:
-    """``convert()``; when it raises and ``dropped`` is a list, the error (as of ``scope``) goes there: None."""
-    try:
-        return convert()
-    except InputError as error:
-        if dropped is None:
-            raise InputError(error.path, error.line, error.message, scope) from None
-        dropped.append(InputError(error.path, error.line, error.message, scope))
-        return None
+def _drop(error: InputError, scope: str, dropped: list[InputError] | None) -> None:
+    """Append ``error`` (as of ``scope``) to ``dropped``; raise it when ``dropped`` is None (strict)."""
+    if dropped is None:
+        raise InputError(error.path, error.line, error.message, scope) from None
+    dropped.append(InputError(error.path, error.line, error.message, scope))
 
 
 def _text(value: Any, what: str, where: Locator, line: int | None = None) -> str:
@@ -304,6 +403,8 @@ def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
 
 
 def _offset(value: Any, where: Locator, what: str) -> int:
+    if type(value) is int and 0 <= value < _MAX_OFFSET:  # the common case, without a call
+        return value
     try:
         return parse_offset(value, what, where.name, where.line)
     except InputError as error:
@@ -346,33 +447,43 @@ def _field(infons: dict[str, Any], key: str, where: Locator, line: int) -> str |
     value = infons.get(key)
     if value is None:
         return None
-    value = _text(value, f"infon {key!r}", where, line)
+    if type(value) is not str:
+        value = _text(value, f"infon {key!r}", where, line)
     if _BAD_FIELD.search(value):
         raise where.error(f"infon {key!r} contains a tab or line break", line)
     return value
 
 
 def _mention(annotation: bioc.BioCAnnotation, text: str, where: Locator, line: int) -> Mention:
-    if not annotation.locations:
+    locations = annotation.locations
+    if not locations:
         raise where.error(f"annotation {annotation.id!r} has no location", line)
-    spans = [
-        (_offset(loc.offset, where, "location offset"), _offset(loc.length, where, "location length"))
-        for loc in annotation.locations
-    ]
-    start, end = min(o for o, _ in spans), max(o + n for o, n in spans)
-    covered = (
-        _LINE_BREAKS.sub(" ", _text(annotation.text, f"the text of annotation {annotation.id!r}", where, line))
-        if len(spans) == 1
-        else text[start:end]
-    )
-    entity_type = _field(annotation.infons, "type", where, line)
+    if len(locations) == 1:
+        start = _offset(locations[0].offset, where, "location offset")
+        end = start + _offset(locations[0].length, where, "location length")
+        covered = annotation.text
+        if type(covered) is not str:
+            covered = _text(covered, f"the text of annotation {annotation.id!r}", where, line)
+        if "\n" in covered or "\r" in covered:
+            covered = _LINE_BREAKS.sub(" ", covered)
+    else:
+        spans = [
+            (_offset(loc.offset, where, "location offset"), _offset(loc.length, where, "location length"))
+            for loc in locations
+        ]
+        start, end = min(o for o, _ in spans), max(o + n for o, n in spans)
+        covered = text[start:end]
+    infons = annotation.infons
+    entity_type = _field(infons, "type", where, line)
     if entity_type is None:
         raise where.error(f"annotation {annotation.id!r} has no 'type' infon", line)
-    identifier = _field(annotation.infons, "identifier", where, line)
+    identifier = _field(infons, "identifier", where, line)
     if identifier is None:
-        identifier = _field(annotation.infons, "Identifier", where, line)
-    extra_keys = sorted((int(m.group(1)), k) for k in annotation.infons if (m := _EXTRA_KEY.fullmatch(k)))
-    extra = tuple(_field(annotation.infons, k, where, line) or "" for _, k in extra_keys)
+        identifier = _field(infons, "Identifier", where, line)
+    extra: tuple[str, ...] = ()
+    if len(infons) > 2 and any(type(k) is str and k[:6] == "column" for k in infons):
+        extra_keys = sorted((int(m.group(1)), k) for k in infons if (m := _EXTRA_KEY.fullmatch(k)))
+        extra = tuple(_field(infons, k, where, line) or "" for _, k in extra_keys)
     return Mention(start, end, covered, entity_type, identifier, extra)
 
 
