@@ -45,7 +45,8 @@ from .bioc_document import (
     collection_info,
     document_to_bioc,
 )
-from .bioc_xml import EMPTY_REASON, Fatal, unless_fatal
+from .bioc_xml import EMPTY_REASON
+from .chunks import Fatal, unless_fatal
 from .files import PathLike, display_name, open_binary
 from .validation import Repaired, shown, valid_documents
 

@@ -45,13 +45,14 @@ from .bioc_document import (
     collection_info,
     document_to_bioc,
 )
+from .chunks import Fatal, unless_fatal
 from .files import PathLike, display_name, open_binary
 from .validation import Repaired, shown, valid_documents
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13 on
 
-__all__ = ["EMPTY_REASON", "Fatal", "XmlChunk", "parse_xml_chunk", "read_bioc_xml", "read_xml_chunks", "write_bioc_xml"]
+__all__ = ["EMPTY_REASON", "XmlChunk", "parse_xml_chunk", "read_bioc_xml", "read_xml_chunks", "write_bioc_xml"]
 
 #: what "no documents found" says for a BioC input without documents
 EMPTY_REASON = "no <document> in the BioC file"
@@ -59,23 +60,7 @@ _PARSER_OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True
 _BLOCK = 1 << 20  # bytes read at a time
 
 
-@dataclass(frozen=True)
-class Fatal:
-    """An error after which a file cannot be read on (XML or JSON that is not well-formed): raised
-    even when invalid documents are skipped."""
-
-    error: InputError
-
-
 Parsed = Document | Repaired[Document] | InputError | Fatal
-
-
-def unless_fatal(items: Iterable[Any]) -> Iterator[Any]:
-    """``items`` up to the first :class:`Fatal` one, whose error is raised."""
-    for item in items:
-        if isinstance(item, Fatal):
-            raise item.error
-        yield item
 
 
 def read_bioc_xml(
@@ -133,7 +118,7 @@ class XmlChunk:
 # What the cutter must see: a document's start or end tag, and what may hide a tag
 _MARKUP = re.compile(rb"<(/?)document(?=[\s/>])|<!--|<!\[CDATA\[|<\?|<!DOCTYPE")
 _SKIPPED = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
-_FIRST_ELEMENT = re.compile(rb"<(?![?!])")
+_DOCTYPE_PART = re.compile(rb"""[>\]"']|<!--|<\?""")
 _OVERLAP = 16  # bytes kept searchable across a block boundary (longer than any pattern)
 
 
@@ -204,10 +189,18 @@ class _Cutter:
         if opener != b"<!DOCTYPE":
             end, _ = self._search(_SKIPPED[opener], at + len(opener))
             return -1 if end < 0 else end + len(_SKIPPED[opener])
-        end, found = self._search(re.compile(rb"[\[>]"), at)
-        if found == b"[":  # an internal subset: up to "]", then ">"
-            end, _ = self._search(b"]", end)
-            end, _ = self._search(b">", end) if end >= 0 else (-1, b"")
+        end, found = self._search(_DOCTYPE_PART, at + len(opener))
+        while found and found not in (b">", b"]"):  # an internal subset: its strings, comments and PIs hide "]"
+            if found in _SKIPPED:
+                end = self._skip(found, end)
+            else:  # a quoted string
+                end, _ = self._search(found, end + 1)
+                end = end + 1 if end >= 0 else -1
+            if end < 0:
+                return -1
+            end, found = self._search(_DOCTYPE_PART, end)
+        if found == b"]":
+            end, _ = self._search(b">", end)
         return -1 if end < 0 else end + 1
 
     def chunks(self, size: int) -> Iterator[XmlChunk]:
@@ -282,9 +275,11 @@ class _Cutter:
         """The offset of the file's first element (after the XML declaration, doctype and comments)."""
         position = 0
         while True:
-            at, _ = self._search(_FIRST_ELEMENT, position)
+            at, _ = self._search(b"<", position)
             if at < 0:
                 return self.base + len(self.buffer)
+            while at + 9 > self.base + len(self.buffer) and self._more():  # the opener whole in the buffer
+                pass
             head = self.buffer[at - self.base : at - self.base + 9]
             opener = next((o for o in (*_SKIPPED, b"<!DOCTYPE") if head.startswith(o)), None)
             if opener is None:

@@ -122,6 +122,10 @@ class Chunk:
     data: bytes
     titles: int
 
+    def parse(self, *, lenient: bool = False) -> list[Document | Repaired[Document] | InputError]:
+        """What the reader makes of each document of this chunk (:func:`parse_chunk`)."""
+        return parse_chunk(self, lenient=lenient)
+
 
 def read_chunks(source: PathLike | IO[bytes], size: int = 256) -> Iterator[Chunk]:
     """Split a PubTator file into chunks of about ``size`` documents, without parsing them.
