@@ -30,14 +30,17 @@ when the gaps between them hold no more spaces than the passages hold characters
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import json
 import re
 from typing import Any
 
 import bioc
 
-from ..document import Document, Mention, Relation, identifier_parts
+from ..document import Document, Mention, Passage, Relation, identifier_parts
 from ..errors import InputError
+from .pubtator3 import normalize_variants
 from .validation import checked_document, parse_offset, shown
 
 __all__ = [
@@ -140,9 +143,10 @@ class RawPassage:
 
 
 class RawDocument:
-    """A document as read: id, infons, passages, and the annotations and relations at document level."""
+    """A document as read: id, infons, passages, the annotations and relations at document level, and the
+    members of a JSON document beyond BioC's (``extra``)."""
 
-    __slots__ = ("annotations", "id", "infons", "passages", "relations")
+    __slots__ = ("annotations", "extra", "id", "infons", "passages", "relations")
 
     def __init__(
         self,
@@ -151,9 +155,10 @@ class RawDocument:
         passages: list[RawPassage],
         annotations: list[RawAnnotation],
         relations: list[RawRelation],
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.id, self.infons, self.passages = id, infons, passages
-        self.annotations, self.relations = annotations, relations
+        self.annotations, self.relations, self.extra = annotations, relations, extra
 
 
 # --- Document -> BioC ----------------------------------------------------------------------------
@@ -163,16 +168,16 @@ def document_to_bioc(document: Document) -> bioc.BioCDocument:
     """Convert a document to a :class:`bioc.BioCDocument` (layout in the module docstring)."""
     out = bioc.BioCDocument()
     out.id = document.pmid
-    title, abstract = (
-        _passage("title", 0, document.title),
-        _passage("abstract", len(document.title) + 1, document.abstract),
-    )
-    out.add_passage(title)
-    out.add_passage(abstract)
+    out.infons.update(document.infons)
+    passages = _passages_written(document)
+    for passage in passages:
+        out.add_passage(passage)
+    starts = [p.offset for p in passages]
     first_annotation: dict[str, str] = {}
     for index, mention in enumerate(document.mentions):
         annotation = _annotation(index, mention)
-        (title if mention.start <= len(document.title) else abstract).add_annotation(annotation)
+        # the last passage starting at or before the mention (one on the title's separator stays in the title)
+        passages[max(0, bisect.bisect_right(starts, mention.start) - 1)].add_annotation(annotation)
         for identifier in (
             mention.identifier or "",
             *identifier_parts(mention.identifier),
@@ -184,9 +189,24 @@ def document_to_bioc(document: Document) -> bioc.BioCDocument:
     return out
 
 
-def _passage(kind: str, offset: int, text: str) -> bioc.BioCPassage:
+def _passages_written(document: Document) -> list[bioc.BioCPassage]:
+    """The passages read (their places and infons, the text cut from the document's), when they tile its text
+    in order; else relclf's layout: a title and an abstract passage."""
+    text = document.text
+    layout = document.passages
+    ends = [p.offset + p.length for p in layout]
+    if layout and layout[0].offset == 0 and layout[0].length == len(document.title):
+        if all(a <= b.offset for a, b in zip(ends, layout[1:], strict=False)) and ends[-1] <= len(text):
+            return [_passage(dict(p.infons), p.offset, text[p.offset : p.offset + p.length]) for p in layout]
+    return [
+        _passage({"type": "title"}, 0, document.title),
+        _passage({"type": "abstract"}, len(document.title) + 1, document.abstract),
+    ]
+
+
+def _passage(infons: dict[str, str], offset: int, text: str) -> bioc.BioCPassage:
     passage = bioc.BioCPassage()
-    passage.infons["type"] = kind
+    passage.infons.update(infons)
     passage.offset = offset
     passage.text = text
     return passage
@@ -196,8 +216,8 @@ def _annotation(index: int, mention: Mention) -> bioc.BioCAnnotation:
     annotation = bioc.BioCAnnotation()
     annotation.id = str(index)
     annotation.infons["type"] = mention.entity_type
-    if mention.identifier is not None:
-        annotation.infons["identifier"] = mention.identifier
+    if mention.written_identifier is not None:
+        annotation.infons["identifier"] = mention.written_identifier
     for k, value in enumerate(mention.extra):
         annotation.infons[f"column{7 + k}"] = value
     annotation.add_location(bioc.BioCLocation(mention.start, mention.end - mention.start))
@@ -329,7 +349,17 @@ def bioc_to_document(
             continue
         relations.append(converted)
         relation_lines.append(line)
-    document = Document(pmid, title, abstract, tuple(mentions), tuple(relations), line=where.line)
+    document = Document(
+        pmid,
+        title,
+        abstract,
+        tuple(mentions),
+        tuple(relations),
+        line=where.line,
+        infons=_document_infons(source),
+        passages=_passages_read(source, len(title)),
+    )
+    document = normalize_variants(document)
     invalid: list[InputError] | None = None if dropped is None else []
     try:
         document = checked_document(document, where.name, mention_lines, relation_lines, dropped=invalid)
@@ -338,6 +368,47 @@ def bioc_to_document(
     if dropped is not None and invalid:
         dropped.extend(where.prefixed(error) for error in invalid)
     return document
+
+
+def _infon_text(value: Any) -> str | None:
+    """An infon's value as text: a string as it is, other JSON values as JSON text, None (no value) as None."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _infon_pairs(infons: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(infons, dict):
+        return ()
+    return tuple((str(k), text) for k, v in infons.items() if (text := _infon_text(v)) is not None)
+
+
+def _document_infons(source: Any) -> tuple[tuple[str, str], ...]:
+    """The document's infons, then the members a JSON document has beyond BioC's (PubTator3's ``pmid``,
+    ``journal``, ``authors``...: those not among its infons), as text."""
+    pairs = _infon_pairs(source.infons)
+    extra = getattr(source, "extra", None)
+    if extra:
+        known = {k for k, _ in pairs}
+        pairs += tuple(p for p in _infon_pairs(extra) if p[0] not in known)
+    return pairs
+
+
+_STANDARD_PASSAGES = ((("type", "title"),), (("type", "abstract"),))
+
+
+def _passages_read(source: Any, title_length: int) -> tuple[Passage, ...]:
+    """Where each passage's text is and its infons, for the BioC writers; () for sentence-level text and for
+    relclf's own layout (a title and an abstract passage with nothing but their type), which they write anyway."""
+    passages = []
+    for passage in source.passages:
+        if not passage.text and passage.sentences:
+            return ()
+        passages.append(Passage(int(passage.offset), len(passage.text or ""), _infon_pairs(passage.infons)))
+    standard = len(passages) == 2 and passages[0].offset == 0 and passages[1].offset == title_length + 1
+    if standard and tuple(p.infons for p in passages) == _STANDARD_PASSAGES:
+        return ()
+    return tuple(passages)
 
 
 def _drop(error: InputError, scope: str, dropped: list[InputError] | None) -> None:

@@ -451,6 +451,10 @@ def _json_document(
 # a missing "id" or "offset" a KeyError, a list that is not one a TypeError.
 
 
+# a document's members that BioC defines; PubTator3 adds others ("pmid", "journal", "authors"...), kept as infons
+_BIOC_MEMBERS = frozenset({"id", "infons", "passages", "annotations", "relations", "bioctype"})
+
+
 def _list(holder: dict[str, Any], key: str) -> list[Any]:
     value = holder.get(key, [])
     if not isinstance(value, list):
@@ -468,7 +472,8 @@ def _raw_document(obj: dict[str, Any]) -> RawDocument:
     passages = [_raw_passage(_dict(p, "passage")) for p in _list(obj, "passages")]
     annotations = [_raw_annotation(_dict(a, "annotation")) for a in _list(obj, "annotations")]
     relations = [_raw_relation(_dict(r, "relation")) for r in _list(obj, "relations")]
-    return RawDocument(obj["id"], obj.get("infons", {}), passages, annotations, relations)
+    extra = {k: v for k, v in obj.items() if k not in _BIOC_MEMBERS} or None
+    return RawDocument(obj["id"], obj.get("infons", {}), passages, annotations, relations, extra)
 
 
 def _raw_passage(obj: dict[str, Any]) -> RawPassage:
