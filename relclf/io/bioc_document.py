@@ -486,11 +486,14 @@ def _annotation_order(annotations: list[bioc.BioCAnnotation]) -> list[int]:
     """Positions of the annotations in mention order: by id when the ids are distinct integers (as
     relclf writes them, so that mentions come back in their PubTator order), else as found."""
     ids = [a.id for a in annotations]
+    order = list(range(len(annotations)))
     if all(isinstance(i, str) and i.isascii() and i.isdigit() and len(i) < 19 for i in ids) and len(set(ids)) == len(
         ids
     ):
-        return sorted(range(len(annotations)), key=lambda k: int(ids[k]))
-    return list(range(len(annotations)))
+        numbers = [int(i) for i in ids]
+        if numbers != sorted(numbers):  # mostly they are in order already
+            order.sort(key=numbers.__getitem__)
+    return order
 
 
 def all_annotations(source: bioc.BioCDocument) -> list[bioc.BioCAnnotation]:
@@ -545,12 +548,15 @@ def _mention(annotation: bioc.BioCAnnotation, text: str, where: Locator, line: i
         start, end = min(o for o, _ in spans), max(o + n for o, n in spans)
         covered = text[start:end]
     infons = annotation.infons
-    entity_type = _field(infons, "type", where, line)
-    if entity_type is None:
-        raise where.error(f"annotation {annotation.id!r} has no 'type' infon", line)
-    identifier = _field(infons, "identifier", where, line)
-    if identifier is None:
-        identifier = _field(infons, "Identifier", where, line)
+    entity_type, identifier = infons.get("type"), infons.get("identifier")
+    # the common case in one test: both strings, neither holding a tab or line break
+    if type(entity_type) is not str or type(identifier) is not str or _BAD_FIELD.search(entity_type + identifier):
+        entity_type = _field(infons, "type", where, line)
+        if entity_type is None:
+            raise where.error(f"annotation {annotation.id!r} has no 'type' infon", line)
+        identifier = _field(infons, "identifier", where, line)
+        if identifier is None:
+            identifier = _field(infons, "Identifier", where, line)
     extra: tuple[str, ...] = ()
     if len(infons) > 2 and any(type(k) is str and k[:6] == "column" for k in infons):
         extra_keys = sorted((int(m.group(1)), k) for k in infons if (m := _EXTRA_KEY.fullmatch(k)))
