@@ -20,7 +20,7 @@ What PubTator3's shards look like, and what this reproduces:
 
 Usage (from the project root)::
 
-    python experiments/pubtator3_shards.py OUT_DIR --copies 10 --shards 4 [--full-text] [--mesh-prefix]
+    python experiments/pubtator3_shards.py OUT_DIR --copies 10 --shards 4 [--full-text] [--mesh-prefix] [--source F]
 """
 
 from __future__ import annotations
@@ -202,10 +202,11 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--full-text", action="store_true", help="PMC-style full texts instead of abstracts")
     parser.add_argument("--mesh-prefix", action="store_true", help="MESH: before MeSH identifiers, as PubTator3")
+    parser.add_argument("--source", type=Path, default=UNLABELED, help="the PubTator file of the abstracts")
     args = parser.parse_args()
     paths = write_shards(
         args.directory,
-        valid_documents(),
+        valid_documents(args.source),
         copies=args.copies,
         shards=args.shards,
         full_text=args.full_text,
