@@ -49,7 +49,7 @@ from .persistence import (
     training_digests,
 )
 from .persistence import read_model_card as model_info
-from .pipeline import PredictOptions, predicted_documents
+from .pipeline import PredictOptions, predicted_documents, read_in_chunks
 from .progress import count_documents, stage, track
 
 if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
@@ -567,15 +567,24 @@ def convert(
     output_format: str | None = None,
     with_scores: bool = False,
     on_error: ErrorHandler | None = None,
+    n_jobs: int = 1,
 ) -> int:
     """Convert ``source`` to ``output`` between formats (no model involved); return the number of documents.
 
     Formats are detected when None (see :mod:`relclf.io.formats`); the output is written atomically.
-    PubTator converted to BioC XML or JSON and back is byte-identical.
+    PubTator converted to BioC XML or JSON and back is byte-identical. ``n_jobs`` processes share the
+    parsing (and, for PubTator output, the rendering): the output is the same as a serial run's.
     """
     check_outputs([output], [source])
     output_format = output_format_of(output, output_format)
-    documents = read_documents(source, input_format, on_error=on_error)
+    documents = read_in_chunks(
+        source,
+        input_format=input_format,
+        on_error=on_error,
+        n_jobs=n_jobs,
+        render=output_format == "pubtator",
+        with_scores=with_scores,
+    )
     return write_documents(documents, output, output_format, with_scores=with_scores)
 
 

@@ -249,6 +249,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         output_format=args.output_format,
         with_scores=args.with_scores,
         on_error=skipper,
+        n_jobs=args.n_jobs,
     )
     log.info("wrote %d documents", count)
     if skipper:
@@ -623,6 +624,13 @@ def _convert_parser(p: _Parser) -> None:
         help="output file (default: stdout); format from its extension (.gz: compressed)",
     )
     p.add_argument("--with-scores", action="store_true", help="PubTator output: write relation scores as a 6th column")
+    p.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=1,
+        metavar="N",
+        help="processes parsing the input (default 1; -1: one per CPU); the same output as a serial run",
+    )
     _add_formats(p, output=True)
     _add_skip(p)
     p.set_defaults(run=_cmd_convert)

@@ -31,7 +31,7 @@ from .io.validation import Repaired, valid_documents
 from .parallel import run_ordered
 from .parallel.workers import effective_n_jobs
 
-__all__ = ["PredictOptions", "predicted_documents"]
+__all__ = ["PredictOptions", "predicted_documents", "read_in_chunks"]
 
 
 @dataclass(frozen=True)
@@ -138,4 +138,50 @@ def _predict_chunk(
                 document.pmid, document.line, format_document(relabeled, with_scores=options.with_scores)
             )
         done.append(Repaired(result, item.dropped) if isinstance(item, Repaired) else result)
+    return done
+
+
+def read_in_chunks(
+    source: PathLike,
+    *,
+    input_format: str | None = None,
+    on_error: ErrorHandler | None = None,
+    n_jobs: int | None = 1,
+    render: bool = False,
+    with_scores: bool = False,
+) -> Iterator[Document | Formatted]:
+    """The documents of ``source``, as :func:`relclf.io.formats.read_documents` gives them; with ``n_jobs`` > 1
+    parsed in that many processes (this one included) from raw chunks of the file, in input order.
+
+    With ``render`` (and ``n_jobs`` > 1) the workers also render each document as PubTator text
+    (:class:`~relclf.io.pubtator.Formatted`, ``with_scores`` as the PubTator writer takes it), so that nothing
+    parsed travels back either. Either way the writers write the same bytes as from a serial read.
+    """
+    n_jobs = effective_n_jobs(n_jobs)
+    format = None if n_jobs == 1 else known_format(source, input_format)
+    if format is None:
+        return read_documents(source, input_format, on_error=on_error)
+    task = functools.partial(_read_chunk, lenient=on_error is not None, render=render, with_scores=with_scores)
+    results = run_ordered(task, read_chunks(source, format), n_jobs=n_jobs)
+    items = (item for _, chunk_items in results for item in chunk_items)
+    return valid_documents(
+        unless_fatal(items), display_name(source), on_error=on_error, empty_reason=EMPTY_REASONS[format]
+    )
+
+
+def _read_chunk(
+    state: Any, chunk: DocumentChunk, lenient: bool, render: bool, with_scores: bool
+) -> list[Document | Formatted | Repaired[Document | Formatted] | InputError | Fatal]:
+    """A worker's task: what the reader makes of each document of ``chunk``, rendered as PubTator text if ``render``."""
+    items = chunk.parse(lenient=lenient)
+    if not render:
+        return items
+    done: list[Document | Formatted | Repaired[Document | Formatted] | InputError | Fatal] = []
+    for item in items:
+        if isinstance(item, (InputError, Fatal)):
+            done.append(item)
+            continue
+        document = item.document if isinstance(item, Repaired) else item
+        text = Formatted(document.pmid, document.line, format_document(document, with_scores=with_scores))
+        done.append(Repaired(text, item.dropped) if isinstance(item, Repaired) else text)
     return done

@@ -233,3 +233,35 @@ def test_prediction_in_worker_chunks_equals_a_serial_run(synthetic_model, bioc_s
 def test_every_format_cuts_through_one_entry_point(bioc_sources):
     assert sum(len(c.parse()) for c in read_chunks(bioc_sources["json"], "bioc-json", 256)) == 600
     assert sum(len(c.parse()) for c in read_chunks(bioc_sources["xml"], "bioc-xml", 100)) == 600
+
+
+@pytest.mark.parametrize("kind", ["xml", "json", "bad-xml"])
+@pytest.mark.parametrize("output", ["out.pubtator", "out.json"])
+def test_convert_in_worker_chunks_writes_what_a_serial_run_writes(bioc_sources, tmp_path, kind, output):
+    from relclf import api
+
+    outputs, warnings = [], []
+    for n_jobs in (1, 2):
+        errors: list[InputError] = []
+        target = tmp_path / f"{n_jobs}-{output}"
+        count = api.convert(bioc_sources[kind], target, on_error=errors.append, n_jobs=n_jobs)
+        lines = target.read_bytes().splitlines()
+        outputs.append((count, lines[1:] if output.endswith(".json") else lines))  # the JSON header has the date
+        warnings.append([str(e) for e in errors])
+    assert outputs[0] == outputs[1] and warnings[0] == warnings[1]
+    assert outputs[0][0] == 600 and bool(warnings[0]) == (kind == "bad-xml")
+
+
+def test_a_fault_ends_a_parallel_convert_as_a_serial_one(tmp_path):
+    from relclf import api
+
+    data = to_xml(parse(synthetic_corpus(600, seed=3, start=1))).replace(b"</collection>", b"")
+    source = tmp_path / "cut.xml"
+    source.write_bytes(data)
+    messages = []
+    for n_jobs in (1, 2):
+        with pytest.raises(InputError) as info:
+            api.convert(source, tmp_path / "out.pubtator", n_jobs=n_jobs)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] and "not well-formed" in messages[0]
+    assert not (tmp_path / "out.pubtator").exists()
