@@ -246,3 +246,19 @@ def test_the_bc8_fixture_builder_keeps_bc8_ids_for_other_entities(shards_module)
     mention = Mention(0, 7, "aspirin", "ChemicalEntity", "D001241")
     assert shards_module.pubtator3_identifier(mention, 0, {}, "0", mesh_prefix=False) == "D001241"
     assert shards_module.pubtator3_identifier(mention, 0, {}, "0", mesh_prefix=True) == "MESH:D001241"
+
+
+def test_what_bioc_and_pubtator3_add_to_a_document_survives_pickling():
+    import pickle
+
+    (document,) = json_docs(json.dumps(PUBTATOR3_JSON))
+    (variants,) = parse(PUBTATOR3)
+    for original in (document, variants):
+        copy = pickle.loads(pickle.dumps(original))
+        assert (copy, copy.infons, copy.passages, copy.line) == (
+            original,
+            original.infons,
+            original.passages,
+            original.line,
+        )
+        assert [m.original_identifier for m in copy.mentions] == [m.original_identifier for m in original.mentions]
