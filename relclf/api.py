@@ -26,6 +26,7 @@ from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, eva
 from .extract.calibration import CurvePoint
 from .extract.candidates import DEFAULT_MAX_PAIRS_PER_DOC, CandidateRecall, candidate_recall
 from .extract.model import RelationModel
+from .io.corpus import merge_documents, merged, read_inputs
 from .io.files import PathLike, check_outputs, check_writable, display_name
 from .io.formats import (
     input_files,
@@ -35,11 +36,14 @@ from .io.formats import (
     read_documents,
     write_documents,
 )
+from .io.pubtator import Formatted
 from .persistence import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_NAME,
+    DEV_IN_TRAINING,
     LoadedModel,
     build_metadata,
+    card_labels,
     default_model_path,
     document_digest,
     format_model_card,
@@ -53,6 +57,8 @@ from .pipeline import PredictOptions, predicted_documents, read_in_chunks
 from .progress import count_documents, stage, track
 
 if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13 on
+
     from .evaluation.explain import ModelExplanation, PairExplanation
     from .extract.estimator import RelationExtractor
 
@@ -65,6 +71,7 @@ __all__ = [
     "CorpusStats",
     "FileResult",
     "TrainResult",
+    "card_labels",
     "convert",
     "corpus_stats",
     "default_model_path",
@@ -80,10 +87,13 @@ __all__ = [
     "predict_files",
     "read_corpus",
     "score_files",
+    "seen_in_training",
     "threshold_for_precision",
     "top_pairs",
     "train",
     "training_digests",
+    "write_errors",
+    "write_outcome_page",
 ]
 
 log = logging.getLogger(__name__)
@@ -99,15 +109,21 @@ def read_corpus(
     *,
     progress: bool = False,
 ) -> list[Document]:
-    """Read and concatenate the documents of several files (any input format; detected when ``format``
-    is None), with a bar per file if ``progress``. Directories and glob patterns give their document files."""
-    documents: list[Document] = []
-    paths = input_files(paths)
-    for path in paths:
+    """Read the documents of several files as one corpus (any input format; detected when ``format`` is
+    None), with a bar per file if ``progress``. Directories and glob patterns give their document files.
+
+    A document ID in several files is kept once, from the last file that holds it, and a file without
+    documents is said, with warnings (the rule of :mod:`relclf.io.corpus`; files of different corpora
+    are read by one call each).
+    """
+    inputs = []
+    for path in input_files(paths):
         total = count_documents(path) if progress else None
-        stream = read_documents(path, format, on_error=on_error)
-        documents.extend(track(stream, enabled=progress, desc=f"reading {Path(path).name}", total=total))
-    return documents
+        stream = read_inputs([path], format, on_error=on_error)
+        inputs.append(
+            (display_name(path), list(track(stream, enabled=progress, desc=f"reading {Path(path).name}", total=total)))
+        )
+    return merge_documents(inputs)
 
 
 @dataclass(frozen=True)
@@ -197,7 +213,7 @@ def train(
     if not documents:
         raise InputError(str(paths[0]), 0, "no valid training documents")
     # the dev file is read before fitting, so that a mistake in it costs no training time
-    dev_documents = list(read_documents(dev, format, on_error=on_error)) if dev is not None else None
+    dev_documents = list(read_inputs(input_files([dev]), format, on_error=on_error)) if dev is not None else None
     from .extract.estimator import RelationExtractor  # scikit-learn: only training needs it
 
     estimator = RelationExtractor(**(params or {}))
@@ -206,12 +222,22 @@ def train(
         estimator.fit(documents)
     seconds = time.perf_counter() - start
     recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
-    dev_scores = evaluate(dev_documents, estimator, progress=progress) if dev_documents is not None else None
-    scores = {}
-    if dev is not None and dev_scores is not None:
-        scores = {"dev": dev_scores.as_dict()["levels"], "dev_file": Path(dev).name}
+    scores: dict[str, Any] = {}
+    dev_scores = None
+    if dev is not None and dev_documents is not None:
+        # dev documents that are training documents are said (a warning now, a line of the card later)
+        digests = frozenset(document_digest(d.pmid) for d in documents)
+        dev_scores = evaluate(
+            dev_documents, estimator, progress=progress, training_documents=digests, name=display_name(dev)
+        )
+        # the levels that mean something for the dev file: no novelty line for gold without novelty
+        dev_levels = {level: counts.as_dict() for level, counts in dev_scores.reported_levels.items()}
+        scores = {"dev": dev_levels, "dev_file": Path(dev).name}
         if dev_scores.calibration is not None:
             scores["dev_calibration_error"] = round(dev_scores.calibration.ece, 4)
+        seen = seen_in_training([d.pmid for d in dev_documents], digests)
+        if seen:
+            scores[DEV_IN_TRAINING] = {"documents": seen, "of": len(dev_documents)}
     metadata = build_metadata(
         estimator,
         list(paths),
@@ -225,11 +251,19 @@ def train(
     return TrainResult(loaded, estimator, corpus_stats(documents), recall, seconds, dev_scores)
 
 
+def seen_in_training(gold_ids: Sequence[str], training: frozenset[str] | None) -> int:
+    """How many of the documents ``gold_ids`` are among a model's training documents (``training``: the
+    digests of their IDs, as :func:`training_digests` returns them; None or empty: unknown, 0)."""
+    if not training:
+        return 0
+    return sum(document_digest(pmid) in training for pmid in gold_ids)
+
+
 def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, training: frozenset[str] | None) -> None:
     """Log a warning for each reason the scores of ``gold_ids`` could mislead: documents the model was
     trained on, or no gold relation at all."""
     if training:
-        seen = sum(document_digest(pmid) in training for pmid in gold_ids)
+        seen = seen_in_training(gold_ids, training)
         if seen:
             log.warning(
                 "%s: %d of its %d documents were in the model's training data: these scores overstate how it does on "
@@ -243,12 +277,73 @@ def _warn_about_gold(name: str, gold_ids: Sequence[str], scores: Scores, trainin
         log.warning("%s: no document has a gold relation: there is nothing to find, and every score is 0", name)
 
 
+def _warn_about_labels(name: str, scores: Scores, known: Iterable[str], who: str, *, some: bool = True) -> None:
+    """Warn once when the gold relation labels of ``scores`` are none of ``known``, the labels that ``who``
+    predicts (the model, a prediction file), and, if ``some``, when only some of them are: a model used on
+    another schema (BC5CDR's CID for a BioRED model) scores 0 at the type level, not for being wrong."""
+    gold = {label: c.tp + c.fn for label, c in sorted(scores.per_label.items()) if c.tp + c.fn}
+    known = sorted(set(known))
+    unknown = {label: n for label, n in gold.items() if label not in known}
+    if not unknown or not known:
+        return
+    listed = ", ".join(f"{label} {n:,}" for label, n in list(unknown.items())[:_LISTED])
+    listed += f" and {len(unknown) - _LISTED} more" if len(unknown) > _LISTED else ""
+    theirs = ", ".join(known[:_LISTED]) + (", ..." if len(known) > _LISTED else "")
+    if len(unknown) == len(gold):
+        log.warning(
+            "%s: none of its relation labels (%s) is one %s predicts (%s): another schema, so every relation counts "
+            "as wrong at the type level",
+            name,
+            listed,
+            who,
+            theirs,
+        )
+    elif some:
+        log.warning(
+            "%s: %d of its %d relation labels (%s) are none %s predicts (%s): those relations count as missed at the "
+            "type level",
+            name,
+            len(unknown),
+            len(gold),
+            listed,
+            who,
+            theirs,
+        )
+
+
+_LISTED = 8  # labels named in a warning; the rest are counted
+
+
+def _sources(inputs: PathLike | Sequence[PathLike]) -> list[PathLike]:
+    """The input files that a path, or a sequence of paths, names (see :func:`input_files`)."""
+    return list(input_files([inputs] if isinstance(inputs, (str, os.PathLike)) else inputs))
+
+
+def _names_paths(inputs: object) -> TypeIs[PathLike | Sequence[PathLike]]:
+    """Whether ``inputs`` (gold: paths or documents) is a path or a non-empty sequence of paths."""
+    if isinstance(inputs, (str, os.PathLike)):
+        return True
+    return isinstance(inputs, Sequence) and bool(inputs) and all(isinstance(i, (str, os.PathLike)) for i in inputs)
+
+
+def _inputs_name(sources: Sequence[PathLike]) -> str:
+    """How warnings name several inputs: ``a.pubtator``, ``a.pubtator, b.pubtator`` or ``a.pubtator and 4 more``."""
+    names = [display_name(source) for source in sources]
+    return ", ".join(names) if len(names) <= 2 else f"{names[0]} and {len(names) - 1} more"
+
+
 def _gold_name(gold: Any) -> str:
-    return display_name(gold) if isinstance(gold, (str, os.PathLike)) else "the gold documents"
+    return _inputs_name(_sources(gold)) if _names_paths(gold) else "the gold documents"
+
+
+def _total(sources: Sequence[PathLike]) -> int | None:
+    """The documents of ``sources`` for a bar's total, when they can be counted cheaply (PubTator files)."""
+    counts = [count_documents(source) for source in sources]
+    return None if any(n is None for n in counts) else sum(n for n in counts if n is not None)
 
 
 def evaluate(
-    gold: PathLike | Sequence[Document],
+    gold: PathLike | Sequence[PathLike] | Sequence[Document],
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
@@ -259,10 +354,12 @@ def evaluate(
     progress: bool = False,
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     training_documents: frozenset[str] | None = None,
+    name: str | None = None,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
-    ``gold`` is a path (any input format; ``format`` or detection decides) or a list of documents;
+    ``gold`` is a path or several (any input format; ``format`` or detection decides; directories and
+    globs give their document files, read as one corpus, see :mod:`relclf.io.corpus`) or a list of documents;
     ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
     ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). ``threshold``
     overrides the model's; ``min_precision`` sets it instead to the lowest at which cross-validation
@@ -272,10 +369,13 @@ def evaluate(
 
     Warnings are logged when the scores could mislead: when gold documents are among the model's
     training documents (``training_documents``, digests as :func:`training_digests` returns them;
-    read from the model's card when None), and when no gold document has a relation.
+    read from the model's card when None), and when no gold document has a relation; they name the
+    gold by ``name`` (default: its path, or "the gold documents").
     """
     if training_documents is None:
         training_documents = training_digests(model)
+    if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
+        gold = _sources(gold)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     cut = _threshold(fitted, threshold, min_precision)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
@@ -286,13 +386,7 @@ def evaluate(
     accumulator, calibration = ScoreAccumulator(), CalibrationAccumulator()
     total = None
     if progress:
-        total = (
-            count_documents(gold)
-            if isinstance(gold, (str, os.PathLike))
-            else len(gold)
-            if isinstance(gold, Sequence)
-            else None
-        )
+        total = _total(_sources(gold)) if _names_paths(gold) else len(gold) if isinstance(gold, Sequence) else None
     gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         original = in_flight.popleft()
@@ -300,7 +394,8 @@ def evaluate(
         calibration.add(original, document.relations)
         gold_ids.append(document.pmid)
     scores = dataclasses.replace(accumulator.scores(), calibration=calibration.report())
-    _warn_about_gold(_gold_name(gold), gold_ids, scores, training_documents)
+    _warn_about_gold(name or _gold_name(gold), gold_ids, scores, training_documents)
+    _warn_about_labels(name or _gold_name(gold), scores, fitted.labels, "the model")
     return scores
 
 
@@ -346,16 +441,17 @@ def _threshold(fitted: RelationModel, threshold: float | None, min_precision: fl
 
 
 def _evaluation_inputs(
-    gold: PathLike | Iterable[Document],
+    gold: PathLike | Sequence[PathLike] | Iterable[Document],
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None,
     max_pairs_per_doc: int | None,
     format: str | None,
     on_error: ErrorHandler | None,
 ) -> tuple[RelationModel, Iterable[Document]]:
-    """The model (with its pair cap) and the gold documents (a stream when ``gold`` is a path) of an evaluation."""
+    """The model (with its pair cap) and the gold documents (a stream when ``gold`` names files) of an evaluation."""
     fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
-    documents = read_documents(gold, format, on_error=on_error) if isinstance(gold, (str, os.PathLike)) else gold
-    return fitted, documents
+    if _names_paths(gold):
+        return fitted, read_inputs(_sources(gold), format, on_error=on_error)
+    return fitted, gold
 
 
 def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterator[Document]:
@@ -366,7 +462,7 @@ def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterat
 
 
 def evaluate_details(
-    gold: PathLike | Sequence[Document],
+    gold: PathLike | Sequence[PathLike] | Sequence[Document],
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
     threshold: float | None = None,
@@ -387,6 +483,8 @@ def evaluate_details(
     """
     if training_documents is None:
         training_documents = training_digests(model)
+    if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
+        gold = _sources(gold)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
     cut = _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
@@ -395,7 +493,27 @@ def evaluate_details(
     scored = list(track(scored, enabled=progress, desc="evaluating", total=len(documents)))
     details = evaluation_details(documents, scored, cut, split_composites=fitted.split_composites)
     _warn_about_gold(_gold_name(gold), [d.pmid for d in documents], details.scores, training_documents)
+    _warn_about_labels(_gold_name(gold), details.scores, fitted.labels, "the model")
     return details
+
+
+def write_errors(details: EvaluationDetails, path: PathLike) -> int:
+    """Write every error of an evaluation (:func:`evaluate_details`) as TSV rows to ``path``: each gold
+    relation missed, prediction the gold does not have, wrong label or wrong novelty, with the names,
+    labels, score and the sentence where the entities meet (see :mod:`relclf.evaluation.errors`).
+    Returns the number of errors."""
+    from .evaluation.errors import write_errors as write
+
+    return write(details, path)
+
+
+def write_outcome_page(details: EvaluationDetails, path: PathLike) -> int:
+    """Write a review page of gold versus predictions of an evaluation (:func:`evaluate_details`) to
+    ``path``: every prediction and every missed gold relation, each marked with its outcome (see
+    :mod:`relclf.evaluation.errors`). Returns the number of documents."""
+    from .evaluation.errors import write_outcome_page as write
+
+    return write(details, path)
 
 
 def explain(
@@ -439,7 +557,7 @@ def top_pairs(
 
 
 def predict_file(
-    source: PathLike,
+    source: PathLike | Sequence[PathLike],
     output: PathLike | None = None,
     model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
     *,
@@ -458,7 +576,9 @@ def predict_file(
 ) -> int:
     """Predict relations for every document of ``source`` and write them to ``output``.
 
-    ``source`` may be ``-`` (standard input); ``output`` None or ``-`` writes standard output. The
+    ``source`` may be ``-`` (standard input), or several files, directories or glob patterns, read as one
+    corpus (:mod:`relclf.io.corpus`: a document ID once, from the last input holding it; an input
+    without documents said in a warning); ``output`` None or ``-`` writes standard output. The
     output is written to a temporary file and renamed only when every document succeeded. ``n_jobs``
     worker processes share the work; ``scheduler`` (a dask scheduler address or an open
     ``dask.distributed.Client``) runs it on a dask cluster instead. Either way the output is
@@ -474,7 +594,8 @@ def predict_file(
     to the lowest at which cross-validation on the training documents reached that precision (see
     :func:`threshold_for_precision`; logged). Returns the number of documents written.
     """
-    check_outputs([output], [source, *model_files(model)])
+    sources = _sources(source)
+    check_outputs([output], [*sources, *model_files(model)])
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
     fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
     if min_precision is not None:
@@ -482,17 +603,33 @@ def predict_file(
     options = PredictOptions(
         threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores
     )
-    total = count_documents(source) if progress else None
+    total = _total(sources) if progress else None
     with _dask_client(scheduler) as client:
-        predicted = predicted_documents(
-            source, fitted, input_format=input_format, options=options, on_error=on_error, n_jobs=n_jobs, client=client
-        )
+
+        def predict(path: PathLike) -> Iterator[Document | Formatted]:
+            return predicted_documents(
+                path,
+                fitted,
+                input_format=input_format,
+                options=options,
+                on_error=on_error,
+                n_jobs=n_jobs,
+                client=client,
+                allow_empty=True,
+            )
+
+        predicted = merged(sources, predict, format=input_format, on_error=on_error, content=_content)
         return write_documents(
             track(predicted, enabled=progress, desc="predicting", total=total),
             output,
             output_format,
             with_scores=with_scores,
         )
+
+
+def _content(item: Document | Formatted) -> object:
+    """What tells two copies of a predicted document apart: the document, or the text it was rendered to."""
+    return item.text if isinstance(item, Formatted) else item
 
 
 @contextlib.contextmanager
@@ -560,7 +697,7 @@ def predict_files(
 
 
 def convert(
-    source: PathLike,
+    source: PathLike | Sequence[PathLike],
     output: PathLike | None = None,
     *,
     input_format: str | None = None,
@@ -572,48 +709,70 @@ def convert(
     """Convert ``source`` to ``output`` between formats (no model involved); return the number of documents.
 
     Formats are detected when None (see :mod:`relclf.io.formats`); the output is written atomically.
-    PubTator converted to BioC XML or JSON and back is byte-identical. ``n_jobs`` processes share the
-    parsing (and, for PubTator output, the rendering): the output is the same as a serial run's.
+    PubTator converted to BioC XML or JSON and back is byte-identical. ``source`` may be several files,
+    directories or glob patterns, read as one corpus (:mod:`relclf.io.corpus`). ``n_jobs`` processes share
+    the parsing (and, for PubTator output, the rendering): the output is the same as a serial run's.
     """
-    check_outputs([output], [source])
+    sources = _sources(source)
+    check_outputs([output], sources)
     output_format = output_format_of(output, output_format)
-    documents = read_in_chunks(
-        source,
-        input_format=input_format,
+    documents = merged(
+        sources,
+        lambda one: read_in_chunks(
+            one,
+            input_format=input_format,
+            on_error=on_error,
+            n_jobs=n_jobs,
+            render=output_format == "pubtator",
+            with_scores=with_scores,
+            allow_empty=True,
+        ),
+        format=input_format,
         on_error=on_error,
-        n_jobs=n_jobs,
-        render=output_format == "pubtator",
-        with_scores=with_scores,
+        content=_content,
     )
     return write_documents(documents, output, output_format, with_scores=with_scores)
 
 
 def score_files(
-    gold: PathLike,
-    predicted: PathLike,
+    gold: PathLike | Sequence[PathLike],
+    predicted: PathLike | Sequence[PathLike],
     *,
     on_error: ErrorHandler | None = None,
     format: str | None = None,
     training_documents: frozenset[str] | None = None,
+    labels: Iterable[str] | None = None,
 ) -> Scores:
     """Score a prediction file against a gold file (any input format; ``format`` None: detected); no model needed.
 
+    Each of ``gold`` and ``predicted`` may be several files, directories or glob patterns, read as one
+    corpus (:mod:`relclf.io.corpus`).
+
     Warnings are logged when the scores could mislead: no gold document has a relation; gold and
     predictions share no document (by ID); gold documents are among ``training_documents`` (the
-    digests of the training documents of the model that predicted, see :func:`training_digests`).
+    digests of the training documents of the model that predicted, see :func:`training_digests`);
+    the gold relation labels are none of ``labels`` (those of the model that predicted, see
+    :func:`card_labels`), or only some; without ``labels``, when they are none of the labels predicted.
     """
-    predictions = {d.pmid: d.relations for d in read_documents(predicted, format, on_error=on_error, allow_empty=True)}
+    gold_files, predicted_files = _sources(gold), _sources(predicted)
+    gold_name, predicted_name = _inputs_name(gold_files), _inputs_name(predicted_files)
+    predictions = {d.pmid: d.relations for d in read_inputs(predicted_files, format, on_error=on_error)}
     accumulator = ScoreAccumulator()
     gold_ids = []
-    for document in read_documents(gold, format, on_error=on_error):
+    for document in read_inputs(gold_files, format, on_error=on_error):
         accumulator.add(document, predictions.get(document.pmid, ()))
         gold_ids.append(document.pmid)
     scores = accumulator.scores()
-    _warn_about_gold(display_name(gold), gold_ids, scores, training_documents)
+    _warn_about_gold(gold_name, gold_ids, scores, training_documents)
+    if labels is not None:
+        _warn_about_labels(gold_name, scores, labels, "the model")
+    else:
+        predicted_labels = {r.label for relations in predictions.values() for r in relations}
+        _warn_about_labels(gold_name, scores, predicted_labels, predicted_name, some=False)
     if gold_ids and not any(pmid in predictions for pmid in gold_ids):
         log.warning(
             "%s and %s share no document (by ID): every gold relation counts as missed; are they the same documents?",
-            display_name(gold),
-            display_name(predicted),
+            gold_name,
+            predicted_name,
         )
     return scores

@@ -30,7 +30,7 @@ from . import api
 from ._version import __version__
 from .errors import DownloadError, InputError, OutputError, RelclfError, UsageError, WorkerError
 from .io.files import check_outputs, check_writable
-from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS
+from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS, output_format_of
 from .persistence import cross_validation_lines
 
 __all__ = ["build_parser", "entry_point", "main"]
@@ -166,15 +166,28 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
         plots.require_matplotlib()  # before the work, so that a missing extra fails at once
         plot_files = [os.path.join(args.plots, name) for name in plots.PLOTS]
-    check_outputs([args.json, *plot_files], [args.gold, *api.model_files(args.model)])
-    check_writable(args.json)
+    if args.output is not None and output_format_of(args.output) != "html":
+        raise UsageError(
+            f"{args.output}: -o/--output writes a review page of gold versus predictions: name it .html (predictions "
+            "in other formats: relclf predict)"
+        )
+    outputs = [args.json, args.errors, args.output]
+    check_outputs([*outputs, *plot_files], [*args.gold, *api.model_files(args.model)])
+    for output in outputs:
+        check_writable(output)
     model = _load_model(args)
-    if args.plots:
+    if args.plots or args.errors or args.output:  # every pair's outcome is needed
         details = api.evaluate_details(args.gold, model, **_evaluate_options(args, skipper))
         scores = details.scores
         print(scores.table())
-        for path in plots.write_plots(details, args.plots, title=f"{args.gold} ({scores.documents:,} documents)"):
+        title = f"{', '.join(args.gold)} ({_plural(scores.documents, 'document')})"
+        for path in plots.write_plots(details, args.plots, title=title) if args.plots else []:
             print(f"wrote {path}")
+        if args.errors:
+            print(f"wrote {args.errors}: {_plural(api.write_errors(details, args.errors), 'error')}")
+        if args.output:
+            api.write_outcome_page(details, args.output)
+            print(f"wrote {args.output}: gold versus predictions, each relation marked right, wrong or missed")
     else:
         scores = api.evaluate(args.gold, model, **_evaluate_options(args, skipper))
         print(scores.table())
@@ -203,24 +216,22 @@ def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> 
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    if args.output_dir is not None or len(args.input) > 1:
+    if args.output_dir is not None:
         return _cmd_predict_many(args)
     skipper = _error_handler(args)
-    check_outputs([args.output], [args.input[0], *api.model_files(args.model)])  # before the model is loaded
+    sources = api.input_files(args.input)  # the files of directories and globs, found (and said) once
+    check_outputs([args.output], [*sources, *api.model_files(args.model)])  # before the model is loaded
+    output_format_of(args.output, args.output_format)  # an output relclf cannot write, too
     model = _load_model(args)
-    count = api.predict_file(
-        args.input[0], args.output, model, progress=args.progress, **_predict_options(args, skipper)
-    )
-    log.info("wrote %d documents", count)
+    count = api.predict_file(sources, args.output, model, progress=args.progress, **_predict_options(args, skipper))
+    log.info("wrote %s", _plural(count, "document"))
     if skipper:
         skipper.report()
     return 0
 
 
 def _cmd_predict_many(args: argparse.Namespace) -> int:
-    """Several inputs (files, directories, globs): one output per input in --output-dir."""
-    if args.output_dir is None:
-        raise InputError(args.input[1], 0, "several inputs need --output-dir DIR (one output file per input)")
+    """Inputs (files, directories, globs): one output per input file in --output-dir."""
     if args.output is not None:
         raise InputError(args.output, 0, "-o/--output names one file; with --output-dir leave it out")
     if "-" in args.input:
@@ -234,7 +245,7 @@ def _cmd_predict_many(args: argparse.Namespace) -> int:
         [source for source, _ in pairs], args.output_dir, model, **_predict_options(args, skipper)
     )
     for result in results:
-        log.info("%s -> %s: %d documents", result.source, result.output, result.documents)
+        log.info("%s -> %s: %s", result.source, result.output, _plural(result.documents, "document"))
     if skipper:
         skipper.report()
     return 0
@@ -251,7 +262,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         on_error=skipper,
         n_jobs=args.n_jobs,
     )
-    log.info("wrote %d documents", count)
+    log.info("wrote %s", _plural(count, "document"))
     if skipper:
         skipper.report()
     return 0
@@ -261,7 +272,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     check_outputs([args.json], [args.gold, args.predicted])
     check_writable(args.json)
     training = api.training_digests(args.model) if args.model else None
-    scores = api.score_files(args.gold, args.predicted, format=args.format, training_documents=training)
+    labels = api.card_labels(args.model) if args.model else None
+    scores = api.score_files(args.gold, args.predicted, format=args.format, training_documents=training, labels=labels)
     print(scores.table())
     if args.json:
         _write_json(args.json, scores.as_dict())
@@ -439,8 +451,17 @@ def _seed(text: str) -> int:
 
 
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    """``; did you mean 'OPTION'?`` for the option ``word`` was likely meant as, or nothing.
+
+    An option whose last part is the word (``xml`` for ``bioc-xml``) is meant before a close spelling.
+    """
+    close = [o for o in options if o.endswith(f"-{word}")] or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _plural(count: int, noun: str) -> str:
+    """``1 document``, ``2 documents``: a count and its noun, in the singular or the plural."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -552,10 +573,28 @@ def _train_parser(p: _Parser) -> None:
 
 
 def _evaluate_parser(p: _Parser) -> None:
-    p.add_argument("gold", metavar="GOLD")
+    p.add_argument(
+        "gold",
+        nargs="+",
+        metavar="GOLD",
+        help="gold files with relation lines (directories and globs give their document files; several are one corpus)",
+    )
     _add_model(p)
     p.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
-    p.add_argument("--plots", metavar="DIR", help="also draw PNG figures into DIR (needs: pip install relclf[plots])")
+    p.add_argument(
+        "--errors",
+        metavar="TSV",
+        help="also write every error (missed, spurious, wrong label or novelty) as TSV rows with the entities' names, "
+        "the labels, the score and the sentence where the entities meet",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="HTML",
+        help="also write a review page of gold versus predictions, each relation marked right, wrong label or "
+        "novelty, missed or spurious",
+    )
+    p.add_argument("--plots", metavar="DIR", help='also draw PNG figures into DIR (needs: pip install "relclf[plots]")')
     _add_formats(p, output=False)
     _add_pair_cap(p)
     _add_skip(p)
@@ -567,8 +606,8 @@ def _predict_parser(p: _Parser) -> None:
         "input",
         nargs="*",
         metavar="INPUT",
-        help="input file (PubTator, BioC XML or JSON; gzip too), or - for stdin (the default when stdin is not a "
-        "terminal); several files, directories or globs with --output-dir",
+        help="input files (PubTator, BioC XML or JSON; gzip too), directories or globs, predicted into one output; "
+        "or - for stdin (the default when stdin is not a terminal); with --output-dir: one output per input file",
     )
     _add_model(p)
     p.add_argument(
@@ -583,7 +622,7 @@ def _predict_parser(p: _Parser) -> None:
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run on this dask.distributed scheduler (e.g. tcp://host:8786; needs relclf[dask])",
+        help='run on this dask.distributed scheduler (e.g. tcp://host:8786; needs: pip install "relclf[dask]")',
     )
     p.add_argument("--with-scores", action="store_true", help="add each relation's score as a 6th column")
     p.add_argument("--min-score", type=_probability, metavar="S", help="drop predicted relations scoring below S (0-1)")
@@ -613,9 +652,10 @@ def _explain_parser(p: _Parser) -> None:
 def _convert_parser(p: _Parser) -> None:
     p.add_argument(
         "input",
-        nargs="?",
+        nargs="*",
         metavar="INPUT",
-        help="input file (gzip too), or - for stdin (the default when stdin is not a terminal)",
+        help="input files (gzip too), directories or globs, converted into one output; or - for stdin (the default "
+        "when stdin is not a terminal)",
     )
     p.add_argument(
         "-o",
@@ -650,8 +690,9 @@ def _download_parser(p: _Parser) -> None:
 
 
 def _score_parser(p: _Parser) -> None:
-    p.add_argument("gold", metavar="GOLD")
-    p.add_argument("predicted", metavar="PRED")
+    # one argument each, so that it is clear which is which: several files are a directory or a quoted glob
+    p.add_argument("gold", metavar="GOLD", help="gold file, directory or quoted glob")
+    p.add_argument("predicted", metavar="PRED", help="prediction file, directory or quoted glob")
     p.add_argument(
         "-m",
         "--model",

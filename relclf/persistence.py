@@ -58,10 +58,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_NAME",
+    "DEV_IN_TRAINING",
     "FORMAT_VERSION",
     "TRAINING_DOCUMENTS",
     "LoadedModel",
     "build_metadata",
+    "card_labels",
     "cross_validation_lines",
     "default_model_path",
     "document_digest",
@@ -92,6 +94,9 @@ _META = "meta"
 # a bounded size per document whatever its ID (~15 bytes of JSON), and one line of any language
 # recomputes a digest (hashing is no secrecy: PMIDs are few enough to enumerate).
 TRAINING_DOCUMENTS = "training_documents"
+# Card key (under "scores") of the dev documents that were training documents too, when some were:
+# {"documents": n, "of": total}. Their dev scores are not held out, and the card says so.
+DEV_IN_TRAINING = "dev_in_training"
 
 
 @dataclass(frozen=True)
@@ -671,6 +676,20 @@ def training_digests(model: LoadedModel | RelationModel | RelationExtractor | Pa
     return frozenset(recorded)
 
 
+def card_labels(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> list[str] | None:
+    """The relation labels ``model`` predicts: a loaded or bare model's own, a path's (or the default
+    model's, for None) as its card records them (the model is not loaded); None when unknown."""
+    if isinstance(model, (LoadedModel, RelationModel)) or hasattr(model, "model_"):
+        return resolve_model(model).labels
+    try:
+        recorded = read_model_card(default_model_path() if model is None else model).get("labels")
+    except ModelError:  # no card, or an unreadable one: loading the model reports it
+        return None
+    if not isinstance(recorded, list) or not all(isinstance(label, str) for label in recorded):
+        return None
+    return list(recorded)
+
+
 # -- the card as text --------------------------------------------------------------------------------
 def format_model_card(card: dict[str, Any]) -> str:
     """The card of :func:`read_model_card` as text, one fact per line (what ``relclf info`` prints)."""
@@ -737,8 +756,18 @@ def _training_documents_line(card: dict[str, Any]) -> str:
 
 
 def _score_lines(scores: dict[str, Any]) -> list[str]:
+    """The card's scores, one per line; first, when the dev file was not held out, a line that says so."""
     lines = []
+    overlap = scores.get(DEV_IN_TRAINING)
+    if isinstance(overlap, dict):
+        lines.append(
+            f"  NOT HELD OUT: {overlap.get('documents', '?')} of the {overlap.get('of', '?')} documents of "
+            f"{scores.get('dev_file', 'the dev file')} were training documents: the dev scores overstate how the "
+            "model does on new text"
+        )
     for name, value in scores.items():
+        if name == DEV_IN_TRAINING:
+            continue
         if (
             isinstance(value, dict)
             and value

@@ -62,6 +62,7 @@ def predicted_documents(
     n_jobs: int | None = 1,
     client: Any = None,
     batch_size: int = 256,
+    allow_empty: bool = False,
 ) -> Iterator[Document | Formatted]:
     """Stream the documents of ``source`` with predicted relations, in input order.
 
@@ -81,13 +82,15 @@ def predicted_documents(
         Run on this dask cluster.
     batch_size : int, default 256
         Documents per unit of work.
+    allow_empty : bool, default False
+        Accept a source without documents (as the readers take it).
     """
     n_jobs = effective_n_jobs(n_jobs)
     # chunks pay off only where documents would otherwise be pickled: in a parallel run (and a
     # format known before reading: a FIFO's is found while it is read)
     format = None if client is None and n_jobs == 1 else known_format(source, input_format)
     if format is None:
-        documents = read_documents(source, input_format, on_error=on_error)
+        documents = read_documents(source, input_format, on_error=on_error, allow_empty=allow_empty)
 
         def predict(stream: Iterable[Document]) -> Iterator[Document]:
             return model.predict_documents(
@@ -101,7 +104,11 @@ def predicted_documents(
     results = run_ordered(task, read_chunks(source, format, batch_size), n_jobs=n_jobs, client=client, state=model)
     items = (item for _, chunk_items in results for item in chunk_items)
     return valid_documents(
-        unless_fatal(items), display_name(source), on_error=on_error, empty_reason=EMPTY_REASONS[format]
+        unless_fatal(items),
+        display_name(source),
+        on_error=on_error,
+        allow_empty=allow_empty,
+        empty_reason=EMPTY_REASONS[format],
     )
 
 
@@ -149,6 +156,7 @@ def read_in_chunks(
     n_jobs: int | None = 1,
     render: bool = False,
     with_scores: bool = False,
+    allow_empty: bool = False,
 ) -> Iterator[Document | Formatted]:
     """The documents of ``source``, as :func:`relclf.io.formats.read_documents` gives them; with ``n_jobs`` > 1
     parsed in that many processes (this one included) from raw chunks of the file, in input order.
@@ -160,12 +168,16 @@ def read_in_chunks(
     n_jobs = effective_n_jobs(n_jobs)
     format = None if n_jobs == 1 else known_format(source, input_format)
     if format is None:
-        return read_documents(source, input_format, on_error=on_error)
+        return read_documents(source, input_format, on_error=on_error, allow_empty=allow_empty)
     task = functools.partial(_read_chunk, lenient=on_error is not None, render=render, with_scores=with_scores)
     results = run_ordered(task, read_chunks(source, format), n_jobs=n_jobs)
     items = (item for _, chunk_items in results for item in chunk_items)
     return valid_documents(
-        unless_fatal(items), display_name(source), on_error=on_error, empty_reason=EMPTY_REASONS[format]
+        unless_fatal(items),
+        display_name(source),
+        on_error=on_error,
+        allow_empty=allow_empty,
+        empty_reason=EMPTY_REASONS[format],
     )
 
 

@@ -540,11 +540,11 @@ def test_predict_directory_and_glob_into_output_dir(workdir, model, tmp_path):
     assert (tmp_path / "out" / "a.pubtator").read_text().count("|t|") == 4
 
 
-def test_several_inputs_need_output_dir_and_clashes_are_errors(workdir, model, tmp_path):
+def test_several_inputs_go_to_one_output_and_clashes_in_an_output_dir_are_errors(workdir, model, tmp_path):
     test_file = str(workdir / "test.pubtator")
-    out = relclf("predict", test_file, test_file, "-m", str(model))
-    assert out.returncode == 2
-    assert out.stderr.strip().endswith("several inputs need --output-dir DIR (one output file per input)")
+    out = relclf("predict", test_file, test_file, "-m", str(model))  # one output; the file twice is read once
+    assert out.returncode == 0 and out.stdout == relclf("predict", test_file, "-m", str(model)).stdout
+    assert f"repeated in {test_file}: a document in several inputs is read once" in out.stderr
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "test.pubtator").write_text(synthetic_corpus(2, seed=3))
     out = relclf("predict", test_file, str(tmp_path / "x"), "-m", str(model), "--output-dir", str(tmp_path / "out"))
@@ -998,3 +998,15 @@ def test_the_messages_relclf_raises_for_users_are_usage_errors_and_still_value_e
     )
     with pytest.raises(UsageError, match="carry no relation lines"):
         api.train([no_relations])
+
+
+def test_a_subdirectory_of_an_input_directory_is_named_among_the_skipped(workdir, model, tmp_path):
+    # issue 20, item 9
+    (tmp_path / "mixed" / "sub").mkdir(parents=True)
+    (tmp_path / "mixed" / "a.pubtator").write_text(synthetic_corpus(2, seed=7, start=800))
+    (tmp_path / "mixed" / "sub" / "b.pubtator").write_text(synthetic_corpus(2, seed=8, start=900))
+    out = run_cli("predict", str(tmp_path / "mixed"), "-m", str(model), "--output-dir", str(tmp_path / "o"))
+    assert out.returncode == 0 and sorted(p.name for p in (tmp_path / "o").iterdir()) == ["a.pubtator"]
+    assert f"relclf: warning: {tmp_path / 'mixed'}: skipped 1 subdirectory, not read: sub/ (" in out.stderr
+    tree = run_cli("convert", str(tmp_path / "mixed" / "**" / "*.pubtator"))
+    assert tree.returncode == 0 and tree.stdout.count("|t|") == 4

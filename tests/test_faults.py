@@ -126,7 +126,7 @@ def test_missing_and_deleted_inputs(setup, out_dir):
 
 def test_directory_as_input(setup, out_dir):
     out = relclf("predict", str(out_dir), "-m", str(setup["model"]), "-o", str(out_dir / "pred.pubtator"))
-    assert_one_line_error(out, "is a directory")
+    assert_one_line_error(out, "no input files (no file here holds documents)")  # a directory is read: it is empty
     assert list(out_dir.iterdir()) == []
 
 

@@ -250,3 +250,22 @@ def test_expand_inputs_asks_about_directory_files_only(tmp_path, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         f"{tmp_path / 'd'}: skipped 1 file(s) that hold no documents: b.md5 (a checksum)"
     ]
+
+
+def test_a_directorys_subdirectories_are_named_and_a_double_star_pattern_reads_a_tree(tmp_path, caplog):
+    # issue 20, item 9: mixed/sub/b.pubtator was left out without a word
+    (tmp_path / "mixed" / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "mixed" / ".hidden").mkdir()
+    (tmp_path / "mixed" / "a.pubtator").write_text("x")
+    (tmp_path / "mixed" / "sub" / "b.pubtator").write_text("x")
+    (tmp_path / "mixed" / "sub" / "deeper" / "c.pubtator").write_text("x")
+    assert expand_inputs([tmp_path / "mixed"]) == [tmp_path / "mixed" / "a.pubtator"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{tmp_path / 'mixed'}: skipped 1 subdirectory, not read: sub/ (to read its files, name it or give a pattern "
+        f"such as '{tmp_path / 'mixed' / '**' / '*.pubtator'}')"
+    ]
+    assert expand_inputs([str(tmp_path / "mixed" / "**" / "*.pubtator")]) == [
+        tmp_path / "mixed" / "a.pubtator",
+        tmp_path / "mixed" / "sub" / "b.pubtator",
+        tmp_path / "mixed" / "sub" / "deeper" / "c.pubtator",
+    ]

@@ -71,5 +71,5 @@ def test_plots_without_matplotlib_is_one_line_error(tmp_path, monkeypatch, capsy
         ]
     )
     assert status == 2
-    assert capsys.readouterr().err == "relclf: error: drawing figures needs matplotlib: pip install relclf[plots]\n"
+    assert capsys.readouterr().err == 'relclf: error: drawing figures needs matplotlib: pip install "relclf[plots]"\n'
     assert not (tmp_path / "out").exists()

@@ -26,6 +26,7 @@ from .calibration import CalibrationAccumulator, CalibrationReport
 __all__ = [
     "LEVELS",
     "NO_RELATION",
+    "OUTCOMES",
     "Counts",
     "EvaluationDetails",
     "PairOutcome",
@@ -96,15 +97,21 @@ class Scores:
             found["calibration"] = self.calibration.as_dict()
         return found
 
+    @property
+    def reported_levels(self) -> dict[str, Counts]:
+        """The levels that mean something for this gold: all of :data:`LEVELS`, but ``novelty`` only when
+        the gold carries novelty (without it the novelty level merely repeats the type level). What
+        :meth:`table` shows and what a model card records."""
+        return {level: self.levels[level] for level in LEVELS if level != "novelty" or self.novelty_in_gold}
+
     def table(self) -> str:
-        """A plain-text table: one row per label (type level), then one per level; then the calibration report."""
+        """A plain-text table: one row per label (type level), then one per reported level; then the
+        calibration report."""
         rows = [f"{'':24} {'P':>6} {'R':>6} {'F1':>6} {'TP':>6} {'FP':>6} {'FN':>6}"]
         for name, counts in sorted(self.per_label.items()):
             rows.append(_row(f"  {name}", counts))
-        for level in LEVELS:
-            if level == "novelty" and not self.novelty_in_gold:
-                continue
-            rows.append(_row(f"{level} (micro)", self.levels[level]))
+        for level, counts in self.reported_levels.items():
+            rows.append(_row(f"{level} (micro)", counts))
         if self.calibration is not None:
             rows.append(self.calibration.table())
         return "\n".join(rows)
@@ -214,16 +221,20 @@ def score_documents(gold: Iterable[Document], predicted: Iterable[Document]) -> 
 # -- evaluation details: one outcome per pair, for plots and error analysis ------------------------
 
 NO_RELATION = "no relation"
+#: What became of a pair at a threshold (:meth:`PairOutcome.outcome`): right (pair, label and, where the
+#: gold has it, novelty), the right pair with the wrong label or novelty, a gold relation missed, or a
+#: prediction the gold does not have.
+OUTCOMES = ("right", "wrong_label", "wrong_novelty", "missed", "spurious")
 
 
 @dataclass(frozen=True, slots=True)
 class PairOutcome:
     """One entity pair of an evaluated document: what the gold says and what the model made of it.
 
-    ``gold`` is the gold label (None when the pair is not related); ``label`` the label the model
-    gives the pair whatever its score, and ``score`` the detector's probability (both None when the
-    pair is not a candidate of the model, e.g. an unseen type pair). The pair is predicted related
-    at threshold ``t`` when ``score >= t``.
+    ``gold`` is the gold label (None when the pair is not related) and ``gold_novelty`` its novelty;
+    ``label`` the label the model gives the pair whatever its score, ``novelty`` the novelty it gives
+    it, and ``score`` the pair's score (all three None when the pair is not a candidate of the model,
+    e.g. an unseen type pair). The pair is predicted related at threshold ``t`` when ``score >= t``.
     """
 
     pmid: str
@@ -233,10 +244,32 @@ class PairOutcome:
     gold: str | None
     label: str | None
     score: float | None
+    gold_novelty: str | None = None
+    novelty: str | None = None
 
     def predicted(self, threshold: float) -> str | None:
         """The predicted label at ``threshold``, or None (no relation)."""
         return self.label if self.score is not None and self.score >= threshold else None
+
+    def outcome(self, threshold: float) -> str | None:
+        """One of :data:`OUTCOMES` at ``threshold``, or None for a pair neither in gold nor predicted.
+
+        Novelty counts only where the gold has it, as the novelty level of the scores does.
+
+        >>> o = PairOutcome("1", "A", "B", "Chemical|Disease", "Bind", "Bind", 0.4, "Novel", "No")
+        >>> o.outcome(0.3), o.outcome(0.5)
+        ('wrong_novelty', 'missed')
+        """
+        predicted = self.predicted(threshold)
+        if predicted is None:
+            return None if self.gold is None else "missed"
+        if self.gold is None:
+            return "spurious"
+        if predicted != self.gold:
+            return "wrong_label"
+        if self.gold_novelty is not None and self.novelty != self.gold_novelty:
+            return "wrong_novelty"
+        return "right"
 
 
 @dataclass(frozen=True)
@@ -246,11 +279,15 @@ class EvaluationDetails:
     ``scores`` are exactly what :func:`score_documents` gives for the predictions at ``threshold``.
     ``outcomes`` hold one entry per candidate pair and per gold pair that is not a candidate; when
     gold lists one pair twice with different labels the first label is the pair's ``gold``.
+    ``documents`` are the gold documents (for error analysis: names and sentences), and
+    ``split_composites`` the model's convention for composite IDs.
     """
 
     scores: Scores
     threshold: float
     outcomes: tuple[PairOutcome, ...]
+    documents: tuple[Document, ...] = ()
+    split_composites: bool = True
 
     @property
     def labels(self) -> list[str]:
@@ -335,33 +372,46 @@ def evaluation_details(
     calibration = CalibrationAccumulator()
     for document in gold:
         types = {e.identifier: e.entity_type for e in document_entities(document, split_composites=split_composites)}
-        gold_labels = {pair: label for pair, (label, _) in gold_relation_index(document).items()}
+        gold_index = gold_relation_index(document)
         relations = scored_by_pmid.get(document.pmid, ())
         seen = set()
         for r in relations:
             seen.add(r.pair)
+            gold_label, gold_novelty = gold_index.get(r.pair, (None, None))
             outcomes.append(
                 PairOutcome(
                     document.pmid,
                     r.id1,
                     r.id2,
                     _type_pair(types, r.id1, r.id2),
-                    gold_labels.get(r.pair),
+                    gold_label,
                     None if r.label is None else str(r.label),
                     r.score,
+                    gold_novelty,
+                    r.novelty,
                 )
             )
         for r in document.relations:
             if r.pair not in seen:
                 seen.add(r.pair)
+                gold_label, gold_novelty = gold_index[r.pair]
                 outcomes.append(
-                    PairOutcome(document.pmid, r.id1, r.id2, _type_pair(types, r.id1, r.id2), r.label, None, None)
+                    PairOutcome(
+                        document.pmid,
+                        r.id1,
+                        r.id2,
+                        _type_pair(types, r.id1, r.id2),
+                        gold_label,
+                        None,
+                        None,
+                        gold_novelty,
+                    )
                 )
         kept = tuple(r for r in relations if r.score is None or r.score >= threshold)
         predicted_documents.append(document.with_relations(kept))
         calibration.add(document, relations)
     scores = dataclasses.replace(score_documents(gold, predicted_documents), calibration=calibration.report())
-    return EvaluationDetails(scores, float(threshold), tuple(outcomes))
+    return EvaluationDetails(scores, float(threshold), tuple(outcomes), tuple(gold), split_composites)
 
 
 def _type_pair(types: dict[str, str], id1: str, id2: str) -> str:

@@ -1,6 +1,6 @@
 """Figures of an evaluation (PNG, matplotlib): what ``relclf evaluate --plots DIR`` writes.
 
-matplotlib is optional (``pip install relclf[plots]``); it is imported only when figures are drawn,
+matplotlib is optional (``pip install "relclf[plots]"``); it is imported only when figures are drawn,
 with the non-interactive Agg backend so that no display is needed.
 """
 
@@ -29,7 +29,7 @@ def require_matplotlib() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise RelclfError("drawing figures needs matplotlib: pip install relclf[plots]") from None
+        raise RelclfError('drawing figures needs matplotlib: pip install "relclf[plots]"') from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -489,7 +489,7 @@ def write_bioc_xml(documents: Iterable[Document], handle: IO[bytes] | IO[str]) -
     represent (a control character); BioC JSON can carry it.
     """
     stream = handle if _is_binary(handle) else _TextSink(handle)
-    writer = BioCXMLDocumentWriter(stream)
+    writer = BioCXMLDocumentWriter(stream, encoding="UTF-8")  # the name the XML spec uses
     writer.write_collection_info(collection_info())
     count = 0
     for document in documents:

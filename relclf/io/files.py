@@ -323,12 +323,13 @@ def _write_in_place(path: Path, mode: str, compress: bool) -> Iterator[IO[Any]]:
 def expand_inputs(inputs: Sequence[PathLike], *, accept: Callable[[Path], str | None] | None = None) -> list[Path]:
     """Turn input arguments into the list of files they name, in a stable order.
 
-    Each argument is a file, a directory (its visible regular files, sorted by name) or a glob pattern
-    (its matching files, sorted). ``accept``, when given, is asked about each file of a directory: it
-    returns None to take the file, or why the file is left out; the files a directory leaves out are
-    named in one warning per directory. Files named directly or by a pattern are always taken (reading
-    them reports what is wrong). Raises :class:`InputError` for an argument that names nothing and
-    for a file named twice.
+    Each argument is a file, a directory (its visible regular files, sorted by name; not the files of
+    its subdirectories) or a glob pattern (its matching files, sorted; ``**`` matches any number of
+    subdirectories, so ``'dump/**/*.pubtator'`` reads a tree). ``accept``, when given, is asked about
+    each file of a directory: it returns None to take the file, or why the file is left out; the files
+    and the subdirectories a directory leaves out are named in one warning per directory. Files named
+    directly or by a pattern are always taken (reading them reports what is wrong). Raises
+    :class:`InputError` for an argument that names nothing and for a file named twice.
     """
     files: list[Path] = []
     for item in inputs:
@@ -339,7 +340,7 @@ def expand_inputs(inputs: Sequence[PathLike], *, accept: Callable[[Path], str | 
         elif path.exists():  # a file, or a named pipe or device read as one
             files.append(path)
         elif glob.has_magic(text):
-            matches = sorted(Path(m) for m in glob.glob(text) if Path(m).is_file())
+            matches = sorted(Path(m) for m in glob.glob(text, recursive=True) if Path(m).is_file())
             if not matches:
                 raise InputError(text, 0, "no file matches this pattern")
             files.extend(matches)
@@ -358,9 +359,15 @@ _NAMED = 10  # skipped files named in a warning; the rest are counted
 
 
 def _directory_files(directory: Path, accept: Callable[[Path], str | None] | None) -> list[Path]:
-    """The visible regular files of ``directory`` that ``accept`` takes, sorted; one warning names the others."""
-    taken, skipped = [], []
-    for path in sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")):
+    """The visible regular files of ``directory`` that ``accept`` takes, sorted; one warning names the
+    others and the visible subdirectories, which are not read (a tree is read with a ``**`` pattern)."""
+    taken, skipped, subdirectories = [], [], []
+    for path in sorted(p for p in directory.iterdir() if not p.name.startswith(".")):
+        if path.is_dir():
+            subdirectories.append(f"{path.name}/")
+            continue
+        if not path.is_file():
+            continue
         reason = accept(path) if accept is not None else None
         if reason is None:
             taken.append(path)
@@ -374,6 +381,20 @@ def _directory_files(directory: Path, accept: Callable[[Path], str | None] | Non
             len(skipped),
             ", ".join(skipped[:_NAMED]),
             more,
+        )
+    if subdirectories:
+        more = f" and {len(subdirectories) - _NAMED} more" if len(subdirectories) > _NAMED else ""
+        one = len(subdirectories) == 1
+        log.warning(
+            "%s: skipped %d subdirector%s, not read: %s%s (to read %s files, name %s or give a pattern such as '%s')",
+            directory,
+            len(subdirectories),
+            "y" if one else "ies",
+            ", ".join(subdirectories[:_NAMED]),
+            more,
+            "its" if one else "their",
+            "it" if one else "them",
+            Path(directory, "**", "*.pubtator"),
         )
     return taken
 

@@ -8,8 +8,10 @@ page, see :mod:`relclf.io.html`).
 Detection (used when no format is given): an input whose extension names a BioC format (``.xml``,
 ``.bioc``, ``.json``, ``.jsonl``) is read as that format; any other input (``.pubtator``, ``.txt``,
 no extension, standard input) is recognized by its first non-blank byte: ``<`` is BioC XML, ``{`` or
-``[`` is BioC JSON, anything else PubTator. Outputs follow their extension (``.xml``, ``.json``,
-``.jsonl``, ``.tsv``, ``.parquet``, ``.html``/``.htm``; anything else and standard output are PubTator).
+``[`` is BioC JSON, anything else PubTator. Outputs follow their extension (``.pubtator``/``.txt``,
+``.xml``/``.bioc``, ``.json``, ``.jsonl``/``.ndjson``, ``.tsv``/``.tab``, ``.parquet``, ``.html``/``.htm``);
+standard output and a name without extension are PubTator, and any other extension is refused unless the
+format is given.
 
 gzip: any input may be gzip-compressed (recognized by its content, see
 :func:`relclf.io.files.open_binary`); the extension before ``.gz`` names the format (``x.xml.gz`` is
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..document import Document
-from ..errors import ErrorHandler, InputError, RelclfError
+from ..errors import ErrorHandler, InputError, RelclfError, UsageError
 from .files import (
     PathLike,
     atomic_writer,
@@ -54,6 +56,7 @@ __all__ = [
     "detect_output_format",
     "document_file_problem",
     "input_files",
+    "is_single_pass",
     "known_format",
     "output_format_of",
     "output_name",
@@ -67,12 +70,18 @@ INPUT_FORMATS = ("pubtator", "bioc-xml", "bioc-json")
 OUTPUT_FORMATS = (*INPUT_FORMATS, "jsonl", "tsv", "parquet", "html")
 
 _INPUT_EXTENSIONS = {".xml": "bioc-xml", ".bioc": "bioc-xml", ".json": "bioc-json", ".jsonl": "bioc-json"}
+# an output's format from its extension (the inner one under .gz); no extension is PubTator too, and any
+# other extension is refused (``out.csv`` must not silently become PubTator)
 _OUTPUT_EXTENSIONS = {
+    ".pubtator": "pubtator",
+    ".txt": "pubtator",  # BC5CDR's CDR_*.PubTator.txt, PubTator3's exports
     ".xml": "bioc-xml",
     ".bioc": "bioc-xml",
     ".json": "bioc-json",
     ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
     ".tsv": "tsv",
+    ".tab": "tsv",
     ".parquet": "parquet",
     ".html": "html",
     ".htm": "html",
@@ -173,10 +182,30 @@ def document_file_problem(path: PathLike) -> str | None:
 
 
 def detect_output_format(target: PathLike | None) -> str:
-    """Return the output format for ``target`` from its extension; ``pubtator`` for stdout and others."""
+    """Return the output format for ``target`` from its extension (the one before ``.gz``): ``pubtator``
+    for standard output (None, ``-``) and a name without extension.
+
+    Raises :class:`~relclf.errors.UsageError` naming the known extensions for any other extension
+    (``out.csv``): a format relclf does not write must be asked for by its name, not guessed.
+
+    >>> detect_output_format("out.ndjson"), detect_output_format("out.XML.gz"), detect_output_format("out")
+    ('jsonl', 'bioc-xml', 'pubtator')
+    """
     if target is None or str(target) == "-":
         return "pubtator"
-    return _OUTPUT_EXTENSIONS.get(inner_suffix(target), "pubtator")
+    suffix = inner_suffix(target)
+    if not suffix:
+        return "pubtator"
+    if suffix not in _OUTPUT_EXTENSIONS:
+        known = ", ".join(
+            f"{'/'.join(s for s, f in _OUTPUT_EXTENSIONS.items() if f == format)} ({format})"
+            for format in dict.fromkeys(_OUTPUT_EXTENSIONS.values())
+        )
+        raise UsageError(
+            f"{target}: unknown output extension {suffix!r}; relclf writes {known}, and PubTator without extension "
+            "(or give the output format explicitly)"
+        )
+    return _OUTPUT_EXTENSIONS[suffix]
 
 
 def _check(format: str, allowed: tuple[str, ...], what: str) -> str:
@@ -234,6 +263,19 @@ def _read_once(source: PathLike | IO[bytes]) -> bool:
         return True
     if inner_suffix(source) in _INPUT_EXTENSIONS:
         return False
+    path = Path(source)
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
+def is_single_pass(source: PathLike | IO[bytes]) -> bool:
+    """True for an input that can be read only once: standard input (``-``), an open stream, a named pipe
+    or a device.
+
+    >>> is_single_pass("-"), is_single_pass("examples/36727001.pubtator")
+    (True, False)
+    """
+    if not isinstance(source, (str, os.PathLike)) or str(source) == "-":
+        return True
     path = Path(source)
     return path.exists() and not path.is_file() and not path.is_dir()
 

@@ -34,7 +34,7 @@ import io
 import json
 import math
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import IO, Any
@@ -109,18 +109,25 @@ def _page() -> _Page:
     return _Page(head, middle, tail)
 
 
-def write_html(documents: Iterable[Document], handle: IO[str]) -> int:
+def write_html(
+    documents: Iterable[Document],
+    handle: IO[str],
+    *,
+    relation_fields: Mapping[str, Mapping[frozenset[str], dict[str, Any]]] | None = None,
+) -> int:
     """Write ``documents`` as a review page to the text stream ``handle``; return how many were written.
 
     Documents are consumed lazily and written one at a time (see the module docstring); the page
-    carries every relation with its score (None for gold relations).
+    carries every relation with its score (None for gold relations). ``relation_fields`` (by document
+    ID, then by the relation's ID pair) adds fields to relations: an evaluation's ``outcome``.
     """
     page = _page()
     handle.write(page.head)
     digest = hashlib.sha256()
     count = relations = 0
     for document in documents:
-        payload = script_json(document_payload(document, count))
+        fields = relation_fields.get(document.pmid) if relation_fields is not None else None
+        payload = script_json(document_payload(document, count, fields))
         digest.update(payload.encode("utf-8"))
         handle.write(f'<script type="application/json" class="relclf-doc">{payload}</script>\n')
         count += 1
@@ -138,7 +145,9 @@ def write_html(documents: Iterable[Document], handle: IO[str]) -> int:
     return count
 
 
-def document_payload(document: Document, index: int) -> dict[str, Any]:
+def document_payload(
+    document: Document, index: int, fields: Mapping[frozenset[str], dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The JSON object the page renders one document from.
 
     Parameters
@@ -146,6 +155,8 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
     document : Document
     index : int
         The document's position in the page (part of each relation's key in saved decisions).
+    fields : mapping, optional
+        More fields for the relation of each ID pair (an evaluation's ``outcome``, ``gold``, ``gold_novelty``).
 
     Returns
     -------
@@ -191,6 +202,7 @@ def document_payload(document: Document, index: int) -> dict[str, Any]:
                 "near": near,
                 "pubtator": _pubtator_line(document.pmid, relation),
                 "tsv": _tsv_line(row),
+                **(fields.get(relation.pair, {}) if fields else {}),
             }
         )
     return {

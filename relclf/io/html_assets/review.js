@@ -61,7 +61,7 @@
     }
     data.relations.forEach((r, i) => {
       const rel = Object.assign({}, r, { doc, i, key: `${data.index}:${i}`, pair: typePair(r.type1, r.type2), noveltyKey: r.novelty || NO_NOVELTY });
-      const texts = [r.text1, r.id1, r.text2, r.id2, r.label, data.pmid];
+      const texts = [r.text1, r.id1, r.text2, r.id2, r.label, data.pmid, outcomeText(r)];
       if (r.e) for (const e of r.e) for (const m of data.entities[e][2]) texts.push(mentionText[m]);
       rel.haystack = texts.join('\n').toLowerCase();
       doc.rels.push(rel);
@@ -478,11 +478,24 @@
     return cell;
   }
 
+  // an evaluation's page (relclf evaluate -o): what became of each relation, against the gold
+  function outcomeText(r) {
+    switch (r.outcome) {
+      case 'right': return 'right';
+      case 'wrong_label': return `wrong label (gold: ${r.gold})`;
+      case 'wrong_novelty': return `wrong novelty (gold: ${r.gold_novelty})`;
+      case 'missed': return 'missed (gold, not predicted)';
+      case 'spurious': return 'spurious (not in the gold)';
+      default: return '';
+    }
+  }
+
   function relationRow(r) {
     const row = el('tr', 'rel');
     row.dataset.key = r.key;
     const relation = el('td', 'relation');
     relation.append(breakable(el('span', 'label'), r.label), el('span', 'novelty', r.novelty ? `novelty: ${r.novelty}` : ''));
+    if (r.outcome) relation.append(el('span', `outcome oc-${r.outcome}`, outcomeText(r)));
     row.append(entityCell(r.text1, r.type1, r.id1), entityCell(r.text2, r.type2, r.id2), relation);
     const score = el('td', 'score');
     if (r.score === null || r.score === undefined) {
