@@ -238,9 +238,9 @@ class _Cutter:
                 continue  # a stray end tag: the skeleton parser reports it
             depth += -1 if closing else (0 if empty else 1)
             if depth == 0:  # a document ends here
-                span = self.buffer[document_start - self.base : position - self.base]
+                lines = self.buffer.count(b"\n", document_start - self.base, position - self.base)
                 self.fed = self.last_end = position
-                error = self._feed(b"<document/>" + b"\n" * span.count(b"\n"))
+                error = self._feed(b"<document/>" + b"\n" * lines)
                 documents += 1
                 if error is not None or documents >= size:
                     yield XmlChunk(self.name, first_line, self.buffer[start - self.base : position - self.base], prolog)
