@@ -122,6 +122,13 @@ _DOCTYPE_PART = re.compile(rb"""[>\]"']|<!--|<\?""")
 _OVERLAP = 16  # bytes kept searchable across a block boundary (longer than any pattern)
 
 
+class _Nothing:
+    """A parser target that keeps nothing: the parser only checks that what it is fed is well-formed."""
+
+    def close(self) -> None:
+        return None
+
+
 class _Cutter:
     """A BioC XML file read block by block, cut into :class:`XmlChunk` s; positions are file offsets."""
 
@@ -129,7 +136,9 @@ class _Cutter:
         self.handle, self.name = handle, name
         self.buffer, self.base, self.eof = b"", 0, False  # the buffer holds bytes base, base+1, ...
         self.keep = 0  # bytes before this offset may be dropped
-        self.skeleton = etree.XMLPullParser(events=(), **_PARSER_OPTIONS)
+        # parses what lies outside the documents; a target of its own, so that it builds no tree (a tree of
+        # the collection would grow by one placeholder per document)
+        self.skeleton = etree.XMLParser(target=_Nothing(), **_PARSER_OPTIONS)
         self.fed = 0  # the skeleton parser has seen the file up to here
         self.counted, self.line = 0, 1  # the line at offset `counted`
 
