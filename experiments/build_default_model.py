@@ -49,14 +49,18 @@ def _calibration_rows(calibration: dict) -> str:
 
 
 def _precision_rows(model: RelationModel) -> str:
-    rows = ["| --min-precision | threshold | precision in CV | recall in CV |", "|---|---|---|---|"]
+    rows = [
+        "| --min-precision | threshold | precision in CV | recall in CV | precision on folds left out of the choice |",
+        "|---|---|---|---|---|",
+    ]
     for target in (0.5, 0.6, 0.7, 0.8, 0.9):
         try:
             point = model.threshold_for_precision(target)
         except ValueError:
-            rows.append(f"| {target} | (not reached) | | |")
+            rows.append(f"| {target} | (not reached) | | | |")
             continue
-        rows.append(f"| {target} | {point.threshold:.3f} | {point.precision:.3f} | {point.recall:.3f} |")
+        held_out = "-" if point.held_out is None else f"{point.held_out:.3f}"
+        rows.append(f"| {target} | {point.threshold:.3f} | {point.precision:.3f} | {point.recall:.3f} | {held_out} |")
     return "\n".join(rows)
 
 
@@ -64,11 +68,14 @@ def _choices(cv: dict) -> str:
     """What cross-validation chose for the bundled model, as a list."""
     context, labels, rule, calibration = cv["context"], cv["labels"], cv["rule"], cv["calibration"]
     own = labels.get("own_type_pairs") or {}
-    score = "probability of being related"
-    if rule["chosen"] == "detector_x_label":
-        score += " x probability of the label"
+    decision = {
+        "pair": "a pair is predicted when its probability of being related reaches the threshold (the pair rule)",
+        "detector": "a pair is predicted when its score (its probability of being related) reaches the threshold",
+        "detector_x_label": "a pair is predicted when its score (probability of being related x the label's) "
+        "reaches the threshold",
+    }[rule["chosen"]]
     lines = [
-        f"- document-context stage: {'kept, reading ' + context['inputs'] if context['kept'] else 'not kept'} "
+        f"- context stage: {'kept, reading ' + context['inputs'] if context['kept'] else 'not kept'} "
         f"(cross-validated log loss {json.dumps(context['log_loss'])})",
         "- labelers: the pooled one "
         f"{'balanced' if labels.get('pooled_class_weight') == 'balanced' else 'unweighted'}; own labelers for "
@@ -76,7 +83,8 @@ def _choices(cv: dict) -> str:
             ", ".join(f"{tp} ({'balanced' if w != 'none' else 'unweighted'})" for tp, w in own.items())
             or "no type pair"
         ),
-        f"- score: {score} (cross-validated type-level F1 {json.dumps(rule['f1'])})",
+        f"- decision: {decision} (each rule's cross-validated pair and type F1 at its own threshold: "
+        f"{json.dumps(rule['at_own_threshold'])})",
         f"- calibration: {calibration['chosen']} (cross-validated log loss and calibration error: "
         + json.dumps({k: v for k, v in calibration.items() if k != "chosen"})
         + ")",
@@ -121,13 +129,14 @@ Training time {metadata["training_seconds"]} s.
 
 ## How a score is made
 Each relation's score is the model's probability that the relation as written (pair and label) is right, calibrated
-on out-of-fold scores of the training documents. What 5-fold grouped cross-validation on the training data chose:
+on out-of-fold scores of the training documents; each relation also carries its probability of being related. What
+5-fold grouped cross-validation on the training data chose:
 
 {_choices(metadata["cross_validation"])}
 
-Pairs scoring at least the threshold, {metadata["threshold"]:.3f}, are predicted. \
-`relclf predict --min-precision P` uses
-the lowest threshold at which cross-validation reached precision P (pair and label right) instead:
+The threshold is {metadata["threshold"]:.3f}. `relclf predict --min-precision P` predicts the relations scoring
+at least a threshold chosen so that precision P (pair and label right) held, in cross-validation, on folds left
+out of choosing it (docs/accuracy.md):
 
 {_precision_rows(model)}
 

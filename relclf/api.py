@@ -25,7 +25,7 @@ from .evaluation.calibration import CUTOFFS, CalibrationAccumulator
 from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, evaluation_details
 from .extract.calibration import CurvePoint
 from .extract.candidates import DEFAULT_MAX_PAIRS_PER_DOC, CandidateRecall, candidate_recall
-from .extract.model import RelationModel
+from .extract.model import Cut, RelationModel
 from .io.corpus import merge_documents, merged, read_inputs
 from .io.files import PathLike, check_outputs, check_writable, display_name
 from .io.formats import (
@@ -59,6 +59,8 @@ from .progress import count_documents, stage, track
 if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
     from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13 on
 
+    from .curation.decisions import CurationCounts
+    from .curation.selection import Selection
     from .evaluation.explain import ModelExplanation, PairExplanation
     from .extract.estimator import RelationExtractor
 
@@ -70,7 +72,9 @@ __all__ = [
     "NOTE",
     "CorpusStats",
     "FileResult",
+    "SelectionResult",
     "TrainResult",
+    "apply_decisions",
     "card_labels",
     "convert",
     "corpus_stats",
@@ -87,6 +91,7 @@ __all__ = [
     "predict_files",
     "read_corpus",
     "score_files",
+    "select",
     "seen_in_training",
     "threshold_for_precision",
     "top_pairs",
@@ -175,6 +180,7 @@ def train(
     paths: Sequence[PathLike],
     output: PathLike | None = None,
     *,
+    corpora: dict[str, Sequence[PathLike]] | None = None,
     dev: PathLike | None = None,
     params: dict[str, Any] | None = None,
     on_error: ErrorHandler | None = None,
@@ -189,11 +195,17 @@ def train(
     Parameters
     ----------
     paths : sequence of path
-        Training files with gold relation lines (directories and glob patterns give their document files).
+        Training files with gold relation lines (directories and glob patterns give their document files),
+        one corpus; empty when ``corpora`` is given.
     output : path, optional
         Where to save the model (with ``OUTPUT.json`` metadata beside it).
+    corpora : dict of str to sequence of path, optional
+        Several corpora, each annotated in its own schema: name -> its files. The model learns one schema per
+        corpus on the evidence they share (:mod:`relclf.extract.schemas`); the first is its default. Each
+        corpus's files are read as one corpus (a document ID in two files of one corpus is kept once), and
+        the same document in two corpora is kept in both.
     dev : path, optional
-        A gold file to score the trained model on.
+        A gold file to score the trained model on (its default schema).
     params : dict, optional
         Parameters of :class:`~relclf.extract.estimator.RelationExtractor`.
     on_error : callable, optional
@@ -206,12 +218,19 @@ def train(
     -------
     TrainResult
     """
-    paths = input_files(paths)
+    if bool(corpora) == bool(paths):
+        raise UsageError("train on files, or on corpora (name -> files), not both and not neither")
+    groups = [(name, input_files(files)) for name, files in corpora.items()] if corpora else [("", input_files(paths))]
+    paths = [path for _, files in groups for path in files]
     check_outputs(model_files(output) if output is not None else [], [*paths, *([dev] if dev is not None else [])])
     check_writable(output)
-    documents = read_corpus(paths, on_error, format, progress=progress)
-    if not documents:
-        raise InputError(str(paths[0]), 0, "no valid training documents")
+    documents, corpus = [], []
+    for name, files in groups:
+        found = read_corpus(files, on_error, format, progress=progress)
+        if not found:
+            raise InputError(str(files[0]), 0, "no valid training documents" + (f" of corpus {name}" if name else ""))
+        documents += found
+        corpus += [name] * len(found)
     # the dev file is read before fitting, so that a mistake in it costs no training time
     dev_documents = list(read_inputs(input_files([dev]), format, on_error=on_error)) if dev is not None else None
     from .extract.estimator import RelationExtractor  # scikit-learn: only training needs it
@@ -219,9 +238,10 @@ def train(
     estimator = RelationExtractor(**(params or {}))
     start = time.perf_counter()
     with stage(f"fitting on {len(documents):,} documents", enabled=progress):
-        estimator.fit(documents)
+        estimator.fit(documents, corpus=corpus if corpora else None)
     seconds = time.perf_counter() - start
-    recall = candidate_recall(documents, estimator.type_pairs_, split_composites=estimator.split_composites_)
+    first = [d for d, name in zip(documents, corpus, strict=True) if name == corpus[0]]
+    recall = candidate_recall(first, estimator.model_.allowed_type_pairs, split_composites=estimator.split_composites_)
     scores: dict[str, Any] = {}
     dev_scores = None
     if dev is not None and dev_documents is not None:
@@ -245,9 +265,9 @@ def train(
         scores=scores,
         extra={"training_seconds": round(seconds, 2), "candidate_recall": round(recall.recall, 4)},
     )
-    loaded = LoadedModel(estimator.model_, metadata)
+    loaded = LoadedModel(estimator.model_, metadata, tuple(estimator.models_))
     if output is not None:
-        save_model(estimator.model_, output, metadata)
+        save_model(estimator, output, metadata)
     return TrainResult(loaded, estimator, corpus_stats(documents), recall, seconds, dev_scores)
 
 
@@ -377,12 +397,17 @@ def evaluate(
     if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
         gold = _sources(gold)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
-    cut = _threshold(fitted, threshold, min_precision)
+    cut = _cut(fitted, threshold, min_precision)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
-    # worker or so), then counted and dropped. The model predicts down to the lowest score the
-    # calibration report reads; the scores count the relations at or above the threshold in use.
+    # worker or so), then counted and dropped. The model predicts what the decision in use keeps and
+    # everything down to the lowest score the calibration report reads; the scores count the first.
     in_flight: deque[Document] = deque()
-    predicted = fitted.predict_documents(_hidden(documents, in_flight), threshold=min(cut, min(CUTOFFS)), n_jobs=n_jobs)
+    predicted = fitted.predict_documents(
+        _hidden(documents, in_flight),
+        threshold=cut.threshold if cut.on == "score" else None,
+        floor=min(CUTOFFS),
+        n_jobs=n_jobs,
+    )
     accumulator, calibration = ScoreAccumulator(), CalibrationAccumulator()
     total = None
     if progress:
@@ -390,7 +415,7 @@ def evaluate(
     gold_ids = []
     for document in track(predicted, enabled=progress, desc="evaluating", total=total):
         original = in_flight.popleft()
-        accumulator.add(original, [r for r in document.relations if r.score is None or r.score >= cut])
+        accumulator.add(original, [r for r in document.relations if r.score is None or cut.keeps(r.score, r.related)])
         calibration.add(original, document.relations)
         gold_ids.append(document.pmid)
     scores = dataclasses.replace(accumulator.scores(), calibration=calibration.report())
@@ -419,25 +444,28 @@ def threshold_for_precision(
     return resolve_model(model).threshold_for_precision(min_precision)
 
 
-def _threshold(fitted: RelationModel, threshold: float | None, min_precision: float | None) -> float:
-    """The threshold in use: the one given, the one that reached ``min_precision`` in cross-validation
-    (said in a record of level :data:`NOTE`), or the model's. The one place where a minimum precision
-    becomes a threshold."""
+def _cut(fitted: RelationModel, threshold: float | None, min_precision: float | None) -> Cut:
+    """The decision in use: the relations scoring at least the threshold given, or the threshold that reached
+    ``min_precision`` in cross-validation (said in a record of level :data:`NOTE`), else the model's own rule
+    (:meth:`~relclf.extract.model.RelationModel.cut`). The one place where a minimum precision becomes a threshold."""
     if min_precision is None:
-        return fitted.threshold if threshold is None else threshold
+        return fitted.cut(threshold)
     if threshold is not None:
         raise UsageError("give a threshold or a minimum precision, not both")
     point = threshold_for_precision(fitted, min_precision)
     log.log(
         NOTE,
         "threshold %.3f: in cross-validation on the training documents it reached precision %.3f (at least %g) with "
-        "recall %.3f",
+        "recall %.3f%s",
         point.threshold,
         point.precision,
         min_precision,
         point.recall,
+        ""
+        if point.held_out is None
+        else f"; chosen this way, it kept precision {point.held_out:.3f} on documents left out of the choice",
     )
-    return point.threshold
+    return Cut(point.threshold)
 
 
 def _evaluation_inputs(
@@ -486,7 +514,7 @@ def evaluate_details(
     if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
         gold = _sources(gold)
     fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
-    cut = _threshold(fitted, threshold, min_precision)  # an impossible precision fails before the work
+    cut = _cut(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
     scored: Iterable[Document] = fitted.predict_documents(hidden, threshold=0.0, n_jobs=n_jobs)
@@ -599,7 +627,7 @@ def predict_file(
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
     fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
     if min_precision is not None:
-        threshold = _threshold(fitted, threshold, min_precision)
+        threshold = _cut(fitted, threshold, min_precision).threshold
     options = PredictOptions(
         threshold, min_score, keep_relations, render=output_format == "pubtator", with_scores=with_scores
     )
@@ -619,12 +647,20 @@ def predict_file(
             )
 
         predicted = merged(sources, predict, format=input_format, on_error=on_error, content=_content)
-        return write_documents(
-            track(predicted, enabled=progress, desc="predicting", total=total),
-            output,
-            output_format,
-            with_scores=with_scores,
-        )
+        tracked = track(predicted, enabled=progress, desc="predicting", total=total)
+        if output_format == "html":  # the page offers the model's labels for corrections
+            return _write_page(tracked, output, labels=fitted.labels, novelty=fitted.novelty_labels)
+        return write_documents(tracked, output, output_format, with_scores=with_scores)
+
+
+def _write_page(documents: Iterable[Any], output: PathLike | None, **known: Any) -> int:
+    """Write a review page (:func:`relclf.io.html.write_html`, with ``known`` labels and novelty values) to
+    ``output`` atomically, as :func:`write_documents` writes files; return the documents written."""
+    from .io.files import atomic_writer, is_gzip_name
+    from .io.html import write_html
+
+    with atomic_writer(output, compress=is_gzip_name(output)) as handle:
+        return write_html(documents, handle, **known)
 
 
 def _content(item: Document | Formatted) -> object:
@@ -682,7 +718,7 @@ def predict_files(
     formats = [probe_input(source, input_format)[0] for source, _ in pairs]
     fitted = resolve_model(model)  # loaded once for all inputs
     if options.get("min_precision") is not None:  # chosen (and said) once for all inputs
-        options["threshold"] = _threshold(fitted, options.get("threshold"), options.pop("min_precision"))
+        options["threshold"] = _cut(fitted, options.get("threshold"), options.pop("min_precision")).threshold
     Path(output_dir).mkdir(parents=True, exist_ok=True)
 
     def one(source: Path, target: Path, in_format: str, client: Any) -> FileResult:
@@ -776,3 +812,136 @@ def score_files(
             predicted_name,
         )
     return scores
+
+
+# -- curation: the decisions of the review page, and what to annotate next ----------------------------
+
+
+def apply_decisions(
+    predictions: PathLike,
+    decisions: PathLike,
+    output: PathLike | None = None,
+    *,
+    undecided_as_rejected: bool = False,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    on_error: ErrorHandler | None = None,
+) -> CurationCounts:
+    """Write the gold documents a curator's decisions make of ``predictions`` (the file the review page showed).
+
+    ``decisions`` is a decisions file the review page exported (see :mod:`relclf.curation.decisions`:
+    accepted, corrected, rejected and added relations); each complete document of ``predictions`` (every
+    relation decided) is written to ``output`` (any output format, atomically) with exactly the curator's
+    relations, ready for :func:`train`. With ``undecided_as_rejected`` every document is written, its
+    undecided relations left out. Returns the counts; rows that decided nothing (their document or
+    relation is not in ``predictions``) are counted and named in a warning.
+    """
+    from .curation.decisions import Decisions
+
+    check_outputs([output], [predictions, decisions])
+    output_format = output_format_of(output, output_format)
+    curator = Decisions.read(decisions)  # a bad decisions file fails before anything is written
+    documents = read_documents(predictions, input_format, on_error=on_error)
+    write_documents(curator.apply(documents, undecided_as_rejected=undecided_as_rejected), output, output_format)
+    counts = curator.counts
+    if counts.unmatched:
+        lines = ", ".join(map(str, counts.unmatched[:5])) + (", ..." if len(counts.unmatched) > 5 else "")
+        log.warning(
+            "%s: %d decision row(s) matched no relation of %s (line %s): decisions about other documents or other "
+            "predictions",
+            display_name(decisions),
+            len(counts.unmatched),
+            display_name(predictions),
+            lines,
+        )
+    return counts
+
+
+@dataclass(frozen=True)
+class SelectionResult:
+    """What :func:`select` chose: the selections in order, the pool's size and the documents left out of it."""
+
+    selections: list[Selection]
+    pool: int
+    trained_on: int
+    excluded: int
+    strategy: str
+    diversity: bool
+
+
+def select(
+    pool: PathLike | Sequence[PathLike],
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None = None,
+    output: PathLike | None = None,
+    *,
+    n: int = 50,
+    strategy: str = "margin",
+    diversity: bool = True,
+    seed: int = 0,
+    exclude: Sequence[PathLike] = (),
+    threshold: float | None = None,
+    min_precision: float | None = None,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    on_error: ErrorHandler | None = None,
+    n_jobs: int = 1,
+    max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
+    progress: bool = False,
+    training_documents: frozenset[str] | None = None,
+) -> SelectionResult:
+    """Choose the ``n`` documents of ``pool`` whose annotation should teach ``model`` most, and write them to
+    ``output`` with the model's predictions, most valuable first, ready for review.
+
+    ``strategy`` is ``margin``, ``uncertainty`` or ``random`` and ``diversity`` keeps near-duplicates apart
+    (see :mod:`relclf.curation.selection`); ``seed`` draws ``random``. Documents the model was trained on
+    (``training_documents``, digests as :func:`training_digests` returns them; read from the model's card
+    when None) and those of the ``exclude`` files (by ID) are never chosen. A review page
+    (``output`` ``.html``) shows each document's rank and reason and sorts by them. ``threshold``
+    overrides the model's for the predictions written (``min_precision`` chooses it as
+    :func:`predict_file` does); ``n_jobs`` processes score the pool. Returns a
+    :class:`SelectionResult` (each selection's reason in words).
+    """
+    from .curation.selection import select_documents
+    from .io.html import Annotated
+
+    pools = input_files([pool] if isinstance(pool, (str, os.PathLike)) else pool)
+    check_outputs([output], [*pools, *exclude, *model_files(model)])
+    output_format = output_format_of(output, output_format)
+    fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
+    if min_precision is not None:
+        threshold = _cut(fitted, threshold, min_precision).threshold
+    trained = (training_digests(model) if training_documents is None else training_documents) or frozenset()
+    excluded_ids = (
+        {d.pmid for path in input_files(exclude) for d in read_documents(path, on_error=on_error)} if exclude else set()
+    )
+    documents = read_corpus(pools, on_error, input_format, progress=progress)
+    candidates = []
+    trained_on = left_out = 0
+    for document in documents:
+        if document.pmid in excluded_ids:
+            left_out += 1
+        elif trained and document_digest(document.pmid) in trained:
+            trained_on += 1
+        else:
+            candidates.append(document.with_relations(()))
+    if not candidates:
+        raise UsageError(
+            f"{display_name(pools[0])}: no document left to choose from (the model was trained on "
+            f"{trained_on:,} of them, {left_out:,} are excluded)"
+        )
+    with stage(f"scoring {len(candidates):,} documents", enabled=progress):
+        selections = select_documents(
+            fitted, candidates, n, strategy=strategy, diversity=diversity, seed=seed, n_jobs=n_jobs
+        )
+    predicted = fitted.predict_documents([s.document for s in selections], threshold=threshold)
+    if output_format == "html":
+        notes = (
+            Annotated(document, {"rank": s.rank, "value": s.value, "why": s.reason, "strategy": strategy})
+            for s, document in zip(selections, predicted, strict=True)
+        )
+        _write_page(notes, output, labels=fitted.labels, novelty=fitted.novelty_labels)
+    else:
+        write_documents(predicted, output, output_format)
+    return SelectionResult(
+        selections, len(documents), trained_on, left_out, strategy, diversity and strategy != "random"
+    )

@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 from . import api
 from ._version import __version__
 from .errors import DownloadError, InputError, OutputError, RelclfError, UsageError, WorkerError
+from .extract.model import DECISION_RULES
 from .io.files import check_outputs, check_writable
 from .io.formats import INPUT_FORMATS, OUTPUT_FORMATS, output_format_of
 from .persistence import cross_validation_lines
@@ -94,25 +95,45 @@ def _error_handler(args: argparse.Namespace) -> _SkipCounter | None:
     return _SkipCounter() if getattr(args, "skip_invalid", False) else None
 
 
+def _corpora(specs: list[str] | None) -> dict[str, Sequence[str | os.PathLike[str]]] | None:
+    """``--corpus NAME=FILE`` options as name -> files, in the order the names first come (None without any)."""
+    if not specs:
+        return None
+    corpora: dict[str, list[str | os.PathLike[str]]] = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if not name.strip() or not path:
+            raise UsageError(f"--corpus takes NAME=FILE (a corpus name, then its file), not {spec!r}")
+        corpora.setdefault(name.strip(), []).append(path)
+    return dict(corpora)
+
+
 def _load_model(args: argparse.Namespace) -> Any:
     """Load (and verify) the model a command names, then take it out of the garbage collector's reach.
 
     The model lives as long as the process: freezing it (and the imported libraries) stops full
     collections from rescanning its large vocabularies again and again (about 10% of prediction time).
     """
-    model = api.resolve_model(args.model)
+    model = api.resolve_model(args.model, schema=getattr(args, "schema", None))
     gc.freeze()
     return model
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     skipper = _error_handler(args)
-    params = {"random_state": args.seed, "cv": args.cv, "max_pairs_per_doc": _pair_cap(args), "n_jobs": args.n_jobs}
+    params = {
+        "random_state": args.seed,
+        "cv": args.cv,
+        "max_pairs_per_doc": _pair_cap(args),
+        "n_jobs": args.n_jobs,
+        "rule": args.rule,
+    }
     if args.threshold is not None:
         params["threshold"] = args.threshold
     result = api.train(
         args.files,
         args.output,
+        corpora=_corpora(args.corpus),
         dev=args.dev,
         params=params,
         on_error=skipper,
@@ -127,13 +148,20 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"candidates: {est.n_training_candidates_:,}; candidate recall {r.recall:.4f} ({r.covered:,} of "
         f"{r.gold - r.self_relations:,} gold relations between distinct IDs; {r.self_relations} self-relations)"
     )
+    on = "the probability of being related" if est.rule_ == "pair" and args.threshold is None else "the score"
     print(
-        f"threshold: {est.threshold_:.3f} (chosen by {args.cv}-fold cross-validation)"
+        f"threshold: {est.threshold_:.3f} on {on} (chosen by {args.cv}-fold cross-validation)"
         if args.threshold is None
-        else f"threshold: {est.threshold_:.3f}"
+        else f"threshold: {est.threshold_:.3f} on {on}"
     )
     for line in cross_validation_lines(est.cv_scores_):
         print(line)
+    if len(est.schemas_) > 1:
+        for name, fitted in est.schemas_.items():
+            print(
+                f"schema {name}: labels {', '.join(fitted.labels)}; type pairs {', '.join(fitted.type_pairs)}; "
+                f"threshold {fitted.threshold:.3f}"
+            )
     print(f"training time: {result.seconds:.1f} s")
     if result.dev_scores is not None:
         print(f"scores on {args.dev}:")
@@ -280,6 +308,80 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_apply_decisions(args: argparse.Namespace) -> int:
+    skipper = _error_handler(args)
+    counts = api.apply_decisions(
+        args.predictions,
+        args.decisions,
+        args.output,
+        undecided_as_rejected=args.undecided_as_rejected,
+        input_format=args.format,
+        output_format=args.output_format,
+        on_error=skipper,
+    )
+    where = "standard output" if args.output in (None, "-") else args.output
+    undecided = f", {counts.undecided:,} undecided left out as rejected" if args.undecided_as_rejected else ""
+    print(
+        f"wrote {counts.documents:,} reviewed document{'s' * (counts.documents != 1)} to {where}: "
+        f"{counts.relations:,} relation{'s' * (counts.relations != 1)} ({counts.accepted:,} accepted, "
+        f"{counts.corrected:,} corrected, {counts.added:,} added; {counts.rejected:,} rejected{undecided})",
+        file=sys.stderr if args.output in (None, "-") else sys.stdout,
+    )
+    if counts.incomplete:
+        print(
+            f"relclf: warning: left out {counts.incomplete:,} document(s) with undecided relations (decide them on the "
+            "page, or write them with --undecided-as-rejected)",
+            file=sys.stderr,
+        )
+    if skipper:
+        skipper.report()
+    return 0
+
+
+def _cmd_select(args: argparse.Namespace) -> int:
+    skipper = _error_handler(args)
+    check_outputs([args.output], [*args.pool, *args.exclude, *api.model_files(args.model)])
+    model = _load_model(args)
+    result = api.select(
+        args.pool,
+        model,
+        args.output,
+        n=args.n,
+        strategy=args.strategy,
+        diversity=not args.no_diversity,
+        seed=args.seed,
+        exclude=args.exclude,
+        threshold=args.threshold,
+        min_precision=args.min_precision,
+        input_format=args.format,
+        output_format=args.output_format,
+        on_error=skipper,
+        n_jobs=args.n_jobs,
+        max_pairs_per_doc=_pair_cap(args),
+        progress=args.progress,
+        training_documents=api.training_digests(args.model),
+    )
+    report = sys.stderr if args.output == "-" else sys.stdout  # the documents themselves may go to stdout
+    how = f"{args.strategy} sampling{' with diversity' if result.diversity else ''}"
+    left = []
+    if result.trained_on:
+        left.append(f"{result.trained_on:,} the model was trained on")
+    if result.excluded:
+        left.append(f"{result.excluded:,} excluded")
+    print(
+        f"chose {len(result.selections):,} of {result.pool:,} documents by {how}"
+        + (f" (left out: {', '.join(left)})" if left else "")
+        + f"; wrote them with the model's predictions to {'standard output' if report is sys.stderr else args.output}",
+        file=report,
+    )
+    print("rank\tdocument\tvalue\twhy", file=report)
+    for s in result.selections:
+        print(f"{s.rank}\t{s.document.pmid}\t{s.value:.3f}\t{s.reason}", file=report)
+    if skipper:
+        skipper.report()
+    return 0
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     if args.file is None and (args.doc or args.pair):
         raise UsageError("--doc and --pair need a FILE to read the document from")
@@ -380,6 +482,10 @@ class _Parser(argparse.ArgumentParser):
         return group
 
 
+# train --rule: the model's decision rules, or the one of best cross-validated type F1
+RULES = (*DECISION_RULES, "auto")
+
+
 def _choice(options: Sequence[str]) -> Callable[[str], str]:
     """An argparse ``type`` accepting one of ``options`` and suggesting the closest on a typo."""
 
@@ -475,8 +581,17 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
+def _add_schema(p: _Parser) -> None:
+    p.add_argument(
+        "--schema",
+        metavar="NAME",
+        help="answer in this schema of a model trained on several corpora (default: its first; relclf info lists them)",
+    )
+
+
 def _add_model(p: _Parser) -> None:
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
+    _add_schema(p)
     cut = p.add_mutually_exclusive_group()
     cut.add_argument(
         "--threshold", type=_probability, help="override the model's decision threshold (0-1): a calibrated score"
@@ -537,9 +652,17 @@ def _add_skip(p: _Parser) -> None:
 def _train_parser(p: _Parser) -> None:
     p.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="FILE",
         help="training files (PubTator or BioC with relations; directories and globs give their document files)",
+    )
+    p.add_argument(
+        "--corpus",
+        action="append",
+        metavar="NAME=FILE",
+        help="train on several corpora, each in its own schema (labels, type pairs): a file of corpus NAME "
+        "(repeat it for every file of every corpus; no FILE arguments then); the first corpus is the model's "
+        "default schema, --dev scores it",
     )
     p.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model")
     p.add_argument("--dev", metavar="FILE", help="gold file to score the trained model on")
@@ -558,6 +681,14 @@ def _train_parser(p: _Parser) -> None:
         type=_seed,
         default=0,
         help="random seed (default 0); the same files, options and seed give the same model",
+    )
+    p.add_argument(
+        "--rule",
+        type=_choice(RULES),
+        default="pair",
+        help="which pairs are predicted: pair (default: those whose probability of being related reaches a threshold "
+        "chosen for pair F1, whatever their label), detector_x_label or detector (those whose score reaches a "
+        "threshold chosen for type F1), auto (the rule of best cross-validated type F1)",
     )
     p.add_argument(
         "--n-jobs",
@@ -640,6 +771,7 @@ def _predict_parser(p: _Parser) -> None:
 def _explain_parser(p: _Parser) -> None:
     p.add_argument("file", nargs="?", metavar="FILE", help="file holding the document (with --doc and --pair)")
     p.add_argument("-m", "--model", metavar="MODEL", help="model file (default: the bundled BioRED model)")
+    _add_schema(p)
     p.add_argument("--doc", metavar="ID", help="document (PMID) of FILE to explain")
     p.add_argument("--pair", nargs=2, metavar=("ID1", "ID2"), help="the entity pair to explain")
     p.add_argument(
@@ -674,6 +806,73 @@ def _convert_parser(p: _Parser) -> None:
     _add_formats(p, output=True)
     _add_skip(p)
     p.set_defaults(run=_cmd_convert)
+
+
+def _apply_decisions_parser(p: _Parser) -> None:
+    p.add_argument("predictions", metavar="PREDICTIONS", help="the file the review page was made from")
+    p.add_argument("decisions", metavar="DECISIONS", help="the page's decisions file (All decisions as TSV)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTPUT",
+        help="the reviewed documents (default: stdout, PubTator); its format follows its extension",
+    )
+    p.add_argument(
+        "--undecided-as-rejected",
+        action="store_true",
+        help="write every document, leaving out its undecided relations as rejected ones (default: only the "
+        "documents whose every relation is decided)",
+    )
+    _add_formats(p, output=True)
+    _add_skip(p)
+    p.set_defaults(run=_cmd_apply_decisions)
+
+
+def _select_parser(p: _Parser) -> None:
+    from .curation.selection import STRATEGIES
+
+    p.add_argument(
+        "pool",
+        nargs="+",
+        metavar="POOL",
+        help="documents to choose from (files, directories or globs; PubTator or BioC)",
+    )
+    _add_model(p)
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="the chosen documents with the model's predictions, most informative first (.html: a review page "
+        "that shows why each was chosen; -: stdout, PubTator, the report then on stderr)",
+    )
+    p.add_argument("-n", type=_at_least(1), default=50, metavar="N", help="how many documents to choose (default 50)")
+    p.add_argument(
+        "--strategy",
+        type=_choice(STRATEGIES),
+        default="margin",
+        metavar="{" + ",".join(STRATEGIES) + "}",
+        help="margin (default): pairs whose two likeliest outcomes are close; uncertainty: pairs whose score is "
+        "near 0.5; random: a baseline",
+    )
+    p.add_argument(
+        "--no-diversity",
+        action="store_true",
+        help="choose by value alone (default: keep near-duplicate documents apart)",
+    )
+    p.add_argument("--seed", type=_seed, default=0, help="random seed of --strategy random and of ties (default 0)")
+    p.add_argument(
+        "--exclude",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="never choose documents whose IDs are in these files (those annotated already); documents the model "
+        "was trained on are never chosen",
+    )
+    _add_formats(p, output=True)
+    _add_pair_cap(p)
+    _add_skip(p)
+    p.set_defaults(run=_cmd_select)
 
 
 def _download_parser(p: _Parser) -> None:
@@ -720,6 +919,11 @@ COMMANDS: dict[str, tuple[str, Callable[[_Parser], None]]] = {
     "download": ("fetch a public corpus (BioRED, BC5CDR) and unpack its PubTator files", _download_parser),
     "score": ("score a prediction file against a gold file", _score_parser),
     "info": ("print a model's card (read without loading the model)", _info_parser),
+    "select": ("choose the documents to annotate next (uncertainty or margin sampling)", _select_parser),
+    "apply-decisions": (
+        "write the reviewed documents a review page's decisions file makes of its predictions",
+        _apply_decisions_parser,
+    ),
 }
 # options of the main parser, which may come before the command
 _GLOBAL_OPTIONS = ("-h", "--help", "--version", "-v", "--verbose", "-q", "--quiet", "--traceback")

@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 
 __all__ = [
     "CANONICAL_TYPES",
+    "PREDICTED_BY",
     "Document",
     "Mention",
     "Passage",
@@ -26,6 +27,9 @@ __all__ = [
     "is_normalized",
     "mention_groups",
 ]
+
+#: The ``source`` of the relations relclf's model predicts (and of their rows, BioC infons and page entries).
+PREDICTED_BY = "relclf"
 
 # Source type names -> one canonical set, so that a model trained on one source (BioRED) predicts on
 # another (PubTator3, BC5CDR). Types not listed here are kept as they are.
@@ -188,7 +192,10 @@ class Relation:
     """A document-level relation between two entity identifiers.
 
     The pair is unordered for scoring; ``novelty`` is ``Novel``/``No`` or None; ``score`` is the model's
-    probability for predicted relations and None for gold ones.
+    probability that a predicted relation is right as written (pair and label), None for gold ones;
+    ``related`` the model's probability that the pair is related at all, whatever its label. ``source``
+    says who made the relation: :data:`PREDICTED_BY` for relclf's predictions, None for relations read
+    from an input (unless a BioC ``source`` infon names one); it does not take part in comparisons.
     """
 
     label: str
@@ -196,6 +203,8 @@ class Relation:
     id2: str
     novelty: str | None = None
     score: float | None = None
+    source: str | None = field(default=None, compare=False)
+    related: float | None = None
 
     @property
     def pair(self) -> frozenset[str]:
@@ -203,7 +212,7 @@ class Relation:
         return frozenset((self.id1, self.id2))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score))
+        return (Relation, (self.label, self.id1, self.id2, self.novelty, self.score, self.source, self.related))
 
 
 @dataclass(frozen=True, slots=True)

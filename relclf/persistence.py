@@ -34,7 +34,7 @@ import logging
 import os
 import platform
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -45,9 +45,12 @@ import numpy as np
 from ._version import __version__
 from .errors import ModelError
 from .extract.calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
-from .extract.context import ContextStage
+from .extract.context import CONTEXT_GROUPS, ContextStage
 from .extract.labels import LabelStage, own_stage_name
 from .extract.model import DECISION_RULES, LinearStage, RelationModel
+from .extract.priors import CorpusPriors
+from .extract.schemas import DEFAULT_SCHEMA
+from .extract.trees import TreeEnsemble
 from .extract.vectorizer import PairVectorizer
 from .io.files import PathLike, atomic_writer
 from .text import Vocabulary
@@ -60,6 +63,7 @@ __all__ = [
     "DEFAULT_MODEL_NAME",
     "DEV_IN_TRAINING",
     "FORMAT_VERSION",
+    "READABLE_FORMATS",
     "TRAINING_DOCUMENTS",
     "LoadedModel",
     "build_metadata",
@@ -82,9 +86,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FORMAT = "relclf-model"
-# 3: a document-context stage, labelers per type pair, a decision rule, a calibration map and a
-# precision curve; 2: the integer featurizer's first data-only format.
-FORMAT_VERSION = 3
+# 4: corpus priors, a context stage of trees, the pair rule; 3: a document-context stage, labelers per type
+# pair, a decision rule, a calibration map and a precision curve; 2: the integer featurizer's first data-only
+# format. Format 4 is format 3 with members of its own, so relclf reads both.
+FORMAT_VERSION = 4
+READABLE_FORMATS = (3, 4)
 # A model member larger than this is refused before it is read (the bundled model's largest is ~5 MB).
 MAX_MEMBER_BYTES = 1 << 30
 MAX_TOTAL_BYTES = 4 << 30
@@ -105,6 +111,7 @@ class LoadedModel:
 
     model: RelationModel
     metadata: dict[str, Any]
+    schemas: tuple[str, ...] = (DEFAULT_SCHEMA,)
 
 
 def file_sha256(path: PathLike) -> str:
@@ -158,7 +165,28 @@ def build_metadata(
         "cross_validation": _json_ready(getattr(estimator, "cv_scores_", {})),
         "parameters": params,
         "scores": scores or {},
+        **(_schema_cards(estimator)),
         **(extra or {}),
+    }
+
+
+def _schema_cards(estimator: RelationExtractor) -> dict[str, Any]:
+    """A card's ``schemas`` (empty for a model of one corpus): per corpus, what its schema learned."""
+    schemas = getattr(estimator, "schemas_", {})
+    if len(schemas) < 2:
+        return {}
+    return {
+        "schemas": {
+            name: {
+                "labels": list(fitted.labels),
+                "novelty_labels": list(fitted.novelty_labels),
+                "type_pairs": list(fitted.type_pairs),
+                "split_composites": bool(fitted.split_composites),
+                "threshold": float(fitted.threshold),
+                "cross_validation": _json_ready(fitted.cv_scores),
+            }
+            for name, fitted in schemas.items()
+        }
     }
 
 
@@ -183,48 +211,94 @@ def _json_value(value: Any) -> Any:
 
 
 # -- the model as arrays ---------------------------------------------------------------------------------
-def model_arrays(model: RelationModel) -> dict[str, np.ndarray]:
-    """Every array of a model file (see the module docstring), the JSON ``meta`` included."""
+def model_arrays(model: RelationModel, others: Sequence[RelationModel] = ()) -> dict[str, np.ndarray]:
+    """Every array of a model file (see the module docstring), the JSON ``meta`` included.
+
+    ``others``: the other schemas of a model trained on several corpora (sharing ``model``'s vocabulary,
+    vectorizer and priors), stored under ``schema.K.`` beside ``model``'s, which stays the default.
+    """
     vectorizer_arrays, vectorizer_params = model.vectorizer.to_arrays()
     words = "\n".join(model.vocabulary.words[1:])
     arrays = {f"vectorizer.{k}": v for k, v in vectorizer_arrays.items()}
     arrays["vocabulary"] = np.frombuffer(words.encode("utf-8"), dtype=np.uint8)
-    for name, stage in model.stages().items():
-        arrays.update(stage.to_arrays(name))
-    if model.context is not None:
-        arrays["context.coef"] = np.asarray(model.context.coef, dtype=np.float64)
-        arrays["context.intercept"] = np.array([model.context.intercept], dtype=np.float64)
-    arrays["calibration.x"], arrays["calibration.y"] = (
-        model.calibration.x.astype(np.float64),
-        model.calibration.y.astype(np.float64),
+    priors = next((m.priors for m in (model, *others) if m.priors is not None), None)
+    if priors is not None:
+        arrays.update(priors.to_arrays("priors"))
+    schema_arrays, meta = _schema_arrays(model, "")
+    arrays.update(schema_arrays)
+    meta.update(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "relclf_version": __version__,
+            "vectorizer": vectorizer_params,
+            "n_words": len(model.vocabulary),
+            "type_pairs": list(model.type_pairs),
+            "max_pairs_per_doc": model.max_pairs_per_doc,
+            "other_schemas": [],
+        }
     )
-    arrays["curve.thresholds"] = model.curve.thresholds.astype(np.float64)
-    arrays["curve.precision"] = model.curve.precision.astype(np.float64)
-    arrays["curve.recall"] = model.curve.recall.astype(np.float64)
-    meta = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "relclf_version": __version__,
-        "vectorizer": vectorizer_params,
-        "n_words": len(model.vocabulary),
-        "type_pairs": list(model.type_pairs),
-        "split_composites": model.split_composites,
-        "threshold": model.threshold,
-        "max_pairs_per_doc": model.max_pairs_per_doc,
-        "classes": {name: list(stage.classes) for name, stage in model.stages().items()},
-        "own_labelers": sorted(model.labeler.own),
-        "context": None if model.context is None else list(model.context.groups),
-        "rule": model.rule,
-        "calibration": model.calibration.method,
-    }
+    for k, other in enumerate(others, start=1):
+        if other.vectorizer is not model.vectorizer or other.vocabulary is not model.vocabulary:
+            raise ValueError("the schemas of one model file share its vocabulary and vectorizer")
+        other_arrays, other_meta = _schema_arrays(other, f"schema.{k}.")
+        arrays.update(other_arrays)
+        meta["other_schemas"].append(dict(other_meta, prefix=f"schema.{k}."))
     arrays[_META] = np.array(json.dumps(meta, sort_keys=True))
     return arrays
 
 
-def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> RelationModel:
-    """Rebuild a :class:`RelationModel` from :func:`model_arrays`; :class:`ModelError` when they do not fit together."""
+def _schema_arrays(model: RelationModel, prefix: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """One schema's arrays (their names after ``prefix``) and its part of ``meta``."""
+    arrays: dict[str, np.ndarray] = {}
+    for name, stage in model.stages().items():
+        arrays.update(stage.to_arrays(prefix + name))
+    if model.context is not None:
+        arrays[f"{prefix}context.coef"] = np.asarray(model.context.coef, dtype=np.float64)
+        arrays[f"{prefix}context.intercept"] = np.array([model.context.intercept], dtype=np.float64)
+        if model.context.trees is not None:
+            arrays.update(model.context.trees.to_arrays(f"{prefix}context.trees"))
+    arrays[f"{prefix}calibration.x"] = model.calibration.x.astype(np.float64)
+    arrays[f"{prefix}calibration.y"] = model.calibration.y.astype(np.float64)
+    for k in ("thresholds", "precision", "recall"):
+        arrays[f"{prefix}curve.{k}"] = getattr(model.curve, k).astype(np.float64)
+    for k in ("fold_predicted", "fold_hits"):
+        arrays[f"{prefix}curve.{k}"] = getattr(model.curve, k).astype(np.int64)
+    meta = {
+        "schema": model.schema,
+        "candidate_type_pairs": None if model.candidate_type_pairs is None else list(model.candidate_type_pairs),
+        "split_composites": model.split_composites,
+        "threshold": model.threshold,
+        "classes": {name: list(stage.classes) for name, stage in model.stages().items()},
+        "own_labelers": sorted(model.labeler.own),
+        "context": None if model.context is None else list(model.context.groups),
+        "context_kind": None if model.context is None else model.context.kind,
+        "priors": model.priors is not None,
+        "rule": model.rule,
+        "calibration": model.calibration.method,
+    }
+    return arrays, meta
+
+
+def schema_names(arrays: dict[str, np.ndarray]) -> list[str]:
+    """The schemas of a model file's arrays, the default first (a file of format 3 has one, ``default``)."""
+    meta = json.loads(str(arrays[_META]))
+    return [meta.get("schema", DEFAULT_SCHEMA), *(s["schema"] for s in meta.get("other_schemas", []))]
+
+
+def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>", schema: str | None = None) -> RelationModel:
+    """Rebuild a :class:`RelationModel` from :func:`model_arrays` (the ``schema`` named, by default the file's
+    default one); :class:`ModelError` when they do not fit together, or the file has no such schema."""
     try:
         meta = _meta(arrays, name)
+        chosen = dict(meta)
+        if schema is not None and schema != meta.get("schema", DEFAULT_SCHEMA):
+            found = [s for s in meta.get("other_schemas", []) if s.get("schema") == schema]
+            if not found:
+                raise ModelError(
+                    f"{name}: no schema {schema!r} in this model (its schemas: {', '.join(schema_names(arrays))})"
+                )
+            chosen = dict(meta, **found[0])
         words = bytes(arrays["vocabulary"]).decode("utf-8")
         vocabulary = Vocabulary(words.split("\n") if words else [])
         if len(vocabulary) != meta["n_words"]:
@@ -232,50 +306,100 @@ def model_from_arrays(arrays: dict[str, np.ndarray], name: str = "<model>") -> R
         vectorizer = PairVectorizer.from_arrays(
             {k[len("vectorizer.") :]: v for k, v in arrays.items() if k.startswith("vectorizer.")}, meta["vectorizer"]
         )
-        n_features = vectorizer.n_features_
-        classes = meta["classes"]
-        stages = {
-            stage: LinearStage.from_arrays(arrays, stage, labels, n_features) for stage, labels in classes.items()
-        }
-        own = {int(t): stages[own_stage_name(int(t))] for t in meta["own_labelers"]}
-        if any(not 0 <= t < len(meta["type_pairs"]) for t in own):
-            raise ValueError("a type pair's own labeler names no type pair of the model")
-        context = None
-        if meta["context"] is not None:
-            context = ContextStage(
-                tuple(meta["context"]),
-                np.asarray(arrays["context.coef"], dtype=np.float64),
-                float(arrays["context.intercept"][0]),
-            )
-            if len(context.coef) != len(context.columns):
-                raise ValueError(f"the context stage has {len(context.coef)} weights for {len(context.columns)} inputs")
-        if meta["rule"] not in DECISION_RULES or meta["calibration"] not in CALIBRATION_METHODS:
-            raise ValueError(f"unknown decision rule {meta['rule']!r} or calibration {meta['calibration']!r}")
-        return RelationModel(
-            vocabulary=vocabulary,
-            vectorizer=vectorizer,
-            type_pairs=tuple(meta["type_pairs"]),
-            split_composites=bool(meta["split_composites"]),
-            detector=stages["detector"],
-            labeler=LabelStage(stages["labeler"], own),
-            novelty=stages.get("novelty"),
-            threshold=float(meta["threshold"]),
-            max_pairs_per_doc=meta["max_pairs_per_doc"],
-            context=context,
-            rule=meta["rule"],
-            calibration=Calibration(
-                meta["calibration"],
-                np.asarray(arrays["calibration.x"], dtype=np.float64),
-                np.asarray(arrays["calibration.y"], dtype=np.float64),
-            ),
-            curve=PrecisionCurve(
-                *(np.asarray(arrays[f"curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall"))
-            ),
-        )
+        return _schema_from_arrays(arrays, chosen, chosen.get("prefix", ""), vocabulary, vectorizer)
     except ModelError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, UnicodeDecodeError, RecursionError, AttributeError) as exc:
         raise ModelError(f"{name}: not a usable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def _schema_from_arrays(
+    arrays: dict[str, np.ndarray], meta: dict[str, Any], prefix: str, vocabulary: Vocabulary, vectorizer: PairVectorizer
+) -> RelationModel:
+    """One schema's model: its arrays under ``prefix``, its ``meta`` (the file's, with the schema's own keys)."""
+    n_features = vectorizer.n_features_
+    type_pairs = tuple(meta["type_pairs"])
+    stages = {
+        stage: LinearStage.from_arrays(arrays, prefix + stage, labels, n_features)
+        for stage, labels in meta["classes"].items()
+    }
+    own = {int(t): stages[own_stage_name(int(t))] for t in meta["own_labelers"]}
+    if any(not 0 <= t < len(type_pairs) for t in own):
+        raise ValueError("a type pair's own labeler names no type pair of the model")
+    context = _context_from_arrays(arrays, meta, prefix)
+    priors = CorpusPriors.from_arrays(arrays, "priors") if meta.get("priors") else None
+    if context is not None and ("priors" in context.groups) != (priors is not None):
+        raise ValueError("the context stage and the corpus priors do not go together")
+    if priors is not None and priors.type_seen.shape[1] != len(type_pairs):
+        raise ValueError("the corpus priors count other type pairs than the model's")
+    if meta["rule"] not in DECISION_RULES or meta["calibration"] not in CALIBRATION_METHODS:
+        raise ValueError(f"unknown decision rule {meta['rule']!r} or calibration {meta['calibration']!r}")
+    allowed = meta.get("candidate_type_pairs")
+    if allowed is not None and not set(allowed) <= set(type_pairs):
+        raise ValueError("a schema's candidate type pairs are not among the model's")
+    return RelationModel(
+        vocabulary=vocabulary,
+        vectorizer=vectorizer,
+        type_pairs=type_pairs,
+        split_composites=bool(meta["split_composites"]),
+        detector=stages["detector"],
+        labeler=LabelStage(stages["labeler"], own),
+        novelty=stages.get("novelty"),
+        threshold=float(meta["threshold"]),
+        max_pairs_per_doc=meta["max_pairs_per_doc"],
+        context=context,
+        rule=meta["rule"],
+        calibration=Calibration(
+            meta["calibration"],
+            np.asarray(arrays[f"{prefix}calibration.x"], dtype=np.float64),
+            np.asarray(arrays[f"{prefix}calibration.y"], dtype=np.float64),
+        ),
+        curve=_curve_from_arrays(arrays, prefix),
+        priors=priors,
+        schema=str(meta.get("schema", DEFAULT_SCHEMA)),
+        candidate_type_pairs=None if allowed is None else tuple(allowed),
+    )
+
+
+def _curve_from_arrays(arrays: dict[str, np.ndarray], prefix: str) -> PrecisionCurve:
+    """A schema's precision curve, with its per-fold counts when the file has them (from format 4 on)."""
+    pooled = [np.asarray(arrays[f"{prefix}curve.{k}"], dtype=np.float64) for k in ("thresholds", "precision", "recall")]
+    if len({len(a) for a in pooled}) != 1:
+        raise ValueError("the precision curve's arrays differ in length")
+    if f"{prefix}curve.fold_predicted" not in arrays:
+        return PrecisionCurve(*pooled)
+    folds = [np.asarray(arrays[f"{prefix}curve.{k}"], dtype=np.int64) for k in ("fold_predicted", "fold_hits")]
+    if (
+        folds[0].shape != folds[1].shape
+        or folds[0].ndim != 2
+        or (len(folds[0]) and folds[0].shape[1] != len(pooled[0]))
+    ):
+        raise ValueError("the precision curve's fold counts do not fit its thresholds")
+    return PrecisionCurve(*pooled, *folds)
+
+
+def _context_from_arrays(arrays: dict[str, np.ndarray], meta: dict[str, Any], prefix: str = "") -> ContextStage | None:
+    """The context stage of a model file (a logistic regression, or trees from format 4 on), None when it has none."""
+    if meta["context"] is None:
+        return None
+    groups = tuple(meta["context"])
+    if any(group not in CONTEXT_GROUPS for group in groups) or groups[:1] != ("score",):
+        raise ValueError(f"unknown context inputs {list(groups)}")
+    kind = meta.get("context_kind") or "logistic"
+    if kind not in ("logistic", "trees"):
+        raise ValueError(f"unknown kind of context stage {kind!r}")
+    stage = ContextStage(
+        groups,
+        np.asarray(arrays[f"{prefix}context.coef"], dtype=np.float64),
+        float(arrays[f"{prefix}context.intercept"][0]),
+    )
+    if kind == "trees":
+        stage = ContextStage(
+            groups, np.zeros(0), 0.0, TreeEnsemble.from_arrays(arrays, f"{prefix}context.trees", len(stage.columns))
+        )
+    elif len(stage.coef) != len(stage.columns):
+        raise ValueError(f"the context stage has {len(stage.coef)} weights for {len(stage.columns)} inputs")
+    return stage
 
 
 def _meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
@@ -295,13 +419,13 @@ def save_model(model: RelationModel | RelationExtractor, path: PathLike, metadat
     """Write ``model`` to ``path`` atomically (an ``.npz`` of arrays), then ``path.json`` and ``path.sha256``.
 
     ``model`` is a :class:`RelationModel` or a fitted :class:`~relclf.extract.estimator.RelationExtractor`
-    (its ``model_``). The digest recorded is that of the bytes written.
+    (every schema of its ``models_``, ``model_`` the default). The digest recorded is that of the bytes written.
     """
-    model = getattr(model, "model_", model)
+    models = list(getattr(model, "models_", {None: getattr(model, "model_", model)}).values())
     buffer = io.BytesIO()  # built in memory (~10 MB), so that writing it is one checked write
     # uncompressed: members are read straight, and their sizes are known. (mypy matches the spread dict
     # against savez's allow_pickle keyword too; the keys are array names)
-    np.savez(buffer, **model_arrays(model))  # type: ignore[arg-type]
+    np.savez(buffer, **model_arrays(models[0], models[1:]))  # type: ignore[arg-type]
     data = buffer.getvalue()
     with atomic_writer(path, mode="wb") as handle:
         handle.write(data)
@@ -395,6 +519,19 @@ _CARD_FIELDS: dict[str, tuple[str, Any]] = {
     "parameters": ("an object", lambda v: isinstance(v, dict)),
     "scores": ("an object of scores", _are_scores),
     "training_seconds": ("a number", _is_number),
+    "schemas": (
+        "an object of schemas, each with its labels, type pairs and threshold",
+        lambda v: (
+            isinstance(v, dict)
+            and all(
+                isinstance(schema, dict)
+                and _is_strings(schema.get("labels"))
+                and _is_strings(schema.get("type_pairs"))
+                and _is_number(schema.get("threshold"))
+                for schema in v.values()
+            )
+        ),
+    ),
     "candidate_recall": ("a number", _is_number),
 }
 
@@ -470,7 +607,7 @@ def version_problem(format_version: Any, relclf_version: Any = None) -> str | No
     >>> version_problem(FORMAT_VERSION) is None
     True
     """
-    if type(format_version) is int and format_version == FORMAT_VERSION:
+    if type(format_version) is int and format_version in READABLE_FORMATS:
         return None
     made_by = f" (relclf {relclf_version})" if relclf_version else ""
     if format_version is None or (type(format_version) is int and format_version == 1):
@@ -483,11 +620,11 @@ def version_problem(format_version: Any, relclf_version: Any = None) -> str | No
             f"model format {format_version}{made_by} is newer than relclf {__version__} reads (format "
             f"{FORMAT_VERSION}): upgrade relclf, or retrain the model with this one"
         )
-    if type(format_version) is int and 0 < format_version < FORMAT_VERSION:
+    if type(format_version) is int and 0 < format_version < READABLE_FORMATS[0]:
         return (
             f"a model of the older format {format_version}{made_by}, without the calibrated scores of format "
-            f"{FORMAT_VERSION}: relclf {__version__} reads format {FORMAT_VERSION} only; retrain the model with this "
-            "relclf (relclf train)"
+            f"{READABLE_FORMATS[0]}: relclf {__version__} reads formats {READABLE_FORMATS[0]}-{FORMAT_VERSION} only; "
+            "retrain the model with this relclf (relclf train)"
         )
     return (
         f"model format {_short(format_version)}{made_by} cannot be read by relclf {__version__} (format "
@@ -562,7 +699,7 @@ def _open_npz(path: Path) -> Any:
     return np.load(path, allow_pickle=False)
 
 
-def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel:
+def load_model(path: PathLike, *, require_checksum: bool = False, schema: str | None = None) -> LoadedModel:
     """Load a model saved by :func:`save_model`.
 
     The file is first verified against ``path.json``/``path.sha256`` when they exist (see
@@ -573,7 +710,8 @@ def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel
     ------
     ModelError
         When the file is missing, is not a relclf model, is damaged or replaced (digest mismatch), or
-        was made by another model format (a relclf 0.2 pickle or skops file: retrain it).
+        was made by another model format (a relclf 0.2 pickle or skops file: retrain it), or has no
+    ``schema`` of that name (by default, the file's default schema is loaded; ``schemas`` lists them).
     """
     path = Path(path)
     if not path.is_file():
@@ -596,9 +734,11 @@ def load_model(path: PathLike, *, require_checksum: bool = False) -> LoadedModel
         raise
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise ModelError(f"{path}: not a readable relclf model ({type(exc).__name__}: {str(exc)[:120]})") from None
-    model = model_from_arrays(arrays, str(path))
+    model = model_from_arrays(arrays, str(path), schema)
     metadata = card if card is not None else json.loads(str(arrays[_META]))
-    return LoadedModel(model, {k: v for k, v in metadata.items() if k not in ("sha256", "size")})
+    return LoadedModel(
+        model, {k: v for k, v in metadata.items() if k not in ("sha256", "size")}, tuple(schema_names(arrays))
+    )
 
 
 # -- the model a caller means ------------------------------------------------------------------------
@@ -623,15 +763,25 @@ def default_model_path() -> Path:
     return Path(os.environ.get("RELCLF_MODEL", DEFAULT_MODEL))
 
 
-def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathLike | None) -> RelationModel:
-    """A model argument (None: the default; a path, loaded model or fitted estimator) as a :class:`RelationModel`."""
+def resolve_model(
+    model: LoadedModel | RelationModel | RelationExtractor | PathLike | None, *, schema: str | None = None
+) -> RelationModel:
+    """A model argument (None: the default; a path, loaded model or fitted estimator) as a :class:`RelationModel`,
+    in ``schema`` (a model trained on several corpora; default: its first)."""
+    found: dict[str, RelationModel] | None = None
     if isinstance(model, RelationModel):
-        return model
-    if isinstance(model, LoadedModel):
-        return model.model
-    if hasattr(model, "model_"):  # a fitted RelationExtractor (checked without importing scikit-learn)
-        return model.model_  # type: ignore[union-attr]  # mypy's hasattr narrowing keeps None in the union
-    path = default_model_path() if model is None else Path(model)
+        found = {model.schema: model}
+    elif isinstance(model, LoadedModel):
+        found = {model.model.schema: model.model}
+    elif model is not None and hasattr(model, "models_"):  # a fitted RelationExtractor (without importing it)
+        found = dict(model.models_)
+    if found is not None:
+        if schema is None:
+            return next(iter(found.values()))
+        if schema not in found:
+            raise ModelError(f"no schema {schema!r} in this model (its schemas: {', '.join(found)})")
+        return found[schema]
+    path = default_model_path() if model is None else Path(model)  # type: ignore[arg-type]  # a path by now
     if model is None and not path.is_file():
         if "RELCLF_MODEL" in os.environ:
             raise ModelError(f"{path}: the model named by RELCLF_MODEL is missing")
@@ -640,7 +790,7 @@ def resolve_model(model: LoadedModel | RelationModel | RelationExtractor | PathL
             " (models/MODEL_CARD.md in a checkout names the command that rebuilds it)"
         )
     # the default model is always verified against its recorded sha256; others when it is recorded
-    return load_model(path, require_checksum=model is None).model
+    return load_model(path, require_checksum=model is None, schema=schema).model
 
 
 def model_files(model: Any) -> list[str]:
@@ -717,6 +867,7 @@ def format_model_card(card: dict[str, Any]) -> str:
         f"composite IDs: {'split into their parts' if card.get('split_composites') else 'one entity'}",
         f"threshold: {card['threshold']:.3f}" if isinstance(card.get("threshold"), (int, float)) else "threshold: ?",
         *cross_validation_lines(card.get("cross_validation")),
+        *_schema_lines(card.get("schemas")),
         f"max pairs per document in training: {card.get('parameters', {}).get('max_pairs_per_doc') or 'no cap'}",
     ]
     if "training_seconds" in card:
@@ -740,10 +891,29 @@ def cross_validation_lines(found: Any) -> list[str]:
     )
     own = (found.get("labels") or {}).get("own_type_pairs") or {}
     parts.append(f"own labelers for {', '.join(own)}" if own else "one pooled labeler")
-    product = (found.get("rule") or {}).get("chosen") == "detector_x_label"
-    parts.append("score " + ("probability related x label probability" if product else "probability related"))
+    rule = (found.get("rule") or {}).get("chosen")
+    parts.append(
+        {
+            "pair": "pairs decided on their probability of being related",
+            "detector": "pairs decided on their score, the probability of being related",
+            "detector_x_label": "pairs decided on their score, probability related x label probability",
+        }.get(str(rule), f"rule {rule}")
+    )
     parts.append(f"{(found.get('calibration') or {}).get('chosen', '?')} calibration")
     return [f"chosen by cross-validation: {'; '.join(parts)}"]
+
+
+def _schema_lines(schemas: Any) -> list[str]:
+    """A card's schemas (a model trained on several corpora), the default first, one line each; none for one."""
+    if not isinstance(schemas, dict) or not schemas:
+        return []
+    lines = [f"schemas ({len(schemas)}, --schema NAME; the first is the default):"]
+    for name, schema in schemas.items():
+        lines.append(
+            f"  {name}: labels {', '.join(schema.get('labels', []))}; type pairs "
+            f"{', '.join(schema.get('type_pairs', []))}; threshold {schema.get('threshold', 0):.3f}"
+        )
+    return lines
 
 
 def _training_documents_line(card: dict[str, Any]) -> str:

@@ -25,8 +25,11 @@ def test_evaluate_details_agrees_with_evaluate():
     gold = parse(synthetic_corpus(10, seed=4, start=900))
     details = api.evaluate_details(gold, model)
     assert details.scores == api.evaluate(gold, model)
-    assert details.threshold == model.threshold_
-    assert details.scores == api.evaluate_details(gold, model, threshold=details.threshold).scores
+    assert details.cut == model.model_.cut() and details.cut.threshold == model.threshold_
+    if model.rule_ == "pair":  # the model's own decision is on the probability of being related, not the score
+        assert details.cut.on == "related"
+    score_cut = api.evaluate_details(gold, model, threshold=0.5)
+    assert score_cut.cut.on == "score" and score_cut.scores == api.evaluate(gold, model, threshold=0.5)
     lower = api.evaluate_details(gold, model, threshold=0.0)
     assert lower.scores.levels["pair"].fp >= details.scores.levels["pair"].fp
     assert lower.scores == api.evaluate(gold, model, threshold=0.0)
@@ -354,7 +357,9 @@ def test_a_precision_never_reached_or_given_with_a_threshold_is_refused(model, i
         curve=dataclasses.replace(model.model_.curve, precision=np.minimum(model.model_.curve.precision, 0.5)),
     )
     with pytest.raises(
-        ValueError, match=r"no threshold reached a precision of 0.9 in cross-validation \(the highest seen was 0.500\)"
+        ValueError,
+        match=r"no threshold reached a precision of 0.9 in cross-validation on documents left out of choosing it "
+        r"\(the highest seen was 0.500\)",
     ):
         api.predict_file(inputs / "part1.pubtator", tmp_path / "out.pubtator", impossible, min_precision=0.9)
     assert not (tmp_path / "out.pubtator").exists()

@@ -79,3 +79,51 @@ def test_a_precision_never_reached_is_an_error_naming_the_best():
 def test_curve_at_a_threshold_reads_the_lowest_curve_threshold_at_or_above_it():
     curve = PrecisionCurve(np.array([0.9, 0.5]), np.array([0.7, 0.6]), np.array([0.2, 0.4]))
     assert curve.at(0.6).precision == 0.7 and curve.at(0.5).recall == 0.4 and curve.at(0.95).recall == 0.0
+
+
+def _brute_force_held_out(scores, correct, folds, target, resolution=0.001):
+    """Leave each fold out, choose the lowest grid threshold reaching ``target`` on the others, count the fold."""
+    grid = np.round(np.floor(scores / resolution + 1e-9) * resolution, 12)
+    predicted = hits = 0
+    for rows in folds:
+        others = np.setdiff1d(np.arange(len(scores)), rows)
+        chosen = None
+        for t in sorted(set(grid.tolist()), reverse=True):
+            kept = others[grid[others] >= t]
+            if len(kept) and correct[kept].mean() >= target - 1e-12:
+                chosen = t
+        if chosen is None:
+            return None
+        mine = rows[grid[rows] >= chosen]
+        predicted, hits = predicted + len(mine), hits + int(correct[mine].sum())
+    return hits / predicted if predicted else None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_held_out_precision_is_a_brute_force_leave_one_fold_out(seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.uniform(size=300)
+    correct = rng.uniform(size=300) < scores
+    folds = np.array_split(rng.permutation(300), 4)
+    curve = PrecisionCurve.from_scores(scores, correct, 200, folds=folds)
+    assert curve.fold_predicted[:, -1].sum() == 300 and curve.fold_hits.sum(axis=0)[-1] == correct.sum()
+    for target in (0.6, 0.75, 0.9):
+        expected = _brute_force_held_out(scores, correct, folds, target)
+        found = curve.held_out_precision(target)
+        assert (found is None) == (expected is None)
+        if expected is not None:
+            assert found == pytest.approx(expected)
+
+
+def test_a_threshold_for_a_precision_keeps_it_on_the_folds_left_out_of_the_choice():
+    rng = np.random.default_rng(7)
+    scores = rng.uniform(size=2000)
+    correct = rng.uniform(size=2000) < scores**2  # precision rises with the score
+    folds = np.array_split(rng.permutation(2000), 5)
+    curve = PrecisionCurve.from_scores(scores, correct, 1000, folds=folds)
+    naive = PrecisionCurve(curve.thresholds, curve.precision, curve.recall).threshold_for(0.8)
+    point = curve.threshold_for(0.8)
+    assert point.held_out is not None and point.held_out >= 0.8 and naive.held_out is None
+    assert point.threshold >= naive.threshold and point.precision >= 0.8
+    with pytest.raises(ValueError, match="on documents left out of choosing it"):
+        curve.threshold_for(0.9999)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from relclf.persistence import FORMAT_VERSION
 from synthetic import synthetic_corpus
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -322,7 +323,7 @@ def test_predict_to_every_output_format(workdir, model):
         outputs[name] = (workdir / name).read_text()
     rows = [json.loads(line) for line in outputs["p.jsonl"].splitlines()]
     tsv = [line.split("\t") for line in outputs["p.tsv"].splitlines()]
-    assert tsv[0] == ["document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty"]
+    assert tsv[0] == "document id1 type1 text1 id2 type2 text2 label score novelty source".split()
     assert len(rows) == len(tsv) - 1 > 0
     assert all(0.0 <= r["score"] <= 1.0 and r["type1"] and r["text1"] for r in rows)
     assert [float(t[8]) for t in tsv[1:]] == [r["score"] for r in rows]
@@ -448,7 +449,11 @@ def test_info_checks_the_file_against_its_card(workdir, model, tmp_path):
     copy.write_bytes(model.read_bytes())
     Path(f"{copy}.json").write_text(Path(f"{model}.json").read_text())
     info = relclf("info", str(copy))
-    assert info.returncode == 0 and ", format 3)" in info.stdout and "(matches the recorded sha256)" in info.stdout
+    assert (
+        info.returncode == 0
+        and f", format {FORMAT_VERSION})" in info.stdout
+        and "(matches the recorded sha256)" in info.stdout
+    )
     copy.write_bytes(copy.read_bytes()[:-1])
     damaged = relclf("info", str(copy))
     assert damaged.returncode == 2 and "DOES NOT MATCH" in damaged.stdout
@@ -472,7 +477,7 @@ def test_train_from_bioc_input_any_model_name(workdir, tmp_path):
     model = tmp_path / "named-anyhow.model"  # the file is an .npz archive whatever its name; --format is the input's
     out = relclf("train", str(xml), "-o", str(model), "--cv", "2", "--format", "bioc-xml")
     assert out.returncode == 0, out.stderr
-    assert json.loads(Path(f"{model}.json").read_text())["format_version"] == 3
+    assert json.loads(Path(f"{model}.json").read_text())["format_version"] == FORMAT_VERSION
     assert relclf("info", str(model)).returncode == 0
     assert relclf("predict", str(workdir / "test.pubtator"), "-m", str(model)).returncode == 0
 
@@ -804,7 +809,8 @@ def test_min_precision_says_which_threshold_and_predicts_with_it(synthetic_model
     assert out.returncode == 0, out.stderr
     assert out.stderr == (
         f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
-        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}; chosen this way, it kept "
+        f"precision {point.held_out:.3f} on documents left out of the choice\n"
     )
     fixed = run_cli(
         "predict",
@@ -842,7 +848,8 @@ def test_min_precision_over_several_inputs_chooses_and_says_the_threshold_once(s
     assert (
         chosen.stderr
         == f"relclf: threshold {point.threshold:.3f}: in cross-validation on the training documents it reached "
-        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}\n"
+        f"precision {point.precision:.3f} (at least 0.7) with recall {point.recall:.3f}; chosen this way, it kept "
+        f"precision {point.held_out:.3f} on documents left out of the choice\n"
     )
     fixed = run_cli(
         "predict", *inputs, *model, "--threshold", str(point.threshold), "--output-dir", str(tmp_path / "b")
@@ -878,7 +885,8 @@ def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tm
     assert out.returncode == 2
     assert (
         out.stderr
-        == "relclf: error: no threshold reached a precision of 0.9 in cross-validation (the highest seen was 0.750)\n"
+        == "relclf: error: no threshold reached a precision of 0.9 in cross-validation on documents left out of "
+        "choosing it (the highest seen was 0.750)\n"
     )
     assert not (tmp_path / "out.pubtator").exists()
 

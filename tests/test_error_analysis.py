@@ -142,7 +142,7 @@ def test_evaluate_refuses_a_page_that_is_no_html_before_the_work(synthetic_model
 
 def test_the_page_marks_each_relation_in_a_browser(details, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python")
-    from test_review_page import CHROMIUM, CHROMIUM_ARGS
+    from review_browser import CHROMIUM, CHROMIUM_ARGS
 
     if not Path(CHROMIUM).exists():
         pytest.skip("needs Chromium (apt-get install -y chromium)")

@@ -166,7 +166,7 @@ def test_every_parameter_has_constraints_and_the_defaults_meet_them():
         ("context", "yes", "context must be 'auto', True or False, not 'yes'"),
         ("own_labelers", 1, "own_labelers must be 'auto', True or False, not 1"),  # 1 is not True
         ("class_weight", "inverse", "class_weight must be 'auto', None or 'balanced', not 'inverse'"),
-        ("rule", "max", "rule must be 'auto', 'detector' or 'detector_x_label', not 'max'"),
+        ("rule", "max", "rule must be 'pair', 'detector', 'detector_x_label' or 'auto', not 'max'"),
         ("calibration", "beta", "calibration must be 'auto', 'isotonic', 'platt' or 'none', not 'beta'"),
         ("threshold", 1.5, "threshold must be 'auto' or a number in [0, 1], not 1.5"),
         ("threshold", "0.5", "threshold must be 'auto' or a number in [0, 1], not '0.5'"),
@@ -439,7 +439,8 @@ def test_training_with_two_jobs_gives_the_same_model_predictions(train_docs, tes
 
 
 def test_cross_validated_choices_are_fitted_attributes(fitted):
-    assert fitted.rule_ in ("detector", "detector_x_label")
+    assert fitted.rule_ == "pair"  # the default: which pairs are related is decided on its own
+    assert fitted.priors_ is not None and len(fitted.priors_.identifiers) > 0
     assert fitted.calibration_.method in ("platt", "isotonic")
     assert set(fitted.cv_scores_) >= {"context", "labels", "rule", "calibration", "at_threshold"}
     assert fitted.cv_scores_["folds"] == 5

@@ -271,7 +271,7 @@ def test_ablation_rows_run_and_its_default_models_are_the_estimators(tiny) -> No
     # ablation.logistic writes out the library's (private) default detector and labeler
     assert model.detector_.get_params() == ablation.logistic(1.0).get_params()
     labeler = getattr(model.labeler_, "estimator", model.labeler_)  # one-vs-rest with more than two labels
-    assert labeler.get_params() == ablation.logistic(1.0, class_weight="balanced").get_params()
+    assert labeler.get_params() == ablation.logistic(3.0, class_weight="balanced").get_params()
     for name, params in ablation.configurations().items():
         row = ablation.run_row(params, train, dev)
         assert set(row["levels"]) == {"pair", "type", "novelty"}, name
@@ -305,3 +305,18 @@ def test_hostile_document_is_valid_pubtator() -> None:
     hostile = load_script(EXPERIMENTS / "hostile_document.py")
     (document,) = parse(hostile.hostile_document(n_entities=8))
     assert len({m.identifier for m in document.mentions}) == 8 and len(document.mentions) == 16
+
+
+def test_quality_rows_min_precision_and_novelty_per_type_pair_run_on_a_fitted_model(tiny) -> None:
+    quality = load_script(EXPERIMENTS / "quality.py")
+    train, dev = tiny
+    model, seconds = quality.fit({}, train)
+    row = quality.score_row(model, dev, seconds, {})
+    assert row["decided_on"] == "related" and set(row["levels"]) == {"pair", "type", "novelty"}
+    precision = quality.min_precision_rows(model.model_, dev)
+    assert {m["method"] for m in precision} == {"held-out margin", "naive"} and len(precision) == 8
+    novelty = quality.novelty_by_type_pair(model, dev)
+    assert set(novelty) <= set(model.type_pairs_) and all(0 <= c["f1"] <= 1 for c in novelty.values())
+    found = {"rows": {"default": row}, "min_precision": precision, "novelty_by_type_pair": novelty}
+    table = quality.to_markdown({"load": [0.0, 0.0], "corpora": {"biored": found}, "command": "c"})
+    assert "| default | " in table and "held-out margin" in table and "Novelty F1 per type pair" in table

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import numpy as np
 import pytest
 
@@ -17,6 +20,7 @@ from relclf.evaluation.explain import (
 )
 from relclf.extract.candidates import Candidate
 from relclf.extract.estimator import RelationExtractor
+from relclf.extract.priors import PRIOR_INPUTS
 from synthetic import synthetic_corpus
 
 
@@ -49,12 +53,6 @@ def test_pair_contributions_add_up_to_the_model_decision(model, document):
     X = model.model_.transform(model.model_.featurize([document]))
     row = next(i for i, c in enumerate(candidates) if c.key == gold.pair)
     assert explanation.detector.total == pytest.approx(model.detector_.decision_function(X[row])[0], abs=1e-4)
-    fitted = model.model_
-    if fitted.context is None:
-        assert sigmoid(explanation.detector.total) == pytest.approx(explanation.related)
-    raw = explanation.related * (explanation.label_probability if fitted.rule == "detector_x_label" else 1.0)
-    assert fitted.calibration(np.array([raw]))[0] == pytest.approx(explanation.score)
-    assert "probability of being related" in explanation.text()
     labeler = model.own_labelers_.get(candidates[row].type_pair, model.labeler_)
     labeler_value = labeler.decision_function(X[row])[0]  # binary: positive toward classes_[1]
     sign = 1 if explanation.label == labeler.classes_[1] else -1
@@ -65,6 +63,59 @@ def test_pair_contributions_add_up_to_the_model_decision(model, document):
     # the same score as prediction gives
     (predicted,) = model.predict_documents([document.with_relations(())], threshold=0.0)
     assert explanation.score == pytest.approx(next(r.score for r in predicted.relations if r.pair == gold.pair))
+
+
+def _numbers_add_up(fitted, explanation) -> None:
+    """Every number of an explanation is the model's, and the arithmetic the text shows holds."""
+    e = explanation
+    context = e.context
+    logit = e.detector.total if context is None else context.logit
+    assert sigmoid(logit) == pytest.approx(e.related, abs=1e-9)
+    if context is not None and context.kind == "logistic":
+        assert context.intercept + sum(i.amount for i in context.inputs) == pytest.approx(context.logit, abs=1e-9)
+        assert context.inputs[0].value == pytest.approx(e.detector.total, abs=1e-9)  # it reads the detector's decision
+    assert e.raw == pytest.approx(e.related * (1.0 if fitted.rule == "detector" else e.label_probability), abs=1e-12)
+    assert fitted.calibration(np.array([e.raw]))[0] == pytest.approx(e.score, abs=1e-12)
+    if e.labeler is not None:
+        own = sigmoid(e.labeler.total)
+        assert (own if e.label_sum is None else own / e.label_sum) == pytest.approx(e.label_probability, abs=1e-9)
+    decided = e.related if fitted.rule == "pair" else e.score
+    assert (e.predicted == e.label) == (decided >= fitted.threshold)
+    # the text: its score line multiplies and calibrates what it says, to the digits it prints
+    text = e.text()
+    line = next(line for line in text.splitlines() if line.startswith("score "))
+    numbers = [float(n) for n in re.findall(r"\d\.\d{3}", line)]
+    score, raw, related = numbers[:3]
+    assert score == pytest.approx(e.score, abs=5e-4) and raw == pytest.approx(e.raw, abs=5e-4)
+    if fitted.rule != "detector":
+        label = numbers[3]
+        assert related * label == pytest.approx(raw, abs=2e-3)
+    assert f"sigmoid({logit:+.3f})" in text
+
+
+@pytest.mark.parametrize("rule", ["pair", "detector", "detector_x_label"])
+def test_every_number_of_an_explanation_is_the_models_and_adds_up_on_every_pair(model, rule):
+    fitted = dataclasses.replace(model.model_, rule=rule)
+    documents = parse(synthetic_corpus(6, seed=8, start=900))
+    explained = 0
+    for document in documents:
+        for candidate in fitted.candidates(document):
+            _numbers_add_up(fitted, explain_pair(fitted, document, candidate.a.identifier, candidate.b.identifier))
+            explained += 1
+    assert explained > 30
+
+
+def test_a_context_stage_of_trees_and_the_corpus_priors_are_explained(tmp_path):
+    train = parse(synthetic_corpus(40, seed=1))
+    fitted = RelationExtractor(cv=2, context=True, nonlinear=True).fit(train).model_
+    assert fitted.context is not None and fitted.context.kind == "trees" and fitted.priors is not None
+    document = parse(synthetic_corpus(2, seed=5, start=700))[0]
+    candidate = fitted.candidates(document)[0]
+    explanation = explain_pair(fitted, document, candidate.a.identifier, candidate.b.identifier)
+    _numbers_add_up(fitted, explanation)
+    assert {i.name for i in explanation.priors} == {f"prior_{name}" for name in PRIOR_INPUTS}
+    text = explanation.text()
+    assert "the context stage's trees, reading:" in text and "corpus priors (training documents): the pair a" in text
 
 
 def test_pair_top_features_are_present_in_the_pair(model, document):
@@ -124,7 +175,8 @@ def test_cli_explain(tmp_path, capsys):
     )
     assert status == 0
     out = capsys.readouterr().out
-    assert f"predicted {relation.label}; gold: {relation.label}" in out and "[A: " in out and "[B: " in out
+    assert f"predicted {relation.label}: " in out and f"; gold: {relation.label}" in out
+    assert "[A: " in out and "[B: " in out
     assert (
         cli.main(
             [

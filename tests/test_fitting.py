@@ -186,11 +186,15 @@ def test_the_rule_multiplies_by_the_label_probability_where_that_ranks_right_lab
     positive = rng.uniform(size=2000) < related
     label_probability = rng.uniform(0.3, 1.0, size=2000)
     label_right = rng.uniform(size=2000) < label_probability  # the label's probability is informative
-    rule, f1 = choose_rule(related, label_probability, positive & label_right, int(positive.sum()))
-    assert rule == "detector_x_label" and f1["detector_x_label"] > f1["detector"]
-    rule, f1 = choose_rule(related, np.ones(2000), positive, int(positive.sum()))
-    assert rule == "detector" and f1 == {}  # a single label: nothing to choose
-    assert choose_rule(related, label_probability, positive & label_right, 10, mode="detector") == ("detector", {})
+    correct, total = positive & label_right, int(positive.sum())
+    rule, f1 = choose_rule(related, label_probability, positive, correct, total, mode="auto")
+    assert rule == "detector_x_label" and f1["detector_x_label"]["type_f1"] > f1["detector"]["type_f1"]
+    # the pair rule has the best pair F1: its threshold is chosen for it, whatever the labels
+    assert f1["pair"]["pair_f1"] == max(figures["pair_f1"] for figures in f1.values())
+    rule, f1 = choose_rule(related, np.ones(2000), positive, positive, total, mode="auto")
+    assert rule in ("pair", "detector") and "detector_x_label" not in f1  # a single label: the product is the same
+    given, figures = choose_rule(related, label_probability, positive, correct, total, mode="detector")
+    assert given == "detector" and set(figures) == {"pair", "detector", "detector_x_label"}
 
 
 def test_grouped_folds_keep_groups_whole_and_match_group_k_fold_of_scikit_learn_1_9():
@@ -257,8 +261,9 @@ def training():
 def _cross_validate(training, folds, **given) -> CrossValidatedChoices:
     data, X, positive, type_pairs = training
     detector = LogisticRegression(solver="liblinear")
+    decision = out_of_fold_decisions(detector, X, positive, folds) if folds else np.zeros(len(positive))
     make = lambda weight: OneVsRestClassifier(LogisticRegression(solver="liblinear", class_weight=weight))  # noqa: E731
-    choices = cross_validate(detector, make, X, data, positive, type_pairs, folds, **given)
+    choices = cross_validate(decision, make, X, data.view(), positive, type_pairs, folds, **given)
     assert not hasattr(detector, "coef_")  # only clones are fitted
     return choices
 
@@ -271,10 +276,13 @@ def chosen(training) -> CrossValidatedChoices:
 
 def test_cross_validate_makes_every_choice_and_scores_the_threshold(chosen):
     choices = chosen
-    assert choices.rule in ("detector", "detector_x_label") and choices.calibration.method in ("platt", "isotonic")
+    assert choices.rule == "pair" and choices.calibration.method in ("platt", "isotonic")
     assert choices.cv_scores["folds"] == 4 and choices.cv_scores["rule"]["chosen"] == choices.rule
     assert choices.cv_scores["at_threshold"]["threshold"] == round(choices.threshold, 4)
-    assert choices.cv_scores["at_threshold"]["type_f1"] == choices.cv_scores["at_threshold"]["best_type_f1"] > 0.8
+    # the pair rule's threshold is the one of best pair F1, which the other rules do not beat
+    at_threshold, figures = choices.cv_scores["at_threshold"], choices.cv_scores["rule"]["at_own_threshold"]
+    assert at_threshold["pair_f1"] == figures["pair"]["pair_f1"] >= max(f["pair_f1"] for f in figures.values())
+    assert at_threshold["type_f1"] <= at_threshold["best_type_f1"] and at_threshold["type_f1"] > 0.8
     assert len(choices.precision_curve) > 0 and choices.class_weight == "balanced"
     with pytest.raises(dataclasses.FrozenInstanceError):
         choices.threshold = 0.1  # type: ignore[misc]
@@ -284,7 +292,7 @@ def test_cross_validate_keeps_the_choices_it_is_given(training, chosen):
     folds = training_folds(4, training[0].groups)
     fixed = _cross_validate(training, folds, rule="detector", calibration="none", threshold=0.3)
     assert fixed.rule == "detector" and fixed.calibration.method == "none" and fixed.threshold == 0.3
-    assert fixed.cv_scores["at_threshold"]["threshold"] == 0.3 and fixed.cv_scores["rule"]["f1"] == {}
+    assert fixed.cv_scores["at_threshold"]["threshold"] == 0.3 and fixed.cv_scores["rule"]["chosen"] == "detector"
     # the same folds, the same out-of-fold fits: the choices made before these come out as before
     assert fixed.cv_scores["context"] == chosen.cv_scores["context"]
     assert fixed.cv_scores["labels"] == chosen.cv_scores["labels"]
@@ -300,7 +308,7 @@ def test_cross_validate_with_no_folds_takes_the_simplest_or_given_choices(traini
         None,
         None,
         {},
-        "detector",
+        "pair",
     )
     assert simplest.calibration.method == "none" and simplest.threshold == 0.5 and simplest.cv_scores == {}
     given = _cross_validate(training, [], class_weight="balanced", rule="detector_x_label", threshold=0.7)

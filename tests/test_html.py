@@ -19,7 +19,6 @@ from relclf import cli
 from relclf.document import Document, Mention, Relation, document_entities
 from relclf.io.formats import OUTPUT_EXTENSIONS, OUTPUT_FORMATS, detect_output_format, write_documents
 from relclf.io.html import document_payload, script_json, write_html
-from relclf.io.pubtator import format_document
 from relclf.io.rows import COLUMNS, relation_rows, write_tsv
 from relclf.text import sentence_spans
 from review_pages import HOSTILE_ABSTRACT, HOSTILE_TITLE, hostile_document, scored_corpus
@@ -219,18 +218,10 @@ def test_a_relation_naming_an_id_without_mentions_has_no_entities_and_no_evidenc
     assert (relation["text2"], relation["type2"]) == ("", "")
 
 
-def test_each_relation_carries_its_pubtator_line_and_tsv_row_as_relclf_writes_them():
+def test_each_relation_carries_its_tsv_row_as_relclf_writes_it():
     documents = scored_corpus() + [hostile_document()]
     for document in documents:
         payload = document_payload(document, 0)
-        pubtator = [
-            line
-            for line in format_document(
-                document.with_relations([Relation(r.label, r.id1, r.id2, r.novelty) for r in document.relations])
-            ).splitlines()
-            if line.count("\t") in (3, 4) and not line.split("\t")[1].isdigit()
-        ]
-        assert [r["pubtator"] for r in payload["relations"]] == pubtator
         buffer = io.StringIO()
         write_tsv([document], buffer)
         assert [r["tsv"] for r in payload["relations"]] == buffer.getvalue().splitlines()[1:]
@@ -337,6 +328,33 @@ def test_a_document_without_mentions_or_text_still_renders():
 
 
 @pytest.mark.parametrize("text", [DOC_100, DOC_200, DOC_300, DOC_400])
-def test_mentions_are_listed_with_their_canonical_type_and_raw_id(text):
+def test_mentions_are_listed_with_their_canonical_type_raw_id_and_pubtator_columns(text):
     document = parse_one(text)
-    assert document_payload(document, 0)["mentions"] == [[m.canonical_type, m.identifier] for m in document.mentions]
+    payload = document_payload(document, 0)
+    # the type as written by its position in the document's types; the text None: the segments spell it
+    assert [[*m[:4], payload["types"][m[4]], *m[5:]] for m in payload["mentions"]] == [
+        [m.canonical_type, m.identifier, m.start, m.end, m.entity_type, None, list(m.extra)] for m in document.mentions
+    ]
+    assert len(set(payload["types"])) == len(payload["types"])
+
+
+def test_a_mention_whose_text_the_segments_do_not_spell_carries_it():
+    document = Document("1", "TP53 here.", "", (Mention(0, 4, "p53", "Gene", "7157"),))  # built in Python, unchecked
+    assert document_payload(document, 0)["mentions"][0][5] == "p53"
+
+
+@pytest.mark.parametrize("text", [DOC_100, DOC_200, DOC_300, DOC_400])
+def test_the_anchors_are_the_annotations_bioc_relation_nodes_point_to(text):
+    """The page writes BioC JSON itself: the anchors it gets must be where relclf's BioC writer points nodes."""
+    from relclf.io.bioc_document import document_to_bioc
+
+    document = parse_one(text)
+    payload = document_payload(document, 0)
+    bioc = document_to_bioc(document)
+    nodes = [[int(n.refid) for n in r.nodes] for r in bioc.relations]
+    assert [[a for a in r["n"] if a is not None] for r in payload["relations"]] == nodes
+    # an added relation between any two entities points where the writer would point it
+    for identifier, _, _, anchor, _ in payload["entities"]:
+        with_it = document.with_relations([Relation("Bind", identifier, identifier)])
+        (relation,) = document_to_bioc(with_it).relations
+        assert [int(n.refid) for n in relation.nodes] == [anchor, anchor]

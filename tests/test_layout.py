@@ -28,7 +28,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "text parallel",
         "io extract",
         "evaluation progress",
-        "download pipeline persistence",
+        "download pipeline persistence curation",
         "api",
         "cli ''",
         "__main__",

@@ -42,7 +42,8 @@ def test_scores_are_the_calibrated_raw_scores_and_the_threshold_only_cuts(model,
     batch = model.featurize(_hidden(test_docs))
     every = model.score_batch(batch, threshold=-np.inf)
     assert every.rows.tolist() == list(range(len(batch)))
-    raw = every.related * (every.label_probability if model.rule == "detector_x_label" else 1.0)
+    # the score is that of the relation as written: the probability of being related times the label's
+    raw = every.related * (every.label_probability if model.rule != "detector" else 1.0)
     assert every.scores == pytest.approx(model.calibration(raw))
     for threshold in (model.threshold, 0.5, 0.9):
         kept = model.score_batch(batch, threshold=threshold)
@@ -51,6 +52,23 @@ def test_scores_are_the_calibrated_raw_scores_and_the_threshold_only_cuts(model,
         assert kept.labels == [every.labels[k] for k in expected] and kept.scores == pytest.approx(
             every.scores[expected]
         )
+
+
+def test_under_the_pair_rule_a_pair_is_predicted_when_its_probability_of_being_related_reaches_the_threshold(
+    model, test_docs
+):
+    batch = model.featurize(_hidden(test_docs))
+    every = model.score_batch(batch, threshold=-np.inf)
+    for threshold in (0.2, 0.5, 0.8):
+        by_pair = dataclasses.replace(model, rule="pair", threshold=threshold)
+        kept = by_pair.score_batch(batch)
+        expected = np.flatnonzero(every.related >= threshold)
+        assert kept.rows.tolist() == expected.tolist()  # whatever the label's probability and the score
+        assert kept.labels == [every.labels[k] for k in expected]
+        assert kept.scores == pytest.approx(every.scores[expected])
+    # a threshold given at prediction is one on the score, under any rule
+    by_pair = dataclasses.replace(model, rule="pair", threshold=0.01)
+    assert by_pair.score_batch(batch, threshold=0.5).rows.tolist() == np.flatnonzero(every.scores >= 0.5).tolist()
 
 
 class _RecordingScorer:

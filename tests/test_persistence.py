@@ -20,6 +20,7 @@ from relclf.extract.model import RelationModel
 from relclf.extract.vectorizer import PairVectorizer
 from relclf.persistence import (
     FORMAT_VERSION,
+    READABLE_FORMATS,
     build_metadata,
     file_sha256,
     format_model_card,
@@ -280,7 +281,7 @@ def test_info_without_any_card_is_refused(tmp_path):
     ("version", "message"),
     [
         (FORMAT_VERSION + 1, "is newer than relclf"),
-        (FORMAT_VERSION - 1, "older format"),
+        (READABLE_FORMATS[0] - 1, "older format"),
         (0, "cannot be read by relclf"),
         ("2", "cannot be read by relclf"),
         (True, "cannot be read by relclf"),
@@ -397,7 +398,9 @@ def test_older_and_newer_format_versions_are_refused_with_what_to_do(saved, tmp_
 def test_a_context_stage_whose_weights_do_not_fit_its_inputs_is_refused(saved, tmp_path):
     arrays = dict(model_arrays(load_model(saved[0]).model))
     meta = json.loads(str(arrays["meta"]))
-    arrays["meta"] = np.array(json.dumps(dict(meta, context=["score", "entity", "document"])))
+    arrays["meta"] = np.array(
+        json.dumps(dict(meta, context=["score", "entity", "document"], context_kind="logistic", priors=False))
+    )
     arrays["context.coef"], arrays["context.intercept"] = np.ones(3), np.zeros(1)
     broken = tmp_path / "context.npz"
     np.savez(broken, **arrays)

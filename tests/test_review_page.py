@@ -14,8 +14,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import io
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -24,46 +22,30 @@ from conftest import parse
 from relclf import cli
 from relclf.document import document_entities
 from relclf.io.formats import read_documents, write_documents
-from relclf.io.pubtator import format_document
-from relclf.io.rows import write_tsv
 from relclf.text import sentence_spans
+from review_browser import NEEDS_CHROMIUM, VIEWPORT, download, launch, session, shown_keys
 from review_pages import HOSTILE_ABSTRACT, HOSTILE_TITLE, SCORED, hostile_document, scored_corpus
 from synthetic import synthetic_corpus
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python (pip install -e '.[test]')")
+pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python (pip install -e '.[test]')")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "36727001.pubtator"
-CHROMIUM = os.environ.get("RELCLF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# no sandbox: CI runs as root; the rest keeps Chromium from reaching for the network or its own updates
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 900}
+pytestmark = NEEDS_CHROMIUM
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(),
-    reason="needs Chromium: apt-get install -y chromium (.ci/run installs it), or RELCLF_CHROMIUM=/path/to/chromium",
-)
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch()
+
+
+@pytest.fixture
+def browsing(browser):
+    yield from session(browser)
 
 
 # ---------------------------------------------------------------------------------------------------
-# Browser, pages
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+# Pages
 
 
 @pytest.fixture(scope="module")
@@ -83,47 +65,6 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     return paths
 
 
-class Browsing:
-    """A browser context and what its pages did: requests, console messages, errors and dialogs."""
-
-    def __init__(self, browser) -> None:
-        self.context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-        self.requests: list[str] = []
-        self.problems: list[str] = []
-        self.context.on("request", lambda request: self.requests.append(request.url))
-
-    def open(self, path: Path):
-        page = self.context.new_page()
-        page.on(
-            "console",
-            lambda message: (
-                self.problems.append(f"console {message.type}: {message.text}")
-                if message.type in ("error", "warning")
-                else None
-            ),
-        )
-        page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
-        page.on("dialog", lambda dialog: (self.problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-        page.goto(path.as_uri())
-        page.wait_for_selector("body[data-ready='true']")
-        return page
-
-
-@pytest.fixture
-def browsing(browser, pages):
-    session = Browsing(browser)
-    yield session
-    session.context.close()
-    own = {path.as_uri() for path in pages.values()}
-    assert [url for url in session.requests if url not in own and not url.startswith("blob:")] == []
-    assert session.problems == []
-
-
-def shown_keys(page) -> list[str]:
-    """The keys ('document:relation') of the relation rows on screen, in page order."""
-    return page.eval_on_selector_all("article.doc:not([hidden]) tr.rel", "rows => rows.map(row => row.dataset.key)")
-
-
 def mention_texts(page, article: str) -> dict[int, str]:
     """Each mention's highlighted text in a document: its segments joined, read from the DOM."""
     return {
@@ -139,13 +80,6 @@ def mention_texts(page, article: str) -> dict[int, str]:
             }""",
         ).items()
     }
-
-
-def _download(page, button: str) -> tuple[str, str]:
-    with page.expect_download() as info:
-        page.click(button)
-    download = info.value
-    return download.suggested_filename, Path(download.path()).read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -323,6 +257,13 @@ def test_sort_by_score_orders_documents_and_their_relations(browsing, pages):
     assert shown_keys(page) == everything
 
 
+def _written(documents, format: str) -> str:
+    """What relclf's own writer writes of ``documents`` in ``format``."""
+    buffer = io.StringIO()
+    write_documents(documents, buffer, format)
+    return buffer.getvalue()
+
+
 def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(browsing, pages):
     page = browsing.open(pages["scored"])
     everything = _expected(lambda p, r: True)
@@ -340,6 +281,7 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
 
     assert state() == (accepted, rejected)
     assert page.text_content("#progress-text") == "4 of 9 relations decided: 2 accepted, 2 rejected"
+    assert page.text_content("#documents-text") == "1 of 4 documents complete (every relation decided)"
     page.reload()
     page.wait_for_selector("body[data-ready='true']")
     assert state() == (accepted, rejected)
@@ -349,37 +291,40 @@ def test_decisions_by_keyboard_and_click_survive_a_reload_and_are_exported(brows
     page.check("input[name='status'][value='undecided']")
     assert shown_keys(page) == [k for k in everything if k not in accepted + rejected]
     page.check("input[name='status'][value='all']")
-    # exports: the accepted relations as relclf writes them
+    # exports: the complete document (every relation decided) with its accepted relation, as relclf writes it
     documents = scored_corpus()
-    chosen = [documents[int(k.split(":")[0])].relations[int(k.split(":")[1])] for k in accepted]
-    name, text = _download(page, "#export-pubtator")
-    assert name == "scored.accepted.pubtator"
-    expected_lines = []
-    for key, relation in zip(accepted, chosen, strict=True):
-        document = documents[int(key.split(":")[0])]
-        expected_lines += format_document(document.with_relations([relation])).splitlines()[
-            2 + len(document.mentions) : 3 + len(document.mentions)
-        ]
-    assert text.splitlines() == expected_lines
-    name, text = _download(page, "#export-tsv")
-    assert name == "scored.accepted.tsv"
-    buffer = io.StringIO()
-    write_tsv(
-        [documents[int(k.split(":")[0])].with_relations([r]) for k, r in zip(accepted, chosen, strict=True)], buffer
-    )
-    assert text == buffer.getvalue()
-    name, text = _download(page, "#export-decisions")
-    assert [line.rsplit("\t", 1)[1] for line in text.splitlines()] == [
-        "decision",
-        "accepted",
-        "rejected",
-        "accepted",
-        "rejected",
+    first = documents[0].with_relations([dataclasses.replace(documents[0].relations[0], score=None, source=None)])
+    for button, name, format in [
+        ("#export-pubtator", "scored.reviewed.pubtator", "pubtator"),
+        ("#export-bioc", "scored.reviewed.json", "bioc-json"),
+        ("#export-tsv", "scored.reviewed.tsv", "tsv"),
+    ]:
+        assert download(page, button) == (name, _written([first], format))
+    assert page.text_content("#export-note") == "Exported 1 document; 3 documents with undecided relations left out."
+    # every document, the undecided relations left out as rejected ones
+    page.check("#export-all")
+    chosen = {k: documents[int(k.split(":")[0])].relations[int(k.split(":")[1])] for k in accepted}
+    everyone = [
+        d.with_relations([dataclasses.replace(r, score=None) for k, r in chosen.items() if k.startswith(f"{n}:")])
+        for n, d in enumerate(documents)
     ]
-    # u undoes the selected relation's decision
-    page.locator(f"tr.rel[data-key='{everything[0]}']").click()
+    assert download(page, "#export-pubtator")[1] == _written(everyone, "pubtator")
+    assert download(page, "#export-bioc")[1] == _written(everyone, "bioc-json")
+    name, text = download(page, "#export-decisions")
+    assert name == "scored.decisions.tsv"
+    assert [line.split("\t")[-3:] for line in text.splitlines()] == [
+        ["decision", "curated_label", "curated_novelty"],
+        ["accepted", "Association", "Novel"],
+        ["rejected", "", ""],
+        ["accepted", "Association", ""],
+        ["rejected", "", ""],
+    ]
+    # u undoes the last change, c clears the selected relation's decision
     page.keyboard.press("u")
-    assert state() == (accepted[1:], rejected)
+    assert state() == (accepted, rejected[:1])
+    page.locator(f"tr.rel[data-key='{everything[0]}']").click()
+    page.keyboard.press("c")
+    assert state() == (accepted[1:], rejected[:1])
     # another page (another digest) has decisions of its own
     other = browsing.open(pages["hostile"])
     assert other.text_content("#progress-text") == "0 of 1 relation decided: 0 accepted, 0 rejected"
@@ -390,7 +335,7 @@ def test_exported_decisions_import_into_a_page_of_other_predictions(browsing, pa
     everything = _expected(lambda p, r: True)
     for key, button in ((everything[2], "acc"), (everything[4], "rej"), (everything[6], "acc")):
         page.locator(f"tr.rel[data-key='{key}'] button.{button}").click()
-    _, text = _download(page, "#export-decisions")
+    _, text = download(page, "#export-decisions")
     exported = tmp_path / "decisions.tsv"
     # one more row, for a relation the other page does not have
     exported.write_text(text + text.splitlines()[1].replace("Association", "Bind") + "\n", encoding="utf-8")
@@ -451,5 +396,8 @@ def test_the_documentation_screenshot_script_still_works(browser, tmp_path):
     spec = importlib.util.spec_from_file_location("review_screenshot", ROOT / "experiments" / "review_screenshot.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    picture = script.make_screenshot(tmp_path / "review.png", browser=browser)
-    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and picture.stat().st_size > 50_000
+    pictures = script.make_screenshots(tmp_path, browser=browser)
+    assert [p.name for p in pictures] == ["review.png", "review-curation.png", "review-curators.png"]
+    for picture in pictures:
+        assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and picture.stat().st_size > 50_000
+        assert (ROOT / "docs" / picture.name).exists()  # docs/review.md shows each

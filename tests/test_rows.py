@@ -27,6 +27,7 @@ def test_rows_carry_types_and_most_frequent_texts(doc_300):
         "label": "Association",
         "score": None,
         "novelty": "No",
+        "source": "input",
     }
     # a composite named whole (BioRED) and a composite part (BC5CDR) both resolve
     assert (rows[2]["id2"], rows[2]["type2"], rows[2]["text2"]) == (

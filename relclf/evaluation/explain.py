@@ -1,13 +1,15 @@
-"""Why the model decides what it does: its strongest features, and one pair's decision feature by feature.
+"""Why the model decides what it does: its strongest features, and one pair's decision number by number.
 
 The stages of a :class:`~relclf.extract.model.RelationModel` that read a pair's features are linear,
 so a decision value is exactly ``intercept + sum(coefficient * feature value)`` over the pair's
-features. The score is made from them: the detector's probability (read against the abstract's
-other pairs by the context stage, when the model has one), times the label's probability under the
-``detector_x_label`` rule, calibrated. :func:`explain_model` lists the largest coefficients of the
-detector and the pooled labeler; :func:`explain_pair` splits one pair's decision values into
-per-feature contributions (the labeler being the one of its type pair), says how its score was made,
-and shows the pair's mentions in context.
+features. The rest is a few numbers: the probability of being related (the logistic function of the
+detector's decision, or of the context stage's, which reads that decision beside the pair's abstract
+and the corpus priors), the label's probability (the labeler's), and the score, the calibration of
+their product (of the first alone under the ``detector`` rule). :func:`explain_model` lists the
+largest coefficients of the detector and the pooled labeler; :func:`explain_pair` shows one pair's
+mentions in context and every number between its features and its score, each one the number the
+model computes (the arithmetic it prints holds), with the per-feature contributions of the detector
+and of the labeler of its type pair.
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ import numpy as np
 
 from ..document import Document, identifier_parts
 from ..errors import InputError, UsageError
-from ..extract.blocks import block_of
+from ..extract.blocks import SIGNALS, block_of
 from ..extract.candidates import Candidate
+from ..extract.context import CONTEXT_DESCRIPTIONS, context_inputs
 from ..extract.linear import LinearStage
 from ..extract.model import RelationModel
+from ..extract.priors import PRIOR_INPUTS
 from ..text import sentence_spans, tokenize
 
 __all__ = [
+    "ContextExplanation",
     "Contribution",
     "Decision",
+    "Input",
     "FeatureWeight",
     "ModelExplanation",
     "PairExplanation",
@@ -85,10 +91,12 @@ class ModelExplanation:
     unrelated: tuple[FeatureWeight, ...]
     labels: dict[str, tuple[FeatureWeight, ...]]
     threshold: float
+    decided_on: str = "score"
 
     def text(self) -> str:
         """A plain-text report, one feature per line."""
-        lines = [f"detector (related vs no relation; threshold {self.threshold:.3f}) - toward related:"]
+        what = "probability of being related" if self.decided_on == "related" else "score"
+        lines = [f"detector (related vs no relation; predicted: {what} >= {self.threshold:.3f}) - toward related:"]
         lines += [_weight_line(w) for w in self.related]
         lines.append("detector - toward no relation:")
         lines += [_weight_line(w) for w in self.unrelated]
@@ -131,7 +139,8 @@ def explain_model(model: RelationModel, k: int = 10) -> ModelExplanation:
     names = _feature_names(model)
     coef = model.detector.coef[0]
     labels = {label: _top(c, names, k, +1) if c.size else () for label, (c, _) in _label_coefficients(model).items()}
-    return ModelExplanation(_top(coef, names, k, +1), _top(coef, names, k, -1), labels, float(model.threshold))
+    cut = model.cut()
+    return ModelExplanation(_top(coef, names, k, +1), _top(coef, names, k, -1), labels, cut.threshold, cut.on)
 
 
 # -- one pair ----------------------------------------------------------------------------------------
@@ -172,44 +181,88 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class PairExplanation:
-    """One candidate pair: its mentions in context, score, predicted label and the decisions behind them.
+class Input:
+    """A number a small stage reads (the context stage's inputs), with its weight when the stage is linear."""
 
-    ``label`` is the labeler's choice (it would be the prediction if the score passed the threshold);
-    ``predicted`` is that label when ``score >= threshold``, else None. ``labeler`` is None when the
-    model knows a single label. ``gold`` is the pair's gold label when the document carries one.
+    name: str
+    description: str
+    value: float
+    weight: float | None = None
+
+    @property
+    def amount(self) -> float:
+        """Its share of the stage's decision: weight x value (0 for the trees, which have no weights)."""
+        return 0.0 if self.weight is None else self.weight * self.value
+
+
+@dataclass(frozen=True)
+class ContextExplanation:
+    """The context stage's reading of one pair: its inputs and the decision (logit) it makes of them.
+
+    ``kind`` is ``logistic`` (``logit = intercept + sum(weight x value)``) or ``trees`` (the sum of the
+    trees' leaves; the inputs have no weights).
+    """
+
+    kind: str
+    inputs: tuple[Input, ...]
+    intercept: float
+    logit: float
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    """One candidate pair: its mentions in context, and every number between its features and its score.
+
+    ``related`` is the probability that the pair is related: ``sigmoid`` of the context stage's logit,
+    or of the detector's decision without a context stage. ``label`` is the labeler's choice and
+    ``label_probability`` its probability; ``raw`` is ``related x label_probability`` (``related`` under
+    the ``detector`` rule) and ``score`` its ``calibration``, the probability that the relation as
+    written is right. ``predicted`` is the label when the model predicts the pair: under the ``pair``
+    rule when ``related >= threshold``, under the others when ``score >= threshold``. ``labeler`` is
+    None when the model knows a single label; ``label_sum`` is the sum of every label's logistic
+    function that one-vs-rest probabilities are divided by (None for two labels). ``priors`` are the
+    pair's corpus priors when the model has them (also among the context stage's inputs).
     """
 
     pmid: str
     a: str
     b: str
     type_pair: str
-    score: float
+    rule: str
     threshold: float
+    related: float
     label: str | None
+    label_probability: float
+    raw: float
+    score: float
+    calibration: str
     predicted: str | None
     detector: Decision
+    context: ContextExplanation | None
     labeler: Decision | None
+    label_sum: float | None
     contexts: tuple[str, ...]
+    priors: tuple[Input, ...] = ()
     gold: str | None = None
-    related: float | None = None
-    label_probability: float | None = None
-    score_parts: str = ""
 
     def text(self, k: int = 10) -> str:
-        """A plain-text report: contexts, decision, then the top-``k`` contributions."""
-        verdict = f"predicted {self.predicted}" if self.predicted else f"no relation (the label would be {self.label})"
+        """A plain-text report: contexts, the decision and the score with their arithmetic, then the top-``k``
+        contributions of the detector and the labeler."""
         lines = [f"document {self.pmid}, pair A={self.a} B={self.b} ({self.type_pair})"]
         lines += [f"  {c}" for c in self.contexts]
-        lines.append(
-            f"score {self.score:.3f} (threshold {self.threshold:.3f}): {verdict}"
-            + (f"; gold: {self.gold}" if self.gold else "")
+        lines.append(self._verdict() + (f"; gold: {self.gold}" if self.gold else ""))
+        product = (
+            f"related {self.related:.3f}"
+            if self.rule == "detector"
+            else f"related {self.related:.3f} x label {self.label_probability:.3f}"
         )
-        if self.related is not None:
-            lines.append(
-                f"score = {self.score_parts}: related {self.related:.3f}, label {self.label} "
-                f"{self.label_probability:.3f}"
-            )
+        lines.append(
+            f"score {self.score:.3f} (the probability that the relation as written is right) = "
+            f"{self.calibration} calibration of {self.raw:.3f} = {product}"
+        )
+        lines += self._related_lines(k)
+        if self.priors:
+            lines.append("corpus priors (training documents): " + "; ".join(_prior_phrases(self.priors)))
         lines.append(
             f"detector: decision {self.detector.total:+.3f} = intercept {self.detector.intercept:+.3f} + features; "
             "toward related:"
@@ -223,7 +276,64 @@ class PairExplanation:
                 f"{self.labeler.intercept:+.3f} + features; toward {self.labeler.toward}:"
             )
             lines += [_contribution_line(c) for c in self.labeler.strongest(k)]
+            sigmoid_of = f"sigmoid({self.labeler.total:+.3f})"
+            lines.append(
+                f"label {self.label} {self.label_probability:.3f} = "
+                + (
+                    f"{sigmoid_of} / {self.label_sum:.3f} (the sum of every label's sigmoid, one-vs-rest)"
+                    if self.label_sum is not None
+                    else sigmoid_of
+                )
+            )
         return "\n".join(lines)
+
+    def _verdict(self) -> str:
+        if self.rule == "pair":
+            compared = f"probability of being related {self.related:.3f}"
+            rule = "the pair rule: whether a pair is related is decided on its own"
+        else:
+            compared, rule = f"score {self.score:.3f}", f"the {self.rule} rule"
+        if self.predicted:
+            return f"predicted {self.predicted}: {compared} >= threshold {self.threshold:.3f} ({rule})"
+        return f"no relation: {compared} < threshold {self.threshold:.3f} ({rule}; the label would be {self.label})"
+
+    def _related_lines(self, k: int) -> list[str]:
+        """How the probability of being related is made; of the context stage's inputs, the ``k`` that weigh most."""
+        if self.context is None:
+            return [f"related {self.related:.3f} = sigmoid({self.detector.total:+.3f}), the detector's decision"]
+        context = self.context
+        if context.kind == "trees":
+            head = f"related {self.related:.3f} = sigmoid({context.logit:+.3f}), the context stage's trees, reading:"
+            return [head, *(f"  {i.value:+8.3f}  {i.description}" for i in context.inputs[:k])]
+        head = (
+            f"related {self.related:.3f} = sigmoid({context.logit:+.3f}), the context stage: intercept "
+            f"{context.intercept:+.3f} + inputs:"
+        )
+        ranked = sorted(context.inputs, key=lambda i: -abs(i.amount))
+        shown, rest = ranked[:k], ranked[k:]
+        lines = [
+            head,
+            *(f"  {i.amount:+8.3f}  {i.description}  (weight {i.weight:+.3f} x value {i.value:+.3f})" for i in shown),
+        ]
+        if rest:
+            lines.append(f"  {sum(i.amount for i in rest):+8.3f}  the other {len(rest)} inputs")
+        return lines
+
+
+def _prior_phrases(priors: tuple[Input, ...]) -> list[str]:
+    """The corpus priors as counts of documents and rates (the inputs hold log(1 + n) counts)."""
+    value = {i.name: i.value for i in priors}
+
+    def count(name: str) -> int:
+        return round(math.expm1(value[name]))
+
+    phrases = []
+    for who, key in (("the pair", "pair"), ("A", "a"), ("B", "b")):
+        phrases.append(
+            f"{who} a candidate in {count(f'prior_{key}_seen')}, related in {count(f'prior_{key}_related')} "
+            f"(rate {value[f'prior_{key}_rate']:.2f})"
+        )
+    return phrases
 
 
 def _contribution_line(c: Contribution) -> str:
@@ -285,8 +395,8 @@ def explain_pair(
     """Explain the model's decision on the pair (``id1``, ``id2``) of ``document``.
 
     The pair is featurized together with the document's other candidates, exactly as in prediction, so
-    the score equals the one :meth:`~relclf.extract.model.RelationModel.predict_documents` gives.
-    Raises ValueError when the IDs are not a candidate pair of the document (the reason is named).
+    every number equals the one :meth:`~relclf.extract.model.RelationModel.predict_documents` computes.
+    Raises UsageError when the IDs are not a candidate pair of the document (the reason is named).
     """
     candidates, index = _find_candidate(model, document, id1, id2)
     batch = model.featurize([document])
@@ -294,38 +404,80 @@ def explain_pair(
     row = model.transform(batch)[index]
     names = _feature_names(model)
     detector = _decision("related", model.detector.coef[0], float(model.detector.intercept[0]), row, names)
-    score, label = float(scored.scores[index]), scored.labels[index]
+    label = scored.labels[index]
+    related, label_probability = float(scored.related[index]), float(scored.label_probability[index])
     _, stage = model.labeler.stage_for(int(batch.pairs.type_pair[index]))
-    labeler = None
+    labeler, label_sum = None, None
     if len(stage.coef):
         coefficients, intercept = _label_coefficients(model, stage)[label]
         labeler = _decision(label, coefficients, intercept, row, names)
+        if len(stage.coef) > 1:
+            decisions = np.asarray(row @ stage.coef.T).ravel() + stage.intercept
+            label_sum = float(np.sum(1.0 / (1.0 + np.exp(-decisions))))
     candidate = candidates[index]
     gold = next((r.label for r in document.relations if r.pair == candidate.key), None)
+    raw = related if model.rule == "detector" else related * label_probability
+    score = float(scored.scores[index])
+    decided = related if model.rule == "pair" else score
+    prior_inputs = model.prior_inputs(batch)
     return PairExplanation(
         pmid=document.pmid,
         a=candidate.a.identifier,
         b=candidate.b.identifier,
         type_pair=candidate.type_pair,
-        score=score,
+        rule=model.rule,
         threshold=float(model.threshold),
+        related=related,
         label=label,
-        predicted=label if score >= model.threshold else None,
+        label_probability=label_probability,
+        raw=raw,
+        score=score,
+        calibration=model.calibration.method,
+        predicted=label if decided >= model.threshold else None,
         detector=detector,
+        context=_context_explanation(model, batch, index, prior_inputs, detector.total),
         labeler=labeler,
+        label_sum=label_sum,
         contexts=tuple(mark_mentions(document, candidate, max_sentences=max_sentences)),
+        priors=()
+        if prior_inputs is None
+        else tuple(
+            Input(f"prior_{name}", CONTEXT_DESCRIPTIONS[f"prior_{name}"], float(v))
+            for name, v in zip(PRIOR_INPUTS, prior_inputs[index], strict=True)
+        ),
         gold=gold,
-        related=float(scored.related[index]),
-        label_probability=float(scored.label_probability[index]),
-        score_parts=_score_parts(model),
     )
 
 
-def _score_parts(model: RelationModel) -> str:
-    """How the model makes a score, in words."""
-    related = "after the document-context stage" if model.context is not None else "the detector's"
-    product = " x the label's probability" if model.rule == "detector_x_label" else ""
-    return f"calibrated ({model.calibration.method}) probability of being related ({related}){product}"
+def _context_explanation(
+    model: RelationModel, batch: Any, index: int, prior_inputs: np.ndarray | None, decision: float
+) -> ContextExplanation | None:
+    """The context stage's inputs for pair ``index`` of ``batch`` and the logit it makes of them (None: no stage)."""
+    stage = model.context
+    if stage is None:
+        return None
+    pairs = batch.pairs
+    scorer = model.vectorizer.scorer(batch)
+    decisions = scorer.decisions(model._weights["detector"])[:, 0] + model.detector.intercept[0]
+    inputs = context_inputs(
+        pairs.doc, pairs.a, pairs.b, decisions, stage.groups, priors=prior_inputs, signals=batch.numeric
+    )[index]
+    weights: list[float | None] = [None] * len(inputs) if stage.trees is not None else list(stage.coef)
+    described = tuple(
+        Input(name, _input_description(name), float(v), None if w is None else float(w))
+        for name, v, w in zip(stage.columns, inputs, weights, strict=True)
+    )
+    if stage.trees is not None:
+        logit = float(stage.trees.decision(inputs[None, :])[0])
+    else:
+        logit = float(stage.intercept + inputs @ stage.coef)
+    return ContextExplanation(stage.kind, described, float(stage.intercept), logit)
+
+
+def _input_description(name: str) -> str:
+    if name.startswith("signal_"):
+        return "signal: " + SIGNALS.get(name[len("signal_") :], name)
+    return CONTEXT_DESCRIPTIONS.get(name, name)
 
 
 def mark_mentions(document: Document, candidate: Candidate, *, max_sentences: int = 6) -> list[str]:

@@ -20,6 +20,7 @@ import numpy as np
 from ..document import Document, Relation, document_entities, gold_relation_index
 from ..extract.calibration import CurvePoint
 from ..extract.candidates import type_pair
+from ..extract.model import Cut
 from ..extract.threshold import cumulative_hits
 from .calibration import CalibrationAccumulator, CalibrationReport
 
@@ -234,7 +235,9 @@ class PairOutcome:
     ``gold`` is the gold label (None when the pair is not related) and ``gold_novelty`` its novelty;
     ``label`` the label the model gives the pair whatever its score, ``novelty`` the novelty it gives
     it, and ``score`` the pair's score (all three None when the pair is not a candidate of the model,
-    e.g. an unseen type pair). The pair is predicted related at threshold ``t`` when ``score >= t``.
+    e.g. an unseen type pair); ``related`` its probability of being related. Whether the pair is
+    predicted follows the decision in use, a :class:`~relclf.extract.model.Cut` (a number ``t`` is
+    the cut ``score >= t``).
     """
 
     pmid: str
@@ -246,12 +249,13 @@ class PairOutcome:
     score: float | None
     gold_novelty: str | None = None
     novelty: str | None = None
+    related: float | None = None
 
-    def predicted(self, threshold: float) -> str | None:
-        """The predicted label at ``threshold``, or None (no relation)."""
-        return self.label if self.score is not None and self.score >= threshold else None
+    def predicted(self, threshold: Cut | float) -> str | None:
+        """The predicted label under the decision ``threshold``, or None (no relation)."""
+        return self.label if _as_cut(threshold).keeps(self.score, self.related) else None
 
-    def outcome(self, threshold: float) -> str | None:
+    def outcome(self, threshold: Cut | float) -> str | None:
         """One of :data:`OUTCOMES` at ``threshold``, or None for a pair neither in gold nor predicted.
 
         Novelty counts only where the gold has it, as the novelty level of the scores does.
@@ -284,10 +288,15 @@ class EvaluationDetails:
     """
 
     scores: Scores
-    threshold: float
+    threshold: Cut | float
     outcomes: tuple[PairOutcome, ...]
     documents: tuple[Document, ...] = ()
     split_composites: bool = True
+
+    @property
+    def cut(self) -> Cut:
+        """The decision in use, as a :class:`~relclf.extract.model.Cut`."""
+        return _as_cut(self.threshold)
 
     @property
     def labels(self) -> list[str]:
@@ -343,7 +352,7 @@ class EvaluationDetails:
 def evaluation_details(
     gold: Iterable[Document],
     scored: Iterable[Document],
-    threshold: float,
+    threshold: Cut | float,
     *,
     split_composites: bool = True,
 ) -> EvaluationDetails:
@@ -356,8 +365,9 @@ def evaluation_details(
     scored : iterable of Document
         The same documents with every candidate pair as a scored relation (predicted with threshold
         0), matched to gold by document ID.
-    threshold : float
-        The decision threshold in use: pairs scored at or above it are the predictions.
+    threshold : Cut or float
+        The decision in use (:meth:`relclf.extract.model.RelationModel.cut`; a number: the pairs scored at
+        or above it are the predictions).
     split_composites : bool
         The model's convention for composite IDs (to find each ID's entity type).
 
@@ -389,6 +399,7 @@ def evaluation_details(
                     r.score,
                     gold_novelty,
                     r.novelty,
+                    r.related,
                 )
             )
         for r in document.relations:
@@ -407,11 +418,16 @@ def evaluation_details(
                         gold_novelty,
                     )
                 )
-        kept = tuple(r for r in relations if r.score is None or r.score >= threshold)
+        kept = tuple(r for r in relations if r.score is None or _as_cut(threshold).keeps(r.score, r.related))
         predicted_documents.append(document.with_relations(kept))
         calibration.add(document, relations)
     scores = dataclasses.replace(score_documents(gold, predicted_documents), calibration=calibration.report())
-    return EvaluationDetails(scores, float(threshold), tuple(outcomes), tuple(gold), split_composites)
+    return EvaluationDetails(scores, threshold, tuple(outcomes), tuple(gold), split_composites)
+
+
+def _as_cut(threshold: Cut | float) -> Cut:
+    """A decision: a :class:`Cut` as it is, a number as the cut ``score >= number``."""
+    return threshold if isinstance(threshold, Cut) else Cut(float(threshold))
 
 
 def _type_pair(types: dict[str, str], id1: str, id2: str) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import RelclfError
+from ..extract.calibration import CurvePoint
 from ..io.files import PathLike, atomic_writer
 from .metrics import EvaluationDetails
 
@@ -110,8 +111,7 @@ def _confusion_matrix(plt: Any, details: EvaluationDetails, title: str) -> Figur
     ax.set_ylabel("gold")
     ax.set_title(
         _heading(
-            "Confusion matrix of entity pairs: gold (rows) against predicted (columns), threshold "
-            f"{details.threshold:.3f}",
+            f"Confusion matrix of entity pairs: gold (rows) against predicted (columns), {details.cut}",
             title,
         ),
         fontsize=10,
@@ -129,19 +129,22 @@ def _precision_recall(plt: Any, details: EvaluationDetails, title: str) -> Figur
         left.text(0.5, 0.5, "no scored pairs", ha="center")
         return figure
     thresholds = np.array([p.threshold for p in curves["type"]])
+    cut = details.cut
     current = min(
         range(len(thresholds)),
-        key=lambda k: (thresholds[k] < details.threshold, abs(thresholds[k] - details.threshold)),
+        key=lambda k: (thresholds[k] < cut.threshold, abs(thresholds[k] - cut.threshold)),
     )
     for level, color in (("pair", "#4C72B0"), ("type", "#DD8452")):
         counts = curves[level]
         recall = [c.recall for c in counts]
         precision = [c.precision for c in counts]
-        mark = counts[current]
+        # the decision in use: a point of the score curve, or (decided on another number) what it scored
+        at = details.scores.levels[level]
+        mark = counts[current] if cut.on == "score" else CurvePoint(cut.threshold, at.precision, at.recall)
         left.plot(recall, precision, color=color, label=f"{level} level")
         left.plot(mark.recall, mark.precision, "o", color=color, markersize=8, markeredgecolor="black")
         left.annotate(
-            f"threshold {details.threshold:.3f}\nP {mark.precision:.3f}  R {mark.recall:.3f}  F1 {mark.f1:.3f}",
+            f"{cut}\nP {mark.precision:.3f}  R {mark.recall:.3f}  F1 {mark.f1:.3f}",
             (mark.recall, mark.precision),
             xytext=(-20, 40) if level == "pair" else (-170, -50),
             textcoords="offset points",
@@ -159,8 +162,11 @@ def _precision_recall(plt: Any, details: EvaluationDetails, title: str) -> Figur
     left.set_title("Precision-recall over the score threshold")
     left.legend(loc="upper right", fontsize=8)
     left.grid(alpha=0.3)
-    right.axvline(details.threshold, color="black", linewidth=1)
-    right.text(details.threshold, 1.0, f" threshold in use {details.threshold:.3f}", fontsize=8, va="top")
+    if cut.on == "score":
+        right.axvline(cut.threshold, color="black", linewidth=1)
+        right.text(cut.threshold, 1.0, f" threshold in use {cut.threshold:.3f}", fontsize=8, va="top")
+    else:
+        right.text(0.01, 1.0, f" predicted: {cut} (not a score threshold)", fontsize=8, va="top")
     right.set_xlabel("detector score threshold (pairs scored at or above it are predicted)")
     right.set_ylabel("score")
     right.set_xlim(0, 1)
@@ -194,7 +200,7 @@ def _type_pairs(plt: Any, details: EvaluationDetails, title: str) -> Figure:
     )
     ax.set_xlim(0, 1.1)
     ax.set_xlabel("F1")
-    ax.set_title(_heading(f"F1 per entity type pair (threshold {details.threshold:.3f})", title))
+    ax.set_title(_heading(f"F1 per entity type pair ({details.cut})", title))
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return figure

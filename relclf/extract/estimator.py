@@ -43,20 +43,29 @@ from ..document import Document, Relation
 from ..errors import UsageError
 from ..parallel.workers import effective_n_jobs
 from ..text import Vocabulary
-from .calibration import CALIBRATION_METHODS
+from .calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
 from .candidates import DEFAULT_MAX_PAIRS_PER_DOC, Candidate, composites_are_split, related_type_pairs
-from .fitting import Split, check_document_splits, cross_validate, training_folds
+from .context import ContextStage
+from .fitting import (
+    FoldPriors,
+    Split,
+    check_document_splits,
+    cross_validate,
+    out_of_fold_decisions,
+    training_folds,
+)
 from .labels import LabelStage
 from .model import DECISION_RULES, LinearStage, RelationModel
-from .training import TrainingSet, build_training_set
+from .priors import TrainingPairs, nested_inputs, out_of_fold_inputs
+from .schemas import SchemaRule, augment, check_corpus_names, rows_within, schema_detector
+from .training import TrainingSet, build_training_set, concat_training_sets
 from .vectorizer import PairVectorizer
 
 __all__ = ["RelationExtractor"]
-# The default labelers' regularization. C=1: with every cross-validated choice made as fit() makes
-# them, grouped 5-fold cross-validation on BioRED Train gave a type-level F1 of 0.540 with C=1 and
-# 0.543 with C=10 (within noise), and the labelers train 2.4 times faster with C=1 (fit() trains
-# them about a dozen times: once per fold and class weighting, and per type pair).
-LABELER_C = 1.0
+# The default labelers' regularization. C=3: under the pair rule (labels no longer decide which pairs are
+# predicted), grouped 5-fold cross-validation on BioRED Train gave a type-level F1 of 0.527 with C=1, 0.532
+# with C=3 and 0.530 with C=10, every other choice made as fit() makes them (experiments/accuracy_ablation.py).
+LABELER_C = 3.0
 
 
 # -- parameter constraints: each parameter's allowed values, as data (checked in fit) ---------------------
@@ -144,12 +153,61 @@ def check_parameters(estimator: Any) -> None:
     >>> check_parameters(RelationExtractor(rule="max"))
     Traceback (most recent call last):
     ...
-    ValueError: rule must be 'auto', 'detector' or 'detector_x_label', not 'max'
+    ValueError: rule must be 'pair', 'detector', 'detector_x_label' or 'auto', not 'max'
     """
     for name, allowed in type(estimator)._parameter_constraints.items():
         value = getattr(estimator, name)
         if not any(_allows(option, value) for option in allowed):
             raise ValueError(f"{name} must be {_describe(allowed)}, not {reprlib.repr(value)}")
+
+
+@dataclass(frozen=True)
+class FittedSchema:
+    """What a :class:`RelationExtractor` learned for one corpus's schema (see :mod:`relclf.extract.schemas`):
+    its candidate rule, labels, the cross-validated choices, the fitted labelers and the model that predicts."""
+
+    # the fields a RelationExtractor also holds, for its first schema, as attributes ``NAME_``
+    LEGACY: ClassVar[tuple[str, ...]] = (
+        "labeler",
+        "split_composites",
+        "labels",
+        "novelty_labels",
+        "context",
+        "class_weight",
+        "own_type_pairs",
+        "rule",
+        "calibration",
+        "threshold",
+        "precision_curve",
+        "cv_scores",
+        "own_labelers",
+        "novelty_model",
+    )
+
+    name: str
+    type_pairs: list[str]
+    split_composites: bool
+    labels: list[str]
+    novelty_labels: list[str]
+    context: ContextStage | None
+    class_weight: str | None
+    own_type_pairs: dict[str, str | None]
+    rule: str
+    calibration: Calibration
+    threshold: float
+    precision_curve: PrecisionCurve
+    cv_scores: dict[str, Any]
+    labeler: Any
+    own_labelers: dict[str, Any]
+    novelty_model: Any
+    model: RelationModel
+
+
+def _pmid_groups(documents: Sequence[Document]) -> np.ndarray:
+    """Each document's group: the index of its PMID in order of first appearance (one abstract in two corpora is
+    one group; with unique PMIDs, the document's own index)."""
+    first: dict[str, int] = {}
+    return np.array([first.setdefault(d.pmid, len(first)) for d in documents], dtype=np.int64)
 
 
 class RelationExtractor(BaseEstimator):
@@ -194,9 +252,17 @@ class RelationExtractor(BaseEstimator):
         training and testing on the same document, at least 2 splits (give a list, not a
         generator, to fit or clone the estimator again).
     context : "auto", True or False, default "auto"
-        The document-context stage (:mod:`relclf.extract.context`): "auto" keeps it when its
-        cross-validated log loss beats the detector's alone by more than one standard error; its
-        inputs are chosen the same way (:func:`relclf.extract.fitting.fit_context`).
+        The context stage (:mod:`relclf.extract.context`): "auto" keeps it when its cross-validated
+        log loss beats the detector's alone by more than one standard error; its inputs and its
+        model are chosen the same way (:func:`relclf.extract.fitting.fit_context`).
+    priors : "auto" or False, default "auto"
+        The corpus priors (:mod:`relclf.extract.priors`: how often each entity and ID pair is related
+        in the other training documents) as inputs the context stage may read ("auto": where
+        cross-validation finds they help); False: never.
+    nonlinear : "auto", True or False, default "auto"
+        Whether the context stage may be gradient-boosted trees over its inputs instead of a
+        logistic regression ("auto": where cross-validation finds they predict better by more than
+        noise; True: only trees are tried; False: never).
     class_weight : "auto", None or "balanced", default "auto"
         The labelers' class weighting; "auto": balanced for the pooled labeler (see
         :func:`relclf.extract.fitting.choose_labelers`), and each type pair's own labeler with or
@@ -207,9 +273,13 @@ class RelationExtractor(BaseEstimator):
         are labelled by the pooled one (:func:`relclf.extract.fitting.choose_labelers`).
     min_type_pair_relations : int, default 30
         See ``own_labelers``; at least 2.
-    rule : "auto", "detector" or "detector_x_label", default "auto"
-        A pair's raw score: its probability of being related, or that times its label's probability;
-        "auto" takes the one with the higher cross-validated F1 of pair and label.
+    rule : "pair", "detector", "detector_x_label" or "auto", default "pair"
+        Which pairs are predicted (:class:`~relclf.extract.model.RelationModel`): ``pair``, those whose
+        probability of being related reaches a threshold of its own, chosen for the best
+        cross-validated pair F1, whatever their label's probability; ``detector``, those whose
+        calibrated score reaches the threshold of best type-level F1; ``detector_x_label``, the same,
+        the score made from the probability of being related times the label's; "auto" takes the
+        rule of highest cross-validated type-level F1.
     calibration : "auto", "isotonic", "platt" or "none", default "auto"
         How raw scores become probabilities that the relation as written is right, fitted on the
         out-of-fold scores; "auto": Platt's, unless the isotonic one has a lower cross-validated log
@@ -234,36 +304,27 @@ class RelationExtractor(BaseEstimator):
 
     Attributes
     ----------
-    vectorizer_, detector_, labeler_ : fitted estimators
-        ``labeler_`` (the pooled labeler) is a ``DummyClassifier`` when the training data has a single label.
-    own_labelers_ : dict of str to fitted classifier
-        Type pair -> its own labeler.
-    own_type_pairs_ : dict of str to str or None
-        The type pairs given their own labeler, with its class weighting.
-    context_ : ContextStage or None
-        The document-context stage, when kept.
-    class_weight_ : str or None
-        The pooled labeler's class weighting.
-    rule_ : str
-        ``detector`` or ``detector_x_label``.
-    calibration_ : Calibration
-        Raw score -> calibrated score.
-    precision_curve_ : PrecisionCurve
-        Cross-validated precision and recall (pair and label right) at each calibrated threshold.
-    cv_scores_ : dict
-        The cross-validated figures behind each choice (JSON-ready).
-    novelty_model_ : fitted classifier or None
-        None when the training relations carry no novelty.
+    model_ : RelationModel
+        What predicts (the first corpus's schema); a model file holds it.
+    models_ : dict of str to RelationModel
+        Every schema's model, by corpus name (one, ``default``, unless ``fit`` was given ``corpus``).
+    schemas_ : dict of str to FittedSchema
+        What was learned for each schema: its candidate rule, labels, cross-validated choices and labelers.
+    vectorizer_, detector_ : fitted estimators
+        Shared by every schema (the detector on augmented features when there are several corpora).
+    priors_ : CorpusPriors or None
+        The training documents' counts (None when ``priors`` is False); a model keeps them when its
+        context stage reads them.
     type_pairs_ : list of str
-        Canonical type pairs that the training relations connect; only these become candidates.
-    split_composites_ : bool
-        Whether composite IDs name their parts (learned from the training relations).
-    labels_ : list of str
-        Relation labels seen in training.
-    threshold_ : float
-        Calibrated-score threshold in use.
-    novelty_labels_ : list of str
-        Novelty values seen in training (empty when the training data has none).
+        Canonical type pairs that the training relations connect (in any corpus).
+
+    and, for the first corpus's schema (:attr:`FittedSchema.LEGACY`): ``labeler_`` (the pooled labeler, a
+    ``DummyClassifier`` for a single label), ``own_labelers_`` (type pair -> its own labeler),
+    ``own_type_pairs_`` (with their class weighting), ``context_`` (the context stage, when kept),
+    ``class_weight_``, ``rule_`` (one of :data:`relclf.extract.model.DECISION_RULES`), ``calibration_``,
+    ``threshold_``, ``precision_curve_`` (cross-validated precision and recall at each score threshold),
+    ``cv_scores_`` (the figures behind each choice, JSON-ready), ``novelty_model_`` (None without novelty),
+    ``split_composites_`` (whether composite IDs name their parts), ``labels_`` and ``novelty_labels_``.
 
     Examples
     --------
@@ -281,10 +342,12 @@ class RelationExtractor(BaseEstimator):
         "threshold": ["auto", Interval(float, 0, 1)],
         "cv": [Interval(int, 2), InstanceOf(Iterable, "an iterable of (train, test) arrays of document indices")],
         "context": ["auto", True, False],
+        "priors": ["auto", False],
+        "nonlinear": ["auto", True, False],
         "class_weight": ["auto", None, "balanced"],
         "own_labelers": ["auto", True, False],
         "min_type_pair_relations": [Interval(int, 2)],
-        "rule": ["auto", *DECISION_RULES],
+        "rule": [*DECISION_RULES, "auto"],
         "calibration": ["auto", *CALIBRATION_METHODS],
         "max_pairs_per_doc": [Interval(int, 1), None],
         "tol": [Interval(float, 0, low_open=True)],
@@ -302,10 +365,12 @@ class RelationExtractor(BaseEstimator):
         threshold: float | str = "auto",
         cv: int | Iterable[Split] = 5,
         context: bool | str = "auto",
+        priors: bool | str = "auto",
+        nonlinear: bool | str = "auto",
         class_weight: str | None = "auto",
         own_labelers: bool | str = "auto",
         min_type_pair_relations: int = 30,
-        rule: str = "auto",
+        rule: str = "pair",
         calibration: str = "auto",
         max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
         tol: float = 1.0,
@@ -319,6 +384,8 @@ class RelationExtractor(BaseEstimator):
         self.threshold = threshold
         self.cv = cv
         self.context = context
+        self.priors = priors
+        self.nonlinear = nonlinear
         self.class_weight = class_weight
         self.own_labelers = own_labelers
         self.min_type_pair_relations = min_type_pair_relations
@@ -337,7 +404,9 @@ class RelationExtractor(BaseEstimator):
         return tags
 
     # -- fitting ---------------------------------------------------------------------------------
-    def fit(self, documents: Iterable[Document], y: None = None) -> RelationExtractor:
+    def fit(
+        self, documents: Iterable[Document], y: None = None, *, corpus: Sequence[str] | None = None
+    ) -> RelationExtractor:
         """Learn from documents carrying gold relation lines; returns self.
 
         Parameters
@@ -346,28 +415,161 @@ class RelationExtractor(BaseEstimator):
             Training documents (their relations are the supervision).
         y : None
             Ignored; present for scikit-learn compatibility.
+        corpus : sequence of str, optional
+            The corpus of each document, when the documents come from several corpora, each annotated in
+            its own schema (its own labels, type pairs and conventions). The model then learns, for each
+            corpus, a *schema*: its own labels, thresholds, calibration and context stage, on the evidence
+            that all the corpora share (feature augmentation: the detector reads every feature once for
+            all corpora and once for its own, see :mod:`relclf.extract.schemas`). ``model_`` is the first
+            corpus's; ``models_`` has every one. The same abstract in two corpora is two examples, one per
+            schema, kept in one cross-validation fold and counted once by the corpus priors. Default: one
+            corpus, named ``default``.
         """
         documents = list(documents)
         check_parameters(self)
+        names = check_corpus_names(corpus, len(documents))
+        order = np.argsort([list(dict.fromkeys(names)).index(n) for n in names], kind="stable")
+        documents, names = [documents[i] for i in order], [names[i] for i in order]  # grouped by corpus
         # int as well as Integral: mypy does not know that every int is an Integral
-        cv = self.cv if isinstance(self.cv, (int, Integral)) else check_document_splits(self.cv, len(documents))
-        _check_supervision(documents, self.negative_label)
+        if isinstance(self.cv, (int, Integral)):
+            cv: int | list[Split] = self.cv
+        else:  # document indices as the caller gave them, renumbered as the documents are now ordered
+            position = np.empty(len(order), dtype=np.int64)
+            position[order] = np.arange(len(order))
+            cv = [(position[train], position[test]) for train, test in check_document_splits(self.cv, len(documents))]
+        schemas = list(dict.fromkeys(names))
+        for schema in schemas:
+            _check_supervision([d for d, n in zip(documents, names, strict=True) if n == schema], self.negative_label)
         n_jobs = effective_n_jobs(self.n_jobs)
-        data, X = self._training_matrix(documents)
+        data, X, rules = self._training_matrix(documents, names)
         labels = data.labels
         positive = labels != self.negative_label
         self._check_linear(X, labels, positive, data.novelty)
         self.detector_ = clone(self.detector) if self.detector is not None else self._logistic(1.0)
-        self.labels_ = sorted(set(labels[positive]))
-        folds = training_folds(cv, data.groups)
+        corpus_of_row = np.asarray([schemas.index(rule.name) for rule in rules for _ in range(rule.n_rows)])
+        # folds keep an abstract whole, across corpora too: one PMID is one group
+        folds = training_folds(cv, data.groups if not isinstance(cv, int) else _pmid_groups(documents)[data.groups])
+        X_detect = augment(X, corpus_of_row, len(schemas))
+        decision = (
+            out_of_fold_decisions(self.detector_, X_detect, positive, folds, n_jobs) if folds else np.zeros(len(labels))
+        )
+        prior_inputs = self._count_priors(documents, data, positive, folds)
+        self.detector_.fit(X_detect, positive)
+        starts = np.cumsum([0] + [rule.n_rows for rule in rules])
+        self.schemas_ = {
+            rule.name: self._fit_schema(
+                rule, k, np.arange(starts[k], starts[k + 1]), X, data, decision, positive, folds, prior_inputs, n_jobs
+            )
+            for k, rule in enumerate(rules)
+        }
+        self.models_ = {name: fitted.model for name, fitted in self.schemas_.items()}
+        default = self.schemas_[schemas[0]]
+        self.model_ = default.model
+        for name in FittedSchema.LEGACY:  # the first corpus's, as a model trained on one corpus has them
+            setattr(self, f"{name}_", getattr(default, name))
+        self.n_training_candidates_ = len(data)
+        self.n_unreachable_ = data.unreachable
+        return self
+
+    def _count_priors(
+        self, documents: list[Document], data: TrainingSet, positive: np.ndarray, folds: list[Split]
+    ) -> FoldPriors | None:
+        """Count the corpus priors of the training documents, and what each pair reads of them out of fold.
+
+        Sets ``priors_`` (None when ``priors`` is False, or without folds). Documents are told apart by PMID,
+        so that one abstract that appears twice (in two corpora) counts once.
+        """
+        self.priors_ = None
+        if self.priors is False or not folds:
+            return None
+        pairs, ids = data.batch.pairs, data.batch.pairs.identifiers
+        training = TrainingPairs(
+            group=_pmid_groups(documents)[pairs.doc],
+            id_a=[ids[a] for a in pairs.a],
+            id_b=[ids[b] for b in pairs.b],
+            type_pair=pairs.type_pair,
+            related=positive,
+            n_type_pairs=len(self.type_pairs_),
+        )
+        self.priors_ = training.count(np.arange(len(positive)))
+        return FoldPriors(out_of_fold_inputs(training, folds), nested_inputs(training, folds))
+
+    def _training_matrix(
+        self, documents: list[Document], names: list[str]
+    ) -> tuple[TrainingSet, Any, list[SchemaRule]]:
+        """The training set of ``documents`` (grouped by corpus, as ``names`` says), its feature matrix, and each
+        corpus's candidate rule (what makes a candidate in its schema) with the rows it has.
+
+        Sets ``type_pairs_`` (every corpus's), ``vocabulary_`` (frozen) and ``vectorizer_`` (fitted).
+        """
+        corpora = [
+            (name, [d for d, n in zip(documents, names, strict=True) if n == name]) for name in dict.fromkeys(names)
+        ]
+        found = []
+        for name, docs in corpora:
+            split = composites_are_split(docs)
+            found.append((name, docs, split, related_type_pairs(docs, split_composites=split)))
+        self.type_pairs_ = sorted({tp for *_, tps in found for tp in tps})
+        self.vocabulary_ = Vocabulary(growing=True)
+        sets = [
+            build_training_set(
+                docs,
+                self.vocabulary_,
+                self.type_pairs_,
+                split_composites=split,
+                negative_label=self.negative_label,
+                max_pairs=self.max_pairs_per_doc,
+                allowed_type_pairs=tps,
+            )
+            for _, docs, split, tps in found
+        ]
+        self.vocabulary_.freeze()
+        for (name, *_), part in zip(found, sets, strict=True):
+            related = part.labels != self.negative_label
+            where = "" if len(found) == 1 else f" of corpus {name}"
+            if not related.any():
+                raise UsageError(
+                    f"no training relation{where} joins two candidate entities of its document: nothing to learn from"
+                )
+            if related.all():
+                raise UsageError(
+                    f"every candidate pair of the training documents{where} is related: no unrelated pair to learn from"
+                )
+        rules = [
+            SchemaRule(name, tuple(tps), split, len(part), part.unreachable)
+            for (name, _, split, tps), part in zip(found, sets, strict=True)
+        ]
+        data = concat_training_sets(sets)
+        self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else PairVectorizer()
+        X = self.vectorizer_.fit_transform(data.batch, self.vocabulary_, len(self.type_pairs_))
+        # sorted in place here: worker processes receive read-only copies, which scikit-learn may want to sort
+        X.sort_indices()
+        return data, X, rules
+
+    def _fit_schema(
+        self,
+        rule: SchemaRule,
+        index: int,
+        rows: np.ndarray,
+        X: Any,
+        data: TrainingSet,
+        decision: np.ndarray,
+        positive: np.ndarray,
+        folds: list[Split],
+        priors: FoldPriors | None,
+        n_jobs: int,
+    ) -> FittedSchema:
+        """Cross-validate and fit the stages of schema ``index`` on its corpus's ``rows``; the schema with its model."""
+        local = rows_within(folds, rows)
+        view = data.view(rows, unreachable=rule.unreachable)
         choices = cross_validate(
-            self.detector_,
+            decision[rows],
             self._labeler_maker(n_jobs=1),
-            X,
-            data,
-            positive,
+            X[rows],
+            view,
+            positive[rows],
             self.type_pairs_,
-            folds,
+            local,
             context=self.context,
             class_weight=self.class_weight if self.labeler is None else None,
             own_labelers=self.own_labelers,
@@ -375,74 +577,69 @@ class RelationExtractor(BaseEstimator):
             rule=self.rule,
             calibration=self.calibration,
             threshold=self.threshold,
+            priors=None if priors is None else priors.rows(rows),
+            nonlinear=self.nonlinear,
+            random_state=self.random_state,
             n_jobs=n_jobs,
         )
-        self.context_ = choices.context
-        self.class_weight_ = choices.class_weight
-        self.own_type_pairs_ = choices.own_type_pairs
-        self.rule_ = choices.rule
-        self.calibration_ = choices.calibration
-        self.threshold_ = choices.threshold
-        self.precision_curve_ = choices.precision_curve
-        self.cv_scores_ = choices.cv_scores
-        self._fit_stages(X, labels, positive, data.novelty, data.batch.pairs.type_pair, n_jobs)
-        self.n_training_candidates_ = len(data)
-        self.n_unreachable_ = data.unreachable
-        self.model_ = self._compile(X.shape[1])
-        return self
-
-    def _training_matrix(self, documents: list[Document]) -> tuple[TrainingSet, Any]:
-        """The training set of ``documents`` and its feature matrix.
-
-        Sets ``split_composites_``, ``type_pairs_``, ``vocabulary_`` (frozen) and ``vectorizer_`` (fitted).
-        """
-        self.split_composites_ = composites_are_split(documents)
-        self.type_pairs_ = related_type_pairs(documents, split_composites=self.split_composites_)
-        self.vocabulary_ = Vocabulary(growing=True)
-        data = build_training_set(
-            documents,
-            self.vocabulary_,
-            self.type_pairs_,
-            split_composites=self.split_composites_,
-            negative_label=self.negative_label,
-            max_pairs=self.max_pairs_per_doc,
-        )
-        self.vocabulary_.freeze()
-        related = data.labels != self.negative_label
-        if not related.any():
-            raise UsageError("no training relation joins two candidate entities of its document: nothing to learn from")
-        if related.all():
-            raise UsageError(
-                "every candidate pair of the training documents is related: no unrelated pair to learn from"
-            )
-        self.vectorizer_ = clone(self.vectorizer) if self.vectorizer is not None else PairVectorizer()
-        return data, self.vectorizer_.fit_transform(data.batch, self.vocabulary_, len(self.type_pairs_))
-
-    def _fit_stages(
-        self,
-        X: Any,
-        labels: np.ndarray,
-        positive: np.ndarray,
-        novelty: Sequence[str | None],
-        pair_type: np.ndarray,
-        n_jobs: int,
-    ) -> None:
-        """Fit the detector, the pooled labeler, the type pairs' own and the novelty model on every training pair.
-
-        Sets ``detector_`` (fitted), ``labeler_``, ``own_labelers_``, ``novelty_labels_`` and ``novelty_model_``.
-        """
-        self.detector_.fit(X, positive)
-        self.labeler_ = self._fit_labeler(X[positive], labels[positive], n_jobs, self.class_weight_)
-        own_rows = {tp: positive & (pair_type == self.type_pairs_.index(tp)) for tp in self.own_type_pairs_}
-        self.own_labelers_ = {
-            tp: self._fit_labeler(X[rows], labels[rows], n_jobs, self.own_type_pairs_[tp])
-            for tp, rows in own_rows.items()
+        X_rows, is_related, labels = X[rows], positive[rows], view.labels
+        labeler = self._fit_labeler(X_rows[is_related], labels[is_related], n_jobs, choices.class_weight)
+        pair_type = view.pairs.type_pair
+        own_labelers = {
+            tp: self._fit_labeler(X_rows[rows_of], labels[rows_of], n_jobs, choices.own_type_pairs[tp])
+            for tp in choices.own_type_pairs
+            for rows_of in [is_related & (pair_type == self.type_pairs_.index(tp))]
         }
-        values = np.array([n or "" for n in novelty], dtype=object)[positive]
+        values = np.array([n or "" for n in view.novelty], dtype=object)[is_related]
         has_novelty = values != ""
-        self.novelty_labels_ = sorted(set(values[has_novelty]))
-        self.novelty_model_ = (
-            self._fit_labeler(X[positive][has_novelty], values[has_novelty], n_jobs) if has_novelty.any() else None
+        novelty_model = (
+            self._fit_labeler(X_rows[is_related][has_novelty], values[has_novelty], n_jobs)
+            if has_novelty.any()
+            else None
+        )
+        n_features = X.shape[1]
+        model = RelationModel(
+            vocabulary=self.vocabulary_,
+            vectorizer=self.vectorizer_,
+            type_pairs=tuple(self.type_pairs_),
+            split_composites=rule.split_composites,
+            detector=schema_detector(self.detector_, index, n_features),
+            labeler=LabelStage(
+                LinearStage.from_estimator(labeler, n_features),
+                {
+                    self.type_pairs_.index(tp): LinearStage.from_estimator(e, n_features)
+                    for tp, e in own_labelers.items()
+                },
+            ),
+            novelty=None if novelty_model is None else LinearStage.from_estimator(novelty_model, n_features),
+            threshold=float(choices.threshold),
+            max_pairs_per_doc=self.max_pairs_per_doc,
+            context=choices.context,
+            rule=choices.rule,
+            calibration=choices.calibration,
+            curve=choices.precision_curve,
+            priors=self.priors_ if choices.context is not None and "priors" in choices.context.groups else None,
+            schema=rule.name,
+            candidate_type_pairs=None if rule.type_pairs == tuple(self.type_pairs_) else rule.type_pairs,
+        )
+        return FittedSchema(
+            name=rule.name,
+            type_pairs=list(rule.type_pairs),
+            split_composites=rule.split_composites,
+            labels=sorted(set(labels[is_related])),
+            novelty_labels=sorted(set(values[has_novelty])),
+            context=choices.context,
+            class_weight=choices.class_weight,
+            own_type_pairs=choices.own_type_pairs,
+            rule=choices.rule,
+            calibration=choices.calibration,
+            threshold=choices.threshold,
+            precision_curve=choices.precision_curve,
+            cv_scores=choices.cv_scores,
+            labeler=labeler,
+            own_labelers=own_labelers,
+            novelty_model=novelty_model,
+            model=model,
         )
 
     def _check_linear(self, X: Any, labels: np.ndarray, positive: np.ndarray, novelty: Sequence[str | None]) -> None:
@@ -462,30 +659,6 @@ class RelationExtractor(BaseEstimator):
             target = next(((rows, y) for rows, y in targets if len(np.unique(y)) > 1), None)
             if estimator is not None and target is not None:
                 _check_linear_classifier(name, estimator, X, *target)
-
-    def _compile(self, n_features: int) -> RelationModel:
-        """The fitted model as data (what predicts, and what a model file holds)."""
-        own = {
-            self.type_pairs_.index(tp): LinearStage.from_estimator(est, n_features)
-            for tp, est in self.own_labelers_.items()
-        }
-        return RelationModel(
-            vocabulary=self.vocabulary_,
-            vectorizer=self.vectorizer_,
-            type_pairs=tuple(self.type_pairs_),
-            split_composites=bool(self.split_composites_),
-            detector=LinearStage.from_estimator(self.detector_, n_features),
-            labeler=LabelStage(LinearStage.from_estimator(self.labeler_, n_features), own),
-            novelty=None
-            if self.novelty_model_ is None
-            else LinearStage.from_estimator(self.novelty_model_, n_features),
-            threshold=float(self.threshold_),
-            max_pairs_per_doc=self.max_pairs_per_doc,
-            context=self.context_,
-            rule=self.rule_,
-            calibration=self.calibration_,
-            curve=self.precision_curve_,
-        )
 
     def _logistic(self, C: float, class_weight: str | None = None) -> LogisticRegression:
         # liblinear is many times faster than lbfgs on these wide sparse problems (2 s against 75 s

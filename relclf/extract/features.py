@@ -52,6 +52,7 @@ __all__ = [
     "CATEGORICAL",
     "NUMERIC",
     "FeatureBatch",
+    "concat_batches",
     "Pairs",
     "Ragged",
     "cue_name",
@@ -190,6 +191,7 @@ def featurize(
     *,
     split_composites: bool = True,
     max_pairs: int | None = None,
+    allowed_type_pairs: Sequence[str] | None = None,
 ) -> FeatureBatch:
     """Find the candidate pairs of ``documents`` and featurize them together.
 
@@ -200,6 +202,9 @@ def featurize(
         Growing while a model learns, frozen when it predicts.
     type_pairs : sequence of str
         The type pairs that make candidates (``FeatureBatch.pairs.type_pair`` indexes it).
+    allowed_type_pairs : sequence of str, optional
+        Only these of ``type_pairs`` make candidates (a schema of a model trained on several corpora,
+        whose ``type_pairs`` are all the corpora's); default: all of them.
     split_composites : bool
         See :func:`relclf.document.document_entities`.
     max_pairs : int, optional
@@ -211,11 +216,19 @@ def featurize(
         Pairs in document order, and in :func:`~relclf.extract.candidates.generate_candidates` order
         within a document.
     """
-    return _compute(_prepare(documents, vocabulary, type_pairs, split_composites, max_pairs), vocabulary)
+    allowed = type_pairs if allowed_type_pairs is None else allowed_type_pairs
+    if set(allowed) - set(type_pairs):
+        raise ValueError(f"type pairs {sorted(set(allowed) - set(type_pairs))} are not among {list(type_pairs)}")
+    return _compute(_prepare(documents, vocabulary, type_pairs, split_composites, max_pairs, allowed), vocabulary)
 
 
 def _prepare(
-    documents: Sequence[Document], vocabulary: Vocabulary, type_pairs: Sequence[str], split: bool, max_pairs: int | None
+    documents: Sequence[Document],
+    vocabulary: Vocabulary,
+    type_pairs: Sequence[str],
+    split: bool,
+    max_pairs: int | None,
+    allowed: Sequence[str],
 ) -> _Prepared:
     """Group mentions into entities, pair them, and read the documents with pairs (the per-document Python work)."""
     kinds: dict[str, int] = {}  # canonical type -> code, in order of appearance
@@ -254,7 +267,7 @@ def _prepare(
         [kind_names[k] for k in entity_kind.tolist()],
         first,
         identifiers,
-        type_pairs,
+        allowed,
         max_pairs=max_pairs,
         starts=lambda e: sorted(set(starts[member_m[member_e == e]].tolist())),
         pmids=[d.pmid for d in documents],
@@ -754,3 +767,57 @@ def cue_name(code: int, type_pairs: Sequence[str]) -> str:
         return "+".join(kind for bit, kind in enumerate(CUE_KINDS) if mask >> bit & 1)
 
     return f"{type_pairs[tp]}&{spell(kinds) or 'none'}&neg={bool(negated)}&a={spell(a)}&b={spell(b)}"
+
+
+def _ragged_concat(parts: Sequence[Ragged]) -> Ragged:
+    """Ragged sequences one after the other."""
+    offsets = [parts[0].offsets[:1]]
+    shift = 0
+    for part in parts:
+        offsets.append(part.offsets[1:] + shift)
+        shift += int(part.offsets[-1])
+    return Ragged(np.concatenate([part.values for part in parts]), np.concatenate(offsets))
+
+
+def concat_batches(batches: Sequence[FeatureBatch]) -> FeatureBatch:
+    """Batches featurized with the same vocabulary and type pairs, as one batch (documents one after the other).
+
+    Pairs, documents, entities and sentences are renumbered; the result is what featurizing all the
+    documents at once gives, but each batch may have had its own candidate rule (``allowed_type_pairs``,
+    ``split_composites``), as the corpora of a model trained on several have.
+    """
+    if len(batches) == 1:
+        return batches[0]
+    n_docs = np.cumsum([0] + [len(b.documents) for b in batches])
+    n_entities = np.cumsum([0] + [len(b.names) for b in batches])
+    n_pairs = np.cumsum([0] + [len(b.pairs) for b in batches])
+    n_sentences = np.cumsum([0] + [len(b.sentences) for b in batches])
+
+    def links(name: str) -> tuple[np.ndarray, np.ndarray]:
+        found = [getattr(b, name) for b in batches]
+        return (
+            np.concatenate([pair + n_pairs[k] for k, (pair, _) in enumerate(found)]),
+            np.concatenate([sentence + n_sentences[k] for k, (_, sentence) in enumerate(found)]),
+        )
+
+    pairs = Pairs(
+        doc=np.concatenate([b.pairs.doc + n_docs[k] for k, b in enumerate(batches)]),
+        a=np.concatenate([b.pairs.a + n_entities[k] for k, b in enumerate(batches)]),
+        b=np.concatenate([b.pairs.b + n_entities[k] for k, b in enumerate(batches)]),
+        type_pair=np.concatenate([b.pairs.type_pair for b in batches]),
+        identifiers=[identifier for b in batches for identifier in b.pairs.identifiers],
+    )
+    return FeatureBatch(
+        pairs=pairs,
+        between=_ragged_concat([b.between for b in batches]),
+        sentences=_ragged_concat([b.sentences for b in batches]),
+        shared=links("shared"),
+        far=links("far"),
+        windows=_ragged_concat([b.windows for b in batches]),
+        names=_ragged_concat([b.names for b in batches]),
+        documents=_ragged_concat([b.documents for b in batches]),
+        cue_pattern=np.concatenate([b.cue_pattern for b in batches]),
+        cue_shares=np.concatenate([b.cue_shares for b in batches]),
+        categorical=np.concatenate([b.categorical for b in batches]),
+        numeric=np.concatenate([b.numeric for b in batches]),
+    )

@@ -26,15 +26,18 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
+from threadpoolctl import threadpool_limits
 
 from .calibration import Calibration, PrecisionCurve, expected_calibration_error
-from .context import CONTEXT_GROUPS, ContextStage, context_inputs
-from .features import Pairs
+from .context import ContextStage, context_inputs
+from .features import NUMERIC, Pairs
 from .threshold import cumulative_hits
-from .training import TrainingSet
+from .training import TrainingView
+from .trees import TreeEnsemble
 
 __all__ = [
     "CONTEXT_CHOICES",
@@ -159,11 +162,24 @@ def training_folds(cv: int | Sequence[Split], groups: np.ndarray) -> list[Split]
     return [(np.flatnonzero(np.isin(groups, train)), np.flatnonzero(np.isin(groups, test))) for train, test in cv]
 
 
+# The trees of a nonlinear context stage (scikit-learn's HistGradientBoostingClassifier). Shallow and few:
+# they read a few dozen numbers; grouped 5-fold cross-validation on BioRED and BC5CDR Train found deeper
+# or more trees no better (docs/accuracy.md).
+TREE_PARAMETERS: dict[str, Any] = {
+    "max_iter": 100,
+    "max_depth": 3,
+    "learning_rate": 0.1,
+    "min_samples_leaf": 50,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+}
+_TREE_CHECK_ROWS = 2000  # rows on which a tree conversion is checked against the estimator's own decisions
+
 # Input groups the context stage may read, besides the pair's own score (each tried in turn).
 CONTEXT_CHOICES: tuple[tuple[str, ...], ...] = (
     ("score", "entity"),
     ("score", "document"),
-    ("score", *CONTEXT_GROUPS[1:]),
+    ("score", "entity", "document"),
 )
 
 
@@ -267,6 +283,19 @@ def out_of_fold_decisions(
 
 
 @dataclass(frozen=True)
+class FoldPriors:
+    """The corpus priors of the training pairs: read out of fold (``final``: what the kept stage is fitted on), and
+    for each fold those it is cross-validated with (``per_fold``; see :func:`relclf.extract.priors.nested_inputs`)."""
+
+    final: np.ndarray
+    per_fold: list[np.ndarray]
+
+    def rows(self, rows: np.ndarray) -> FoldPriors:
+        """The priors of the pairs ``rows`` only (the folds being the same folds, restricted to them)."""
+        return FoldPriors(self.final[rows], [inputs[rows] for inputs in self.per_fold])
+
+
+@dataclass(frozen=True)
 class ContextChoice:
     """The context stage (None when not kept), the out-of-fold probabilities of being related after it, CV figures."""
 
@@ -284,21 +313,54 @@ def _context_model(inputs: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray
     return coef, float(model.intercept_[0] - coef @ mean)
 
 
-def _context_stage(groups: tuple[str, ...], inputs: np.ndarray, positive: np.ndarray) -> ContextStage:
+def _context_stage(
+    groups: tuple[str, ...], kind: str, inputs: np.ndarray, positive: np.ndarray, random_state: Any = 0
+) -> ContextStage:
+    """A context stage of ``kind`` (``logistic`` or ``trees``) reading ``groups``, fitted on ``inputs``."""
+    if kind == "trees":
+        # one thread: the trees are small, and OpenMP's threads fight for the cores with relclf's worker
+        # processes and anything else running (under load, a fit took 8 s instead of 0.6 s)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            model = HistGradientBoostingClassifier(random_state=random_state, **TREE_PARAMETERS).fit(inputs, positive)
+        return ContextStage(groups, np.zeros(0), 0.0, TreeEnsemble.from_estimator(model, inputs[:_TREE_CHECK_ROWS]))
     coef, intercept = _context_model(inputs, positive)
     return ContextStage(groups, coef, intercept)
 
 
-def fit_context(
-    decision: np.ndarray, pairs: Pairs, positive: np.ndarray, folds: Sequence[Split], mode: bool | str = "auto"
-) -> ContextChoice:
-    """Choose and fit the document-context stage on the detector's out-of-fold decisions.
+def context_options(*, priors: bool, nonlinear: bool | str) -> list[tuple[str, tuple[str, ...], str]]:
+    """The context stages :func:`fit_context` tries, simplest first: ``(name, groups, kind)``.
 
-    Each input set (the pair's own score alone, then :data:`CONTEXT_CHOICES`) gets a logistic
-    regression fitted on the other folds and is scored on each fold by log loss; the simplest set
-    within one standard error of the best is chosen (:func:`simplest_within_one_error`). The own
-    score alone is the detector recalibrated, which the calibration does anyway: then the stage is
-    not kept.
+    The pair's own score alone (the detector recalibrated: no stage), the logistic stages of
+    :data:`CONTEXT_CHOICES`, one that also reads the corpus priors (when there are any), and the
+    trees over every group (unless ``nonlinear`` is False; alone when it is True).
+    """
+    logistic = [("score",), *CONTEXT_CHOICES, *([("score", "entity", "document", "priors")] if priors else [])]
+    options = [("+".join(groups), groups, "logistic") for groups in logistic] if nonlinear is not True else []
+    if nonlinear is not False:
+        groups = ("score", "entity", "document", *(("priors",) if priors else ()), "signals")
+        options.append(("trees:" + "+".join(groups), groups, "trees"))
+    return options
+
+
+def fit_context(
+    decision: np.ndarray,
+    pairs: Pairs,
+    positive: np.ndarray,
+    folds: Sequence[Split],
+    mode: bool | str = "auto",
+    *,
+    priors: FoldPriors | None = None,
+    signals: np.ndarray | None = None,
+    nonlinear: bool | str = "auto",
+    random_state: Any = 0,
+) -> ContextChoice:
+    """Choose and fit the context stage on the detector's out-of-fold decisions.
+
+    Each option of :func:`context_options` (input groups, logistic regression or trees) is fitted on
+    the other folds and scored on each fold by log loss; the simplest within one standard error of
+    the best is chosen (:func:`simplest_within_one_error`), so that a stage that reads more, or trees,
+    must predict better by more than noise. The own score alone is the detector recalibrated, which
+    the calibration does anyway: then the stage is not kept.
 
     Parameters
     ----------
@@ -312,27 +374,43 @@ def fit_context(
         The grouped folds that produced ``decision``.
     mode : "auto", True or False
         "auto": as above; True: keep the best stage whatever its gain; False: no stage.
+    priors : FoldPriors, optional
+        The corpus priors each pair reads out of fold, and those each fold is cross-validated with
+        (:mod:`relclf.extract.priors`); without them no option reads priors.
+    signals : array, optional
+        Each pair's ``FeatureBatch.numeric`` (read by the trees).
+    nonlinear : "auto", True or False
+        Whether the trees are tried ("auto"), the only stage tried (True), or not tried (False).
+    random_state : int or None
+        Seed of the trees.
 
     Returns
     -------
     ContextChoice
-        With each input set's cross-validated log loss and average precision (``ap``).
+        With each option's cross-validated log loss and average precision (``ap``).
     """
     detector_related = 1.0 / (1.0 + np.exp(-decision))
     if mode is False or not positive.any() or positive.all():
         return ContextChoice(None, detector_related, {"kept": False})
+    signals = signals if signals is not None else np.zeros((len(decision), len(NUMERIC)))
     tried: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for groups in (("score",), *CONTEXT_CHOICES):
-        inputs = context_inputs(pairs.doc, pairs.a, pairs.b, decision, groups)
+    options = context_options(priors=priors is not None, nonlinear=nonlinear)
+
+    def inputs_of(groups: tuple[str, ...], prior_inputs: np.ndarray | None) -> np.ndarray:
+        return context_inputs(pairs.doc, pairs.a, pairs.b, decision, groups, priors=prior_inputs, signals=signals)
+
+    for name, groups, kind in options:
+        inputs = inputs_of(groups, priors.final if priors is not None else None)
         related = detector_related.copy()
-        for train, test in folds:
+        for k, (train, test) in enumerate(folds):
             if positive[train].any() and not positive[train].all():
-                stage = _context_stage(groups, inputs[train], positive[train])
-                related[test] = 1.0 / (1.0 + np.exp(-(inputs[test] @ stage.coef + stage.intercept)))
-        tried["+".join(groups)] = (inputs, related)
+                cv_inputs = inputs if "priors" not in groups else inputs_of(groups, priors.per_fold[k])  # type: ignore[union-attr]
+                stage = _context_stage(groups, kind, cv_inputs[train], positive[train], random_state)
+                related[test] = stage.probability_of(cv_inputs[test])
+        tried[name] = (inputs, related)
     losses = {name: _log_losses(related, positive) for name, (_, related) in tried.items()}
-    if mode is True:
-        losses.pop("score")
+    if mode is True and len(losses) > 1:
+        losses.pop("score", None)
     name = simplest_within_one_error(losses)
     scores = {
         "log_loss": {k: round(float(v.mean()), 5) for k, v in losses.items()},
@@ -343,8 +421,8 @@ def fit_context(
     if name == "score":
         return ContextChoice(None, detector_related, scores)
     inputs, related = tried[name]
-    groups = tuple(name.split("+"))
-    return ContextChoice(_context_stage(groups, inputs, positive), related, scores)
+    _, groups, kind = next(option for option in options if option[0] == name)
+    return ContextChoice(_context_stage(groups, kind, inputs, positive, random_state), related, scores)
 
 
 # -- 2. labelers ------------------------------------------------------------------------------------------
@@ -503,22 +581,51 @@ def _weight_name(class_weight: str | None) -> str:
 # -- 3. the decision rule ----------------------------------------------------------------------------------
 
 
-def choose_rule(
-    related: np.ndarray, label_probability: np.ndarray, correct: np.ndarray, total: int, mode: str = "auto"
-) -> tuple[str, dict[str, float]]:
-    """``detector`` or ``detector_x_label``: the raw score whose best out-of-fold type-level F1 is higher.
+def rule_threshold(
+    rule: str, related: np.ndarray, label_probability: np.ndarray, positive: np.ndarray, correct: np.ndarray, total: int
+) -> tuple[float, np.ndarray]:
+    """The threshold of best out-of-fold F1 for a decision rule, on that rule's own raw score, and the pairs it keeps.
 
-    A single label (every probability 1) makes the two the same: ``detector``.
+    ``pair``: the probability of being related, at the best *pair* F1 (whether a pair is related is
+    decided on its own, whatever its label); ``detector``: the same probability, at the best type-level
+    F1 (pair and label right); ``detector_x_label``: that probability times the label's, at the best
+    type-level F1.
     """
+    if rule == "pair":
+        threshold = best_f1(related, positive, total)[0]
+        return threshold, related >= threshold
+    raw = related * label_probability if rule == "detector_x_label" else related
+    threshold = best_f1(raw, correct, total)[0]
+    return threshold, raw >= threshold
+
+
+def choose_rule(
+    related: np.ndarray,
+    label_probability: np.ndarray,
+    positive: np.ndarray,
+    correct: np.ndarray,
+    total: int,
+    mode: str = "pair",
+) -> tuple[str, dict[str, dict[str, float]]]:
+    """The decision rule: ``mode``, or with "auto" the rule (:data:`relclf.extract.model.DECISION_RULES`) whose
+    out-of-fold type-level F1 at its own best threshold (:func:`rule_threshold`) is highest, the simplest first
+    on ties. Returns the rule and each rule's out-of-fold pair and type F1 there (JSON-ready).
+
+    A single label (every probability 1) makes ``detector`` and ``detector_x_label`` the same.
+    """
+    figures = {}
+    for rule in ("pair", "detector", "detector_x_label"):
+        _, kept = rule_threshold(rule, related, label_probability, positive, correct, total)
+        figures[rule] = {
+            "pair_f1": round(2 * int((kept & positive).sum()) / (int(kept.sum()) + total), 4) if total else 0.0,
+            "type_f1": round(2 * int((kept & correct).sum()) / (int(kept.sum()) + total), 4) if total else 0.0,
+        }
     if mode != "auto":
-        return mode, {}
-    f1 = {
-        "detector": best_f1(related, correct, total)[1],
-        "detector_x_label": best_f1(related * label_probability, correct, total)[1],
-    }
+        return mode, figures
     if np.all(label_probability == 1):
-        return "detector", {}
-    return max(f1, key=lambda k: (f1[k], k == "detector")), {k: round(v, 4) for k, v in f1.items()}
+        figures.pop("detector_x_label")
+    order = list(figures)
+    return max(order, key=lambda k: (figures[k]["type_f1"], -order.index(k))), figures
 
 
 # -- 4. calibration -----------------------------------------------------------------------------------------
@@ -598,7 +705,9 @@ class CrossValidatedChoices:
     calibration : Calibration
         Raw score -> calibrated score (:func:`fit_calibration`).
     threshold : float
-        The calibrated-score threshold: the one of best out-of-fold F1, unless one was given.
+        The decision threshold, unless one was given: under the ``pair`` rule on the probability of being
+        related, at the best out-of-fold pair F1; under the others on the calibrated score, at the best
+        type-level F1.
     precision_curve : PrecisionCurve
         Out-of-fold precision and recall (pair and label right) at each calibrated threshold.
     cv_scores : dict
@@ -616,10 +725,10 @@ class CrossValidatedChoices:
 
 
 def cross_validate(
-    detector: Any,
+    decision: np.ndarray,
     make_labeler: Callable[[str | None], Any],
     X: Any,
-    data: TrainingSet,
+    data: TrainingView,
     positive: np.ndarray,
     type_pairs: Sequence[str],
     folds: Sequence[Split],
@@ -628,34 +737,41 @@ def cross_validate(
     class_weight: str | None = "auto",
     own_labelers: bool | str = "auto",
     min_type_pair_relations: int = 30,
-    rule: str = "auto",
+    rule: str = "pair",
     calibration: str = "auto",
     threshold: float | str = "auto",
+    priors: FoldPriors | None = None,
+    nonlinear: bool | str = "auto",
+    random_state: Any = 0,
     n_jobs: int = 1,
 ) -> CrossValidatedChoices:
     """Make every cross-validated choice of a model (steps 1 to 4 above) and its threshold; fits clones only.
 
     Parameters
     ----------
-    detector : classifier
-        Unfitted; a clone is fitted on each fold's training rows.
+    decision : array of float
+        The detector's out-of-fold decision value of every candidate pair (:func:`out_of_fold_decisions`).
     make_labeler : callable
         ``make_labeler(class_weight)``: an unfitted labeler (see :func:`choose_labelers`).
     X : sparse matrix
         Features of every candidate pair of ``data``.
-    data : TrainingSet
-        The candidate pairs, their gold labels, and the gold relations no candidate covers.
+    data : TrainingView
+        The candidate pairs, their signals and gold labels, and the gold relations no candidate covers.
     positive : array of bool
         Whether each pair is related.
     type_pairs : sequence of str
         The model's type pairs (pairs' ``type_pair`` indexes them).
     folds : sequence of (train, test)
         Candidate rows (:func:`training_folds`); none: nothing is measured, and each choice is the
-        fixed one given or the simplest (no context stage, the ``detector`` rule, no calibration,
+        fixed one given or the simplest (no context stage, the ``pair`` rule, no calibration,
         threshold 0.5).
-    context, class_weight, own_labelers, min_type_pair_relations, rule, calibration, threshold
+    context, class_weight, own_labelers, min_type_pair_relations, rule, calibration, threshold, nonlinear
         As the parameters of :class:`~relclf.extract.estimator.RelationExtractor` ("auto": chosen
         here); ``class_weight`` None when the labeler is the user's (its weighting is not tried).
+    priors : FoldPriors, optional
+        The corpus priors the context stage may read (see :func:`fit_context`); None: it reads none.
+    random_state : int or None
+        Seed of the context stage's trees.
     n_jobs : int
         Worker processes for the fits.
 
@@ -670,20 +786,29 @@ def cross_validate(
             context=None,
             class_weight=None if class_weight == "auto" else class_weight,
             own_type_pairs={},
-            rule="detector" if rule == "auto" else rule,
+            rule="pair" if rule == "auto" else rule,
             calibration=Calibration.identity(),
             threshold=0.5 if threshold == "auto" else float(threshold),
             precision_curve=PrecisionCurve.empty(),
             cv_scores={},
         )
-    decision = out_of_fold_decisions(detector, X, positive, folds, n_jobs)
-    context_choice = fit_context(decision, data.batch.pairs, positive, folds, context)
+    context_choice = fit_context(
+        decision,
+        data.pairs,
+        positive,
+        folds,
+        context,
+        priors=priors,
+        signals=data.signals,
+        nonlinear=nonlinear,
+        random_state=random_state,
+    )
     label_choice = choose_labelers(
         make_labeler,
         X,
         labels,
         positive,
-        data.batch.pairs.type_pair,
+        data.pairs.type_pair,
         folds,
         class_weight=class_weight,
         own_labelers=own_labelers,
@@ -693,13 +818,20 @@ def cross_validate(
     own_type_pairs = {type_pairs[t]: weight for t, weight in sorted(label_choice.own.items())}
     correct = positive & (label_choice.labels() == labels)
     label_probability = label_choice.probabilities.max(axis=1)
-    chosen_rule, rule_scores = choose_rule(context_choice.related, label_probability, correct, total, rule)
-    raw = context_choice.related * label_probability if chosen_rule == "detector_x_label" else context_choice.related
+    related = context_choice.related
+    chosen_rule, rule_scores = choose_rule(related, label_probability, positive, correct, total, rule)
+    # the score says whether the relation as written (pair and label) is right, whichever rule decides
+    raw = related if chosen_rule == "detector" else related * label_probability
     calibration_map, calibration_scores = fit_calibration(raw, correct, folds, calibration)
     calibrated = calibration_map(raw)
-    best_threshold, f1 = best_f1(calibrated, correct, total)
+    _, f1 = best_f1(calibrated, correct, total)
+    if chosen_rule == "pair":  # the pair decision: on the probability of being related, at the best pair F1
+        best_threshold = rule_threshold("pair", related, label_probability, positive, correct, total)[0]
+        decided = related
+    else:  # on the calibrated score, at the best type-level F1
+        best_threshold, decided = best_f1(calibrated, correct, total)[0], calibrated
     chosen_threshold = best_threshold if threshold == "auto" else float(threshold)
-    kept = calibrated >= chosen_threshold
+    kept = decided >= chosen_threshold
     cv_scores = {
         "folds": len(folds),
         "context": context_choice.scores,
@@ -708,7 +840,7 @@ def cross_validate(
             "type_pairs": {type_pairs[int(t)]: v for t, v in label_choice.scores.get("type_pairs", {}).items()},
             "own_type_pairs": {tp: str(w).lower() for tp, w in own_type_pairs.items()},
         },
-        "rule": {"chosen": chosen_rule, "f1": rule_scores},
+        "rule": {"chosen": chosen_rule, "at_own_threshold": rule_scores},
         "calibration": {"chosen": calibration_map.method, **calibration_scores},
         "at_threshold": {
             "threshold": round(chosen_threshold, 4),
@@ -724,6 +856,6 @@ def cross_validate(
         rule=chosen_rule,
         calibration=calibration_map,
         threshold=chosen_threshold,
-        precision_curve=PrecisionCurve.from_scores(calibrated, correct, total),
+        precision_curve=PrecisionCurve.from_scores(calibrated, correct, total, folds=[test for _, test in folds]),
         cv_scores=cv_scores,
     )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ..document import Document, Relation
+from ..document import PREDICTED_BY, Document, Relation
 from ..parallel import run_ordered
 from ..parallel.batching import batched
 from ..text import Vocabulary
@@ -26,17 +26,41 @@ from .context import ContextStage
 from .features import FeatureBatch, featurize
 from .labels import LabelStage
 from .linear import LinearStage, sigmoid
+from .priors import CorpusPriors
+from .schemas import DEFAULT_SCHEMA
 from .vectorizer import PairVectorizer
 
-__all__ = ["DECISION_RULES", "MAX_PAIRS_PER_BATCH", "LabelStage", "LinearStage", "RelationModel", "Scored"]
+__all__ = ["DECISION_RULES", "Cut", "MAX_PAIRS_PER_BATCH", "LabelStage", "LinearStage", "RelationModel", "Scored"]
 
 # Candidate pairs featurized together at most (estimated, see _pair_estimate): a batch of documents
 # with many entities each is cut short, so memory stays bounded whatever the input holds.
 MAX_PAIRS_PER_BATCH = 50_000
 
 
-# How a pair's score is made from the stages (see RelationModel.rule).
-DECISION_RULES = ("detector", "detector_x_label")
+# How a model decides which pairs are related (see RelationModel.rule), simplest first.
+DECISION_RULES = ("pair", "detector", "detector_x_label")
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which scored relations are predicted: those whose score (``on="score"``) or probability of being related
+    (``on="related"``) is at least ``threshold`` (see :meth:`RelationModel.cut`).
+
+    >>> Cut(0.5).keeps(0.6, 0.2), Cut(0.5, "related").keeps(0.6, 0.2)
+    (True, False)
+    """
+
+    threshold: float
+    on: str = "score"
+
+    def keeps(self, score: float | None, related: float | None) -> bool:
+        """Whether a relation with this score and probability of being related is predicted."""
+        value = score if self.on == "score" else related
+        return value is not None and value >= self.threshold
+
+    def __str__(self) -> str:
+        what = "score" if self.on == "score" else "probability of being related"
+        return f"{what} >= {self.threshold:.3f}"
 
 
 @dataclass(frozen=True)
@@ -58,11 +82,18 @@ class Scored:
 class RelationModel:
     """Everything a fitted model needs to predict relations, as data.
 
-    A pair's score is made in four steps: the detector's decision value; the probability that the
-    pair is related (the ``context`` stage's, else the detector's logistic function); the raw score
-    (that probability, times the label's probability under the ``detector_x_label`` rule); and its
-    ``calibration``, the probability that the relation as written (pair and label) is right. Pairs
-    scoring at least ``threshold`` are predicted.
+    A pair is scored in four steps: the detector's decision value; the probability that the pair is
+    related (the ``context`` stage's, else the detector's logistic function); its label, the labeler's
+    choice, with that label's probability; and its score, the ``calibration`` of the probability of
+    being related times the label's (of the probability alone under the ``detector`` rule): the
+    probability that the relation as written (pair and label) is right. Which pairs are predicted
+    follows the ``rule``:
+
+    - ``pair``: those whose probability of being related is at least ``threshold`` (whether a pair is
+      related is decided on its own; an uncertain label does not drop it);
+    - ``detector``, ``detector_x_label``: those whose score is at least ``threshold``.
+
+    A threshold given at prediction (``--threshold``, ``--min-precision``) is always one on the score.
 
     Attributes
     ----------
@@ -81,18 +112,24 @@ class RelationModel:
     novelty : LinearStage or None
         Novel / No, when the training relations carried novelty.
     threshold : float
-        Calibrated score at or above which a pair is predicted related.
+        The decision threshold of the ``rule`` (above).
     max_pairs_per_doc : int or None
         Cap on candidates per document.
     context : ContextStage or None
-        The document-context stage, when cross-validation kept it.
+        The context stage, when cross-validation kept it.
     rule : str
-        ``detector`` (the raw score is the probability of being related) or ``detector_x_label``
-        (times the probability of the label chosen).
+        One of :data:`DECISION_RULES` (above).
     calibration : Calibration
         Raw score -> probability that the relation as written is right.
     curve : PrecisionCurve
-        Cross-validated precision and recall (pair and label right) at each threshold.
+        Cross-validated precision and recall (pair and label right) at each score threshold.
+    priors : CorpusPriors or None
+        The training corpus's counts, when the context stage reads them.
+    schema : str
+        The schema (corpus) whose labels the model gives (:mod:`relclf.extract.schemas`).
+    candidate_type_pairs : tuple of str or None
+        The type pairs that make candidates in this schema, when not all of ``type_pairs`` do (a model
+        trained on several corpora: ``type_pairs`` are every corpus's).
     """
 
     vocabulary: Vocabulary
@@ -108,6 +145,9 @@ class RelationModel:
     rule: str = "detector"
     calibration: Calibration = dataclasses.field(default_factory=Calibration.identity)
     curve: PrecisionCurve = dataclasses.field(default_factory=PrecisionCurve.empty)
+    priors: CorpusPriors | None = None
+    schema: str = DEFAULT_SCHEMA
+    candidate_type_pairs: tuple[str, ...] | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -125,6 +165,12 @@ class RelationModel:
             return self
         return dataclasses.replace(self, max_pairs_per_doc=max_pairs_per_doc)
 
+    def cut(self, threshold: float | None = None) -> Cut:
+        """What is predicted: by the model's rule (``threshold`` None), or what scores ``threshold`` or more."""
+        if threshold is None:
+            return Cut(self.threshold, "related" if self.rule == "pair" else "score")
+        return Cut(threshold)
+
     def threshold_for_precision(self, min_precision: float) -> CurvePoint:
         """The lowest threshold at which cross-validation on the training documents reached ``min_precision``
         (pair and label right), with the precision and recall it saw there.
@@ -138,8 +184,13 @@ class RelationModel:
     def candidates(self, document: Document) -> list[Candidate]:
         """The candidate pairs this model considers in ``document``, in the order features and predictions use."""
         return generate_candidates(
-            document, self.type_pairs, split_composites=self.split_composites, max_pairs=self.max_pairs_per_doc
+            document, self.allowed_type_pairs, split_composites=self.split_composites, max_pairs=self.max_pairs_per_doc
         )
+
+    @property
+    def allowed_type_pairs(self) -> tuple[str, ...]:
+        """The type pairs that make candidates (in this schema)."""
+        return self.type_pairs if self.candidate_type_pairs is None else self.candidate_type_pairs
 
     def featurize(self, documents: Sequence[Document]) -> FeatureBatch:
         """The candidate pairs of ``documents`` with their features."""
@@ -149,6 +200,7 @@ class RelationModel:
             self.type_pairs,
             split_composites=self.split_composites,
             max_pairs=self.max_pairs_per_doc,
+            allowed_type_pairs=self.candidate_type_pairs,
         )
 
     def transform(self, batch: FeatureBatch) -> sparse.csr_matrix:
@@ -177,29 +229,45 @@ class RelationModel:
         if self.context is None:
             return sigmoid(decision)
         pairs = batch.pairs
-        return self.context.probability(pairs.doc, pairs.a, pairs.b, decision)
+        return self.context.probability(
+            pairs.doc, pairs.a, pairs.b, decision, priors=self.prior_inputs(batch), signals=batch.numeric
+        )
 
-    def score_batch(self, batch: FeatureBatch, *, threshold: float | None = None, scorer: Any = None) -> Scored:
-        """The pairs of a featurized batch scoring at least ``threshold`` (default: the model's), in pair order.
+    def prior_inputs(self, batch: FeatureBatch) -> np.ndarray | None:
+        """The corpus priors of each pair of ``batch`` (:meth:`CorpusPriors.inputs`), None without priors."""
+        if self.priors is None:
+            return None
+        pairs, ids = batch.pairs, batch.pairs.identifiers
+        return self.priors.inputs([ids[a] for a in pairs.a], [ids[b] for b in pairs.b], pairs.type_pair)
 
-        Every pair gets its probability of being related; only the pairs that could reach the
-        threshold are labelled (a label's probability is at most 1, and the calibration never falls).
+    def score_batch(
+        self, batch: FeatureBatch, *, threshold: float | None = None, scorer: Any = None, floor: float | None = None
+    ) -> Scored:
+        """The pairs of a featurized batch that are predicted, in pair order: by the model's rule, or, with
+        ``threshold``, those whose score reaches it (:meth:`cut`); with ``floor``, also those scoring at least it.
+
+        Every pair gets its probability of being related; only the pairs that could be kept are
+        labelled (a label's probability is at most 1, and the calibration never falls).
         ``scorer`` is the batch's ``vectorizer.scorer(batch)`` when the caller has it already.
         """
-        cut = self.threshold if threshold is None else threshold
         if not len(batch):
             return Scored(np.zeros(0, dtype=np.int64), [], np.zeros(0), np.zeros(0), np.zeros(0))
         scorer = scorer if scorer is not None else self.vectorizer.scorer(batch)
         related = self.related_probability(batch, scorer)
-        rows = np.flatnonzero(self.calibration(related) >= cut)
+        cut = self.cut(threshold)
+        low = np.inf if floor is None else floor  # the lowest score kept whatever the cut
+        by_pair = cut.on == "related"
+        reachable = self.calibration(related) >= min(low, np.inf if by_pair else cut.threshold)
+        rows = np.flatnonzero(reachable | (related >= cut.threshold) if by_pair else reachable)
 
         def decide(name: str, stage: LinearStage, chosen: np.ndarray) -> np.ndarray:
             return scorer.decisions(self._weights[name], chosen)
 
         labels, label_probability = self.labeler.choose(decide, rows, batch.pairs.type_pair[rows])
-        raw = related[rows] * label_probability if self.rule == "detector_x_label" else related[rows]
+        raw = related[rows] if self.rule == "detector" else related[rows] * label_probability
         scores = self.calibration(raw)
-        keep = np.flatnonzero(scores >= cut)
+        decided = related[rows] >= cut.threshold if by_pair else scores >= cut.threshold
+        keep = np.flatnonzero(decided | (scores >= low))
         return Scored(
             rows[keep], [labels[k] for k in keep.tolist()], scores[keep], related[rows[keep]], label_probability[keep]
         )
@@ -210,15 +278,17 @@ class RelationModel:
         scored = self.score_batch(batch, threshold=-np.inf)
         return batch, scored.scores, scored.labels
 
-    def classify(self, batch: FeatureBatch, *, threshold: float | None = None) -> list[tuple[int, Relation]]:
+    def classify(
+        self, batch: FeatureBatch, *, threshold: float | None = None, floor: float | None = None
+    ) -> list[tuple[int, Relation]]:
         """The relations among a featurized batch's pairs, as (document index, scored Relation), in pair order.
 
-        ``threshold`` overrides the model's; the novelty stage decides only the pairs kept.
+        ``threshold`` and ``floor`` as in :meth:`score_batch`; the novelty stage decides only the pairs kept.
         """
         if not len(batch):
             return []
         scorer = self.vectorizer.scorer(batch)  # its blocks serve every stage
-        scored = self.score_batch(batch, threshold=threshold, scorer=scorer)
+        scored = self.score_batch(batch, threshold=threshold, scorer=scorer, floor=floor)
         if self.novelty is None:
             novelty: list[str | None] = [None] * len(scored.rows)
         elif len(self.novelty.coef) == 0:
@@ -230,17 +300,25 @@ class RelationModel:
         return [
             (
                 int(pairs.doc[row]),
-                Relation(scored.labels[k], ids[pairs.a[row]], ids[pairs.b[row]], novelty[k], float(scored.scores[k])),
+                Relation(
+                    scored.labels[k],
+                    ids[pairs.a[row]],
+                    ids[pairs.b[row]],
+                    novelty[k],
+                    float(scored.scores[k]),
+                    source=PREDICTED_BY,
+                    related=float(scored.related[k]),
+                ),
             )
             for k, row in enumerate(scored.rows.tolist())
         ]
 
     def predict_batch(
-        self, documents: Sequence[Document], *, threshold: float | None = None
+        self, documents: Sequence[Document], *, threshold: float | None = None, floor: float | None = None
     ) -> list[tuple[Relation, ...]]:
         """The predicted relations of each of ``documents``, featurized together (one batch, in this process)."""
         found: list[list[Relation]] = [[] for _ in documents]
-        for doc, relation in self.classify(self.featurize(documents), threshold=threshold):
+        for doc, relation in self.classify(self.featurize(documents), threshold=threshold, floor=floor):
             found[doc].append(relation)
         return [tuple(relations) for relations in found]
 
@@ -253,6 +331,7 @@ class RelationModel:
         batch_size: int = 256,
         n_jobs: int | None = 1,
         client: Any = None,
+        floor: float | None = None,
     ) -> Iterator[Document]:
         """Stream documents back, in input order, with their relations replaced by predicted ones.
 
@@ -261,7 +340,10 @@ class RelationModel:
         documents : iterable of Document
             Read as the result is iterated.
         threshold : float, optional
-            Overrides the model's threshold.
+            Predict the relations scoring at least this instead of deciding by the model's rule (:meth:`cut`).
+        floor : float, optional
+            Also return the relations scoring at least this (for a calibration report; each relation carries its
+            score and its probability of being related, so a caller can apply :meth:`cut` itself).
         batch_size : int, default 256
             Documents are processed in batches of this size (and of at most :data:`MAX_PAIRS_PER_BATCH`
             candidate pairs), so memory stays flat however long the input is.
@@ -274,7 +356,7 @@ class RelationModel:
         """
         weight = functools.partial(_pair_estimate, cap=self.max_pairs_per_doc)
         batches = batched(documents, batch_size, max_weight=MAX_PAIRS_PER_BATCH, weight=weight)
-        task = functools.partial(_predict_batch, threshold=threshold)
+        task = functools.partial(_predict_batch, threshold=threshold, floor=floor)
         results = run_ordered(task, batches, n_jobs=n_jobs, client=client, state=self)
         return (
             document.with_relations(r)
@@ -288,10 +370,10 @@ class RelationModel:
 
 
 def _predict_batch(
-    model: RelationModel, documents: list[Document], threshold: float | None
+    model: RelationModel, documents: list[Document], threshold: float | None, floor: float | None = None
 ) -> list[tuple[Relation, ...]]:
     """A worker's task: only the relations travel back (the caller still holds the documents)."""
-    return model.predict_batch(documents, threshold=threshold)
+    return model.predict_batch(documents, threshold=threshold, floor=floor)
 
 
 def _pair_estimate(document: Document, cap: int | None) -> int:

@@ -8,8 +8,8 @@ document as follows (the layout PubTator3 and BioRED use, so files from either r
   starts, with infons ``type`` and ``identifier`` (absent when the PubTator line has no ID column)
   and ``column7``... for further PubTator columns; one location (offset, length) and the text;
 * one relation per relation, infons ``type`` (the label), ``entity1``/``entity2`` (the identifiers),
-  ``novel`` and ``score`` when known, and two nodes (roles ``entity1``/``entity2``) pointing to the
-  first annotation of each entity.
+  ``novel``, ``score`` and ``source`` (``relclf`` for relclf's predictions) when known, and two nodes
+  (roles ``entity1``/``entity2``) pointing to the first annotation of each entity.
 
 Reading accepts more than it writes: any number of passages (later passages join the abstract at
 their offsets, gaps filled with spaces), sentence-level text and annotations, annotations at
@@ -235,6 +235,8 @@ def _relation(index: int, relation: Relation, first_annotation: dict[str, str]) 
         out.infons["novel"] = relation.novelty
     if relation.score is not None:
         out.infons["score"] = repr(relation.score)
+    if relation.source is not None:
+        out.infons["source"] = relation.source
     for role, identifier in (("entity1", relation.id1), ("entity2", relation.id2)):
         if identifier in first_annotation:
             out.add_node(bioc.BioCNode(first_annotation[identifier], role))
@@ -577,7 +579,8 @@ def _relation_of(relation: bioc.BioCRelation, mentions: dict[str, Mention], wher
             score = float(infons["score"])
         except (TypeError, ValueError):
             raise where.error(f"relation score {shown(infons['score'])} is not a number", line) from None
-    return Relation(label, ids[0], ids[1], novelty, score)
+    source = _field(infons, "source", where, line) or None
+    return Relation(label, ids[0], ids[1], novelty, score, source)
 
 
 def _relation_ids(

@@ -34,17 +34,17 @@ import io
 import json
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import IO, Any
 
 from .._version import __version__
-from ..document import Document, Relation
+from ..document import PREDICTED_BY, Document, identifier_parts
 from ..text import sentence_spans
-from .rows import COLUMNS, entity_index, relation_row
+from .rows import COLUMNS, DECISION_COLUMNS, entity_index, entity_text, relation_row
 
-__all__ = ["document_payload", "script_json", "write_html"]
+__all__ = ["Annotated", "document_payload", "script_json", "write_html"]
 
 # characters that must not appear raw in a script element's text (the HTML parser ends it at "</script",
 # "<!--" changes its state) or in old JavaScript string literals (U+2028/U+2029)
@@ -66,6 +66,15 @@ def script_json(value: Any) -> str:
     {'t': '</script>'}
     """
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(_SCRIPT_ESCAPES)
+
+
+@dataclass(frozen=True, slots=True)
+class Annotated:
+    """A document with a note the page shows in its header and sorts by: ``rank`` (1 first), ``value`` and
+    ``why`` (the reason it was chosen, in words), ``strategy``."""
+
+    document: Document
+    note: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,24 +119,33 @@ def _page() -> _Page:
 
 
 def write_html(
-    documents: Iterable[Document],
+    documents: Iterable[Document | Annotated],
     handle: IO[str],
     *,
+    labels: Sequence[str] = (),
+    novelty: Sequence[str] = (),
     relation_fields: Mapping[str, Mapping[frozenset[str], dict[str, Any]]] | None = None,
 ) -> int:
     """Write ``documents`` as a review page to the text stream ``handle``; return how many were written.
 
     Documents are consumed lazily and written one at a time (see the module docstring); the page
-    carries every relation with its score (None for gold relations). ``relation_fields`` (by document
-    ID, then by the relation's ID pair) adds fields to relations: an evaluation's ``outcome``.
+    carries every relation with its score (None for gold relations). An :class:`Annotated` document
+    carries its note (its rank and why it was chosen). ``labels`` and ``novelty`` are values the page
+    offers for corrections besides those on the page (the model's labels and novelty values).
+    ``relation_fields`` (by document ID, then by the relation's ID pair) adds fields to relations: an
+    evaluation's ``outcome``.
     """
     page = _page()
     handle.write(page.head)
     digest = hashlib.sha256()
     count = relations = 0
-    for document in documents:
+    for item in documents:
+        document, note = (item.document, item.note) if isinstance(item, Annotated) else (item, None)
         fields = relation_fields.get(document.pmid) if relation_fields is not None else None
-        payload = script_json(document_payload(document, count, fields))
+        data = document_payload(document, count, fields)
+        if note is not None:
+            data["note"] = note
+        payload = script_json(data)
         digest.update(payload.encode("utf-8"))
         handle.write(f'<script type="application/json" class="relclf-doc">{payload}</script>\n')
         count += 1
@@ -139,6 +157,9 @@ def write_html(
         "relations": relations,
         "version": __version__,
         "columns": list(COLUMNS),
+        "decision_columns": list(DECISION_COLUMNS),
+        "labels": list(labels),
+        "novelty": list(novelty),
     }
     handle.write(f'<script type="application/json" id="relclf-summary">{script_json(summary)}</script>')
     handle.write(page.tail)
@@ -163,28 +184,35 @@ def document_payload(
     dict
         ``pmid``; ``title`` and ``abstract``: segments ``[text, sentence]`` or ``[text, sentence,
         [mention, ...]]`` that concatenate to the title and the abstract (sentence -1 between
-        sentences); ``mentions``: ``[type, ID]`` per mention, in document order; ``entities``:
-        ``[ID, type, [mention, ...]]``; ``relations``: one object per relation with the table's
-        columns, the entity numbers ``e`` (None for an ID no mention carries), the evidence sentences
-        ``ev`` and their distance ``near`` (0 when the entities co-occur, None without evidence), and
-        its exports ``pubtator`` and ``tsv`` (one line each, as relclf's writers format them).
+        sentences); ``tl``: the title's length (in code points, as offsets count); ``mentions``:
+        ``[type, ID, start, end, type as written, text, [further columns]]`` per mention, in document
+        order, the type as written by its position in ``types`` and the text None when the segments
+        spell it, and ``ms`` the sentence of each; ``entities``: ``[ID, type, [mention, ...], anchor,
+        text]`` (``anchor`` the mention a BioC relation node points to, ``text`` the one rows show);
+        ``relations``: one object per relation with the table's columns, its ``source`` (left out for
+        relclf's predictions), the entity
+        numbers ``e`` (None for an ID no mention carries), the evidence sentences ``ev`` and their
+        distance ``near`` (0 when the entities co-occur, None without evidence), the anchors ``n`` of
+        its IDs, and its row ``tsv`` (one line, as relclf's TSV writer formats it).
 
     Examples
     --------
-    >>> from relclf.document import Mention
+    >>> from relclf.document import Mention, Relation
     >>> mentions = (Mention(0, 4, "TP53", "Gene", "7157"), Mention(8, 14, "cancer", "Disease", "D1"))
     >>> relations = (Relation("Association", "7157", "D1", "Novel", 0.9),)
     >>> doc = Document("7", "TP53 in cancer.", "It binds.", mentions, relations)
     >>> payload = document_payload(doc, 0)
     >>> payload["title"], payload["abstract"]
     ([['TP53', 0, [0]], [' in ', 0], ['cancer', 0, [1]], ['.', 0]], [['It binds.', 1]])
-    >>> payload["relations"][0]["ev"], payload["relations"][0]["pubtator"]
-    ([0], '7\\tAssociation\\t7157\\tD1\\tNovel')
+    >>> payload["relations"][0]["ev"], payload["relations"][0]["tsv"].split("\\t")[7:]
+    ([0], ['Association', '0.9', 'Novel', 'input'])
     """
     entities = entity_index(document)
     numbers = {identifier: n for n, identifier in enumerate(entities)}
     entity_mentions = [list(entity.mention_indices) for entity in entities.values()]
     title, abstract, mention_sentence = _segments(document)
+    anchors = _anchors(document)
+    types: list[str] = []
     relations = []
     for relation in document.relations:
         # the row relation_rows gives, from the index built once here
@@ -197,10 +225,11 @@ def document_payload(
                 # JSON has no NaN or infinity (a BioC score infon may hold them): such a score shows as none
                 "score": row["score"] if row["score"] is None or math.isfinite(row["score"]) else None,
                 "novelty": relation.novelty,
+                **({} if relation.source == PREDICTED_BY else {"source": row["source"]}),
                 "e": None if None in pair else list(pair),
                 "ev": evidence,
                 "near": near,
-                "pubtator": _pubtator_line(document.pmid, relation),
+                "n": [anchors.get(relation.id1), anchors.get(relation.id2)],
                 "tsv": _tsv_line(row),
                 **(fields.get(relation.pair, {}) if fields else {}),
             }
@@ -210,13 +239,63 @@ def document_payload(
         "index": index,
         "title": title,
         "abstract": abstract,
-        "mentions": [[m.canonical_type, m.identifier] for m in document.mentions],
+        "tl": len(document.title),
+        "mentions": _mentions(document, title + abstract, types),
+        "types": types,
+        "ms": mention_sentence,
         "entities": [
-            [identifier, entity.entity_type, mentions]
+            [identifier, entity.entity_type, mentions, anchors.get(identifier), entity_text(entity)]
             for (identifier, entity), mentions in zip(entities.items(), entity_mentions, strict=True)
         ],
         "relations": relations,
     }
+
+
+def _mentions(document: Document, segments: list[list[Any]], types: list[str]) -> list[list[Any]]:
+    """Each mention as ``[type, ID, start, end, type as written, text, [further columns]]`` (see
+    :func:`document_payload`), compactly: the type as written by its position in ``types`` (filled
+    here), the text None when the segments covering the mention spell it (as they do for every mention
+    a reader checked)."""
+    spelled = [""] * len(document.mentions)
+    for segment in segments:
+        for m in segment[2] if len(segment) > 2 else ():
+            spelled[m] += segment[0]
+    rows = []
+    positions: dict[str, int] = {}
+    for m, text in zip(document.mentions, spelled, strict=True):
+        position = positions.setdefault(m.entity_type, len(positions))
+        rows.append(
+            [
+                m.canonical_type,
+                m.identifier,
+                m.start,
+                m.end,
+                position,
+                None if m.text == text else m.text,
+                list(m.extra),
+            ]
+        )
+    types.extend(positions)
+    return rows
+
+
+def _anchors(document: Document) -> dict[str, int]:
+    """The first mention naming each ID (whole, part of a composite, or the ID column as written): the
+    annotation a BioC relation's node points to, as :func:`relclf.io.bioc_document.document_to_bioc` finds
+    it (the page writes BioC JSON itself, and this module does not load the BioC libraries)."""
+    first: dict[str, int] = {}
+    seen: set[str | None] = set()
+    for index, mention in enumerate(document.mentions):
+        if mention.identifier in seen:  # its IDs have their first mention already
+            continue
+        seen.add(mention.identifier)
+        for identifier in (
+            mention.identifier or "",
+            *identifier_parts(mention.identifier),
+            *identifier_parts(mention.identifier, split_composites=False),
+        ):
+            first.setdefault(identifier.strip(), index)
+    return first
 
 
 def _segments(document: Document) -> tuple[list[list[Any]], list[list[Any]], list[int]]:
@@ -280,14 +359,6 @@ def _evidence(
     distance = min(abs(a - b) for a in first for b in second)
     closest = {s for a in first for b in second if abs(a - b) == distance for s in (a, b)}
     return sorted(closest), distance
-
-
-def _pubtator_line(pmid: str, relation: Relation) -> str:
-    """The relation line :func:`relclf.io.pubtator.format_document` writes (without a score)."""
-    columns = [pmid, relation.label, relation.id1, relation.id2]
-    if relation.novelty is not None:
-        columns.append(relation.novelty)
-    return "\t".join(columns)
 
 
 def _tsv_line(row: dict[str, Any]) -> str:

@@ -2,10 +2,13 @@
 
 Each row describes one relation of one document with the columns of :data:`COLUMNS`: the document
 ID, both entity IDs with their canonical types and most frequent mention texts, the label, the score
-(empty for gold relations) and the novelty (empty when unknown). Documents without relations give
-no row. ``pandas.read_json(path, lines=True)``, ``pandas.read_csv(path, sep="\\t")`` and
-``pandas.read_parquet(path)`` read them. Parquet is written with pyarrow (the ``relclf[parquet]``
-extra), in row groups as the rows come, so memory stays flat on long inputs.
+(empty for gold relations), the novelty (empty when unknown) and the source: ``relclf`` for relclf's
+predictions, ``input`` for relations read from the input (a prediction that keeps the input's
+relations mixes both, and an input's scores, PubTator3's for instance, are not relclf's calibrated
+probabilities). Documents without relations give no row. ``pandas.read_json(path, lines=True)``,
+``pandas.read_csv(path, sep="\\t")`` and ``pandas.read_parquet(path)`` read them. Parquet is written
+with pyarrow (the ``relclf[parquet]`` extra), in row groups as the rows come, so memory stays flat on
+long inputs.
 """
 
 from __future__ import annotations
@@ -21,8 +24,12 @@ from ..errors import RelclfError
 
 __all__ = [
     "COLUMNS",
+    "CURATOR_SOURCE",
+    "DECISION_COLUMNS",
+    "INPUT_SOURCE",
     "PARQUET_ROWS_PER_GROUP",
     "entity_index",
+    "entity_text",
     "relation_row",
     "relation_rows",
     "require_pyarrow",
@@ -31,7 +38,13 @@ __all__ = [
     "write_tsv",
 ]
 
-COLUMNS = ("document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty")
+COLUMNS = ("document", "id1", "type1", "text1", "id2", "type2", "text2", "label", "score", "novelty", "source")
+#: the ``source`` of a relation that names none: read from the input
+INPUT_SOURCE = "input"
+#: the ``source`` of a relation a curator added on the review page
+CURATOR_SOURCE = "curator"
+#: the columns a decisions file (the review page's export, :mod:`relclf.curation.decisions`) adds to :data:`COLUMNS`
+DECISION_COLUMNS = ("decision", "curated_label", "curated_novelty")
 #: rows of a Parquet row group: a few MB of memory, and groups large enough to read fast
 PARQUET_ROWS_PER_GROUP = 50_000
 
@@ -50,7 +63,7 @@ def relation_rows(document: Document) -> Iterator[dict[str, Any]]:
     >>> doc = Document("9", "TP53 in cancer.", "", mentions, relations)
     >>> next(relation_rows(doc))  # doctest: +NORMALIZE_WHITESPACE
     {'document': '9', 'id1': '7157', 'type1': 'Gene', 'text1': 'TP53', 'id2': 'D009369', 'type2': 'Disease', 'text2':
-    'cancer', 'label': 'Association', 'score': 0.91, 'novelty': 'Novel'}
+    'cancer', 'label': 'Association', 'score': 0.91, 'novelty': 'Novel', 'source': 'input'}
     """
     if not document.relations:
         return
@@ -78,13 +91,18 @@ def relation_row(pmid: str, relation: Relation, entities: dict[str, Entity]) -> 
         entity = entities.get(identifier)
         row[f"id{k}"] = identifier
         row[f"type{k}"] = entity.entity_type if entity else ""
-        row[f"text{k}"] = _most_frequent_text(entity) if entity else ""
-    row.update(label=relation.label, score=relation.score, novelty=relation.novelty or "")
+        row[f"text{k}"] = entity_text(entity) if entity else ""
+    row.update(
+        label=relation.label,
+        score=relation.score,
+        novelty=relation.novelty or "",
+        source=relation.source or INPUT_SOURCE,
+    )
     return row
 
 
-def _most_frequent_text(entity: Entity) -> str:
-    """The entity's most frequent mention text; ties go to the text mentioned first."""
+def entity_text(entity: Entity) -> str:
+    """The text a row shows for ``entity``: its most frequent mention text; ties go to the text mentioned first."""
     return Counter(m.text for m in entity.mentions).most_common(1)[0][0]
 
 
