@@ -16,7 +16,9 @@ What PubTator3's shards look like, and what this reproduces:
 - full-text documents (``full_text=True``): a ``front`` passage (the title, with ``article-id_pmid``,
   ``article-id_pmc``, ``journal``, ``year``), the abstract, the abstract's sentences again as
   ``INTRO``/``RESULTS``/``DISCUSS`` paragraphs, a figure caption, a table and references, with their
-  ``section_type`` and ``type`` infons and offsets that leave one character between passages.
+  ``section_type`` and ``type`` infons and offsets that leave one character between passages;
+- a long synthetic full text (:func:`long_full_text`: by default 50,000 characters, 40 passages, 3,000
+  mentions of 200 entities), the size issue #22 asks a prediction to handle in under 1 s and 300 MB.
 
 Usage (from the project root)::
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gzip
+import random
 import re
 import sys
 import zlib
@@ -38,7 +41,7 @@ from xml.sax.saxutils import escape, quoteattr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from relclf.document import Document, Mention  # noqa: E402
+from relclf.document import Document, Mention, Passage  # noqa: E402
 from relclf.io.pubtator import read_pubtator  # noqa: E402
 
 UNLABELED = ROOT.parent / "shared" / "data" / "unlabeled" / "bc8_new_900.pubtator"
@@ -168,6 +171,73 @@ def _full_text_xml(document: Document, in_title: list[str], in_abstract: list[st
         passages.append(_passage(infons, offset, text))
         offset += len(text) + 1
     return f"<document><id>{escape(document.pmid)}</id>{''.join(passages)}</document>"
+
+
+# the sections of a long full text: (section_type, type, passages), in order; what a default choice leaves
+# out (figures, tables, references) holds mentions too
+FULL_TEXT_SECTIONS = (
+    ("INTRO", "paragraph", 6),
+    ("METHODS", "paragraph", 8),
+    ("RESULTS", "paragraph", 12),
+    ("FIG", "fig_caption", 2),
+    ("TABLE", "table", 2),
+    ("DISCUSS", "paragraph", 6),
+    ("REF", "ref", 2),
+)
+_FULL_TEXT_TYPES = ("GeneOrGeneProduct", "ChemicalEntity", "DiseaseOrPhenotypicFeature", "SequenceVariant")
+_VERBS = ("increased", "inhibited", "was associated with", "did not change", "bound", "was found with")
+_FILLER = "The cohort was followed for several years and the measurements were repeated twice."
+
+
+def long_full_text(
+    pmid: str = "9000001",
+    *,
+    characters: int = 50_000,
+    passages: int = 40,
+    mentions: int = 3_000,
+    entities: int = 200,
+    seed: int = 0,
+) -> Document:
+    """A synthetic PMC-style full text of about ``characters`` characters in ``passages`` passages (a title, an
+    abstract, then the body of :data:`FULL_TEXT_SECTIONS`), with ``mentions`` mentions of ``entities`` entities
+    (about, to within a few), as BioC reading gives it: passage infons ``section_type`` and ``type``.
+
+    Each passage speaks mostly of a dozen entities of its own beside five that the whole text is about, as
+    papers do; every passage is filled to the same length with a sentence without mentions.
+    """
+    rng = random.Random(seed)
+    kinds = [(_FULL_TEXT_TYPES[k % len(_FULL_TEXT_TYPES)], f"E{k}") for k in range(entities)]
+    topics = kinds[:5]
+    layout = [("TITLE", "front"), ("ABSTRACT", "abstract")]
+    layout += [(section, kind) for section, kind, count in FULL_TEXT_SECTIONS for _ in range(count)]
+    layout = (layout * (passages // len(layout) + 1))[:passages]
+    body_mentions, length = mentions - 2, (characters - 40) // (passages - 1)  # the title: about 30 characters
+    text, found, spans = "", [], []
+    for index, (section, kind) in enumerate(layout):
+        # passage k's own entities: the next 12 in turn, so that every entity is mentioned
+        local = [kinds[(12 * index + j) % entities] for j in range(12)]
+        count = 2 if index == 0 else body_mentions // (passages - 1) + (index <= body_mentions % (passages - 1))
+        words: list[str] = []
+        start = len(text) + (1 if text else 0)
+        cursor = start
+        for k in range(count):
+            if k < len(local):
+                entity_type, identifier = local[k]
+            else:
+                entity_type, identifier = rng.choice(topics) if rng.random() < 0.3 else rng.choice(local)
+            name = f"{entity_type[:4].lower()}{identifier[1:]}"
+            found.append(Mention(cursor, cursor + len(name), name, entity_type, identifier))
+            tail = f" {rng.choice(_VERBS)} " if k % 2 == 0 else ". "
+            words.append(name + tail)
+            cursor += len(name) + len(tail)
+        body = "".join(words).rstrip()
+        if index:  # filled up to the passage's length with whole words
+            filler = (" " + _FILLER) * (length // len(_FILLER) + 1)
+            body = (body + filler)[: max(length - 1, len(body))].rsplit(" ", 1)[0] + "."
+        spans.append(Passage(start, len(body), (("section_type", section), ("type", kind))))
+        text = f"{text} {body}" if text else body
+    title = text[: spans[0].length]
+    return Document(pmid, title, text[spans[0].length + 1 :], tuple(found), passages=tuple(spans))
 
 
 def shard_texts(documents: list[Document], copies: int, **layout: bool) -> Iterator[str]:
