@@ -11,6 +11,9 @@ process (start-up and model loading included), and every ratio taken within the 
 - a directory of gzipped PubTator3-layout shards (experiments/pubtator3_shards.py) predicted with
   ``--output-dir`` and ``--n-jobs 2`` against the same on a 2-worker dask LocalCluster, with the rate
   per core and the time it projects for 36 M abstracts on 32 cores;
+- a long synthetic full text (experiments/pubtator3_shards.py ``long_full_text``: 50,000 characters, 40
+  passages, 3,000 mentions of 200 entities) predicted in this process with the default choice of
+  passages and with all of them (seconds, peak Python allocation), and by ``relclf predict`` as BioC XML;
 - start-up: ``relclf predict`` on one abstract against ``python -c "import numpy, scipy.sparse"``;
 - training on BioRED Train+Dev (``relclf train``, serial and with ``--n-jobs 2``);
 - the cost of each stage (parse, featurize (of which candidates), classify, write), in one process.
@@ -23,6 +26,8 @@ Inputs live in a temporary directory (never committed). Writes experiments/resul
 Usage (from the project root, with the corpora at ../shared/data):
     python experiments/benchmark_scale.py --runs 3 --sizes 1,10,100 --before ../wt-before
     python experiments/benchmark_scale.py --runs 1 --sizes 1 --shard-copies 1  # a quick check
+    python experiments/benchmark_scale.py --runs 1 --stage-copies 1 --shard-copies 0 --skip predict,startup,training
+        # the full text (and the stage costs on 899 abstracts) only
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 from machine import provenance, write_results  # experiments/machine.py
@@ -47,6 +53,8 @@ from relclf import api, load_model  # noqa: E402
 from relclf.document import document_entities  # noqa: E402
 from relclf.extract.candidates import candidate_indices  # noqa: E402
 from relclf.extract.model import RelationModel  # noqa: E402
+from relclf.extract.passages import ALL_PASSAGES, read_pieces  # noqa: E402
+from relclf.io.bioc_xml import write_bioc_xml  # noqa: E402
 from relclf.io.pubtator import format_document, read_pubtator, write_pubtator  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -242,6 +250,57 @@ def bench_shards(copies: int, shards: int, runs: int, tmp: Path) -> dict:
     return result
 
 
+def bench_full_text(runs: int, tmp: Path) -> dict:
+    """The long synthetic full text (``long_full_text``) with the bundled model: in this process, for the
+    default choice of passages and for all of them, the median seconds of ``runs`` predictions, the peak
+    Python allocation of one (tracemalloc, in a run of its own: tracing slows the code), the sections read
+    and the relations; then ``relclf predict`` of the text as BioC XML to JSON Lines in a fresh process
+    (start-up and model loading included), wall seconds and peak RSS."""
+    from pubtator3_shards import long_full_text  # experiments/pubtator3_shards.py
+
+    document = long_full_text()
+    model = load_model(api.default_model_path()).model
+    model.predict([document])  # what loads once (caches, lazy imports) is not the document's cost
+    result: dict = {
+        "characters": len(document.text),
+        "passages": len(document.passages),
+        "mentions": len(document.mentions),
+        "entities": len({m.identifier for m in document.mentions}),
+        "in_process": {},
+    }
+    for name, choice in (("default", None), ("all", ALL_PASSAGES)):
+        reading = model.with_passages(choice)
+        seconds = []
+        for _ in range(runs):
+            clock = time.perf_counter()
+            (relations,) = reading.predict([document])
+            seconds.append(time.perf_counter() - clock)
+        tracemalloc.start()
+        reading.predict([document])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        result["in_process"][name] = {
+            "seconds_median": median(seconds),
+            "seconds_all": [round(s, 3) for s in seconds],
+            "peak_traced_mb": round(peak / 2**20, 1),
+            "sections_read": len(read_pieces(document, choice)),
+            "relations": len(relations),
+        }
+    source = tmp / "full_text.xml"
+    with source.open("wb") as handle:
+        write_bioc_xml([document], handle)
+    measured = [
+        Version("after", None).relclf("predict", str(source), "-o", str(tmp / "full_text.jsonl")) for _ in range(runs)
+    ]
+    result["cli"] = {
+        "seconds_median": median([s for s, _ in measured]),
+        "peak_rss_mb_median": round(median([r for _, r in measured]), 1),
+        "seconds_all": [round(s, 2) for s, _ in measured],
+    }
+    print(result, flush=True)
+    return result
+
+
 def bench_startup(versions: list[Version], runs: int) -> list[dict]:
     """``relclf predict`` on one abstract against importing numpy and scipy.sparse, runs interleaved."""
     reference = [sys.executable, "-c", "import numpy, scipy.sparse"]
@@ -425,6 +484,30 @@ def markdown(result: dict) -> str:
                 f"{r['abstracts_per_second_per_core']:,} | {r['client_peak_rss_mb_median']} | "
                 f"{r['projected_hours_36M_on_32_cores']} | {r['seconds_all']} |"
             )
+    if result.get("full_text"):
+        full = result["full_text"]
+        lines += [
+            "",
+            f"## A long full text: {full['characters']:,} characters, {full['passages']} passages, "
+            f"{full['mentions']:,} mentions of {full['entities']} entities (synthetic)",
+            "",
+            "In this process with the bundled model (peak traced: Python's allocations, in a run of its own), and "
+            "`relclf predict` of it as BioC XML in a fresh process (start-up and model loading included). Default: "
+            "all passages but references, tables and figures, the long text read in sections (docs/formats.md).",
+            "",
+            "| passages | wall s | peak traced MB | sections read | relations | all runs s |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, r in full["in_process"].items():
+            lines.append(
+                f"| {name} | {r['seconds_median']} | {r['peak_traced_mb']} | {r['sections_read']} | "
+                f"{r['relations']:,} | {r['seconds_all']} |"
+            )
+        cli = full["cli"]
+        lines.append(
+            f"| `relclf predict`, default | {cli['seconds_median']} | peak RSS {cli['peak_rss_mb_median']} | | | "
+            f"{cli['seconds_all']} |"
+        )
     if result.get("startup"):
         lines += [
             "",
@@ -500,7 +583,9 @@ def main() -> None:
         "LocalCluster (default 10; 0: skip)",
     )
     parser.add_argument("--shards", type=int, default=4, help="shards of that directory (default 4)")
-    parser.add_argument("--skip", default="", help="sections to leave out: predict,startup,training (comma-separated)")
+    parser.add_argument(
+        "--skip", default="", help="sections to leave out: predict,full_text,startup,training (comma-separated)"
+    )
     args = parser.parse_args()
     after = Version("after", None)
     versions = [after] if args.before is None else [Version("before", args.before.resolve()), after]
@@ -525,6 +610,8 @@ def main() -> None:
             result["predict"] += bench_predict(chosen, [copies], args.runs, tmp, formats)
         if args.shard_copies:
             result["shards"] = bench_shards(args.shard_copies, args.shards, args.runs, tmp)
+        if "full_text" not in args.skip:
+            result["full_text"] = bench_full_text(args.runs, tmp)
         if "startup" not in args.skip:
             result["startup"] = bench_startup(versions, max(args.runs, 5))
         if "training" not in args.skip:
