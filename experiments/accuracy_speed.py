@@ -1,4 +1,4 @@
-"""What issue #13's accuracy pieces cost in speed: prediction microseconds per abstract, training seconds.
+"""What the accuracy pieces (issues #13 and #21) cost in speed: prediction microseconds per abstract, training seconds.
 
 Three measurements, every figure a median of several runs, on the machine as it is (the load average
 is recorded; the machine has 2 cores and other jobs may run beside):
@@ -7,7 +7,7 @@ is recorded; the machine has 2 cores and other jobs may run beside):
    checkout's (``--before DIR``, the commit before issue #13), each then predicting the 899 valid
    abstracts of ../shared/data/unlabeled/bc8_new_900.pubtator in process, serially (the path that
    ``relclf predict`` runs in each worker), in fresh processes that alternate between the two, so that
-   both see the same machine state;
+   both see the same machine state (``--before``: the commit to compare with);
 2. the prediction cost of each piece: this relclf's default model with one piece taken out of the
    fitted model (same weights otherwise), timed in one process, interleaved;
 3. training on BioRED Train + Dev, serially: the default, each piece off, and every piece off (and
@@ -48,6 +48,9 @@ TRAINING_CONFIGURATIONS = {
     "- class weighting": {"class_weight": None},
     "- decision rule": {"rule": "detector"},
     "- calibration": {"calibration": "none"},
+    "- corpus priors": {"priors": False},
+    "- trees (the context stage logistic only)": {"nonlinear": False},
+    "rule detector_x_label": {"rule": "detector_x_label"},
     "every piece off": {
         "context": False,
         "own_labelers": False,
@@ -179,7 +182,7 @@ def training(checkout: Path | None, runs: int) -> dict:
     files = [str(BIORED / "Train.PubTator"), str(BIORED / "Dev.PubTator")]
     configurations = {name: (params, None) for name, params in TRAINING_CONFIGURATIONS.items()}
     if checkout is not None:
-        configurations = {"before issue #13 (default)": ({}, checkout), **configurations}
+        configurations = {"before (the --before checkout, its default)": ({}, checkout), **configurations}
     found = {}
     for name, (params, where) in configurations.items():
         values = [float(python(_TRAIN, json.dumps(params), *files, checkout=where)) for _ in range(runs)]
@@ -193,7 +196,7 @@ def to_markdown(result: dict) -> str:
     load = result["load_average"]
     busy = max(load) > 1.5
     parts = [
-        "# Speed cost of issue #13's accuracy pieces\n",
+        "# Speed cost of the accuracy pieces (issues #13 and #21)\n",
         f"Load average over 1 minute: {load[0]:.2f} at the start, {load[1]:.2f} at the end (2 cores). "
         + (
             "**The machine was busy while these timings were taken** (other jobs ran beside): compare the rows of one "
@@ -235,15 +238,15 @@ def to_markdown(result: dict) -> str:
             "seconds (median) | all runs |\n|---|---|---|\n" + rows + "\n"
         )
     parts.append(
-        "\nReproduce: `python experiments/accuracy_speed.py --before DIR` (DIR: a checkout of the commit before issue "
-        "#13).\n"
+        f"\nReproduce: `{result.get('command', 'python experiments/accuracy_speed.py --before DIR')}` (DIR: a checkout "
+        "of the commit compared with).\n"
     )
     return "".join(parts)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before", help="a checkout of the relclf to compare with (the commit before issue #13)")
+    parser.add_argument("--before", help="a checkout of the relclf to compare with (e.g. the commit before issue #21)")
     parser.add_argument(
         "--rounds", type=int, default=3, help="alternations of before/after prediction processes (default 3)"
     )
@@ -266,6 +269,7 @@ def main() -> None:
         result["training"] = training(checkout, args.train_runs)
     result["load_average"] = (load_start, os.getloadavg()[0])
     record = provenance()
+    result["command"] = record.get("command")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "accuracy_speed.json").write_text(json.dumps(stamp_json(result, record), indent=2) + "\n")
     (RESULTS / "accuracy_speed.md").write_text(stamp_markdown(to_markdown(result), record))
