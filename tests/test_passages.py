@@ -107,6 +107,7 @@ def test_a_reference_passage_changes_no_prediction_by_default(synthetic_model):
     assert with_references == alone
     (everything,) = model.with_passages(ALL_PASSAGES).predict([document], threshold=0.0)
     assert CITED_PAIR in pairs(everything) and CITED_PAIR not in pairs(alone)
+    assert model.with_passages({"methods"}).predict([document], threshold=0.0) == [()]  # nothing read
 
 
 # --- long documents -----------------------------------------------------------------------------------------
