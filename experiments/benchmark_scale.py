@@ -5,8 +5,15 @@ process (start-up and model loading included), and every ratio taken within the 
 
 - prediction on 8,990 (and 899, 89,900) abstracts replicated from the 899 valid documents of
   ../shared/data/unlabeled/bc8_new_900.pubtator under new IDs, with ``--n-jobs 1`` and ``2``, against
-  ``relclf convert`` of the same file (read + write PubTator: the parse reference); peak RSS from GNU
-  time (the largest resident set among the run's processes);
+  ``relclf convert`` of the same file (read + write PubTator: the parse reference), for each input format
+  of ``--formats``: the PubTator file and the same documents as gzipped BioC XML and BioC JSON (issue
+  #22); peak RSS from GNU time (the largest resident set among the run's processes);
+- a directory of gzipped PubTator3-layout shards (experiments/pubtator3_shards.py) predicted with
+  ``--output-dir`` and ``--n-jobs 2`` against the same on a 2-worker dask LocalCluster, with the rate
+  per core and the time it projects for 36 M abstracts on 32 cores;
+- a long synthetic full text (experiments/pubtator3_shards.py ``long_full_text``: 50,000 characters, 40
+  passages, 3,000 mentions of 200 entities) predicted in this process with the default choice of
+  passages and with all of them (seconds, peak Python allocation), and by ``relclf predict`` as BioC XML;
 - start-up: ``relclf predict`` on one abstract against ``python -c "import numpy, scipy.sparse"``;
 - training on BioRED Train+Dev (``relclf train``, serial and with ``--n-jobs 2``);
 - the cost of each stage (parse, featurize (of which candidates), classify, write), in one process.
@@ -18,7 +25,9 @@ Inputs live in a temporary directory (never committed). Writes experiments/resul
 
 Usage (from the project root, with the corpora at ../shared/data):
     python experiments/benchmark_scale.py --runs 3 --sizes 1,10,100 --before ../wt-before
-    python experiments/benchmark_scale.py --runs 1 --sizes 1                  # a quick check
+    python experiments/benchmark_scale.py --runs 1 --sizes 1 --shard-copies 1  # a quick check
+    python experiments/benchmark_scale.py --runs 1 --stage-copies 1 --shard-copies 0 --skip predict,startup,training
+        # the full text (and the stage costs on 899 abstracts) only
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 from machine import provenance, write_results  # experiments/machine.py
@@ -43,6 +53,8 @@ from relclf import api, load_model  # noqa: E402
 from relclf.document import document_entities  # noqa: E402
 from relclf.extract.candidates import candidate_indices  # noqa: E402
 from relclf.extract.model import RelationModel  # noqa: E402
+from relclf.extract.passages import ALL_PASSAGES, read_pieces  # noqa: E402
+from relclf.io.bioc_xml import write_bioc_xml  # noqa: E402
 from relclf.io.pubtator import format_document, read_pubtator, write_pubtator  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -115,27 +127,53 @@ def median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
 
-def bench_predict(versions: list[Version], sizes: list[int], runs: int, tmp: Path) -> list[dict]:
-    """Per input size and version: convert, predict --n-jobs 1 and 2, runs interleaved (one of each, then again)."""
+#: the input formats of the prediction rows: the PubTator file and gzipped BioC (converted from it)
+FORMATS = {"pubtator": ".pubtator", "bioc-xml": ".xml.gz", "bioc-json": ".json.gz"}
+
+
+def inputs_in_formats(source: Path, formats: list[str]) -> dict[str, Path]:
+    """``source`` (PubTator) and, for each other format of ``formats``, the same documents in that format."""
+    paths = {}
+    for format in formats:
+        target = source if format == "pubtator" else source.with_suffix(FORMATS[format])
+        if target != source:
+            api.convert(source, target)
+        paths[format] = target
+    return paths
+
+
+def bench_predict(versions: list[Version], sizes: list[int], runs: int, tmp: Path, formats: list[str]) -> list[dict]:
+    """Per input size, format and version: convert (to PubTator), predict --n-jobs 1 and 2 (PubTator output),
+    runs interleaved (one of each, then again). Versions other than ``after`` run on PubTator input only."""
     rows = []
     for copies in sizes:
         source = tmp / f"bc8_x{copies}.pubtator"
         n_docs = replicate(copies, source)
-        commands = {"convert": ["convert", str(source), "-o", str(tmp / "out.pubtator")]}
-        commands |= {
-            f"predict --n-jobs {j}": ["predict", str(source), "-o", str(tmp / "out.pubtator"), "--n-jobs", str(j)]
-            for j in (1, 2)
-        }
-        measured: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        paths = inputs_in_formats(source, formats)
+        commands: dict[tuple[str, str], list[str]] = {}
+        for format, path in paths.items():
+            commands[(format, "convert")] = ["convert", str(path), "-o", str(tmp / "out.pubtator")]
+            for j in (1, 2):
+                commands[(format, f"predict --n-jobs {j}")] = [
+                    "predict",
+                    str(path),
+                    "-o",
+                    str(tmp / "out.pubtator"),
+                    "--n-jobs",
+                    str(j),
+                ]
+        measured: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
         for _ in range(runs):
             for version in versions:
-                for name, args in commands.items():
-                    measured.setdefault((version.name, name), []).append(version.relclf(*args))
-        for (version, name), values in measured.items():
+                for (format, name), args in commands.items():
+                    if version.name == "after" or format == "pubtator":
+                        measured.setdefault((version.name, format, name), []).append(version.relclf(*args))
+        for (version, format, name), values in measured.items():
             seconds = median([s for s, _ in values])
             rows.append(
                 {
                     "version": version,
+                    "format": format,
                     "command": name,
                     "abstracts": n_docs,
                     "seconds_median": seconds,
@@ -145,8 +183,122 @@ def bench_predict(versions: list[Version], sizes: list[int], runs: int, tmp: Pat
                 }
             )
             print(rows[-1], flush=True)
-        source.unlink()
+        for path in {source, *paths.values()}:
+            path.unlink()
     return rows
+
+
+def bench_shards(copies: int, shards: int, runs: int, tmp: Path) -> dict:
+    """A directory of gzipped PubTator3-layout shards (``copies`` x 899 abstracts in ``shards`` files),
+    predicted into --output-dir with --n-jobs 2 and on a 2-worker dask LocalCluster (one thread each) on
+    this machine, runs interleaved; the per-core rate and what it projects for 36 M abstracts on 32 cores."""
+    from dask.distributed import LocalCluster  # the dask extra
+
+    from pubtator3_shards import valid_documents, write_shards  # experiments/pubtator3_shards.py
+
+    directory = tmp / "shards"
+    paths = write_shards(directory, valid_documents(), copies=copies, shards=shards, mesh_prefix=True)
+    n_docs = copies * len(valid_documents())
+    after = Version("after", None)
+    measured: dict[str, list[tuple[float, float]]] = {"--n-jobs 2": [], "dask LocalCluster, 2 workers": []}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        for _ in range(runs):
+            measured["--n-jobs 2"].append(
+                after.relclf(
+                    "predict",
+                    str(directory),
+                    "--output-dir",
+                    str(tmp / "o1"),
+                    "--output-format",
+                    "jsonl",
+                    "--n-jobs",
+                    "2",
+                )
+            )
+            measured["dask LocalCluster, 2 workers"].append(
+                after.relclf(
+                    "predict",
+                    str(directory),
+                    "--output-dir",
+                    str(tmp / "o2"),
+                    "--output-format",
+                    "jsonl",
+                    "--scheduler",
+                    cluster.scheduler_address,
+                )
+            )
+    same = all(
+        (tmp / "o1" / p.name.replace(".xml.gz", ".jsonl.gz")).read_bytes()
+        == (tmp / "o2" / p.name.replace(".xml.gz", ".jsonl.gz")).read_bytes()
+        for p in paths
+    )
+    result: dict = {"abstracts": n_docs, "shards": shards, "identical_outputs": same, "runs": {}}
+    for name, values in measured.items():
+        seconds = median([s for s, _ in values])
+        per_core = n_docs / seconds / 2
+        result["runs"][name] = {
+            "seconds_median": seconds,
+            "seconds_all": [round(s, 2) for s, _ in values],
+            "client_peak_rss_mb_median": round(median([r for _, r in values]), 1),
+            "abstracts_per_second": round(n_docs / seconds),
+            "abstracts_per_second_per_core": round(per_core),
+            "projected_hours_36M_on_32_cores": round(36e6 / (per_core * 32) / 3600, 2),
+        }
+    print(result, flush=True)
+    for path in paths:
+        path.unlink()
+    return result
+
+
+def bench_full_text(runs: int, tmp: Path) -> dict:
+    """The long synthetic full text (``long_full_text``) with the bundled model: in this process, for the
+    default choice of passages and for all of them, the median seconds of ``runs`` predictions, the peak
+    Python allocation of one (tracemalloc, in a run of its own: tracing slows the code), the sections read
+    and the relations; then ``relclf predict`` of the text as BioC XML to JSON Lines in a fresh process
+    (start-up and model loading included), wall seconds and peak RSS."""
+    from pubtator3_shards import long_full_text  # experiments/pubtator3_shards.py
+
+    document = long_full_text()
+    model = load_model(api.default_model_path()).model
+    model.predict([document])  # what loads once (caches, lazy imports) is not the document's cost
+    result: dict = {
+        "characters": len(document.text),
+        "passages": len(document.passages),
+        "mentions": len(document.mentions),
+        "entities": len({m.identifier for m in document.mentions}),
+        "in_process": {},
+    }
+    for name, choice in (("default", None), ("all", ALL_PASSAGES)):
+        reading = model.with_passages(choice)
+        seconds = []
+        for _ in range(runs):
+            clock = time.perf_counter()
+            (relations,) = reading.predict([document])
+            seconds.append(time.perf_counter() - clock)
+        tracemalloc.start()
+        reading.predict([document])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        result["in_process"][name] = {
+            "seconds_median": median(seconds),
+            "seconds_all": [round(s, 3) for s in seconds],
+            "peak_traced_mb": round(peak / 2**20, 1),
+            "sections_read": len(read_pieces(document, choice)),
+            "relations": len(relations),
+        }
+    source = tmp / "full_text.xml"
+    with source.open("wb") as handle:
+        write_bioc_xml([document], handle)
+    measured = [
+        Version("after", None).relclf("predict", str(source), "-o", str(tmp / "full_text.jsonl")) for _ in range(runs)
+    ]
+    result["cli"] = {
+        "seconds_median": median([s for s, _ in measured]),
+        "peak_rss_mb_median": round(median([r for _, r in measured]), 1),
+        "seconds_all": [round(s, 2) for s, _ in measured],
+    }
+    print(result, flush=True)
+    return result
 
 
 def bench_startup(versions: list[Version], runs: int) -> list[dict]:
@@ -288,46 +440,99 @@ def markdown(result: dict) -> str:
         "every run would otherwise compile relclf's sources again (about 0.1 s).",
         "",
         *([f"**Note:** {result['note']}", ""] if result.get("note") else []),
-        "## Prediction against parsing (`relclf convert`: read + write PubTator)",
+        "## Prediction against parsing (`relclf convert`: read + write PubTator), per input format",
         "",
-        "| version | abstracts | command | wall s | abstracts/s | vs convert | peak RSS MB | all runs s |",
-        "|---|---|---|---|---|---|---|---|",
+        "Inputs: the PubTator file, and the same documents as gzipped BioC XML and BioC JSON (a collection, one "
+        "document per line). Every run writes PubTator. *vs convert*: this command's speed over `relclf convert` "
+        "of the same file; *time vs PubTator*: its time over the same command's on the PubTator file.",
+        "",
+        "| version | abstracts | input | command | wall s | abstracts/s | vs convert | time vs PubTator | peak RSS MB "
+        "| all runs s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    convert = {
-        (r["version"], r["abstracts"]): r["abstracts_per_second"]
-        for r in result["predict"]
-        if r["command"] == "convert"
-    }
-    for r in result["predict"]:
-        share = r["abstracts_per_second"] / convert[(r["version"], r["abstracts"])]
-        lines.append(
-            f"| {r['version']} | {r['abstracts']:,} | `relclf {r['command']}` | {r['seconds_median']} | "
-            f"{r['abstracts_per_second']:,} | "
-            f"{share:.2f} | {r['peak_rss_mb_median']} | {r['seconds_all']} |"
+    rows = result["predict"]
+    speed = {(r["version"], r.get("format", "pubtator"), r["abstracts"], r["command"]): r for r in rows}
+    for r in rows:
+        format = r.get("format", "pubtator")
+        share = (
+            r["abstracts_per_second"] / speed[(r["version"], format, r["abstracts"], "convert")]["abstracts_per_second"]
         )
-    lines += [
-        "",
-        "## Start-up: `relclf predict` on one abstract",
-        "",
-        "| version | predict one abstract s | `import numpy, scipy.sparse` s | ratio |",
-        "|---|---|---|---|",
-    ]
-    for r in result["startup"]:
+        base = speed.get((r["version"], "pubtator", r["abstracts"], r["command"]))
+        ratio = f"{r['seconds_median'] / base['seconds_median']:.2f}" if base else ""
         lines.append(
-            f"| {r['version']} | {r['predict_one_seconds']} | {r['import_numpy_scipy_seconds']} | {r['ratio']} |"
+            f"| {r['version']} | {r['abstracts']:,} | {format} | `relclf {r['command']}` | {r['seconds_median']} | "
+            f"{r['abstracts_per_second']:,} | {share:.2f} | {ratio} | {r['peak_rss_mb_median']} | {r['seconds_all']} |"
         )
-    lines += [
-        "",
-        "## Training on BioRED Train+Dev (500 abstracts)",
-        "",
-        "| version | --n-jobs | wall s | peak RSS MB | all runs s |",
-        "|---|---|---|---|---|",
-    ]
-    for r in result["training"]:
+    if result.get("shards"):
+        shards = result["shards"]
+        lines += [
+            "",
+            f"## A directory of PubTator3-layout shards: {shards['abstracts']:,} abstracts in {shards['shards']} "
+            "gzipped BioC XML files, predicted to JSON Lines with `--output-dir`",
+            "",
+            f"The two runs' outputs are {'identical' if shards['identical_outputs'] else 'DIFFERENT'}. Client "
+            "peak RSS: the `relclf` process (the dask workers are separate processes). Projection: 36 M abstracts "
+            "at the measured rate per core, on 32 cores.",
+            "",
+            "| run | wall s | abstracts/s | per core | client peak RSS MB | projected hours, 36 M on 32 cores "
+            "| all runs s |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, r in shards["runs"].items():
+            lines.append(
+                f"| {name} | {r['seconds_median']} | {r['abstracts_per_second']:,} | "
+                f"{r['abstracts_per_second_per_core']:,} | {r['client_peak_rss_mb_median']} | "
+                f"{r['projected_hours_36M_on_32_cores']} | {r['seconds_all']} |"
+            )
+    if result.get("full_text"):
+        full = result["full_text"]
+        lines += [
+            "",
+            f"## A long full text: {full['characters']:,} characters, {full['passages']} passages, "
+            f"{full['mentions']:,} mentions of {full['entities']} entities (synthetic)",
+            "",
+            "In this process with the bundled model (peak traced: Python's allocations, in a run of its own), and "
+            "`relclf predict` of it as BioC XML in a fresh process (start-up and model loading included). Default: "
+            "all passages but references, tables and figures, the long text read in sections (docs/formats.md).",
+            "",
+            "| passages | wall s | peak traced MB | sections read | relations | all runs s |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, r in full["in_process"].items():
+            lines.append(
+                f"| {name} | {r['seconds_median']} | {r['peak_traced_mb']} | {r['sections_read']} | "
+                f"{r['relations']:,} | {r['seconds_all']} |"
+            )
+        cli = full["cli"]
         lines.append(
-            f"| {r['version']} | {r['n_jobs']} | {r['seconds_median']} | {r['peak_rss_mb_median']} | "
-            f"{r['seconds_all']} |"
+            f"| `relclf predict`, default | {cli['seconds_median']} | peak RSS {cli['peak_rss_mb_median']} | | | "
+            f"{cli['seconds_all']} |"
         )
+    if result.get("startup"):
+        lines += [
+            "",
+            "## Start-up: `relclf predict` on one abstract",
+            "",
+            "| version | predict one abstract s | `import numpy, scipy.sparse` s | ratio |",
+            "|---|---|---|---|",
+        ]
+        for r in result["startup"]:
+            lines.append(
+                f"| {r['version']} | {r['predict_one_seconds']} | {r['import_numpy_scipy_seconds']} | {r['ratio']} |"
+            )
+    if result.get("training"):
+        lines += [
+            "",
+            "## Training on BioRED Train+Dev (500 abstracts)",
+            "",
+            "| version | --n-jobs | wall s | peak RSS MB | all runs s |",
+            "|---|---|---|---|---|",
+        ]
+        for r in result["training"]:
+            lines.append(
+                f"| {r['version']} | {r['n_jobs']} | {r['seconds_median']} | {r['peak_rss_mb_median']} | "
+                f"{r['seconds_all']} |"
+            )
     for name, stages in result["stages"].items():
         lines += [
             "",
@@ -365,6 +570,22 @@ def main() -> None:
     )
     parser.add_argument("--before-sizes", default="10", help="input sizes for the before rows (default 10)")
     parser.add_argument("--note", default="", help="a remark printed under the tables' introduction")
+    parser.add_argument(
+        "--formats",
+        default=",".join(FORMATS),
+        help=f"input formats of the prediction rows (default {','.join(FORMATS)}; BioC gzipped)",
+    )
+    parser.add_argument(
+        "--shard-copies",
+        type=int,
+        default=10,
+        help="copies of the 899 bc8 abstracts in the PubTator3 shards predicted with --n-jobs 2 and on a dask "
+        "LocalCluster (default 10; 0: skip)",
+    )
+    parser.add_argument("--shards", type=int, default=4, help="shards of that directory (default 4)")
+    parser.add_argument(
+        "--skip", default="", help="sections to leave out: predict,full_text,startup,training (comma-separated)"
+    )
     args = parser.parse_args()
     after = Version("after", None)
     versions = [after] if args.before is None else [Version("before", args.before.resolve()), after]
@@ -383,11 +604,18 @@ def main() -> None:
         sizes = [int(s) for s in args.sizes.split(",")]
         before_sizes = [int(s) for s in args.before_sizes.split(",")]
         result["predict"] = []
-        for copies in sizes:
+        formats = args.formats.split(",")
+        for copies in sizes if "predict" not in args.skip else []:
             chosen = [v for v in versions if v.name == "after" or copies in before_sizes]
-            result["predict"] += bench_predict(chosen, [copies], args.runs, tmp)
-        result["startup"] = bench_startup(versions, max(args.runs, 5))
-        result["training"] = bench_training(versions, args.runs, tmp)
+            result["predict"] += bench_predict(chosen, [copies], args.runs, tmp, formats)
+        if args.shard_copies:
+            result["shards"] = bench_shards(args.shard_copies, args.shards, args.runs, tmp)
+        if "full_text" not in args.skip:
+            result["full_text"] = bench_full_text(args.runs, tmp)
+        if "startup" not in args.skip:
+            result["startup"] = bench_startup(versions, max(args.runs, 5))
+        if "training" not in args.skip:
+            result["training"] = bench_training(versions, args.runs, tmp)
     write_results("scale_benchmark", result, markdown(result), result["provenance"])
     print(markdown(result))
 

@@ -26,6 +26,8 @@ from .evaluation.metrics import EvaluationDetails, ScoreAccumulator, Scores, eva
 from .extract.calibration import CurvePoint
 from .extract.candidates import DEFAULT_MAX_PAIRS_PER_DOC, CandidateRecall, candidate_recall
 from .extract.model import Cut, RelationModel
+from .extract.passages import ALL_PASSAGES, PassageChoice
+from .extract.passages import LEFT_OUT as PASSAGES_LEFT_OUT
 from .io.corpus import merge_documents, merged, read_inputs
 from .io.files import PathLike, check_outputs, check_writable, display_name
 from .io.formats import (
@@ -53,7 +55,7 @@ from .persistence import (
     training_digests,
 )
 from .persistence import read_model_card as model_info
-from .pipeline import PredictOptions, predicted_documents
+from .pipeline import PredictOptions, predicted_documents, read_in_chunks
 from .progress import count_documents, stage, track
 
 if TYPE_CHECKING:  # imported where used: training needs scikit-learn, prediction does not
@@ -66,10 +68,12 @@ if TYPE_CHECKING:  # imported where used: training needs scikit-learn, predictio
 
 
 __all__ = [
+    "ALL_PASSAGES",
     "DEFAULT_MAX_PAIRS_PER_DOC",
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_NAME",
     "NOTE",
+    "PASSAGES_LEFT_OUT",
     "CorpusStats",
     "FileResult",
     "SelectionResult",
@@ -375,15 +379,17 @@ def evaluate(
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     training_documents: frozenset[str] | None = None,
     name: str | None = None,
+    passages: PassageChoice = None,
 ) -> Scores:
     """Predict on gold documents with their relations hidden and score the predictions.
 
     ``gold`` is a path or several (any input format; ``format`` or detection decides; directories and
     globs give their document files, read as one corpus, see :mod:`relclf.io.corpus`) or a list of documents;
     ``model`` a path, a loaded model or None for the default; ``progress`` draws a bar on stderr;
-    ``max_pairs_per_doc`` caps the candidates of each document (None: no cap). ``threshold``
-    overrides the model's; ``min_precision`` sets it instead to the lowest at which cross-validation
-    on the training documents reached that precision (:func:`threshold_for_precision`). Returns
+    ``max_pairs_per_doc`` caps the candidates of each document (None: no cap); ``passages`` chooses the
+    passages the model reads, as in :func:`predict_file`. ``threshold`` overrides the model's;
+    ``min_precision`` sets it instead to the lowest at which cross-validation on the training documents
+    reached that precision (:func:`threshold_for_precision`). Returns
     :class:`~relclf.evaluation.metrics.Scores`, with the calibration report (the scores' calibration
     error, and precision and recall at a few cut-offs).
 
@@ -396,7 +402,7 @@ def evaluate(
         training_documents = training_digests(model)
     if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
         gold = _sources(gold)
-    fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error, passages)
     cut = _cut(fitted, threshold, min_precision)
     # streaming: a gold document is held only while its prediction is in flight (one batch per
     # worker or so), then counted and dropped. The model predicts what the decision in use keeps and
@@ -474,12 +480,22 @@ def _evaluation_inputs(
     max_pairs_per_doc: int | None,
     format: str | None,
     on_error: ErrorHandler | None,
+    passages: PassageChoice = None,
 ) -> tuple[RelationModel, Iterable[Document]]:
-    """The model (with its pair cap) and the gold documents (a stream when ``gold`` names files) of an evaluation."""
-    fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
+    """The model (with its pair cap and choice of passages) and the gold documents (a stream when ``gold`` names
+    files) of an evaluation."""
+    fitted = _reading(resolve_model(model).with_pair_cap(max_pairs_per_doc), passages)
     if _names_paths(gold):
         return fitted, read_inputs(_sources(gold), format, on_error=on_error)
     return fitted, gold
+
+
+def _reading(model: RelationModel, passages: PassageChoice) -> RelationModel:
+    """``model`` reading the passages ``passages`` chooses; a :class:`UsageError` when the choice names none."""
+    try:
+        return model.with_passages(passages)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def _hidden(documents: Iterable[Document], in_flight: deque[Document]) -> Iterator[Document]:
@@ -501,6 +517,7 @@ def evaluate_details(
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     training_documents: frozenset[str] | None = None,
     min_precision: float | None = None,
+    passages: PassageChoice = None,
 ) -> EvaluationDetails:
     """Like :func:`evaluate`, but keep every candidate pair's score and label (for plots).
 
@@ -513,7 +530,7 @@ def evaluate_details(
         training_documents = training_digests(model)
     if _names_paths(gold):  # the files of directories and globs, found (and their skipped files said) once
         gold = _sources(gold)
-    fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error)
+    fitted, documents = _evaluation_inputs(gold, model, max_pairs_per_doc, format, on_error, passages)
     cut = _cut(fitted, threshold, min_precision)  # an impossible precision fails before the work
     documents = list(documents)
     hidden = (d.with_relations(()) for d in documents)
@@ -601,6 +618,7 @@ def predict_file(
     max_pairs_per_doc: int | None = DEFAULT_MAX_PAIRS_PER_DOC,
     scheduler: str | Any | None = None,
     min_precision: float | None = None,
+    passages: PassageChoice = None,
 ) -> int:
     """Predict relations for every document of ``source`` and write them to ``output``.
 
@@ -620,12 +638,16 @@ def predict_file(
     ``max_pairs_per_doc`` caps the candidate pairs of each document, keeping those whose mentions are
     closest, with a warning naming the document (None: no cap). ``min_precision`` sets the threshold
     to the lowest at which cross-validation on the training documents reached that precision (see
-    :func:`threshold_for_precision`; logged). Returns the number of documents written.
+    :func:`threshold_for_precision`; logged). ``passages`` chooses the passages of a full text the model
+    reads (:mod:`relclf.extract.passages`): None reads all but references, tables, figures, supplementary
+    material and front matter, ``"all"`` every passage, a collection of kinds (``{"title", "abstract"}``,
+    matched against each passage's ``section_type`` and ``type`` infons) only those; a long document is
+    read in sections. The output holds every passage whatever is read. Returns the number of documents written.
     """
     sources = _sources(source)
     check_outputs([output], [*sources, *model_files(model)])
     output_format = output_format_of(output, output_format)  # a format that cannot be written fails before the work
-    fitted = resolve_model(model).with_pair_cap(max_pairs_per_doc)
+    fitted = _reading(resolve_model(model).with_pair_cap(max_pairs_per_doc), passages)
     if min_precision is not None:
         threshold = _cut(fitted, threshold, min_precision).threshold
     options = PredictOptions(
@@ -708,7 +730,7 @@ def predict_files(
     reported, and every input opened and its format found, before anything is written. Each output is in its input's
     format unless ``output_format`` is given (then it takes that format's extension). Each input goes through
     :func:`predict_file` with ``options`` (``threshold``, ``min_precision``, ``with_scores``, ``min_score``,
-    ``keep_relations``, ``max_pairs_per_doc``, ``on_error``, ``n_jobs``), so each output is written
+    ``keep_relations``, ``max_pairs_per_doc``, ``passages``, ``on_error``, ``n_jobs``), so each output is written
     atomically and is identical to a single-file run's. ``output_dir`` is created if needed. Returns
     one :class:`FileResult` per input, in order.
     """
@@ -740,17 +762,33 @@ def convert(
     output_format: str | None = None,
     with_scores: bool = False,
     on_error: ErrorHandler | None = None,
+    n_jobs: int = 1,
 ) -> int:
     """Convert ``source`` to ``output`` between formats (no model involved); return the number of documents.
 
     Formats are detected when None (see :mod:`relclf.io.formats`); the output is written atomically.
     PubTator converted to BioC XML or JSON and back is byte-identical. ``source`` may be several files,
-    directories or glob patterns, read as one corpus (:mod:`relclf.io.corpus`).
+    directories or glob patterns, read as one corpus (:mod:`relclf.io.corpus`). ``n_jobs`` processes share
+    the parsing (and, for PubTator output, the rendering): the output is the same as a serial run's.
     """
     sources = _sources(source)
     check_outputs([output], sources)
     output_format = output_format_of(output, output_format)
-    documents = read_inputs(sources, input_format, on_error=on_error)
+    documents = merged(
+        sources,
+        lambda one: read_in_chunks(
+            one,
+            input_format=input_format,
+            on_error=on_error,
+            n_jobs=n_jobs,
+            render=output_format == "pubtator",
+            with_scores=with_scores,
+            allow_empty=True,
+        ),
+        format=input_format,
+        on_error=on_error,
+        content=_content,
+    )
     return write_documents(documents, output, output_format, with_scores=with_scores)
 
 

@@ -183,6 +183,7 @@ def _evaluate_options(args: argparse.Namespace, skipper: _SkipCounter | None) ->
         "progress": args.progress,
         "format": args.format,
         "max_pairs_per_doc": _pair_cap(args),
+        "passages": args.passages,
     }
 
 
@@ -240,6 +241,7 @@ def _predict_options(args: argparse.Namespace, skipper: _SkipCounter | None) -> 
         "min_score": args.min_score,
         "keep_relations": args.keep_relations,
         "max_pairs_per_doc": _pair_cap(args),
+        "passages": args.passages,
     }
 
 
@@ -288,6 +290,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         output_format=args.output_format,
         with_scores=args.with_scores,
         on_error=skipper,
+        n_jobs=args.n_jobs,
     )
     log.info("wrote %s", _plural(count, "document"))
     if skipper:
@@ -639,6 +642,27 @@ def _add_pair_cap(p: _Parser) -> None:
     )
 
 
+def _passage_kinds(text: str) -> frozenset[str] | str:
+    """An argparse ``type`` for --passages: kinds separated by commas, or ``all``."""
+    if text.strip().lower() == api.ALL_PASSAGES:
+        return api.ALL_PASSAGES
+    kinds = frozenset(k.strip().lower() for k in text.split(",") if k.strip())
+    if not kinds:
+        raise argparse.ArgumentTypeError(f"{text!r}: give passage types separated by commas, or 'all'")
+    return kinds
+
+
+def _add_passages(p: _Parser) -> None:
+    p.add_argument(
+        "--passages",
+        type=_passage_kinds,
+        metavar="KINDS",
+        help="the passages of a full text the model reads: types separated by commas (title,abstract,intro,methods,"
+        "results,discuss,concl...), matched against each passage's section_type and type infons, or 'all' "
+        "(default: all but " + ", ".join(sorted(api.PASSAGES_LEFT_OUT)) + "); the output keeps every passage",
+    )
+
+
 def _add_skip(p: _Parser) -> None:
     p.add_argument(
         "--skip-invalid",
@@ -727,6 +751,7 @@ def _evaluate_parser(p: _Parser) -> None:
     p.add_argument("--plots", metavar="DIR", help='also draw PNG figures into DIR (needs: pip install "relclf[plots]")')
     _add_formats(p, output=False)
     _add_pair_cap(p)
+    _add_passages(p)
     _add_skip(p)
     p.set_defaults(run=_cmd_evaluate)
 
@@ -763,6 +788,7 @@ def _predict_parser(p: _Parser) -> None:
     )
     _add_formats(p, output=True)
     _add_pair_cap(p)
+    _add_passages(p)
     _add_skip(p)
     p.set_defaults(run=_cmd_predict)
 
@@ -795,6 +821,13 @@ def _convert_parser(p: _Parser) -> None:
         help="output file (default: stdout); format from its extension (.gz: compressed)",
     )
     p.add_argument("--with-scores", action="store_true", help="PubTator output: write relation scores as a 6th column")
+    p.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=1,
+        metavar="N",
+        help="processes parsing the input (default 1; -1: one per CPU); the same output as a serial run",
+    )
     _add_formats(p, output=True)
     _add_skip(p)
     p.set_defaults(run=_cmd_convert)

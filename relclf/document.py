@@ -17,6 +17,7 @@ __all__ = [
     "PREDICTED_BY",
     "Document",
     "Mention",
+    "Passage",
     "Relation",
     "Entity",
     "canonical_type",
@@ -153,7 +154,9 @@ class Mention:
 
     ``start``/``end`` are character offsets in ``title + " " + abstract``; ``entity_type`` is the type as
     written in the source; ``identifier`` is the raw ID column (None when the column is absent);
-    ``extra`` holds any further columns (BC5CDR's composite mention texts) to be written back unchanged.
+    ``extra`` holds any further columns (BC5CDR's composite mention texts) to be written back unchanged;
+    ``original_identifier`` is the ID column as the input wrote it when the reader normalized it (a
+    PubTator3 variant identifier, see :mod:`relclf.io.pubtator3`), None otherwise: writers write it back.
     """
 
     start: int
@@ -162,15 +165,26 @@ class Mention:
     entity_type: str
     identifier: str | None
     extra: tuple[str, ...] = ()
+    original_identifier: str | None = None
 
     @property
     def canonical_type(self) -> str:
         """The mention's type in the canonical set (see :func:`canonical_type`)."""
         return canonical_type(self.entity_type)
 
+    @property
+    def written_identifier(self) -> str | None:
+        """The ID column as the input wrote it (what writers write)."""
+        return self.identifier if self.original_identifier is None else self.original_identifier
+
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled as the constructor's arguments: three times faster than the slots' state (worker processes)
-        return (Mention, (self.start, self.end, self.text, self.entity_type, self.identifier, self.extra))
+        if self.original_identifier is None:
+            return (Mention, (self.start, self.end, self.text, self.entity_type, self.identifier, self.extra))
+        return (
+            Mention,
+            (self.start, self.end, self.text, self.entity_type, self.identifier, self.extra, self.original_identifier),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +216,25 @@ class Relation:
 
 
 @dataclass(frozen=True, slots=True)
+class Passage:
+    """A passage of a BioC document as read: where its text is in the document's text, and its infons."""
+
+    offset: int
+    length: int
+    infons: tuple[tuple[str, str], ...] = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Passage, (self.offset, self.length, self.infons))
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """An annotated abstract: title, abstract, mentions and (gold or predicted) relations.
 
     ``line`` is the 1-based line of the title in the source file (0 when not read from a file).
+    ``infons`` and ``passages`` keep what a BioC input says beyond the text and its annotations (the
+    document's infons, such as a ``pmid`` or ``journal``, and each passage's place and infons), for the
+    BioC writers; a PubTator file has no place for them. Neither takes part in comparisons.
     """
 
     pmid: str
@@ -214,6 +243,8 @@ class Document:
     mentions: tuple[Mention, ...] = ()
     relations: tuple[Relation, ...] = ()
     line: int = field(default=0, compare=False)
+    infons: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    passages: tuple[Passage, ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:
@@ -225,7 +256,21 @@ class Document:
         return replace(self, relations=tuple(relations))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Document, (self.pmid, self.title, self.abstract, self.mentions, self.relations, self.line))
+        if not self.infons and not self.passages:
+            return (Document, (self.pmid, self.title, self.abstract, self.mentions, self.relations, self.line))
+        return (
+            Document,
+            (
+                self.pmid,
+                self.title,
+                self.abstract,
+                self.mentions,
+                self.relations,
+                self.line,
+                self.infons,
+                self.passages,
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,12 @@
 """Streamed prediction of a document file: read, predict, combine with existing relations, render.
 
 :func:`predicted_documents` is what ``relclf predict`` does between opening its input and writing
-its output. For PubTator input the units of work are raw chunks of the file
-(:func:`relclf.io.pubtator.read_chunks`) in a parallel run: each chunk is parsed, predicted and, for
-PubTator output, rendered as text where it is processed, in a worker process (``n_jobs`` > 1) or on a
-dask cluster, so that this process only splits the input and writes the output, and no parsed
-document is pickled on its way to a worker or back. A serial run, and other inputs, are parsed here
-and their documents sent to the model
+its output. In a parallel run the units of work are raw chunks of the file, whatever its format
+(:func:`relclf.io.chunks.read_chunks`): each chunk is parsed, predicted and, for PubTator output,
+rendered as text where it is processed, in a worker process (``n_jobs`` > 1) or on a dask cluster,
+so that this process only splits the input and writes the output, and no parsed document is pickled
+on its way to a worker. A serial run, and an input whose format is found only while it is read (a
+FIFO), are parsed here and their documents sent to the model
 (:meth:`~relclf.extract.model.RelationModel.predict_documents`). Either way documents come back in
 input order, the checks and error handling are those of the readers
 (:func:`relclf.io.validation.valid_documents`), and the output is the same as a serial run's.
@@ -23,14 +23,15 @@ from .document import Document
 from .errors import ErrorHandler, InputError
 from .extract.model import RelationModel
 from .extract.predictions import combine_relations, predict_with_existing
+from .io.chunks import EMPTY_REASONS, DocumentChunk, Fatal, read_chunks, unless_fatal
 from .io.files import PathLike, display_name
 from .io.formats import known_format, read_documents
-from .io.pubtator import Chunk, Formatted, format_document, parse_chunk, read_chunks
+from .io.pubtator import Formatted, format_document
 from .io.validation import Repaired, valid_documents
 from .parallel import run_ordered
 from .parallel.workers import effective_n_jobs
 
-__all__ = ["PredictOptions", "predicted_documents"]
+__all__ = ["PredictOptions", "predicted_documents", "read_in_chunks"]
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,10 @@ def predicted_documents(
         Accept a source without documents (as the readers take it).
     """
     n_jobs = effective_n_jobs(n_jobs)
-    # chunks pay off only where documents would otherwise be pickled: in a parallel run
-    if (client is None and n_jobs == 1) or known_format(source, input_format) != "pubtator":
+    # chunks pay off only where documents would otherwise be pickled: in a parallel run (and a
+    # format known before reading: a FIFO's is found while it is read)
+    format = None if client is None and n_jobs == 1 else known_format(source, input_format)
+    if format is None:
         documents = read_documents(source, input_format, on_error=on_error, allow_empty=allow_empty)
 
         def predict(stream: Iterable[Document]) -> Iterator[Document]:
@@ -98,33 +101,37 @@ def predicted_documents(
             predict, documents, min_score=options.min_score, keep_existing=options.keep_existing
         )
     task = functools.partial(_predict_chunk, options=options, lenient=on_error is not None)
-    results = run_ordered(task, read_chunks(source, batch_size), n_jobs=n_jobs, client=client, state=model)
+    results = run_ordered(task, read_chunks(source, format, batch_size), n_jobs=n_jobs, client=client, state=model)
     items = (item for _, chunk_items in results for item in chunk_items)
     return valid_documents(
-        items,
+        unless_fatal(items),
         display_name(source),
         on_error=on_error,
         allow_empty=allow_empty,
-        empty_reason="empty file or only blank lines",
+        empty_reason=EMPTY_REASONS[format],
     )
 
 
 def _predict_chunk(
-    model: RelationModel, chunk: Chunk, options: PredictOptions, lenient: bool
-) -> list[Document | Formatted | Repaired[Document | Formatted] | InputError]:
+    model: RelationModel, chunk: DocumentChunk, options: PredictOptions, lenient: bool
+) -> list[Document | Formatted | Repaired[Document | Formatted] | InputError | Fatal]:
     """A worker's task: parse ``chunk``, predict its valid documents, and return what the reader made
     of each of its documents, predicted documents (or their text) in place of the documents read."""
-    items = parse_chunk(chunk, lenient=lenient)
-    read = [item.document if isinstance(item, Repaired) else item for item in items if not isinstance(item, InputError)]
+    items = chunk.parse(lenient=lenient)
+    read = [
+        item.document if isinstance(item, Repaired) else item
+        for item in items
+        if not isinstance(item, (InputError, Fatal))
+    ]
     predicted = iter(
         model.predict(
             [document.with_relations(()) for document in read],  # the model never sees the existing relations
             threshold=options.threshold,
         )
     )
-    done: list[Document | Formatted | Repaired[Document | Formatted] | InputError] = []
+    done: list[Document | Formatted | Repaired[Document | Formatted] | InputError | Fatal] = []
     for item in items:
-        if isinstance(item, InputError):
+        if isinstance(item, (InputError, Fatal)):
             done.append(item)
             continue
         document = item.document if isinstance(item, Repaired) else item
@@ -138,4 +145,55 @@ def _predict_chunk(
                 document.pmid, document.line, format_document(relabeled, with_scores=options.with_scores)
             )
         done.append(Repaired(result, item.dropped) if isinstance(item, Repaired) else result)
+    return done
+
+
+def read_in_chunks(
+    source: PathLike,
+    *,
+    input_format: str | None = None,
+    on_error: ErrorHandler | None = None,
+    n_jobs: int | None = 1,
+    render: bool = False,
+    with_scores: bool = False,
+    allow_empty: bool = False,
+) -> Iterator[Document | Formatted]:
+    """The documents of ``source``, as :func:`relclf.io.formats.read_documents` gives them; with ``n_jobs`` > 1
+    parsed in that many processes (this one included) from raw chunks of the file, in input order.
+
+    With ``render`` (and ``n_jobs`` > 1) the workers also render each document as PubTator text
+    (:class:`~relclf.io.pubtator.Formatted`, ``with_scores`` as the PubTator writer takes it), so that nothing
+    parsed travels back either. Either way the writers write the same bytes as from a serial read.
+    """
+    n_jobs = effective_n_jobs(n_jobs)
+    format = None if n_jobs == 1 else known_format(source, input_format)
+    if format is None:
+        return read_documents(source, input_format, on_error=on_error, allow_empty=allow_empty)
+    task = functools.partial(_read_chunk, lenient=on_error is not None, render=render, with_scores=with_scores)
+    results = run_ordered(task, read_chunks(source, format), n_jobs=n_jobs)
+    items = (item for _, chunk_items in results for item in chunk_items)
+    return valid_documents(
+        unless_fatal(items),
+        display_name(source),
+        on_error=on_error,
+        allow_empty=allow_empty,
+        empty_reason=EMPTY_REASONS[format],
+    )
+
+
+def _read_chunk(
+    state: Any, chunk: DocumentChunk, lenient: bool, render: bool, with_scores: bool
+) -> list[Document | Formatted | Repaired[Document | Formatted] | InputError | Fatal]:
+    """A worker's task: what the reader makes of each document of ``chunk``, rendered as PubTator text if ``render``."""
+    items = chunk.parse(lenient=lenient)
+    if not render:
+        return items
+    done: list[Document | Formatted | Repaired[Document | Formatted] | InputError | Fatal] = []
+    for item in items:
+        if isinstance(item, (InputError, Fatal)):
+            done.append(item)
+            continue
+        document = item.document if isinstance(item, Repaired) else item
+        text = Formatted(document.pmid, document.line, format_document(document, with_scores=with_scores))
+        done.append(Repaired(text, item.dropped) if isinstance(item, Repaired) else text)
     return done

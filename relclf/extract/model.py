@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ from .context import ContextStage
 from .features import FeatureBatch, featurize
 from .labels import LabelStage
 from .linear import LinearStage, sigmoid
+from .passages import PassageChoice, check_choice, merged_relations, read_pieces
 from .priors import CorpusPriors
 from .schemas import DEFAULT_SCHEMA
 from .vectorizer import PairVectorizer
@@ -130,6 +133,10 @@ class RelationModel:
     candidate_type_pairs : tuple of str or None
         The type pairs that make candidates in this schema, when not all of ``type_pairs`` do (a model
         trained on several corpora: ``type_pairs`` are every corpus's).
+    passages : None, "all" or frozenset of str
+        The passages :meth:`predict_documents` reads (:mod:`relclf.extract.passages`: None reads all
+        but references, tables, figures and the like); a long document is read in sections. Set at
+        prediction (:meth:`with_passages`), not stored in a model file.
     """
 
     vocabulary: Vocabulary
@@ -148,6 +155,7 @@ class RelationModel:
     priors: CorpusPriors | None = None
     schema: str = DEFAULT_SCHEMA
     candidate_type_pairs: tuple[str, ...] | None = None
+    passages: PassageChoice = None
 
     @property
     def labels(self) -> list[str]:
@@ -164,6 +172,14 @@ class RelationModel:
         if max_pairs_per_doc == self.max_pairs_per_doc:
             return self
         return dataclasses.replace(self, max_pairs_per_doc=max_pairs_per_doc)
+
+    def with_passages(self, passages: PassageChoice) -> RelationModel:
+        """This model reading the passages ``passages`` chooses (see :mod:`relclf.extract.passages`; None: the
+        default); a ``ValueError`` when the choice names no kind."""
+        passages = check_choice(passages)
+        if passages == self.passages:
+            return self
+        return dataclasses.replace(self, passages=passages)
 
     def cut(self, threshold: float | None = None) -> Cut:
         """What is predicted: by the model's rule (``threshold`` None), or what scores ``threshold`` or more."""
@@ -352,17 +368,27 @@ class RelationModel:
         client : dask.distributed.Client, optional
             Run on this dask cluster instead (:mod:`relclf.parallel.distributed`).
 
-        The output is the same as a serial run's in every case.
+        The model reads the passages :attr:`passages` chooses, a long document in sections
+        (:mod:`relclf.extract.passages`); the documents come back whole. The output is the same as a
+        serial run's in every case.
         """
+        read: deque[tuple[Document, int]] = deque()  # each document and its number of pieces, until predicted
+
+        def pieces() -> Iterator[Document]:
+            for document in documents:
+                parts = read_pieces(document, self.passages)
+                read.append((document, len(parts)))
+                yield from parts
+
         weight = functools.partial(_pair_estimate, cap=self.max_pairs_per_doc)
-        batches = batched(documents, batch_size, max_weight=MAX_PAIRS_PER_BATCH, weight=weight)
+        batches = batched(pieces(), batch_size, max_weight=MAX_PAIRS_PER_BATCH, weight=weight)
         task = functools.partial(_predict_batch, threshold=threshold, floor=floor)
         results = run_ordered(task, batches, n_jobs=n_jobs, client=client, state=self)
-        return (
-            document.with_relations(r)
-            for batch, relations in results
-            for document, r in zip(batch, relations, strict=True)
-        )
+        found = (relations for _, batch_relations in results for relations in batch_relations)
+        for relations in found:  # a document's pieces were read (and so queued) before their relations came back
+            document, count = read.popleft()
+            parts = [relations, *itertools.islice(found, count - 1)]
+            yield document.with_relations(merged_relations(parts))
 
     def predict(self, documents: Iterable[Document], *, threshold: float | None = None) -> list[tuple[Relation, ...]]:
         """The predicted relations of each document, in input order."""

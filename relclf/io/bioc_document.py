@@ -30,19 +30,29 @@ when the gaps between them hold no more spaces than the passages hold characters
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import json
 import re
 from typing import Any
 
 import bioc
 
-from ..document import Document, Mention, Relation, identifier_parts
+from ..document import Document, Mention, Passage, Relation, identifier_parts
 from ..errors import InputError
+from .pubtator3 import normalize_variants
 from .validation import checked_document, parse_offset, shown
 
 __all__ = [
     "MAX_PADDING",
     "Locator",
+    "RawAnnotation",
+    "RawDocument",
+    "RawLocation",
+    "RawNode",
+    "RawPassage",
+    "RawRelation",
+    "RawSentence",
     "all_annotations",
     "all_relations",
     "bioc_to_document",
@@ -57,6 +67,98 @@ SOURCE = "relclf"
 _LINE_BREAKS = re.compile(r"[\r\n]")
 _BAD_FIELD = re.compile(r"[\t\r\n]")
 _EXTRA_KEY = re.compile(r"column(\d+)")
+_MAX_OFFSET = 10**18  # offsets at or above it are refused by parse_offset (too large for an offset)
+
+
+# --- raw BioC ------------------------------------------------------------------------------------
+# What the readers build from an XML element or a JSON object: the attributes of bioc's classes
+# (so that bioc_to_document converts either), without bioc's decoders, which parse XML twice and
+# copy JSON objects. ``line`` is the line of the element in its file (XML), 0 when unknown.
+
+
+class RawLocation:
+    """A location of an annotation: ``offset`` and ``length`` as read (checked when converted)."""
+
+    __slots__ = ("length", "offset")
+
+    def __init__(self, offset: Any, length: Any) -> None:
+        self.offset, self.length = offset, length
+
+
+class RawNode:
+    """A node of a relation: the id of the annotation it points to, and its role."""
+
+    __slots__ = ("refid", "role")
+
+    def __init__(self, refid: Any, role: Any) -> None:
+        self.refid, self.role = refid, role
+
+
+class RawAnnotation:
+    """An annotation as read: id, infons, text, locations, and the line of its element."""
+
+    __slots__ = ("id", "infons", "line", "locations", "text")
+
+    def __init__(self, id: Any, infons: Any, text: Any, locations: list[RawLocation], line: int = 0) -> None:
+        self.id, self.infons, self.text, self.locations, self.line = id, infons, text, locations, line
+
+
+class RawRelation:
+    """A relation as read: id, infons, nodes, and the line of its element."""
+
+    __slots__ = ("id", "infons", "line", "nodes")
+
+    def __init__(self, id: Any, infons: Any, nodes: list[RawNode], line: int = 0) -> None:
+        self.id, self.infons, self.nodes, self.line = id, infons, nodes, line
+
+
+class RawSentence:
+    """A sentence as read (sentence-level BioC)."""
+
+    __slots__ = ("annotations", "infons", "offset", "relations", "text")
+
+    def __init__(
+        self, offset: Any, infons: Any, text: Any, annotations: list[RawAnnotation], relations: list[RawRelation]
+    ) -> None:
+        self.offset, self.infons, self.text = offset, infons, text
+        self.annotations, self.relations = annotations, relations
+
+
+class RawPassage:
+    """A passage as read: offset, infons, text, and what it holds."""
+
+    __slots__ = ("annotations", "infons", "offset", "relations", "sentences", "text")
+
+    def __init__(
+        self,
+        offset: Any,
+        infons: Any,
+        text: Any,
+        sentences: list[RawSentence],
+        annotations: list[RawAnnotation],
+        relations: list[RawRelation],
+    ) -> None:
+        self.offset, self.infons, self.text = offset, infons, text
+        self.sentences, self.annotations, self.relations = sentences, annotations, relations
+
+
+class RawDocument:
+    """A document as read: id, infons, passages, the annotations and relations at document level, and the
+    members of a JSON document beyond BioC's (``extra``)."""
+
+    __slots__ = ("annotations", "extra", "id", "infons", "passages", "relations")
+
+    def __init__(
+        self,
+        id: Any,
+        infons: Any,
+        passages: list[RawPassage],
+        annotations: list[RawAnnotation],
+        relations: list[RawRelation],
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.id, self.infons, self.passages = id, infons, passages
+        self.annotations, self.relations, self.extra = annotations, relations, extra
 
 
 # --- Document -> BioC ----------------------------------------------------------------------------
@@ -66,16 +168,16 @@ def document_to_bioc(document: Document) -> bioc.BioCDocument:
     """Convert a document to a :class:`bioc.BioCDocument` (layout in the module docstring)."""
     out = bioc.BioCDocument()
     out.id = document.pmid
-    title, abstract = (
-        _passage("title", 0, document.title),
-        _passage("abstract", len(document.title) + 1, document.abstract),
-    )
-    out.add_passage(title)
-    out.add_passage(abstract)
+    out.infons.update(document.infons)
+    passages = _passages_written(document)
+    for passage in passages:
+        out.add_passage(passage)
+    starts = [p.offset for p in passages]
     first_annotation: dict[str, str] = {}
     for index, mention in enumerate(document.mentions):
         annotation = _annotation(index, mention)
-        (title if mention.start <= len(document.title) else abstract).add_annotation(annotation)
+        # the last passage starting at or before the mention (one on the title's separator stays in the title)
+        passages[max(0, bisect.bisect_right(starts, mention.start) - 1)].add_annotation(annotation)
         for identifier in (
             mention.identifier or "",
             *identifier_parts(mention.identifier),
@@ -87,9 +189,24 @@ def document_to_bioc(document: Document) -> bioc.BioCDocument:
     return out
 
 
-def _passage(kind: str, offset: int, text: str) -> bioc.BioCPassage:
+def _passages_written(document: Document) -> list[bioc.BioCPassage]:
+    """The passages read (their places and infons, the text cut from the document's), when they tile its text
+    in order; else relclf's layout: a title and an abstract passage."""
+    text = document.text
+    layout = document.passages
+    ends = [p.offset + p.length for p in layout]
+    if layout and layout[0].offset == 0 and layout[0].length == len(document.title):
+        if all(a <= b.offset for a, b in zip(ends, layout[1:], strict=False)) and ends[-1] <= len(text):
+            return [_passage(dict(p.infons), p.offset, text[p.offset : p.offset + p.length]) for p in layout]
+    return [
+        _passage({"type": "title"}, 0, document.title),
+        _passage({"type": "abstract"}, len(document.title) + 1, document.abstract),
+    ]
+
+
+def _passage(infons: dict[str, str], offset: int, text: str) -> bioc.BioCPassage:
     passage = bioc.BioCPassage()
-    passage.infons["type"] = kind
+    passage.infons.update(infons)
     passage.offset = offset
     passage.text = text
     return passage
@@ -99,8 +216,8 @@ def _annotation(index: int, mention: Mention) -> bioc.BioCAnnotation:
     annotation = bioc.BioCAnnotation()
     annotation.id = str(index)
     annotation.infons["type"] = mention.entity_type
-    if mention.identifier is not None:
-        annotation.infons["identifier"] = mention.identifier
+    if mention.written_identifier is not None:
+        annotation.infons["identifier"] = mention.written_identifier
     for k, value in enumerate(mention.extra):
         annotation.infons[f"column{7 + k}"] = value
     annotation.add_location(bioc.BioCLocation(mention.start, mention.end - mention.start))
@@ -216,19 +333,35 @@ def bioc_to_document(
     mentions, mention_lines, by_id = [], [], {}
     for index in order:
         annotation, line = found[index], where.annotation_line(index)
-        mention = _part(lambda: _mention(annotation, text, where, line), "mention", where, dropped)
-        if mention is not None:
-            mentions.append(mention)
-            mention_lines.append(line)
-            by_id[annotation.id] = mention
+        try:
+            mention = _mention(annotation, text, where, line)
+        except InputError as error:
+            _drop(error, "mention", dropped)
+            continue
+        mentions.append(mention)
+        mention_lines.append(line)
+        by_id[annotation.id] = mention
     relations, relation_lines = [], []
     for index, relation in enumerate(all_relations(source)):
         line = where.relation_line(index)
-        converted = _part(lambda: _relation_of(relation, by_id, where, line), "relation", where, dropped)
-        if converted is not None:
-            relations.append(converted)
-            relation_lines.append(line)
-    document = Document(pmid, title, abstract, tuple(mentions), tuple(relations), line=where.line)
+        try:
+            converted = _relation_of(relation, by_id, where, line)
+        except InputError as error:
+            _drop(error, "relation", dropped)
+            continue
+        relations.append(converted)
+        relation_lines.append(line)
+    document = Document(
+        pmid,
+        title,
+        abstract,
+        tuple(mentions),
+        tuple(relations),
+        line=where.line,
+        infons=_document_infons(source),
+        passages=_passages_read(source, len(title)),
+    )
+    document = normalize_variants(document)
     invalid: list[InputError] | None = None if dropped is None else []
     try:
         document = checked_document(document, where.name, mention_lines, relation_lines, dropped=invalid)
@@ -239,15 +372,52 @@ def bioc_to_document(
     return document
 
 
-def _part(convert: Any, scope: str, where: Locator, dropped: list[InputError] | None) -> Any:
-    """``convert()``; when it raises and ``dropped`` is a list, the error (as of ``scope``) goes there: None."""
-    try:
-        return convert()
-    except InputError as error:
-        if dropped is None:
-            raise InputError(error.path, error.line, error.message, scope) from None
-        dropped.append(InputError(error.path, error.line, error.message, scope))
-        return None
+def _infon_text(value: Any) -> str | None:
+    """An infon's value as text: a string as it is, other JSON values as JSON text, None (no value) as None."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _infon_pairs(infons: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(infons, dict):
+        return ()
+    return tuple((str(k), text) for k, v in infons.items() if (text := _infon_text(v)) is not None)
+
+
+def _document_infons(source: Any) -> tuple[tuple[str, str], ...]:
+    """The document's infons, then the members a JSON document has beyond BioC's (PubTator3's ``pmid``,
+    ``journal``, ``authors``...: those not among its infons), as text."""
+    pairs = _infon_pairs(source.infons)
+    extra = getattr(source, "extra", None)
+    if extra:
+        known = {k for k, _ in pairs}
+        pairs += tuple(p for p in _infon_pairs(extra) if p[0] not in known)
+    return pairs
+
+
+_STANDARD_PASSAGES = ((("type", "title"),), (("type", "abstract"),))
+
+
+def _passages_read(source: Any, title_length: int) -> tuple[Passage, ...]:
+    """Where each passage's text is and its infons, for the BioC writers; () for sentence-level text and for
+    relclf's own layout (a title and an abstract passage with nothing but their type), which they write anyway."""
+    passages = []
+    for passage in source.passages:
+        if not passage.text and passage.sentences:
+            return ()
+        passages.append(Passage(int(passage.offset), len(passage.text or ""), _infon_pairs(passage.infons)))
+    standard = len(passages) == 2 and passages[0].offset == 0 and passages[1].offset == title_length + 1
+    if standard and tuple(p.infons for p in passages) == _STANDARD_PASSAGES:
+        return ()
+    return tuple(passages)
+
+
+def _drop(error: InputError, scope: str, dropped: list[InputError] | None) -> None:
+    """Append ``error`` (as of ``scope``) to ``dropped``; raise it when ``dropped`` is None (strict)."""
+    if dropped is None:
+        raise InputError(error.path, error.line, error.message, scope) from None
+    dropped.append(InputError(error.path, error.line, error.message, scope))
 
 
 def _text(value: Any, what: str, where: Locator, line: int | None = None) -> str:
@@ -306,6 +476,8 @@ def _split_text(source: bioc.BioCDocument, where: Locator) -> tuple[str, str]:
 
 
 def _offset(value: Any, where: Locator, what: str) -> int:
+    if type(value) is int and 0 <= value < _MAX_OFFSET:  # the common case, without a call
+        return value
     try:
         return parse_offset(value, what, where.name, where.line)
     except InputError as error:
@@ -316,11 +488,14 @@ def _annotation_order(annotations: list[bioc.BioCAnnotation]) -> list[int]:
     """Positions of the annotations in mention order: by id when the ids are distinct integers (as
     relclf writes them, so that mentions come back in their PubTator order), else as found."""
     ids = [a.id for a in annotations]
+    order = list(range(len(annotations)))
     if all(isinstance(i, str) and i.isascii() and i.isdigit() and len(i) < 19 for i in ids) and len(set(ids)) == len(
         ids
     ):
-        return sorted(range(len(annotations)), key=lambda k: int(ids[k]))
-    return list(range(len(annotations)))
+        numbers = [int(i) for i in ids]
+        if numbers != sorted(numbers):  # mostly they are in order already
+            order.sort(key=numbers.__getitem__)
+    return order
 
 
 def all_annotations(source: bioc.BioCDocument) -> list[bioc.BioCAnnotation]:
@@ -348,33 +523,46 @@ def _field(infons: dict[str, Any], key: str, where: Locator, line: int) -> str |
     value = infons.get(key)
     if value is None:
         return None
-    value = _text(value, f"infon {key!r}", where, line)
+    if type(value) is not str:
+        value = _text(value, f"infon {key!r}", where, line)
     if _BAD_FIELD.search(value):
         raise where.error(f"infon {key!r} contains a tab or line break", line)
     return value
 
 
 def _mention(annotation: bioc.BioCAnnotation, text: str, where: Locator, line: int) -> Mention:
-    if not annotation.locations:
+    locations = annotation.locations
+    if not locations:
         raise where.error(f"annotation {annotation.id!r} has no location", line)
-    spans = [
-        (_offset(loc.offset, where, "location offset"), _offset(loc.length, where, "location length"))
-        for loc in annotation.locations
-    ]
-    start, end = min(o for o, _ in spans), max(o + n for o, n in spans)
-    covered = (
-        _LINE_BREAKS.sub(" ", _text(annotation.text, f"the text of annotation {annotation.id!r}", where, line))
-        if len(spans) == 1
-        else text[start:end]
-    )
-    entity_type = _field(annotation.infons, "type", where, line)
-    if entity_type is None:
-        raise where.error(f"annotation {annotation.id!r} has no 'type' infon", line)
-    identifier = _field(annotation.infons, "identifier", where, line)
-    if identifier is None:
-        identifier = _field(annotation.infons, "Identifier", where, line)
-    extra_keys = sorted((int(m.group(1)), k) for k in annotation.infons if (m := _EXTRA_KEY.fullmatch(k)))
-    extra = tuple(_field(annotation.infons, k, where, line) or "" for _, k in extra_keys)
+    if len(locations) == 1:
+        start = _offset(locations[0].offset, where, "location offset")
+        end = start + _offset(locations[0].length, where, "location length")
+        covered = annotation.text
+        if type(covered) is not str:
+            covered = _text(covered, f"the text of annotation {annotation.id!r}", where, line)
+        if "\n" in covered or "\r" in covered:
+            covered = _LINE_BREAKS.sub(" ", covered)
+    else:
+        spans = [
+            (_offset(loc.offset, where, "location offset"), _offset(loc.length, where, "location length"))
+            for loc in locations
+        ]
+        start, end = min(o for o, _ in spans), max(o + n for o, n in spans)
+        covered = text[start:end]
+    infons = annotation.infons
+    entity_type, identifier = infons.get("type"), infons.get("identifier")
+    # the common case in one test: both strings, neither holding a tab or line break
+    if type(entity_type) is not str or type(identifier) is not str or _BAD_FIELD.search(entity_type + identifier):
+        entity_type = _field(infons, "type", where, line)
+        if entity_type is None:
+            raise where.error(f"annotation {annotation.id!r} has no 'type' infon", line)
+        identifier = _field(infons, "identifier", where, line)
+        if identifier is None:
+            identifier = _field(infons, "Identifier", where, line)
+    extra: tuple[str, ...] = ()
+    if len(infons) > 2 and any(type(k) is str and k[:6] == "column" for k in infons):
+        extra_keys = sorted((int(m.group(1)), k) for k in infons if (m := _EXTRA_KEY.fullmatch(k)))
+        extra = tuple(_field(infons, k, where, line) or "" for _, k in extra_keys)
     return Mention(start, end, covered, entity_type, identifier, extra)
 
 

@@ -19,6 +19,7 @@ from typing import IO
 from ..document import Document, Mention, Relation
 from ..errors import ErrorHandler, InputError, RelclfError
 from .files import PathLike, display_name, open_binary
+from .pubtator3 import normalize_variants
 from .validation import Repaired, checked_document, parse_offset, shown, valid_documents
 
 __all__ = ["Chunk", "Formatted", "format_document", "parse_chunk", "read_chunks", "read_pubtator", "write_pubtator"]
@@ -122,6 +123,10 @@ class Chunk:
     data: bytes
     titles: int
 
+    def parse(self, *, lenient: bool = False) -> list[Document | Repaired[Document] | InputError]:
+        """What the reader makes of each document of this chunk (:func:`parse_chunk`)."""
+        return parse_chunk(self, lenient=lenient)
+
 
 def read_chunks(source: PathLike | IO[bytes], size: int = 256) -> Iterator[Chunk]:
     """Split a PubTator file into chunks of about ``size`` documents, without parsing them.
@@ -217,13 +222,15 @@ def _parse_block(block: list[_Line], name: str, dropped: list[InputError] | None
             mentions.append((number, parsed))
     if abstract is None:
         raise InputError(name, first_number, f"document {pmid!r} has no abstract line 'PMID|a|...' (truncated?)")
-    document = Document(
-        pmid=pmid,
-        title=title,
-        abstract=abstract,
-        mentions=tuple(m for _, m in mentions),
-        relations=tuple(r for _, r in relations),
-        line=first_number,
+    document = normalize_variants(
+        Document(
+            pmid=pmid,
+            title=title,
+            abstract=abstract,
+            mentions=tuple(m for _, m in mentions),
+            relations=tuple(r for _, r in relations),
+            line=first_number,
+        )
     )
     return checked_document(
         document, name, [number for number, _ in mentions], [number for number, _ in relations], dropped=dropped
@@ -353,8 +360,8 @@ def format_document(document: Document, *, with_scores: bool = False) -> str:
                 "instead"
             )
         columns = [document.pmid, str(m.start), str(m.end), m.text, m.entity_type]
-        if m.identifier is not None:
-            columns.append(m.identifier)
+        if m.written_identifier is not None:
+            columns.append(m.written_identifier)
         columns.extend(m.extra)
         lines.append("\t".join(columns))
     for r in document.relations:
