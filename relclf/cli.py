@@ -1103,23 +1103,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("relclf: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except ImportError as error:
-        # Ctrl-C or SIGTERM while a compiled extension initializes (scipy's, imported as training
-        # starts) comes out of the import as "ImportError: initialization failed"
-        if not _STOPPED_BY:
-            return _internal_error(error, show)
-        if _STOPPED_BY[-1] == signal.SIGTERM:
-            print("relclf: terminated", file=sys.stderr)
-            return EXIT_TERMINATED
-        print("relclf: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except _Terminated:
         print("relclf: terminated", file=sys.stderr)
         return EXIT_TERMINATED
     except Exception as error:  # anything else is a bug of relclf: said as such, its traceback kept
+        if _STOPPED_BY:
+            # A stop signal that lands while an import runs comes out of it as another exception: Ctrl-C or
+            # SIGTERM in a compiled extension's initialization (scipy's, imported as training starts) as
+            # "ImportError: initialization failed", in a class body as "RuntimeError: Error calling
+            # __set_name__". The user asked to stop: say that, not "internal error".
+            return _stopped()
         return _internal_error(error, show)
     finally:
         gc.unfreeze()
+
+
+def _stopped() -> int:
+    """Say that the last stop signal received (:data:`_STOPPED_BY`) ended the run; return its exit status."""
+    if _STOPPED_BY[-1] == signal.SIGTERM:
+        print("relclf: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    print("relclf: interrupted", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _error(error: BaseException, message: str, status: int, show: bool) -> int:

@@ -895,15 +895,24 @@ def test_a_precision_no_threshold_reached_is_one_clear_error(synthetic_model, tm
     ("raise_signal", "status", "message"),
     [("_raise_interrupted", 130, "interrupted"), ("_raise_terminated", 143, "terminated")],
 )
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ImportError("initialization failed"),  # the signal inside a compiled extension's initialization
+        RuntimeError("Error calling __set_name__ on '_Implementation' instance 'x' in 'BaseFrame'"),  # a class body
+    ],
+    ids=["extension", "class-body"],
+)
 def test_an_import_that_failed_because_of_a_stop_signal_is_that_stop(
-    monkeypatch, tmp_path, raise_signal, status, message
+    monkeypatch, tmp_path, raise_signal, status, message, failure
 ):
-    """Ctrl-C or SIGTERM while a compiled extension initializes surfaces as ImportError("initialization
-    failed"); once the signal has reached the command that is the stop it asked for, otherwise a real failure."""
+    """Ctrl-C or SIGTERM while an import runs surfaces as another exception (ImportError("initialization
+    failed") from a compiled extension, RuntimeError from a class body being created); once the signal has
+    reached the command that is the stop it asked for, otherwise a real failure."""
     from relclf import api, cli
 
     def interrupted_import(*args, **kwargs):
-        raise ImportError("initialization failed")
+        raise failure
 
     source = tmp_path / "in.pubtator"
     source.write_text(synthetic_corpus(1, seed=1), encoding="utf-8")
@@ -911,7 +920,7 @@ def test_an_import_that_failed_because_of_a_stop_signal_is_that_stop(
     monkeypatch.setattr(cli, "_STOPPED_BY", [])
     failed = run_cli("convert", str(source), "-o", str(tmp_path / "out.pubtator"))
     assert failed.returncode == 70
-    assert failed.stderr.startswith("relclf: internal error: ImportError: initialization failed (this is a bug")
+    assert failed.stderr.startswith(f"relclf: internal error: {type(failure).__name__}: {str(failure)[:20]}")
     with pytest.raises(BaseException) as raised:  # the command's signal handler (entry_point installs it)
         getattr(cli, raise_signal)(0, None)
     assert isinstance(raised.value, KeyboardInterrupt) == (status == 130)
