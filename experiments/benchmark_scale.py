@@ -21,7 +21,8 @@ process (start-up and model loading included), and every ratio taken within the 
 ``--before DIR`` runs the same CLI rows with the relclf of another checkout (``PYTHONPATH=DIR``, e.g. a
 worktree of the commit before the integer featurizer), and its stage costs with that checkout's own
 ``experiments/benchmark_scale.py``, so that before and after come from the same machine and session.
-Inputs live in a temporary directory (never committed). Writes experiments/results/scale_benchmark.{json,md}.
+Inputs live in a temporary directory (never committed). Writes experiments/results/scale_benchmark.{json,md}
+(``--output``: another name).
 
 Usage (from the project root, with the corpora at ../shared/data):
     python experiments/benchmark_scale.py --runs 3 --sizes 1,10,100 --before ../wt-before
@@ -584,6 +585,11 @@ def main() -> None:
     )
     parser.add_argument("--shards", type=int, default=4, help="shards of that directory (default 4)")
     parser.add_argument(
+        "--output",
+        default="scale_benchmark",
+        help="results: experiments/results/OUTPUT.{json,md} (default scale_benchmark; e.g. a second run at 89,900)",
+    )
+    parser.add_argument(
         "--skip", default="", help="sections to leave out: predict,full_text,startup,training (comma-separated)"
     )
     args = parser.parse_args()
@@ -616,7 +622,7 @@ def main() -> None:
             result["startup"] = bench_startup(versions, max(args.runs, 5))
         if "training" not in args.skip:
             result["training"] = bench_training(versions, args.runs, tmp)
-    write_results("scale_benchmark", result, markdown(result), result["provenance"])
+    write_results(args.output, result, markdown(result), result["provenance"])
     print(markdown(result))
 
 
