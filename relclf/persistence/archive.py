@@ -22,6 +22,7 @@ MAX_TOTAL_BYTES = 4 << 30
 
 
 def _is_npz(path: Path) -> bool:
+    """Whether ``path`` is a zip archive with a ``meta`` array: an ``.npz`` model file (of whichever version)."""
     try:
         with zipfile.ZipFile(path) as archive:
             return any(n == f"{_META}.npy" for n in archive.namelist())

@@ -132,6 +132,8 @@ def _json_value(value: Any) -> Any:
 
 
 def _read_json_sidecar(path: Path) -> dict[str, Any] | None:
+    """The checked card ``path.json`` beside a model (None when there is none); :class:`ModelError` when it is
+    too large, unreadable or wrong (:func:`check_card`)."""
     sidecar = Path(f"{path}.json")
     if not sidecar.is_file():
         return None
@@ -240,6 +242,8 @@ def check_card(card: Any, where: str) -> dict[str, Any]:
 
 
 def _read_sha256_file(path: Path) -> str | None:
+    """The digest in ``path.sha256`` beside a model (None when there is none); :class:`ModelError` when it
+    holds no sha256sum line."""
     sidecar = Path(f"{path}.sha256")
     if not sidecar.is_file():
         return None

@@ -25,6 +25,8 @@ MAX_CARD_BYTES = 64 << 20
 
 
 def _meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
+    """The JSON ``meta`` of a model file's arrays (``name``: the file, for messages), checked to be a relclf
+    model's of a format version relclf reads; :class:`ModelError` otherwise."""
     if _META not in arrays:
         raise ModelError(f"{name}: not a relclf model (no '{_META}' member)")
     meta = json.loads(str(arrays[_META]))
