@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import parse
-from relclf import api, persistence
+from relclf import api
 from relclf.errors import InputError
 from relclf.evaluation.metrics import score_documents
 from relclf.extract.calibration import expected_calibration_error
@@ -135,10 +135,11 @@ def test_streaming_evaluate_equals_scoring_the_whole_corpus(model, inputs):
 
 
 def test_a_missing_default_model_says_where_it_should_come_from(tmp_path, monkeypatch):
+    import relclf.persistence.resolve as resolve
     from relclf.errors import ModelError
 
     monkeypatch.delenv("RELCLF_MODEL", raising=False)
-    monkeypatch.setattr(persistence, "DEFAULT_MODEL", tmp_path / "absent.npz")
+    monkeypatch.setattr(resolve, "DEFAULT_MODEL", tmp_path / "absent.npz")
     with pytest.raises(
         ModelError, match=r"absent.npz: the default model is missing; reinstall relclf .*models/MODEL_CARD.md"
     ):

@@ -122,9 +122,9 @@ def test_a_pickle_inside_the_archive_is_refused_without_running_it(saved, tmp_pa
 
 
 def test_a_member_larger_than_any_model_is_refused_before_reading(saved, tmp_path, monkeypatch):
-    import relclf.persistence as persistence
+    import relclf.persistence.archive as archive
 
-    monkeypatch.setattr(persistence, "MAX_MEMBER_BYTES", 1000)  # the fixture's weights are larger
+    monkeypatch.setattr(archive, "MAX_MEMBER_BYTES", 1000)  # the fixture's weights are larger
     with pytest.raises(ModelError, match="members larger than relclf models ever are"):
         load_model(saved[0])
 
@@ -336,12 +336,12 @@ def test_a_damaged_or_forged_card_is_refused_in_one_line(saved, tmp_path, card, 
 
 
 def test_a_card_larger_than_any_model_card_is_not_read(saved, tmp_path, monkeypatch):
-    import relclf.persistence as persistence
+    import relclf.persistence.card as card
 
     model = tmp_path / "m.npz"
     model.write_bytes(saved[0].read_bytes())
     Path(f"{model}.json").write_text(json.dumps({"labels": []}) + " " * 2000)
-    monkeypatch.setattr(persistence, "MAX_CARD_BYTES", 1000)
+    monkeypatch.setattr(card, "MAX_CARD_BYTES", 1000)
     with pytest.raises(ModelError, match="too large for a model card"):
         load_model(model)
 
