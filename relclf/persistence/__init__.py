@@ -39,7 +39,6 @@ from .card import (
 from .card_text import cross_validation_lines, format_model_card
 from .fileformat import FORMAT_VERSION, READABLE_FORMATS, version_problem
 from .loading import LoadedModel, load_model, save_model, verify_model_file
-from .members import _MEMBERS as _MEMBERS  # the table of members, as docs/formats.md names it
 from .resolve import (
     DEFAULT_MODEL,
     DEFAULT_MODEL_NAME,
