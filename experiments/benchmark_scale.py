@@ -590,7 +590,9 @@ def main() -> None:
         help="results: experiments/results/OUTPUT.{json,md} (default scale_benchmark; e.g. a second run at 89,900)",
     )
     parser.add_argument(
-        "--skip", default="", help="sections to leave out: predict,full_text,startup,training (comma-separated)"
+        "--skip",
+        default="",
+        help="sections to leave out: predict,full_text,startup,training,before_stages (comma-separated)",
     )
     args = parser.parse_args()
     after = Version("after", None)
@@ -602,7 +604,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         result["stages"] = {"after": bench_stages(args.stage_copies, args.runs, tmp)}
-        if args.before is not None:
+        if args.before is not None and "before_stages" not in args.skip:  # its own script must take --skip
             result["stages"] = {
                 "before": bench_stages_before(args.before.resolve(), args.runs, args.stage_copies),
                 **result["stages"],
