@@ -160,7 +160,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         for name, fitted in est.schemas_.items():
             print(
                 f"schema {name}: labels {', '.join(fitted.labels)}; type pairs {', '.join(fitted.type_pairs)}; "
-                f"threshold {fitted.threshold:.3f}"
+                f"threshold {fitted.choices.threshold:.3f}"
             )
     print(f"training time: {result.seconds:.1f} s")
     if result.dev_scores is not None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -43,10 +43,10 @@ from ..document import Document, Relation
 from ..errors import UsageError
 from ..parallel.workers import effective_n_jobs
 from ..text import Vocabulary
-from .calibration import CALIBRATION_METHODS, Calibration, PrecisionCurve
+from .calibration import CALIBRATION_METHODS
 from .candidates import DEFAULT_MAX_PAIRS_PER_DOC, Candidate, composites_are_split, related_type_pairs
-from .context import ContextStage
 from .fitting import (
+    CrossValidatedChoices,
     FoldPriors,
     Split,
     check_document_splits,
@@ -167,19 +167,12 @@ class FittedSchema:
     its candidate rule, labels, the cross-validated choices, the fitted labelers and the model that predicts."""
 
     # the fields a RelationExtractor also holds, for its first schema, as attributes ``NAME_``
+    # (and every field of its ``choices``)
     LEGACY: ClassVar[tuple[str, ...]] = (
         "labeler",
         "split_composites",
         "labels",
         "novelty_labels",
-        "context",
-        "class_weight",
-        "own_type_pairs",
-        "rule",
-        "calibration",
-        "threshold",
-        "precision_curve",
-        "cv_scores",
         "own_labelers",
         "novelty_model",
     )
@@ -189,14 +182,7 @@ class FittedSchema:
     split_composites: bool
     labels: list[str]
     novelty_labels: list[str]
-    context: ContextStage | None
-    class_weight: str | None
-    own_type_pairs: dict[str, str | None]
-    rule: str
-    calibration: Calibration
-    threshold: float
-    precision_curve: PrecisionCurve
-    cv_scores: dict[str, Any]
+    choices: CrossValidatedChoices
     labeler: Any
     own_labelers: dict[str, Any]
     novelty_model: Any
@@ -467,6 +453,8 @@ class RelationExtractor(BaseEstimator):
         self.model_ = default.model
         for name in FittedSchema.LEGACY:  # the first corpus's, as a model trained on one corpus has them
             setattr(self, f"{name}_", getattr(default, name))
+        for field in fields(default.choices):
+            setattr(self, f"{field.name}_", getattr(default.choices, field.name))
         self.n_training_candidates_ = len(data)
         self.n_unreachable_ = data.unreachable
         return self
@@ -628,14 +616,7 @@ class RelationExtractor(BaseEstimator):
             split_composites=rule.split_composites,
             labels=sorted(set(labels[is_related])),
             novelty_labels=sorted(set(values[has_novelty])),
-            context=choices.context,
-            class_weight=choices.class_weight,
-            own_type_pairs=choices.own_type_pairs,
-            rule=choices.rule,
-            calibration=choices.calibration,
-            threshold=choices.threshold,
-            precision_curve=choices.precision_curve,
-            cv_scores=choices.cv_scores,
+            choices=choices,
             labeler=labeler,
             own_labelers=own_labelers,
             novelty_model=novelty_model,

@@ -103,8 +103,8 @@ def _schema_cards(estimator: RelationExtractor) -> dict[str, Any]:
                 "novelty_labels": list(fitted.novelty_labels),
                 "type_pairs": list(fitted.type_pairs),
                 "split_composites": bool(fitted.split_composites),
-                "threshold": float(fitted.threshold),
-                "cross_validation": _json_ready(fitted.cv_scores),
+                "threshold": float(fitted.choices.threshold),
+                "cross_validation": _json_ready(fitted.choices.cv_scores),
             }
             for name, fitted in schemas.items()
         }
