@@ -102,6 +102,18 @@ def predicted_documents(
         )
     task = functools.partial(_predict_chunk, options=options, lenient=on_error is not None)
     results = run_ordered(task, read_chunks(source, format, batch_size), n_jobs=n_jobs, client=client, state=model)
+    return _checked(results, source, format, on_error, allow_empty)
+
+
+def _checked(
+    results: Iterable[tuple[Any, list[Any]]],
+    source: PathLike,
+    format: str,
+    on_error: ErrorHandler | None,
+    allow_empty: bool,
+) -> Iterator[Any]:
+    """The workers' items of each chunk of ``source``, in file order, through the reader's checks across documents
+    (:func:`valid_documents`: duplicate IDs, empty input) as a serial read of ``format`` would make them."""
     items = (item for _, chunk_items in results for item in chunk_items)
     return valid_documents(
         unless_fatal(items),
@@ -171,14 +183,7 @@ def read_in_chunks(
         return read_documents(source, input_format, on_error=on_error, allow_empty=allow_empty)
     task = functools.partial(_read_chunk, lenient=on_error is not None, render=render, with_scores=with_scores)
     results = run_ordered(task, read_chunks(source, format), n_jobs=n_jobs)
-    items = (item for _, chunk_items in results for item in chunk_items)
-    return valid_documents(
-        unless_fatal(items),
-        display_name(source),
-        on_error=on_error,
-        allow_empty=allow_empty,
-        empty_reason=EMPTY_REASONS[format],
-    )
+    return _checked(results, source, format, on_error, allow_empty)
 
 
 def _read_chunk(
