@@ -20,8 +20,6 @@ Usage (from the project root):
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +27,9 @@ from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "experiments"))  # also when this file is loaded by path (tests/test_review_page.py)
 
+from benchmark_review_page import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  experiments/benchmark_review_page.py
 from relclf import api  # noqa: E402
 from relclf.curation.decisions import Decision, write_decisions  # noqa: E402
 from relclf.io.formats import read_documents  # noqa: E402
@@ -38,17 +38,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 EXAMPLE = ROOT / "examples" / "36727001.pubtator"
-CHROMIUM = os.environ.get("RELCLF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1400, "height": 860}
 
 
